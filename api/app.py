@@ -1,0 +1,79 @@
+"""Builds the Litestar app: plugins, providers, error map, routes, and the PWA at /."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin,
+)
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from api import auth, facilities, health, org_units, subjects
+from api.deps import provide_settings, provide_store, provide_user
+from api.errors import HANDLERS
+from api.pwa import pwa_router
+from api.settings import Settings
+from storage.db import make_engine, migrate
+from storage.object_store import ObjectStore
+
+CONTROLLERS = [
+    health.get_health,
+    auth.AuthController,
+    org_units.OrgUnitController,
+    facilities.FacilityController,
+    subjects.SubjectController,
+]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    store = ObjectStore(endpoint=settings.minio_endpoint, access_key=settings.minio_access_key,
+                        secret_key=settings.minio_secret_key, bucket=settings.minio_bucket,
+                        secure=settings.minio_secure)
+    db = SQLAlchemyAsyncConfig(
+        engine_instance=engine, before_send_handler="autocommit", session_dependency_key="db_session",
+        session_config=AsyncSessionConfig(expire_on_commit=False), create_all=False,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await migrate(engine)
+        await store.ensure_bucket()
+        yield
+        await engine.dispose()
+
+    return Litestar(
+        route_handlers=[*CONTROLLERS, pwa_router(settings.pwa_dist)],
+        plugins=[SQLAlchemyPlugin(config=db)],
+        dependencies={
+            "user": Provide(provide_user),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "store": Provide(provide_store, sync_to_thread=False),
+        },
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        state=State({"settings": settings, "store": store, "engine": engine}),
+        request_max_body_size=settings.max_json_bytes,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/api/v1/photos"]),
+        openapi_config=OpenAPIConfig(
+            title="Xunfang API", version="1.0.0", path="/schema",
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+            security=[{"bearer": []}],
+        ),
+        logging_config=None,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Entry point for uvicorn --factory."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app()

@@ -1,0 +1,81 @@
+"""How a request gets its user, scope and audit trail; the one place that says so."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.settings import Settings
+from storage.object_store import ObjectStore
+from storage.queries import audit, users
+
+ROLES = ("field_worker", "supervisor", "admin")
+
+# What handlers ask for, named once (Litestar 2.23+ wants dependencies marked explicitly).
+DbSession = NamedDependency[AsyncSession]
+AppSettings = NamedDependency[Settings]
+Store = NamedDependency[ObjectStore]
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """The authenticated caller. `scope_path` is the path of their unit: scope is its subtree."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    org_unit_id: uuid.UUID
+    scope_path: str
+    ip: str
+
+    @property
+    def reviews(self) -> bool:
+        return self.role in ("supervisor", "admin")
+
+    def require(self, *roles: str) -> None:
+        if self.role not in roles:
+            raise PermissionDeniedException(f"this needs the role {' or '.join(roles)}")
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def provide_user(request: Request, db_session: DbSession) -> Principal:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthorizedException("log in first: send Authorization: Bearer <access_token>")
+    found = await users.user_for_token(db_session, token=token.strip())
+    if found is None:
+        raise NotAuthorizedException("your session has expired or was ended; log in again")
+    user, path = found
+    return Principal(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                     org_unit_id=user.org_unit_id, scope_path=path, ip=client_ip(request))
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings
+
+
+def provide_store(state: State) -> ObjectStore:
+    return state.store
+
+
+async def record_audit(
+    db_session: AsyncSession, user: Principal, action: str, *, entity: str = "", entity_id: object = "",
+    org_unit_id: uuid.UUID | None = None, **detail: Any,
+) -> None:
+    """Every change of state, and every view of a subject's full numbers, lands here."""
+    await audit.log(db_session, actor_id=user.id, actor_username=user.username, ip=user.ip, action=action,
+                    entity=entity, entity_id=entity_id, org_unit_id=org_unit_id or user.org_unit_id,
+                    detail={k: v for k, v in detail.items() if v is not None})
+
+
+CurrentUser = NamedDependency[Principal]

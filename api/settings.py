@@ -1,0 +1,64 @@
+"""Configuration from the environment, read once at start."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class EvidenceRules(msgspec.Struct, frozen=True):
+    """Thresholds of product.md's evidence rules; each can be set with XUNFANG_<NAME>."""
+
+    low_accuracy_m: float = 100.0
+    facility_geofence_m: int = 200
+    home_geofence_m: int = 300
+    photo_time_window_h: float = 2.0
+    future_tolerance_min: float = 10.0
+    phash_max_distance: int = 3
+    exif_naive_utc_offset_h: float = 8.0  # EXIF times without an offset are China time
+
+
+class Settings(msgspec.Struct, frozen=True):
+    database_url: str
+    minio_endpoint: str
+    minio_access_key: str
+    minio_secret_key: str
+    minio_bucket: str = "xunfang"
+    minio_secure: bool = False
+    token_ttl_hours: float = 12.0
+    login_max_failures: int = 5  # per username, and x4 per address, in the window below
+    login_window_min: float = 15.0
+    max_photo_bytes: int = 25 * 1024 * 1024
+    max_photo_pixels: int = 50_000_000
+    max_photos_per_record: int = 12
+    max_json_bytes: int = 256 * 1024
+    pwa_dist: Path = ROOT / "pwa" / "dist"
+    evidence: EvidenceRules = EvidenceRules()
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        missing = [k for k in ("DATABASE_URL", "MINIO_ENDPOINT", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY")
+                   if not env.get(k)]
+        if missing and not overrides:
+            raise RuntimeError(f"set {', '.join(missing)} (scripts/dev sets them for you)")
+        rules = {
+            name: type(default)(env[f"XUNFANG_{name.upper()}"])
+            for name, default in msgspec.structs.asdict(EvidenceRules()).items()
+            if f"XUNFANG_{name.upper()}" in env
+        }
+        values: dict[str, object] = dict(
+            database_url=env.get("DATABASE_URL", ""),
+            minio_endpoint=env.get("MINIO_ENDPOINT", ""),
+            minio_access_key=env.get("MINIO_ACCESS_KEY", ""),
+            minio_secret_key=env.get("MINIO_SECRET_KEY", ""),
+            minio_bucket=env.get("MINIO_BUCKET", "xunfang"),
+            minio_secure=env.get("MINIO_SECURE", "") in ("1", "true"),
+            evidence=EvidenceRules(**rules),
+        )
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

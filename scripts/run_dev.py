@@ -1,0 +1,66 @@
+"""scripts/dev: start PostgreSQL and MinIO under ./data, migrate, load the demo once, serve."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import uvicorn
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from scripts.demo import DEMO_USERS, demo_loaded, load_demo, set_demo_password
+from scripts.stack import ROOT, Stack, StackError
+from storage.db import make_engine, migrate
+
+DEFAULT_DEMO_PASSWORD = "xunfang-demo"
+
+
+async def prepare(database_url: str) -> str:
+    """Migrate and load the demo district once; returns the demo password in force."""
+    engine = make_engine(database_url, pool_size=2)
+    password = os.environ.get("XUNFANG_DEMO_PASSWORD", "")
+    try:
+        await migrate(engine)
+        async with async_sessionmaker(engine)() as session, session.begin():
+            if not await demo_loaded(session):
+                print("==> loading the demo district", flush=True)
+                await load_demo(session, password or DEFAULT_DEMO_PASSWORD)
+            elif password:
+                await set_demo_password(session, password)
+    finally:
+        await engine.dispose()
+    return password or DEFAULT_DEMO_PASSWORD
+
+
+def main() -> int:
+    data = Path(os.environ.get("XUNFANG_DATA", ROOT / "data"))
+    stack = Stack(data)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        try:
+            os.environ.update(stack.start())
+        except StackError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        password = asyncio.run(prepare(os.environ["DATABASE_URL"]))
+        port = int(os.environ.get("PORT", "8000"))
+        print(f"\n巡访 Xunfang is running: http://127.0.0.1:{port}/   (API docs: /schema)")
+        print(f"demo logins (password: {password}):")
+        for username, display, role, _ in DEMO_USERS:
+            print(f"  {username:8} {role:13} {display}")
+        print("Ctrl-C stops everything.\n", flush=True)
+        uvicorn.run("api.app:app_from_env", factory=True, host=os.environ.get("HOST", "127.0.0.1"), port=port,
+                    log_level="info", proxy_headers=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping PostgreSQL and MinIO...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

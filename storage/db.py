@@ -1,0 +1,37 @@
+"""Engine construction and migrations; the app's sessions come from advanced-alchemy's plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    # pre_ping: a connection broken by a database restart is replaced, not handed out.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True,
+                               pool_recycle=1800)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ALEMBIC_INI))
+    config.attributes["url"] = url
+    return config
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to head; safe to run on every start and from several processes."""
+    async with engine.begin() as conn:
+        # One migrator at a time, e.g. when dev server and a worker start together.
+        await conn.exec_driver_sql("select pg_advisory_xact_lock(7305020)")
+
+        def upgrade(sync_conn) -> None:
+            config = alembic_config(str(engine.url))
+            config.attributes["connection"] = sync_conn
+            command.upgrade(config, "head")
+
+        await conn.run_sync(upgrade)

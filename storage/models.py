@@ -1,0 +1,243 @@
+"""Tables, as typed SQLAlchemy 2 models. Migrations in storage/migrations are the source of truth
+for the schema; these models must match them (tests/storage/test_migrations.py checks)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary,
+    MetaData, Numeric, String, Text, Uuid, func, text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Timestamp = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class OrgUnit(Base):
+    __tablename__ = "org_units"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"))
+    # "/<root id>/.../<own id>/": scope is one prefix match on an indexed column.
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    __table_args__ = (
+        CheckConstraint("level in ('district','street','community')", name="level"),
+        Index("ix_org_units_path_prefix", "path", postgresql_ops={"path": "text_pattern_ops"}),
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    __table_args__ = (CheckConstraint("role in ('field_worker','supervisor','admin')", name="role"),)
+
+
+class AuthToken(Base):
+    """Opaque bearer tokens, stored hashed, so a stolen database does not yield live sessions."""
+
+    __tablename__ = "auth_tokens"
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class LoginFailure(Base):
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
+                      Index("ix_login_failures_ip_at", "ip", "at"))
+
+
+class Facility(Base):
+    __tablename__ = "facilities"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    protection_level: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(Text, server_default="")
+    lat: Mapped[float]
+    lon: Mapped[float]
+    geofence_m: Mapped[int] = mapped_column(Integer, server_default=text("200"))
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"), index=True)
+    patrol_interval_days: Mapped[int] = mapped_column(Integer, server_default=text("30"))
+    caretaker: Mapped[str] = mapped_column(Text, server_default="")
+    protection_boundary: Mapped[str] = mapped_column(Text, server_default="")
+    # Set when a patrol is approved: overdue is last_patrol_at + interval < now.
+    last_patrol_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class Subject(Base):
+    __tablename__ = "subjects"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(Text, server_default="")
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    geofence_m: Mapped[int] = mapped_column(Integer, server_default=text("300"))
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32), server_default="")
+    id_number: Mapped[str] = mapped_column(String(32), server_default="")
+    contact_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    visit_interval_days: Mapped[int] = mapped_column(Integer, server_default=text("90"))
+    notes: Mapped[str] = mapped_column(Text, server_default="")
+    last_visit_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class _RecordColumns:
+    """Columns patrols and visits share: who, where, evidence and review state."""
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # made by the phone
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    accuracy_m: Mapped[float | None]
+    location_captured_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    photo_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), server_default="{}")
+    status: Mapped[str] = mapped_column(String(16))
+    flags: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    body_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class Patrol(_RecordColumns, Base):
+    __tablename__ = "patrols"
+    facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"))
+    started_at: Mapped[datetime] = mapped_column(Timestamp)
+    ended_at: Mapped[datetime] = mapped_column(Timestamp)
+    checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    notes: Mapped[str] = mapped_column(Text, server_default="")
+    __table_args__ = (
+        CheckConstraint("status in ('incomplete','submitted','approved','returned')", name="status"),
+        # Keyset pages, newest first, overall and per unit / facility / author / status.
+        Index("ix_patrols_started_at_id", "started_at", "id"),
+        Index("ix_patrols_org_unit_id_started_at_id", "org_unit_id", "started_at", "id"),
+        Index("ix_patrols_facility_id_started_at", "facility_id", "started_at"),
+        Index("ix_patrols_author_id_started_at", "author_id", "started_at"),
+        Index("ix_patrols_status_started_at", "status", "started_at"),
+    )
+
+
+class Visit(_RecordColumns, Base):
+    __tablename__ = "visits"
+    subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subjects.id"))
+    visit_type: Mapped[str] = mapped_column(String(16))
+    visited_at: Mapped[datetime] = mapped_column(Timestamp)
+    summary: Mapped[str] = mapped_column(Text, server_default="")
+    needs: Mapped[str] = mapped_column(Text, server_default="")
+    cash_yuan: Mapped[Decimal] = mapped_column(Numeric(12, 2), server_default="0")
+    goods: Mapped[str] = mapped_column(Text, server_default="")
+    follow_up_needed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    no_photo_reason: Mapped[str | None] = mapped_column(Text)
+    award: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    __table_args__ = (
+        CheckConstraint("status in ('incomplete','submitted','approved','returned')", name="status"),
+        CheckConstraint(
+            "visit_type in ('routine','holiday','merit_notice','must_visit','assistance','other')",
+            name="visit_type"),
+        Index("ix_visits_visited_at_id", "visited_at", "id"),
+        Index("ix_visits_org_unit_id_visited_at_id", "org_unit_id", "visited_at", "id"),
+        Index("ix_visits_subject_id_visited_at", "subject_id", "visited_at"),
+        Index("ix_visits_author_id_visited_at", "author_id", "visited_at"),
+        Index("ix_visits_status_visited_at", "status", "visited_at"),
+    )
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    record_kind: Mapped[str] = mapped_column(String(8))
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str] = mapped_column(Text, server_default="")
+    at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    __table_args__ = (
+        CheckConstraint("record_kind in ('patrol','visit')", name="record_kind"),
+        CheckConstraint("decision in ('approve','return')", name="decision"),
+        Index("ix_reviews_record_id_at", "record_id", "at"),
+    )
+
+
+class Photo(Base):
+    """One piece of photo evidence. Its bytes live in the object store at originals/<sha256>;
+    a photo may arrive before its record, so record_id is not a foreign key."""
+
+    __tablename__ = "photos"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # made by the phone
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    uploader_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int]
+    height: Mapped[int]
+    taken_at: Mapped[datetime | None] = mapped_column(Timestamp)  # from EXIF
+    exif_lat: Mapped[float | None]
+    exif_lon: Mapped[float | None]
+    captured_at: Mapped[datetime | None] = mapped_column(Timestamp)  # the phone's word
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    accuracy_m: Mapped[float | None]
+    original_sha256: Mapped[str | None] = mapped_column(String(64))
+    # 64-bit difference hash, and its four 16-bit bands: two hashes within Hamming distance 3
+    # share at least one band exactly, so near-duplicate search is four indexed lookups.
+    phash: Mapped[int] = mapped_column(BigInteger)
+    phash_b0: Mapped[int] = mapped_column(Integer, index=True)
+    phash_b1: Mapped[int] = mapped_column(Integer, index=True)
+    phash_b2: Mapped[int] = mapped_column(Integer, index=True)
+    phash_b3: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class AuditEntry(Base):
+    """Append-only: a trigger in the migration refuses UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), index=True)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    actor_username: Mapped[str] = mapped_column(String(64), server_default="")
+    ip: Mapped[str] = mapped_column(String(64), server_default="")
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    entity: Mapped[str] = mapped_column(String(32), server_default="")
+    entity_id: Mapped[str] = mapped_column(String(64), server_default="", index=True)
+    org_unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")

@@ -1,0 +1,82 @@
+"""The only caller of the object store: plain S3 through the MinIO SDK, run off the event loop.
+
+Keys: originals/<sha256> (evidence as it came, so the same bytes are stored once),
+review/<sha256>.jpg and thumbs/<sha256>.jpg (upright, EXIF-free derivatives)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import urllib3
+from minio import Minio
+from minio.error import S3Error
+
+from storage.errors import StoreUnavailable
+
+# Fail fast when the store is down: the phone keeps the photo and retries, we must not hang.
+_HTTP = dict(timeout=urllib3.Timeout(connect=3, read=60), retries=urllib3.Retry(total=1, backoff_factor=0.2),
+             maxsize=16)
+
+
+def original_key(sha256: str) -> str:
+    return f"originals/{sha256}"
+
+
+def review_key(sha256: str) -> str:
+    return f"review/{sha256}.jpg"
+
+
+def thumb_key(sha256: str) -> str:
+    return f"thumbs/{sha256}.jpg"
+
+
+class ObjectStore:
+    def __init__(self, *, endpoint: str, access_key: str, secret_key: str, bucket: str,
+                 secure: bool = False) -> None:
+        self.bucket = bucket
+        self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
+                             http_client=urllib3.PoolManager(**_HTTP))
+
+    async def _call(self, fn, *args, **kwargs):
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except S3Error:
+            raise
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StoreUnavailable("the photo store cannot be reached; try again shortly") from exc
+
+    async def ensure_bucket(self) -> None:
+        if not await self._call(self._client.bucket_exists, self.bucket):
+            try:
+                await self._call(self._client.make_bucket, self.bucket)
+            except S3Error as exc:  # another process made it first
+                if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+
+    async def ping(self) -> None:
+        await self._call(self._client.bucket_exists, self.bucket)
+
+    async def exists(self, key: str) -> bool:
+        try:
+            await self._call(self._client.stat_object, self.bucket, key)
+            return True
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject"):
+                return False
+            raise
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        await self._call(self._client.put_object, self.bucket, key, io.BytesIO(data), len(data),
+                         content_type=content_type)
+
+    async def get(self, key: str) -> bytes:
+        def read() -> bytes:
+            response = self._client.get_object(self.bucket, key)
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
+
+        return await self._call(read)

@@ -1,0 +1,61 @@
+"""Pieces every query module uses: org-unit scope and keyset pages."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import Invalid
+from storage.models import OrgUnit
+
+T = TypeVar("T")
+
+
+def in_scope(column: Any, scope_path: str) -> ColumnElement[bool]:
+    """`column` (an org unit id) is the scope's unit or below it."""
+    units = select(OrgUnit.id).where(OrgUnit.path.startswith(scope_path, autoescape=True))
+    return column.in_(units.scalar_subquery())
+
+
+async def unit_path(session: AsyncSession, unit_id: uuid.UUID) -> str | None:
+    return await session.scalar(select(OrgUnit.path).where(OrgUnit.id == unit_id))
+
+
+def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
+    raw = f"{at.isoformat()}|{row_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, row_id = raw.split("|")
+        return datetime.fromisoformat(at), uuid.UUID(row_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("cursor is not one this server handed out", field="cursor") from exc
+
+
+async def keyset_page(
+    session: AsyncSession, query: Select, *, time_col: Any, id_col: Any, cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[Any], str | None]:
+    """Newest first; the next page starts strictly after the last row of this one."""
+    if cursor:
+        at, row_id = decode_cursor(cursor)
+        query = query.where(tuple_(time_col, id_col) < tuple_(at, row_id))
+    query = query.order_by(time_col.desc(), id_col.desc()).limit(limit + 1)
+    rows = (await session.scalars(query)).all()
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor(getattr(last, time_col.key), getattr(last, id_col.key))
+
+
+__all__ = ["in_scope", "unit_path", "keyset_page", "encode_cursor", "decode_cursor", "and_", "or_"]

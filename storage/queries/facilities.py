@@ -1,0 +1,67 @@
+"""Memorial facilities (烈士纪念设施) and when each is next due for a patrol."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import NotFound
+from storage.models import Facility
+from storage.queries.common import in_scope, keyset_page
+
+
+def next_due_at() -> ColumnElement[datetime]:
+    """A facility is due its interval after its last approved patrol (or after it was added)."""
+    since = func.coalesce(Facility.last_patrol_at, Facility.created_at)
+    return since + func.make_interval(0, 0, 0, Facility.patrol_interval_days)
+
+
+async def list_facilities(
+    session: AsyncSession, *, scope_path: str, org_unit_id: uuid.UUID | None = None,
+    overdue: bool | None = None, cursor: str | None = None, limit: int = 50,
+) -> tuple[Sequence[Facility], str | None]:
+    query = select(Facility).where(in_scope(Facility.org_unit_id, scope_path))
+    if org_unit_id:
+        query = query.where(Facility.org_unit_id == org_unit_id)
+    if overdue is not None:
+        query = query.where((next_due_at() < func.now()) == overdue)
+    return await keyset_page(session, query, time_col=Facility.created_at, id_col=Facility.id,
+                             cursor=cursor, limit=limit)
+
+
+async def get_facility(session: AsyncSession, *, facility_id: uuid.UUID, scope_path: str) -> Facility:
+    facility = await session.scalar(
+        select(Facility).where(Facility.id == facility_id, in_scope(Facility.org_unit_id, scope_path)))
+    if facility is None:
+        raise NotFound("no such facility in your scope", field="facility_id")
+    return facility
+
+
+async def create_facility(session: AsyncSession, *, values: dict[str, Any]) -> Facility:
+    facility = Facility(**values)
+    session.add(facility)
+    await session.flush()
+    await session.refresh(facility)
+    return facility
+
+
+async def update_facility(session: AsyncSession, *, facility: Facility, values: dict[str, Any]) -> Facility:
+    for name, value in values.items():
+        setattr(facility, name, value)
+    facility.updated_at = func.now()
+    await session.flush()
+    await session.refresh(facility)
+    return facility
+
+
+async def mark_patrolled(session: AsyncSession, *, facility_id: uuid.UUID, at: datetime) -> None:
+    """An approved patrol moves the facility's clock forward, never back."""
+    facility = await session.get(Facility, facility_id)
+    if facility and (facility.last_patrol_at is None or facility.last_patrol_at < at):
+        facility.last_patrol_at = at
+        await session.flush()

@@ -1,0 +1,45 @@
+"""The service network: district, street and community units as a tree with materialised paths."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import Invalid, NotFound
+from storage.models import OrgUnit
+
+CHILD_LEVEL = {None: "district", "district": "street", "street": "community"}
+
+
+async def list_units(session: AsyncSession, *, scope_path: str) -> Sequence[OrgUnit]:
+    query = select(OrgUnit).where(OrgUnit.path.startswith(scope_path, autoescape=True)).order_by(OrgUnit.path)
+    return (await session.scalars(query)).all()
+
+
+async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID, scope_path: str | None = None) -> OrgUnit:
+    query = select(OrgUnit).where(OrgUnit.id == unit_id)
+    if scope_path is not None:
+        query = query.where(OrgUnit.path.startswith(scope_path, autoescape=True))
+    unit = await session.scalar(query)
+    if unit is None:
+        raise NotFound("no such org unit in your scope", field="org_unit_id")
+    return unit
+
+
+async def create_unit(
+    session: AsyncSession, *, name: str, parent_id: uuid.UUID | None, unit_id: uuid.UUID | None = None,
+) -> OrgUnit:
+    """The level follows from the parent: district at the root, then street, then community."""
+    parent = await get_unit(session, unit_id=parent_id) if parent_id else None
+    level = CHILD_LEVEL.get(parent.level if parent else None)
+    if level is None:
+        raise Invalid("a community station cannot have units below it", field="parent_id")
+    unit_id = unit_id or uuid.uuid4()
+    path = f"{parent.path if parent else '/'}{unit_id}/"
+    unit = OrgUnit(id=unit_id, name=name, level=level, parent_id=parent_id, path=path)
+    session.add(unit)
+    await session.flush()
+    return unit

@@ -1,0 +1,70 @@
+"""Visit subjects (走访对象): the people the bureau serves, and when each is next due a visit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import NotFound
+from storage.models import Subject
+from storage.queries.common import in_scope, keyset_page
+
+
+def next_due_at() -> ColumnElement[datetime]:
+    since = func.coalesce(Subject.last_visit_at, Subject.created_at)
+    return since + func.make_interval(0, 0, 0, Subject.visit_interval_days)
+
+
+async def list_subjects(
+    session: AsyncSession, *, scope_path: str, org_unit_id: uuid.UUID | None = None,
+    category: str | None = None, overdue: bool | None = None, contact_user_id: uuid.UUID | None = None,
+    cursor: str | None = None, limit: int = 50,
+) -> tuple[Sequence[Subject], str | None]:
+    query = select(Subject).where(in_scope(Subject.org_unit_id, scope_path))
+    if org_unit_id:
+        query = query.where(Subject.org_unit_id == org_unit_id)
+    if category:
+        query = query.where(Subject.category == category)
+    if contact_user_id:
+        query = query.where(Subject.contact_user_id == contact_user_id)
+    if overdue is not None:
+        query = query.where((next_due_at() < func.now()) == overdue)
+    return await keyset_page(session, query, time_col=Subject.created_at, id_col=Subject.id,
+                             cursor=cursor, limit=limit)
+
+
+async def get_subject(session: AsyncSession, *, subject_id: uuid.UUID, scope_path: str) -> Subject:
+    subject = await session.scalar(
+        select(Subject).where(Subject.id == subject_id, in_scope(Subject.org_unit_id, scope_path)))
+    if subject is None:
+        raise NotFound("no such subject in your scope", field="subject_id")
+    return subject
+
+
+async def create_subject(session: AsyncSession, *, values: dict[str, Any]) -> Subject:
+    subject = Subject(**values)
+    session.add(subject)
+    await session.flush()
+    await session.refresh(subject)
+    return subject
+
+
+async def update_subject(session: AsyncSession, *, subject: Subject, values: dict[str, Any]) -> Subject:
+    for name, value in values.items():
+        setattr(subject, name, value)
+    subject.updated_at = func.now()
+    await session.flush()
+    await session.refresh(subject)
+    return subject
+
+
+async def mark_visited(session: AsyncSession, *, subject_id: uuid.UUID, at: datetime) -> None:
+    subject = await session.get(Subject, subject_id)
+    if subject and (subject.last_visit_at is None or subject.last_visit_at < at):
+        subject.last_visit_at = at
+        await session.flush()

@@ -1,0 +1,103 @@
+"""Users, their bearer tokens and failed logins."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import Conflict, NotFound
+from storage.models import AuthToken, LoginFailure, OrgUnit, User
+from storage.queries.common import in_scope
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def get_by_username(session: AsyncSession, *, username: str) -> User | None:
+    return await session.scalar(select(User).where(User.username == username))
+
+
+async def get_user(session: AsyncSession, *, user_id: uuid.UUID, scope_path: str | None = None) -> User:
+    query = select(User).where(User.id == user_id)
+    if scope_path is not None:
+        query = query.where(in_scope(User.org_unit_id, scope_path))
+    user = await session.scalar(query)
+    if user is None:
+        raise NotFound("no such user in your scope")
+    return user
+
+
+async def list_users(session: AsyncSession, *, scope_path: str) -> Sequence[User]:
+    query = select(User).where(in_scope(User.org_unit_id, scope_path)).order_by(User.username)
+    return (await session.scalars(query)).all()
+
+
+async def create_user(
+    session: AsyncSession, *, username: str, display_name: str, password_hash: str, role: str,
+    org_unit_id: uuid.UUID,
+) -> User:
+    user = User(username=username, display_name=display_name, password_hash=password_hash, role=role,
+                org_unit_id=org_unit_id)
+    session.add(user)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"the username {username!r} is taken", field="username") from exc
+    return user
+
+
+async def issue_token(session: AsyncSession, *, user_id: uuid.UUID, ttl: timedelta) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    expires_at = datetime.now(timezone.utc) + ttl
+    session.add(AuthToken(token_hash=_digest(token), user_id=user_id, expires_at=expires_at))
+    await session.flush()
+    return token, expires_at
+
+
+async def user_for_token(session: AsyncSession, *, token: str) -> tuple[User, str] | None:
+    """The active user a live token belongs to, with the path of the user's unit."""
+    row = (await session.execute(
+        select(User, OrgUnit.path)
+        .join(AuthToken, AuthToken.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(AuthToken.token_hash == _digest(token), AuthToken.expires_at > func.now(),
+               User.is_active.is_(True))
+    )).first()
+    return (row[0], row[1]) if row else None
+
+
+async def revoke_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> None:
+    await session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
+
+
+async def revoke_token(session: AsyncSession, *, token: str) -> None:
+    await session.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(token)))
+
+
+async def note_login_failure(session: AsyncSession, *, username: str, ip: str) -> None:
+    session.add(LoginFailure(username=username, ip=ip))
+    await session.flush()
+
+
+async def recent_login_failures(
+    session: AsyncSession, *, username: str, ip: str, window: timedelta
+) -> tuple[int, int]:
+    """Failures in the window for this username, and from this address."""
+    since = datetime.now(timezone.utc) - window
+    by_name = await session.scalar(select(func.count()).where(
+        LoginFailure.username == username, LoginFailure.at > since))
+    by_ip = await session.scalar(select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at > since))
+    return by_name or 0, by_ip or 0
+
+
+async def clear_login_failures(session: AsyncSession, *, username: str) -> None:
+    await session.execute(delete(LoginFailure).where(LoginFailure.username == username))

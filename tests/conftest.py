@@ -1,0 +1,88 @@
+"""Real PostgreSQL and MinIO for the whole run, started here and stopped at the end.
+
+The schema is migrated once; every test starts from empty tables and builds what it needs with
+tests/builders.py."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from api.settings import Settings
+from scripts.stack import Stack
+from storage.db import make_engine, migrate
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "photos"
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    with tempfile.TemporaryDirectory(prefix="xunfang-test-") as tmp:
+        stack = Stack(Path(tmp), throwaway=True)
+        try:
+            os.environ.update(stack.start())
+            yield stack
+        finally:
+            stack.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(stack: Stack) -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(settings.database_url, pool_size=4)
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def empty_tables(request: pytest.FixtureRequest) -> None:
+    """Each test starts from an empty database (unit tests of pure rules need none)."""
+    if "engine" not in request.fixturenames and "db" not in request.fixturenames:
+        return
+    engine: AsyncEngine = request.getfixturevalue("engine")
+    async with engine.begin() as conn:
+        tables = (await conn.execute(text(
+            "select string_agg(quote_ident(tablename), ', ') from pg_tables "
+            "where schemaname = 'public' and tablename <> 'alembic_version'"))).scalar_one()
+        await conn.execute(text(f"truncate {tables} restart identity cascade"))
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session for arranging data and checking what was stored; commit to make it visible."""
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, engine: AsyncEngine) -> Litestar:
+    app = create_app(settings)
+    app.debug = True
+    return app
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def photos() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.fail(f"the shared photo fixtures are missing at {FIXTURES}")
+    return FIXTURES
