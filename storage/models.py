@@ -241,3 +241,46 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(64), server_default="", index=True)
     org_unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+# --- Rectification and follow-up tasks (整改 / 跟进) ------------------------------------------
+
+
+class Task(Base):
+    """A checklist `issue` of a patrol, or a visit's follow-up, to be fixed and accepted.
+
+    Keyed by (record_id, item): re-sending a record never makes a second task. `item` is the
+    checklist code for patrols and "follow_up" for visits. A corrected record that no longer has
+    the issue moves a still-open task to `cancelled` (kept, not deleted, so the history stays)."""
+
+    __tablename__ = "tasks"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    record_kind: Mapped[str] = mapped_column(String(8))
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    item: Mapped[str] = mapped_column(String(32))
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
+    facility_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilities.id"))
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("subjects.id"))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), server_default="open")
+    detail: Mapped[str] = mapped_column(Text, server_default="")
+    due_at: Mapped[datetime] = mapped_column(Timestamp)
+    opened_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    fix_note: Mapped[str] = mapped_column(Text, server_default="")
+    fix_photo_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), server_default="{}")
+    fixed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    fixed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    accepted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    reopen_comment: Mapped[str] = mapped_column(Text, server_default="")
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    __table_args__ = (
+        CheckConstraint("record_kind in ('patrol','visit')", name="record_kind"),
+        CheckConstraint("status in ('open','fixed','accepted','cancelled')", name="status"),
+        Index("uq_tasks_record_id_item", "record_id", "item", unique=True),
+        # Keyset pages newest first, overall and per unit; overdue and per-assignee lookups.
+        Index("ix_tasks_opened_at_id", "opened_at", "id"),
+        Index("ix_tasks_org_unit_id_status_opened_at", "org_unit_id", "status", "opened_at"),
+        Index("ix_tasks_status_due_at", "status", "due_at"),
+        Index("ix_tasks_assignee_id_status", "assignee_id", "status"),
+    )
