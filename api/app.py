@@ -17,6 +17,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from api import auth, facilities, health, org_units, subjects
+from api import tasks  # supervisor workspace
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
 from api.pwa import pwa_router
@@ -30,6 +31,7 @@ CONTROLLERS = [
     org_units.OrgUnitController,
     facilities.FacilityController,
     subjects.SubjectController,
+    tasks.TaskController,
 ]
 
 

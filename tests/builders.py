@@ -77,3 +77,51 @@ async def login(client: AsyncTestClient, username: str) -> dict[str, str]:
     response = await client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+# --- Records inserted directly (supervisor workspace tests) ---------------------------------
+
+CHECKLIST_ITEMS = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
+
+
+async def add_patrol(db: AsyncSession, unit: OrgUnit, author: User, facility_id: uuid.UUID, *,
+                     issues: dict[str, str] | None = None, status: str = "submitted", flags: list | None = None,
+                     started_at=None, record_id: uuid.UUID | None = None, photo_ids: list | None = None):
+    """A patrol row as the record handlers would store it; `issues` maps checklist item -> note."""
+    from datetime import datetime, timedelta, timezone
+
+    from storage.models import Patrol
+
+    issues = issues or {}
+    started_at = started_at or datetime.now(timezone.utc) - timedelta(hours=2)
+    patrol = Patrol(
+        id=record_id or uuid.uuid4(), org_unit_id=unit.id, author_id=author.id, facility_id=facility_id,
+        started_at=started_at, ended_at=started_at + timedelta(minutes=40), lat=26.5801, lon=106.7101,
+        accuracy_m=12.0, location_captured_at=started_at,
+        checklist=[{"item": i, "result": "issue" if i in issues else "ok", "note": issues.get(i, "")}
+                   for i in CHECKLIST_ITEMS],
+        notes="", photo_ids=photo_ids or [], status=status, flags=flags or [], body_hash="0" * 64)
+    db.add(patrol)
+    await db.flush()
+    return patrol
+
+
+async def add_visit(db: AsyncSession, unit: OrgUnit, author: User, subject_id: uuid.UUID, *,
+                    follow_up: bool = False, status: str = "submitted", visit_type: str = "routine",
+                    flags: list | None = None, visited_at=None, cash_yuan=0, goods: str = "",
+                    record_id: uuid.UUID | None = None):
+    from datetime import datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from storage.models import Visit
+
+    visited_at = visited_at or datetime.now(timezone.utc) - timedelta(hours=1)
+    visit = Visit(
+        id=record_id or uuid.uuid4(), org_unit_id=unit.id, author_id=author.id, subject_id=subject_id,
+        visit_type=visit_type, visited_at=visited_at, lat=26.59, lon=106.72, accuracy_m=20.0,
+        summary="老人身体尚可", needs="屋顶漏雨，需要维修" if follow_up else "", cash_yuan=Decimal(cash_yuan),
+        goods=goods, follow_up_needed=follow_up, photo_ids=[], no_photo_reason="本人不愿拍照", status=status,
+        flags=flags or [], body_hash="0" * 64)
+    db.add(visit)
+    await db.flush()
+    return visit

@@ -1,0 +1,179 @@
+"""Rectification and follow-up tasks: GET /tasks, GET /tasks/{id}, POST /tasks/{id}/fix|accept|reopen.
+
+A field worker sees and fixes the tasks assigned to them; a supervisor or admin sees every task
+in scope, fixes any, and accepts or reopens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+
+from api.deps import CurrentUser, DbSession, record_audit
+from api.photo_refs import PhotoRef, photo_refs
+from api.types import In, Text
+from storage.errors import Invalid
+from storage.models import Task
+from storage.queries import tasks
+
+TaskStatus = Literal["open", "fixed", "accepted", "cancelled"]
+PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
+# Query limits need Parameter(): a msgspec.Meta on a query parameter is not enforced.
+PageLimit = Annotated[int, Parameter(ge=1, le=200, description="page size, at most 200")]
+Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+ITEM_LABELS = {
+    "cleanliness": "环境卫生", "greenery": "绿化养护", "structure": "设施完好", "safety": "安全隐患",
+    "signage": "标识标牌", "visitor_order": "祭扫秩序", "surveillance": "安防监控", "follow_up": "走访跟进",
+}
+
+
+class TaskFixIn(In):
+    photo_ids: PhotoIds = []
+    note: Text = ""
+
+
+class TaskReopenIn(In):
+    comment: Comment
+
+
+class TaskOut(msgspec.Struct):
+    id: uuid.UUID
+    record_kind: str
+    record_id: uuid.UUID
+    item: str
+    item_label: str
+    status: str
+    detail: str
+    org_unit_id: uuid.UUID
+    facility_id: uuid.UUID | None
+    subject_id: uuid.UUID | None
+    place_name: str
+    assignee_id: uuid.UUID | None
+    assignee_name: str
+    opened_at: datetime
+    due_at: datetime
+    overdue: bool
+    fix_note: str
+    fix_photo_ids: list[uuid.UUID]
+    fixed_at: datetime | None
+    fixed_by_name: str
+    accepted_at: datetime | None
+    accepted_by_name: str
+    reopen_comment: str
+
+
+class TaskDetailOut(TaskOut, kw_only=True):
+    before_photos: list[PhotoRef]
+    after_photos: list[PhotoRef]
+    missing_after_photo_ids: list[uuid.UUID]
+
+
+class TaskPage(msgspec.Struct):
+    items: list[TaskOut]
+    next_cursor: str | None
+
+
+def task_fields(t: Task, names: dict[uuid.UUID, str]) -> dict:
+    return dict(
+        id=t.id, record_kind=t.record_kind, record_id=t.record_id, item=t.item,
+        item_label=ITEM_LABELS.get(t.item, t.item), status=t.status, detail=t.detail, org_unit_id=t.org_unit_id,
+        facility_id=t.facility_id, subject_id=t.subject_id,
+        place_name=names.get(t.facility_id or t.subject_id, ""),  # type: ignore[arg-type]
+        assignee_id=t.assignee_id, assignee_name=names.get(t.assignee_id, "") if t.assignee_id else "",
+        opened_at=t.opened_at, due_at=t.due_at,
+        overdue=t.status == "open" and t.due_at < datetime.now(timezone.utc), fix_note=t.fix_note,
+        fix_photo_ids=list(t.fix_photo_ids), fixed_at=t.fixed_at,
+        fixed_by_name=names.get(t.fixed_by_id, "") if t.fixed_by_id else "", accepted_at=t.accepted_at,
+        accepted_by_name=names.get(t.accepted_by_id, "") if t.accepted_by_id else "",
+        reopen_comment=t.reopen_comment,
+    )
+
+
+async def _detail(db_session: DbSession, task: Task) -> TaskDetailOut:
+    names = await tasks.names(db_session, tasks=[task])
+    record = await tasks.record_of(db_session, task=task)
+    before = await tasks.photos_of_record(db_session, record_id=task.record_id)
+    if record is not None and record.photo_ids:
+        before = [p for p in before if p.id in set(record.photo_ids)] or before
+    after = await tasks.photos_by_ids(db_session, photo_ids=list(task.fix_photo_ids))
+    received = {p.id for p in after}
+    return TaskDetailOut(**task_fields(task, names), before_photos=photo_refs(before),
+                         after_photos=photo_refs(after),
+                         missing_after_photo_ids=[i for i in task.fix_photo_ids if i not in received])
+
+
+def _may_see(user: CurrentUser, task: Task) -> None:
+    if not user.reviews and task.assignee_id != user.id:
+        raise PermissionDeniedException("only the task's assignee or a supervisor can see this task")
+
+
+class TaskController(Controller):
+    path = "/api/v1/tasks"
+    tags = ["tasks"]
+
+    @get(operation_id="ListTasks")
+    async def list_tasks(
+        self, user: CurrentUser, db_session: DbSession, status: FromQuery[TaskStatus | None] = None,
+        org_unit_id: FromQuery[uuid.UUID | None] = None, overdue: FromQuery[bool | None] = None,
+        assignee_id: FromQuery[uuid.UUID | None] = None, record_id: FromQuery[uuid.UUID | None] = None,
+        cursor: FromQuery[str | None] = None, limit: FromQuery[PageLimit] = 50,
+    ) -> TaskPage:
+        if not user.reviews:
+            if assignee_id not in (None, user.id):
+                raise PermissionDeniedException("a field worker sees only the tasks assigned to them")
+            assignee_id = user.id
+        rows, next_cursor = await tasks.list_tasks(
+            db_session, scope_path=user.scope_path, status=status, org_unit_id=org_unit_id, overdue=overdue,
+            assignee_id=assignee_id, record_id=record_id, cursor=cursor, limit=limit)
+        names = await tasks.names(db_session, tasks=rows)
+        return TaskPage(items=[TaskOut(**task_fields(t, names)) for t in rows], next_cursor=next_cursor)
+
+    @get("/{task_id:uuid}", operation_id="GetTask")
+    async def get_task(self, task_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession) -> TaskDetailOut:
+        task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path)
+        _may_see(user, task)
+        return await _detail(db_session, task)
+
+    @post("/{task_id:uuid}/fix", operation_id="FixTask", status_code=200)
+    async def fix_task(self, task_id: FromPath[uuid.UUID], data: JSONBody[TaskFixIn], user: CurrentUser,
+                       db_session: DbSession) -> TaskDetailOut:
+        task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path, for_update=True)
+        _may_see(user, task)
+        if len(set(data.photo_ids)) != len(data.photo_ids):
+            raise Invalid("a photo is listed twice", field="photo_ids")
+        if task.record_kind == "patrol" and not data.photo_ids:
+            raise Invalid("a rectification needs at least one photo of the fixed site (an after photo)",
+                          field="photo_ids")
+        if task.record_kind == "visit" and not (data.note.strip() or data.photo_ids):
+            raise Invalid("say what was done for the follow-up (a note), or add a photo", field="note")
+        if await tasks.fix_task(db_session, task=task, by=user.id, photo_ids=data.photo_ids, note=data.note):
+            await record_audit(db_session, user, "task_fix", entity="task", entity_id=task.id,
+                               org_unit_id=task.org_unit_id, photos=len(data.photo_ids))
+        return await _detail(db_session, task)
+
+    @post("/{task_id:uuid}/accept", operation_id="AcceptTask", status_code=200)
+    async def accept_task(self, task_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession) -> TaskDetailOut:
+        user.require("supervisor", "admin")
+        task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path, for_update=True)
+        await tasks.accept_task(db_session, task=task, by=user.id)
+        await record_audit(db_session, user, "task_accept", entity="task", entity_id=task.id,
+                           org_unit_id=task.org_unit_id)
+        return await _detail(db_session, task)
+
+    @post("/{task_id:uuid}/reopen", operation_id="ReopenTask", status_code=200)
+    async def reopen_task(self, task_id: FromPath[uuid.UUID], data: JSONBody[TaskReopenIn], user: CurrentUser,
+                          db_session: DbSession) -> TaskDetailOut:
+        user.require("supervisor", "admin")
+        if not data.comment.strip():
+            raise Invalid("say why the task is reopened (a comment)", field="comment")
+        task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path, for_update=True)
+        await tasks.reopen_task(db_session, task=task, comment=data.comment)
+        await record_audit(db_session, user, "task_reopen", entity="task", entity_id=task.id,
+                           org_unit_id=task.org_unit_id, comment=data.comment)
+        return await _detail(db_session, task)

@@ -1,0 +1,184 @@
+"""Rectification (整改) and follow-up tasks: opened from records, fixed, accepted or reopened.
+
+`sync_tasks_for_patrol` / `sync_tasks_for_visit` are called after a record is stored: each
+checklist `issue` and each visit with follow_up_needed has exactly one task, keyed by
+(record_id, item), whatever number of times the record is sent."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import Conflict, NotFound
+from storage.models import Facility, Patrol, Photo, Subject, Task, User, Visit
+from storage.queries.common import in_scope, keyset_page, unit_path
+
+FOLLOW_UP = "follow_up"
+STATUSES = ("open", "fixed", "accepted", "cancelled")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class TaskRules:
+    """Deadlines (整改时限) in days; XUNFANG_PATROL_ISSUE_DUE_DAYS and XUNFANG_FOLLOW_UP_DUE_DAYS."""
+
+    patrol_issue_due_days: int = 15
+    follow_up_due_days: int = 7
+
+    @classmethod
+    def from_env(cls) -> TaskRules:
+        env = os.environ
+        return cls(patrol_issue_due_days=int(env.get("XUNFANG_PATROL_ISSUE_DUE_DAYS", 15)),
+                   follow_up_due_days=int(env.get("XUNFANG_FOLLOW_UP_DUE_DAYS", 7)))
+
+
+async def _sync(session: AsyncSession, *, record_id: uuid.UUID, wanted: dict[str, dict]) -> None:
+    """Make the record's tasks match `wanted` (item -> columns of a new task)."""
+    existing = {t.item: t for t in (await session.scalars(
+        select(Task).where(Task.record_id == record_id).with_for_update())).all()}
+    for item, values in wanted.items():
+        task = existing.get(item)
+        if task is None:
+            # ON CONFLICT: two deliveries of the same record racing each other make one task.
+            await session.execute(insert(Task).values(id=uuid.uuid4(), record_id=record_id, item=item, **values)
+                                  .on_conflict_do_nothing(index_elements=["record_id", "item"]))
+        elif task.status in ("open", "cancelled"):
+            task.detail = values["detail"]
+            if task.status == "cancelled":
+                task.status, task.opened_at = "open", _now()
+            task.updated_at = _now()
+    for item, task in existing.items():
+        if item not in wanted and task.status == "open":
+            task.status, task.updated_at = "cancelled", _now()
+    await session.flush()
+
+
+async def sync_tasks_for_patrol(session: AsyncSession, *, patrol: Patrol, rules: TaskRules | None = None) -> None:
+    rules = rules or TaskRules.from_env()
+    due = patrol.started_at + timedelta(days=rules.patrol_issue_due_days)
+    wanted = {
+        str(entry.get("item")): dict(
+            record_kind="patrol", org_unit_id=patrol.org_unit_id, facility_id=patrol.facility_id,
+            assignee_id=patrol.author_id, detail=str(entry.get("note") or ""), due_at=due)
+        for entry in patrol.checklist or [] if entry.get("result") == "issue" and entry.get("item")
+    }
+    await _sync(session, record_id=patrol.id, wanted=wanted)
+
+
+async def sync_tasks_for_visit(session: AsyncSession, *, visit: Visit, rules: TaskRules | None = None) -> None:
+    rules = rules or TaskRules.from_env()
+    wanted: dict[str, dict] = {}
+    if visit.follow_up_needed:
+        contact = await session.scalar(select(Subject.contact_user_id).where(Subject.id == visit.subject_id))
+        wanted[FOLLOW_UP] = dict(
+            record_kind="visit", org_unit_id=visit.org_unit_id, subject_id=visit.subject_id,
+            assignee_id=contact or visit.author_id, detail=visit.needs or visit.summary or "",
+            due_at=visit.visited_at + timedelta(days=rules.follow_up_due_days))
+    await _sync(session, record_id=visit.id, wanted=wanted)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+async def list_tasks(
+    session: AsyncSession, *, scope_path: str, status: str | None = None, org_unit_id: uuid.UUID | None = None,
+    overdue: bool | None = None, assignee_id: uuid.UUID | None = None, record_id: uuid.UUID | None = None,
+    cursor: str | None = None, limit: int = 50,
+) -> tuple[Sequence[Task], str | None]:
+    """Newest first. Without a status filter, cancelled tasks are left out."""
+    query = select(Task).where(in_scope(Task.org_unit_id, scope_path))
+    query = query.where(Task.status == status) if status else query.where(Task.status != "cancelled")
+    if org_unit_id:
+        path = await unit_path(session, org_unit_id)
+        query = query.where(in_scope(Task.org_unit_id, path or "/nowhere/"))
+    if overdue is not None:
+        late = (Task.status == "open") & (Task.due_at < func.now())
+        query = query.where(late if overdue else ~late)
+    if assignee_id:
+        query = query.where(Task.assignee_id == assignee_id)
+    if record_id:
+        query = query.where(Task.record_id == record_id)
+    return await keyset_page(session, query, time_col=Task.opened_at, id_col=Task.id, cursor=cursor, limit=limit)
+
+
+async def get_task(session: AsyncSession, *, task_id: uuid.UUID, scope_path: str, for_update: bool = False) -> Task:
+    query = select(Task).where(Task.id == task_id, in_scope(Task.org_unit_id, scope_path))
+    task = await session.scalar(query.with_for_update() if for_update else query)
+    if task is None:
+        raise NotFound("no such task in your scope", field="task_id")
+    return task
+
+
+async def names(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.UUID, str]:
+    """Display names of the facilities, subjects and people the tasks mention, in three lookups."""
+    wanted = {
+        Facility: {t.facility_id for t in tasks if t.facility_id},
+        Subject: {t.subject_id for t in tasks if t.subject_id},
+        User: {i for t in tasks for i in (t.assignee_id, t.fixed_by_id, t.accepted_by_id) if i},
+    }
+    found: dict[uuid.UUID, str] = {}
+    for model, ids in wanted.items():
+        if ids:
+            label = model.display_name if model is User else model.name
+            found.update((await session.execute(select(model.id, label).where(model.id.in_(ids)))).all())
+    return found
+
+
+async def record_of(session: AsyncSession, *, task: Task) -> Patrol | Visit | None:
+    return await session.get(Patrol if task.record_kind == "patrol" else Visit, task.record_id)
+
+
+async def photos_by_ids(session: AsyncSession, *, photo_ids: Sequence[uuid.UUID]) -> Sequence[Photo]:
+    if not photo_ids:
+        return []
+    rows = {p.id: p for p in (await session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))).all()}
+    return [rows[i] for i in photo_ids if i in rows]
+
+
+async def photos_of_record(session: AsyncSession, *, record_id: uuid.UUID) -> Sequence[Photo]:
+    return (await session.scalars(
+        select(Photo).where(Photo.record_id == record_id).order_by(Photo.created_at, Photo.id))).all()
+
+
+# --- changing ------------------------------------------------------------------------------
+
+
+async def fix_task(session: AsyncSession, *, task: Task, by: uuid.UUID, photo_ids: list[uuid.UUID], note: str) -> bool:
+    """Record the fix. False when the same fix was already recorded (a resend): nothing changes."""
+    if task.status == "fixed" and list(task.fix_photo_ids) == photo_ids and task.fix_note == note:
+        return False
+    if task.status != "open":
+        raise Conflict(f"this task is {task.status}; only an open task can be fixed", field="status")
+    task.status, task.fix_photo_ids, task.fix_note = "fixed", photo_ids, note
+    task.fixed_at, task.fixed_by_id = _now(), by
+    task.updated_at = _now()
+    await session.flush()
+    return True
+
+
+async def accept_task(session: AsyncSession, *, task: Task, by: uuid.UUID) -> None:
+    if task.status != "fixed":
+        raise Conflict(f"this task is {task.status}; only a fixed task can be accepted", field="status")
+    task.status, task.accepted_at, task.accepted_by_id = "accepted", _now(), by
+    task.updated_at = _now()
+    await session.flush()
+
+
+async def reopen_task(session: AsyncSession, *, task: Task, comment: str) -> None:
+    if task.status not in ("fixed", "accepted"):
+        raise Conflict(f"this task is {task.status}; only a fixed or accepted task can be reopened",
+                       field="status")
+    task.status, task.reopen_comment = "open", comment
+    task.accepted_at = task.accepted_by_id = None
+    task.updated_at = _now()
+    await session.flush()

@@ -1,0 +1,192 @@
+"""Rectification and follow-up tasks: opened from records once, fixed, accepted, reopened, scoped."""
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from storage.models import AuditEntry, Photo, Task
+from storage.queries.tasks import TaskRules, sync_tasks_for_patrol, sync_tasks_for_visit
+from tests.builders import add_facility, add_patrol, add_subject, add_visit, login, make_district
+
+
+async def _patrol_with_issues(db, d, **issues):
+    facility = await add_facility(db, d.community1)
+    patrol = await add_patrol(db, d.community1, d.users["worker1"], facility, issues=issues)
+    await sync_tasks_for_patrol(db, patrol=patrol)
+    await db.commit()
+    return patrol
+
+
+async def _add_photo(db, d, record_id, *, photo_id=None):
+    photo = Photo(id=photo_id or uuid.uuid4(), record_id=record_id, uploader_id=d.users["worker1"].id,
+                  org_unit_id=d.community1.id, sha256=uuid.uuid4().hex * 2, content_type="image/jpeg", bytes=1000,
+                  width=640, height=480, lat=26.58, lon=106.71, accuracy_m=8, phash=0, phash_b0=0, phash_b1=0,
+                  phash_b2=0, phash_b3=0)
+    db.add(photo)
+    await db.commit()
+    return photo.id
+
+
+async def test_each_issue_item_opens_one_task_due_in_15_days(db):
+    d = await make_district(db)
+    patrol = await _patrol_with_issues(db, d, structure="碑体裂缝", safety="台阶松动")
+    rows = (await db.scalars(select(Task).order_by(Task.item))).all()
+    assert [t.item for t in rows] == ["safety", "structure"]
+    assert all(t.assignee_id == d.users["worker1"].id for t in rows)
+    assert rows[1].detail == "碑体裂缝"
+    assert rows[0].due_at == patrol.started_at + timedelta(days=15)
+
+
+async def test_sending_the_same_record_again_never_duplicates_tasks(db):
+    d = await make_district(db)
+    patrol = await _patrol_with_issues(db, d, structure="碑体裂缝")
+    for _ in range(3):
+        await sync_tasks_for_patrol(db, patrol=patrol)
+    await db.commit()
+    assert await db.scalar(select(func.count()).select_from(Task)) == 1
+
+
+async def test_corrected_record_without_the_issue_cancels_its_open_task(db):
+    d = await make_district(db)
+    patrol = await _patrol_with_issues(db, d, structure="碑体裂缝", safety="台阶松动")
+    patrol.checklist = [dict(c, result="ok") if c["item"] == "safety" else c for c in patrol.checklist]
+    await sync_tasks_for_patrol(db, patrol=patrol)
+    await db.commit()
+    status = dict((await db.execute(select(Task.item, Task.status))).all())
+    assert status == {"structure": "open", "safety": "cancelled"}
+
+
+async def test_due_days_are_settings(db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    patrol = await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"signage": "字迹不清"})
+    await sync_tasks_for_patrol(db, patrol=patrol, rules=TaskRules(patrol_issue_due_days=3))
+    task = await db.scalar(select(Task))
+    assert task.due_at == patrol.started_at + timedelta(days=3)
+
+
+async def test_visit_follow_up_goes_to_the_subjects_contact_in_7_days(db):
+    d = await make_district(db)
+    subject = await add_subject(db, d.community1, contact_user_id=d.users["super1"].id)
+    visit = await add_visit(db, d.community1, d.users["worker1"], subject, follow_up=True)
+    await sync_tasks_for_visit(db, visit=visit)
+    await db.commit()
+    task = await db.scalar(select(Task))
+    assert (task.item, task.assignee_id) == ("follow_up", d.users["super1"].id)
+    assert task.due_at == visit.visited_at + timedelta(days=7)
+    visit.follow_up_needed = False
+    await sync_tasks_for_visit(db, visit=visit)
+    await db.commit()
+    await db.refresh(task)
+    assert task.status == "cancelled"
+
+
+async def test_supervisor_lists_tasks_in_scope_and_other_street_sees_none(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    mine = await client.get("/api/v1/tasks", headers=await login(client, "super1"))
+    assert mine.status_code == 200, mine.text
+    assert [t["item_label"] for t in mine.json()["items"]] == ["设施完好"]
+    assert mine.json()["items"][0]["place_name"] == "烈士陵园"
+    other = await client.get("/api/v1/tasks", headers=await login(client, "super2"))
+    assert other.json()["items"] == []
+
+
+async def test_other_street_supervisor_gets_404_for_a_task(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    task_id = await db.scalar(select(Task.id))
+    headers = await login(client, "super2")
+    assert (await client.get(f"/api/v1/tasks/{task_id}", headers=headers)).status_code == 404
+    accept = await client.post(f"/api/v1/tasks/{task_id}/accept", headers=headers)
+    assert accept.status_code == 404
+
+
+async def test_fix_accept_and_reopen_with_before_and_after_photos(client, db):
+    d = await make_district(db)
+    patrol = await _patrol_with_issues(db, d, structure="碑体裂缝")
+    before = await _add_photo(db, d, patrol.id)
+    task_id = await db.scalar(select(Task.id))
+    after = await _add_photo(db, d, task_id)
+    worker = await login(client, "worker1")
+    fixed = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker,
+                              json={"photo_ids": [str(after)], "note": "已修补"})
+    assert fixed.status_code == 200, fixed.text
+    body = fixed.json()
+    assert body["status"] == "fixed"
+    assert [p["id"] for p in body["before_photos"]] == [str(before)]
+    assert [p["id"] for p in body["after_photos"]] == [str(after)]
+    again = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker,
+                              json={"photo_ids": [str(after)], "note": "已修补"})
+    assert again.status_code == 200
+    assert (await client.post(f"/api/v1/tasks/{task_id}/accept", headers=worker)).status_code == 403
+    boss = await login(client, "super1")
+    accepted = await client.post(f"/api/v1/tasks/{task_id}/accept", headers=boss)
+    assert accepted.json()["status"] == "accepted"
+    reopened = await client.post(f"/api/v1/tasks/{task_id}/reopen", headers=boss, json={"comment": "裂缝仍在"})
+    assert reopened.json()["status"] == "open"
+    assert reopened.json()["reopen_comment"] == "裂缝仍在"
+    actions = (await db.scalars(select(AuditEntry.action).where(AuditEntry.action.like("task_%"))
+                                .order_by(AuditEntry.id))).all()
+    assert actions == ["task_fix", "task_accept", "task_reopen"]
+
+
+async def test_fix_of_a_patrol_issue_without_photo_is_422(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    task_id = await db.scalar(select(Task.id))
+    response = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=await login(client, "worker1"),
+                                 json={"photo_ids": [], "note": "修好了"})
+    assert response.status_code == 422
+    assert response.json()["field"] == "photo_ids"
+
+
+async def test_accepting_an_open_task_is_409_and_reopen_needs_a_comment(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    task_id = await db.scalar(select(Task.id))
+    boss = await login(client, "super1")
+    assert (await client.post(f"/api/v1/tasks/{task_id}/accept", headers=boss)).status_code == 409
+    no_comment = await client.post(f"/api/v1/tasks/{task_id}/reopen", headers=boss, json={})
+    assert no_comment.status_code == 400
+
+
+async def test_field_worker_sees_only_tasks_assigned_to_them(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    mine = await client.get("/api/v1/tasks", headers=await login(client, "worker1"))
+    assert len(mine.json()["items"]) == 1
+    other = await client.get("/api/v1/tasks", headers=await login(client, "worker2"))
+    assert other.json()["items"] == []
+
+
+async def test_filters_overdue_and_status_and_keyset_pages(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    old = datetime.now(timezone.utc) - timedelta(days=40)
+    for i in range(3):
+        patrol = await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"greenery": f"草{i}"},
+                                  started_at=old if i == 0 else None)
+        await sync_tasks_for_patrol(db, patrol=patrol)
+    await db.commit()
+    boss = await login(client, "super1")
+    overdue = (await client.get("/api/v1/tasks?overdue=true", headers=boss)).json()["items"]
+    assert [t["detail"] for t in overdue] == ["草0"]
+    assert overdue[0]["overdue"] is True
+    page1 = (await client.get("/api/v1/tasks?limit=2&status=open", headers=boss)).json()
+    page2 = (await client.get(f"/api/v1/tasks?limit=2&status=open&cursor={page1['next_cursor']}",
+                              headers=boss)).json()
+    assert len(page1["items"]) == 2 and len(page2["items"]) == 1 and page2["next_cursor"] is None
+    by_unit = await client.get(f"/api/v1/tasks?org_unit_id={d.community2.id}", headers=boss)
+    assert by_unit.json()["items"] == []
+
+
+async def test_bad_filters_are_400_not_500(client, db):
+    await make_district(db)
+    boss = await login(client, "super1")
+    for query in ("status=done", "overdue=perhaps", "org_unit_id=nope", "cursor=@@@", "limit=0"):
+        response = await client.get(f"/api/v1/tasks?{query}", headers=boss)
+        assert 400 <= response.status_code < 500, (query, response.text)
+    assert (await client.get("/api/v1/tasks/not-a-uuid", headers=boss)).status_code in (400, 404)
+    assert (await client.get("/api/v1/tasks")).status_code == 401
