@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, get, post
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.deps import CurrentUser, DbSession, record_audit
 from api.photo_refs import PhotoRef, photo_refs
@@ -24,7 +24,7 @@ from storage.queries import tasks
 TaskStatus = Literal["open", "fixed", "accepted", "cancelled"]
 PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
 # Query limits need Parameter(): a msgspec.Meta on a query parameter is not enforced.
-PageLimit = Annotated[int, Parameter(ge=1, le=200, description="page size, at most 200")]
+PageLimit = Annotated[int, QueryParameter(ge=1, le=200, description="page size, at most 200")]
 Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 ITEM_LABELS = {
