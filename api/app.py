@@ -16,7 +16,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
-from api import auth, facilities, health, org_units, patrols, subjects, visits
+from api import auth, facilities, health, org_units, subjects
 from api import review_queue, tasks  # supervisor workspace
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
@@ -31,8 +31,6 @@ CONTROLLERS = [
     org_units.OrgUnitController,
     facilities.FacilityController,
     subjects.SubjectController,
-    patrols.PatrolController,
-    visits.VisitController,
     tasks.TaskController,
     review_queue.ReviewQueueController,
 ]
