@@ -16,8 +16,9 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
-from api import auth, facilities, health, org_units, subjects
+from api import auth, facilities, health, org_units, patrols, subjects, visits
 from api import review_queue, tasks  # supervisor workspace
+from api import photos  # photo evidence
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
 from api.pwa import pwa_router
@@ -31,6 +32,9 @@ CONTROLLERS = [
     org_units.OrgUnitController,
     facilities.FacilityController,
     subjects.SubjectController,
+    photos.PhotoController,
+    patrols.PatrolController,
+    visits.VisitController,
     tasks.TaskController,
     review_queue.ReviewQueueController,
 ]

@@ -1,16 +1,254 @@
-"""What patrols and visits share: evidence settling once a record and its photos are both in."""
+"""What patrols and visits share: the idempotent PUT, evidence settling, review, and wire types.
+
+api/patrols.py and api/visits.py say what is particular to each; this module says the rules:
+- the phone makes the id, so the same body sent again is a 200 and never a second record;
+- a changed body is accepted until a supervisor approves (a returned record may be resent);
+- status is `incomplete` until every listed photo has arrived, in whatever order they come;
+- flags are worked out here from what the server holds, never from what the phone claims.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import msgspec
+from litestar.exceptions import PermissionDeniedException
+from litestar.openapi import ResponseSpec
+from litestar.params import QueryParameter
 
+from api.deps import DbSession, Principal, record_audit
+from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_flags
 from api.settings import EvidenceRules
+from api.types import Fix, In, Text
+from storage.errors import Conflict, Invalid
+from storage.models import Patrol, Photo, Visit
+from storage.queries import photos as photo_queries
+from storage.queries import records
+
+Record = Patrol | Visit
+PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
+AwareTime = Annotated[datetime, msgspec.Meta(tz=True)]
+# Phones' clocks drift; a day ahead is no drift but a mistake, refused outright.
+FAR_FUTURE = timedelta(days=1)
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+# List filters named as in api-v1.md (`from` is a Python keyword).
+Since = Annotated[datetime | None, QueryParameter(name="from", description="records at or after this time")]
+Until = Annotated[datetime | None, QueryParameter(name="to", description="records before this time")]
 
 
-async def settle_record(db_session: AsyncSession, *, record_id: uuid.UUID, rules: EvidenceRules) -> None:
-    """Recompute status (incomplete/submitted) and flags of the record `record_id`, if it exists.
-    Called after a record PUT and after each photo PUT (a photo may arrive before its record)."""
-    # Filled in with patrols and visits.
-    return None
+def created(out: type) -> dict[int, ResponseSpec]:
+    return {201: ResponseSpec(out, description="created: the first time this id was sent")}
+
+
+# --- wire types --------------------------------------------------------------------------------
+
+
+class AuthorOut(msgspec.Struct):
+    id: uuid.UUID
+    username: str
+    display_name: str
+
+
+class FlagOut(msgspec.Struct):
+    code: str
+    detail: str
+    detail_zh: str = ""
+
+
+class ReviewOut(msgspec.Struct):
+    id: uuid.UUID
+    decision: str
+    comment: str
+    at: datetime
+    reviewer: AuthorOut
+
+
+class LocationOut(msgspec.Struct):
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    captured_at: datetime | None
+
+
+class ReviewIn(In):
+    decision: Literal["approve", "return"]
+    comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+# --- checks on what came in -------------------------------------------------------------------
+
+
+def check_times(*times: tuple[str, datetime]) -> None:
+    now = datetime.now(timezone.utc)
+    for field, at in times:
+        if at > now + FAR_FUTURE:
+            raise Invalid(f"{field} is more than a day in the future; check the phone's date", field=field)
+        if at < EARLIEST:
+            raise Invalid(f"{field} is before the year 2000; check the phone's date", field=field)
+
+
+def check_photo_ids(photo_ids: list[uuid.UUID]) -> None:
+    if len(set(photo_ids)) != len(photo_ids):
+        raise Invalid("photo_ids lists the same photo twice", field="photo_ids")
+
+
+def body_hash(data: msgspec.Struct) -> str:
+    """Of the decoded body, so key order and whitespace do not make a 'different' body."""
+    return hashlib.sha256(msgspec.json.encode(data)).hexdigest()
+
+
+def location_columns(location: Fix | None) -> dict[str, Any]:
+    if location is None:
+        return dict(lat=None, lon=None, accuracy_m=None, location_captured_at=None)
+    return dict(lat=location.lat, lon=location.lon, accuracy_m=location.accuracy_m,
+                location_captured_at=location.captured_at)
+
+
+# --- the idempotent PUT ------------------------------------------------------------------------
+
+
+async def put_record(db_session: DbSession, user: Principal, *, model: type[Record], record_id: uuid.UUID,
+                     digest: str, values: dict[str, Any]) -> tuple[Record, bool]:
+    """Store the record; returns it and whether it was created. `values` are its columns."""
+    kind = records.kind_of(model)
+    existing = await records.find_record(db_session, model=model, record_id=record_id, for_update=True)
+    if existing is not None:
+        if existing.author_id != user.id:
+            raise Conflict(f"this {kind} id belongs to a record by someone else; start a new record")
+        if existing.body_hash == digest:
+            return existing, False
+        if existing.status == "approved":
+            raise Conflict(f"this {kind} was approved by a supervisor and can no longer change")
+        status = "submitted"  # a returned or pending record sent again goes back into the queue
+        record = await records.update_record(db_session, record=existing, values={
+            **values, "body_hash": digest, "status": status, "updated_at": datetime.now(timezone.utc)})
+        await record_audit(db_session, user, f"{kind}_update", entity=kind, entity_id=record_id,
+                           org_unit_id=record.org_unit_id)
+        return record, False
+    record = await records.insert_record(db_session, model=model, values={
+        **values, "id": record_id, "author_id": user.id, "body_hash": digest, "status": "submitted"})
+    await record_audit(db_session, user, f"{kind}_create", entity=kind, entity_id=record_id,
+                       org_unit_id=record.org_unit_id)
+    return record, True
+
+
+# --- evidence ----------------------------------------------------------------------------------
+
+
+def _photo_evidence(photo: Photo, reused_in: uuid.UUID | None) -> PhotoEvidence:
+    exif = Position(photo.exif_lat, photo.exif_lon) if photo.exif_lat is not None and photo.exif_lon is not None else None
+    capture = Position(photo.lat, photo.lon, photo.accuracy_m) if photo.lat is not None and photo.lon is not None else None
+    return PhotoEvidence(id=photo.id, exif_time=photo.taken_at, device_time=photo.captured_at,
+                         exif_position=exif, capture_position=capture, reused_in=reused_in)
+
+
+def record_evidence(record: Record) -> RecordEvidence:
+    position = (Position(record.lat, record.lon, record.accuracy_m)
+                if record.lat is not None and record.lon is not None else None)
+    if isinstance(record, Patrol):
+        return RecordEvidence(kind="patrol", start=record.started_at, end=record.ended_at, position=position,
+                              photo_ids=list(record.photo_ids),
+                              issue_items_without_photos=issue_items_without_photos(record))
+    return RecordEvidence(kind="visit", start=record.visited_at, end=record.visited_at, position=position,
+                          photo_ids=list(record.photo_ids), no_photo_reason=record.no_photo_reason)
+
+
+def issue_items_without_photos(patrol: Patrol) -> list[str]:
+    """An `issue` item is covered by its own photo_ids; a client that links no photos to items is
+    taken to mean the record's photos show its issues, so it needs at least one photo."""
+    issues = [i for i in patrol.checklist if i.get("result") == "issue"]
+    if any(i.get("photo_ids") for i in patrol.checklist):
+        return [i["item"] for i in issues if not i.get("photo_ids")]
+    return [i["item"] for i in issues] if issues and not patrol.photo_ids else []
+
+
+async def settle(db_session: DbSession, record: Record, site: Site, rules: EvidenceRules) -> None:
+    """Status from which photos have arrived; flags from the record, its photos and its site."""
+    photos = await photo_queries.get_photos(db_session, ids=list(record.photo_ids))
+    mine = [p for p in photos if p.record_id == record.id]
+    reused = await photo_queries.reuse_of(db_session, photos=mine, record_id=record.id,
+                                          max_distance=rules.phash_max_distance)
+    by_id = {p.id: p for p in mine}
+    ordered = [by_id[i] for i in record.photo_ids if i in by_id]  # "photo 2" means the second listed
+    flags = compute_flags(record_evidence(record), [_photo_evidence(p, reused.get(p.id)) for p in ordered],
+                          site, datetime.now(timezone.utc), rules)
+    if record.status in ("incomplete", "submitted"):
+        record.status = "submitted" if len(ordered) == len(record.photo_ids) else "incomplete"
+    record.flags = [msgspec.structs.asdict(f) for f in flags]
+    await db_session.flush()
+
+
+async def settle_record(db_session: DbSession, *, record_id: uuid.UUID, rules: EvidenceRules) -> None:
+    """Called after each photo PUT: the record may not exist yet, or be either kind."""
+    from api import patrols, visits  # the two nouns know their sites; they import this module
+
+    for model, site_of in ((Patrol, patrols.site_of), (Visit, visits.site_of)):
+        record = await records.find_record(db_session, model=model, record_id=record_id, for_update=True)
+        if record is not None:
+            await settle(db_session, record, await site_of(db_session, record), rules)
+            return
+
+
+def flags_out(record: Record) -> list[FlagOut]:
+    return [FlagOut(code=f["code"], detail=f["detail"], detail_zh=f.get("detail_zh", "")) for f in record.flags]
+
+
+def location_out(record: Record) -> LocationOut | None:
+    if record.lat is None or record.lon is None:
+        return None
+    return LocationOut(lat=record.lat, lon=record.lon, accuracy_m=record.accuracy_m,
+                       captured_at=record.location_captured_at)
+
+
+# --- review ------------------------------------------------------------------------------------
+
+
+async def review(db_session: DbSession, user: Principal, record: Record, data: ReviewIn) -> None:
+    """A supervisor's decision; it stays in `reviews` with who, when and why."""
+    if not user.reviews:
+        raise PermissionDeniedException("only a supervisor or an administrator can review records")
+    kind = "patrol" if isinstance(record, Patrol) else "visit"
+    if data.decision == "return" and not data.comment.strip():
+        raise Invalid("say what needs to change: a comment is required to return a record", field="comment")
+    if record.status == "approved":
+        raise Conflict(f"this {kind} is already approved")
+    if record.status == "returned":
+        raise Conflict(f"this {kind} was returned and waits for its author to send it again")
+    if data.decision == "approve" and record.status == "incomplete":
+        raise Conflict(f"this {kind}'s photos have not all arrived yet; approve it when they have")
+    record.status = "approved" if data.decision == "approve" else "returned"
+    record.updated_at = datetime.now(timezone.utc)
+    await records.add_review(db_session, record_kind=kind, record_id=record.id, reviewer_id=user.id,
+                             decision=data.decision, comment=data.comment.strip())
+    await record_audit(db_session, user, f"{kind}_review", entity=kind, entity_id=record.id,
+                       org_unit_id=record.org_unit_id, decision=data.decision)
+
+
+async def reviews_out(db_session: DbSession, record_id: uuid.UUID) -> list[ReviewOut]:
+    return [ReviewOut(id=r.id, decision=r.decision, comment=r.comment, at=r.at,
+                      reviewer=AuthorOut(id=u.id, username=u.username, display_name=u.display_name))
+            for r, u in await records.reviews_for(db_session, record_id=record_id)]
+
+
+async def photos_out(db_session: DbSession, settings, record: Record) -> list:
+    """The record's photos that have arrived, in the order the record lists them."""
+    found = {p.id: p for p in await photo_queries.get_photos(db_session, ids=list(record.photo_ids))
+             if p.record_id == record.id}
+    if not found:
+        return []
+    from api.photos import photo_out  # the photo edge builds signed URLs
+
+    return [photo_out(found[i], settings) for i in record.photo_ids if i in found]
+
+
+def author_out(user) -> AuthorOut:
+    return AuthorOut(id=user.id, username=user.username, display_name=user.display_name)
+
+
+def visible_author(user: Principal) -> uuid.UUID | None:
+    """Field workers see their own records; supervisors and admins everything in scope."""
+    return None if user.reviews else user.id
+

@@ -65,3 +65,10 @@ async def mark_patrolled(session: AsyncSession, *, facility_id: uuid.UUID, at: d
     if facility and (facility.last_patrol_at is None or facility.last_patrol_at < at):
         facility.last_patrol_at = at
         await session.flush()
+
+
+async def names_by_id(session: AsyncSession, *, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Facility.id, Facility.name).where(Facility.id.in_(set(ids))))
+    return {row_id: name for row_id, name in rows}

@@ -68,3 +68,10 @@ async def mark_visited(session: AsyncSession, *, subject_id: uuid.UUID, at: date
     if subject and (subject.last_visit_at is None or subject.last_visit_at < at):
         subject.last_visit_at = at
         await session.flush()
+
+
+async def names_by_id(session: AsyncSession, *, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Subject.id, Subject.name).where(Subject.id.in_(set(ids))))
+    return {row_id: name for row_id, name in rows}

@@ -1,0 +1,159 @@
+"""Memorial-facility patrols: PUT/GET /patrols/{id}, GET /patrols, POST /patrols/{id}/review."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Response, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from api import records
+from api.deps import AppSettings, CurrentUser, DbSession
+from api.evidence import Position, Site
+from api.records import (
+    AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until,
+)
+from api.types import Fix, In, Limit, Text
+from storage.errors import Invalid
+from storage.models import Patrol
+from storage.queries import facilities
+from storage.queries import records as record_queries
+
+ItemCode = Literal["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
+Status = Literal["incomplete", "submitted", "approved", "returned"]
+
+
+class ChecklistItem(In):
+    item: ItemCode
+    result: Literal["ok", "issue", "na"]
+    note: Text = ""
+    photo_ids: PhotoIds = []  # extension: which of the record's photos show this item
+
+
+class PatrolIn(In):
+    facility_id: uuid.UUID
+    started_at: AwareTime
+    ended_at: AwareTime
+    checklist: Annotated[list[ChecklistItem], msgspec.Meta(max_length=7)]
+    location: Fix | None = None
+    notes: Text = ""
+    photo_ids: PhotoIds = []
+
+
+class PatrolOut(msgspec.Struct):
+    id: uuid.UUID
+    facility_id: uuid.UUID
+    facility_name: str
+    org_unit_id: uuid.UUID
+    author: AuthorOut
+    started_at: datetime
+    ended_at: datetime
+    location: LocationOut | None
+    checklist: list[ChecklistItem]
+    notes: str
+    photo_ids: list[uuid.UUID]
+    status: str
+    flags: list[FlagOut]
+    received_at: datetime
+    updated_at: datetime
+    # On GET /patrols/{id} (and the PUT's answer): each photo as the upload returned it.
+    photos: list[Any] | msgspec.UnsetType = msgspec.UNSET
+    reviews: list[ReviewOut] | msgspec.UnsetType = msgspec.UNSET
+
+
+class PatrolPage(msgspec.Struct):
+    items: list[PatrolOut]
+    next_cursor: str | None
+
+
+def check_patrol(data: PatrolIn) -> None:
+    records.check_times(("started_at", data.started_at), ("ended_at", data.ended_at))
+    if data.ended_at < data.started_at:
+        raise Invalid("ended_at is before started_at", field="ended_at")
+    records.check_photo_ids(data.photo_ids)
+    seen: set[str] = set()
+    for n, item in enumerate(data.checklist):
+        if item.item in seen:
+            raise Invalid(f"the checklist lists {item.item} twice", field=f"checklist[{n}].item")
+        seen.add(item.item)
+        if item.result == "issue" and not item.note.strip():
+            raise Invalid(f"say what is wrong: an issue ({item.item}) needs a note", field=f"checklist[{n}].note")
+        if not set(item.photo_ids) <= set(data.photo_ids):
+            raise Invalid("a checklist item names a photo the record does not list",
+                          field=f"checklist[{n}].photo_ids")
+
+
+async def site_of(db_session: DbSession, patrol: Patrol) -> Site:
+    facility = await facilities.get_facility(db_session, facility_id=patrol.facility_id, scope_path="/")
+    return Site(position=Position(facility.lat, facility.lon), geofence_m=facility.geofence_m, noun_zh="设施")
+
+
+async def patrols_out(db_session: DbSession, rows: list[Patrol]) -> list[PatrolOut]:
+    authors = await record_queries.users_by_id(db_session, ids=[r.author_id for r in rows])
+    names = await facilities.names_by_id(db_session, ids=[r.facility_id for r in rows])
+    return [PatrolOut(
+        id=r.id, facility_id=r.facility_id, facility_name=names.get(r.facility_id, ""), org_unit_id=r.org_unit_id,
+        author=records.author_out(authors[r.author_id]), started_at=r.started_at, ended_at=r.ended_at,
+        location=records.location_out(r), checklist=msgspec.convert(r.checklist, list[ChecklistItem]),
+        notes=r.notes, photo_ids=list(r.photo_ids), status=r.status, flags=records.flags_out(r),
+        received_at=r.received_at, updated_at=r.updated_at,
+    ) for r in rows]
+
+
+async def patrol_detail(db_session: DbSession, settings: Any, patrol: Patrol) -> PatrolOut:
+    [out] = await patrols_out(db_session, [patrol])
+    out.photos = await records.photos_out(db_session, settings, patrol)
+    out.reviews = await records.reviews_out(db_session, patrol.id)
+    return out
+
+
+class PatrolController(Controller):
+    path = "/api/v1/patrols"
+    tags = ["patrols"]
+
+    @put("/{patrol_id:uuid}", operation_id="PutPatrol", status_code=200, responses=records.created(PatrolOut))
+    async def put_patrol(self, patrol_id: FromPath[uuid.UUID], data: JSONBody[PatrolIn], user: CurrentUser,
+                         db_session: DbSession, settings: AppSettings) -> Response[PatrolOut]:
+        check_patrol(data)
+        facility = await facilities.get_facility(db_session, facility_id=data.facility_id, scope_path=user.scope_path)
+        values = dict(
+            facility_id=facility.id, org_unit_id=facility.org_unit_id, started_at=data.started_at,
+            ended_at=data.ended_at, checklist=msgspec.to_builtins(data.checklist), notes=data.notes,
+            photo_ids=data.photo_ids, **records.location_columns(data.location))
+        patrol, created = await records.put_record(db_session, user, model=Patrol, record_id=patrol_id,
+                                                   digest=records.body_hash(data), values=values)
+        await records.settle(db_session, patrol, await site_of(db_session, patrol), settings.evidence)
+        return Response(await patrol_detail(db_session, settings, patrol), status_code=201 if created else 200)
+
+    @get(operation_id="ListPatrols")
+    async def list_patrols(
+        self, user: CurrentUser, db_session: DbSession, status: FromQuery[Status | None] = None,
+        facility_id: FromQuery[uuid.UUID | None] = None, org_unit_id: FromQuery[uuid.UUID | None] = None,
+        author_id: FromQuery[uuid.UUID | None] = None, since: Since = None, until: Until = None,
+        cursor: FromQuery[str | None] = None, limit: Limit = 50,
+    ) -> PatrolPage:
+        rows, next_cursor = await record_queries.list_records(
+            db_session, model=Patrol, scope_path=user.scope_path, author_id=records.visible_author(user) or author_id,
+            status=status, site_id=facility_id, org_unit_id=org_unit_id, since=since, until=until,
+            cursor=cursor, limit=limit)
+        return PatrolPage(items=await patrols_out(db_session, list(rows)), next_cursor=next_cursor)
+
+    @get("/{patrol_id:uuid}", operation_id="GetPatrol")
+    async def get_patrol(self, patrol_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
+                         settings: AppSettings) -> PatrolOut:
+        patrol = await record_queries.get_record(db_session, model=Patrol, record_id=patrol_id,
+                                                 scope_path=user.scope_path, author_id=records.visible_author(user))
+        return await patrol_detail(db_session, settings, patrol)  # type: ignore[arg-type]
+
+    @post("/{patrol_id:uuid}/review", operation_id="ReviewPatrol", status_code=200)
+    async def review_patrol(self, patrol_id: FromPath[uuid.UUID], data: JSONBody[ReviewIn], user: CurrentUser,
+                            db_session: DbSession, settings: AppSettings) -> PatrolOut:
+        patrol = await record_queries.get_record(db_session, model=Patrol, record_id=patrol_id,
+                                                 scope_path=user.scope_path, for_update=True)
+        await records.review(db_session, user, patrol, data)
+        if patrol.status == "approved":
+            await facilities.mark_patrolled(db_session, facility_id=patrol.facility_id, at=patrol.started_at)  # type: ignore[union-attr]
+        return await patrol_detail(db_session, settings, patrol)  # type: ignore[arg-type]

@@ -1,0 +1,168 @@
+"""Home visits (走访慰问): PUT/GET /visits/{id}, GET /visits, POST /visits/{id}/review."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Response, get, post, put
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from api import records
+from api.deps import AppSettings, CurrentUser, DbSession
+from api.evidence import Position, Site
+from api.records import (
+    AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until,
+)
+from api.types import Fix, In, Limit, Text
+from storage.errors import Invalid
+from storage.models import Visit
+from storage.queries import records as record_queries
+from storage.queries import subjects
+
+VisitType = Literal["routine", "holiday", "merit_notice", "must_visit", "assistance", "other"]
+Status = Literal["incomplete", "submitted", "approved", "returned"]
+Yuan = Annotated[float, msgspec.Meta(ge=0, le=10_000_000)]
+
+
+class Assistance(In):
+    cash_yuan: Yuan = 0
+    goods: Text = ""
+
+
+class Award(In):
+    """送喜报: the award delivered, and who delivered it with the station (e.g. 人武部)."""
+
+    grade: Literal["first_class", "second_class", "third_class", "honorary_title", "bayi_medal"]
+    co_deliverer: Text = ""
+
+
+class VisitIn(In):
+    subject_id: uuid.UUID
+    visit_type: VisitType
+    visited_at: AwareTime
+    location: Fix | None = None
+    summary: Text = ""
+    needs: Text = ""
+    assistance: Assistance = msgspec.field(default_factory=Assistance)
+    follow_up_needed: bool = False
+    photo_ids: PhotoIds = []
+    no_photo_reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    award: Award | None = None
+
+
+class VisitOut(msgspec.Struct):
+    id: uuid.UUID
+    subject_id: uuid.UUID
+    subject_name: str
+    org_unit_id: uuid.UUID
+    author: AuthorOut
+    visit_type: str
+    visited_at: datetime
+    location: LocationOut | None
+    summary: str
+    needs: str
+    assistance: Assistance
+    follow_up_needed: bool
+    photo_ids: list[uuid.UUID]
+    no_photo_reason: str | None
+    award: Award | None
+    status: str
+    flags: list[FlagOut]
+    received_at: datetime
+    updated_at: datetime
+    photos: list[Any] | msgspec.UnsetType = msgspec.UNSET
+    reviews: list[ReviewOut] | msgspec.UnsetType = msgspec.UNSET
+
+
+class VisitPage(msgspec.Struct):
+    items: list[VisitOut]
+    next_cursor: str | None
+
+
+def check_visit(data: VisitIn) -> None:
+    records.check_times(("visited_at", data.visited_at))
+    records.check_photo_ids(data.photo_ids)
+    if data.award is not None and data.visit_type != "merit_notice":
+        raise Invalid("an award is recorded only on a merit_notice (送喜报) visit", field="award")
+
+
+async def site_of(db_session: DbSession, visit: Visit) -> Site:
+    subject = await subjects.get_subject(db_session, subject_id=visit.subject_id, scope_path="/")
+    home = Position(subject.lat, subject.lon) if subject.lat is not None and subject.lon is not None else None
+    return Site(position=home, geofence_m=subject.geofence_m, noun_zh="住址")
+
+
+async def visits_out(db_session: DbSession, rows: list[Visit]) -> list[VisitOut]:
+    authors = await record_queries.users_by_id(db_session, ids=[r.author_id for r in rows])
+    names = await subjects.names_by_id(db_session, ids=[r.subject_id for r in rows])
+    return [VisitOut(
+        id=r.id, subject_id=r.subject_id, subject_name=names.get(r.subject_id, ""), org_unit_id=r.org_unit_id,
+        author=records.author_out(authors[r.author_id]), visit_type=r.visit_type, visited_at=r.visited_at,
+        location=records.location_out(r), summary=r.summary, needs=r.needs,
+        assistance=Assistance(cash_yuan=float(r.cash_yuan), goods=r.goods), follow_up_needed=r.follow_up_needed,
+        photo_ids=list(r.photo_ids), no_photo_reason=r.no_photo_reason,
+        award=msgspec.convert(r.award, Award) if r.award else None, status=r.status, flags=records.flags_out(r),
+        received_at=r.received_at, updated_at=r.updated_at,
+    ) for r in rows]
+
+
+async def visit_detail(db_session: DbSession, settings: Any, visit: Visit) -> VisitOut:
+    [out] = await visits_out(db_session, [visit])
+    out.photos = await records.photos_out(db_session, settings, visit)
+    out.reviews = await records.reviews_out(db_session, visit.id)
+    return out
+
+
+class VisitController(Controller):
+    path = "/api/v1/visits"
+    tags = ["visits"]
+
+    @put("/{visit_id:uuid}", operation_id="PutVisit", status_code=200, responses=records.created(VisitOut))
+    async def put_visit(self, visit_id: FromPath[uuid.UUID], data: JSONBody[VisitIn], user: CurrentUser,
+                        db_session: DbSession, settings: AppSettings) -> Response[VisitOut]:
+        check_visit(data)
+        subject = await subjects.get_subject(db_session, subject_id=data.subject_id, scope_path=user.scope_path)
+        values = dict(
+            subject_id=subject.id, org_unit_id=subject.org_unit_id, visit_type=data.visit_type,
+            visited_at=data.visited_at, summary=data.summary, needs=data.needs,
+            cash_yuan=round(data.assistance.cash_yuan, 2), goods=data.assistance.goods,
+            follow_up_needed=data.follow_up_needed, photo_ids=data.photo_ids,
+            no_photo_reason=data.no_photo_reason, award=msgspec.to_builtins(data.award) if data.award else None,
+            **records.location_columns(data.location))
+        visit, created = await records.put_record(db_session, user, model=Visit, record_id=visit_id,
+                                                  digest=records.body_hash(data), values=values)
+        await records.settle(db_session, visit, await site_of(db_session, visit), settings.evidence)
+        return Response(await visit_detail(db_session, settings, visit), status_code=201 if created else 200)
+
+    @get(operation_id="ListVisits")
+    async def list_visits(
+        self, user: CurrentUser, db_session: DbSession, status: FromQuery[Status | None] = None,
+        subject_id: FromQuery[uuid.UUID | None] = None, org_unit_id: FromQuery[uuid.UUID | None] = None,
+        author_id: FromQuery[uuid.UUID | None] = None, since: Since = None, until: Until = None,
+        cursor: FromQuery[str | None] = None, limit: Limit = 50,
+    ) -> VisitPage:
+        rows, next_cursor = await record_queries.list_records(
+            db_session, model=Visit, scope_path=user.scope_path, author_id=records.visible_author(user) or author_id,
+            status=status, site_id=subject_id, org_unit_id=org_unit_id, since=since, until=until,
+            cursor=cursor, limit=limit)
+        return VisitPage(items=await visits_out(db_session, list(rows)), next_cursor=next_cursor)
+
+    @get("/{visit_id:uuid}", operation_id="GetVisit")
+    async def get_visit(self, visit_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
+                        settings: AppSettings) -> VisitOut:
+        visit = await record_queries.get_record(db_session, model=Visit, record_id=visit_id,
+                                                scope_path=user.scope_path, author_id=records.visible_author(user))
+        return await visit_detail(db_session, settings, visit)  # type: ignore[arg-type]
+
+    @post("/{visit_id:uuid}/review", operation_id="ReviewVisit", status_code=200)
+    async def review_visit(self, visit_id: FromPath[uuid.UUID], data: JSONBody[ReviewIn], user: CurrentUser,
+                           db_session: DbSession, settings: AppSettings) -> VisitOut:
+        visit = await record_queries.get_record(db_session, model=Visit, record_id=visit_id,
+                                                scope_path=user.scope_path, for_update=True)
+        await records.review(db_session, user, visit, data)
+        if visit.status == "approved":
+            await subjects.mark_visited(db_session, subject_id=visit.subject_id, at=visit.visited_at)  # type: ignore[union-attr]
+        return await visit_detail(db_session, settings, visit)  # type: ignore[arg-type]

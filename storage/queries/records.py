@@ -1,0 +1,108 @@
+"""Patrols and visits ("records"): one set of queries, told which table by `model`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import NotFound
+from storage.models import Patrol, Review, User, Visit
+from storage.queries.common import in_scope, keyset_page
+
+Record = Patrol | Visit
+RecordModel = type[Patrol] | type[Visit]
+
+
+def time_column(model: RecordModel) -> Any:
+    """The record's own time: pages and period filters use it."""
+    return model.started_at if model is Patrol else model.visited_at  # type: ignore[union-attr]
+
+
+def site_column(model: RecordModel) -> Any:
+    return model.facility_id if model is Patrol else model.subject_id  # type: ignore[union-attr]
+
+
+def kind_of(model: RecordModel) -> str:
+    return "patrol" if model is Patrol else "visit"
+
+
+async def find_record(session: AsyncSession, *, model: RecordModel, record_id: uuid.UUID,
+                      for_update: bool = False) -> Record | None:
+    query = select(model).where(model.id == record_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def get_record(session: AsyncSession, *, model: RecordModel, record_id: uuid.UUID, scope_path: str,
+                     author_id: uuid.UUID | None = None, for_update: bool = False) -> Record:
+    """The record, if the caller may see it: in scope, and their own when `author_id` is given."""
+    query = select(model).where(model.id == record_id, in_scope(model.org_unit_id, scope_path))
+    if author_id:
+        query = query.where(model.author_id == author_id)
+    if for_update:
+        query = query.with_for_update()
+    record = await session.scalar(query)
+    if record is None:
+        raise NotFound(f"no such {kind_of(model)} in your scope")
+    return record
+
+
+async def list_records(
+    session: AsyncSession, *, model: RecordModel, scope_path: str, author_id: uuid.UUID | None = None,
+    status: str | None = None, site_id: uuid.UUID | None = None, org_unit_id: uuid.UUID | None = None,
+    since: datetime | None = None, until: datetime | None = None, cursor: str | None = None, limit: int = 50,
+) -> tuple[Sequence[Record], str | None]:
+    at = time_column(model)
+    query = select(model).where(in_scope(model.org_unit_id, scope_path))
+    for column, value in ((model.author_id, author_id), (model.status, status),
+                          (site_column(model), site_id), (model.org_unit_id, org_unit_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if since:
+        query = query.where(at >= since)
+    if until:
+        query = query.where(at < until)
+    return await keyset_page(session, query, time_col=at, id_col=model.id, cursor=cursor, limit=limit)
+
+
+async def insert_record(session: AsyncSession, *, model: RecordModel, values: dict[str, Any]) -> Record:
+    record = model(**values)
+    session.add(record)
+    await session.flush()
+    return record
+
+
+async def update_record(session: AsyncSession, *, record: Record, values: dict[str, Any]) -> Record:
+    for name, value in values.items():
+        setattr(record, name, value)
+    await session.flush()
+    return record
+
+
+async def add_review(session: AsyncSession, *, record_kind: str, record_id: uuid.UUID, reviewer_id: uuid.UUID,
+                     decision: str, comment: str) -> Review:
+    review = Review(record_kind=record_kind, record_id=record_id, reviewer_id=reviewer_id, decision=decision,
+                    comment=comment)
+    session.add(review)
+    await session.flush()
+    await session.refresh(review)
+    return review
+
+
+async def reviews_for(session: AsyncSession, *, record_id: uuid.UUID) -> Sequence[tuple[Review, User]]:
+    rows = await session.execute(
+        select(Review, User).join(User, User.id == Review.reviewer_id)
+        .where(Review.record_id == record_id).order_by(Review.at))
+    return [(r, u) for r, u in rows]
+
+
+async def users_by_id(session: AsyncSession, *, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in (await session.scalars(select(User).where(User.id.in_(set(ids))))).all()}
