@@ -67,8 +67,9 @@ async def add_subject(db: AsyncSession, unit: OrgUnit, *, name: str = "张桂兰
                       lon: float | None = 106.72, **values) -> uuid.UUID:
     values.setdefault("phone", "13812345678")
     values.setdefault("id_number", "520102195001011234")
+    values.setdefault("category", "martyr_family")
     subject = await subjects.create_subject(db, values=dict(
-        name=name, category="martyr_family", lat=lat, lon=lon, org_unit_id=unit.id, **values))
+        name=name, lat=lat, lon=lon, org_unit_id=unit.id, **values))
     await db.commit()
     return subject.id
 

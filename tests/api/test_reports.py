@@ -1,0 +1,97 @@
+"""GET /reports/coverage and /reports/facility-map: per-unit figures for a period, scoped."""
+
+from datetime import datetime, timedelta, timezone
+
+from storage.queries.tasks import sync_tasks_for_patrol
+from tests.builders import add_facility, add_patrol, add_subject, add_visit, login, make_district
+
+OLD = datetime.now(timezone.utc) - timedelta(days=400)
+
+
+async def _district_with_work(db):
+    d = await make_district(db)
+    w1 = d.users["worker1"]
+    f1 = await add_facility(db, d.community1, name="东山陵园", created_at=OLD)
+    await add_facility(db, d.community1, name="东山纪念碑", created_at=OLD)
+    await add_facility(db, d.community2, name="西山纪念碑", created_at=OLD)
+    s1 = await add_subject(db, d.community1, created_at=OLD)
+    await add_subject(db, d.community1, name="李秀英", category="disabled_veteran", created_at=OLD)
+    patrol = await add_patrol(db, d.community1, w1, f1, issues={"structure": "碑体裂缝"}, status="approved")
+    await sync_tasks_for_patrol(db, patrol=patrol)
+    await add_patrol(db, d.community1, w1, f1, status="returned")
+    await add_visit(db, d.community1, w1, s1, visit_type="holiday", cash_yuan=500, goods="米 油")
+    await add_visit(db, d.community1, w1, s1, visit_type="routine")
+    await add_visit(db, d.community2, d.users["worker2"], await add_subject(db, d.community2, created_at=OLD),
+                    visit_type="holiday", cash_yuan=300)
+    await db.commit()
+    return d
+
+
+async def test_coverage_of_the_district_has_one_row_per_street(client, db):
+    d = await _district_with_work(db)
+    response = await client.get("/api/v1/reports/coverage", headers=await login(client, "admin"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [u["name"] for u in body["units"]] == ["东街道", "西街道"]
+    east = body["units"][0]
+    assert east["facilities"] == {"total": 2, "due": 2, "patrolled": 1, "overdue": 2}
+    assert east["patrols_by_status"] == {"approved": 1, "returned": 1}
+    assert east["visits_by_type"] == {"holiday": 1, "routine": 1}
+    assert east["cash_yuan"] == 500 and east["goods_visits"] == 1
+    assert east["tasks"]["open"] == 1 and east["tasks"]["open_age_days"]["0-7"] == 1
+    cats = {s["category"]: s for s in east["subjects"]}
+    assert cats["martyr_family"]["visited"] == 1 and cats["disabled_veteran"]["visited"] == 0
+    assert east["subjects_total"]["total"] == 2
+    assert body["total"]["cash_yuan"] == 800
+    assert body["total"]["facilities"]["total"] == 3
+    assert str(d.district.id) == body["org_unit_id"]
+
+
+async def test_street_supervisor_gets_their_street_by_community(client, db):
+    d = await _district_with_work(db)
+    response = await client.get("/api/v1/reports/coverage?from=2020-01-01&to=2029-12-31",
+                                headers=await login(client, "super1"))
+    body = response.json()
+    assert [u["name"] for u in body["units"]] == ["东一社区"]
+    assert body["total"]["visits_by_type"] == {"holiday": 1, "routine": 1}
+
+
+async def test_street_supervisor_cannot_report_on_another_street(client, db):
+    d = await _district_with_work(db)
+    headers = await login(client, "super1")
+    response = await client.get(f"/api/v1/reports/coverage?org_unit_id={d.street2.id}", headers=headers)
+    assert response.status_code == 404
+    assert (await client.get(f"/api/v1/reports/facility-map?org_unit_id={d.street2.id}",
+                             headers=headers)).status_code == 404
+    worker = await client.get("/api/v1/reports/coverage", headers=await login(client, "worker1"))
+    assert worker.status_code == 403
+
+
+async def test_a_period_before_the_records_counts_none_of_them(client, db):
+    await _district_with_work(db)
+    response = await client.get("/api/v1/reports/coverage?from=2021-01-01&to=2021-12-31",
+                                headers=await login(client, "admin"))
+    total = response.json()["total"]
+    assert total["visits_by_type"] == {} and total["facilities"]["patrolled"] == 0
+
+
+async def test_bad_periods_are_4xx_with_the_field_named(client, db):
+    await make_district(db)
+    headers = await login(client, "admin")
+    for query, field in (("from=yesterday", "from"), ("from=2026-02-01&to=2026-01-01", "from"),
+                         ("from=2000-01-01&to=2026-01-01", "to"), ("to=2026-13-01", "to"),
+                         ("from=2026-01-01T00:00:00", "from")):
+        response = await client.get(f"/api/v1/reports/coverage?{query}", headers=headers)
+        assert 400 <= response.status_code < 500, query
+        assert response.json()["field"] == field, (query, response.json())
+    assert (await client.get("/api/v1/reports/coverage?org_unit_id=x", headers=headers)).status_code == 400
+
+
+async def test_facility_map_colours_by_status(client, db):
+    await _district_with_work(db)
+    response = await client.get("/api/v1/reports/facility-map", headers=await login(client, "super1"))
+    assert response.status_code == 200, response.text
+    dots = {f["name"]: f for f in response.json()["items"]}
+    assert set(dots) == {"东山陵园", "东山纪念碑"}
+    assert dots["东山纪念碑"]["status"] == "overdue"
+    assert dots["东山陵园"]["open_tasks"] == 1 and dots["东山陵园"]["patrolled_in_period"] is True
