@@ -1,0 +1,134 @@
+// Typed fetch for /api/v1 (shared/docs/api-v1.md). Every screen, field or supervisor, calls the
+// server through here; the token comes from the remembered session.
+import { value } from "./store";
+
+export type Role = "field_worker" | "supervisor" | "admin";
+export interface User { id: string; username: string; display_name: string; role: Role; org_unit_id: string }
+export interface LoginOut { access_token: string; token_type: "bearer"; expires_at: string; user: User }
+export interface Point { lat: number; lon: number }
+export interface Fix { lat: number; lon: number; accuracy_m: number; captured_at: string }
+export interface Page<T> { items: T[]; next_cursor: string | null }
+
+export interface OrgUnit { id: string; name: string; level: "district" | "street" | "community"; parent_id: string | null }
+export interface Facility {
+  id: string; name: string; kind: string; protection_level: string; address: string; location: Point;
+  geofence_m: number; org_unit_id: string; patrol_interval_days: number; last_patrol_at: string | null;
+  next_due_at: string; overdue: boolean; caretaker: string;
+}
+export interface Subject {
+  id: string; name: string; category: string; address: string; location: Point | null; org_unit_id: string;
+  phone_masked: string; id_number_masked: string; contact_user_id: string | null; last_visit_at: string | null;
+  next_due_at: string; overdue: boolean;
+}
+
+export type ChecklistCode = "cleanliness" | "greenery" | "structure" | "safety" | "signage" | "visitor_order" | "surveillance";
+export type ItemResult = "ok" | "issue" | "na";
+export interface ChecklistItem { item: ChecklistCode; result: ItemResult; note: string }
+export interface PatrolIn {
+  facility_id: string; started_at: string; ended_at: string; location: Fix | null;
+  checklist: ChecklistItem[]; notes: string; photo_ids: string[];
+}
+export type VisitType = "routine" | "holiday" | "merit_notice" | "must_visit" | "assistance" | "other";
+export interface VisitIn {
+  subject_id: string; visit_type: VisitType; visited_at: string; location: Fix | null; summary: string;
+  needs: string; assistance: { cash_yuan: number; goods: string }; follow_up_needed: boolean;
+  photo_ids: string[]; no_photo_reason: string | null; award: null | { grade: string; co_deliverer: string };
+}
+export type RecordStatus = "incomplete" | "submitted" | "approved" | "returned";
+export interface Flag { code: string; detail: string }
+export interface Review { decision: "approve" | "return"; comment: string; reviewer?: unknown; at?: string; created_at?: string; reviewed_at?: string }
+export interface PhotoOut {
+  id: string; record_id: string; sha256: string; bytes: number; width: number; height: number;
+  taken_at: string | null; url: string; thumb_url: string;
+  capture: { captured_at: string | null; lat: number | null; lon: number | null; accuracy_m: number | null };
+}
+interface RecordCommon {
+  id: string; status: RecordStatus; author?: { id: string; display_name?: string; username?: string } | string;
+  photos?: PhotoOut[]; flags?: Flag[]; reviews?: Review[]; photo_ids: string[]; location: Fix | null;
+}
+export type PatrolOut = PatrolIn & RecordCommon & { facility?: { name?: string } };
+export type VisitOut = VisitIn & RecordCommon & { subject?: { name?: string } };
+
+/** A failed call: status 0 means the network (offline, dropped, timed out). */
+export class ApiError extends Error {
+  constructor(public status: number, public detail: string, public field?: string) {
+    super(detail);
+  }
+}
+
+/** The bearer token of the signed-in user, set by session.ts. */
+export const token = value<string | null>(null);
+export const BASE = "/api/v1";
+
+export async function request<R>(method: string, path: string, init: { json?: unknown; body?: BodyInit; contentType?: string; query?: Record<string, string | number | undefined | null>; signal?: AbortSignal } = {}): Promise<{ status: number; data: R }> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const t = token.get();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(init.json);
+  } else if (init.contentType) headers["Content-Type"] = init.contentType;
+  let url = BASE + path;
+  if (init.query) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(init.query)) if (v != null && v !== "") q.set(k, String(v));
+    const s = q.toString();
+    if (s) url += (url.includes("?") ? "&" : "?") + s;
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, { method, headers, body, signal: init.signal, cache: "no-store" });
+  } catch (e) {
+    throw new ApiError(0, e instanceof Error ? e.message : String(e));
+  }
+  const text = await res.text().catch(() => "");
+  let data: any = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = text;
+    }
+  }
+  if (!res.ok) {
+    const detail = (data && typeof data === "object" && (data.detail || data.message)) || res.statusText || `HTTP ${res.status}`;
+    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), data?.field);
+  }
+  return { status: res.status, data: data as R };
+}
+
+const get = async <R>(path: string, query?: Record<string, string | number | undefined | null>) =>
+  (await request<R>("GET", path, { query })).data;
+
+/** Every page of a list endpoint, following next_cursor. */
+export async function getAll<T>(path: string, query: Record<string, string | undefined> = {}): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await get<Page<T>>(path, { ...query, limit: 200, cursor });
+    out.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return out;
+}
+
+export const api = {
+  login: async (username: string, password: string) =>
+    (await request<LoginOut>("POST", "/auth/login", { json: { username, password } })).data,
+  me: () => get<User>("/me"),
+  orgUnits: () => get<OrgUnit[] | Page<OrgUnit>>("/org-units"),
+  facilities: () => getAll<Facility>("/facilities"),
+  subjects: () => getAll<Subject>("/subjects"),
+  patrols: (query: Record<string, string>) => get<Page<PatrolOut>>("/patrols", { limit: 100, ...query }),
+  visits: (query: Record<string, string>) => get<Page<VisitOut>>("/visits", { limit: 100, ...query }),
+  patrol: (id: string) => get<PatrolOut>(`/patrols/${id}`),
+  visit: (id: string) => get<VisitOut>(`/visits/${id}`),
+  putRecord: (kind: "patrol" | "visit", id: string, body: unknown, signal?: AbortSignal) =>
+    request<unknown>("PUT", `/${kind}s/${id}`, { json: body, signal }),
+  putPhoto: (id: string, blob: Blob, contentType: string, query: Record<string, string>, signal?: AbortSignal) =>
+    request<PhotoOut>("PUT", `/photos/${id}`, { body: blob, contentType, query, signal }),
+  review: (kind: "patrol" | "visit", id: string, decision: "approve" | "return", comment: string) =>
+    request<unknown>("POST", `/${kind}s/${id}/review`, { json: { decision, comment } }),
+  thumbUrl: (photoId: string) => `${BASE}/photos/${photoId}/thumb`,
+};

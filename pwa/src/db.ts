@@ -1,0 +1,88 @@
+// The one IndexedDB database of the PWA. Only openDB lives here: the schema, typed, and
+// cumulative upgrades keyed on oldVersion. An upgrade must never drop the outbox or the blobs:
+// they hold field work that has not reached the server yet.
+import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+
+export type OutboxState = "waiting" | "sending" | "sent" | "failed";
+export type RecordKind = "patrol" | "visit";
+
+/** One thing to send: a record (PUT its JSON) or a photo (PUT its bytes, kept in `blobs`). */
+export interface OutboxItem {
+  id: string; // the UUID made when the record was started or the photo taken
+  kind: RecordKind | "photo";
+  recordId: string; // for a record, its own id
+  recordKind: RecordKind;
+  userId: string; // whose work this is: only that user's token sends it
+  body?: unknown; // a record's JSON body, exactly as api-v1.md
+  query?: Record<string, string>; // a photo's query parameters
+  contentType?: string;
+  bytes?: number;
+  label: string; // what the outbox screen shows
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: number; // epoch ms; 0 = now
+  lastError?: string; // the server's detail or the network error, for people
+  createdAt: number;
+  updatedAt: number;
+  sentAt?: number;
+}
+
+export interface CacheEntry {
+  key: string; // "session", "facilities", "subjects", "records:<userId>", ...
+  value: unknown;
+  savedAt: number;
+}
+
+export interface XunfangDB extends DBSchema {
+  outbox: {
+    key: string;
+    value: OutboxItem;
+    indexes: { "by-state": OutboxState; "by-record": string };
+  };
+  blobs: { key: string; value: Blob };
+  cache: { key: string; value: CacheEntry };
+}
+
+export const DB_NAME = "xunfang";
+export const DB_VERSION = 1;
+
+let opening: Promise<IDBPDatabase<XunfangDB>> | null = null;
+
+export function db(): Promise<IDBPDatabase<XunfangDB>> {
+  opening ??= openDB<XunfangDB>(DB_NAME, DB_VERSION, {
+    upgrade(database, oldVersion) {
+      if (oldVersion < 1) {
+        const outbox = database.createObjectStore("outbox", { keyPath: "id" });
+        outbox.createIndex("by-state", "state");
+        outbox.createIndex("by-record", "recordId");
+        database.createObjectStore("blobs");
+        database.createObjectStore("cache", { keyPath: "key" });
+      }
+      // Later versions add stores or indexes here, as `if (oldVersion < 2) {...}`; never delete.
+    },
+    blocking() {
+      // A newer version of the app wants to upgrade: let it, this page reloads on its next visit.
+      opening?.then((d) => d.close());
+      opening = null;
+    },
+  });
+  return opening;
+}
+
+/** For tests: forget the connection so a fresh fake database can be opened. */
+export async function closeDb(): Promise<void> {
+  if (opening) (await opening).close();
+  opening = null;
+}
+
+export async function cacheGet<T>(key: string): Promise<T | undefined> {
+  return (await (await db()).get("cache", key))?.value as T | undefined;
+}
+
+export async function cachePut(key: string, value: unknown): Promise<void> {
+  await (await db()).put("cache", { key, value, savedAt: Date.now() });
+}
+
+export async function cacheDelete(key: string): Promise<void> {
+  await (await db()).delete("cache", key);
+}

@@ -1,0 +1,15 @@
+// Field screens: every role sees them. Rarely used screens load lazily; the first screen
+// (home) and the forms are bundled so they open instantly offline.
+import type { Route } from "../router";
+import { Home } from "./home";
+
+export const fieldRoutes: Route[] = [
+  { path: "/", view: Home },
+  { path: "/patrol/new", load: () => import("./patrol") },
+  { path: "/patrol/:id/edit", load: () => import("./patrol") },
+  { path: "/visit/new", load: () => import("./visit") },
+  { path: "/visit/:id/edit", load: () => import("./visit") },
+  { path: "/outbox", load: () => import("./outbox-screen") },
+  { path: "/records", load: () => import("./records") },
+  { path: "/records/:kind/:id", load: () => import("./records") },
+];

@@ -1,0 +1,65 @@
+// Who is signed in, remembered in IndexedDB so a worker on a hillside with no signal gets
+// straight to work. A 401 while syncing sets `needsLogin`; logging in again keeps everything.
+import { api, token, type Facility, type LoginOut, type Subject, type User } from "./api";
+import { cacheDelete, cacheGet, cachePut } from "./db";
+import { value } from "./store";
+
+export interface Session { token: string; expiresAt: string; user: User }
+
+export const session = value<Session | null>(null);
+export const needsLogin = value(false);
+export const facilities = value<Facility[]>([]);
+export const subjects = value<Subject[]>([]);
+export const scopeSavedAt = value<number | null>(null);
+
+function apply(s: Session | null): void {
+  token.set(s?.token ?? null);
+  session.set(s);
+}
+
+/** At start: the remembered session and the cached scope, whatever the network. */
+export async function restore(): Promise<Session | null> {
+  const s = (await cacheGet<Session>("session")) ?? null;
+  apply(s);
+  if (s) await loadScope(s.user.id);
+  return s;
+}
+
+async function loadScope(userId: string): Promise<void> {
+  facilities.set((await cacheGet<Facility[]>(`facilities:${userId}`)) ?? []);
+  subjects.set((await cacheGet<Subject[]>(`subjects:${userId}`)) ?? []);
+  scopeSavedAt.set((await cacheGet<number>(`scope-at:${userId}`)) ?? null);
+}
+
+export async function login(username: string, password: string): Promise<Session> {
+  const out: LoginOut = await api.login(username.trim(), password);
+  const s: Session = { token: out.access_token, expiresAt: out.expires_at, user: out.user };
+  await cachePut("session", s);
+  apply(s);
+  needsLogin.set(false);
+  await loadScope(s.user.id);
+  void refreshScope();
+  return s;
+}
+
+export async function logout(): Promise<void> {
+  await cacheDelete("session");
+  apply(null);
+  facilities.set([]);
+  subjects.set([]);
+}
+
+/** Facilities and subjects of the user's scope, fetched when online and cached for offline use. */
+export async function refreshScope(): Promise<void> {
+  const s = session.get();
+  if (!s) return;
+  const [f, sub] = await Promise.all([api.facilities(), api.subjects()]);
+  await cachePut(`facilities:${s.user.id}`, f);
+  await cachePut(`subjects:${s.user.id}`, sub);
+  const now = Date.now();
+  await cachePut(`scope-at:${s.user.id}`, now);
+  if (session.get()?.user.id !== s.user.id) return;
+  facilities.set(f);
+  subjects.set(sub);
+  scopeSavedAt.set(now);
+}

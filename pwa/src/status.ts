@@ -1,0 +1,40 @@
+// Device-wide status the shell shows on every screen: what is waiting, online or not, storage.
+import * as outbox from "./outbox";
+import { session } from "./session";
+import { value } from "./store";
+
+export const pending = value(0);
+export const online = value(typeof navigator === "undefined" ? true : navigator.onLine);
+export const persisted = value<boolean | null>(null); // null: unknown or not asked yet
+
+async function recount(): Promise<void> {
+  const userId = session.get()?.user.id;
+  pending.set(userId ? await outbox.pendingCount(userId) : 0);
+}
+
+export function watchStatus(): void {
+  outbox.outboxVersion.subscribe(() => void recount());
+  session.subscribe(() => void recount());
+  window.addEventListener("online", () => online.set(true));
+  window.addEventListener("offline", () => online.set(false));
+  void recount();
+}
+
+/** Asks the browser not to evict our storage; the shell shows a notice when it says no. */
+export async function askPersist(): Promise<void> {
+  const storage = navigator.storage;
+  if (!storage?.persist) return;
+  try {
+    persisted.set((await storage.persisted()) || (await storage.persist()));
+  } catch {
+    persisted.set(false);
+  }
+}
+
+export function isIosSafariTab(): boolean {
+  const ua = navigator.userAgent;
+  const ios = /iP(hone|ad|od)/.test(ua) || (ua.includes("Macintosh") && navigator.maxTouchPoints > 1);
+  const standalone = (navigator as Navigator & { standalone?: boolean }).standalone === true ||
+    matchMedia("(display-mode: standalone)").matches;
+  return ios && !standalone;
+}
