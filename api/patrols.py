@@ -19,7 +19,7 @@ from api.records import (
 from api.types import Fix, In, Limit, Text
 from storage.errors import Invalid
 from storage.models import Patrol
-from storage.queries import facilities
+from storage.queries import facilities, tasks
 from storage.queries import records as record_queries
 
 ItemCode = Literal["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
@@ -126,6 +126,7 @@ class PatrolController(Controller):
         patrol, created = await records.put_record(db_session, user, model=Patrol, record_id=patrol_id,
                                                    digest=records.body_hash(data), values=values)
         await records.settle(db_session, patrol, await site_of(db_session, patrol), settings.evidence)
+        await tasks.sync_tasks_for_patrol(db_session, patrol=patrol)
         return Response(await patrol_detail(db_session, settings, patrol), status_code=201 if created else 200)
 
     @get(operation_id="ListPatrols")

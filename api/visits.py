@@ -20,7 +20,7 @@ from api.types import Fix, In, Limit, Text
 from storage.errors import Invalid
 from storage.models import Visit
 from storage.queries import records as record_queries
-from storage.queries import subjects
+from storage.queries import subjects, tasks
 
 VisitType = Literal["routine", "holiday", "merit_notice", "must_visit", "assistance", "other"]
 Status = Literal["incomplete", "submitted", "approved", "returned"]
@@ -135,6 +135,7 @@ class VisitController(Controller):
         visit, created = await records.put_record(db_session, user, model=Visit, record_id=visit_id,
                                                   digest=records.body_hash(data), values=values)
         await records.settle(db_session, visit, await site_of(db_session, visit), settings.evidence)
+        await tasks.sync_tasks_for_visit(db_session, visit=visit)
         return Response(await visit_detail(db_session, settings, visit), status_code=201 if created else 200)
 
     @get(operation_id="ListVisits")

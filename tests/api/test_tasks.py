@@ -190,3 +190,39 @@ async def test_bad_filters_are_400_not_500(client, db):
         assert 400 <= response.status_code < 500, (query, response.text)
     assert (await client.get("/api/v1/tasks/not-a-uuid", headers=boss)).status_code in (400, 404)
     assert (await client.get("/api/v1/tasks")).status_code == 401
+
+
+async def test_patrol_put_opens_the_task_and_a_corrected_resend_cancels_it(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    now = datetime.now(timezone.utc)
+    body = {"facility_id": str(facility), "started_at": (now - timedelta(minutes=40)).isoformat(),
+            "ended_at": (now - timedelta(minutes=5)).isoformat(), "location": None, "notes": "", "photo_ids": [],
+            "checklist": [{"item": "structure", "result": "issue", "note": "纪念碑基座有裂缝"}]}
+    patrol_id = uuid.uuid4()
+    worker = await login(client, "worker1")
+    assert (await client.put(f"/api/v1/patrols/{patrol_id}", json=body, headers=worker)).status_code == 201
+    assert (await client.put(f"/api/v1/patrols/{patrol_id}", json=body, headers=worker)).status_code == 200
+    listed = (await client.get(f"/api/v1/tasks?record_id={patrol_id}", headers=worker)).json()["items"]
+    assert [(t["item"], t["status"]) for t in listed] == [("structure", "open")]
+    boss = await login(client, "super1")
+    returned = await client.post(f"/api/v1/patrols/{patrol_id}/review", headers=boss,
+                                 json={"decision": "return", "comment": "裂缝是旧的，请核实"})
+    assert returned.status_code == 200, returned.text
+    body["checklist"] = [{"item": "structure", "result": "ok", "note": ""}]
+    assert (await client.put(f"/api/v1/patrols/{patrol_id}", json=body, headers=worker)).status_code == 200
+    after = (await client.get(f"/api/v1/tasks?record_id={patrol_id}&status=cancelled", headers=boss)).json()
+    assert [t["status"] for t in after["items"]] == ["cancelled"]
+
+
+async def test_visit_put_with_follow_up_opens_a_follow_up_task(client, db):
+    d = await make_district(db)
+    subject = await add_subject(db, d.community1)
+    body = {"subject_id": str(subject), "visit_type": "routine",
+            "visited_at": (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat(), "location": None,
+            "summary": "身体尚可", "needs": "屋顶漏雨", "assistance": {"cash_yuan": 0, "goods": ""},
+            "follow_up_needed": True, "photo_ids": [], "no_photo_reason": "老人不愿拍照", "award": None}
+    response = await client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=await login(client, "worker1"))
+    assert response.status_code == 201, response.text
+    task = await db.scalar(select(Task))
+    assert (task.item, task.detail, task.record_kind) == ("follow_up", "屋顶漏雨", "visit")
