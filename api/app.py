@@ -22,6 +22,7 @@ from api import photos  # photo evidence
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
 from api.pwa import pwa_router
+from api.security import auth_middleware
 from api.settings import Settings
 from storage.db import make_engine, migrate
 from storage.object_store import ObjectStore
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*CONTROLLERS, pwa_router(settings.pwa_dist)],
         plugins=[SQLAlchemyPlugin(config=db)],
+        middleware=[auth_middleware],
         dependencies={
             "user": Provide(provide_user),
             "settings": Provide(provide_settings, sync_to_thread=False),
