@@ -63,8 +63,10 @@ def database_error(_: Request, exc: DBAPIError) -> Response:
 
 
 def connection_error(_: Request, exc: OSError) -> Response:
-    log.warning("backend unavailable: %s", exc)
-    return _body(503, "a backend service cannot be reached; try again shortly")
+    # The object store's failures arrive as StoreUnavailable; a bare OSError is the database
+    # refusing connections (asyncpg raises it before SQLAlchemy can wrap it).
+    log.warning("database unavailable: %s", exc)
+    return _body(503, "the database cannot be reached; try again shortly")
 
 
 HANDLERS = {
