@@ -12,7 +12,7 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error
 
-from storage.errors import StoreUnavailable
+from storage.errors import NotFound, StoreUnavailable
 
 # Fail fast when the store is down: the phone keeps the photo and retries, we must not hang.
 _HTTP = dict(timeout=urllib3.Timeout(connect=3, read=60), retries=urllib3.Retry(total=1, backoff_factor=0.2),
@@ -70,6 +70,13 @@ class ObjectStore:
         await self._call(self._client.put_object, self.bucket, key, io.BytesIO(data), len(data),
                          content_type=content_type)
 
+    async def put_if_absent(self, key: str, data: bytes, content_type: str) -> bool:
+        """Content-addressed keys hold the same bytes forever: write only when missing."""
+        if await self.exists(key):
+            return False
+        await self.put(key, data, content_type)
+        return True
+
     async def get(self, key: str) -> bytes:
         def read() -> bytes:
             response = self._client.get_object(self.bucket, key)
@@ -79,4 +86,9 @@ class ObjectStore:
                 response.close()
                 response.release_conn()
 
-        return await self._call(read)
+        try:
+            return await self._call(read)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject"):
+                raise NotFound("the stored image is missing; send the photo again") from exc
+            raise

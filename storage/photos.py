@@ -1,0 +1,150 @@
+"""The photo evidence pipeline, top to bottom: cap size, sha256, sniff the kind from the bytes,
+refuse polyglots, decode once under a pixel limit, store the original (once per sha256) and the
+upright EXIF-free derivatives, then insert-or-get the row.
+
+Order matters when something fails: nothing is stored for a caller's mistake (every check runs
+before the first write), and objects are written before the row, so a store outage leaves at
+worst an orphan object (content-addressed, reused on retry), never a row without its bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import images
+from storage.errors import BadImage, Conflict, Invalid, TooLarge
+from storage.models import Photo
+from storage.object_store import ObjectStore, original_key, review_key, thumb_key
+from storage.queries import photos as queries
+
+Size = Literal["original", "review", "thumb"]
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What the phone knew at the shutter; every part optional."""
+
+    captured_at: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    original_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_pixels: int
+    max_per_record: int
+    naive_utc_offset_h: float  # EXIF times without an offset are read in this zone
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def check_size(size: int, limits: Limits) -> None:
+    """Also used on Content-Length before the body is read."""
+    if size > limits.max_bytes:
+        raise TooLarge(f"the photo is {_megabytes(size)}; the limit is {_megabytes(limits.max_bytes)}. "
+                       "Send it at a smaller size (the app resizes to about 2048 px)")
+
+
+def _same_photo(existing: Photo, *, sha256: str, record_id: uuid.UUID) -> Photo:
+    """A resend of `existing` is fine; the same id with other bytes or another record is not."""
+    if existing.sha256 != sha256:
+        raise Conflict(f"photo {existing.id} was already received with different bytes; "
+                       "a new photo needs a new id", field="id")
+    if existing.record_id != record_id:
+        raise Conflict(f"photo {existing.id} already belongs to record {existing.record_id}", field="record_id")
+    return existing
+
+
+async def _check_room(session: AsyncSession, *, record_id: uuid.UUID, limits: Limits) -> None:
+    held = await queries.count_for_record(session, record_id=record_id)
+    if held >= limits.max_per_record:
+        raise Invalid(f"record {record_id} already has {held} photos; a record holds at most "
+                      f"{limits.max_per_record}", field="record_id")
+
+
+def _facts(data: bytes, kind: str, limits: Limits) -> images.Decoded:
+    """Worker-thread part: polyglot scan, then the one decode."""
+    if reason := images.find_markup(data, kind):
+        raise BadImage(f"the file is an image with something else hidden in it ({reason}); "
+                       "send the photo straight from the camera")
+    return images.decode(data, kind=kind, max_pixels=limits.max_pixels, naive_offset_h=limits.naive_utc_offset_h)
+
+
+def _decoded_columns(d: images.Decoded, kind: str) -> dict[str, object]:
+    b0, b1, b2, b3 = images.bands(d.phash)
+    lat, lon = d.exif_location or (None, None)
+    return dict(content_type=kind, width=d.width, height=d.height, taken_at=d.taken_at, exif_lat=lat,
+                exif_lon=lon, phash=queries.signed64(d.phash), phash_b0=b0, phash_b1=b1, phash_b2=b2,
+                phash_b3=b3)
+
+
+def _twin_columns(twin: Photo) -> dict[str, object]:
+    names = ("content_type", "width", "height", "taken_at", "exif_lat", "exif_lon", "phash",
+             "phash_b0", "phash_b1", "phash_b2", "phash_b3")
+    return {name: getattr(twin, name) for name in names}
+
+
+async def _store_objects(store: ObjectStore, *, sha256: str, kind: str, data: bytes,
+                         decoded: images.Decoded) -> None:
+    await store.put_if_absent(original_key(sha256), data, kind)
+    await asyncio.gather(store.put_if_absent(review_key(sha256), decoded.review_jpeg, "image/jpeg"),
+                         store.put_if_absent(thumb_key(sha256), decoded.thumb_jpeg, "image/jpeg"))
+
+
+async def put_photo(
+    session: AsyncSession, store: ObjectStore, *, photo_id: uuid.UUID, record_id: uuid.UUID, data: bytes,
+    uploader_id: uuid.UUID, org_unit_id: uuid.UUID, capture: Capture, limits: Limits,
+) -> tuple[Photo, bool]:
+    """Store one photo; returns the row and whether it is new (201) or a resend (200)."""
+    check_size(len(data), limits)
+    if not data:
+        raise BadImage(f"the body is empty; send the {images.ACCEPTED} bytes")
+    sha256 = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
+
+    existing = await queries.get_photo(session, photo_id=photo_id)
+    if existing is not None:
+        return _same_photo(existing, sha256=sha256, record_id=record_id), False
+    await _check_room(session, record_id=record_id, limits=limits)
+
+    twin = await queries.twin_of(session, sha256=sha256)
+    if twin is not None:  # these bytes were checked, decoded and stored before
+        columns = _twin_columns(twin)
+    else:
+        kind = images.sniff_kind(data)
+        if kind is None:
+            raise BadImage(f"the body is not a {images.ACCEPTED} image (judged from its bytes, "
+                           "not its Content-Type)")
+        decoded = await asyncio.to_thread(_facts, data, kind, limits)
+        await _store_objects(store, sha256=sha256, kind=kind, data=data, decoded=decoded)
+        columns = _decoded_columns(decoded, kind)
+
+    await queries.lock_record(session, record_id=record_id)
+    await _check_room(session, record_id=record_id, limits=limits)  # again, now that we hold the lock
+    row = await queries.insert_photo(session, values=dict(
+        id=photo_id, record_id=record_id, uploader_id=uploader_id, org_unit_id=org_unit_id, sha256=sha256,
+        bytes=len(data), captured_at=capture.captured_at, lat=capture.lat, lon=capture.lon,
+        accuracy_m=capture.accuracy_m, original_sha256=capture.original_sha256, **columns))
+    if row is None:  # a concurrent request with the same id got there first
+        existing = await queries.get_photo(session, photo_id=photo_id)
+        assert existing is not None
+        return _same_photo(existing, sha256=sha256, record_id=record_id), False
+    return row, True
+
+
+async def read_image(store: ObjectStore, *, photo: Photo, size: Size) -> tuple[bytes, str]:
+    """The bytes and content type of the original or a derivative."""
+    if size == "original":
+        return await store.get(original_key(photo.sha256)), photo.content_type
+    key = review_key(photo.sha256) if size == "review" else thumb_key(photo.sha256)
+    return await store.get(key), "image/jpeg"

@@ -1,0 +1,108 @@
+"""Photo rows: insert-or-get, lookups by id, record and hash, and the reuse search.
+
+phash is stored as a signed 64-bit integer (Postgres bigint); storage/images.py works with the
+unsigned value. The four 16-bit bands make near-duplicate search indexed: two hashes within
+Hamming distance 3 agree exactly on at least one band (pigeonhole)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String, Uuid, and_, cast, column, func, or_, select, text, values
+from sqlalchemy.dialects.postgresql import BIT, distinct_on, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.errors import NotFound
+from storage.models import Photo
+from storage.queries.common import in_scope
+
+BAND_GUARANTEE = 3  # with 4 bands, distance <= 3 implies one band matches exactly
+
+
+def signed64(value: int) -> int:
+    value &= 0xFFFF_FFFF_FFFF_FFFF
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+async def get_photo(session: AsyncSession, *, photo_id: uuid.UUID) -> Photo | None:
+    return await session.get(Photo, photo_id)
+
+
+async def get_visible_photo(
+    session: AsyncSession, *, photo_id: uuid.UUID, scope_path: str | None, uploader_id: uuid.UUID | None,
+) -> Photo:
+    """The photo if the caller may see it: in `scope_path` (reviewers), or uploaded by
+    `uploader_id` (field workers); None for both means a signed link already vouched for it."""
+    query = select(Photo).where(Photo.id == photo_id)
+    if scope_path is not None:
+        query = query.where(in_scope(Photo.org_unit_id, scope_path))
+    if uploader_id is not None:
+        query = query.where(Photo.uploader_id == uploader_id)
+    photo = await session.scalar(query)
+    if photo is None:
+        raise NotFound("no such photo, or it is not yours to see")
+    return photo
+
+
+async def get_photos(session: AsyncSession, *, ids: Sequence[uuid.UUID]) -> list[Photo]:
+    """The photos among `ids` that have arrived, in the order of `ids`."""
+    if not ids:
+        return []
+    found = {p.id: p for p in (await session.scalars(select(Photo).where(Photo.id.in_(list(ids))))).all()}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
+async def photos_for_record(session: AsyncSession, *, record_id: uuid.UUID) -> list[Photo]:
+    query = select(Photo).where(Photo.record_id == record_id).order_by(Photo.created_at, Photo.id)
+    return list((await session.scalars(query)).all())
+
+
+async def count_for_record(session: AsyncSession, *, record_id: uuid.UUID) -> int:
+    return await session.scalar(select(func.count()).select_from(Photo).where(Photo.record_id == record_id)) or 0
+
+
+async def lock_record(session: AsyncSession, *, record_id: uuid.UUID) -> None:
+    """Serialise photo inserts for one record until commit, so the per-record cap holds."""
+    await session.execute(text("select pg_advisory_xact_lock(hashtextextended(:key, 7305021))"),
+                          {"key": f"photos:{record_id}"})
+
+
+async def twin_of(session: AsyncSession, *, sha256: str) -> Photo | None:
+    """Any stored photo with these exact bytes: its decoded facts and objects can be reused."""
+    return await session.scalar(select(Photo).where(Photo.sha256 == sha256).order_by(Photo.created_at).limit(1))
+
+
+async def insert_photo(session: AsyncSession, *, values: dict[str, Any]) -> Photo | None:
+    """Insert the row; None when a row with this id already exists (a concurrent twin request)."""
+    statement = insert(Photo).values(**values).on_conflict_do_nothing(index_elements=[Photo.id]).returning(Photo)
+    return (await session.scalars(statement, execution_options={"populate_existing": True})).one_or_none()
+
+
+async def reuse_of(
+    session: AsyncSession, *, photos: Sequence[Photo], record_id: uuid.UUID, max_distance: int,
+) -> dict[uuid.UUID, uuid.UUID]:
+    """For each of `photos` that is already evidence elsewhere, the id of one other record holding
+    the same bytes (sha256) or a near-identical image (dHash within `max_distance`). One query."""
+    if not photos:
+        return {}
+    given = values(
+        column("id", Uuid), column("sha256", String), column("phash", BigInteger),
+        *(column(f"b{k}", Integer) for k in range(4)), name="given",
+    ).data([(p.id, p.sha256, p.phash, p.phash_b0, p.phash_b1, p.phash_b2, p.phash_b3) for p in photos])
+    other = aliased(Photo)
+    near = func.bit_count(cast(other.phash.op("#")(given.c.phash), BIT(64))) <= max_distance
+    if max_distance <= BAND_GUARANTEE:  # indexed candidates first, then the exact popcount
+        near = and_(or_(other.phash_b0 == given.c.b0, other.phash_b1 == given.c.b1,
+                        other.phash_b2 == given.c.b2, other.phash_b3 == given.c.b3), near)
+    query = (
+        select(given.c.id, other.record_id)
+        .select_from(given)
+        .join(other, and_(other.record_id != record_id, other.id != given.c.id,
+                          or_(other.sha256 == given.c.sha256, near)))
+        .ext(distinct_on(given.c.id))
+        .order_by(given.c.id, other.created_at, other.id)
+    )
+    return {row.id: row.record_id for row in (await session.execute(query)).all()}
