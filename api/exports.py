@@ -1,0 +1,203 @@
+"""The ledger (台账): GET /exports/patrols.xlsx|.csv and /exports/visits.xlsx|.csv.
+
+One row per record of the unit and period, with masked numbers, flags, the latest review and a
+link per photo. Streamed: rows come from a server-side cursor in batches; CSV goes out as it is
+written (UTF-8 with a BOM so Excel reads Chinese), XLSX is written row by row by openpyxl's
+write-only workbook into a spooled temporary file and then sent in chunks."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, get
+from litestar.datastructures import State
+from litestar.params import FromQuery
+from litestar.response import Stream
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import CurrentUser, DbSession, record_audit
+from api.masking import mask_id_number, mask_phone
+from api.reports import CHINA, PeriodEdge, PeriodEnd, period
+from api.tasks import ITEM_LABELS
+from storage.models import OrgUnit
+from storage.queries import exports, org_units
+
+CHECKLIST = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
+RESULT = {"ok": "正常", "issue": "问题", "na": "不适用"}
+STATUS = {"incomplete": "照片未齐", "submitted": "待审核", "approved": "已通过", "returned": "已退回"}
+DECISION = {"approve": "通过", "return": "退回", None: "未审核"}
+VISIT_TYPE = {"routine": "日常走访", "holiday": "节日慰问", "merit_notice": "送喜报", "must_visit": "六必访",
+              "assistance": "帮扶", "other": "其他"}
+CATEGORY = {"martyr_family": "烈士遗属", "duty_death_family": "因公牺牲军人遗属", "illness_death_family": "病故军人遗属",
+            "disabled_veteran": "伤残军人", "demobilized_rural": "在乡复员军人", "ill_returned": "带病回乡退伍军人",
+            "combat_veteran": "参战参试退役军人", "hardship_veteran": "困难退役军人", "other_veteran": "其他退役军人"}
+MAX_PHOTOS = 12
+PHOTO_HEADERS = [f"照片{i}" for i in range(1, MAX_PHOTOS + 1)]
+REVIEW_HEADERS = ["状态", "证据提示", "审核结论", "审核人", "审核意见", "审核时间"]
+
+PATROL_HEADERS = (["记录编号", "设施", "所属单位", "巡查人", "开始时间", "结束时间", "纬度", "经度", "定位精度(米)"]
+                  + [ITEM_LABELS[c] for c in CHECKLIST] + ["备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
+VISIT_HEADERS = (["记录编号", "走访对象", "对象类别", "联系电话", "身份证号", "所属单位", "走访人", "走访类型", "走访时间",
+                  "纬度", "经度", "定位精度(米)", "情况摘要", "反映诉求", "慰问金(元)", "慰问物品", "需跟进",
+                  "未拍照原因", "喜报"] + REVIEW_HEADERS + PHOTO_HEADERS)
+
+
+def _time(at: datetime | None) -> str:
+    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if at else ""
+
+
+def _flags(flags: Any) -> str:
+    return "；".join(str(f.get("detail_zh") or f.get("detail") or f.get("code")) for f in flags or [])
+
+
+def _review_cells(r: Any) -> list[Any]:
+    return [STATUS.get(r.status, r.status), _flags(r.flags), DECISION.get(r.decision, r.decision),
+            r.reviewer or "", r.review_comment or "", _time(r.reviewed_at)]
+
+
+def _item(entry: dict | None) -> str:
+    if not entry:
+        return ""
+    label = RESULT.get(entry.get("result"), entry.get("result", ""))
+    return f"{label}：{entry['note']}" if entry.get("note") else label
+
+
+def patrol_row(r: Any, link: Callable[[uuid.UUID], str]) -> list[Any]:
+    items = {e.get("item"): e for e in r.checklist or []}
+    return ([str(r.id), r.facility, r.unit, r.author, _time(r.started_at), _time(r.ended_at), r.lat, r.lon,
+             r.accuracy_m] + [_item(items.get(c)) for c in CHECKLIST] + [r.notes] + _review_cells(r)
+            + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
+
+
+def visit_row(r: Any, link: Callable[[uuid.UUID], str]) -> list[Any]:
+    award = r.award or {}
+    award_text = "；".join(str(v) for v in (award.get("grade"), award.get("co_deliverer")) if v)
+    return ([str(r.id), r.subject, CATEGORY.get(r.category, r.category), mask_phone(r.phone),
+             mask_id_number(r.id_number), r.unit, r.author, VISIT_TYPE.get(r.visit_type, r.visit_type),
+             _time(r.visited_at), r.lat, r.lon, r.accuracy_m, r.summary, r.needs, float(r.cash_yuan or 0), r.goods,
+             "是" if r.follow_up_needed else "否", r.no_photo_reason or "", award_text] + _review_cells(r)
+            + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
+
+
+KINDS = {
+    "patrols": (exports.patrols_query, patrol_row, PATROL_HEADERS, "巡查台账"),
+    "visits": (exports.visits_query, visit_row, VISIT_HEADERS, "走访台账"),
+}
+
+
+def content_disposition(ascii_name: str, name: str) -> str:
+    """RFC 6266 / 5987: an ASCII fallback and the UTF-8 name for browsers that read filename*."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+async def _batches(state: State, kind: str, scope_path: str, since: datetime, until: datetime,
+                   base: str) -> AsyncIterator[list[list[Any]]]:
+    """Rows as lists of cells, a batch at a time, from a session of the export's own."""
+    make_query, make_row, _, _ = KINDS[kind]
+    link = lambda photo_id: f"{base}/#/photo/{photo_id}"  # noqa: E731 - opens the PWA's photo viewer
+    async with AsyncSession(state.engine) as session, session.begin():
+        async for rows in exports.stream(session, make_query(scope_path=scope_path, since=since, until=until)):
+            yield [make_row(r, link) for r in rows]
+
+
+async def csv_body(batches: AsyncIterator[list[list[Any]]], headers: Sequence[str]) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    yield "\ufeff".encode() + buffer.getvalue().encode()
+    async for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(["" if v is None else v for v in row] for row in batch)
+        yield buffer.getvalue().encode()
+
+
+async def xlsx_body(batches: AsyncIterator[list[list[Any]]], headers: Sequence[str], title: str) -> AsyncIterator[bytes]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.freeze_panes = "B2"
+
+    def append(batch: list[list[Any]]) -> None:
+        for row in batch:
+            cells = []
+            for value in row:
+                if isinstance(value, str) and value.startswith("http") and "/#/photo/" in value:
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.hyperlink = value
+                    cells.append(cell)
+                else:
+                    cells.append(value)
+            sheet.append(cells)
+
+    await asyncio.to_thread(sheet.append, list(headers))
+    async for batch in batches:
+        await asyncio.to_thread(append, batch)
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
+        await asyncio.to_thread(workbook.save, out)
+        out.seek(0)
+        while chunk := await asyncio.to_thread(out.read, 256 * 1024):
+            yield chunk
+
+
+class ExportController(Controller):
+    path = "/api/v1/exports"
+    tags = ["exports"]
+
+    async def _export(self, request: Request, user: CurrentUser, db_session: DbSession, *, kind: str, fmt: str,
+                      org_unit_id: uuid.UUID | None, from_: str | None, to: str | None) -> Stream:
+        user.require("supervisor", "admin")
+        since, until = period(from_, to)
+        unit: OrgUnit = await org_units.get_unit(db_session, unit_id=org_unit_id or user.org_unit_id,
+                                                 scope_path=user.scope_path)
+        await record_audit(db_session, user, "export", entity=kind, entity_id=unit.id, org_unit_id=unit.id,
+                           format=fmt, period_from=since.isoformat(), period_to=until.isoformat())
+        _, _, headers, title = KINDS[kind]
+        base = str(request.base_url).rstrip("/")
+        batches = _batches(request.app.state, kind, unit.path, since, until, base)
+        day = lambda at: at.astimezone(CHINA).strftime("%Y%m%d")  # noqa: E731
+        stem = f"{day(since)}-{day(until)}"
+        body = csv_body(batches, headers) if fmt == "csv" else xlsx_body(batches, headers, title)
+        media = "text/csv; charset=utf-8" if fmt == "csv" else (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return Stream(body, media_type=media, headers={
+            "Content-Disposition": content_disposition(f"{kind}-{stem}.{fmt}", f"{title}_{unit.name}_{stem}.{fmt}"),
+            "Cache-Control": "no-store",
+        })
+
+    @get("/patrols.xlsx", operation_id="ExportPatrolsXlsx")
+    async def export_patrols_xlsx(self, request: Request, user: CurrentUser, db_session: DbSession,
+                                  org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
+                                  to: PeriodEnd = None) -> Stream:
+        return await self._export(request, user, db_session, kind="patrols", fmt="xlsx", org_unit_id=org_unit_id,
+                                  from_=from_, to=to)
+
+    @get("/patrols.csv", operation_id="ExportPatrolsCsv")
+    async def export_patrols_csv(self, request: Request, user: CurrentUser, db_session: DbSession,
+                                 org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
+                                 to: PeriodEnd = None) -> Stream:
+        return await self._export(request, user, db_session, kind="patrols", fmt="csv", org_unit_id=org_unit_id,
+                                  from_=from_, to=to)
+
+    @get("/visits.xlsx", operation_id="ExportVisitsXlsx")
+    async def export_visits_xlsx(self, request: Request, user: CurrentUser, db_session: DbSession,
+                                 org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
+                                 to: PeriodEnd = None) -> Stream:
+        return await self._export(request, user, db_session, kind="visits", fmt="xlsx", org_unit_id=org_unit_id,
+                                  from_=from_, to=to)
+
+    @get("/visits.csv", operation_id="ExportVisitsCsv")
+    async def export_visits_csv(self, request: Request, user: CurrentUser, db_session: DbSession,
+                                org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
+                                to: PeriodEnd = None) -> Stream:
+        return await self._export(request, user, db_session, kind="visits", fmt="csv", org_unit_id=org_unit_id,
+                                  from_=from_, to=to)

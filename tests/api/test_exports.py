@@ -1,0 +1,99 @@
+"""The ledger exports: one row per record, masked numbers, flags, reviews, photo links, streamed."""
+
+import csv
+import io
+from urllib.parse import unquote
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from storage.models import AuditEntry, Review
+from tests.builders import add_facility, add_patrol, add_subject, add_visit, login, make_district
+
+FAR = {"code": "far_from_site", "detail": "850 m from the site", "detail_zh": "记录位置距设施 850 米"}
+
+
+async def _records(db, d):
+    w1 = d.users["worker1"]
+    facility = await add_facility(db, d.community1, name="东山烈士陵园")
+    patrol = await add_patrol(db, d.community1, w1, facility, issues={"structure": "碑体裂缝"}, flags=[FAR],
+                              status="returned", photo_ids=[__import__("uuid").uuid4()])
+    db.add(Review(record_kind="patrol", record_id=patrol.id, reviewer_id=d.users["super1"].id, decision="return",
+                  comment="请补拍裂缝近景"))
+    subject = await add_subject(db, d.community1, name="张桂兰")
+    await add_visit(db, d.community1, w1, subject, visit_type="holiday", cash_yuan=500, goods="米、油")
+    other = await add_facility(db, d.community2, name="西山纪念碑")
+    await add_patrol(db, d.community2, d.users["worker2"], other)
+    await db.commit()
+    return patrol
+
+
+async def test_patrols_xlsx_has_one_row_per_record_with_flags_review_and_photo_link(client, db):
+    d = await make_district(db)
+    patrol = await _records(db, d)
+    response = await client.get("/api/v1/exports/patrols.xlsx", headers=await login(client, "super1"))
+    assert response.status_code == 200, response.text
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("attachment; filename=\"patrols-")
+    assert "巡查台账_东街道_" in unquote(disposition.split("filename*=UTF-8''")[1])
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header, *data = rows
+    assert len(data) == 1
+    row = dict(zip(header, data[0]))
+    assert row["记录编号"] == str(patrol.id) and row["设施"] == "东山烈士陵园"
+    assert row["设施完好"] == "问题：碑体裂缝" and row["环境卫生"] == "正常"
+    assert row["证据提示"] == "记录位置距设施 850 米"
+    assert (row["状态"], row["审核结论"], row["审核意见"], row["审核人"]) == ("已退回", "退回", "请补拍裂缝近景", "Super1")
+    assert row["照片1"].endswith(f"/#/photo/{patrol.photo_ids[0]}")
+    audit = await db.scalar(select(AuditEntry).where(AuditEntry.action == "export"))
+    assert audit.entity == "patrols" and audit.detail["format"] == "xlsx"
+
+
+async def test_visits_csv_has_a_bom_and_masked_numbers(client, db):
+    d = await make_district(db)
+    await _records(db, d)
+    response = await client.get("/api/v1/exports/visits.csv?from=2020-01-01&to=2029-12-31",
+                                headers=await login(client, "super1"))
+    assert response.status_code == 200, response.text
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["走访对象"], row["走访类型"], row["慰问金(元)"], row["慰问物品"]) == ("张桂兰", "节日慰问", "500.0", "米、油")
+    assert row["联系电话"] == "138****5678" and row["身份证号"] == "5201**********1234"
+    assert "13812345678" not in response.text and "520102195001011234" not in response.text
+    assert row["审核结论"] == "未审核"
+
+
+async def test_patrols_csv_and_visits_xlsx_answer_too(client, db):
+    d = await make_district(db)
+    await _records(db, d)
+    h = await login(client, "admin")
+    patrols = await client.get("/api/v1/exports/patrols.csv", headers=h)
+    assert len(list(csv.reader(io.StringIO(patrols.content.decode("utf-8-sig"))))) == 3
+    visits = await client.get("/api/v1/exports/visits.xlsx", headers=h)
+    assert len(list(load_workbook(io.BytesIO(visits.content)).active.iter_rows())) == 2
+
+
+async def test_another_streets_supervisor_cannot_export_this_street(client, db):
+    d = await make_district(db)
+    await _records(db, d)
+    h = await login(client, "super2")
+    response = await client.get(f"/api/v1/exports/patrols.xlsx?org_unit_id={d.street1.id}", headers=h)
+    assert response.status_code == 404
+    own = await client.get("/api/v1/exports/patrols.csv", headers=h)
+    text = own.content.decode("utf-8-sig")
+    assert "西山纪念碑" in text and "东山烈士陵园" not in text
+    worker = await client.get("/api/v1/exports/visits.csv", headers=await login(client, "worker1"))
+    assert worker.status_code == 403
+
+
+async def test_bad_export_parameters_are_4xx(client, db):
+    await make_district(db)
+    h = await login(client, "super1")
+    for query in ("from=2026-02-30", "from=2026-03-01&to=2026-01-01", "org_unit_id=42"):
+        response = await client.get(f"/api/v1/exports/visits.xlsx?{query}", headers=h)
+        assert 400 <= response.status_code < 500, (query, response.status_code)
+    assert (await client.get("/api/v1/exports/visits.pdf", headers=h)).status_code == 404
