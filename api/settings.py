@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import msgspec
@@ -38,6 +39,10 @@ class Settings(msgspec.Struct, frozen=True):
     max_json_bytes: int = 256 * 1024
     pwa_dist: Path = ROOT / "pwa" / "dist"
     evidence: EvidenceRules = EvidenceRules()
+    # Signs photo links for <img> tags, which cannot send a Bearer header. From XUNFANG_SECRET so
+    # that several processes agree; otherwise random per process (links die with a restart).
+    url_secret: str = msgspec.field(default_factory=lambda: secrets.token_urlsafe(32))
+    photo_url_ttl_s: int = 3600
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -60,5 +65,7 @@ class Settings(msgspec.Struct, frozen=True):
             minio_secure=env.get("MINIO_SECURE", "") in ("1", "true"),
             evidence=EvidenceRules(**rules),
         )
+        if env.get("XUNFANG_SECRET"):
+            values["url_secret"] = env["XUNFANG_SECRET"]
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
