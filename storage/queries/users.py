@@ -101,3 +101,33 @@ async def recent_login_failures(
 
 async def clear_login_failures(session: AsyncSession, *, username: str) -> None:
     await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+
+
+# --- administration (api/users.py) -----------------------------------------------------------
+
+
+async def search_users(
+    session: AsyncSession, *, scope_path: str, org_unit_id: uuid.UUID | None = None, role: str | None = None,
+    text: str | None = None, active: bool | None = None,
+) -> Sequence[User]:
+    query = select(User).where(in_scope(User.org_unit_id, scope_path))
+    if org_unit_id:
+        query = query.where(User.org_unit_id == org_unit_id)
+    if role:
+        query = query.where(User.role == role)
+    if active is not None:
+        query = query.where(User.is_active.is_(active))
+    if text:
+        like = f"%{text}%"
+        query = query.where(User.username.ilike(like) | User.display_name.ilike(like))
+    return (await session.scalars(query.order_by(User.username).limit(1000))).all()
+
+
+async def update_user(session: AsyncSession, *, user: User, values: dict) -> User:
+    """Change a user's columns; disabling or a new password ends every session they have."""
+    for name, value in values.items():
+        setattr(user, name, value)
+    if values.get("is_active") is False or "password_hash" in values:
+        await revoke_tokens(session, user_id=user.id)
+    await session.flush()
+    return user

@@ -1,0 +1,62 @@
+"""GET /audit-log: the append-only log, searchable. Supervisors see their scope; admins all,
+including entries with no unit (a failed login under an unknown name)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import FromQuery, QueryParameter
+
+from api.deps import CurrentUser, DbSession
+from api.tasks import PageLimit
+from storage.errors import Invalid
+from storage.queries import audit
+
+Search = Annotated[str | None, QueryParameter(max_length=100)]
+Since = Annotated[datetime | None, QueryParameter(name="from")]
+
+
+class AuditOut(msgspec.Struct):
+    id: int
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_username: str
+    ip: str
+    action: str
+    entity: str
+    entity_id: str
+    org_unit_id: uuid.UUID | None
+    detail: dict[str, Any]
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditOut]
+    next_cursor: str | None
+
+
+class AuditLogController(Controller):
+    path = "/api/v1/audit-log"
+    tags = ["audit"]
+
+    @get(operation_id="SearchAuditLog")
+    async def search_audit_log(
+        self, user: CurrentUser, db_session: DbSession, q: FromQuery[Search] = None,
+        action: FromQuery[Search] = None, actor_id: FromQuery[uuid.UUID | None] = None, from_: Since = None,
+        to: FromQuery[datetime | None] = None, cursor: FromQuery[str | None] = None, limit: FromQuery[PageLimit] = 50,
+    ) -> AuditPage:
+        user.require("supervisor", "admin")
+        if cursor is not None and not cursor.isdigit():
+            raise Invalid("cursor is not one this server handed out", field="cursor")
+        rows = await audit.search(db_session, scope_path=user.scope_path, text=q, action=action, actor_id=actor_id,
+                                  since=from_, until=to, before_id=int(cursor) if cursor else None,
+                                  limit=limit + 1, include_unscoped=user.role == "admin")
+        page = rows[:limit]
+        return AuditPage(
+            items=[AuditOut(id=e.id, at=e.at, actor_id=e.actor_id, actor_username=e.actor_username, ip=e.ip,
+                            action=e.action, entity=e.entity, entity_id=e.entity_id, org_unit_id=e.org_unit_id,
+                            detail=e.detail) for e in page],
+            next_cursor=str(page[-1].id) if len(rows) > limit else None)
