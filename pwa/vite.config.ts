@@ -43,7 +43,7 @@ export default defineConfig({
     }),
   ],
   test: {
-    environment: "happy-dom",
+    environment: "node", // Node's Blob survives fake-indexeddb's structured clone
     include: ["tests/**/*.test.ts"],
     setupFiles: ["tests/setup.ts"],
   },

@@ -10,7 +10,7 @@ import { routes as supervisorRoutes } from "./supervisor";
 import { go, match, path, type Params, type Route } from "./router";
 import { login, logout, needsLogin, session } from "./session";
 import { t } from "./shell-i18n";
-import { isIosSafariTab, online, pending, persisted } from "./status";
+import { flash, isIosSafariTab, online, pending, persisted } from "./status";
 import { useValue } from "./store";
 import { applyUpdate, updateReady } from "./sw-bridge";
 import { syncStatus } from "./sync";
@@ -111,6 +111,12 @@ const fieldLabel = (k: "records" | "outbox") => ft(k === "records" ? "myRecords"
 function Notices() {
   const waiting = useValue(updateReady);
   const persist = useValue(persisted);
+  const message = useValue(flash);
+  useEffect(() => {
+    if (!message) return;
+    const timer = setTimeout(() => flash.set(null), 6000);
+    return () => clearTimeout(timer);
+  }, [message]);
   const [hidden, setHidden] = useState<Record<string, boolean>>(() => {
     try {
       return JSON.parse(localStorage.getItem("xunfang.dismissed") ?? "{}");
@@ -125,6 +131,7 @@ function Notices() {
   };
   return (
     <>
+      {message && <div class="notice ok-notice" role="status" data-testid="flash">{message}</div>}
       {waiting && (
         <div class="notice" role="status">
           {t("updateReady")}

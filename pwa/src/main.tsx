@@ -24,6 +24,7 @@ async function boot(): Promise<void> {
     random: Math.random,
   });
   setSyncNow(() => void sync.kick());
+  window.addEventListener("xunfang-sync", () => void sync.kick());
   (window as unknown as { xunfangSync: () => Promise<number> }).xunfangSync = sync.kick;
   session.subscribe((s) => {
     if (s) {

@@ -35,13 +35,19 @@ export async function enqueue(record: NewRecord, photos: NewPhoto[] = []): Promi
   const blobs = tx.objectStore("blobs");
   const now = Date.now();
   const base = { attempts: 0, nextAttemptAt: 0, state: "waiting" as const, updatedAt: now };
-  await outbox.put({ ...base, id: record.id, kind: record.kind, recordId: record.id, recordKind: record.kind,
-    userId: record.userId, body: record.body, label: record.label, createdAt: stamp() });
-  for (const p of photos) {
-    await blobs.put(p.blob, p.id);
-    await outbox.put({ ...base, id: p.id, kind: "photo", recordId: p.recordId, recordKind: p.recordKind,
-      userId: p.userId, query: p.query, contentType: p.contentType, bytes: p.blob.size, label: p.label,
-      createdAt: stamp() });
+  try {
+    await outbox.put({ ...base, id: record.id, kind: record.kind, recordId: record.id, recordKind: record.kind,
+      userId: record.userId, body: record.body, label: record.label, createdAt: stamp() });
+    for (const p of photos) {
+      await blobs.put(p.blob, p.id);
+      await outbox.put({ ...base, id: p.id, kind: "photo", recordId: p.recordId, recordKind: p.recordKind,
+        userId: p.userId, query: p.query, contentType: p.contentType, bytes: p.blob.size, label: p.label,
+        createdAt: stamp() });
+    }
+  } catch (e) {
+    tx.abort(); // a thrown put does not abort by itself: make it all or nothing
+    await tx.done.catch(() => undefined);
+    throw e;
   }
   await tx.done;
   changed();

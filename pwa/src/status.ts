@@ -6,6 +6,8 @@ import { value } from "./store";
 export const pending = value(0);
 export const online = value(typeof navigator === "undefined" ? true : navigator.onLine);
 export const persisted = value<boolean | null>(null); // null: unknown or not asked yet
+/** A one-line message for the next screen ("saved on this phone"). */
+export const flash = value<string | null>(null);
 
 async function recount(): Promise<void> {
   const userId = session.get()?.user.id;

@@ -6,7 +6,7 @@ import { setCacheNameDetails, clientsClaim } from "workbox-core";
 import { precacheAndRoute, createHandlerBoundToURL, cleanupOutdatedCaches } from "workbox-precaching";
 import { registerRoute, NavigationRoute } from "workbox-routing";
 
-declare const self: ServiceWorkerGlobalScope;
+declare const self: ServiceWorkerGlobalScope & typeof globalThis;
 declare const __APP_VERSION__: string;
 
 const PREFIX = "xunfang";

@@ -1,3 +1,171 @@
-export default function Placeholder() {
-  return <p>…</p>;
+// New patrol (and correcting a returned one): facility, the 7-item checklist, photos, position,
+// notes, save to the outbox.
+import { useEffect, useMemo, useState } from "preact/hooks";
+import type { ChecklistCode, ChecklistItem, Facility, ItemResult, PatrolIn } from "../api";
+import { useLang } from "../i18n";
+import type { Params } from "../router";
+import { facilities } from "../session";
+import { useValue } from "../store";
+import { distanceM, formatDistance, uuid } from "../util";
+import { t, tk } from "./i18n";
+import { loadRecord } from "./load-record";
+import { CameraButton, MAX_PHOTOS, PhotoStrip, PositionBox, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+
+export const CHECKLIST: ChecklistCode[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
+const RESULTS: ItemResult[] = ["ok", "issue", "na"];
+
+export default function PatrolForm({ params }: { params: Params }) {
+  useLang();
+  const editing = params.id ?? null;
+  const [id] = useState(() => editing ?? uuid()); // made when the record is started
+  const [startedAt, setStartedAt] = useState(() => new Date().toISOString());
+  const [facilityId, setFacilityId] = useState<string | null>(null);
+  const [items, setItems] = useState<Record<string, ChecklistItem>>({});
+  const [notes, setNotes] = useState("");
+  const [existingPhotos, setExistingPhotos] = useState<string[]>([]);
+  const [errors, setErrors] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const { photos, add, remove } = usePhotos();
+  const position = usePosition();
+
+  useEffect(() => {
+    if (!editing) return;
+    void loadRecord("patrol", editing).then((r) => {
+      if (!r) return;
+      setStartedAt(r.started_at);
+      setFacilityId(r.facility_id);
+      setItems(Object.fromEntries(r.checklist.map((c) => [c.item, { item: c.item, result: c.result, note: c.note ?? "" }])));
+      setNotes(r.notes ?? "");
+      setExistingPhotos(r.photo_ids ?? []);
+    });
+  }, [editing]);
+
+  const setResult = (code: ChecklistCode, result: ItemResult) =>
+    setItems((all) => ({ ...all, [code]: { item: code, result, note: all[code]?.note ?? "" } }));
+  const setNote = (code: ChecklistCode, note: string) =>
+    setItems((all) => ({ ...all, [code]: { ...all[code], note } }));
+
+  const save = async () => {
+    const problems: string[] = [];
+    if (!facilityId) problems.push(t("needFacility"));
+    const unanswered = CHECKLIST.filter((c) => !items[c]).length;
+    if (unanswered) problems.push(t("unanswered", { n: unanswered }));
+    const issues = CHECKLIST.filter((c) => items[c]?.result === "issue");
+    if (issues.some((c) => !items[c].note.trim())) problems.push(t("issueNeedsNote"));
+    const ready = photos.filter((p) => p.state === "ready");
+    if (issues.length && !ready.length && !existingPhotos.length) problems.push(t("issueNeedsPhoto"));
+    if (photos.some((p) => p.state === "processing")) problems.push(t("processing"));
+    setErrors(problems);
+    if (problems.length) return;
+    setBusy(true);
+    const body: PatrolIn = {
+      facility_id: facilityId!, started_at: startedAt, ended_at: new Date().toISOString(), location: position.fix,
+      checklist: CHECKLIST.map((c) => ({ item: c, result: items[c].result, note: items[c].note.trim() })),
+      notes: notes.trim(), photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
+    };
+    const name = facilities.get().find((f) => f.id === facilityId)?.name ?? t("kind_patrol");
+    try {
+      await saveToOutbox("patrol", id, body, ready.map((p) => p.photo!), `${t("kind_patrol")} · ${name}`);
+    } catch (e) {
+      setErrors([t("saveFailed", { detail: String(e) })]);
+      setBusy(false);
+    }
+  };
+
+  const total = photos.length + existingPhotos.length;
+  return (
+    <div data-testid="patrol-form" data-record-id={id}>
+      <h1>{t("patrolTitle")}</h1>
+      {editing && <p class="notice">{t("resending")}</p>}
+      <FacilityPicker selected={facilityId} onSelect={setFacilityId} here={position.fix} />
+      <PositionBox {...position} />
+      <h2>{t("checklist")}</h2>
+      {CHECKLIST.map((code) => {
+        const it = items[code];
+        return (
+          <div class={`card${it?.result === "issue" ? " issue" : ""}`} data-testid={`checklist-${code}`}>
+            <div><strong>{tk(`item_${code}`)}</strong></div>
+            <div class="small muted" style="margin-bottom:6px">{tk(`hint_${code}`)}</div>
+            <div class="seg" role="group" aria-label={tk(`item_${code}`)}>
+              {RESULTS.map((r) => (
+                <button type="button" class={r} aria-pressed={it?.result === r} data-testid={`checklist-${code}-${r}`}
+                  onClick={() => setResult(code, r)}>{t(r)}</button>
+              ))}
+            </div>
+            {it?.result === "issue" && (
+              <div style="margin-top:10px">
+                <label class="field"><span class="label">{t("issueNote")}</span>
+                  <textarea data-testid={`checklist-${code}-note`} value={it.note} onInput={(e) => setNote(code, e.currentTarget.value)} />
+                </label>
+                <CameraButton testid={`checklist-${code}-photo`} label={t("photoOfItem")} disabled={total >= MAX_PHOTOS}
+                  onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix, code)} />
+                <PhotoStrip photos={photos.filter((p) => p.item === code)} onRemove={remove} />
+              </div>
+            )}
+          </div>
+        );
+      })}
+      <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span></h2>
+      <PhotoStrip photos={photos.filter((p) => !p.item)} onRemove={remove} existing={existingPhotos.length} />
+      <CameraButton testid="photo-input" label={t("takePhoto")} disabled={total >= MAX_PHOTOS}
+        onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
+      {total >= MAX_PHOTOS && <p class="small">{t("tooManyPhotos")}</p>}
+      <label class="field" style="margin-top:14px"><span class="label">{t("notes")}</span>
+        <textarea data-testid="patrol-notes" value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
+      </label>
+      <div class="savebar">
+        {errors.map((e) => <p class="error" role="alert">{e}</p>)}
+        <button type="button" class="btn btn-primary btn-block" data-testid="record-save" disabled={busy} onClick={save}>
+          {busy ? t("saving") : t("save")}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function FacilityPicker({ selected, onSelect, here }: { selected: string | null; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {
+  const all = useValue(facilities);
+  const [q, setQ] = useState("");
+  const sorted = useMemo(() => {
+    const withD = all.map((f) => ({ f, d: here ? distanceM(here, f.location) : null }));
+    return withD
+      .filter(({ f }) => !q || f.name.includes(q) || f.address.includes(q))
+      .sort((a, b) => (a.d !== null && b.d !== null ? a.d - b.d : Number(b.f.overdue) - Number(a.f.overdue) || a.f.name.localeCompare(b.f.name, "zh-CN")));
+  }, [all, here, q]);
+  const chosen = all.find((f) => f.id === selected);
+  if (chosen) {
+    return (
+      <div class="item selected" data-testid="facility-selected" data-id={chosen.id}>
+        <FacilityLine f={chosen} d={here ? distanceM(here, chosen.location) : null} />
+        <button type="button" class="btn btn-small" onClick={() => onSelect(null)}>{t("change")}</button>
+      </div>
+    );
+  }
+  return (
+    <div>
+      <h2>{t("pickFacility")}</h2>
+      {here && <p class="small muted">{t("nearestFirst")}</p>}
+      {all.length > 6 && <SearchBox value={q} onInput={setQ} />}
+      {!all.length && <p class="notice">{t("noFacilities")}</p>}
+      <ul class="list">
+        {sorted.map(({ f, d }) => (
+          <li><button type="button" class="item" data-testid="facility-item" data-id={f.id} onClick={() => onSelect(f.id)}>
+            <FacilityLine f={f} d={d} />
+          </button></li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function FacilityLine({ f, d }: { f: Facility; d: number | null }) {
+  return (
+    <>
+      <span class="main"><span class="name">{f.name}</span><span class="sub">{f.address}</span></span>
+      <span class="side">
+        {d !== null && <div>{formatDistance(d)}</div>}
+        {f.overdue && <span class="badge overdue">{t("overdue")}</span>}
+      </span>
+    </>
+  );
 }

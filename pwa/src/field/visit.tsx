@@ -1,3 +1,189 @@
-export default function Placeholder() {
-  return <p>…</p>;
+// New home visit (and correcting a returned one): person, type, what happened, needs, what was
+// given, follow-up, photos or a reason for none (a photo with the person is never required).
+import { useEffect, useMemo, useState } from "preact/hooks";
+import type { Subject, VisitIn, VisitType } from "../api";
+import { useLang } from "../i18n";
+import { query, type Params } from "../router";
+import { subjects } from "../session";
+import { useValue } from "../store";
+import { distanceM, formatDistance, uuid } from "../util";
+import { t, tk } from "./i18n";
+import { loadRecord } from "./load-record";
+import { CameraButton, MAX_PHOTOS, PhotoStrip, PositionBox, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+
+const TYPES: VisitType[] = ["routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
+const GRADES = ["first_class", "second_class", "third_class", "honorary_title", "bayi_medal"];
+
+export default function VisitForm({ params }: { params: Params }) {
+  useLang();
+  const editing = params.id ?? null;
+  const [id] = useState(() => editing ?? uuid());
+  const [visitedAt, setVisitedAt] = useState(() => new Date().toISOString());
+  const [subjectId, setSubjectId] = useState<string | null>(() => query().subject ?? null);
+  const [type, setType] = useState<VisitType>("routine");
+  const [summary, setSummary] = useState("");
+  const [needs, setNeeds] = useState("");
+  const [cash, setCash] = useState("");
+  const [goods, setGoods] = useState("");
+  const [followUp, setFollowUp] = useState(false);
+  const [grade, setGrade] = useState(GRADES[2]);
+  const [coDeliverer, setCoDeliverer] = useState("");
+  const [noPhotoReason, setNoPhotoReason] = useState("");
+  const [existingPhotos, setExistingPhotos] = useState<string[]>([]);
+  const [errors, setErrors] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const { photos, add, remove } = usePhotos();
+  const position = usePosition();
+
+  useEffect(() => {
+    if (!editing) return;
+    void loadRecord("visit", editing).then((r) => {
+      if (!r) return;
+      setVisitedAt(r.visited_at);
+      setSubjectId(r.subject_id);
+      setType(r.visit_type);
+      setSummary(r.summary ?? "");
+      setNeeds(r.needs ?? "");
+      setCash(r.assistance?.cash_yuan ? String(r.assistance.cash_yuan) : "");
+      setGoods(r.assistance?.goods ?? "");
+      setFollowUp(!!r.follow_up_needed);
+      if (r.award) {
+        setGrade(r.award.grade);
+        setCoDeliverer(r.award.co_deliverer ?? "");
+      }
+      setNoPhotoReason(r.no_photo_reason ?? "");
+      setExistingPhotos(r.photo_ids ?? []);
+    });
+  }, [editing]);
+
+  const ready = photos.filter((p) => p.state === "ready");
+  const hasPhotos = ready.length + existingPhotos.length > 0;
+  const save = async () => {
+    const problems: string[] = [];
+    if (!subjectId) problems.push(t("needSubject"));
+    if (!summary.trim()) problems.push(t("needSummary"));
+    if (!hasPhotos && !noPhotoReason.trim()) problems.push(t("needPhotoOrReason"));
+    if (photos.some((p) => p.state === "processing")) problems.push(t("processing"));
+    setErrors(problems);
+    if (problems.length) return;
+    setBusy(true);
+    const body: VisitIn = {
+      subject_id: subjectId!, visit_type: type, visited_at: visitedAt, location: position.fix, summary: summary.trim(),
+      needs: needs.trim(), assistance: { cash_yuan: Math.max(0, Number(cash) || 0), goods: goods.trim() },
+      follow_up_needed: followUp, photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
+      no_photo_reason: hasPhotos ? null : noPhotoReason.trim(),
+      award: type === "merit_notice" ? { grade, co_deliverer: coDeliverer.trim() } : null,
+    };
+    const name = subjects.get().find((s) => s.id === subjectId)?.name ?? "";
+    try {
+      await saveToOutbox("visit", id, body, ready.map((p) => p.photo!), `${t("kind_visit")} · ${name} · ${tk(`vt_${type}`)}`);
+    } catch (e) {
+      setErrors([t("saveFailed", { detail: String(e) })]);
+      setBusy(false);
+    }
+  };
+
+  const total = photos.length + existingPhotos.length;
+  return (
+    <div data-testid="visit-form" data-record-id={id}>
+      <h1>{t("visitTitle")}</h1>
+      {editing && <p class="notice">{t("resending")}</p>}
+      <SubjectPicker selected={subjectId} onSelect={setSubjectId} here={position.fix} />
+      <PositionBox {...position} />
+      <label class="field" style="margin-top:8px"><span class="label">{t("visitType")}</span>
+        <select data-testid="visit-type" value={type} onChange={(e) => setType(e.currentTarget.value as VisitType)}>
+          {TYPES.map((v) => <option value={v}>{tk(`vt_${v}`)}</option>)}
+        </select>
+      </label>
+      {type === "merit_notice" && (
+        <div class="card">
+          <label class="field"><span class="label">{t("awardGrade")}</span>
+            <select data-testid="award-grade" value={grade} onChange={(e) => setGrade(e.currentTarget.value)}>
+              {GRADES.map((g) => <option value={g}>{tk(`award_${g}`)}</option>)}
+            </select>
+          </label>
+          <label class="field"><span class="label">{t("coDeliverer")}</span>
+            <input type="text" data-testid="award-co-deliverer" value={coDeliverer} onInput={(e) => setCoDeliverer(e.currentTarget.value)} />
+          </label>
+        </div>
+      )}
+      <label class="field"><span class="label">{t("summary")}</span>
+        <textarea data-testid="visit-summary" value={summary} onInput={(e) => setSummary(e.currentTarget.value)} />
+      </label>
+      <label class="field"><span class="label">{t("needs")}</span>
+        <textarea data-testid="visit-needs" value={needs} onInput={(e) => setNeeds(e.currentTarget.value)} />
+      </label>
+      <div class="row">
+        <label class="field grow"><span class="label">{t("cash")}</span>
+          <input type="number" inputMode="decimal" min="0" step="0.01" data-testid="visit-cash" value={cash} onInput={(e) => setCash(e.currentTarget.value)} />
+        </label>
+      </div>
+      <label class="field"><span class="label">{t("goods")}</span>
+        <input type="text" data-testid="visit-goods" value={goods} onInput={(e) => setGoods(e.currentTarget.value)} />
+      </label>
+      <label class="check"><input type="checkbox" data-testid="visit-follow-up" checked={followUp} onChange={(e) => setFollowUp(e.currentTarget.checked)} />{t("followUp")}</label>
+      <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span></h2>
+      <PhotoStrip photos={photos} onRemove={remove} existing={existingPhotos.length} />
+      <CameraButton testid="photo-input" label={t("takePhoto")} disabled={total >= MAX_PHOTOS}
+        onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
+      {!hasPhotos && (
+        <label class="field" style="margin-top:14px"><span class="label">{t("noPhotoReason")}</span>
+          <span class="hint">{t("noPhotoHint")}</span>
+          <textarea data-testid="visit-no-photo-reason" value={noPhotoReason} onInput={(e) => setNoPhotoReason(e.currentTarget.value)} />
+        </label>
+      )}
+      <div class="savebar">
+        {errors.map((e) => <p class="error" role="alert">{e}</p>)}
+        <button type="button" class="btn btn-primary btn-block" data-testid="record-save" disabled={busy} onClick={save}>
+          {busy ? t("saving") : t("save")}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function SubjectPicker({ selected, onSelect, here }: { selected: string | null; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {
+  const all = useValue(subjects);
+  const [q, setQ] = useState("");
+  const dist = (s: Subject) => (here && s.location ? distanceM(here, s.location) : null);
+  const sorted = useMemo(() => all
+    .filter((s) => !q || s.name.includes(q) || s.address.includes(q))
+    .map((s) => ({ s, d: dist(s) }))
+    .sort((a, b) => (a.d !== null && b.d !== null ? a.d - b.d : a.d !== null ? -1 : b.d !== null ? 1
+      : Number(b.s.overdue) - Number(a.s.overdue) || a.s.name.localeCompare(b.s.name, "zh-CN"))), [all, here, q]);
+  const chosen = all.find((s) => s.id === selected);
+  if (chosen) {
+    return (
+      <div class="item selected" data-testid="subject-selected" data-id={chosen.id}>
+        <SubjectLine s={chosen} d={dist(chosen)} />
+        <button type="button" class="btn btn-small" onClick={() => onSelect(null)}>{t("change")}</button>
+      </div>
+    );
+  }
+  return (
+    <div>
+      <h2>{t("pickSubject")}</h2>
+      {all.length > 6 && <SearchBox value={q} onInput={setQ} />}
+      {!all.length && <p class="notice">{t("noSubjects")}</p>}
+      <ul class="list">
+        {sorted.map(({ s, d }) => (
+          <li><button type="button" class="item" data-testid="subject-item" data-id={s.id} onClick={() => onSelect(s.id)}>
+            <SubjectLine s={s} d={d} />
+          </button></li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function SubjectLine({ s, d }: { s: Subject; d: number | null }) {
+  return (
+    <>
+      <span class="main"><span class="name">{s.name}</span><span class="sub">{tk(`cat_${s.category}`, s.category)} · {s.address}</span></span>
+      <span class="side">
+        {d !== null && <div>{formatDistance(d)}</div>}
+        {s.overdue && <span class="badge overdue">{t("overdue")}</span>}
+      </span>
+    </>
+  );
 }
