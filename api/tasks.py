@@ -14,8 +14,9 @@ from litestar import Controller, get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.deps import CurrentUser, DbSession, record_audit
-from api.photo_refs import PhotoRef, photo_refs
+from api.deps import AppSettings, CurrentUser, DbSession, record_audit
+from api.photos import PhotoOut, photo_out
+from api.settings import Settings
 from api.types import In, Text
 from storage.errors import Invalid
 from storage.models import Task
@@ -69,8 +70,8 @@ class TaskOut(msgspec.Struct):
 
 
 class TaskDetailOut(TaskOut, kw_only=True):
-    before_photos: list[PhotoRef]
-    after_photos: list[PhotoRef]
+    before_photos: list[PhotoOut]
+    after_photos: list[PhotoOut]
     missing_after_photo_ids: list[uuid.UUID]
 
 
@@ -95,16 +96,18 @@ def task_fields(t: Task, names: dict[uuid.UUID, str]) -> dict:
     )
 
 
-async def _detail(db_session: DbSession, task: Task) -> TaskDetailOut:
+async def _detail(db_session: DbSession, settings: Settings, task: Task) -> TaskDetailOut:
     names = await tasks.names(db_session, tasks=[task])
     record = await tasks.record_of(db_session, task=task)
     before = await tasks.photos_of_record(db_session, record_id=task.record_id)
     if record is not None and record.photo_ids:
         before = [p for p in before if p.id in set(record.photo_ids)] or before
-    after = await tasks.photos_by_ids(db_session, photo_ids=list(task.fix_photo_ids))
+    # After photos are uploaded with record_id=<task id>; another record's photo does not count.
+    after = [p for p in await tasks.photos_by_ids(db_session, photo_ids=list(task.fix_photo_ids))
+             if p.record_id == task.id]
     received = {p.id for p in after}
-    return TaskDetailOut(**task_fields(task, names), before_photos=photo_refs(before),
-                         after_photos=photo_refs(after),
+    return TaskDetailOut(**task_fields(task, names), before_photos=[photo_out(p, settings) for p in before],
+                         after_photos=[photo_out(p, settings) for p in after],
                          missing_after_photo_ids=[i for i in task.fix_photo_ids if i not in received])
 
 
@@ -135,14 +138,15 @@ class TaskController(Controller):
         return TaskPage(items=[TaskOut(**task_fields(t, names)) for t in rows], next_cursor=next_cursor)
 
     @get("/{task_id:uuid}", operation_id="GetTask")
-    async def get_task(self, task_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession) -> TaskDetailOut:
+    async def get_task(self, task_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
+                       settings: AppSettings) -> TaskDetailOut:
         task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path)
         _may_see(user, task)
-        return await _detail(db_session, task)
+        return await _detail(db_session, settings, task)
 
     @post("/{task_id:uuid}/fix", operation_id="FixTask", status_code=200)
     async def fix_task(self, task_id: FromPath[uuid.UUID], data: JSONBody[TaskFixIn], user: CurrentUser,
-                       db_session: DbSession) -> TaskDetailOut:
+                       db_session: DbSession, settings: AppSettings) -> TaskDetailOut:
         task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path, for_update=True)
         _may_see(user, task)
         if len(set(data.photo_ids)) != len(data.photo_ids):
@@ -155,20 +159,21 @@ class TaskController(Controller):
         if await tasks.fix_task(db_session, task=task, by=user.id, photo_ids=data.photo_ids, note=data.note):
             await record_audit(db_session, user, "task_fix", entity="task", entity_id=task.id,
                                org_unit_id=task.org_unit_id, photos=len(data.photo_ids))
-        return await _detail(db_session, task)
+        return await _detail(db_session, settings, task)
 
     @post("/{task_id:uuid}/accept", operation_id="AcceptTask", status_code=200)
-    async def accept_task(self, task_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession) -> TaskDetailOut:
+    async def accept_task(self, task_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
+                       settings: AppSettings) -> TaskDetailOut:
         user.require("supervisor", "admin")
         task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path, for_update=True)
         await tasks.accept_task(db_session, task=task, by=user.id)
         await record_audit(db_session, user, "task_accept", entity="task", entity_id=task.id,
                            org_unit_id=task.org_unit_id)
-        return await _detail(db_session, task)
+        return await _detail(db_session, settings, task)
 
     @post("/{task_id:uuid}/reopen", operation_id="ReopenTask", status_code=200)
     async def reopen_task(self, task_id: FromPath[uuid.UUID], data: JSONBody[TaskReopenIn], user: CurrentUser,
-                          db_session: DbSession) -> TaskDetailOut:
+                          db_session: DbSession, settings: AppSettings) -> TaskDetailOut:
         user.require("supervisor", "admin")
         if not data.comment.strip():
             raise Invalid("say why the task is reopened (a comment)", field="comment")
@@ -176,4 +181,4 @@ class TaskController(Controller):
         await tasks.reopen_task(db_session, task=task, comment=data.comment)
         await record_audit(db_session, user, "task_reopen", entity="task", entity_id=task.id,
                            org_unit_id=task.org_unit_id, comment=data.comment)
-        return await _detail(db_session, task)
+        return await _detail(db_session, settings, task)
