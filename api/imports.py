@@ -1,0 +1,203 @@
+"""CSV import of facilities and subjects: POST /imports/facilities, POST /imports/subjects.
+
+The body is the CSV file (UTF-8, with or without a BOM, or GB18030 as Excel saves it in China).
+Headers may be English field names or their Chinese labels. Every row is checked first; any bad
+row makes the whole import fail with 422 and a list of {line, field, reason}, and nothing is
+stored. `?dry_run=true` only checks. A successful import is audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, post
+from litestar.params import FromQuery
+
+from api.deps import CurrentUser, DbSession, record_audit
+from api.facilities import FacilityIn
+from api.facilities import _columns as facility_columns
+from api.subjects import SubjectIn
+from api.subjects import _columns as subject_columns
+from storage.errors import Invalid
+from storage.queries import facilities, org_units, subjects, users
+
+MAX_CSV = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+
+FACILITY_HEADERS = {
+    "名称": "name", "设施名称": "name", "类型": "kind", "保护级别": "protection_level", "所属单位": "org_unit",
+    "纬度": "lat", "经度": "lon", "地址": "address", "围栏半径": "geofence_m", "巡查周期": "patrol_interval_days",
+    "管护责任人": "caretaker", "保护范围": "protection_boundary",
+}
+SUBJECT_HEADERS = {
+    "姓名": "name", "类别": "category", "所属单位": "org_unit", "地址": "address", "纬度": "lat", "经度": "lon",
+    "电话": "phone", "联系电话": "phone", "身份证号": "id_number", "联系人": "contact_username",
+    "走访周期": "visit_interval_days", "围栏半径": "geofence_m", "备注": "notes",
+}
+KIND = {"陵园": "cemetery", "烈士陵园": "cemetery", "纪念碑": "monument", "纪念亭": "monument", "纪念碑亭": "monument",
+        "零散烈士墓": "scattered_grave", "零散墓": "scattered_grave", "纪念馆": "memorial_hall"}
+LEVEL = {"国家级": "national", "省级": "provincial", "设区的市级": "city", "市级": "city", "县级": "county",
+         "零散": "unrated", "未定级": "unrated", "零散/未定级": "unrated"}
+CATEGORY = {"烈士遗属": "martyr_family", "因公牺牲军人遗属": "duty_death_family", "病故军人遗属": "illness_death_family",
+            "伤残军人": "disabled_veteran", "在乡复员军人": "demobilized_rural", "带病回乡退伍军人": "ill_returned",
+            "参战参试退役军人": "combat_veteran", "困难退役军人": "hardship_veteran", "其他退役军人": "other_veteran"}
+
+
+class RowError(msgspec.Struct):
+    line: int
+    field: str | None
+    reason: str
+
+
+class ImportOut(msgspec.Struct):
+    imported: int
+    checked: int
+    dry_run: bool
+    ids: list[uuid.UUID]
+
+
+class ImportErrors(msgspec.Struct):
+    status_code: int
+    detail: str
+    errors: list[RowError]
+
+
+def decode(body: bytes) -> str:
+    if not body.strip():
+        raise Invalid("the CSV file is empty", field="body")
+    if len(body) > MAX_CSV:
+        raise Invalid(f"the CSV file is larger than {MAX_CSV // 1024 // 1024} MB; split it", field="body")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Invalid("the file is not text in UTF-8 or GB18030; save it from Excel as CSV", field="body")
+
+
+def read_rows(text: str, aliases: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs; the line of a row is where it starts in the file (header is 1)."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise Invalid("the CSV file has no header line", field="body") from exc
+    names = [aliases.get(h.strip(), h.strip()) for h in header]
+    rows: list[tuple[int, dict[str, str]]] = []
+    line = reader.line_num + 1
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append((line, {n: c.strip() for n, c in zip(names, cells) if n}))
+            line = reader.line_num + 1
+            if len(rows) > MAX_ROWS:
+                raise Invalid(f"at most {MAX_ROWS} rows per import; split the file", field="body")
+    except csv.Error as exc:
+        raise Invalid(f"line {line}: the CSV is malformed ({exc})", field="body") from exc
+    return rows
+
+
+def _error(line: int, exc: msgspec.ValidationError) -> RowError:
+    message = str(exc)
+    if message.startswith("Object contains unknown field `"):
+        column = message.split("`")[1]
+        return RowError(line=line, field=column, reason=f"unknown column {column!r}")
+    field = message.split("`$.")[1].split("`")[0] if "`$." in message else None
+    return RowError(line=line, field=field, reason=message.split(" - at ")[0])
+
+
+def _number(value: str) -> Any:
+    try:
+        return float(value) if "." in value else int(value)
+    except ValueError:
+        return value  # msgspec names the field and says what it expected
+
+
+class ImportController(Controller):
+    path = "/api/v1/imports"
+    tags = ["imports"]
+
+    async def _run(self, request: Request, user: CurrentUser, db_session: DbSession, *, kind: str,
+                   dry_run: bool) -> Response:
+        user.require("supervisor", "admin")
+        units = await org_units.list_units(db_session, scope_path=user.scope_path)
+        unit_by = {**{u.name: u.id for u in units}, **{str(u.id): u.id for u in units}}
+        people = {u.username: u.id for u in await users.search_users(db_session, scope_path=user.scope_path)}
+        aliases = FACILITY_HEADERS if kind == "facilities" else SUBJECT_HEADERS
+        rows = read_rows(decode(await request.body()), aliases)
+        if not rows:
+            raise Invalid("the CSV file has a header but no rows", field="body")
+        errors: list[RowError] = []
+        checked: list[dict[str, Any]] = []
+        seen: dict[tuple[str, Any], int] = {}
+        for line, row in rows:
+            values, problem = self._check(kind, row, unit_by, people)
+            if isinstance(problem, RowError):
+                errors.append(RowError(line=line, field=problem.field, reason=problem.reason))
+                continue
+            if problem is not None:
+                errors.append(_error(line, problem))
+                continue
+            key = (values["name"], values["org_unit_id"])
+            if key in seen:
+                errors.append(RowError(line=line, field="name",
+                                       reason=f"the same name and unit as line {seen[key]}"))
+                continue
+            seen[key] = line
+            checked.append(values)
+        if errors:
+            return Response(ImportErrors(status_code=422, detail=f"{len(errors)} rows have problems; "
+                                         "nothing was imported. Fix them and send the file again.",
+                                         errors=errors[:1000]), status_code=422)
+        if dry_run:
+            return Response(ImportOut(imported=0, checked=len(checked), dry_run=True, ids=[]), status_code=200)
+        create: Callable = facilities.create_facility if kind == "facilities" else subjects.create_subject
+        ids = [(await create(db_session, values=v)).id for v in checked]
+        action = "facility_import" if kind == "facilities" else "subject_import"
+        await record_audit(db_session, user, action, entity=kind, count=len(ids))
+        return Response(ImportOut(imported=len(ids), checked=len(checked), dry_run=False, ids=ids), status_code=201)
+
+    def _check(self, kind: str, row: dict[str, str], unit_by: dict[str, uuid.UUID],
+               people: dict[str, uuid.UUID]) -> tuple[dict[str, Any], RowError | msgspec.ValidationError | None]:
+        unit_name = row.pop("org_unit", "") or row.pop("org_unit_id", "")
+        if unit_name not in unit_by:
+            return {}, RowError(0, "org_unit", f"no unit named {unit_name!r} in your scope" if unit_name
+                                else "org_unit is required (a unit name or id)")
+        data: dict[str, Any] = {k: v for k, v in row.items() if v != ""}
+        data["org_unit_id"] = str(unit_by[unit_name])
+        for field in ("lat", "lon", "geofence_m", "patrol_interval_days", "visit_interval_days"):
+            if field in data:
+                data[field] = _number(data[field])
+        lat, lon = data.pop("lat", None), data.pop("lon", None)
+        if (lat is None) != (lon is None):
+            return {}, RowError(0, "lat" if lat is None else "lon", "give both lat and lon, or neither")
+        if lat is not None:
+            data["location"] = {"lat": lat, "lon": lon}
+        try:
+            if kind == "facilities":
+                data["kind"] = KIND.get(data.get("kind", ""), data.get("kind"))
+                data["protection_level"] = LEVEL.get(data.get("protection_level", ""), data.get("protection_level"))
+                return facility_columns(msgspec.convert(data, FacilityIn)), None
+            data["category"] = CATEGORY.get(data.get("category", ""), data.get("category"))
+            contact = data.pop("contact_username", None)
+            if contact and contact not in people:
+                return {}, RowError(0, "contact_username", f"no user named {contact!r} in your scope")
+            if contact:
+                data["contact_user_id"] = str(people[contact])
+            return subject_columns(msgspec.convert(data, SubjectIn)), None
+        except msgspec.ValidationError as exc:
+            return {}, exc
+
+    @post("/facilities", operation_id="ImportFacilities", request_max_body_size=MAX_CSV + 1024, status_code=201)
+    async def import_facilities(self, request: Request, user: CurrentUser, db_session: DbSession,
+                                dry_run: FromQuery[bool] = False) -> Response:
+        return await self._run(request, user, db_session, kind="facilities", dry_run=dry_run)
+
+    @post("/subjects", operation_id="ImportSubjects", request_max_body_size=MAX_CSV + 1024, status_code=201)
+    async def import_subjects(self, request: Request, user: CurrentUser, db_session: DbSession,
+                              dry_run: FromQuery[bool] = False) -> Response:
+        return await self._run(request, user, db_session, kind="subjects", dry_run=dry_run)

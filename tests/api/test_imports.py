@@ -1,0 +1,83 @@
+"""CSV import of facilities and subjects: all rows or none, each bad row named by line and reason."""
+
+from sqlalchemy import func, select
+
+from storage.models import AuditEntry, Facility, Subject
+from tests.builders import login, make_district
+
+FACILITIES = """名称,类型,保护级别,所属单位,纬度,经度,地址,巡查周期,管护责任人
+青山烈士陵园,陵园,省级,东一社区,26.59,106.71,青山路1号,30,周志强
+松柏岭零散烈士墓,零散烈士墓,未定级,东一社区,26.61,106.73,,180,张伟
+"""
+
+
+async def _post(client, headers, kind, text, query=""):
+    return await client.post(f"/api/v1/imports/{kind}{query}", headers={**headers, "Content-Type": "text/csv"},
+                             content=text.encode("utf-8-sig"))
+
+
+async def test_facilities_import_with_chinese_headers(client, db):
+    await make_district(db)
+    response = await _post(client, await login(client, "super1"), "facilities", FACILITIES)
+    assert response.status_code == 201, response.text
+    assert response.json()["imported"] == 2
+    kinds = dict((await db.execute(select(Facility.name, Facility.kind))).all())
+    assert kinds == {"青山烈士陵园": "cemetery", "松柏岭零散烈士墓": "scattered_grave"}
+    audit = await db.scalar(select(AuditEntry).where(AuditEntry.action == "facility_import"))
+    assert audit.detail["count"] == 2
+
+
+async def test_one_bad_row_imports_nothing_and_names_every_bad_line(client, db):
+    await make_district(db)
+    text = FACILITIES + "坏数据,陵园,省级,东一社区,95,106.7,,30,\n无单位,纪念碑,县级,不存在的社区,26.5,106.7,,30,\n"
+    response = await _post(client, await login(client, "super1"), "facilities", text)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [(e["line"], e["field"]) for e in errors] == [(4, "location.lat"), (5, "org_unit")]
+    assert all(e["reason"] for e in errors)
+    assert await db.scalar(select(func.count()).select_from(Facility)) == 0
+
+
+async def test_subjects_import_with_contact_and_gb18030(client, db):
+    await make_district(db)
+    text = ("name,category,org_unit,phone,id_number,contact_username,lat,lon\n"
+            "张桂兰,烈士遗属,东一社区,13812345678,520102195001011234,worker1,26.59,106.72\n"
+            "李德明,hardship_veteran,东一社区,,,,,\n")
+    response = await client.post("/api/v1/imports/subjects", content=text.encode("gb18030"),
+                                 headers={**await login(client, "super1"), "Content-Type": "text/csv"})
+    assert response.status_code == 201, response.text
+    names = (await db.scalars(select(Subject.name).order_by(Subject.name))).all()
+    assert sorted(names) == ["张桂兰", "李德明"]
+
+
+async def test_dry_run_checks_without_storing(client, db):
+    await make_district(db)
+    response = await _post(client, await login(client, "super1"), "facilities", FACILITIES, "?dry_run=true")
+    assert response.status_code == 200 and response.json()["checked"] == 2
+    assert await db.scalar(select(func.count()).select_from(Facility)) == 0
+
+
+async def test_unknown_columns_bad_values_and_duplicates_are_reported(client, db):
+    await make_district(db)
+    text = ("name,category,org_unit,colour\n张三,烈士遗属,东一社区,red\n"
+            "李四,外星人,东一社区,\n")
+    response = await _post(client, await login(client, "super1"), "subjects", text)
+    errors = response.json()["errors"]
+    assert [(e["line"], e["field"]) for e in errors] == [(2, "colour"), (3, "category")]
+    dupes = await _post(client, await login(client, "super1"), "facilities",
+                        FACILITIES + "青山烈士陵园,陵园,省级,东一社区,26.59,106.71,,30,\n")
+    assert dupes.json()["errors"] == [{"line": 4, "field": "name", "reason": "the same name and unit as line 2"}]
+
+
+async def test_units_outside_scope_workers_and_empty_files_are_refused(client, db):
+    await make_district(db)
+    other = await _post(client, await login(client, "super2"), "facilities", FACILITIES)
+    assert other.status_code == 422 and other.json()["errors"][0]["field"] == "org_unit"
+    worker = await _post(client, await login(client, "worker1"), "facilities", FACILITIES)
+    assert worker.status_code == 403
+    h = await login(client, "super1")
+    assert (await _post(client, h, "facilities", "")).status_code == 422
+    assert (await _post(client, h, "facilities", "名称,类型\n")).status_code == 422
+    binary = await client.post("/api/v1/imports/facilities", content=b"\xff\xfe\x00\x81" * 10,
+                               headers={**h, "Content-Type": "text/csv"})
+    assert 400 <= binary.status_code < 500
