@@ -17,7 +17,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from api import auth, facilities, health, org_units, patrols, subjects, visits
-from api import audit_log, exports, imports, reports, review_queue, tasks, users  # supervisor workspace
+from api import audit_log, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
 from api import photos  # photo evidence
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
@@ -43,6 +43,7 @@ CONTROLLERS = [
     users.UserController,
     audit_log.AuditLogController,
     imports.ImportController,
+    map_config.get_map_config,
 ]
 
 

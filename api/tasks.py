@@ -102,6 +102,11 @@ async def _detail(db_session: DbSession, settings: Settings, task: Task) -> Task
     before = await tasks.photos_of_record(db_session, record_id=task.record_id)
     if record is not None and record.photo_ids:
         before = [p for p in before if p.id in set(record.photo_ids)] or before
+    # A checklist item may name the photos that show it: then those are the "before" photos.
+    item = next((i for i in getattr(record, "checklist", None) or [] if i.get("item") == task.item), None)
+    if item and item.get("photo_ids"):
+        shown = {str(i) for i in item["photo_ids"]}
+        before = [p for p in before if str(p.id) in shown] or before
     # After photos are uploaded with record_id=<task id>; another record's photo does not count.
     after = [p for p in await tasks.photos_by_ids(db_session, photo_ids=list(task.fix_photo_ids))
              if p.record_id == task.id]

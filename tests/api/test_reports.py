@@ -95,3 +95,11 @@ async def test_facility_map_colours_by_status(client, db):
     assert set(dots) == {"东山陵园", "东山纪念碑"}
     assert dots["东山纪念碑"]["status"] == "overdue"
     assert dots["东山陵园"]["open_tasks"] == 1 and dots["东山陵园"]["patrolled_in_period"] is True
+
+
+async def test_map_config_has_no_tile_source_by_default(client, db):
+    await make_district(db)
+    response = await client.get("/api/v1/map-config", headers=await login(client, "worker1"))
+    assert response.status_code == 200, response.text
+    assert response.json()["tile_url"] is None and response.json()["datum"] == "wgs84"
+    assert (await client.get("/api/v1/map-config")).status_code == 401
