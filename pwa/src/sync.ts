@@ -20,6 +20,8 @@ export interface SyncDeps {
 export interface SyncStatus { running: boolean; lastRunAt: number | null; lastError: string | null }
 export const syncStatus = value<SyncStatus>({ running: false, lastRunAt: null, lastError: null });
 
+/** lastError of an item that met no network (the outbox screen says it in the user's language). */
+export const NETWORK = "network";
 const BASE_DELAY = 2000;
 const MAX_DELAY = 5 * 60_000;
 
@@ -91,14 +93,14 @@ async function drainOnce(deps: SyncDeps): Promise<number> {
         failuresInARow = 0;
       } catch (e) {
         const err = e instanceof ApiError ? e : new ApiError(0, String(e));
-        lastError = err.detail;
+        lastError = err.status === 0 ? NETWORK : err.detail;
         if (err.status === 401) {
           await outbox.markFailed(item.id, err.detail, 0, false);
           deps.onAuthNeeded();
           break;
         }
         if (isRetryable(err.status)) {
-          await outbox.markFailed(item.id, err.detail, backoff(item.attempts + 1, deps.random));
+          await outbox.markFailed(item.id, lastError, backoff(item.attempts + 1, deps.random));
           if (++failuresInARow >= 2) break; // the link is down: wait for the timer or `online`
         } else {
           await outbox.markFailed(item.id, err.detail);
@@ -115,6 +117,7 @@ async function drainOnce(deps: SyncDeps): Promise<number> {
 export function startSync(deps: SyncDeps, everyMs = 30_000): { kick: () => Promise<number>; stop: () => void } {
   let wake: ReturnType<typeof setTimeout> | undefined;
   const kick = async () => {
+    if (typeof navigator !== "undefined" && navigator.onLine === false) return 0; // `online` wakes us
     const n = await drain(deps);
     const userId = deps.userId();
     const due = userId ? await outbox.nextDueAt(userId) : null;

@@ -6,7 +6,7 @@ import * as outbox from "../outbox";
 import type { OutboxItem } from "../outbox";
 import { session } from "../session";
 import { useValue } from "../store";
-import { syncStatus } from "../sync";
+import { NETWORK, syncStatus } from "../sync";
 import { t, tk } from "./i18n";
 
 export default function OutboxScreen() {
@@ -57,7 +57,7 @@ function Row({ item, onRetry, onDiscard }: { item: OutboxItem; onRetry?: () => v
       </div>
       {item.lastError && item.state !== "sent" && (
         <p class={item.state === "failed" ? "error" : "small"} style="margin:6px 0 0" data-testid="outbox-error">
-          {item.lastError}{backingOff ? ` · ${t("retryAt", { at: formatTime(item.nextAttemptAt) })}` : ""}
+          {item.lastError === NETWORK ? t("networkError") : item.lastError}{backingOff ? ` · ${t("retryAt", { at: formatTime(item.nextAttemptAt) })}` : ""}
         </p>
       )}
       {(item.state === "failed" || backingOff) && onRetry && (

@@ -48,7 +48,9 @@ export function CameraButton(props: { testid: string; label: string; onFiles: (f
   const fix = useRef<Promise<Fix | null> | null>(null);
   return (
     <label class={`btn camera${props.disabled ? " disabled" : ""}`}>
-      <span aria-hidden="true">📷</span> {props.label}
+      <svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linejoin="round">
+        <path d="M3 8h4l2-3h6l2 3h4v11H3z" /><circle cx="12" cy="13" r="3.6" />
+      </svg> {props.label}
       <input type="file" accept="image/*" capture="environment" multiple data-testid={props.testid} disabled={props.disabled}
         // The fix starts on the tap that opens the camera: before it, so Android's camera can tag GPS too.
         onClick={() => { fix.current = startFix(); }}

@@ -1,0 +1,178 @@
+// Pieces every supervisor screen uses: server calls, the wide layout, photos and their viewer,
+// flags in plain words, and small formatting helpers.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError, request } from "../api";
+import { lang, useLang } from "../i18n";
+import { t as ft } from "../field/i18n";
+import { label, t } from "./i18n";
+import "./sv.css";
+
+export type Query = Record<string, string | number | undefined | null>;
+export const get = async <R,>(path: string, query?: Query) => (await request<R>("GET", path, { query })).data;
+export const post = async <R,>(path: string, json?: unknown) => (await request<R>("POST", path, { json: json ?? {} })).data;
+export const errText = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
+
+export interface Photo {
+  id: string; record_id: string; width: number; height: number; taken_at: string | null; url: string;
+  thumb_url: string; review_url?: string; exif_location: { lat: number; lon: number } | null;
+  capture: { captured_at: string | null; lat: number | null; lon: number | null; accuracy_m: number | null };
+}
+export interface Flag { code: string; detail: string; detail_zh?: string }
+export interface Author { id: string; username: string; display_name: string }
+export interface ReviewOut { id: string; decision: "approve" | "return"; comment: string; at: string; reviewer: Author }
+
+/** Widen the app shell (phone-sized by default) while a supervisor screen is open. */
+export function useWide(): void {
+  useEffect(() => {
+    const app = document.getElementById("app");
+    app?.classList.add("sv-wide");
+    return () => app?.classList.remove("sv-wide");
+  }, []);
+}
+
+/** Load once per `deps`; returns [data, error, reload]. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): [T | undefined, string | null, () => void] {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<string | null>(null);
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    load().then((d) => live && setData(d), (e) => live && setError(errText(e)));
+    return () => { live = false; };
+  }, [...deps, n]);
+  return [data, error, () => setN((x) => x + 1)];
+}
+
+export function Failed({ error, retry }: { error: string; retry?: () => void }) {
+  return (
+    <p class="error" role="alert">{t("failed", { detail: error })} {retry && <button class="btn btn-small" onClick={retry}>{t("retry")}</button>}</p>
+  );
+}
+
+export const day = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleDateString(lang.get(), { year: "numeric", month: "2-digit", day: "2-digit" }) : "";
+export const when = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleString(lang.get(), { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "";
+export const itemLabel = (code: string) => (code === "follow_up" ? t("followUp") : ft(`item_${code}` as Parameters<typeof ft>[0]));
+
+export function StatusBadge({ status }: { status: string }) {
+  const cls = { open: "overdue", fixed: "submitted", accepted: "approved", cancelled: "" }[status] ?? status;
+  return <span class={`badge ${cls}`} data-status={status}>{label("st_", status)}</span>;
+}
+
+/** Each flag with the server's own sentence and what it means in plain words. */
+export function Flags({ flags }: { flags: Flag[] }) {
+  const l = useLang();
+  if (!flags.length) return <p class="muted small" data-testid="no-flags">{t("noFlags")}</p>;
+  return (
+    <ul class="sv-flags" data-testid="flags">
+      {flags.map((f) => (
+        <li data-flag={f.code}>
+          <strong>{label("fx_", f.code) === f.code ? f.code : label("fx_", f.code)}</strong>
+          <span class="small">{(l === "en" ? f.detail : f.detail_zh || f.detail) || ""}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function Thumbs({ photos, onOpen }: { photos: Photo[]; onOpen: (i: number) => void }) {
+  if (!photos.length) return <p class="muted">{t("noPhotos")}</p>;
+  return (
+    <div class="sv-thumbs">
+      {photos.map((p, i) => (
+        <button type="button" class="sv-thumb" data-testid="thumb" onClick={() => onOpen(i)} title={`${i + 1}`}>
+          <img src={p.thumb_url} alt={`${t("photos")} ${i + 1}`} loading="lazy" />
+          <span class="n">{i + 1}</span>
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** Full-screen viewer: review-size image, zoom with buttons, wheel or +/-, drag to pan, the
+ *  original bytes on demand, arrow keys between photos, Esc to close. */
+export function Viewer({ photos, start, onClose }: { photos: Photo[]; start: number; onClose: () => void }) {
+  useLang();
+  const [i, setI] = useState(start);
+  const [zoom, setZoom] = useState(1);
+  const [pan, setPan] = useState([0, 0]);
+  const [original, setOriginal] = useState(false);
+  const drag = useRef<[number, number] | null>(null);
+  const p = photos[i];
+  const move = (d: number) => { setI((i + d + photos.length) % photos.length); setZoom(1); setPan([0, 0]); setOriginal(false); };
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => {
+      e.stopPropagation();
+      if (e.key === "Escape") onClose();
+      else if (e.key === "ArrowRight") move(1);
+      else if (e.key === "ArrowLeft") move(-1);
+      else if (e.key === "+" || e.key === "=") setZoom((z) => Math.min(z * 1.5, 8));
+      else if (e.key === "-") setZoom((z) => Math.max(z / 1.5, 1));
+    };
+    window.addEventListener("keydown", key, true);
+    return () => window.removeEventListener("keydown", key, true);
+  });
+  const src = original ? p.url : p.review_url || p.thumb_url;
+  return (
+    <div class="sv-viewer" role="dialog" aria-modal="true" data-testid="viewer"
+      onWheel={(e) => { e.preventDefault(); setZoom((z) => Math.min(Math.max(z * (e.deltaY < 0 ? 1.25 : 0.8), 1), 8)); }}>
+      <div class="sv-viewer-bar">
+        <span>{i + 1} / {photos.length} · {p.taken_at ? t("takenAt", { t: when(p.taken_at) }) : p.capture.captured_at ? t("capturedAt", { t: when(p.capture.captured_at) }) : ""}</span>
+        <span class="grow" />
+        {photos.length > 1 && <button class="btn btn-small" onClick={() => move(-1)}>{t("prev")}</button>}
+        {photos.length > 1 && <button class="btn btn-small" onClick={() => move(1)}>{t("next")}</button>}
+        <button class="btn btn-small" data-testid="zoom-in" onClick={() => setZoom((z) => Math.min(z * 1.5, 8))}>{t("zoomIn")}</button>
+        <button class="btn btn-small" onClick={() => { setZoom((z) => Math.max(z / 1.5, 1)); setPan([0, 0]); }}>{t("zoomOut")}</button>
+        <button class="btn btn-small" data-testid="original" aria-pressed={original} onClick={() => setOriginal(true)}>{t("original")}</button>
+        <button class="btn btn-small btn-primary" data-testid="viewer-close" onClick={onClose}>{t("close")}</button>
+      </div>
+      <div class="sv-viewer-stage"
+        onPointerDown={(e) => { drag.current = [e.clientX - pan[0], e.clientY - pan[1]]; (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId); }}
+        onPointerMove={(e) => { if (drag.current && zoom > 1) setPan([e.clientX - drag.current[0], e.clientY - drag.current[1]]); }}
+        onPointerUp={() => { drag.current = null; }}>
+        <img src={src} alt="" draggable={false} data-zoom={zoom.toFixed(2)}
+          style={{ transform: `translate(${pan[0]}px, ${pan[1]}px) scale(${zoom})` }} />
+      </div>
+    </div>
+  );
+}
+
+/** A blob download with the bearer token (a plain link cannot send it); the name comes from
+ *  the server's Content-Disposition (filename*, RFC 5987). */
+export async function download(path: string, query: Query): Promise<void> {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v != null && v !== "") q.set(k, String(v));
+  const { token } = await import("../api");
+  const res = await fetch(`/api/v1${path}?${q}`, { headers: { Authorization: `Bearer ${token.get()}` } });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new ApiError(res.status, body.detail ?? res.statusText);
+  }
+  const cd = res.headers.get("content-disposition") ?? "";
+  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
+  const plain = /filename="([^"]+)"/i.exec(cd);
+  const name = star ? decodeURIComponent(star[1]) : plain ? plain[1] : path.split("/").pop()!;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Period presets in China time, as dates for the report and export endpoints. */
+export function presetPeriod(preset: string): { from: string; to: string } {
+  const now = new Date(Date.now() + 8 * 3600_000); // UTC fields of this are China time
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  const iso = (d: Date) => d.toISOString().slice(0, 10);
+  const today = iso(now);
+  if (preset === "lastMonth") return { from: iso(new Date(Date.UTC(y, m - 1, 1))), to: iso(new Date(Date.UTC(y, m, 0))) };
+  if (preset === "thisQuarter") return { from: iso(new Date(Date.UTC(y, m - (m % 3), 1))), to: today };
+  if (preset === "thisYear") return { from: `${y}-01-01`, to: today };
+  return { from: iso(new Date(Date.UTC(y, m, 1))), to: today };
+}
