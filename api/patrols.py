@@ -18,7 +18,7 @@ from api.records import (
 )
 from api.types import Fix, In, Limit, Text
 from storage.errors import Invalid
-from storage.models import Patrol
+from storage.models import Facility, Patrol
 from storage.queries import facilities, tasks
 from storage.queries import records as record_queries
 
@@ -86,28 +86,31 @@ def check_patrol(data: PatrolIn) -> None:
                           field=f"checklist[{n}].photo_ids")
 
 
-async def site_of(db_session: DbSession, patrol: Patrol) -> Site:
-    facility = await facilities.get_facility(db_session, facility_id=patrol.facility_id, scope_path="/")
+def facility_site(facility: Facility) -> Site:
     return Site(position=Position(facility.lat, facility.lon), geofence_m=facility.geofence_m, noun_zh="设施")
+
+
+async def site_of(db_session: DbSession, patrol: Patrol) -> Site:
+    return facility_site(await facilities.get_facility(db_session, facility_id=patrol.facility_id, scope_path="/"))
+
+
+def patrol_out(r: Patrol, author: AuthorOut, facility_name: str) -> PatrolOut:
+    return PatrolOut(
+        id=r.id, facility_id=r.facility_id, facility_name=facility_name, org_unit_id=r.org_unit_id, author=author,
+        started_at=r.started_at, ended_at=r.ended_at, location=records.location_out(r),
+        checklist=msgspec.convert(r.checklist, list[ChecklistItem]), notes=r.notes, photo_ids=list(r.photo_ids),
+        status=r.status, flags=records.flags_out(r), received_at=r.received_at, updated_at=r.updated_at)
 
 
 async def patrols_out(db_session: DbSession, rows: list[Patrol]) -> list[PatrolOut]:
     authors = await record_queries.users_by_id(db_session, ids=[r.author_id for r in rows])
     names = await facilities.names_by_id(db_session, ids=[r.facility_id for r in rows])
-    return [PatrolOut(
-        id=r.id, facility_id=r.facility_id, facility_name=names.get(r.facility_id, ""), org_unit_id=r.org_unit_id,
-        author=records.author_out(authors[r.author_id]), started_at=r.started_at, ended_at=r.ended_at,
-        location=records.location_out(r), checklist=msgspec.convert(r.checklist, list[ChecklistItem]),
-        notes=r.notes, photo_ids=list(r.photo_ids), status=r.status, flags=records.flags_out(r),
-        received_at=r.received_at, updated_at=r.updated_at,
-    ) for r in rows]
+    return [patrol_out(r, records.author_out(authors[r.author_id]), names.get(r.facility_id, "")) for r in rows]
 
 
 async def patrol_detail(db_session: DbSession, settings: Any, patrol: Patrol) -> PatrolOut:
     [out] = await patrols_out(db_session, [patrol])
-    out.photos = await records.photos_out(db_session, settings, patrol)
-    out.reviews = await records.reviews_out(db_session, patrol.id)
-    return out
+    return await records.with_evidence(db_session, settings, out, patrol)
 
 
 class PatrolController(Controller):
@@ -123,11 +126,13 @@ class PatrolController(Controller):
             facility_id=facility.id, org_unit_id=facility.org_unit_id, started_at=data.started_at,
             ended_at=data.ended_at, checklist=msgspec.to_builtins(data.checklist), notes=data.notes,
             photo_ids=data.photo_ids, **records.location_columns(data.location))
-        patrol, created = await records.put_record(db_session, user, model=Patrol, record_id=patrol_id,
-                                                   digest=records.body_hash(data), values=values)
-        await records.settle(db_session, patrol, await site_of(db_session, patrol), settings.evidence)
-        await tasks.sync_tasks_for_patrol(db_session, patrol=patrol)
-        return Response(await patrol_detail(db_session, settings, patrol), status_code=201 if created else 200)
+        patrol, created, photos = await records.put_record(
+            db_session, user, model=Patrol, record_id=patrol_id, digest=records.body_hash(data), values=values,
+            site=facility_site(facility), rules=settings.evidence)
+        await tasks.sync_tasks_for_patrol(db_session, patrol=patrol, new=created)  # type: ignore[arg-type]
+        out = patrol_out(patrol, records.author_out(user), facility.name)  # type: ignore[arg-type]
+        out = await records.with_evidence(db_session, settings, out, patrol, photos, new=created)
+        return Response(out, status_code=201 if created else 200)
 
     @get(operation_id="ListPatrols")
     async def list_patrols(

@@ -16,6 +16,8 @@ from litestar.params import FromPath
 from litestar.response import File, Response
 from litestar.static_files import create_static_files_router
 
+from api.security import PUBLIC_OPT
+
 NO_BUILD = """<!doctype html><meta charset="utf-8"><title>巡访 Xunfang</title>
 <p>PWA 尚未构建 / The PWA is not built yet: run <code>scripts/dev</code>.</p>"""
 
@@ -53,4 +55,6 @@ def pwa_router(dist: Path) -> Router:
         cache_control=CacheControlHeader(public=True, max_age=31_536_000, immutable=True),
         send_as_attachment=False, name="assets",
     )
-    return Router(path="/", route_handlers=[shell, top_file, assets], include_in_schema=False)
+    # The app shell must load without a token: it is what shows the login screen.
+    return Router(path="/", route_handlers=[shell, top_file, assets], include_in_schema=False,
+                  opt={PUBLIC_OPT: True})

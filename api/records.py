@@ -111,28 +111,34 @@ def location_columns(location: Fix | None) -> dict[str, Any]:
 
 
 async def put_record(db_session: DbSession, user: Principal, *, model: type[Record], record_id: uuid.UUID,
-                     digest: str, values: dict[str, Any]) -> tuple[Record, bool]:
-    """Store the record; returns it and whether it was created. `values` are its columns."""
+                     digest: str, values: dict[str, Any], site: Site,
+                     rules: EvidenceRules) -> tuple[Record, bool, list[Photo] | None]:
+    """Store the record with its status and flags settled; returns it, whether it was created, and
+    its arrived photos (None when the same body came again and nothing was looked at)."""
     kind = records.kind_of(model)
+    now = datetime.now(timezone.utc)
     existing = await records.find_record(db_session, model=model, record_id=record_id, for_update=True)
     if existing is not None:
         if existing.author_id != user.id:
             raise Conflict(f"this {kind} id belongs to a record by someone else; start a new record")
         if existing.body_hash == digest:
-            return existing, False
+            return existing, False, None
         if existing.status == "approved":
             raise Conflict(f"this {kind} was approved by a supervisor and can no longer change")
-        status = "submitted"  # a returned or pending record sent again goes back into the queue
-        record = await records.update_record(db_session, record=existing, values={
-            **values, "body_hash": digest, "status": status, "updated_at": datetime.now(timezone.utc)})
-        await record_audit(db_session, user, f"{kind}_update", entity=kind, entity_id=record_id,
-                           org_unit_id=record.org_unit_id)
-        return record, False
-    record = await records.insert_record(db_session, model=model, values={
-        **values, "id": record_id, "author_id": user.id, "body_hash": digest, "status": "submitted"})
-    await record_audit(db_session, user, f"{kind}_create", entity=kind, entity_id=record_id,
-                       org_unit_id=record.org_unit_id)
-    return record, True
+        # A returned or pending record sent again goes back into the queue.
+        for name, value in {**values, "body_hash": digest, "status": "submitted", "updated_at": now}.items():
+            setattr(existing, name, value)
+        record = existing
+    else:
+        record = model(**values, id=record_id, author_id=user.id, body_hash=digest, status="submitted",
+                       received_at=now, updated_at=now)
+    photos = await evaluate(db_session, record, site, rules)
+    if existing is None:
+        db_session.add(record)
+    await record_audit(db_session, user, f"{kind}_{'update' if existing else 'create'}", entity=kind,
+                       entity_id=record_id, org_unit_id=record.org_unit_id)
+    await db_session.flush()
+    return record, existing is None, photos
 
 
 # --- evidence ----------------------------------------------------------------------------------
@@ -165,19 +171,31 @@ def issue_items_without_photos(patrol: Patrol) -> list[str]:
     return [i["item"] for i in issues] if issues and not patrol.photo_ids else []
 
 
-async def settle(db_session: DbSession, record: Record, site: Site, rules: EvidenceRules) -> None:
-    """Status from which photos have arrived; flags from the record, its photos and its site."""
-    photos = await photo_queries.get_photos(db_session, ids=list(record.photo_ids))
-    mine = [p for p in photos if p.record_id == record.id]
-    reused = await photo_queries.reuse_of(db_session, photos=mine, record_id=record.id,
-                                          max_distance=rules.phash_max_distance)
-    by_id = {p.id: p for p in mine}
-    ordered = [by_id[i] for i in record.photo_ids if i in by_id]  # "photo 2" means the second listed
-    flags = compute_flags(record_evidence(record), [_photo_evidence(p, reused.get(p.id)) for p in ordered],
+async def arrived_photos(db_session: DbSession, record: Record) -> list[Photo]:
+    """The record's photos that have arrived, in the order it lists them ("photo 2" is the second)."""
+    if not record.photo_ids:
+        return []
+    found = {p.id: p for p in await photo_queries.get_photos(db_session, ids=list(record.photo_ids))
+             if p.record_id == record.id}
+    return [found[i] for i in record.photo_ids if i in found]
+
+
+async def evaluate(db_session: DbSession, record: Record, site: Site, rules: EvidenceRules) -> list[Photo]:
+    """Set status (from which photos have arrived) and flags (from the record, its photos and its
+    site); returns the arrived photos."""
+    photos = await arrived_photos(db_session, record)
+    reused = (await photo_queries.reuse_of(db_session, photos=photos, record_id=record.id,
+                                           max_distance=rules.phash_max_distance) if photos else {})
+    flags = compute_flags(record_evidence(record), [_photo_evidence(p, reused.get(p.id)) for p in photos],
                           site, datetime.now(timezone.utc), rules)
     if record.status in ("incomplete", "submitted"):
-        record.status = "submitted" if len(ordered) == len(record.photo_ids) else "incomplete"
+        record.status = "submitted" if len(photos) == len(record.photo_ids) else "incomplete"
     record.flags = [msgspec.structs.asdict(f) for f in flags]
+    return photos
+
+
+async def settle(db_session: DbSession, record: Record, site: Site, rules: EvidenceRules) -> None:
+    await evaluate(db_session, record, site, rules)
     await db_session.flush()
 
 
@@ -233,18 +251,20 @@ async def reviews_out(db_session: DbSession, record_id: uuid.UUID) -> list[Revie
             for r, u in await records.reviews_for(db_session, record_id=record_id)]
 
 
-async def photos_out(db_session: DbSession, settings, record: Record) -> list:
-    """The record's photos that have arrived, in the order the record lists them."""
-    found = {p.id: p for p in await photo_queries.get_photos(db_session, ids=list(record.photo_ids))
-             if p.record_id == record.id}
-    if not found:
-        return []
-    from api.photos import photo_out  # the photo edge builds signed URLs
+async def with_evidence(db_session: DbSession, settings: Any, out: Any, record: Record,
+                        photos: list[Photo] | None = None, new: bool = False) -> Any:
+    """Fill a record's `photos` (as the upload returned them, with fresh signed links) and `reviews`."""
+    from api.photos import photo_out  # the photo edge signs links; it imports this module's callers
 
-    return [photo_out(found[i], settings) for i in record.photo_ids if i in found]
+    if photos is None:
+        photos = await arrived_photos(db_session, record)
+    out.photos = [photo_out(p, settings) for p in photos]
+    out.reviews = [] if new else await reviews_out(db_session, record.id)
+    return out
 
 
-def author_out(user) -> AuthorOut:
+def author_out(user: Any) -> AuthorOut:
+    """From a User row or the calling Principal."""
     return AuthorOut(id=user.id, username=user.username, display_name=user.display_name)
 
 

@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from storage.queries import users
 
 TOKEN_CACHE_SECONDS = 30.0
-# Paths that answer without a token: health, login, the OpenAPI document, and the PWA itself.
-PUBLIC = [r"^/api/v1/health$", r"^/api/v1/auth/login$", r"^/schema", r"^/(?!api/)"]
+# Paths that answer without a token: health, login and the OpenAPI document; the PWA's own
+# files are marked with the opt key below (api/pwa.py).
+PUBLIC = [r"^/api/v1/health$", r"^/api/v1/auth/login$", r"^/schema"]
+PUBLIC_OPT = "exclude_from_auth"
 
 
 # token -> (valid until, (user id, username, display name, role, org unit id, scope path))
@@ -73,4 +75,4 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=who, auth=token)
 
 
-auth_middleware = DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC)
+auth_middleware = DefineMiddleware(BearerAuthMiddleware, exclude=PUBLIC, exclude_from_auth_key=PUBLIC_OPT)

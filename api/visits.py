@@ -18,7 +18,7 @@ from api.records import (
 )
 from api.types import Fix, In, Limit, Text
 from storage.errors import Invalid
-from storage.models import Visit
+from storage.models import Subject, Visit
 from storage.queries import records as record_queries
 from storage.queries import subjects, tasks
 
@@ -89,31 +89,34 @@ def check_visit(data: VisitIn) -> None:
         raise Invalid("an award is recorded only on a merit_notice (送喜报) visit", field="award")
 
 
-async def site_of(db_session: DbSession, visit: Visit) -> Site:
-    subject = await subjects.get_subject(db_session, subject_id=visit.subject_id, scope_path="/")
+def home_site(subject: Subject) -> Site:
     home = Position(subject.lat, subject.lon) if subject.lat is not None and subject.lon is not None else None
     return Site(position=home, geofence_m=subject.geofence_m, noun_zh="住址")
+
+
+async def site_of(db_session: DbSession, visit: Visit) -> Site:
+    return home_site(await subjects.get_subject(db_session, subject_id=visit.subject_id, scope_path="/"))
+
+
+def visit_out(r: Visit, author: AuthorOut, subject_name: str) -> VisitOut:
+    return VisitOut(
+        id=r.id, subject_id=r.subject_id, subject_name=subject_name, org_unit_id=r.org_unit_id, author=author,
+        visit_type=r.visit_type, visited_at=r.visited_at, location=records.location_out(r), summary=r.summary,
+        needs=r.needs, assistance=Assistance(cash_yuan=float(r.cash_yuan), goods=r.goods),
+        follow_up_needed=r.follow_up_needed, photo_ids=list(r.photo_ids), no_photo_reason=r.no_photo_reason,
+        award=msgspec.convert(r.award, Award) if r.award else None, status=r.status, flags=records.flags_out(r),
+        received_at=r.received_at, updated_at=r.updated_at)
 
 
 async def visits_out(db_session: DbSession, rows: list[Visit]) -> list[VisitOut]:
     authors = await record_queries.users_by_id(db_session, ids=[r.author_id for r in rows])
     names = await subjects.names_by_id(db_session, ids=[r.subject_id for r in rows])
-    return [VisitOut(
-        id=r.id, subject_id=r.subject_id, subject_name=names.get(r.subject_id, ""), org_unit_id=r.org_unit_id,
-        author=records.author_out(authors[r.author_id]), visit_type=r.visit_type, visited_at=r.visited_at,
-        location=records.location_out(r), summary=r.summary, needs=r.needs,
-        assistance=Assistance(cash_yuan=float(r.cash_yuan), goods=r.goods), follow_up_needed=r.follow_up_needed,
-        photo_ids=list(r.photo_ids), no_photo_reason=r.no_photo_reason,
-        award=msgspec.convert(r.award, Award) if r.award else None, status=r.status, flags=records.flags_out(r),
-        received_at=r.received_at, updated_at=r.updated_at,
-    ) for r in rows]
+    return [visit_out(r, records.author_out(authors[r.author_id]), names.get(r.subject_id, "")) for r in rows]
 
 
 async def visit_detail(db_session: DbSession, settings: Any, visit: Visit) -> VisitOut:
     [out] = await visits_out(db_session, [visit])
-    out.photos = await records.photos_out(db_session, settings, visit)
-    out.reviews = await records.reviews_out(db_session, visit.id)
-    return out
+    return await records.with_evidence(db_session, settings, out, visit)
 
 
 class VisitController(Controller):
@@ -132,11 +135,13 @@ class VisitController(Controller):
             follow_up_needed=data.follow_up_needed, photo_ids=data.photo_ids,
             no_photo_reason=data.no_photo_reason, award=msgspec.to_builtins(data.award) if data.award else None,
             **records.location_columns(data.location))
-        visit, created = await records.put_record(db_session, user, model=Visit, record_id=visit_id,
-                                                  digest=records.body_hash(data), values=values)
-        await records.settle(db_session, visit, await site_of(db_session, visit), settings.evidence)
-        await tasks.sync_tasks_for_visit(db_session, visit=visit)
-        return Response(await visit_detail(db_session, settings, visit), status_code=201 if created else 200)
+        visit, created, photos = await records.put_record(
+            db_session, user, model=Visit, record_id=visit_id, digest=records.body_hash(data), values=values,
+            site=home_site(subject), rules=settings.evidence)
+        await tasks.sync_tasks_for_visit(db_session, visit=visit, new=created)  # type: ignore[arg-type]
+        out = visit_out(visit, records.author_out(user), subject.name)  # type: ignore[arg-type]
+        out = await records.with_evidence(db_session, settings, out, visit, photos, new=created)
+        return Response(out, status_code=201 if created else 200)
 
     @get(operation_id="ListVisits")
     async def list_visits(

@@ -63,7 +63,9 @@ async def _sync(session: AsyncSession, *, record_id: uuid.UUID, wanted: dict[str
     await session.flush()
 
 
-async def sync_tasks_for_patrol(session: AsyncSession, *, patrol: Patrol, rules: TaskRules | None = None) -> None:
+async def sync_tasks_for_patrol(session: AsyncSession, *, patrol: Patrol, rules: TaskRules | None = None,
+                                new: bool = False) -> None:
+    """`new`: the record was just created, so it has no tasks yet to update or cancel."""
     rules = rules or TaskRules.from_env()
     due = patrol.started_at + timedelta(days=rules.patrol_issue_due_days)
     wanted = {
@@ -72,10 +74,12 @@ async def sync_tasks_for_patrol(session: AsyncSession, *, patrol: Patrol, rules:
             assignee_id=patrol.author_id, detail=str(entry.get("note") or ""), due_at=due)
         for entry in patrol.checklist or [] if entry.get("result") == "issue" and entry.get("item")
     }
-    await _sync(session, record_id=patrol.id, wanted=wanted)
+    if wanted or not new:
+        await _sync(session, record_id=patrol.id, wanted=wanted)
 
 
-async def sync_tasks_for_visit(session: AsyncSession, *, visit: Visit, rules: TaskRules | None = None) -> None:
+async def sync_tasks_for_visit(session: AsyncSession, *, visit: Visit, rules: TaskRules | None = None,
+                               new: bool = False) -> None:
     rules = rules or TaskRules.from_env()
     wanted: dict[str, dict] = {}
     if visit.follow_up_needed:
@@ -84,7 +88,8 @@ async def sync_tasks_for_visit(session: AsyncSession, *, visit: Visit, rules: Ta
             record_kind="visit", org_unit_id=visit.org_unit_id, subject_id=visit.subject_id,
             assignee_id=contact or visit.author_id, detail=visit.needs or visit.summary or "",
             due_at=visit.visited_at + timedelta(days=rules.follow_up_due_days))
-    await _sync(session, record_id=visit.id, wanted=wanted)
+    if wanted or not new:
+        await _sync(session, record_id=visit.id, wanted=wanted)
 
 
 # --- reading -------------------------------------------------------------------------------
