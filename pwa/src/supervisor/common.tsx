@@ -1,7 +1,7 @@
 // Pieces every supervisor screen uses: server calls, the wide layout, photos and their viewer,
 // flags in plain words, and small formatting helpers.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, request } from "../api";
+import { ApiError, request, token } from "../api";
 import { lang, useLang } from "../i18n";
 import { t as ft } from "../field/i18n";
 import { label, t } from "./i18n";
@@ -69,8 +69,9 @@ export function Flags({ flags }: { flags: Flag[] }) {
     <ul class="sv-flags" data-testid="flags">
       {flags.map((f) => (
         <li data-flag={f.code}>
-          <strong>{label("fx_", f.code) === f.code ? f.code : label("fx_", f.code)}</strong>
-          <span class="small">{(l === "en" ? f.detail : f.detail_zh || f.detail) || ""}</span>
+          <strong>{label("fl_", f.code)}</strong>
+          <span>{(l === "en" ? f.detail : f.detail_zh || f.detail) || ""}</span>
+          {label("fx_", f.code) !== f.code && <span class="small muted">{label("fx_", f.code)}</span>}
         </li>
       ))}
     </ul>
@@ -144,7 +145,6 @@ export function Viewer({ photos, start, onClose }: { photos: Photo[]; start: num
 export async function download(path: string, query: Query): Promise<void> {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v != null && v !== "") q.set(k, String(v));
-  const { token } = await import("../api");
   const res = await fetch(`/api/v1${path}?${q}`, { headers: { Authorization: `Bearer ${token.get()}` } });
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));

@@ -1,19 +1,23 @@
-// EXTENSION POINT for supervisor and admin screens (review queue, tasks, dashboard, admin).
-//
-// Export `routes`: a list of Route (see ../router.ts). The shell (../app.tsx) adds them after the
-// field routes and, for users whose role is in `roles`, lists those with `nav` in the menu.
-// Keep the field worker's first screen small: give each screen `load: () => import("./queue")`
-// (a lazy chunk whose default export is a component taking `{ params }`) rather than `view`.
-// Strings: add ./i18n.ts with defineStrings(zh, en) from ../i18n (Chinese first, same keys in
-// English) and call useLang() in components so they re-render on a language switch.
-// Server calls: use `api`/`request` from ../api (bearer token included; errors are ApiError).
-// Styles: the classes in ../ui/app.css (.card, .btn, .btn-primary, .list, .item, .badge, ...).
-//
-// Example:
-//   export const routes: Route[] = [{
-//     path: "/review", roles: ["supervisor", "admin"], load: () => import("./review"),
-//     nav: { label: () => t("reviewQueue"), icon: "✔", order: 10 },
-//   }];
+// Supervisor and admin screens, each a lazy chunk so the field worker's first screen stays small.
+// See the notes of the extension point in ../router.ts and ../app.tsx.
 import type { Route } from "../router";
+import { defineStrings } from "../i18n";
 
-export const routes: Route[] = [];
+// Only the menu labels live here: the screens' strings (./i18n.ts) load with the screens.
+const t = defineStrings(
+  { reviewQueue: "审核队列", tasks: "整改任务", dashboard: "覆盖情况", admin: "管理" },
+  { reviewQueue: "Review queue", tasks: "Rectification tasks", dashboard: "Coverage", admin: "Administration" },
+);
+
+const BOSS: Route["roles"] = ["supervisor", "admin"];
+
+export const routes: Route[] = [
+  { path: "/review", roles: BOSS, load: () => import("./queue"), nav: { label: () => t("reviewQueue"), icon: "✔", order: 10 } },
+  { path: "/review/:kind/:id", roles: BOSS, load: () => import("./record") },
+  { path: "/tasks", load: () => import("./tasks"), nav: { label: () => t("tasks"), icon: "⚒", order: 20 } },
+  { path: "/tasks/:id", load: () => import("./tasks") },
+  { path: "/dashboard", roles: BOSS, load: () => import("./dashboard"), nav: { label: () => t("dashboard"), icon: "▦", order: 30 } },
+  { path: "/admin", roles: BOSS, load: () => import("./admin"), nav: { label: () => t("admin"), icon: "⚙", order: 40 } },
+  { path: "/admin/:tab", roles: BOSS, load: () => import("./admin") },
+  { path: "/photo/:id", load: () => import("./photo") },
+];

@@ -1,0 +1,204 @@
+// One patrol or visit as a reviewer sees it: flags in plain words, a map of where the record and
+// each photo were taken against the site and its geofence, the photos, the checklist or the
+// visit's details, past reviews, and the decision (approve, or return with a comment).
+import { useEffect, useRef, useState } from "preact/hooks";
+import { useLang } from "../i18n";
+import type { Params } from "../router";
+import { facilities, subjects } from "../session";
+import { useValue } from "../store";
+import {
+  Failed, Flags, Thumbs, Viewer, errText, get, itemLabel, post, useLoad, useWide, when,
+  type Author, type Flag, type Photo, type ReviewOut,
+} from "./common";
+import { label, t } from "./i18n";
+import { ShapesMap, type Shape } from "./map";
+
+export interface RecordOut {
+  id: string; status: string; author: Author; flags: Flag[]; photos?: Photo[]; reviews?: ReviewOut[];
+  photo_ids: string[]; org_unit_id: string;
+  location: { lat: number; lon: number; accuracy_m: number | null; captured_at: string | null } | null;
+  // patrol
+  facility_id?: string; facility_name?: string; started_at?: string; ended_at?: string; notes?: string;
+  checklist?: { item: string; result: string; note: string; photo_ids?: string[] }[];
+  // visit
+  subject_id?: string; subject_name?: string; visit_type?: string; visited_at?: string; summary?: string; needs?: string;
+  assistance?: { cash_yuan: number; goods: string }; follow_up_needed?: boolean; no_photo_reason?: string | null;
+  award?: { grade: string; co_deliverer: string } | null;
+}
+
+export type Kind = "patrol" | "visit";
+export type Decide = (decision: "approve" | "return", comment: string) => Promise<void>;
+
+function Where({ record, kind }: { record: RecordOut; kind: Kind }) {
+  const fs = useValue(facilities);
+  const ss = useValue(subjects);
+  const site = kind === "patrol"
+    ? fs.find((f) => f.id === record.facility_id)
+    : ss.find((s) => s.id === record.subject_id);
+  const shapes: Shape[] = [];
+  const at = site && "location" in site && site.location ? site.location : null;
+  const fence = (site as { geofence_m?: number } | undefined)?.geofence_m ?? (kind === "patrol" ? 200 : 300);
+  if (at) {
+    shapes.push({ lat: at.lat, lon: at.lon, radius_m: fence, color: "#0a4a9e", label: `${t("site")} · ${t("geofence", { m: fence })}`, id: "geofence" });
+    shapes.push({ lat: at.lat, lon: at.lon, color: "#0a4a9e", label: record.facility_name || record.subject_name || t("site"), id: "site", dot: 8 });
+  }
+  const loc = record.location;
+  if (loc) {
+    if (loc.accuracy_m) shapes.push({ lat: loc.lat, lon: loc.lon, radius_m: loc.accuracy_m, color: "#8b1a1a", label: t("recordPos", { a: Math.round(loc.accuracy_m) }) });
+    shapes.push({ lat: loc.lat, lon: loc.lon, color: "#8b1a1a", label: t("recordPos", { a: Math.round(loc.accuracy_m ?? 0) }), id: "record" });
+  }
+  (record.photos ?? []).forEach((p, i) => {
+    if (p.capture.lat != null && p.capture.lon != null)
+      shapes.push({ lat: p.capture.lat, lon: p.capture.lon, color: "#f2a900", label: t("photoPos", { n: i + 1 }), id: `photo-${i + 1}`, dot: 6 });
+    if (p.exif_location) shapes.push({ lat: p.exif_location.lat, lon: p.exif_location.lon, color: "#7d3c98", label: t("photoExif", { n: i + 1 }), dot: 5 });
+  });
+  return (
+    <section>
+      <h2>{t("map")}</h2>
+      <ShapesMap shapes={shapes} height={300} />
+      <p class="small sv-legend">
+        <span style="color:#0a4a9e">● {t("site")}</span> <span style="color:#8b1a1a">● {t("recordPos", { a: Math.round(loc?.accuracy_m ?? 0) })}</span>{" "}
+        <span style="color:#c98a00">● {t("photoPos", { n: "" })}</span>
+      </p>
+    </section>
+  );
+}
+
+function Details({ record, kind, open }: { record: RecordOut; kind: Kind; open: (photoId: string) => void }) {
+  if (kind === "patrol") {
+    return (
+      <section>
+        <h2>{t("checklist")}</h2>
+        <table class="sv-table" data-testid="checklist">
+          <tbody>
+            {(record.checklist ?? []).map((c) => (
+              <tr class={c.result === "issue" ? "issue" : ""}>
+                <th>{itemLabel(c.item)}</th>
+                <td><span class={`badge ${c.result === "issue" ? "issue" : c.result === "ok" ? "ok" : ""}`}>{label("res_", c.result)}</span></td>
+                <td>{c.note}{(c.photo_ids ?? []).map((id) => (
+                  <button class="btn btn-small sv-link" onClick={() => open(id)}>📷{record.photo_ids.indexOf(id) + 1}</button>))}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {record.notes && <p><strong>{t("notes")}：</strong>{record.notes}</p>}
+      </section>
+    );
+  }
+  const a = record.assistance;
+  return (
+    <section>
+      <table class="sv-table" data-testid="visit-details">
+        <tbody>
+          <tr><th>{t("type")}</th><td>{label("vt_", record.visit_type ?? "")}</td></tr>
+          <tr><th>{t("summary")}</th><td>{record.summary}</td></tr>
+          <tr><th>{t("needs")}</th><td>{record.needs}</td></tr>
+          <tr><th>{t("cash")}</th><td>{t("yuan", { n: a?.cash_yuan ?? 0 })}</td></tr>
+          <tr><th>{t("goods")}</th><td>{a?.goods}</td></tr>
+          <tr><th>{t("followUp")}</th><td>{record.follow_up_needed ? t("yes") : t("no")}</td></tr>
+          {record.award && <tr><th>{t("award")}</th><td>{record.award.grade} {record.award.co_deliverer}</td></tr>}
+          {record.no_photo_reason && <tr><th>{t("photos")}</th><td>{t("noPhotoReason", { r: record.no_photo_reason })}</td></tr>}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+/** The decision bar; `returning` opens the comment box (the queue's r key sets it). */
+export function Decision({ status, onDecide, returning, setReturning }: {
+  status: string; onDecide: Decide; returning: boolean; setReturning: (v: boolean) => void;
+}) {
+  const [comment, setComment] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const box = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => { if (returning) box.current?.focus(); }, [returning]);
+  if (status !== "submitted" && status !== "incomplete") return null;
+  const run = async (decision: "approve" | "return") => {
+    if (decision === "return" && !comment.trim()) { setError(t("commentNeeded")); box.current?.focus(); return; }
+    setBusy(true);
+    setError(null);
+    try { await onDecide(decision, comment.trim()); setComment(""); setReturning(false); } catch (e) { setError(errText(e)); } finally { setBusy(false); }
+  };
+  return (
+    <div class="sv-decide" data-testid="decision">
+      {returning && (
+        <textarea ref={box} data-testid="return-comment" placeholder={t("returnComment")} value={comment}
+          onInput={(e) => setComment(e.currentTarget.value)}
+          onKeyDown={(e) => { e.stopPropagation(); if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void run("return"); if (e.key === "Escape") setReturning(false); }} />
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
+      <div class="row">
+        {!returning && <button class="btn btn-primary" data-testid="approve" disabled={busy || status === "incomplete"} onClick={() => void run("approve")}>{t("approve")}</button>}
+        {!returning && <button class="btn btn-danger" data-testid="return" disabled={busy} onClick={() => setReturning(true)}>{t("returnIt")}</button>}
+        {returning && <button class="btn btn-danger" data-testid="send-return" disabled={busy} onClick={() => void run("return")}>{t("sendReturn")}</button>}
+        {returning && <button class="btn" onClick={() => setReturning(false)}>{t("cancel")}</button>}
+      </div>
+    </div>
+  );
+}
+
+export function RecordView({ kind, record, onDecide, returning, setReturning }: {
+  kind: Kind; record: RecordOut; onDecide: Decide; returning: boolean; setReturning: (v: boolean) => void;
+}) {
+  useLang();
+  const [viewing, setViewing] = useState<number | null>(null);
+  const photos = record.photos ?? [];
+  const openId = (id: string) => { const i = photos.findIndex((p) => p.id === id); if (i >= 0) setViewing(i); };
+  return (
+    <article class="sv-record" data-testid="record" data-id={record.id}>
+      <header class="sv-record-head">
+        <div>
+          <h1>{kind === "patrol" ? record.facility_name : record.subject_name}</h1>
+          <p class="muted">
+            {kind === "patrol" ? t("patrol") : `${t("visit")} · ${label("vt_", record.visit_type ?? "")}`} ·{" "}
+            {record.author.display_name} · {when(kind === "patrol" ? record.started_at : record.visited_at)}
+          </p>
+        </div>
+        <span class={`badge ${record.status}`} data-testid="record-status">{label("st_", record.status)}</span>
+      </header>
+      <Decision status={record.status} onDecide={onDecide} returning={returning} setReturning={setReturning} />
+      <section>
+        <h2>{t("flags")}</h2>
+        <Flags flags={record.flags} />
+      </section>
+      <div class="sv-two">
+        <section>
+          <h2>{t("photos")} ({photos.length})</h2>
+          <Thumbs photos={photos} onOpen={setViewing} />
+          {record.no_photo_reason && <p class="muted">{t("noPhotoReason", { r: record.no_photo_reason })}</p>}
+        </section>
+        <Where record={record} kind={kind} />
+      </div>
+      <Details record={record} kind={kind} open={openId} />
+      {(record.reviews ?? []).length > 0 && (
+        <section>
+          <h2>{t("reviews")}</h2>
+          <ul class="sv-reviews">
+            {record.reviews!.map((r) => (
+              <li><span class={`badge ${r.decision === "approve" ? "approved" : "returned"}`}>{r.decision === "approve" ? label("st_", "approved") : label("st_", "returned")}</span>{" "}
+                {r.reviewer.display_name} · {when(r.at)} {r.comment && <q>{r.comment}</q>}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {viewing != null && <Viewer photos={photos} start={viewing} onClose={() => setViewing(null)} />}
+    </article>
+  );
+}
+
+export const loadRecord = (kind: Kind, id: string) => get<RecordOut>(`/${kind}s/${id}`);
+export const review = (kind: Kind, id: string, decision: "approve" | "return", comment: string) =>
+  post<RecordOut>(`/${kind}s/${id}/review`, { decision, comment });
+
+/** The route /review/:kind/:id: one record on its own page. */
+export default function RecordPage({ params }: { params: Params }) {
+  useWide();
+  const kind = params.kind as Kind;
+  const [record, error, reload] = useLoad(() => loadRecord(kind, params.id), [kind, params.id]);
+  const [returning, setReturning] = useState(false);
+  if (error) return <Failed error={error} retry={reload} />;
+  if (!record) return <p>{t("loading")}</p>;
+  return <RecordView kind={kind} record={record} returning={returning} setReturning={setReturning}
+    onDecide={async (d, c) => { await review(kind, record.id, d, c); reload(); }} />;
+}
