@@ -191,7 +191,8 @@ class PhotoController(Controller):
         photo = await self._visible(request, db_session, settings, photo_id, path, exp, sig)
         if request.headers.get("if-none-match") == f'"{photo.sha256}"':
             return _image_response(photo, None, "")
-        data, media_type = await photos.read_image(store, photo=photo, size=size)
+        data, media_type = await photos.read_image(store, photo=photo, size=size,
+                                                   max_pixels=settings.max_photo_pixels)
         return _image_response(photo, data, media_type)
 
     @get("/{photo_id:uuid}", operation_id="GetPhoto", responses=_IMAGE)

@@ -255,8 +255,7 @@ class Decoded:
     height: int
     taken_at: datetime | None
     exif_location: tuple[float, float] | None
-    phash: int  # unsigned 64-bit
-    review_jpeg: bytes
+    phash: int  # unsigned 64-bit, of the upright thumbnail
     thumb_jpeg: bytes
 
 
@@ -280,9 +279,9 @@ def _jpeg(img: Image.Image, side: int, quality: int, icc: bytes | None) -> tuple
     return img, out.getvalue()
 
 
-def decode(data: bytes, *, kind: str, max_pixels: int, naive_offset_h: float) -> Decoded:
-    """Decode the whole stream once (JPEGs at a reduced scale via draft mode) and derive it all.
-    Raises BadImage (415) for anything damaged or of another kind, TooLarge (413) over the limit."""
+def _open(data: bytes, kind: str, max_pixels: int, side: int) -> tuple[Image.Image, int, int]:
+    """Decode the whole stream (JPEGs scaled down in the decoder via draft mode: libjpeg still
+    reads every coefficient, so a truncated or damaged stream raises all the same)."""
     try:
         img = Image.open(io.BytesIO(data), formats=[KINDS[kind]])
         width, height = img.size
@@ -290,9 +289,10 @@ def decode(data: bytes, *, kind: str, max_pixels: int, naive_offset_h: float) ->
             raise TooLarge(f"the image has {width}x{height} pixels; the limit is "
                            f"{max_pixels / 1e6:.0f} megapixels")
         if kind == "image/jpeg":
-            scale = REVIEW_SIDE / max(width, height)
+            scale = side / max(width, height)
             img.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
-        img.load()  # decodes every byte: a truncated or damaged stream raises here
+        img.load()
+        return img, width, height  # the stored size, not the decoder's reduced one
     except TooLarge:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -301,6 +301,22 @@ def decode(data: bytes, *, kind: str, max_pixels: int, naive_offset_h: float) ->
     except Exception as exc:  # Pillow and pillow-heif raise many types for damaged input
         raise BadImage(f"the file is not a complete {ACCEPTED} image ({exc.__class__.__name__}); "
                        "send the photo again from the phone") from exc
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    try:
+        upright = ImageOps.exif_transpose(img)
+    except Exception:  # a damaged orientation tag: keep the pixels as stored
+        upright = img
+    return _rgb(upright)
+
+
+def decode(data: bytes, *, kind: str, max_pixels: int, naive_offset_h: float) -> Decoded:
+    """Check the image by decoding it once, at thumbnail scale, and derive what upload needs: its
+    facts, the thumbnail and the perceptual hash. The review-size image is made on first request
+    (review_image), so an upload costs about what storing the bytes and a thumbnail costs.
+    Raises BadImage (415) for anything damaged or of another kind, TooLarge (413) over the limit."""
+    img, width, height = _open(data, kind, max_pixels, THUMB_SIDE)
     taken_at, position = read_exif(img, naive_offset_h=naive_offset_h)
     orientation = 1
     try:
@@ -309,13 +325,12 @@ def decode(data: bytes, *, kind: str, max_pixels: int, naive_offset_h: float) ->
         pass
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    try:
-        upright = ImageOps.exif_transpose(img)
-    except Exception:  # a damaged orientation tag: keep the pixels as stored
-        upright = img
-    icc = img.info.get("icc_profile")
-    upright = _rgb(upright)
-    review, review_jpeg = _jpeg(upright, REVIEW_SIDE, 85, icc)
-    _, thumb_jpeg = _jpeg(review, THUMB_SIDE, 80, icc)
+    thumb, thumb_jpeg = _jpeg(_upright(img), THUMB_SIDE, 80, img.info.get("icc_profile"))
     return Decoded(width=width, height=height, taken_at=taken_at, exif_location=position,
-                   phash=dhash(review), review_jpeg=review_jpeg, thumb_jpeg=thumb_jpeg)
+                   phash=dhash(thumb), thumb_jpeg=thumb_jpeg)
+
+
+def review_image(data: bytes, *, kind: str, max_pixels: int) -> bytes:
+    """The upright, EXIF-free review-size JPEG (long side 1600) of a stored original."""
+    img, _, _ = _open(data, kind, max_pixels, REVIEW_SIDE)
+    return _jpeg(_upright(img), REVIEW_SIDE, 85, img.info.get("icc_profile"))[1]

@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import images
-from storage.errors import BadImage, Conflict, Invalid, TooLarge
+from storage.errors import BadImage, Conflict, Invalid, NotFound, TooLarge
 from storage.models import Photo
 from storage.object_store import ObjectStore, original_key, review_key, thumb_key
 from storage.queries import photos as queries
@@ -97,8 +97,7 @@ def _twin_columns(twin: Photo) -> dict[str, object]:
 
 async def _store_objects(store: ObjectStore, *, sha256: str, kind: str, data: bytes,
                          decoded: images.Decoded) -> None:
-    await store.put_if_absent(original_key(sha256), data, kind)
-    await asyncio.gather(store.put_if_absent(review_key(sha256), decoded.review_jpeg, "image/jpeg"),
+    await asyncio.gather(store.put_if_absent(original_key(sha256), data, kind),
                          store.put_if_absent(thumb_key(sha256), decoded.thumb_jpeg, "image/jpeg"))
 
 
@@ -142,9 +141,18 @@ async def put_photo(
     return row, True
 
 
-async def read_image(store: ObjectStore, *, photo: Photo, size: Size) -> tuple[bytes, str]:
-    """The bytes and content type of the original or a derivative."""
+async def read_image(store: ObjectStore, *, photo: Photo, size: Size, max_pixels: int) -> tuple[bytes, str]:
+    """The bytes and content type of the original or a derivative; the review-size image is
+    made from the original the first time a reviewer asks for it, then kept."""
     if size == "original":
         return await store.get(original_key(photo.sha256)), photo.content_type
-    key = review_key(photo.sha256) if size == "review" else thumb_key(photo.sha256)
-    return await store.get(key), "image/jpeg"
+    if size == "thumb":
+        return await store.get(thumb_key(photo.sha256)), "image/jpeg"
+    try:
+        return await store.get(review_key(photo.sha256)), "image/jpeg"
+    except NotFound:
+        original = await store.get(original_key(photo.sha256))
+        review = await asyncio.to_thread(images.review_image, original, kind=photo.content_type,
+                                         max_pixels=max_pixels)
+        await store.put_if_absent(review_key(photo.sha256), review, "image/jpeg")
+        return review, "image/jpeg"

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Uuid, and_, cast, column, func, or_, select, text, values
+from sqlalchemy import BigInteger, Boolean, Integer, String, Uuid, and_, cast, column, func, or_, select, text, values
 from sqlalchemy.dialects.postgresql import BIT, distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -20,6 +20,7 @@ from storage.models import Photo
 from storage.queries.common import in_scope
 
 BAND_GUARANTEE = 3  # with 4 bands, distance <= 3 implies one band matches exactly
+MIN_DETAIL_BITS = 8  # fewer set (or unset) bits than this: a featureless picture
 
 
 def signed64(value: int) -> int:
@@ -88,12 +89,17 @@ async def reuse_of(
     the same bytes (sha256) or a near-identical image (dHash within `max_distance`). One query."""
     if not photos:
         return {}
+    # A flat or nearly featureless picture (a black frame, a blank wall) has a hash with almost
+    # all bits alike; such hashes match each other by accident, so only exact bytes count there.
+    detailed = {p.id: MIN_DETAIL_BITS <= bin(p.phash & (2**64 - 1)).count("1") <= 64 - MIN_DETAIL_BITS
+                for p in photos}
     given = values(
-        column("id", Uuid), column("sha256", String), column("phash", BigInteger),
+        column("id", Uuid), column("sha256", String), column("phash", BigInteger), column("detailed", Boolean),
         *(column(f"b{k}", Integer) for k in range(4)), name="given",
-    ).data([(p.id, p.sha256, p.phash, p.phash_b0, p.phash_b1, p.phash_b2, p.phash_b3) for p in photos])
+    ).data([(p.id, p.sha256, p.phash, detailed[p.id], p.phash_b0, p.phash_b1, p.phash_b2, p.phash_b3)
+            for p in photos])
     other = aliased(Photo)
-    near = func.bit_count(cast(other.phash.op("#")(given.c.phash), BIT(64))) <= max_distance
+    near = and_(given.c.detailed, func.bit_count(cast(other.phash.op("#")(given.c.phash), BIT(64))) <= max_distance)
     if max_distance <= BAND_GUARANTEE:  # indexed candidates first, then the exact popcount
         near = and_(or_(other.phash_b0 == given.c.b0, other.phash_b1 == given.c.b1,
                         other.phash_b2 == given.c.b2, other.phash_b3 == given.c.b3), near)

@@ -18,7 +18,7 @@ from api.app import create_app
 from api.photos import sign
 from storage import images
 from storage.models import Photo
-from storage.object_store import original_key
+from storage.object_store import original_key, review_key
 from storage.queries.photos import get_photos, photos_for_record, reuse_of
 from tests.builders import login, make_district
 
@@ -168,10 +168,15 @@ async def test_thumbnails_come_out_upright_and_exif_free(client, worker, photos,
         assert images.distance(images.dhash(upright), images.dhash(img)) <= 3
 
 
-async def test_review_size_has_a_long_side_of_1600(client, worker, photos):
+async def test_review_size_has_a_long_side_of_1600_and_is_made_once_on_first_request(app, client, worker,
+                                                                                     photos):
     body = (await upload(client, worker, (photos / "hdr_iphone_hdr_YES.jpg").read_bytes())).json()
-    review = Image.open(io.BytesIO((await client.get(body["review_url"])).content))
+    first = await client.get(body["review_url"])
+    review = Image.open(io.BytesIO(first.content))
     assert review.size == (1600, 1200)
+    assert len(review.getexif()) == 0
+    assert await app.state.store.exists(review_key(body["sha256"]))  # kept for the next reviewer
+    assert (await client.get(body["review_url"])).content == first.content
 
 
 # --- resends ----------------------------------------------------------------------------------
@@ -185,7 +190,7 @@ async def test_same_bytes_twice_returns_200_and_stores_the_original_once(app, cl
     again = await upload(client, worker, data, photo_id=photo_id, record_id=record_id)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["sha256"] == first.json()["sha256"] and again.json()["taken_at"] == first.json()["taken_at"]
-    assert puts.count(original_key(first.json()["sha256"])) == 1 and len(puts) == 3
+    assert puts.count(original_key(first.json()["sha256"])) == 1 and len(puts) == 2  # original + thumb
     assert await photo_rows(db) == 1
 
 
@@ -398,3 +403,18 @@ async def test_reuse_of_without_band_filter_beyond_distance_3(client, worker, ph
     rows = await get_photos(db, ids=[uuid.UUID(a), uuid.UUID(b)])
     found = await reuse_of(db, photos=rows[:1], record_id=rows[0].record_id, max_distance=10)
     assert found == {rows[0].id: rows[1].record_id}
+
+
+async def test_two_different_featureless_photos_are_not_taken_for_the_same_picture(client, worker, db):
+    from storage.queries.photos import get_photos, reuse_of
+
+    def flat(colour: tuple[int, int, int]) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (640, 480), colour).save(out, "JPEG")
+        return out.getvalue()
+
+    first = (await upload(client, worker, flat((0, 0, 0)))).json()
+    second = (await upload(client, worker, flat((250, 250, 250)))).json()
+    [photo] = await get_photos(db, ids=[uuid.UUID(second["id"])])
+    assert await reuse_of(db, photos=[photo], record_id=uuid.UUID(second["record_id"]), max_distance=3) == {}
+    assert first["sha256"] != second["sha256"]

@@ -152,9 +152,13 @@ def test_derivatives_are_upright_and_carry_no_exif(photos, name, size):
 
 
 def test_a_big_jpeg_is_decoded_once_at_reduced_scale(photos):
-    decoded = decode((photos / "hdr_iphone_hdr_YES.jpg").read_bytes())
+    data = (photos / "hdr_iphone_hdr_YES.jpg").read_bytes()
+    decoded = decode(data)
     assert (decoded.width, decoded.height) == (3264, 2448)  # the original's size, not the draft's
-    assert Image.open(io.BytesIO(decoded.review_jpeg)).size == (1600, 1200)
+    assert Image.open(io.BytesIO(decoded.thumb_jpeg)).size == (320, 240)
+    review = Image.open(io.BytesIO(images.review_image(data, kind="image/jpeg", max_pixels=50_000_000)))
+    assert review.size == (1600, 1200)
+    assert len(review.getexif()) == 0
 
 
 def test_a_truncated_jpeg_is_bad(photos):
