@@ -24,6 +24,7 @@ async def fill_patrol(page, area, photo_files, issue_note="碑体东侧裂缝约
     await page.get_by_test_id("new-patrol").click()
     facility = page.locator(f"[data-testid=facility-item][data-id='{area.facility_id}']")
     await facility.wait_for()
+    await page.wait_for_function("(document.querySelector('[data-testid=position]')?.dataset.accuracy || '') !== ''")
     # nearest first: the phone stands at this facility
     assert await page.get_by_test_id("facility-item").first.get_attribute("data-id") == area.facility_id
     await facility.click()
@@ -33,7 +34,7 @@ async def fill_patrol(page, area, photo_files, issue_note="碑体东侧裂缝约
     await page.get_by_test_id("photo-input").set_input_files([str(p) for p in photo_files])
     await page.wait_for_function(f"document.querySelectorAll('.photo[data-state=ready]').length === {len(photo_files)}",
                            timeout=30_000)
-    await page.wait_for_function("document.querySelector('[data-testid=position]').dataset.accuracy !== ''")
+    await page.wait_for_function("(document.querySelector('[data-testid=position]')?.dataset.accuracy || '') !== ''")
     return await page.get_by_test_id("patrol-form").get_attribute("data-record-id")
 
 
@@ -84,6 +85,7 @@ async def test_visit_logged_offline_arrives_once_with_its_photos(page, phone, li
     await phone.set_offline(True)
 
     await page.get_by_test_id("new-visit").click()
+    await page.wait_for_function("(document.querySelector('[data-testid=position]')?.dataset.accuracy || '') !== ''")
     await page.locator(f"[data-testid=subject-item][data-id='{area.subject_id}']").click()
     await page.get_by_test_id("visit-type").select_option("holiday")
     await page.get_by_test_id("visit-summary").fill("春节慰问，老人身体尚可，反映屋顶漏雨。")
@@ -115,6 +117,7 @@ async def test_visit_without_photo_needs_only_a_reason(page, live_server, server
     await log_in(page, live_server.url)
     await wait_for_scope_cached(page)
     await page.get_by_test_id("new-visit").click()
+    await page.wait_for_function("(document.querySelector('[data-testid=position]')?.dataset.accuracy || '') !== ''")
     await page.locator(f"[data-testid=subject-item][data-id='{area.other_subject_id}']").click()
     await page.get_by_test_id("visit-summary").fill("电话预约后上门，老人不愿拍照。")
     await page.get_by_test_id("record-save").click()

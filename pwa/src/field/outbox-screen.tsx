@@ -32,17 +32,17 @@ export default function OutboxScreen() {
       </div>
       {items && !open.length && <p>{t("outboxEmpty")}</p>}
       <ul class="list">
-        {open.map((i) => <Row item={i} onRetry={() => void outbox.retry(i.id)} onDiscard={() => void discard(i)} />)}
+        {open.map((i) => <Row key={i.id} item={i} onRetry={() => void outbox.retry(i.id)} onDiscard={() => void discard(i)} />)}
       </ul>
       {sent.length > 0 && <h2>{t("st_sent")}</h2>}
       <ul class="list">
-        {sent.slice(0, 30).map((i) => <Row item={i} />)}
+        {sent.slice(0, 30).map((i) => <Row key={i.id} item={i} />)}
       </ul>
     </div>
   );
 }
 
-function Row({ item, onRetry, onDiscard }: { item: OutboxItem; onRetry?: () => void; onDiscard?: () => void }) {
+function Row({ item, onRetry, onDiscard }: { item: OutboxItem; onRetry?: () => void; onDiscard?: () => void; key?: string }) {
   const backingOff = item.state === "waiting" && item.nextAttemptAt > Date.now();
   return (
     <li class="card" data-testid="outbox-item" data-id={item.id} data-kind={item.kind} data-state={item.state} style="margin:0">

@@ -149,7 +149,7 @@ export function FacilityPicker({ selected, onSelect, here }: { selected: string 
       {!all.length && <p class="notice">{t("noFacilities")}</p>}
       <ul class="list">
         {sorted.map(({ f, d }) => (
-          <li><button type="button" class="item" data-testid="facility-item" data-id={f.id} onClick={() => onSelect(f.id)}>
+          <li key={f.id}><button type="button" class="item" data-testid="facility-item" data-id={f.id} onClick={() => onSelect(f.id)}>
             <FacilityLine f={f} d={d} />
           </button></li>
         ))}

@@ -73,7 +73,7 @@ function List() {
         {rows?.map((r) => {
           const ret = r.status === "returned" ? lastReturn(r.reviews) : undefined;
           return (
-            <li><a class="item" href={`#/records/${r.kind}/${r.id}`} data-testid="record-item" data-id={r.id} data-status={r.status}>
+            <li key={r.id}><a class="item" href={`#/records/${r.kind}/${r.id}`} data-testid="record-item" data-id={r.id} data-status={r.status}>
               <span class="main"><span class="name">{title(r)}</span>
                 <span class="sub">{formatTime(when(r))}</span>
                 {ret && <span class="sub error">{t("returnedComment", { c: ret.comment })}</span>}

@@ -167,7 +167,7 @@ function SubjectPicker({ selected, onSelect, here }: { selected: string | null; 
       {!all.length && <p class="notice">{t("noSubjects")}</p>}
       <ul class="list">
         {sorted.map(({ s, d }) => (
-          <li><button type="button" class="item" data-testid="subject-item" data-id={s.id} onClick={() => onSelect(s.id)}>
+          <li key={s.id}><button type="button" class="item" data-testid="subject-item" data-id={s.id} onClick={() => onSelect(s.id)}>
             <SubjectLine s={s} d={d} />
           </button></li>
         ))}

@@ -61,17 +61,19 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge ${cls}`} data-status={status}>{label("st_", status)}</span>;
 }
 
-/** Each flag with the server's own sentence and what it means in plain words. */
+/** Flags grouped by kind: what the kind means in plain words, then each of the server's findings. */
 export function Flags({ flags }: { flags: Flag[] }) {
   const l = useLang();
   if (!flags.length) return <p class="muted small" data-testid="no-flags">{t("noFlags")}</p>;
+  const groups = new Map<string, Flag[]>();
+  for (const f of flags) groups.set(f.code, [...(groups.get(f.code) ?? []), f]);
   return (
     <ul class="sv-flags" data-testid="flags">
-      {flags.map((f) => (
-        <li data-flag={f.code}>
-          <strong>{label("fl_", f.code)}</strong>
-          <span>{(l === "en" ? f.detail : f.detail_zh || f.detail) || ""}</span>
-          {label("fx_", f.code) !== f.code && <span class="small muted">{label("fx_", f.code)}</span>}
+      {[...groups].map(([code, list]) => (
+        <li data-flag={code}>
+          <strong>{label("fl_", code)}{list.length > 1 ? ` ×${list.length}` : ""}</strong>
+          {label("fx_", code) !== code && <span class="small">{label("fx_", code)}</span>}
+          <ul>{list.map((f) => <li>{(l === "en" ? f.detail : f.detail_zh || f.detail) || ""}</li>)}</ul>
         </li>
       ))}
     </ul>

@@ -18,6 +18,7 @@ export interface Shape {
   radius_m?: number; // a circle on the ground (geofence, accuracy); otherwise a dot
   dot?: number; // dot radius in pixels
   id?: string;
+  fit?: boolean; // false: drawn, but the view does not stretch to it (an EXIF position abroad)
 }
 
 /** Canvas tiles with a light grid: something to read distances against when there are no tiles. */
@@ -66,20 +67,24 @@ export function ShapesMap({ shapes, height = 320, testid = "map" }: { shapes: Sh
         grid.addTo(map);
         setBlank(true);
       }
-      const layer = L.featureGroup().addTo(map);
-      for (const s of shapes) {
-        const at = forDisplay(s.lat, s.lon, cfg.datum);
-        const mark = s.radius_m
-          ? L.circle(at, { radius: s.radius_m, color: s.color, weight: 2, fillOpacity: 0.08, dashArray: "6 4" })
-          : L.circleMarker(at, { radius: s.dot ?? 7, color: "#000", weight: 2, fillColor: s.color, fillOpacity: 0.95 });
-        mark.bindTooltip(s.label);
-        mark.addTo(layer);
-        const el = (mark as unknown as { getElement?: () => Element | undefined }).getElement?.();
-        if (el && s.id) el.setAttribute("data-shape", s.id);
+      // The view first (vector layers need it), from the points and the circles' reach.
+      const bounds = L.latLngBounds([]);
+      for (const sh of shapes.filter((x) => x.fit !== false)) {
+        const [lat, lon] = forDisplay(sh.lat, sh.lon, cfg.datum);
+        const dLat = (sh.radius_m ?? 0) / 111_320;
+        const dLon = dLat / Math.max(Math.cos((lat * Math.PI) / 180), 0.01);
+        bounds.extend([lat - dLat, lon - dLon]).extend([lat + dLat, lon + dLon]);
       }
-      const bounds = layer.getBounds();
-      if (bounds.isValid()) map.fitBounds(bounds.pad(0.25), { maxZoom: 17 });
+      if (bounds.isValid()) map.fitBounds(bounds.pad(0.2), { maxZoom: 17 });
       else map.setView([35, 105], 4);
+      for (const sh of shapes) {
+        const at = forDisplay(sh.lat, sh.lon, cfg.datum);
+        const mark = sh.radius_m
+          ? L.circle(at, { radius: sh.radius_m, color: sh.color, weight: 2, fillOpacity: 0.08, dashArray: "6 4" })
+          : L.circleMarker(at, { radius: sh.dot ?? 7, color: "#000", weight: 2, fillColor: sh.color, fillOpacity: 0.95 });
+        mark.bindTooltip(sh.label).addTo(map);
+        if (sh.id) (mark as L.Path).getElement()?.setAttribute("data-shape", sh.id);
+      }
     });
     return () => { live = false; map?.remove(); };
   }, [JSON.stringify(shapes)]);

@@ -136,7 +136,7 @@ export default function Queue() {
                   <span class="main">
                     <span class="name">{i.place_name}</span>
                     <span class="sub">{i.kind === "patrol" ? t("patrol") : label("vt_", i.type)} · {i.author_name} · {i.org_unit_name}</span>
-                    <span class="sub">{when(i.at)} · 📷 {i.photo_count}</span>
+                    <span class="sub">{when(i.at)} · {t("photoN", { n: i.photo_count })}</span>
                   </span>
                   <span class="side">
                     {i.flags.length > 0 && <span class="badge issue" data-testid="flag-count">⚑ {i.flags.length}</span>}

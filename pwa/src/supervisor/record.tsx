@@ -50,7 +50,9 @@ function Where({ record, kind }: { record: RecordOut; kind: Kind }) {
   (record.photos ?? []).forEach((p, i) => {
     if (p.capture.lat != null && p.capture.lon != null)
       shapes.push({ lat: p.capture.lat, lon: p.capture.lon, color: "#f2a900", label: t("photoPos", { n: i + 1 }), id: `photo-${i + 1}`, dot: 6 });
-    if (p.exif_location) shapes.push({ lat: p.exif_location.lat, lon: p.exif_location.lon, color: "#7d3c98", label: t("photoExif", { n: i + 1 }), dot: 5 });
+    const e = p.exif_location;
+    if (e) shapes.push({ lat: e.lat, lon: e.lon, color: "#7d3c98", label: t("photoExif", { n: i + 1 }), dot: 5,
+      fit: !at || Math.abs(e.lat - at.lat) + Math.abs(e.lon - at.lon) < 0.2 }); // far away: named in the flags, not zoomed out to
   });
   return (
     <section>
@@ -76,7 +78,7 @@ function Details({ record, kind, open }: { record: RecordOut; kind: Kind; open: 
                 <th>{itemLabel(c.item)}</th>
                 <td><span class={`badge ${c.result === "issue" ? "issue" : c.result === "ok" ? "ok" : ""}`}>{label("res_", c.result)}</span></td>
                 <td>{c.note}{(c.photo_ids ?? []).map((id) => (
-                  <button class="btn btn-small sv-link" onClick={() => open(id)}>📷{record.photo_ids.indexOf(id) + 1}</button>))}</td>
+                  <button class="btn btn-small sv-link" onClick={() => open(id)}>{t("photos")} {record.photo_ids.indexOf(id) + 1}</button>))}</td>
               </tr>
             ))}
           </tbody>
