@@ -109,24 +109,29 @@ async def put_photo(
     check_size(len(data), limits)
     if not data:
         raise BadImage(f"the body is empty; send the {images.ACCEPTED} bytes")
-    sha256 = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
-
-    existing = await queries.get_photo(session, photo_id=photo_id)
-    if existing is not None:
-        return _same_photo(existing, sha256=sha256, record_id=record_id), False
-    await _check_room(session, record_id=record_id, limits=limits)
-
-    twin = await queries.twin_of(session, sha256=sha256)
-    if twin is not None:  # these bytes were checked, decoded and stored before
-        columns = _twin_columns(twin)
-    else:
-        kind = images.sniff_kind(data)
-        if kind is None:
-            raise BadImage(f"the body is not a {images.ACCEPTED} image (judged from its bytes, "
-                           "not its Content-Type)")
-        decoded = await asyncio.to_thread(_facts, data, kind, limits)
-        await _store_objects(store, sha256=sha256, kind=kind, data=data, decoded=decoded)
-        columns = _decoded_columns(decoded, kind)
+    # Hash and decode in worker threads while the database is asked about this id and these bytes:
+    # a new photo (the usual case) needs all three, and the two threads use both cores.
+    kind = images.sniff_kind(data)
+    decoding = asyncio.ensure_future(asyncio.to_thread(_facts, data, kind, limits)) if kind else None
+    try:
+        sha256 = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
+        existing = await queries.get_photo(session, photo_id=photo_id)
+        if existing is not None:
+            return _same_photo(existing, sha256=sha256, record_id=record_id), False
+        await _check_room(session, record_id=record_id, limits=limits)
+        twin = await queries.twin_of(session, sha256=sha256)
+        if twin is not None:  # these bytes were checked, decoded and stored before
+            columns = _twin_columns(twin)
+        else:
+            if decoding is None:
+                raise BadImage(f"the body is not a {images.ACCEPTED} image (judged from its bytes, "
+                               "not its Content-Type)")
+            decoded = await decoding
+            await _store_objects(store, sha256=sha256, kind=kind, data=data, decoded=decoded)  # type: ignore[arg-type]
+            columns = _decoded_columns(decoded, kind)  # type: ignore[arg-type]
+    finally:
+        if decoding is not None and not decoding.done():
+            decoding.add_done_callback(lambda f: f.exception())  # not needed after all: let it finish quietly
 
     await queries.lock_record(session, record_id=record_id)
     await _check_room(session, record_id=record_id, limits=limits)  # again, now that we hold the lock
