@@ -142,7 +142,7 @@ function Places({ kind }: { kind: "facilities" | "subjects" }) {
           {(rows?.items ?? []).map((r) => (
             <tr>
               <td>{r.name}</td>
-              <td>{"kind" in r ? r.kind : label("cat_", r.category)}</td>
+              <td>{"kind" in r ? label("k_", r.kind) : label("cat_", r.category)}</td>
               <td>{r.address}</td>
               {"phone_masked" in r && <td>{r.phone_masked}</td>}
               <td>{r.overdue && <span class="badge overdue">{t("overdue")}</span>}</td>

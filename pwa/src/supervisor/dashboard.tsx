@@ -23,17 +23,17 @@ const COLORS = { overdue: "#b00020", open_task: "#e07b00", ok: "#0b6b2f" };
 /** Horizontal bars: label, value, and an optional "of" total drawn as the empty track. */
 function Bars({ rows, testid }: { rows: { label: string; value: number; of?: number }[]; testid?: string }) {
   const max = Math.max(1, ...rows.map((r) => r.of ?? r.value));
-  const h = 26;
+  const h = 28;
   return (
-    <svg class="sv-bars" viewBox={`0 0 420 ${rows.length * h + 4}`} role="img" data-testid={testid} width="100%">
+    <svg class="sv-bars" viewBox={`0 0 320 ${rows.length * h + 4}`} role="img" data-testid={testid} width="100%">
       {rows.map((r, i) => {
         const y = i * h + 2;
         return (
           <g>
-            <text x="0" y={y + 17} font-size="13">{r.label}</text>
-            {r.of != null && <rect x="150" y={y + 4} width={(230 * r.of) / max} height="16" fill="#eee" stroke="#999" />}
-            <rect x="150" y={y + 4} width={(230 * r.value) / max} height="16" fill="#8b1a1a" />
-            <text x={Math.min(150 + (230 * (r.of ?? r.value)) / max + 4, 388)} y={y + 17} font-size="13">{r.of != null ? `${r.value}/${r.of}` : r.value}</text>
+            <text x="0" y={y + 18} font-size="14">{r.label}</text>
+            {r.of != null && <rect x="120" y={y + 4} width={(150 * r.of) / max} height="18" fill="#eee" stroke="#999" />}
+            <rect x="120" y={y + 4} width={(150 * r.value) / max} height="18" fill="#8b1a1a" />
+            <text x={120 + (150 * (r.of ?? r.value)) / max + 5} y={y + 18} font-size="14">{r.of != null ? `${r.value}/${r.of}` : r.value}</text>
           </g>
         );
       })}
@@ -148,8 +148,8 @@ export default function Dashboard() {
       {dots && (
         <section>
           <h2>{t("facilityMap")}</h2>
-          <ShapesMap testid="facility-map" height={380} shapes={dots.items.map((d) => ({
-            lat: d.lat, lon: d.lon, color: COLORS[d.status], label: `${d.name} · ${d.status === "overdue" ? t("overdue") : d.status === "open_task" ? `${t("openTasks")} ${d.open_tasks}` : "✓"}`, id: d.id, dot: 8,
+          <ShapesMap testid="facility-map" height={380} labels={dots.items.length <= 40} shapes={dots.items.map((d) => ({
+            lat: d.lat, lon: d.lon, color: COLORS[d.status], label: `${d.name}${d.status === "ok" ? "" : " · "}${d.status === "overdue" ? t("overdue") : d.status === "open_task" ? `${t("openTasks")} ${d.open_tasks}` : "✓"}`, id: d.id, dot: 8,
           }))} />
         </section>
       )}

@@ -189,6 +189,10 @@ export const t = defineStrings(
     address: "地址",
     category: "类别",
     phone: "电话",
+    k_cemetery: "陵园",
+    k_monument: "纪念碑/亭",
+    k_scattered_grave: "零散烈士墓",
+    k_memorial_hall: "纪念馆",
   },
   {
     reviewQueue: "Review queue",
@@ -373,6 +377,10 @@ export const t = defineStrings(
     address: "Address",
     category: "Category",
     phone: "Phone",
+    k_cemetery: "Cemetery",
+    k_monument: "Monument",
+    k_scattered_grave: "Scattered grave",
+    k_memorial_hall: "Memorial hall",
   },
 );
 export type Key = Parameters<typeof t>[0];

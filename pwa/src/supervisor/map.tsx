@@ -45,7 +45,7 @@ const Grid = L.GridLayer.extend({
   },
 });
 
-export function ShapesMap({ shapes, height = 320, testid = "map" }: { shapes: Shape[]; height?: number; testid?: string }) {
+export function ShapesMap({ shapes, height = 320, testid = "map", labels = false }: { shapes: Shape[]; height?: number; testid?: string; labels?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const [blank, setBlank] = useState(false);
   useEffect(() => {
@@ -82,7 +82,7 @@ export function ShapesMap({ shapes, height = 320, testid = "map" }: { shapes: Sh
         const mark = sh.radius_m
           ? L.circle(at, { radius: sh.radius_m, color: sh.color, weight: 2, fillOpacity: 0.08, dashArray: "6 4" })
           : L.circleMarker(at, { radius: sh.dot ?? 7, color: "#000", weight: 2, fillColor: sh.color, fillOpacity: 0.95 });
-        mark.bindTooltip(sh.label).addTo(map);
+        mark.bindTooltip(sh.label, labels && !sh.radius_m ? { permanent: true, direction: "right", offset: [8, 0] } : {}).addTo(map);
         if (sh.id) (mark as L.Path).getElement()?.setAttribute("data-shape", sh.id);
       }
     });
