@@ -68,6 +68,13 @@ def _metres(value: float) -> str:
     return f"{value / 1000:.1f} km" if value >= 1000 else f"{value:.0f} m"
 
 
+def _duration(gap: timedelta) -> tuple[str, str]:
+    hours = gap.total_seconds() / 3600
+    if hours < 48:
+        return f"{hours:.1f} h", f"{hours:.1f} 小时"
+    return f"{hours / 24:.0f} days", f"{hours / 24:.0f} 天"
+
+
 def _far(what: str, what_zh: str, pos: Position, site: Site) -> Flag | None:
     """Beyond the geofence even if the fix is off by its whole stated accuracy."""
     if site.position is None:
@@ -76,11 +83,11 @@ def _far(what: str, what_zh: str, pos: Position, site: Site) -> Flag | None:
     slack = min(pos.accuracy_m or 0.0, 1000.0)  # a fix claiming ±50 km excuses nothing
     if gap - slack <= site.geofence_m:
         return None
+    accuracy = f", accuracy {_metres(pos.accuracy_m)}" if pos.accuracy_m is not None else ""
+    accuracy_zh = f"，定位精度 {_metres(pos.accuracy_m)}" if pos.accuracy_m is not None else ""
     return Flag("far_from_site",
-                f"{what} is {_metres(gap)} from the site (geofence {site.geofence_m:.0f} m, "
-                f"accuracy {_metres(pos.accuracy_m or 0)})",
-                f"{what_zh}距{site.noun_zh}{_metres(gap)}（范围 {site.geofence_m:.0f} 米，定位精度 "
-                f"{_metres(pos.accuracy_m or 0)}）")
+                f"{what} is {_metres(gap)} from the site (geofence {site.geofence_m:.0f} m{accuracy})",
+                f"{what_zh}距{site.noun_zh}{_metres(gap)}（范围 {site.geofence_m:.0f} 米{accuracy_zh}）")
 
 
 def location_flags(record: RecordEvidence, photos: list[PhotoEvidence], site: Site,
@@ -120,11 +127,10 @@ def time_flags(record: RecordEvidence, photos: list[PhotoEvidence], now: datetim
             flags.append(Flag("future_time", f"photo {n} ({source} time) is ahead of the server's clock",
                               f"照片{n}的拍摄时间晚于服务器当前时间"))
         elif taken < record.start - window or taken > record.end + window:
-            gap = (record.start - taken) if taken < record.start else (taken - record.end)
-            hours = gap.total_seconds() / 3600
+            gap, gap_zh = _duration((record.start - taken) if taken < record.start else (taken - record.end))
             flags.append(Flag("photo_time_mismatch",
-                              f"photo {n} was taken ({source} time) {hours:.1f} h outside the record's time",
-                              f"照片{n}拍摄时间与记录时间相差 {hours:.1f} 小时"))
+                              f"photo {n} was taken ({source} time) {gap} outside the record's time",
+                              f"照片{n}拍摄时间与记录时间相差 {gap_zh}"))
     return flags
 
 

@@ -11,7 +11,12 @@ from pathlib import Path
 import uvicorn
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from litestar.testing import AsyncTestClient
+
+from api.app import create_app
+from api.settings import Settings
 from scripts.demo import DEMO_USERS, demo_loaded, load_demo, set_demo_password
+from scripts.demo_records import load_demo_records
 from scripts.stack import ROOT, Stack, StackError
 from storage.db import make_engine, migrate
 
@@ -21,18 +26,23 @@ DEFAULT_DEMO_PASSWORD = "xunfang-demo"
 async def prepare(database_url: str) -> str:
     """Migrate and load the demo district once; returns the demo password in force."""
     engine = make_engine(database_url, pool_size=2)
-    password = os.environ.get("XUNFANG_DEMO_PASSWORD", "")
+    password = os.environ.get("XUNFANG_DEMO_PASSWORD", "") or DEFAULT_DEMO_PASSWORD
+    fresh = False
     try:
         await migrate(engine)
         async with async_sessionmaker(engine)() as session, session.begin():
             if not await demo_loaded(session):
                 print("==> loading the demo district", flush=True)
-                await load_demo(session, password or DEFAULT_DEMO_PASSWORD)
-            elif password:
+                await load_demo(session, password)
+                fresh = True
+            elif os.environ.get("XUNFANG_DEMO_PASSWORD"):
                 await set_demo_password(session, password)
     finally:
         await engine.dispose()
-    return password or DEFAULT_DEMO_PASSWORD
+    if fresh:  # records go through the real API, as phones would send them
+        async with AsyncTestClient(create_app(Settings.from_env())) as client:
+            await load_demo_records(client, password)
+    return password
 
 
 def main() -> int:
