@@ -1,0 +1,66 @@
+"""Visit subjects: personal numbers masked everywhere but one supervisor's page, which is audited."""
+
+from sqlalchemy import select
+
+from storage.models import AuditEntry
+from tests.builders import add_subject, login, make_district
+
+
+async def test_lists_show_masked_numbers_only(client, db):
+    d = await make_district(db)
+    await add_subject(db, d.community1, phone="13812345678", id_number="520102195001011234")
+    supervisor = await login(client, "super1")
+    [item] = (await client.get("/api/v1/subjects", headers=supervisor)).json()["items"]
+    assert item["phone_masked"] == "138****5678"
+    assert item["id_number_masked"] == "5201**********1234"
+    assert "phone" not in item and "id_number" not in item
+
+
+async def test_a_supervisor_sees_full_numbers_on_one_subject_and_the_view_is_audited(client, db):
+    d = await make_district(db)
+    subject = await add_subject(db, d.community1, phone="13812345678")
+    supervisor = await login(client, "super1")
+    body = (await client.get(f"/api/v1/subjects/{subject}", headers=supervisor)).json()
+    assert body["phone"] == "13812345678"
+    views = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "subject_view_numbers"))).all()
+    assert [(v.actor_username, v.entity_id) for v in views] == [("super1", str(subject))]
+
+
+async def test_a_field_worker_never_sees_full_numbers(client, db):
+    d = await make_district(db)
+    subject = await add_subject(db, d.community1)
+    worker = await login(client, "worker1")
+    body = (await client.get(f"/api/v1/subjects/{subject}", headers=worker)).json()
+    assert "phone" not in body and body["phone_masked"] == "138****5678"
+
+
+async def test_another_streets_subject_does_not_exist_for_the_caller(client, db):
+    d = await make_district(db)
+    subject = await add_subject(db, d.community2)
+    supervisor = await login(client, "super1")
+    assert (await client.get(f"/api/v1/subjects/{subject}", headers=supervisor)).status_code == 404
+
+
+async def test_creating_and_editing_subjects_needs_a_supervisor_and_checks_numbers(client, db):
+    d = await make_district(db)
+    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
+            "phone": "13912345678", "id_number": "52010219500101123x"}
+    worker = await login(client, "worker1")
+    assert (await client.post("/api/v1/subjects", json=body, headers=worker)).status_code == 403
+    supervisor = await login(client, "super1")
+    created = await client.post("/api/v1/subjects", json=body, headers=supervisor)
+    assert created.status_code == 201, created.text
+    assert created.json()["id_number"].endswith("X")
+    bad = await client.patch(f"/api/v1/subjects/{created.json()['id']}", json={"id_number": "12345"},
+                             headers=supervisor)
+    assert bad.status_code == 400 and bad.json()["field"] == "id_number"
+    audit = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "subject_create"))).all()
+    assert len(audit) == 1 and "13912345678" not in str(audit[0].detail)
+
+
+async def test_the_contact_person_must_be_in_scope(client, db):
+    d = await make_district(db)
+    supervisor = await login(client, "super1")
+    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
+            "contact_user_id": str(d.users["worker2"].id)}
+    assert (await client.post("/api/v1/subjects", json=body, headers=supervisor)).status_code == 404
