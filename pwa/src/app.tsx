@@ -66,14 +66,17 @@ function RouteView({ route, params }: { route: Route; params: Params }) {
 }
 
 function TopBar() {
-  const n = useValue(pending);
+  const counted = useValue(pending);
+  const n = counted ?? 0;
   const on = useValue(online);
   const st = useValue(syncStatus);
-  const label = !on ? `${t("offline")} · ${t("pending", { n })}` : st.running && n ? t("syncing") : n ? t("pending", { n }) : t("allSent");
+  const label = counted === null ? t("loading")
+    : !on ? `${t("offline")} · ${t("pending", { n })}` : st.running && n ? t("syncing") : n ? t("pending", { n }) : t("allSent");
   return (
     <header class="topbar">
       <a class="title" href="#/">{t("app")}</a>
-      <button type="button" class={`sync${on ? "" : " offline"}`} data-testid="sync-status" data-pending={String(n)}
+      <button type="button" class={`sync${on ? "" : " offline"}`} data-testid="sync-status"
+        data-pending={counted === null ? undefined : String(counted)}
         aria-live="polite" title={t("syncNow")} onClick={() => { syncNow(); }}>
         <span class="dot" aria-hidden="true" />
         {label}
@@ -83,7 +86,7 @@ function TopBar() {
 }
 
 function TabBar({ current }: { current: string }) {
-  const n = useValue(pending);
+  const n = useValue(pending) ?? 0;
   const fieldTabs = [
     { href: "/", icon: "⌂", label: t("home"), id: "nav-home" },
     { href: "/records", icon: "☰", label: fieldLabel("records"), id: "nav-records" },

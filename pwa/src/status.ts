@@ -3,7 +3,9 @@ import * as outbox from "./outbox";
 import { session } from "./session";
 import { value } from "./store";
 
-export const pending = value(0);
+/** Items on this phone not yet accepted by the server; null until the outbox has been counted,
+ * so the shell never claims "all sent" before it knows. */
+export const pending = value<number | null>(null);
 export const online = value(typeof navigator === "undefined" ? true : navigator.onLine);
 export const persisted = value<boolean | null>(null); // null: unknown or not asked yet
 /** A one-line message for the next screen ("saved on this phone"). */

@@ -57,7 +57,7 @@ async def test_patrol_logged_offline_arrives_once_with_its_photos(page, phone, l
 
     await page.reload()  # the phone was closed and opened again, still with no signal
     await page.get_by_test_id("new-patrol").wait_for()
-    assert await pending(page) == 4
+    await wait_pending(page, 4)  # counted from IndexedDB again after the restart
     await page.get_by_test_id("outbox").click()
     await page.get_by_test_id("outbox-item").first.wait_for()
     assert await page.locator("[data-testid=outbox-item][data-state=waiting]").count() == 4
@@ -102,7 +102,7 @@ async def test_visit_logged_offline_arrives_once_with_its_photos(page, phone, li
 
     await page.reload()
     await page.get_by_test_id("new-visit").wait_for()
-    assert await pending(page) == 3
+    await wait_pending(page, 3)
     await phone.set_offline(False)
     await wait_pending(page, 0)
     visit = server_api.get("worker1", f"/visits/{record_id}")
