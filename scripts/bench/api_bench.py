@@ -26,7 +26,6 @@ from minio import Minio
 from PIL import Image
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from api.app import create_app
 from api.settings import Settings
 from scripts.bench.harness import percentile, report, running_stack, serving
 from scripts.demo import load_demo
@@ -178,8 +177,7 @@ async def main() -> int:
     with running_stack():
         settings = Settings.from_env()
         await seed(settings.database_url)
-        app = create_app(settings)
-        with serving(app) as base:
+        with serving() as base:
             worker = login(base, "worker1")
             admin = login(base, "admin")
             for fixture in ("hdr_iphone_hdr_YES.jpg", "corrupted.jpg"):

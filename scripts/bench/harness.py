@@ -7,14 +7,14 @@ import asyncio
 import contextlib
 import os
 import tempfile
-import threading
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import uvicorn
-
-from scripts.stack import Stack, free_port
+from scripts.stack import ROOT, Stack, free_port
 
 
 def report(name: str, value: float, unit: str, baseline: float, baseline_unit: str | None = None) -> None:
@@ -36,8 +36,43 @@ def running_stack() -> Iterator[Stack]:
 
 
 @contextlib.contextmanager
-def serving(app) -> Iterator[str]:
-    """The app on a free loopback port in a background thread; yields its base URL."""
+def serving(app=None) -> Iterator[str]:
+    """The app on a free loopback port; yields its base URL. Without `app`: as scripts/dev runs
+    it (uvicorn in its own process, configured from the environment running_stack set), so the
+    benchmark's client does not share an interpreter lock with the server it measures. With an
+    `app`: in a thread of this process, for benchmarks that look inside the server (memory)."""
+    if app is not None:
+        yield from _in_thread(app)
+        return
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.2)
+    try:
+        yield base
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+def _in_thread(app) -> Iterator[str]:
+    import threading
+
+    import uvicorn
+
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False, lifespan="on"))
