@@ -95,6 +95,16 @@ KINDS = {
 }
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """Text a person typed never becomes a spreadsheet formula (CSV injection): prefix a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
 def content_disposition(ascii_name: str, name: str) -> str:
     """RFC 6266 / 5987: an ASCII fallback and the UTF-8 name for browsers that read filename*."""
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
@@ -118,7 +128,7 @@ async def csv_body(batches: AsyncIterator[list[list[Any]]], headers: Sequence[st
     async for batch in batches:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(["" if v is None else v for v in row] for row in batch)
+        writer.writerows([csv_safe(v) for v in row] for row in batch)
         yield buffer.getvalue().encode()
 
 
@@ -128,16 +138,17 @@ async def xlsx_body(batches: AsyncIterator[list[list[Any]]], headers: Sequence[s
     sheet.freeze_panes = "B2"
 
     def append(batch: list[list[Any]]) -> None:
+        # Photo links as HYPERLINK formulas: a cell hyperlink would keep one object per link in
+        # memory until the file is saved, and 100k records have 150k links.
         for row in batch:
-            cells = []
-            for value in row:
-                if isinstance(value, str) and value.startswith("http") and "/#/photo/" in value:
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.hyperlink = value
-                    cells.append(cell)
-                else:
-                    cells.append(value)
-            sheet.append(cells)
+            sheet.append([cell(v) for v in row])
+
+    def cell(value: Any) -> Any:
+        if not isinstance(value, str) or not value.startswith(FORMULA_START):
+            return f'=HYPERLINK("{value}","{value}")' if isinstance(value, str) and "/#/photo/" in value else value
+        text = WriteOnlyCell(sheet, value=value)  # typed text stays text, never a formula
+        text.data_type = "s"
+        return text
 
     await asyncio.to_thread(sheet.append, list(headers))
     async for batch in batches:

@@ -284,3 +284,12 @@ class Task(Base):
         Index("ix_tasks_status_due_at", "status", "due_at"),
         Index("ix_tasks_assignee_id_status", "assignee_id", "status"),
     )
+
+
+# --- Indexes for the coverage report (storage/queries/reports.py) ---------------------------
+# "The last approved patrol of this facility before the period" and "the last counted visit of
+# this subject" are one index probe each, however many unapproved records a site has.
+Index("ix_patrols_facility_id_started_at_approved", Patrol.facility_id, Patrol.started_at,
+      postgresql_where=Patrol.status == "approved")
+Index("ix_visits_subject_id_visited_at_counted", Visit.subject_id, Visit.visited_at,
+      postgresql_where=Visit.status.in_(("submitted", "approved")))

@@ -45,7 +45,7 @@ async def test_patrols_xlsx_has_one_row_per_record_with_flags_review_and_photo_l
     assert row["设施完好"] == "问题：碑体裂缝" and row["环境卫生"] == "正常"
     assert row["证据提示"] == "记录位置距设施 850 米"
     assert (row["状态"], row["审核结论"], row["审核意见"], row["审核人"]) == ("已退回", "退回", "请补拍裂缝近景", "Super1")
-    assert row["照片1"].endswith(f"/#/photo/{patrol.photo_ids[0]}")
+    assert row["照片1"].startswith('=HYPERLINK("http') and f"/#/photo/{patrol.photo_ids[0]}" in row["照片1"]
     audit = await db.scalar(select(AuditEntry).where(AuditEntry.action == "export"))
     assert audit.entity == "patrols" and audit.detail["format"] == "xlsx"
 
@@ -97,3 +97,18 @@ async def test_bad_export_parameters_are_4xx(client, db):
         response = await client.get(f"/api/v1/exports/visits.xlsx?{query}", headers=h)
         assert 400 <= response.status_code < 500, (query, response.status_code)
     assert (await client.get("/api/v1/exports/visits.pdf", headers=h)).status_code == 404
+
+
+async def test_typed_text_never_becomes_a_formula(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1, name="=HYPERLINK(\"http://evil\",\"x\")")
+    await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"safety": "+1+2"})
+    await db.commit()
+    h = await login(client, "super1")
+    text = (await client.get("/api/v1/exports/patrols.csv", headers=h)).content.decode("utf-8-sig")
+    row = list(csv.DictReader(io.StringIO(text)))[0]
+    assert row["设施"].startswith("'=") and row["安全隐患"] == "问题：+1+2"
+    sheet = load_workbook(io.BytesIO((await client.get("/api/v1/exports/patrols.xlsx", headers=h)).content)).active
+    header = [c.value for c in sheet[1]]
+    facility_cell = sheet.cell(row=2, column=header.index("设施") + 1)
+    assert facility_cell.data_type == "s" and facility_cell.value.startswith("=HYPERLINK")

@@ -41,14 +41,15 @@ async def test_dashboard_and_export_read_back(browser, live_server, area, photos
         row = dict(zip(header, body[0]))
         assert row["记录编号"] == patrol and row["设施"] == "红军烈士陵园"
         assert row["设施完好"] == "问题：碑文字迹模糊" and row["状态"] == "待审核"
-        assert row["照片1"].startswith(base) and "/#/photo/" in row["照片1"]
+        link = row["照片1"].split('"')[1]  # =HYPERLINK("<url>","<url>")
+        assert link.startswith(base) and "/#/photo/" in link
 
         async with page.expect_download() as info:
             await page.get_by_test_id("export-visits-csv").click()
         csv_bytes = open(await (await info.value).path(), "rb").read()
         assert csv_bytes.startswith(b"\xef\xbb\xbf")
 
-        await page.goto(row["照片1"])  # the ledger's link opens the photo for a signed-in user
+        await page.goto(link)  # the ledger's link opens the photo for a signed-in user
         await page.wait_for_function("document.querySelector('.sv-photo-full')?.naturalWidth > 0")
         assert not errors, errors
     finally:
