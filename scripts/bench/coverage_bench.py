@@ -18,7 +18,6 @@ import asyncpg
 import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from api.app import create_app
 from api.settings import Settings
 from scripts.bench.harness import percentile, report, running_stack, serving
 from scripts.demo import load_demo
@@ -117,7 +116,7 @@ async def main() -> int:
         china = timezone(timedelta(hours=8))
         period = {"from": (datetime.now(china) - timedelta(days=90)).date().isoformat(),
                   "to": datetime.now(china).date().isoformat()}
-        with serving(create_app(settings)) as base:
+        with serving() as base:  # the API in its own process
             admin, street = login(base, "admin"), login(base, "super1")
             results = {}
             for size in (10_000, 1_000_000):

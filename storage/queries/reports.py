@@ -138,7 +138,7 @@ async def coverage(
             if status == "open":
                 c.open_task_age[age] += n
 
-    shown = [u for u in units if u.parent_id == unit.id]
+    shown = sorted((u for u in units if u.parent_id == unit.id), key=lambda u: u.name)
     if unit.id in by_group:
         shown.insert(0, unit)
     return shown, by_group, total
