@@ -226,3 +226,23 @@ async def test_visit_put_with_follow_up_opens_a_follow_up_task(client, db):
     assert response.status_code == 201, response.text
     task = await db.scalar(select(Task))
     assert (task.item, task.detail, task.record_kind) == ("follow_up", "屋顶漏雨", "visit")
+
+
+async def test_bad_fix_bodies_are_4xx_and_change_nothing(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    task_id = await db.scalar(select(Task.id))
+    worker = await login(client, "worker1")
+    photo = str(uuid.uuid4())
+    for body in ({"photo_ids": ["not-a-uuid"]}, {"photo_ids": [photo], "colour": "red"},
+                 {"photo_ids": [photo, photo]}, {"photo_ids": [str(uuid.uuid4()) for _ in range(13)]}):
+        response = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker, json=body)
+        assert 400 <= response.status_code < 500, (body, response.text)
+    empty = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker, content=b"",
+                              )
+    assert 400 <= empty.status_code < 500
+    other = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=await login(client, "worker2"),
+                              json={"photo_ids": [photo]})
+    assert other.status_code == 404
+    await db.refresh(await db.get(Task, task_id))
+    assert (await db.get(Task, task_id)).status == "open"
