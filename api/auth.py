@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import msgspec
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar import Controller, Request, get, post
 from litestar.exceptions import HTTPException, NotAuthorizedException
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar import Controller, get, post
 
 from api.deps import CurrentUser, DbSession, record_audit

@@ -22,7 +22,7 @@ from litestar.params import QueryParameter
 from api.deps import DbSession, Principal, record_audit
 from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_flags
 from api.settings import EvidenceRules
-from api.types import Fix, In, Text
+from api.types import Fix, In
 from storage.errors import Conflict, Invalid
 from storage.models import Patrol, Photo, Visit
 from storage.queries import photos as photo_queries

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import statistics
 import struct
 import sys
@@ -24,15 +23,11 @@ import asyncpg
 import httpx
 from minio import Minio
 from PIL import Image
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.settings import Settings
-from scripts.bench.harness import percentile, report, running_stack, serving
-from scripts.demo import load_demo
-from storage.db import make_engine, migrate
+from scripts.bench.harness import login, percentile, report, running_stack, serving, seed_demo
 
 PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "photos"
-PASSWORD = "bench-password"
 CLIENTS = 8
 
 
@@ -40,19 +35,6 @@ def unique_jpeg(data: bytes, n: int) -> bytes:
     """The same picture with a distinct COM segment, so each upload is new bytes (no dedup)."""
     tag = f"bench {n} {uuid.uuid4()}".encode()
     return data[:2] + b"\xff\xfe" + struct.pack(">H", len(tag) + 2) + tag + data[2:]
-
-
-async def seed(database_url: str) -> None:
-    engine = make_engine(database_url, pool_size=2)
-    await migrate(engine)
-    async with async_sessionmaker(engine)() as session, session.begin():
-        await load_demo(session, PASSWORD)
-    await engine.dispose()
-
-
-def login(base: str, username: str) -> dict[str, str]:
-    token = httpx.post(f"{base}/api/v1/auth/login", json={"username": username, "password": PASSWORD}).json()
-    return {"Authorization": f"Bearer {token['access_token']}"}
 
 
 def bench_photo_ingest(base: str, headers: dict[str, str], settings: Settings, fixture: str, runs: int = 12) -> None:
@@ -176,7 +158,7 @@ def page_latencies(base: str, headers: dict[str, str], samples: int = 60) -> lis
 async def main() -> int:
     with running_stack():
         settings = Settings.from_env()
-        await seed(settings.database_url)
+        await seed_demo(settings.database_url)
         with serving() as base:
             worker = login(base, "worker1")
             admin = login(base, "admin")

@@ -16,23 +16,15 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 import httpx
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.settings import Settings
-from scripts.bench.harness import percentile, report, running_stack, serving
-from scripts.demo import load_demo
-from storage.db import make_engine, migrate
+from scripts.bench.harness import login, percentile, report, running_stack, serving, seed_demo
 
-PASSWORD = "bench-password"
 SAMPLES = 15
 
 
 async def seed(database_url: str) -> None:
-    engine = make_engine(database_url, pool_size=2)
-    await migrate(engine)
-    async with async_sessionmaker(engine)() as session, session.begin():
-        await load_demo(session, PASSWORD)
-    await engine.dispose()
+    await seed_demo(database_url)
     conn = await asyncpg.connect(database_url.replace("+asyncpg", ""))
     await conn.execute("""
         with units as (select array_agg(id order by path) ids from org_units where level = 'community')
@@ -102,11 +94,6 @@ def timings(base: str, headers: dict[str, str], params: dict[str, str]) -> list[
             out.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, response.text
     return out
-
-
-def login(base: str, username: str) -> dict[str, str]:
-    token = httpx.post(f"{base}/api/v1/auth/login", json={"username": username, "password": PASSWORD}).json()
-    return {"Authorization": f"Bearer {token['access_token']}"}
 
 
 async def main() -> int:

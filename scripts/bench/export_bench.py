@@ -19,17 +19,15 @@ from collections.abc import Callable
 
 import asyncpg
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
 from api.exports import patrol_row
 from api.settings import Settings
-from scripts.bench.harness import report, running_stack, serving
-from scripts.demo import load_demo
-from storage.db import make_engine, migrate
+from scripts.bench.harness import BENCH_PASSWORD, report, running_stack, serving, seed_demo
+from storage.db import make_engine
 from storage.queries import exports
 
-PASSWORD = "bench-password"
 PERIOD = {"from": "2020-01-01", "to": "2029-12-31"}
 
 
@@ -59,14 +57,6 @@ class Peak:
         self.traced_mb = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         self.rss_mb = (self.top - self.start) / 1024
-
-
-async def seed(database_url: str) -> None:
-    engine = make_engine(database_url, pool_size=2)
-    await migrate(engine)
-    async with async_sessionmaker(engine)() as session, session.begin():
-        await load_demo(session, PASSWORD)
-    await engine.dispose()
 
 
 async def fill(database_url: str, target: int) -> None:
@@ -128,12 +118,12 @@ async def materialise(database_url: str, scope_path: str) -> int:
 async def main() -> int:
     with running_stack():
         settings = Settings.from_env()
-        await seed(settings.database_url)
+        await seed_demo(settings.database_url)
         conn = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
         district = await conn.fetchval("select path from org_units where level = 'district'")
         await conn.close()
         with serving(create_app(settings)) as base:
-            token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}).json()
+            token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "admin", "password": BENCH_PASSWORD}).json()
             headers = {"Authorization": f"Bearer {token['access_token']}"}
             peaks: dict[tuple[int, str], Peak] = {}
             times: dict[tuple[int, str], float] = {}

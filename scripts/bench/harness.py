@@ -17,6 +17,30 @@ from pathlib import Path
 from scripts.stack import ROOT, Stack, free_port
 
 
+BENCH_PASSWORD = "bench-password"
+
+
+async def seed_demo(database_url: str) -> None:
+    """Migrate and load the demo district (users' password: BENCH_PASSWORD)."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from scripts.demo import load_demo
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(database_url, pool_size=2)
+    await migrate(engine)
+    async with async_sessionmaker(engine)() as session, session.begin():
+        await load_demo(session, BENCH_PASSWORD)
+    await engine.dispose()
+
+
+def login(base: str, username: str) -> dict[str, str]:
+    import httpx
+
+    token = httpx.post(f"{base}/api/v1/auth/login", json={"username": username, "password": BENCH_PASSWORD})
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
 def report(name: str, value: float, unit: str, baseline: float, baseline_unit: str | None = None) -> None:
     """One line per figure: `name: value unit (baseline value unit, ratio R)`."""
     ratio = value / baseline if baseline else float("inf")

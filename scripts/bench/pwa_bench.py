@@ -20,7 +20,6 @@ import shutil
 import sys
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 
 from PIL import Image
