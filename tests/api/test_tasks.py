@@ -132,6 +132,28 @@ async def test_fix_accept_and_reopen_with_before_and_after_photos(client, db):
     assert actions == ["task_fix", "task_accept", "task_reopen"]
 
 
+async def test_same_fix_sent_again_after_acceptance_returns_200_and_changes_nothing(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    task_id = await db.scalar(select(Task.id))
+    after = await _add_photo(db, d, task_id)
+    worker = await login(client, "worker1")
+    body = {"photo_ids": [str(after)], "note": "已修补"}
+    assert (await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker, json=body)).status_code == 200
+    accepted = await client.post(f"/api/v1/tasks/{task_id}/accept", headers=await login(client, "super1"))
+    assert accepted.json()["status"] == "accepted"
+    # the phone never heard the first answer and sends the same fix from its outbox again
+    again = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker, json=body)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "accepted"
+    assert [p["id"] for p in again.json()["after_photos"]] == [str(after)]
+    different = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker,
+                                  json={"photo_ids": [str(after)], "note": "另一次整改"})
+    assert different.status_code == 409
+    fixes = await db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "task_fix"))
+    assert fixes == 1
+
+
 async def test_fix_of_a_patrol_issue_without_photo_is_422(client, db):
     d = await make_district(db)
     await _patrol_with_issues(db, d, structure="碑体裂缝")
