@@ -128,6 +128,15 @@ async def load_demo_records(client: Any, password: str) -> None:
                  needs="申请临时救助", assistance={"cash_yuan": 1000, "goods": ""}, follow_up_needed=True,
                  no_photo_reason="在医院探望，不宜拍照")
 
+    # worker1 has already replanted the dead cypresses: a fix waiting for super1 to accept.
+    tasks = (await client.get("/api/v1/tasks", params={"status": "open"}, headers=worker1)).json()["items"]
+    greenery = next(t for t in tasks if t["item"] == "greenery")
+    after = await _photos(client, worker1, uuid.UUID(greenery["id"]), [(None, 10)],
+                          datetime.now(timezone.utc) - timedelta(minutes=30),
+                          (f1["location"]["lat"] + 0.0001, f1["location"]["lon"]))
+    (await client.post(f"/api/v1/tasks/{greenery['id']}/fix", json={"photo_ids": after, "note": "已补种柏树两株"},
+                       headers=worker1)).raise_for_status()
+
     await client.post(f"/api/v1/patrols/{approved}/review", json={"decision": "approve", "comment": "情况属实"},
                       headers=super1)
     await client.post(f"/api/v1/visits/{holiday}/review", json={"decision": "approve", "comment": ""},
