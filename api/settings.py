@@ -43,6 +43,13 @@ class Settings(msgspec.Struct, frozen=True):
     # that several processes agree; otherwise random per process (links die with a restart).
     url_secret: str = msgspec.field(default_factory=lambda: secrets.token_urlsafe(32))
     photo_url_ttl_s: int = 3600
+    # Contact interval of a new subject by category (default one contact a quarter); set with
+    # XUNFANG_VISIT_INTERVALS="hardship_veteran=30,martyr_family=60".
+    visit_interval_days: dict[str, int] = msgspec.field(default_factory=dict)
+    default_visit_interval_days: int = 90
+
+    def visit_interval_for(self, category: str) -> int:
+        return self.visit_interval_days.get(category, self.default_visit_interval_days)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -65,6 +72,9 @@ class Settings(msgspec.Struct, frozen=True):
             minio_secure=env.get("MINIO_SECURE", "") in ("1", "true"),
             evidence=EvidenceRules(**rules),
         )
+        if env.get("XUNFANG_VISIT_INTERVALS"):
+            pairs = (item.split("=", 1) for item in env["XUNFANG_VISIT_INTERVALS"].split(",") if "=" in item)
+            values["visit_interval_days"] = {k.strip(): int(v) for k, v in pairs}
         if env.get("XUNFANG_SECRET"):
             values["url_secret"] = env["XUNFANG_SECRET"]
         values.update(overrides)

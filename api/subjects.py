@@ -10,7 +10,7 @@ import msgspec
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar import Controller, get, patch, post
 
-from api.deps import CurrentUser, DbSession, record_audit
+from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.masking import mask_id_number, mask_phone
 from api.types import In, Limit, Name, Point, Text
 from storage.models import Subject
@@ -42,7 +42,7 @@ class SubjectIn(In):
     phone: Phone = ""
     id_number: IdNumber = ""
     contact_user_id: FromQuery[uuid.UUID | None] = None
-    visit_interval_days: Days = 90
+    visit_interval_days: Days | None = None  # None: the category's interval from settings
     geofence_m: Geofence = 300
     notes: Text = ""
 
@@ -103,6 +103,8 @@ def subject_out(s: Subject, *, full_numbers: bool = False) -> SubjectOut:
 
 def _columns(data: SubjectIn | SubjectPatch) -> dict[str, object]:
     values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    if values.get("visit_interval_days", 0) is None:
+        del values["visit_interval_days"]  # the category's interval: the caller decides
     if "location" in values:
         point = values.pop("location")
         values.update(lat=point.lat if point else None, lon=point.lon if point else None)  # type: ignore[union-attr]
@@ -134,9 +136,11 @@ class SubjectController(Controller):
         return SubjectPage(items=[subject_out(s) for s in rows], next_cursor=next_cursor)
 
     @post(operation_id="CreateSubject")
-    async def create_subject(self, data: JSONBody[SubjectIn], user: CurrentUser, db_session: DbSession) -> SubjectOut:
+    async def create_subject(self, data: JSONBody[SubjectIn], user: CurrentUser, db_session: DbSession,
+                             settings: AppSettings) -> SubjectOut:
         user.require("supervisor", "admin")
         values = _columns(data)
+        values["visit_interval_days"] = data.visit_interval_days or settings.visit_interval_for(data.category)
         await _check_refs(db_session, user, values)
         subject = await subjects.create_subject(db_session, values=values)
         await record_audit(db_session, user, "subject_create", entity="subject", entity_id=subject.id,

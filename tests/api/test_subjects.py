@@ -64,3 +64,22 @@ async def test_the_contact_person_must_be_in_scope(client, db):
     body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
             "contact_user_id": str(d.users["worker2"].id)}
     assert (await client.post("/api/v1/subjects", json=body, headers=supervisor)).status_code == 404
+
+
+async def test_a_new_subject_gets_its_categorys_contact_interval(client, db, monkeypatch):
+    d = await make_district(db)
+    from api.app import create_app
+    from api.settings import Settings
+    from litestar.testing import AsyncTestClient
+
+    monkeypatch.setenv("XUNFANG_VISIT_INTERVALS", "hardship_veteran=30")
+    async with AsyncTestClient(create_app(Settings.from_env())) as configured:
+        supervisor = await login(configured, "super1")
+        body = {"name": "周海波", "category": "hardship_veteran", "org_unit_id": str(d.community1.id)}
+        hardship = (await configured.post("/api/v1/subjects", json=body, headers=supervisor)).json()
+        other = (await configured.post("/api/v1/subjects", json={**body, "category": "other_veteran"},
+                                       headers=supervisor)).json()
+        chosen = (await configured.post("/api/v1/subjects", json={**body, "visit_interval_days": 14},
+                                        headers=supervisor)).json()
+    assert (hardship["visit_interval_days"], other["visit_interval_days"], chosen["visit_interval_days"]) == (
+        30, 90, 14)
