@@ -10,7 +10,7 @@ import msgspec
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar import Controller, get, patch, post
 
-from api.deps import CurrentUser, DbSession, record_audit
+from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.types import In, Limit, Name, Point, Text
 from storage.models import Facility
 from storage.queries import facilities, org_units
@@ -28,7 +28,7 @@ class FacilityIn(In):
     location: Point
     org_unit_id: uuid.UUID
     address: Text = ""
-    geofence_m: Geofence = 200
+    geofence_m: Geofence | None = None  # None: the facility geofence of the evidence rules
     patrol_interval_days: Days = 30
     caretaker: Text = ""
     protection_boundary: Text = ""
@@ -82,6 +82,8 @@ def facility_out(f: Facility) -> FacilityOut:
 
 def _columns(data: FacilityIn | FacilityPatch) -> dict[str, object]:
     values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    if "geofence_m" in values and values["geofence_m"] is None:
+        del values["geofence_m"]  # the rules' default: the caller decides
     if "location" in values:
         point = values.pop("location")
         values.update(lat=point.lat, lon=point.lon)  # type: ignore[attr-defined]
@@ -103,10 +105,13 @@ class FacilityController(Controller):
         return FacilityPage(items=[facility_out(f) for f in rows], next_cursor=next_cursor)
 
     @post(operation_id="CreateFacility")
-    async def create_facility(self, data: JSONBody[FacilityIn], user: CurrentUser, db_session: DbSession) -> FacilityOut:
+    async def create_facility(self, data: JSONBody[FacilityIn], user: CurrentUser, db_session: DbSession,
+                              settings: AppSettings) -> FacilityOut:
         user.require("supervisor", "admin")
         await org_units.get_unit(db_session, unit_id=data.org_unit_id, scope_path=user.scope_path)
-        facility = await facilities.create_facility(db_session, values=_columns(data))
+        values = _columns(data)
+        values["geofence_m"] = data.geofence_m or settings.evidence.facility_geofence_m
+        facility = await facilities.create_facility(db_session, values=values)
         await record_audit(db_session, user, "facility_create", entity="facility", entity_id=facility.id,
                            org_unit_id=facility.org_unit_id, name=facility.name)
         return facility_out(facility)

@@ -43,7 +43,7 @@ class SubjectIn(In):
     id_number: IdNumber = ""
     contact_user_id: FromQuery[uuid.UUID | None] = None
     visit_interval_days: Days | None = None  # None: the category's interval from settings
-    geofence_m: Geofence = 300
+    geofence_m: Geofence | None = None  # None: the home geofence of the evidence rules
     notes: Text = ""
 
 
@@ -103,8 +103,9 @@ def subject_out(s: Subject, *, full_numbers: bool = False) -> SubjectOut:
 
 def _columns(data: SubjectIn | SubjectPatch) -> dict[str, object]:
     values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-    if values.get("visit_interval_days", 0) is None:
-        del values["visit_interval_days"]  # the category's interval: the caller decides
+    for name in ("visit_interval_days", "geofence_m"):
+        if name in values and values[name] is None:
+            del values[name]  # a default from settings: the caller decides
     if "location" in values:
         point = values.pop("location")
         values.update(lat=point.lat if point else None, lon=point.lon if point else None)  # type: ignore[union-attr]
@@ -141,6 +142,7 @@ class SubjectController(Controller):
         user.require("supervisor", "admin")
         values = _columns(data)
         values["visit_interval_days"] = data.visit_interval_days or settings.visit_interval_for(data.category)
+        values["geofence_m"] = data.geofence_m or settings.evidence.home_geofence_m
         await _check_refs(db_session, user, values)
         subject = await subjects.create_subject(db_session, values=values)
         await record_audit(db_session, user, "subject_create", entity="subject", entity_id=subject.id,
