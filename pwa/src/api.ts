@@ -49,6 +49,18 @@ interface RecordCommon {
 export type PatrolOut = PatrolIn & RecordCommon & { facility?: { name?: string } };
 export type VisitOut = VisitIn & RecordCommon & { subject?: { name?: string } };
 
+export type TaskStatus = "open" | "fixed" | "accepted" | "cancelled";
+/** A rectification (整改) or follow-up task, as GET /tasks lists it. */
+export interface Task {
+  id: string; record_kind: "patrol" | "visit"; record_id: string; item: string; item_label: string; status: TaskStatus;
+  detail: string; org_unit_id: string; facility_id: string | null; subject_id: string | null; place_name: string;
+  assignee_id: string | null; assignee_name: string; opened_at: string; due_at: string; overdue: boolean;
+  fix_note: string; fixed_at: string | null; fixed_by_name: string; accepted_at: string | null;
+  accepted_by_name: string; reopen_comment: string; fix_photo_ids: string[];
+}
+export interface TaskDetail extends Task { before_photos: PhotoOut[]; after_photos: PhotoOut[]; missing_after_photo_ids: string[] }
+export interface TaskFixIn { photo_ids: string[]; note: string }
+
 /** A failed call: status 0 means the network (offline, dropped, timed out). */
 export class ApiError extends Error {
   constructor(public status: number, public detail: string, public field?: string) {
@@ -128,6 +140,11 @@ export const api = {
     request<unknown>("PUT", `/${kind}s/${id}`, { json: body, signal }),
   putPhoto: (id: string, blob: Blob, contentType: string, query: Record<string, string>, signal?: AbortSignal) =>
     request<PhotoOut>("PUT", `/photos/${id}`, { body: blob, contentType, query, signal }),
+  /** Open tasks assigned to this user (a field worker sees only those anyway). */
+  myOpenTasks: (userId: string) => getAll<Task>("/tasks", { status: "open", assignee_id: userId }),
+  task: (id: string) => get<TaskDetail>(`/tasks/${id}`),
+  fixTask: (taskId: string, body: unknown, signal?: AbortSignal) =>
+    request<TaskDetail>("POST", `/tasks/${taskId}/fix`, { json: body, signal }),
   review: (kind: "patrol" | "visit", id: string, decision: "approve" | "return", comment: string) =>
     request<unknown>("POST", `/${kind}s/${id}/review`, { json: { decision, comment } }),
   thumbUrl: (photoId: string) => `${BASE}/photos/${photoId}/thumb`,

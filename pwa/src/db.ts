@@ -5,13 +5,20 @@ import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 
 export type OutboxState = "waiting" | "sending" | "sent" | "failed";
 export type RecordKind = "patrol" | "visit";
+/** What owns photos in the outbox: a record, or the fix of a rectification task. */
+export type OwnerKind = RecordKind | "taskfix";
 
-/** One thing to send: a record (PUT its JSON) or a photo (PUT its bytes, kept in `blobs`). */
+/**
+ * One thing to send: a record (PUT its JSON), a task fix (POST /tasks/{taskId}/fix with its JSON,
+ * after its photos) or a photo (PUT its bytes, kept in `blobs`). A task fix needs no new store or
+ * index, so the schema version stays 1.
+ */
 export interface OutboxItem {
-  id: string; // the UUID made when the record was started or the photo taken
-  kind: RecordKind | "photo";
-  recordId: string; // for a record, its own id
-  recordKind: RecordKind;
+  id: string; // the UUID made when the record or the fix was started, or the photo taken
+  kind: OwnerKind | "photo";
+  recordId: string; // for a record or a fix, its own id; for a photo, the id of what owns it
+  recordKind: OwnerKind;
+  taskId?: string; // a task fix: the task it fixes
   userId: string; // whose work this is: only that user's token sends it
   body?: unknown; // a record's JSON body, exactly as api-v1.md
   query?: Record<string, string>; // a photo's query parameters

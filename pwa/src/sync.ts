@@ -1,4 +1,5 @@
-// The sync engine: drains the outbox with the API's idempotent PUTs. Runs on `online`, when the
+// The sync engine: drains the outbox with the API's idempotent PUTs (and a task fix's POST, which
+// the server accepts again unchanged when the same fix arrives twice). Runs on `online`, when the
 // page becomes visible, on a timer, after a save, and on the button. Never awaits the network
 // inside an IndexedDB transaction: read the item, send it, then record the answer in a new one.
 //   2xx                  -> sent
@@ -48,6 +49,7 @@ export async function sendItem(item: OutboxItem, blob: Blob | undefined): Promis
       if (!blob) throw new ApiError(410, "照片文件已不在本机 / the photo is no longer on this device");
       return await api.putPhoto(item.id, blob, item.contentType ?? blob.type ?? "image/jpeg", item.query ?? {}, ctl.signal);
     }
+    if (item.kind === "taskfix") return await api.fixTask(item.taskId ?? "", item.body, ctl.signal);
     return await api.putRecord(item.kind, item.id, item.body, ctl.signal);
   } finally {
     clearTimeout(timer);
