@@ -1,6 +1,6 @@
 // Who is signed in, remembered in IndexedDB so a worker on a hillside with no signal gets
 // straight to work. A 401 while syncing sets `needsLogin`; logging in again keeps everything.
-import { api, token, type Facility, type LoginOut, type Subject, type User } from "./api";
+import { api, token, type Facility, type LoginOut, type Subject, type Task, type TaskDetail, type User } from "./api";
 import { cacheDelete, cacheGet, cachePut } from "./db";
 import { value } from "./store";
 
@@ -11,6 +11,8 @@ export const needsLogin = value(false);
 export const facilities = value<Facility[]>([]);
 export const subjects = value<Subject[]>([]);
 export const scopeSavedAt = value<number | null>(null);
+/** Open rectification tasks assigned to the signed-in user, cached for offline use. */
+export const myTasks = value<Task[]>([]);
 
 function apply(s: Session | null): void {
   token.set(s?.token ?? null);
@@ -29,6 +31,7 @@ async function loadScope(userId: string): Promise<void> {
   facilities.set((await cacheGet<Facility[]>(`facilities:${userId}`)) ?? []);
   subjects.set((await cacheGet<Subject[]>(`subjects:${userId}`)) ?? []);
   scopeSavedAt.set((await cacheGet<number>(`scope-at:${userId}`)) ?? null);
+  myTasks.set((await cacheGet<Task[]>(`tasks:${userId}`)) ?? []);
 }
 
 export async function login(username: string, password: string): Promise<Session> {
@@ -47,6 +50,7 @@ export async function logout(): Promise<void> {
   apply(null);
   facilities.set([]);
   subjects.set([]);
+  myTasks.set([]);
 }
 
 /** Facilities and subjects of the user's scope, fetched when online and cached for offline use. */
@@ -62,4 +66,41 @@ export async function refreshScope(): Promise<void> {
   facilities.set(f);
   subjects.set(sub);
   scopeSavedAt.set(now);
+  await refreshTasks().catch(() => undefined);
+}
+
+const MAX_TASKS = 30; // details and before thumbnails kept on the phone
+const MAX_THUMBS = 4; // per task
+
+/**
+ * The user's open tasks, each with its detail (`task:<id>`) and a few before-photo thumbnails
+ * (`thumb:<photo id>`, small JPEG blobs), so a task can be opened and fixed with no signal.
+ * Entries of tasks no longer open are dropped.
+ */
+export async function refreshTasks(): Promise<void> {
+  const s = session.get();
+  if (!s) return;
+  const list = await api.myOpenTasks(s.user.id);
+  const before = (await cacheGet<Task[]>(`tasks:${s.user.id}`)) ?? [];
+  await cachePut(`tasks:${s.user.id}`, list);
+  if (session.get()?.user.id === s.user.id) myTasks.set(list);
+  for (const task of list.slice(0, MAX_TASKS)) {
+    try {
+      const detail = await api.task(task.id);
+      await cachePut(`task:${task.id}`, detail);
+      for (const p of detail.before_photos.slice(0, MAX_THUMBS)) {
+        if (await cacheGet<Blob>(`thumb:${p.id}`)) continue;
+        const res = await fetch(p.thumb_url, { cache: "no-store" });
+        if (res.ok) await cachePut(`thumb:${p.id}`, await res.blob());
+      }
+    } catch {
+      /* the list is cached; a detail or thumbnail that did not come is tried next time */
+    }
+  }
+  const open = new Set(list.map((t) => t.id));
+  for (const gone of before.filter((t) => !open.has(t.id))) {
+    const detail = await cacheGet<TaskDetail>(`task:${gone.id}`);
+    for (const p of detail?.before_photos ?? []) await cacheDelete(`thumb:${p.id}`);
+    await cacheDelete(`task:${gone.id}`);
+  }
 }

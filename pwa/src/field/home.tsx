@@ -2,7 +2,7 @@
 // supervisors and admins) the screens the supervisor extension adds.
 import { navRoutes } from "../app";
 import { formatTime, useLang } from "../i18n";
-import { facilities, refreshScope, scopeSavedAt, session, subjects } from "../session";
+import { facilities, myTasks, refreshScope, scopeSavedAt, session, subjects } from "../session";
 import { online } from "../status";
 import { useValue } from "../store";
 import { t } from "./i18n";
@@ -14,6 +14,7 @@ export function Home() {
   const sub = useValue(subjects);
   const at = useValue(scopeSavedAt);
   const on = useValue(online);
+  const tasks = useValue(myTasks);
   const extra = navRoutes(s?.user.role);
   return (
     <div>
@@ -29,7 +30,8 @@ export function Home() {
       {extra.length > 0 && (
         <ul class="list" style="margin-bottom:16px" data-testid="supervisor-nav">
           {extra.map((r) => (
-            <li><a class="item" href={`#${r.path}`}><span aria-hidden="true">{r.nav?.icon ?? "›"}</span><span class="main name">{r.nav?.label()}</span></a></li>
+            <li><a class="item" href={`#${r.path}`}><span aria-hidden="true">{r.nav?.icon ?? "›"}</span><span class="main name">{r.nav?.label()}</span>
+              {r.path === "/tasks" && s?.user.role === "field_worker" && tasks.length > 0 && <span class="badge overdue" data-testid="my-task-count">{tasks.length}</span>}</a></li>
           ))}
         </ul>
       )}

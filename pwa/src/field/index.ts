@@ -12,4 +12,8 @@ export const fieldRoutes: Route[] = [
   { path: "/outbox", load: () => import("./outbox-screen") },
   { path: "/records", load: () => import("./records") },
   { path: "/records/:kind/:id", load: () => import("./records") },
+  // A field worker's tasks are the ones assigned to them, kept on the phone for offline fixes;
+  // supervisors and admins get the supervisor screens at the same paths.
+  { path: "/tasks", roles: ["field_worker"], load: () => import("./tasks") },
+  { path: "/tasks/:id", roles: ["field_worker"], load: () => import("./tasks") },
 ];

@@ -1,8 +1,9 @@
 // Rectification and follow-up tasks: the list (status, overdue, unit) and one task with its
 // before and after photos side by side; the supervisor accepts or reopens, the assignee (or a
-// supervisor) records the fix with after photos.
+// supervisor) records the fix with after photos, through the outbox like the field screens.
 import { useState } from "preact/hooks";
-import { request, type OrgUnit, type Page } from "../api";
+import type { OrgUnit, Page, Task, TaskDetail as ApiTaskDetail } from "../api";
+import { FixState, TaskFixForm, shownFix, useFixes } from "../field/task-fix";
 import { useLang } from "../i18n";
 import { go, query, type Params } from "../router";
 import { session } from "../session";
@@ -10,13 +11,7 @@ import { useValue } from "../store";
 import { Failed, StatusBadge, Thumbs, Viewer, day, errText, get, post, useLoad, useWide, when, type Photo } from "./common";
 import { t } from "./i18n";
 
-export interface Task {
-  id: string; record_kind: "patrol" | "visit"; record_id: string; item: string; item_label: string; status: string;
-  detail: string; org_unit_id: string; place_name: string; assignee_name: string; opened_at: string; due_at: string;
-  overdue: boolean; fix_note: string; fixed_at: string | null; fixed_by_name: string; accepted_at: string | null;
-  accepted_by_name: string; reopen_comment: string; fix_photo_ids: string[];
-}
-interface TaskDetail extends Task { before_photos: Photo[]; after_photos: Photo[]; missing_after_photo_ids: string[] }
+interface TaskDetail extends Omit<ApiTaskDetail, "before_photos" | "after_photos"> { before_photos: Photo[]; after_photos: Photo[] }
 
 function TaskList() {
   const [f, setF] = useState<Record<string, string>>(() => ({ status: "open", ...query() }));
@@ -62,41 +57,15 @@ function TaskList() {
   );
 }
 
-function FixForm({ task, done }: { task: TaskDetail; done: () => void }) {
-  const [files, setFiles] = useState<File[]>([]);
-  const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const ids: string[] = [];
-      for (const file of files) {
-        const id = crypto.randomUUID();
-        await request("PUT", `/photos/${id}`, { body: file, contentType: file.type || "image/jpeg", query: { record_id: task.id, captured_at: new Date(file.lastModified).toISOString() } });
-        ids.push(id);
-      }
-      await post(`/tasks/${task.id}/fix`, { photo_ids: ids, note });
-      done();
-    } catch (e) { setError(errText(e)); } finally { setBusy(false); }
-  };
-  return (
-    <div class="card" data-testid="fix-form">
-      <h2>{t("recordFix")}</h2>
-      <label class="field"><span class="label">{t("fixPhotos")}</span>
-        <input type="file" accept="image/*" multiple data-testid="fix-files" onChange={(e) => setFiles([...(e.currentTarget.files ?? [])])} /></label>
-      <label class="field"><span class="label">{t("fixNote")}</span>
-        <textarea data-testid="fix-note" value={note} onInput={(e) => setNote(e.currentTarget.value)} /></label>
-      {error && <p class="error">{error}</p>}
-      <button class="btn btn-primary" disabled={busy} data-testid="submit-fix" onClick={() => void submit()}>{t("submitFix")}</button>
-    </div>
-  );
-}
-
 function TaskPage({ id }: { id: string }) {
   const s = useValue(session);
-  const [task, error, reload] = useLoad(() => get<TaskDetail>(`/tasks/${id}`), [id]);
+  const [loaded, setLoaded] = useState(0);
+  const [task, error, reload] = useLoad(async () => {
+    const out = await get<TaskDetail>(`/tasks/${id}`);
+    setLoaded(Date.now());
+    return out;
+  }, [id]);
+  const fixes = useFixes();
   const [comment, setComment] = useState("");
   const [reopening, setReopening] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -149,7 +118,11 @@ function TaskPage({ id }: { id: string }) {
           </div>
         </div>
       )}
-      {task.status === "open" && <FixForm task={task} done={reload} />}
+      {fixes && (() => {
+        const fix = shownFix(fixes.get(id), task.status, loaded);
+        if (fix) return <FixState fix={fix} />;
+        return task.status === "open" && <TaskFixForm task={task as unknown as Task} onSaved={reload} />;
+      })()}
       {viewing && <Viewer photos={viewing.photos} start={viewing.i} onClose={() => setViewing(null)} />}
     </div>
   );

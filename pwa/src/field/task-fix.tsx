@@ -1,0 +1,102 @@
+// Recording the fix of a rectification task (整改), online or not: after photos through the same
+// camera path as records (position fix on the tap, resize in the worker, EXIF kept), a note, and
+// a save to the outbox under a UUID made when the fix was started. Sync sends the photos
+// (record_id = the task) and then POST /tasks/{id}/fix with their ids.
+import { useEffect, useState } from "preact/hooks";
+import type { Task, TaskFixIn } from "../api";
+import { photoQuery, type CapturedPhoto } from "../camera";
+import { enqueue, fixesByTask, outboxVersion, type NewPhoto, type OutboxItem } from "../outbox";
+import { session } from "../session";
+import { flash } from "../status";
+import { useValue } from "../store";
+import { NETWORK } from "../sync";
+import { uuid } from "../util";
+import { t, tk } from "./i18n";
+import { CameraButton, MAX_PHOTOS, PhotoStrip, usePhotos } from "./parts";
+
+export const taskLabel = (task: Task): string =>
+  task.item === "follow_up" ? t("followUpTask") : tk(`item_${task.item}`, task.item_label);
+
+/** The fix and its photos go to the outbox in one transaction; then sync is woken. */
+export async function saveFix(task: Task, fixId: string, note: string, photos: CapturedPhoto[]): Promise<void> {
+  const userId = session.get()!.user.id;
+  const label = `${t("kind_taskfix")} · ${task.place_name} · ${taskLabel(task)}`;
+  const newPhotos: NewPhoto[] = photos.map((p, i) => ({
+    id: p.id, recordId: fixId, recordKind: "taskfix", userId, blob: p.blob, contentType: p.contentType,
+    query: photoQuery(p, task.id), label: `${label} · ${t("kind_photo")} ${i + 1}`,
+  }));
+  const body: TaskFixIn = { photo_ids: photos.map((p) => p.id), note };
+  await enqueue({ kind: "taskfix", id: fixId, taskId: task.id, userId, body, label }, newPhotos);
+  window.dispatchEvent(new Event("xunfang-sync"));
+  flash.set(t("fixSaved"));
+}
+
+export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void }) {
+  const [id] = useState(() => uuid()); // made when the fix is started
+  const [note, setNote] = useState("");
+  const [errors, setErrors] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const { photos, add, remove } = usePhotos();
+  const save = async () => {
+    const ready = photos.filter((p) => p.state === "ready");
+    const problems: string[] = [];
+    if (photos.some((p) => p.state === "processing")) problems.push(t("processing"));
+    else if (task.record_kind === "patrol" && !ready.length) problems.push(t("fixNeedsPhoto"));
+    else if (!ready.length && !note.trim()) problems.push(t("fixNeedsNoteOrPhoto"));
+    setErrors(problems);
+    if (problems.length) return;
+    setBusy(true);
+    try {
+      await saveFix(task, id, note.trim(), ready.map((p) => p.photo!));
+      onSaved();
+    } catch (e) {
+      setErrors([t("saveFailed", { detail: String(e) })]);
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="card" data-testid="task-fix-form" data-fix-id={id}>
+      <h2 style="margin-top:0">{t("afterPhotos")} <span class="muted small">{t("photoCount", { n: photos.length })}</span></h2>
+      <PhotoStrip photos={photos} onRemove={remove} />
+      <CameraButton testid="task-fix-photo" label={t("takeAfterPhoto")} disabled={photos.length >= MAX_PHOTOS}
+        onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - photos.length), fix)} />
+      <label class="field" style="margin-top:14px"><span class="label">{t("fixNote")}</span>
+        <textarea data-testid="task-fix-note" value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+      </label>
+      {errors.map((e) => <p class="error" role="alert">{e}</p>)}
+      <button type="button" class="btn btn-primary btn-block" data-testid="task-fix-save" disabled={busy} onClick={save}>
+        {busy ? t("saving") : t("fixSave")}
+      </button>
+    </div>
+  );
+}
+
+/** The latest fix on this phone for each task (task id -> outbox item), kept current. */
+export function useFixes(): Map<string, OutboxItem> | null {
+  const version = useValue(outboxVersion);
+  const [fixes, setFixes] = useState<Map<string, OutboxItem> | null>(null);
+  useEffect(() => {
+    const userId = session.get()?.user.id;
+    if (userId) void fixesByTask(userId).then(setFixes);
+  }, [version]);
+  return fixes;
+}
+
+/**
+ * The fix to show on a task: the phone's latest, unless it was sent and the server, asked after it
+ * arrived (`fetchedAt`), says the task is open again (reopened): then a new fix may be recorded.
+ */
+export function shownFix(latest: OutboxItem | undefined, status: string, fetchedAt: number): OutboxItem | undefined {
+  return latest?.state === "sent" && status === "open" && fetchedAt > (latest.sentAt ?? 0) ? undefined : latest;
+}
+
+export function FixState({ fix }: { fix: OutboxItem }) {
+  const detail = fix.lastError === NETWORK ? t("networkError") : fix.lastError ?? "";
+  return (
+    <div class={`notice${fix.state === "sent" ? " ok-notice" : fix.state === "failed" ? " danger" : ""}`}
+      data-testid="task-fix-pending" data-state={fix.state} data-fix-id={fix.id}>
+      {fix.state === "failed" ? t("fix_failed", { detail }) : t(`fix_${fix.state}`)}
+      {fix.state !== "sent" && <div class="row"><a class="btn btn-small" href="#/outbox">{t("openOutbox")}</a></div>}
+    </div>
+  );
+}
