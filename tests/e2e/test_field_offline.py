@@ -72,6 +72,9 @@ async def test_patrol_logged_offline_arrives_once_with_its_photos(page, phone, l
     assert patrol["location"]["accuracy_m"] is not None
     listed = server_api.get("super1", "/patrols", facility_id=area.facility_id)["items"]
     assert [p["id"] for p in listed] == [record_id]  # exactly once
+    # super1 sees it with its photos and the server's flags: the first photo's EXIF GPS is in Italy
+    seen = server_api.get("super1", f"/patrols/{record_id}")
+    assert len(seen["photos"]) == 3 and "far_from_site" in {f["code"] for f in seen["flags"]}
     big = next(p for p in patrol["photos"] if p["capture"]["captured_at"] and max(p["width"], p["height"]) == 2048)
     assert big["taken_at"] is not None  # the iPhone photo was resized and kept its EXIF time
     await shot(page, "06-outbox-sent")
