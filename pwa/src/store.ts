@@ -25,6 +25,12 @@ export function value<T>(initial: T): Value<T> {
 
 export function useValue<T>(v: Value<T>): T {
   const [, force] = useState(0);
-  useEffect(() => v.subscribe(() => force((n) => n + 1)), [v]);
-  return v.get();
+  const seen = v.get();
+  useEffect(() => {
+    const off = v.subscribe(() => force((n) => n + 1));
+    // A change between this render and the subscription (effects run later) would be missed.
+    if (v.get() !== seen) force((n) => n + 1);
+    return off;
+  }, [v]);
+  return seen;
 }
