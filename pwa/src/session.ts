@@ -13,6 +13,8 @@ export const subjects = value<Subject[]>([]);
 export const scopeSavedAt = value<number | null>(null);
 /** Open rectification tasks assigned to the signed-in user, cached for offline use. */
 export const myTasks = value<Task[]>([]);
+/** When the server last listed them (epoch ms; 0 = never on this phone). */
+export const myTasksAt = value(0);
 
 function apply(s: Session | null): void {
   token.set(s?.token ?? null);
@@ -32,6 +34,7 @@ async function loadScope(userId: string): Promise<void> {
   subjects.set((await cacheGet<Subject[]>(`subjects:${userId}`)) ?? []);
   scopeSavedAt.set((await cacheGet<number>(`scope-at:${userId}`)) ?? null);
   myTasks.set((await cacheGet<Task[]>(`tasks:${userId}`)) ?? []);
+  myTasksAt.set((await cacheGet<number>(`tasks-at:${userId}`)) ?? 0);
 }
 
 export async function login(username: string, password: string): Promise<Session> {
@@ -80,10 +83,15 @@ const MAX_THUMBS = 4; // per task
 export async function refreshTasks(): Promise<void> {
   const s = session.get();
   if (!s) return;
+  const at = Date.now(); // before asking: a fix sent while the answer travels is newer than it
   const list = await api.myOpenTasks(s.user.id);
   const before = (await cacheGet<Task[]>(`tasks:${s.user.id}`)) ?? [];
   await cachePut(`tasks:${s.user.id}`, list);
-  if (session.get()?.user.id === s.user.id) myTasks.set(list);
+  await cachePut(`tasks-at:${s.user.id}`, at);
+  if (session.get()?.user.id === s.user.id) {
+    myTasks.set(list);
+    myTasksAt.set(at);
+  }
   for (const task of list.slice(0, MAX_TASKS)) {
     try {
       const detail = await api.task(task.id);

@@ -6,7 +6,7 @@ import { api, type Task, type TaskDetail } from "../api";
 import { cacheGet } from "../db";
 import { formatTime, useLang } from "../i18n";
 import { go, type Params } from "../router";
-import { myTasks, refreshTasks } from "../session";
+import { myTasks, myTasksAt, refreshTasks } from "../session";
 import { online } from "../status";
 import { useValue } from "../store";
 import { t } from "./i18n";
@@ -21,6 +21,7 @@ const day = (iso: string) => formatTime(iso).split(" ")[0];
 
 function List() {
   const tasks = useValue(myTasks);
+  const listedAt = useValue(myTasksAt);
   const on = useValue(online);
   const fixes = useFixes();
   useEffect(() => {
@@ -34,7 +35,7 @@ function List() {
       {!tasks.length && <p>{t("tasksEmpty")}</p>}
       <ul class="list">
         {sorted.map((task) => {
-          const fix = fixes?.get(task.id);
+          const fix = shownFix(fixes?.get(task.id), task.status, listedAt);
           return (
             <li key={task.id}>
               <a class="item" href={`#/tasks/${task.id}`} data-testid="task-item" data-id={task.id} data-fix={fix?.state ?? ""}>
@@ -56,7 +57,7 @@ function List() {
 function TaskPage({ id }: { id: string }) {
   const fixes = useFixes();
   const [task, setTask] = useState<TaskDetail | Task | null | undefined>(undefined);
-  const [fetchedAt, setFetchedAt] = useState(0); // when the server last told us about this task
+  const [fetchedAt, setFetchedAt] = useState(() => myTasksAt.get()); // when the server last told us about this task
   useEffect(() => {
     let live = true;
     void (async () => {
@@ -64,8 +65,9 @@ function TaskPage({ id }: { id: string }) {
       if (live) setTask(cached);
       if (!navigator.onLine) return;
       try {
+        const asked = Date.now();
         const fresh = await api.task(id);
-        if (live) { setTask(fresh); setFetchedAt(Date.now()); }
+        if (live) { setTask(fresh); setFetchedAt(asked); }
       } catch {
         /* offline after all, or gone: keep what the phone has */
       }

@@ -61,8 +61,9 @@ function TaskPage({ id }: { id: string }) {
   const s = useValue(session);
   const [loaded, setLoaded] = useState(0);
   const [task, error, reload] = useLoad(async () => {
+    const asked = Date.now();
     const out = await get<TaskDetail>(`/tasks/${id}`);
-    setLoaded(Date.now());
+    setLoaded(asked);
     return out;
   }, [id]);
   const fixes = useFixes();
