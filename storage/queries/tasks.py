@@ -160,8 +160,9 @@ async def photos_of_record(session: AsyncSession, *, record_id: uuid.UUID) -> Se
 
 async def fix_task(session: AsyncSession, *, task: Task, by: uuid.UUID, photo_ids: list[uuid.UUID], note: str) -> bool:
     """Record the fix. False when the same fix was already recorded (a resend from a phone whose
-    answer was lost, even after a supervisor accepted it): nothing changes."""
-    if task.status in ("fixed", "accepted") and list(task.fix_photo_ids) == photo_ids and task.fix_note == note:
+    answer was lost, even after a supervisor accepted or reopened it): nothing changes. A new fix
+    after a reopen brings new after photos or a new note, so it is never mistaken for the old one."""
+    if task.fixed_at is not None and list(task.fix_photo_ids) == photo_ids and task.fix_note == note:
         return False
     if task.status != "open":
         raise Conflict(f"this task is {task.status}; only an open task can be fixed", field="status")

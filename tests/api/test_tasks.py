@@ -154,6 +154,22 @@ async def test_same_fix_sent_again_after_acceptance_returns_200_and_changes_noth
     assert fixes == 1
 
 
+async def test_the_old_fix_arriving_late_after_a_reopen_does_not_close_the_task_again(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    task_id = await db.scalar(select(Task.id))
+    first, second = await _add_photo(db, d, task_id), await _add_photo(db, d, task_id)
+    worker, boss = await login(client, "worker1"), await login(client, "super1")
+    old = {"photo_ids": [str(first)], "note": "已修补"}
+    await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker, json=old)
+    await client.post(f"/api/v1/tasks/{task_id}/reopen", headers=boss, json={"comment": "裂缝仍在"})
+    late = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker, json=old)  # from the outbox
+    assert late.status_code == 200 and late.json()["status"] == "open"
+    new = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker,
+                            json={"photo_ids": [str(second)], "note": "重新灌缝"})
+    assert new.json()["status"] == "fixed"
+
+
 async def test_fix_of_a_patrol_issue_without_photo_is_422(client, db):
     d = await make_district(db)
     await _patrol_with_issues(db, d, structure="碑体裂缝")
