@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import socket
+import struct
 import uuid
 
 import httpx
@@ -30,7 +31,9 @@ async def test_a_photo_upload_cut_off_midway_stores_nothing_and_the_retry_succee
     await make_district(db)
     token = httpx.post(f"{live_server.url}/api/v1/auth/login",
                        json={"username": "worker1", "password": PASSWORD}).json()["access_token"]
-    data = (photos / "hdr_iphone_hdr_YES.jpg").read_bytes()
+    plain = (photos / "hdr_iphone_hdr_YES.jpg").read_bytes()
+    tag = f"dropped {uuid.uuid4()}".encode()  # bytes no other test stored (the store is shared)
+    data = plain[:2] + b"\xff\xfe" + struct.pack(">H", len(tag) + 2) + tag + plain[2:]
     photo_id, record_id = uuid.uuid4(), uuid.uuid4()
     path = f"/api/v1/photos/{photo_id}?record_id={record_id}"
 
