@@ -18,6 +18,7 @@ import msgspec
 from litestar.exceptions import PermissionDeniedException
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
+from sqlalchemy.exc import IntegrityError
 
 from api.deps import DbSession, Principal, record_audit
 from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_flags
@@ -134,7 +135,15 @@ async def put_record(db_session: DbSession, user: Principal, *, model: type[Reco
                        received_at=now, updated_at=now)
     photos = await evaluate(db_session, record, site, rules)
     if existing is None:
-        db_session.add(record)
+        try:
+            async with db_session.begin_nested():
+                db_session.add(record)
+                await db_session.flush()
+        except IntegrityError:
+            # Another delivery of this record (a second tab, a retry racing its original) was
+            # stored first; ours waits for it above and is then an ordinary resend.
+            return await put_record(db_session, user, model=model, record_id=record_id, digest=digest,
+                                    values=values, site=site, rules=rules)
     await record_audit(db_session, user, f"{kind}_{'update' if existing else 'create'}", entity=kind,
                        entity_id=record_id, org_unit_id=record.org_unit_id)
     await db_session.flush()

@@ -198,3 +198,4 @@ async def test_every_write_and_review_is_in_the_audit_log(client, db):
     await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "approve"}, headers=supervisor)
     actions = (await db.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(patrol_id)))).all()
     assert sorted(actions) == ["patrol_create", "patrol_review"]
+
