@@ -82,3 +82,14 @@ async def test_admin_cannot_disable_themselves_and_bad_ids_are_4xx(client, db):
     assert unknown.status_code == 404
     extra = await client.patch(f"/api/v1/users/{d.users['worker1'].id}", headers=admin, json={"password": "x"})
     assert extra.status_code == 400
+
+
+async def test_a_disabled_user_is_refused_at_once_even_with_a_token_just_used(client, db):
+    d = await make_district(db)
+    worker = await login(client, "worker1")
+    assert (await client.get("/api/v1/me", headers=worker)).status_code == 200  # the token is now remembered
+    admin = await login(client, "admin")
+    disabled = await client.patch(f"/api/v1/users/{d.users['worker1'].id}", json={"is_active": False},
+                                  headers=admin)
+    assert disabled.status_code == 200
+    assert (await client.get("/api/v1/me", headers=worker)).status_code == 401
