@@ -48,7 +48,7 @@ async def test_coverage_of_the_district_has_one_row_per_street(client, db):
 
 
 async def test_street_supervisor_gets_their_street_by_community(client, db):
-    d = await _district_with_work(db)
+    await _district_with_work(db)
     response = await client.get("/api/v1/reports/coverage?from=2020-01-01&to=2029-12-31",
                                 headers=await login(client, "super1"))
     body = response.json()
