@@ -1,4 +1,5 @@
 // Strings of the supervisor and admin screens: Simplified Chinese first, English the same keys.
+import { tk } from "../field/i18n";
 import { defineStrings } from "../i18n";
 
 export const t = defineStrings(
@@ -132,21 +133,6 @@ export const t = defineStrings(
     exportPatrols: "巡查台账",
     exportVisits: "走访台账",
     downloading: "正在生成…",
-    vt_routine: "日常走访",
-    vt_holiday: "节日慰问",
-    vt_merit_notice: "送喜报",
-    vt_must_visit: "六必访",
-    vt_assistance: "帮扶",
-    vt_other: "其他",
-    cat_martyr_family: "烈士遗属",
-    cat_duty_death_family: "因公牺牲军人遗属",
-    cat_illness_death_family: "病故军人遗属",
-    cat_disabled_veteran: "伤残军人",
-    cat_demobilized_rural: "在乡复员军人",
-    cat_ill_returned: "带病回乡退伍军人",
-    cat_combat_veteran: "参战参试退役军人",
-    cat_hardship_veteran: "困难退役军人",
-    cat_other_veteran: "其他退役军人",
     // admin
     users: "用户",
     orgUnits: "组织机构",
@@ -318,21 +304,6 @@ export const t = defineStrings(
     exportPatrols: "Patrol ledger",
     exportVisits: "Visit ledger",
     downloading: "Preparing…",
-    vt_routine: "Routine",
-    vt_holiday: "Festival",
-    vt_merit_notice: "Merit notice",
-    vt_must_visit: "Must-visit",
-    vt_assistance: "Assistance",
-    vt_other: "Other",
-    cat_martyr_family: "Martyr's family",
-    cat_duty_death_family: "Family (died on duty)",
-    cat_illness_death_family: "Family (died of illness)",
-    cat_disabled_veteran: "Disabled veteran",
-    cat_demobilized_rural: "Demobilised (rural)",
-    cat_ill_returned: "Returned with illness",
-    cat_combat_veteran: "Combat/test veteran",
-    cat_hardship_veteran: "Veteran in hardship",
-    cat_other_veteran: "Other veteran",
     users: "Users",
     orgUnits: "Org units",
     auditLog: "Audit log",
@@ -381,5 +352,6 @@ export type Key = Parameters<typeof t>[0];
 /** A label looked up by a prefix and a code the server sent; the code itself when unknown. */
 export const label = (prefix: string, code: string): string => {
   const s = t(`${prefix}${code}` as Key);
-  return s === `${prefix}${code}` ? code : s;
+  // Visit types and subject categories are the field app's words, so both screens say the same.
+  return s === `${prefix}${code}` ? tk(`${prefix}${code}`, code) : s;
 };
