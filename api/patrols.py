@@ -129,7 +129,7 @@ class PatrolController(Controller):
         patrol, created, photos = await records.put_record(
             db_session, user, model=Patrol, record_id=patrol_id, digest=records.body_hash(data), values=values,
             site=facility_site(facility), rules=settings.evidence)
-        await tasks.sync_tasks_for_patrol(db_session, patrol=patrol, new=created)  # type: ignore[arg-type]
+        await tasks.sync_tasks_for_patrol(db_session, patrol=patrol, new=created, rules=settings.tasks)  # type: ignore[arg-type]
         out = patrol_out(patrol, records.author_out(user), facility.name)  # type: ignore[arg-type]
         out = await records.with_evidence(db_session, settings, out, patrol, photos, new=created)
         return Response(out, status_code=201 if created else 200)

@@ -130,6 +130,12 @@ def _unit(unit_id: uuid.UUID, name: str, level: str, c: Coverage) -> UnitCoverag
     )
 
 
+async def report_unit(db_session: DbSession, user: CurrentUser, org_unit_id: uuid.UUID | None):
+    """Reports are for supervisors and admins, on their own unit unless they name one in scope."""
+    user.require("supervisor", "admin")
+    return await org_units.get_unit(db_session, unit_id=org_unit_id or user.org_unit_id, scope_path=user.scope_path)
+
+
 class ReportController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
@@ -139,10 +145,8 @@ class ReportController(Controller):
         self, user: CurrentUser, db_session: DbSession, org_unit_id: FromQuery[uuid.UUID | None] = None,
         from_: PeriodEdge = None, to: PeriodEnd = None,
     ) -> CoverageOut:
-        user.require("supervisor", "admin")
         since, until = period(from_, to)
-        unit = await org_units.get_unit(db_session, unit_id=org_unit_id or user.org_unit_id,
-                                        scope_path=user.scope_path)
+        unit = await report_unit(db_session, user, org_unit_id)
         shown, by_group, total = await reports.coverage(db_session, unit=unit, since=since, until=until)
         return CoverageOut(
             org_unit_id=unit.id, period_from=since, period_to=until,
@@ -156,10 +160,8 @@ class ReportController(Controller):
         self, user: CurrentUser, db_session: DbSession, org_unit_id: FromQuery[uuid.UUID | None] = None,
         from_: PeriodEdge = None, to: PeriodEnd = None,
     ) -> FacilityMapOut:
-        user.require("supervisor", "admin")
         since, until = period(from_, to)
-        unit = await org_units.get_unit(db_session, unit_id=org_unit_id or user.org_unit_id,
-                                        scope_path=user.scope_path)
+        unit = await report_unit(db_session, user, org_unit_id)
         rows = await reports.facility_map(db_session, unit=unit, since=since, until=until)
         return FacilityMapOut(items=[FacilityDot(
             id=r.id, name=r.name, lat=r.lat, lon=r.lon, geofence_m=r.geofence_m, org_unit_id=r.org_unit_id,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import msgspec
 
+from storage.queries.tasks import TaskRules
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -47,6 +49,7 @@ class Settings(msgspec.Struct, frozen=True):
     # XUNFANG_VISIT_INTERVALS="hardship_veteran=30,martyr_family=60".
     visit_interval_days: dict[str, int] = msgspec.field(default_factory=dict)
     default_visit_interval_days: int = 90
+    tasks: TaskRules = TaskRules()
 
     def visit_interval_for(self, category: str) -> int:
         return self.visit_interval_days.get(category, self.default_visit_interval_days)
@@ -72,6 +75,8 @@ class Settings(msgspec.Struct, frozen=True):
             minio_secure=env.get("MINIO_SECURE", "") in ("1", "true"),
             evidence=EvidenceRules(**rules),
         )
+        values["tasks"] = TaskRules(patrol_issue_due_days=int(env.get("XUNFANG_PATROL_ISSUE_DUE_DAYS", 15)),
+                                    follow_up_due_days=int(env.get("XUNFANG_FOLLOW_UP_DUE_DAYS", 7)))
         if env.get("XUNFANG_VISIT_INTERVALS"):
             pairs = (item.split("=", 1) for item in env["XUNFANG_VISIT_INTERVALS"].split(",") if "=" in item)
             values["visit_interval_days"] = {k.strip(): int(v) for k, v in pairs}

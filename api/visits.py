@@ -138,7 +138,7 @@ class VisitController(Controller):
         visit, created, photos = await records.put_record(
             db_session, user, model=Visit, record_id=visit_id, digest=records.body_hash(data), values=values,
             site=home_site(subject), rules=settings.evidence)
-        await tasks.sync_tasks_for_visit(db_session, visit=visit, new=created)  # type: ignore[arg-type]
+        await tasks.sync_tasks_for_visit(db_session, visit=visit, new=created, rules=settings.tasks)  # type: ignore[arg-type]
         out = visit_out(visit, records.author_out(user), subject.name)  # type: ignore[arg-type]
         out = await records.with_evidence(db_session, settings, out, visit, photos, new=created)
         return Response(out, status_code=201 if created else 200)

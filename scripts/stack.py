@@ -7,6 +7,7 @@ URLs and keys this module hands out through the environment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -14,9 +15,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -267,3 +270,16 @@ class Stack:
             self.minio.stop()
         if self.postgres:
             self.postgres.stop()
+
+
+@contextlib.contextmanager
+def throwaway_stack(prefix: str = "xunfang-") -> Iterator[Stack]:
+    """PostgreSQL and MinIO on temporary data for tests and benchmarks, announced through the
+    environment (DATABASE_URL, MINIO_*), stopped and deleted on exit."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        stack = Stack(Path(tmp), throwaway=True)
+        try:
+            os.environ.update(stack.start())
+            yield stack
+        finally:
+            stack.stop()

@@ -5,8 +5,6 @@ tests/builders.py."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
 from api.settings import Settings
-from scripts.stack import Stack
+from scripts.stack import Stack, throwaway_stack
 from storage.db import make_engine, migrate
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "photos"
@@ -26,13 +24,8 @@ FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    with tempfile.TemporaryDirectory(prefix="xunfang-test-") as tmp:
-        stack = Stack(Path(tmp), throwaway=True)
-        try:
-            os.environ.update(stack.start())
-            yield stack
-        finally:
-            stack.stop()
+    with throwaway_stack("xunfang-test-") as stack:
+        yield stack
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import tempfile
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
-from scripts.stack import ROOT, Stack, free_port
+from scripts.stack import ROOT, Stack, free_port, throwaway_stack
 
 
 BENCH_PASSWORD = "bench-password"
@@ -48,15 +46,8 @@ def report(name: str, value: float, unit: str, baseline: float, baseline_unit: s
           flush=True)
 
 
-@contextlib.contextmanager
-def running_stack() -> Iterator[Stack]:
-    with tempfile.TemporaryDirectory(prefix="xunfang-bench-") as tmp:
-        stack = Stack(Path(tmp), throwaway=True)
-        try:
-            os.environ.update(stack.start())
-            yield stack
-        finally:
-            stack.stop()
+def running_stack() -> contextlib.AbstractContextManager[Stack]:
+    return throwaway_stack("xunfang-bench-")
 
 
 @contextlib.contextmanager

@@ -6,7 +6,6 @@ checklist `issue` and each visit with follow_up_needed has exactly one task, key
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,16 +29,10 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class TaskRules:
-    """Deadlines (整改时限) in days; XUNFANG_PATROL_ISSUE_DUE_DAYS and XUNFANG_FOLLOW_UP_DUE_DAYS."""
+    """Deadlines (整改时限) in days; api/settings.py reads them from the environment once."""
 
     patrol_issue_due_days: int = 15
     follow_up_due_days: int = 7
-
-    @classmethod
-    def from_env(cls) -> TaskRules:
-        env = os.environ
-        return cls(patrol_issue_due_days=int(env.get("XUNFANG_PATROL_ISSUE_DUE_DAYS", 15)),
-                   follow_up_due_days=int(env.get("XUNFANG_FOLLOW_UP_DUE_DAYS", 7)))
 
 
 async def _sync(session: AsyncSession, *, record_id: uuid.UUID, wanted: dict[str, dict]) -> None:
@@ -66,7 +59,7 @@ async def _sync(session: AsyncSession, *, record_id: uuid.UUID, wanted: dict[str
 async def sync_tasks_for_patrol(session: AsyncSession, *, patrol: Patrol, rules: TaskRules | None = None,
                                 new: bool = False) -> None:
     """`new`: the record was just created, so it has no tasks yet to update or cancel."""
-    rules = rules or TaskRules.from_env()
+    rules = rules or TaskRules()
     due = patrol.started_at + timedelta(days=rules.patrol_issue_due_days)
     wanted = {
         str(entry.get("item")): dict(
@@ -80,7 +73,7 @@ async def sync_tasks_for_patrol(session: AsyncSession, *, patrol: Patrol, rules:
 
 async def sync_tasks_for_visit(session: AsyncSession, *, visit: Visit, rules: TaskRules | None = None,
                                new: bool = False) -> None:
-    rules = rules or TaskRules.from_env()
+    rules = rules or TaskRules()
     wanted: dict[str, dict] = {}
     if visit.follow_up_needed:
         contact = await session.scalar(select(Subject.contact_user_id).where(Subject.id == visit.subject_id))
