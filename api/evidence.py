@@ -44,6 +44,9 @@ class PhotoEvidence(msgspec.Struct, frozen=True):
     exif_position: Position | None
     capture_position: Position | None
     reused_in: uuid.UUID | None = None  # another record already holding the same picture
+    # The same picture is evidence in a record outside the street of this one: flagged without
+    # naming that record, which the readers of this one may not see.
+    reused_elsewhere: bool = False
 
 
 class RecordEvidence(msgspec.Struct, frozen=True):
@@ -137,8 +140,9 @@ def time_flags(record: RecordEvidence, photos: list[PhotoEvidence], now: datetim
 def photo_flags(record: RecordEvidence, photos: list[PhotoEvidence]) -> list[Flag]:
     flags: list[Flag] = []
     for n, photo in enumerate(photos, 1):
-        if photo.reused_in:
-            flags.append(Flag("reused_photo", f"photo {n} is already evidence in record {photo.reused_in}",
+        if photo.reused_in or photo.reused_elsewhere:
+            where = f"record {photo.reused_in}" if photo.reused_in else "a record of another street"
+            flags.append(Flag("reused_photo", f"photo {n} is already evidence in {where}",
                               f"照片{n}已作为另一条记录的佐证"))
     if record.kind == "patrol":
         if not record.photo_ids:

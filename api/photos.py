@@ -124,6 +124,7 @@ class _UploadOperation(Operation):
 
 
 _ERRORS = {code: ResponseSpec(ErrorOut, description=text) for code, text in {
+    403: "the record (or task) is someone else's: only its author (or fixer) adds photos",
     409: "the same id came with other bytes or another record",
     413: "over the byte or pixel limit, or a decompression bomb",
     415: "not a whole JPEG, PNG, WebP or HEIC image, or one with markup hidden in it",
@@ -161,6 +162,7 @@ class PhotoController(Controller):
                                       extra=[{"key": "captured_at", "message": "needs an offset"}])
         if request.content_length is not None:
             photos.check_size(request.content_length, limits(settings))  # before reading the body
+        await records.check_attach(db_session, user, record_id=record_id)
         capture = photos.Capture(captured_at=captured_at, lat=lat, lon=lon, accuracy_m=accuracy_m,
                                  original_sha256=original_sha256.lower() if original_sha256 else None)
         photo, created = await photos.put_photo(

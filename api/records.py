@@ -28,6 +28,8 @@ from storage.errors import Conflict, Invalid
 from storage.models import Patrol, Photo, Visit
 from storage.queries import photos as photo_queries
 from storage.queries import records
+from storage.queries import tasks as task_queries
+from storage.queries.common import unit_path
 
 Record = Patrol | Visit
 PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
@@ -119,6 +121,8 @@ async def put_record(db_session: DbSession, user: Principal, *, model: type[Reco
     kind = records.kind_of(model)
     now = datetime.now(timezone.utc)
     existing = await records.find_record(db_session, model=model, record_id=record_id, for_update=True)
+    if existing is None and await records.claim_record(db_session, record_id=record_id, owner_id=user.id) != user.id:
+        raise Conflict(f"this {kind} id belongs to someone else's photos; start a new record")
     if existing is not None:
         if existing.author_id != user.id:
             raise Conflict(f"this {kind} id belongs to a record by someone else; start a new record")
@@ -153,11 +157,32 @@ async def put_record(db_session: DbSession, user: Principal, *, model: type[Reco
 # --- evidence ----------------------------------------------------------------------------------
 
 
-def _photo_evidence(photo: Photo, reused_in: uuid.UUID | None) -> PhotoEvidence:
+async def check_attach(db_session: DbSession, user: Principal, *, record_id: uuid.UUID) -> None:
+    """Who may add a photo to `record_id`: the author of the patrol or visit; for a task's after
+    photos, whoever may fix the task; for an id with neither yet (photos may come first), its
+    first uploader, who claims it (put_record then refuses the id to anyone else)."""
+    task = await task_queries.find_task(db_session, task_id=record_id)
+    if task is not None:
+        in_scope = await task_queries.task_in_scope(db_session, task=task, scope_path=user.scope_path)
+        if not (in_scope and (task.assignee_id == user.id or user.reviews)):
+            raise PermissionDeniedException("only the task's assignee or a supervisor in scope can add its photos")
+        return
+    for model in (Patrol, Visit):
+        record = await records.find_record(db_session, model=model, record_id=record_id)
+        if record is not None:
+            if record.author_id != user.id:
+                raise PermissionDeniedException("only the record's author can add photos to it")
+            return
+    if await records.claim_record(db_session, record_id=record_id, owner_id=user.id) != user.id:
+        raise PermissionDeniedException("this record id was taken by someone else's photos; start a new record")
+
+
+def _photo_evidence(photo: Photo, reused: dict[uuid.UUID, uuid.UUID | None]) -> PhotoEvidence:
     exif = Position(photo.exif_lat, photo.exif_lon) if photo.exif_lat is not None and photo.exif_lon is not None else None
     capture = Position(photo.lat, photo.lon, photo.accuracy_m) if photo.lat is not None and photo.lon is not None else None
     return PhotoEvidence(id=photo.id, exif_time=photo.taken_at, device_time=photo.captured_at,
-                         exif_position=exif, capture_position=capture, reused_in=reused_in)
+                         exif_position=exif, capture_position=capture, reused_in=reused.get(photo.id),
+                         reused_elsewhere=photo.id in reused and reused[photo.id] is None)
 
 
 def record_evidence(record: Record) -> RecordEvidence:
@@ -189,13 +214,22 @@ async def arrived_photos(db_session: DbSession, record: Record) -> list[Photo]:
     return [found[i] for i in record.photo_ids if i in found]
 
 
+async def street_path(db_session: DbSession, org_unit_id: uuid.UUID) -> str:
+    """The scope a record's flags may name other records from: its street (or its district,
+    for a record of a district-level site). Paths are "/<district>/<street>/<community>/"."""
+    path = await unit_path(db_session, org_unit_id) or "/nowhere/"
+    return "/" + "/".join(path.strip("/").split("/")[:2]) + "/"
+
+
 async def evaluate(db_session: DbSession, record: Record, site: Site, rules: EvidenceRules) -> list[Photo]:
     """Set status (from which photos have arrived) and flags (from the record, its photos and its
     site); returns the arrived photos."""
     photos = await arrived_photos(db_session, record)
     reused = (await photo_queries.reuse_of(db_session, photos=photos, record_id=record.id,
-                                           max_distance=rules.phash_max_distance) if photos else {})
-    flags = compute_flags(record_evidence(record), [_photo_evidence(p, reused.get(p.id)) for p in photos],
+                                           max_distance=rules.phash_max_distance,
+                                           scope_path=await street_path(db_session, record.org_unit_id))
+              if photos else {})
+    flags = compute_flags(record_evidence(record), [_photo_evidence(p, reused) for p in photos],
                           site, datetime.now(timezone.utc), rules)
     if record.status in ("incomplete", "submitted"):
         record.status = "submitted" if len(photos) == len(record.photo_ids) else "incomplete"
@@ -238,6 +272,10 @@ async def review(db_session: DbSession, user: Principal, record: Record, data: R
     if not user.reviews:
         raise PermissionDeniedException("only a supervisor or an administrator can review records")
     kind = "patrol" if isinstance(record, Patrol) else "visit"
+    if record.author_id == user.id:
+        await refuse_own(db_session, user, f"{kind}_review_refused", entity=kind, entity_id=record.id,
+                         org_unit_id=record.org_unit_id, decision=data.decision)
+        raise PermissionDeniedException(f"you cannot review your own {kind}; another supervisor must")
     if data.decision == "return" and not data.comment.strip():
         raise Invalid("say what needs to change: a comment is required to return a record", field="comment")
     if record.status == "approved":
@@ -252,6 +290,15 @@ async def review(db_session: DbSession, user: Principal, record: Record, data: R
                              decision=data.decision, comment=data.comment.strip())
     await record_audit(db_session, user, f"{kind}_review", entity=kind, entity_id=record.id,
                        org_unit_id=record.org_unit_id, decision=data.decision)
+
+
+async def refuse_own(db_session: DbSession, user: Principal, action: str, *, entity: str, entity_id: uuid.UUID,
+                     org_unit_id: uuid.UUID, **detail: Any) -> None:
+    """Audit who tried to judge their own work; committed now, as the request ends in a 403 that
+    rolls everything else back."""
+    await record_audit(db_session, user, action, entity=entity, entity_id=entity_id, org_unit_id=org_unit_id,
+                       reason="own_record", **detail)
+    await db_session.commit()
 
 
 async def reviews_out(db_session: DbSession, record_id: uuid.UUID) -> list[ReviewOut]:

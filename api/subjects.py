@@ -147,7 +147,7 @@ class SubjectController(Controller):
         subject = await subjects.create_subject(db_session, values=values)
         await record_audit(db_session, user, "subject_create", entity="subject", entity_id=subject.id,
                            org_unit_id=subject.org_unit_id)
-        return subject_out(subject, full_numbers=True)
+        return subject_out(subject)  # masked: full numbers only on the audited GET
 
     @get("/{subject_id:uuid}", operation_id="GetSubject")
     async def get_subject(self, subject_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession) -> SubjectOut:
@@ -168,4 +168,4 @@ class SubjectController(Controller):
         # Record which fields changed, never their values: the log must not become a copy of PII.
         await record_audit(db_session, user, "subject_update", entity="subject", entity_id=subject.id,
                            org_unit_id=subject.org_unit_id, changed=sorted(values))
-        return subject_out(subject, full_numbers=True)
+        return subject_out(subject)  # masked: full numbers only on the audited GET

@@ -14,6 +14,7 @@ from litestar import Controller, get, post
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from api import records
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.photos import PhotoOut, photo_out
 from api.settings import Settings
@@ -171,6 +172,10 @@ class TaskController(Controller):
                        settings: AppSettings) -> TaskDetailOut:
         user.require("supervisor", "admin")
         task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path, for_update=True)
+        if task.status == "fixed" and task.fixed_by_id == user.id:
+            await records.refuse_own(db_session, user, "task_accept_refused", entity="task", entity_id=task.id,
+                                     org_unit_id=task.org_unit_id)
+            raise PermissionDeniedException("you cannot accept your own fix; another supervisor must")
         await tasks.accept_task(db_session, task=task, by=user.id)
         await record_audit(db_session, user, "task_accept", entity="task", entity_id=task.id,
                            org_unit_id=task.org_unit_id)

@@ -227,6 +227,17 @@ class Photo(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
+class RecordClaim(Base):
+    """Who owns a record id before the record exists: the first uploader of a photo for it.
+    Photos may arrive before their record, so without this anyone could attach to (or later
+    take) an id they learned; the record PUT and further photos must come from the owner."""
+
+    __tablename__ = "record_claims"
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
 class AuditEntry(Base):
     """Append-only: a trigger in the migration refuses UPDATE and DELETE."""
 

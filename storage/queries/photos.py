@@ -84,9 +84,12 @@ async def insert_photo(session: AsyncSession, *, values: dict[str, Any]) -> Phot
 
 async def reuse_of(
     session: AsyncSession, *, photos: Sequence[Photo], record_id: uuid.UUID, max_distance: int,
-) -> dict[uuid.UUID, uuid.UUID]:
+    scope_path: str = "/",
+) -> dict[uuid.UUID, uuid.UUID | None]:
     """For each of `photos` that is already evidence elsewhere, the id of one other record holding
-    the same bytes (sha256) or a near-identical image (dHash within `max_distance`). One query."""
+    the same bytes (sha256) or a near-identical image (dHash within `max_distance`); None when
+    every such record's photo was uploaded outside `scope_path` (its id is not ours to show).
+    One query."""
     if not photos:
         return {}
     # A flat or nearly featureless picture (a black frame, a blank wall) has a hash with almost
@@ -103,12 +106,13 @@ async def reuse_of(
     if max_distance <= BAND_GUARANTEE:  # indexed candidates first, then the exact popcount
         near = and_(or_(other.phash_b0 == given.c.b0, other.phash_b1 == given.c.b1,
                         other.phash_b2 == given.c.b2, other.phash_b3 == given.c.b3), near)
+    visible = in_scope(other.org_unit_id, scope_path)
     query = (
-        select(given.c.id, other.record_id)
+        select(given.c.id, other.record_id, visible.label("visible"))
         .select_from(given)
         .join(other, and_(other.record_id != record_id, other.id != given.c.id,
                           or_(other.sha256 == given.c.sha256, near)))
         .ext(distinct_on(given.c.id))
-        .order_by(given.c.id, other.created_at, other.id)
+        .order_by(given.c.id, visible.desc(), other.created_at, other.id)  # a nameable record first
     )
-    return {row.id: row.record_id for row in (await session.execute(query)).all()}
+    return {row.id: row.record_id if row.visible else None for row in (await session.execute(query)).all()}

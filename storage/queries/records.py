@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
-from storage.models import Patrol, Review, User, Visit
+from storage.models import Patrol, RecordClaim, Review, User, Visit
 from storage.queries.common import in_scope, keyset_page
 
 Record = Patrol | Visit
@@ -69,6 +70,16 @@ async def list_records(
     if until:
         query = query.where(at < until)
     return await keyset_page(session, query, time_col=at, id_col=model.id, cursor=cursor, limit=limit)
+
+
+async def claim_record(session: AsyncSession, *, record_id: uuid.UUID, owner_id: uuid.UUID) -> uuid.UUID:
+    """Claim a record id for `owner_id` unless someone already has; returns the owner. Two
+    claims racing each other: the second waits for the first to commit, then reads its owner."""
+    await session.execute(insert(RecordClaim).values(record_id=record_id, owner_id=owner_id)
+                          .on_conflict_do_nothing(index_elements=[RecordClaim.record_id]))
+    owner = await session.scalar(select(RecordClaim.owner_id).where(RecordClaim.record_id == record_id))
+    assert owner is not None
+    return owner
 
 
 async def insert_record(session: AsyncSession, *, model: RecordModel, values: dict[str, Any]) -> Record:

@@ -117,6 +117,15 @@ async def get_task(session: AsyncSession, *, task_id: uuid.UUID, scope_path: str
     return task
 
 
+async def find_task(session: AsyncSession, *, task_id: uuid.UUID) -> Task | None:
+    """Any task with this id, whatever its scope (the caller decides what that means)."""
+    return await session.get(Task, task_id)
+
+
+async def task_in_scope(session: AsyncSession, *, task: Task, scope_path: str) -> bool:
+    return bool(await session.scalar(select(in_scope(Task.org_unit_id, scope_path)).where(Task.id == task.id)))
+
+
 async def names(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.UUID, str]:
     """Display names of the facilities, subjects and people the tasks mention, in three lookups."""
     wanted = {

@@ -199,3 +199,21 @@ async def test_every_write_and_review_is_in_the_audit_log(client, db):
     actions = (await db.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(patrol_id)))).all()
     assert sorted(actions) == ["patrol_create", "patrol_review"]
 
+
+
+async def test_a_supervisor_cannot_review_their_own_patrol_and_the_attempt_is_audited(client, db):
+    _, facility, supervisor = await setup(db, client, who="super1")
+    patrol_id = uuid.uuid4()
+    created = await client.put(f"/api/v1/patrols/{patrol_id}", json=patrol_body(facility), headers=supervisor)
+    assert created.status_code == 201, created.text
+    for decision in ({"decision": "approve"}, {"decision": "return", "comment": "自己退回"}):
+        own = await client.post(f"/api/v1/patrols/{patrol_id}/review", json=decision, headers=supervisor)
+        assert own.status_code == 403, own.text
+        assert "own" in own.json()["detail"]
+    assert (await db.scalar(select(Patrol.status).where(Patrol.id == patrol_id))) == "submitted"
+    tried = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "patrol_review_refused"))).all()
+    assert [(e.actor_username, e.entity_id, e.detail["reason"]) for e in tried] == [
+        ("super1", str(patrol_id), "own_record")] * 2
+    admin = await login(client, "admin")
+    approved = await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "approve"}, headers=admin)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"

@@ -418,3 +418,94 @@ async def test_two_different_featureless_photos_are_not_taken_for_the_same_pictu
     [photo] = await get_photos(db, ids=[uuid.UUID(second["id"])])
     assert await reuse_of(db, photos=[photo], record_id=uuid.UUID(second["record_id"]), max_distance=3) == {}
     assert first["sha256"] != second["sha256"]
+
+
+# --- whose record a photo may join ------------------------------------------------------------
+
+
+def shade_png(shade: int) -> bytes:
+    return encode(Image.new("L", (8, 8), shade), "PNG")
+
+
+async def _patrol(client, headers, db, unit, patrol_id, photo_ids=()):
+    from tests.api.test_patrols import patrol_body
+    from tests.builders import add_facility
+
+    facility = await add_facility(db, unit, lat=26.5923, lon=106.7132)
+    body = patrol_body(facility, photo_ids=[str(i) for i in photo_ids])
+    return await client.put(f"/api/v1/patrols/{patrol_id}", json=body, headers=headers)
+
+
+async def test_another_streets_worker_cannot_fill_someone_elses_record(client, db):
+    d = await make_district(db)
+    owner, intruder = await login(client, "worker1"), await login(client, "worker2")
+    patrol_id = uuid.uuid4()
+    assert (await _patrol(client, owner, db, d.community1, patrol_id)).status_code == 201
+    for shade in range(12):
+        refused = await upload(client, intruder, shade_png(shade * 20), record_id=patrol_id)
+        assert refused.status_code == 403, refused.text
+    assert await photos_for_record(db, record_id=patrol_id) == []
+    for shade in range(12):  # the owner still has room for all twelve
+        assert (await upload(client, owner, shade_png(shade * 20 + 1), record_id=patrol_id)).status_code == 201
+
+
+async def test_the_first_uploader_of_a_record_id_owns_it_before_the_record_exists(client, db):
+    d = await make_district(db)
+    owner, intruder = await login(client, "worker1"), await login(client, "worker2")
+    patrol_id, first = uuid.uuid4(), uuid.uuid4()
+    assert (await upload(client, owner, shade_png(10), photo_id=first, record_id=patrol_id)).status_code == 201
+    assert (await upload(client, intruder, shade_png(30), record_id=patrol_id)).status_code == 403
+    taken = await _patrol(client, intruder, db, d.community2, patrol_id)
+    assert taken.status_code == 409, taken.text
+    mine = await _patrol(client, owner, db, d.community1, patrol_id, photo_ids=[first])
+    assert mine.status_code == 201, mine.text
+    assert [p["id"] for p in mine.json()["photos"]] == [str(first)]
+
+
+async def test_only_the_fixer_or_a_supervisor_in_scope_adds_photos_to_a_task(client, db):
+    from storage.models import Task
+    from storage.queries.tasks import sync_tasks_for_patrol
+    from tests.builders import add_facility, add_patrol
+
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    patrol = await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"structure": "碑体裂缝"})
+    await sync_tasks_for_patrol(db, patrol=patrol)
+    await db.commit()
+    task_id = await db.scalar(select(Task.id))
+    for name, status in (("worker2", 403), ("super2", 403), ("worker1", 201), ("super1", 201)):
+        response = await upload(client, await login(client, name), shade_png(len(name) * 9 + status % 7),
+                                record_id=task_id)
+        assert response.status_code == status, (name, response.text)
+    # "before" photos are the patrol's own: only its author adds them
+    before = await upload(client, await login(client, "worker2"), shade_png(99), record_id=patrol.id)
+    assert before.status_code == 403
+
+
+async def test_a_reused_photo_names_records_of_the_same_street_only(client, db, photos):
+    d = await make_district(db)
+    data = (photos / "gps_DSCN0010.jpg").read_bytes()
+    elsewhere = uuid.uuid4()
+    assert (await upload(client, await login(client, "worker2"), data, record_id=elsewhere)).status_code == 201
+    worker1 = await login(client, "worker1")
+    photo = uuid.uuid4()
+    assert (await upload(client, worker1, data, photo_id=photo, record_id=uuid.uuid4())).status_code == 201
+    patrol_id = uuid.uuid4()
+    assert (await upload(client, worker1, data, record_id=patrol_id)).status_code == 201
+    photo_id = (await db.scalar(select(Photo.id).where(Photo.record_id == patrol_id)))
+    body = (await _patrol(client, worker1, db, d.community1, patrol_id, photo_ids=[photo_id])).json()
+    [reused] = [f for f in body["flags"] if f["code"] == "reused_photo"]
+    assert str(elsewhere) not in reused["detail"]
+    same_street = (await db.scalar(select(Photo.record_id).where(Photo.id == photo)))
+    assert str(same_street) in reused["detail"]  # the street's own earlier record is named
+
+    # a record in street 2 whose only earlier twin is elsewhere names none
+    other = uuid.uuid4()
+    worker2 = await login(client, "worker2")
+    assert (await upload(client, worker2, data, record_id=other)).status_code == 201
+    pid = await db.scalar(select(Photo.id).where(Photo.record_id == other))
+    body2 = (await _patrol(client, worker2, db, d.community2, other, photo_ids=[pid])).json()
+    [flag2] = [f for f in body2["flags"] if f["code"] == "reused_photo"]
+    assert str(elsewhere) in flag2["detail"] or "another street" in flag2["detail"]
+    for record in (patrol_id, same_street):
+        assert str(record) not in flag2["detail"]

@@ -50,7 +50,7 @@ async def test_creating_and_editing_subjects_needs_a_supervisor_and_checks_numbe
     supervisor = await login(client, "super1")
     created = await client.post("/api/v1/subjects", json=body, headers=supervisor)
     assert created.status_code == 201, created.text
-    assert created.json()["id_number"].endswith("X")
+    assert created.json()["id_number_masked"].endswith("X")
     bad = await client.patch(f"/api/v1/subjects/{created.json()['id']}", json={"id_number": "12345"},
                              headers=supervisor)
     assert bad.status_code == 400 and bad.json()["field"] == "id_number"
@@ -83,3 +83,21 @@ async def test_a_new_subject_gets_its_categorys_contact_interval(client, db, mon
                                         headers=supervisor)).json()
     assert (hardship["visit_interval_days"], other["visit_interval_days"], chosen["visit_interval_days"]) == (
         30, 90, 14)
+
+
+async def test_creating_and_editing_answer_with_masked_numbers_only(client, db):
+    """Full numbers go out on one audited page (GET /subjects/{id}), not in the answers of a write."""
+    d = await make_district(db)
+    supervisor = await login(client, "super1")
+    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
+            "phone": "13912345678", "id_number": "520102195001011234"}
+    created = await client.post("/api/v1/subjects", json=body, headers=supervisor)
+    assert created.status_code == 201, created.text
+    patched = await client.patch(f"/api/v1/subjects/{created.json()['id']}", json={"phone": "13700001111"},
+                                 headers=supervisor)
+    assert patched.status_code == 200, patched.text
+    for answer, phone in ((created.json(), "13912345678"), (patched.json(), "13700001111")):
+        assert "phone" not in answer and "id_number" not in answer
+        assert phone not in str(answer) and "520102195001011234" not in str(answer)
+        assert answer["phone_masked"] == f"{phone[:3]}****{phone[-4:]}"
+        assert answer["id_number_masked"] == "5201**********1234"

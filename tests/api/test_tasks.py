@@ -284,3 +284,21 @@ async def test_bad_fix_bodies_are_4xx_and_change_nothing(client, db):
     assert other.status_code == 404
     await db.refresh(await db.get(Task, task_id))
     assert (await db.get(Task, task_id)).status == "open"
+
+
+async def test_a_supervisor_cannot_accept_their_own_fix_and_the_attempt_is_audited(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    task_id = await db.scalar(select(Task.id))
+    after = await _add_photo(db, d, task_id)
+    boss = await login(client, "super1")
+    fixed = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=boss,
+                              json={"photo_ids": [str(after)], "note": "已修补"})
+    assert fixed.status_code == 200, fixed.text
+    own = await client.post(f"/api/v1/tasks/{task_id}/accept", headers=boss)
+    assert own.status_code == 403, own.text
+    assert (await db.scalar(select(Task.status))) == "fixed"
+    tried = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "task_accept_refused"))).all()
+    assert [(e.actor_username, e.entity_id) for e in tried] == [("super1", str(task_id))]
+    accepted = await client.post(f"/api/v1/tasks/{task_id}/accept", headers=await login(client, "admin"))
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"

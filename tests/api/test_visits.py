@@ -86,3 +86,23 @@ async def test_a_visit_far_from_home_is_flagged(client, db):
     body = visit_body(subject, location={"lat": HOME[0] + 0.03, "lon": HOME[1], "accuracy_m": 10})
     response = await client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=worker)
     assert [f["code"] for f in response.json()["flags"]] == ["far_from_site"]
+
+
+async def test_an_admin_cannot_review_their_own_visit_and_the_attempt_is_audited(client, db):
+    from storage.models import AuditEntry
+
+    d = await make_district(db)
+    subject = await add_subject(db, d.community1, lat=HOME[0], lon=HOME[1])
+    admin = await login(client, "admin")
+    visit_id = uuid.uuid4()
+    created = await client.put(f"/api/v1/visits/{visit_id}", json=visit_body(subject), headers=admin)
+    assert created.status_code == 201, created.text
+    own = await client.post(f"/api/v1/visits/{visit_id}/review", json={"decision": "approve"}, headers=admin)
+    assert own.status_code == 403, own.text
+    assert (await db.scalar(select(Visit.status).where(Visit.id == visit_id))) == "submitted"
+    tried = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "visit_review_refused"))).all()
+    assert [(e.actor_username, e.entity_id) for e in tried] == [("admin", str(visit_id))]
+    supervisor = await login(client, "super1")
+    approved = await client.post(f"/api/v1/visits/{visit_id}/review", json={"decision": "approve"},
+                                 headers=supervisor)
+    assert approved.status_code == 200, approved.text
