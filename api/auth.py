@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -11,11 +12,13 @@ import msgspec
 from litestar.params import JSONBody
 from litestar import Controller, Request, get, post
 from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.openapi import ResponseSpec
 
 from api.deps import AppSettings, CurrentUser, DbSession, client_ip, record_audit
 from api.passwords import verify_password
 from api.security import forget_token
-from api.types import In
+from api.settings import LoginThrottle, Settings
+from api.types import ErrorOut, In
 from storage.queries import audit, users
 
 
@@ -43,31 +46,64 @@ class TooManyAttempts(HTTPException):
     status_code = 429
 
 
+def lock_seconds(failures: int, allowed: int, base_s: float, max_s: float) -> float:
+    """How long a run of `failures` locks its key: nothing below `allowed`, then `base_s`,
+    doubling with each further failure, never more than `max_s`."""
+    if failures < allowed:
+        return 0.0
+    return min(base_s * 2.0 ** min(failures - allowed, 32), max_s)
+
+
+def retry_after(runs: list[tuple[users.FailureRun, int, float]], rules: LoginThrottle, now: datetime) -> int:
+    """Seconds until every throttled key (username, address) is free again; 0 when none is."""
+    wait = 0.0
+    for run, allowed, max_s in runs:
+        if run.last_at is not None:
+            until = run.last_at + timedelta(seconds=lock_seconds(run.count, allowed, rules.base_lock_s, max_s))
+            wait = max(wait, (until - now).total_seconds())
+    return math.ceil(wait)
+
+
+async def note_attempt(db_session: DbSession, settings: Settings, *, username: str, ip: str) -> None:
+    """Count this attempt as a failure before the password is looked at (a success removes it),
+    under a per-name and per-address lock: however many guesses arrive at once, in however many
+    API processes, no more reach argon2 than the limit allows. 429 while throttled."""
+    rules = settings.login
+    name_max_s, ip_max_s = rules.max_name_lock_min * 60, rules.max_address_lock_min * 60
+    await users.lock_login(db_session, username=username, ip=ip)
+    by_name, by_ip, now = await users.login_failures(
+        db_session, username=username, ip=ip, name_since=timedelta(seconds=name_max_s),
+        ip_since=timedelta(seconds=ip_max_s))
+    wait = retry_after([(by_name, rules.name_failures, name_max_s), (by_ip, rules.max_failures, ip_max_s)],
+                       rules, now)
+    if wait > 0:
+        await db_session.commit()  # releases the locks
+        raise TooManyAttempts(f"too many failed logins; try again in {wait} seconds, or ask an administrator "
+                              "to reset your password", headers={"Retry-After": str(wait)})
+    await users.note_login_failure(db_session, username=username, ip=ip)
+    await db_session.commit()  # visible to every other attempt from here on; releases the locks
+
+
 class AuthController(Controller):
     path = "/api/v1"
     tags = ["auth"]
 
-    @post("/auth/login", operation_id="Login", status_code=200, request_max_body_size=16_384, security=[])
+    @post("/auth/login", operation_id="Login", status_code=200, request_max_body_size=16_384, security=[],
+          responses={429: ResponseSpec(ErrorOut, description="too many failed logins: wait Retry-After seconds")})
     async def login(self, data: JSONBody[LoginIn], request: Request, db_session: DbSession,
                     settings: AppSettings) -> LoginOut:
         ip = client_ip(request)
-        window = timedelta(minutes=settings.login_window_min)
-        by_name, by_ip = await users.recent_login_failures(db_session, username=data.username, ip=ip,
-                                                           window=window)
-        if by_name >= settings.login_max_failures or by_ip >= settings.login_max_failures * 4:
-            raise TooManyAttempts(f"too many failed logins; wait {settings.login_window_min:.0f} minutes "
-                                  "or ask an administrator to reset your password")
+        await note_attempt(db_session, settings, username=data.username, ip=ip)
         user = await users.get_by_username(db_session, username=data.username)
         ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, data.password)
         if not ok or user is None or not user.is_active:
-            await users.note_login_failure(db_session, username=data.username, ip=ip)
             await audit.log(db_session, actor_id=user.id if user else None, actor_username=data.username,
                             ip=ip, action="login_failed", org_unit_id=user.org_unit_id if user else None)
-            await db_session.commit()  # the failure must count even though we answer 401
+            await db_session.commit()  # the audit entry stays even though we answer 401
             raise NotAuthorizedException("wrong username or password")
         token, expires_at = await users.issue_token(db_session, user_id=user.id,
                                                     ttl=timedelta(hours=settings.token_ttl_hours))
-        await users.clear_login_failures(db_session, username=data.username)
+        await users.clear_login_failures(db_session, username=data.username, ip=ip)
         await audit.log(db_session, actor_id=user.id, actor_username=user.username, ip=ip, action="login",
                         entity="user", entity_id=user.id, org_unit_id=user.org_unit_id)
         return LoginOut(access_token=token, token_type="bearer", expires_at=expires_at,

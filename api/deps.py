@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import client_address
 from api.settings import Settings
 from storage.object_store import ObjectStore
 from storage.queries import audit, users
@@ -45,7 +46,7 @@ class Principal(msgspec.Struct, frozen=True):
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    return client_address.client_ip(request)
 
 
 async def provide_user(request: Request, db_session: DbSession) -> Principal:

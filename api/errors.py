@@ -18,11 +18,11 @@ log = logging.getLogger("xunfang")
 STATUS = {NotFound: 404, Conflict: 409, Invalid: 422, BadImage: 415, TooLarge: 413, StoreUnavailable: 503}
 
 
-def _body(status: int, detail: str, field: str | None = None) -> Response:
+def _body(status: int, detail: str, field: str | None = None, headers: dict[str, str] | None = None) -> Response:
     content = {"status_code": status, "detail": detail}
     if field:
         content["field"] = field
-    return Response(content, status_code=status, media_type=MediaType.JSON)
+    return Response(content, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
 def storage_error(_: Request, exc: StorageError) -> Response:
@@ -49,7 +49,7 @@ def http_error(_: Request, exc: HTTPException) -> Response:
     field = None
     if isinstance(exc.extra, dict):
         field = exc.extra.get("field")
-    return _body(exc.status_code, exc.detail, field)
+    return _body(exc.status_code, exc.detail, field, exc.headers)  # e.g. Retry-After on a 429
 
 
 def database_error(_: Request, exc: DBAPIError) -> Response:

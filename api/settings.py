@@ -33,8 +33,6 @@ class Settings(msgspec.Struct, frozen=True):
     minio_bucket: str = "xunfang"
     minio_secure: bool = False
     token_ttl_hours: float = 12.0
-    login_max_failures: int = 5  # per username, and x4 per address, in the window below
-    login_window_min: float = 15.0
     max_photo_bytes: int = 25 * 1024 * 1024
     max_photo_pixels: int = 50_000_000
     max_photos_per_record: int = 12
@@ -50,6 +48,9 @@ class Settings(msgspec.Struct, frozen=True):
     visit_interval_days: dict[str, int] = msgspec.field(default_factory=dict)
     default_visit_interval_days: int = 90
     tasks: TaskRules = TaskRules()
+    login: LoginThrottle = msgspec.field(default_factory=lambda: LoginThrottle())
+    # Proxies whose X-Forwarded-For names the client (XUNFANG_TRUSTED_PROXIES); none by default.
+    trusted_proxies: tuple[str, ...] = ()
 
     def visit_interval_for(self, category: str) -> int:
         return self.visit_interval_days.get(category, self.default_visit_interval_days)
@@ -80,7 +81,41 @@ class Settings(msgspec.Struct, frozen=True):
         if env.get("XUNFANG_VISIT_INTERVALS"):
             pairs = (item.split("=", 1) for item in env["XUNFANG_VISIT_INTERVALS"].split(",") if "=" in item)
             values["visit_interval_days"] = {k.strip(): int(v) for k, v in pairs}
+        values["trusted_proxies"] = trusted_proxies_from_env()
         if env.get("XUNFANG_SECRET"):
             values["url_secret"] = env["XUNFANG_SECRET"]
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+# --- login throttle and client addresses (appended) -------------------------------------------
+
+
+class LoginThrottle(msgspec.Struct, frozen=True):
+    """Failed logins count per client address and per username. An address is throttled after
+    `max_failures` failures, a username after twice that (so one attacker's address is stopped
+    before the account it guesses at); each lock lasts `base_lock_s`, doubled per further
+    failure, and failures older than the longest lock no longer count."""
+
+    max_failures: int = 5
+    base_lock_s: float = 30.0
+    max_name_lock_min: float = 15.0  # a few wrong tries from elsewhere keep the owner out briefly
+    max_address_lock_min: float = 60.0
+
+    @property
+    def name_failures(self) -> int:
+        return self.max_failures * 2
+
+
+def trusted_proxies_from_env() -> tuple[str, ...]:
+    """XUNFANG_TRUSTED_PROXIES: comma-separated addresses or CIDRs whose X-Forwarded-For is
+    believed; refused at start when one is not an address."""
+    import ipaddress
+
+    raw = [item.strip() for item in os.environ.get("XUNFANG_TRUSTED_PROXIES", "").split(",") if item.strip()]
+    for item in raw:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise RuntimeError(f"XUNFANG_TRUSTED_PROXIES: {item!r} is not an address or CIDR") from exc
+    return tuple(raw)

@@ -6,9 +6,11 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,19 +90,43 @@ async def note_login_failure(session: AsyncSession, *, username: str, ip: str) -
     await session.flush()
 
 
-async def recent_login_failures(
-    session: AsyncSession, *, username: str, ip: str, window: timedelta
-) -> tuple[int, int]:
-    """Failures in the window for this username, and from this address."""
-    since = datetime.now(timezone.utc) - window
-    by_name = await session.scalar(select(func.count()).where(
-        LoginFailure.username == username, LoginFailure.at > since))
-    by_ip = await session.scalar(select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at > since))
-    return by_name or 0, by_ip or 0
+@dataclass(frozen=True)
+class FailureRun:
+    """Failed logins of one username or one address since a moment: how many, and the last."""
+
+    count: int
+    last_at: datetime | None
 
 
-async def clear_login_failures(session: AsyncSession, *, username: str) -> None:
-    await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+async def lock_login(session: AsyncSession, *, username: str, ip: str) -> None:
+    """Serialise logins per username, then per address, until commit, so that counting the
+    failures and noting this attempt cannot interleave with another request, in any process.
+    Always name before address: a holder of an address lock never waits for a name lock."""
+    for key in (f"login-name:{username}", f"login-ip:{ip}"):
+        await session.execute(text("select pg_advisory_xact_lock(hashtextextended(:key, 7305022))"), {"key": key})
+
+
+async def login_failures(
+    session: AsyncSession, *, username: str, ip: str, name_since: timedelta, ip_since: timedelta,
+) -> tuple[FailureRun, FailureRun, datetime]:
+    """Failures of this username and from this address within their lookbacks, and the
+    database's clock (every API process judges by the same one). One round trip."""
+    def run(column: Any, value: str, since: timedelta) -> tuple[Any, Any]:
+        where = (column == value, LoginFailure.at > func.now() - since)
+        return (select(func.count()).where(*where).scalar_subquery(),
+                select(func.max(LoginFailure.at)).where(*where).scalar_subquery())
+
+    row = (await session.execute(select(*run(LoginFailure.username, username, name_since),
+                                        *run(LoginFailure.ip, ip, ip_since), func.now()))).one()
+    return FailureRun(row[0], row[1]), FailureRun(row[2], row[3]), row[4]
+
+
+async def clear_login_failures(session: AsyncSession, *, username: str, ip: str | None = None) -> None:
+    """After a success, this client's failures for this name (`ip`): others' stay and keep
+    counting against their addresses, so logging in does not wipe an attacker's record. Without
+    `ip` (an administrator's password reset), all of the name's."""
+    query = delete(LoginFailure).where(LoginFailure.username == username)
+    await session.execute(query.where(LoginFailure.ip == ip) if ip is not None else query)
 
 
 # --- administration (api/users.py) -----------------------------------------------------------
