@@ -3,6 +3,7 @@ including entries with no unit (a failed login under an unknown name)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from storage.queries import audit
 
 Search = Annotated[str | None, QueryParameter(max_length=100)]
 Since = Annotated[datetime | None, QueryParameter(name="from")]
+CURSOR = re.compile(r"[0-9]{1,18}")  # an entry id (bigint); str.isdigit() also passes "²"
 
 
 class AuditOut(msgspec.Struct):
@@ -49,7 +51,7 @@ class AuditLogController(Controller):
         to: FromQuery[datetime | None] = None, cursor: FromQuery[str | None] = None, limit: FromQuery[PageLimit] = 50,
     ) -> AuditPage:
         user.require("supervisor", "admin")
-        if cursor is not None and not cursor.isdigit():
+        if cursor is not None and not CURSOR.fullmatch(cursor):
             raise Invalid("cursor is not one this server handed out", field="cursor")
         rows = await audit.search(db_session, scope_path=user.scope_path, text=q, action=action, actor_id=actor_id,
                                   since=from_, until=to, before_id=int(cursor) if cursor else None,

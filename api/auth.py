@@ -18,12 +18,12 @@ from api.deps import AppSettings, CurrentUser, DbSession, client_ip, record_audi
 from api.passwords import verify_password
 from api.security import forget_token
 from api.settings import LoginThrottle, Settings
-from api.types import ErrorOut, In
+from api.types import ErrorOut, In, Username
 from storage.queries import audit, users
 
 
 class LoginIn(In):
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    username: Username
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 
 

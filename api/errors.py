@@ -7,7 +7,7 @@ import re
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from storage.errors import (
     BadImage, Conflict, Invalid, NotFound, StorageError, StoreUnavailable, TooLarge,
@@ -55,6 +55,9 @@ def http_error(_: Request, exc: HTTPException) -> Response:
 def database_error(_: Request, exc: DBAPIError) -> Response:
     if isinstance(exc, IntegrityError):
         return _body(409, "that conflicts with a stored record (a duplicate or a missing reference)")
+    if isinstance(exc, DataError):  # e.g. a NUL character in text, which PostgreSQL cannot store
+        return _body(400, "a value cannot be stored as sent (a control character in text, or a number "
+                          "out of range); correct it and send again")
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
         log.warning("database unavailable: %s", exc)
         return _body(503, "the database cannot be reached; try again shortly")
@@ -69,10 +72,20 @@ def connection_error(_: Request, exc: OSError) -> Response:
     return _body(503, "the database cannot be reached; try again shortly")
 
 
+def too_deep(_: Request, exc: RecursionError) -> Response:
+    """The JSON decoder stops at the interpreter's recursion limit: a body nested that deep is
+    the caller's mistake (no request of ours nests more than a few levels)."""
+    if "deserializing" in str(exc):
+        return _body(400, "the JSON body is nested too deep")
+    log.exception("recursion", exc_info=exc)
+    return _body(500, "the server could not complete the request")
+
+
 HANDLERS = {
     StorageError: storage_error,
     ValidationException: validation_error,
     HTTPException: http_error,
     DBAPIError: database_error,
     OSError: connection_error,
+    RecursionError: too_deep,
 }

@@ -9,7 +9,7 @@ from litestar.params import JSONBody
 from litestar import Controller, get, post
 
 from api.deps import CurrentUser, DbSession, record_audit
-from api.types import In, Name
+from api.types import In, UnitName
 from storage.queries import org_units
 
 
@@ -21,7 +21,7 @@ class OrgUnitOut(msgspec.Struct):
 
 
 class OrgUnitIn(In):
-    name: Name
+    name: UnitName
     parent_id: uuid.UUID  # districts are made at set-up; the API adds stations below
 
 

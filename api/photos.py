@@ -88,7 +88,8 @@ def signed_url(settings: Settings, path: str, *, now: float | None = None) -> st
 def signature_ok(settings: Settings, path: str, exp: int | None, sig: str | None) -> bool:
     if exp is None or sig is None or exp < time.time():
         return False
-    return hmac.compare_digest(sign(settings, path, exp), sig)
+    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a mismatch).
+    return hmac.compare_digest(sign(settings, path, exp).encode(), sig.encode())
 
 
 def photo_out(photo: Photo, settings: Settings) -> PhotoOut:

@@ -12,7 +12,7 @@ from litestar import Controller, get, patch, post
 
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.masking import mask_id_number, mask_phone
-from api.types import In, Limit, Name, Point, Text
+from api.types import In, Limit, Point, SubjectName, Text
 from storage.models import Subject
 from storage.queries import org_units, subjects, users
 
@@ -34,7 +34,7 @@ Geofence = Annotated[int, msgspec.Meta(ge=10, le=50_000)]
 
 
 class SubjectIn(In):
-    name: Name
+    name: SubjectName
     category: Category
     org_unit_id: uuid.UUID
     address: Text = ""
@@ -48,7 +48,7 @@ class SubjectIn(In):
 
 
 class SubjectPatch(In):
-    name: Name | msgspec.UnsetType = msgspec.UNSET
+    name: SubjectName | msgspec.UnsetType = msgspec.UNSET
     category: Category | msgspec.UnsetType = msgspec.UNSET
     org_unit_id: uuid.UUID | msgspec.UnsetType = msgspec.UNSET
     address: Text | msgspec.UnsetType = msgspec.UNSET

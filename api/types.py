@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar.params import QueryParameter
+
+from storage.models import Facility, OrgUnit, Subject, User
 
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90, description="WGS-84 latitude")]
 Lon = Annotated[float, msgspec.Meta(ge=-180, le=180, description="WGS-84 longitude")]
 Meters = Annotated[float, msgspec.Meta(ge=0, le=100_000)]
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+def column_length(column: Any) -> int:
+    """The n of a String(n) column. Request limits are taken from the columns here, in one
+    place, so a text the Struct accepts always fits (too long is a 400, never a database 500)."""
+    return int(column.type.length)
+
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=column_length(Facility.name))]  # a facility's
+SubjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=column_length(Subject.name))]
+UnitName = Annotated[str, msgspec.Meta(min_length=1, max_length=column_length(OrgUnit.name))]
+PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=column_length(User.display_name))]
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=column_length(User.username))]
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="page size, at most 200")]
 
 

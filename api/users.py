@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api.deps import CurrentUser, DbSession, record_audit
 from api.passwords import hash_password
 from api.security import forget_user
-from api.types import In, Name
+from api.types import In, PersonName
 from storage.errors import Invalid
 from storage.models import User
 from storage.queries import org_units, users
@@ -31,14 +31,14 @@ Search = Annotated[str | None, msgspec.Meta(max_length=100)]
 
 class UserIn(In):
     username: Username
-    display_name: Name
+    display_name: PersonName
     password: Password
     role: Role
     org_unit_id: uuid.UUID
 
 
 class UserPatch(In):
-    display_name: Name | msgspec.UnsetType = msgspec.UNSET
+    display_name: PersonName | msgspec.UnsetType = msgspec.UNSET
     role: Role | msgspec.UnsetType = msgspec.UNSET
     org_unit_id: uuid.UUID | msgspec.UnsetType = msgspec.UNSET
     is_active: bool | msgspec.UnsetType = msgspec.UNSET
