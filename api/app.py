@@ -24,7 +24,7 @@ from api.errors import HANDLERS
 from api.pwa import pwa_router
 from api.security import auth_middleware
 from api.settings import Settings
-from storage.db import make_engine, migrate
+from storage.db import make_engine, migrate_url
 from storage.object_store import ObjectStore
 
 CONTROLLERS = [
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await migrate(engine)
+        await migrate_url(settings.migration_url)  # as the owner; the app's role cannot
         await store.ensure_bucket()
         yield
         await engine.dispose()

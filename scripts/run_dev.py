@@ -55,7 +55,7 @@ def main() -> int:
         except StackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-        password = asyncio.run(prepare(os.environ["DATABASE_URL"]))
+        password = asyncio.run(prepare(Settings.from_env().migration_url))
         port = int(os.environ.get("PORT", "8000"))
         print(f"\n巡访 Xunfang is running: http://127.0.0.1:{port}/   (API docs: /schema)")
         print(f"demo logins (password: {password}):")

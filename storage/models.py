@@ -228,7 +228,7 @@ class Photo(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: a trigger in the migration refuses UPDATE and DELETE."""
+    """Append-only: triggers in the migrations refuse UPDATE, DELETE and TRUNCATE."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

@@ -158,16 +158,16 @@ def page_latencies(base: str, headers: dict[str, str], samples: int = 60) -> lis
 async def main() -> int:
     with running_stack():
         settings = Settings.from_env()
-        await seed_demo(settings.database_url)
+        await seed_demo(settings.migration_url)
         with serving() as base:
             worker = login(base, "worker1")
             admin = login(base, "admin")
             for fixture in ("hdr_iphone_hdr_YES.jpg", "corrupted.jpg"):
                 bench_photo_ingest(base, worker, settings, fixture)
-            await bench_record_throughput(base, worker, settings.database_url)
-            await fill_patrols(settings.database_url, 10_000)
+            await bench_record_throughput(base, worker, settings.migration_url)
+            await fill_patrols(settings.migration_url, 10_000)
             small = page_latencies(base, admin)
-            await fill_patrols(settings.database_url, 1_000_000)
+            await fill_patrols(settings.migration_url, 1_000_000)
             large = page_latencies(base, admin)
             report("list_page_p50_at_1m", percentile(large, 0.5), "ms", percentile(small, 0.5), "ms at 10k")
             report("list_page_p95_at_1m", percentile(large, 0.95), "ms", percentile(small, 0.95), "ms at 10k")
