@@ -1,6 +1,6 @@
 """Builds the Litestar app: plugins, providers, error map, routes, and the PWA at /."""
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001 - routes are imported in groups, appended by feature
 
 import logging
 from contextlib import asynccontextmanager

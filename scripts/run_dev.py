@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.app import create_app
 from api.settings import Settings
@@ -20,7 +19,7 @@ from scripts.demo_records import load_demo_records
 from scripts.stack import ROOT, Stack, StackError
 from storage.db import make_engine, migrate
 
-DEFAULT_DEMO_PASSWORD = "xunfang-demo"
+DEFAULT_DEMO_PASSWORD = "xunfang-demo"  # noqa: S105 - the documented demo login
 
 
 async def prepare(database_url: str) -> str:

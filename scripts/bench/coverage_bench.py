@@ -18,7 +18,7 @@ import asyncpg
 import httpx
 
 from api.settings import Settings
-from scripts.bench.harness import login, percentile, report, running_stack, serving, seed_demo
+from scripts.bench.harness import login, percentile, report, running_stack, seed_demo, serving
 
 SAMPLES = 15
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.app import create_app
 from api.exports import patrol_row
 from api.settings import Settings
-from scripts.bench.harness import BENCH_PASSWORD, report, running_stack, serving, seed_demo
+from scripts.bench.harness import BENCH_PASSWORD, report, running_stack, seed_demo, serving
 from storage.db import make_engine
 from storage.queries import exports
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.settings import Settings
-from scripts.stack import PG_APP, PG_OWNER, Postgres, Stack, _open_path_for, free_port, _pg_user, private_dir
+from scripts.stack import PG_APP, PG_OWNER, Postgres, Stack, _open_path_for, _pg_user, free_port, private_dir
 from storage.db import alembic_config, make_engine, migrate_url
 
 
