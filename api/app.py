@@ -15,6 +15,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 
 from api import auth, facilities, health, org_units, patrols, subjects, visits
 from api import audit_log, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
@@ -27,7 +28,7 @@ from api.settings import Settings
 from storage.db import make_engine, migrate_url
 from storage.object_store import ObjectStore
 
-CONTROLLERS = [
+CONTROLLERS: list[ControllerRouterHandler] = [
     health.get_health,
     auth.AuthController,
     org_units.OrgUnitController,

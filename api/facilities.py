@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -80,13 +80,13 @@ def facility_out(f: Facility) -> FacilityOut:
     )
 
 
-def _columns(data: FacilityIn | FacilityPatch) -> dict[str, object]:
+def _columns(data: FacilityIn | FacilityPatch) -> dict[str, Any]:
     values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     if "geofence_m" in values and values["geofence_m"] is None:
         del values["geofence_m"]  # the rules' default: the caller decides
     if "location" in values:
         point = values.pop("location")
-        values.update(lat=point.lat, lon=point.lon)  # type: ignore[attr-defined]
+        values.update(lat=point.lat, lon=point.lon)
     return values
 
 

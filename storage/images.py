@@ -91,7 +91,8 @@ def _jpeg_walk(data: bytes, start: int) -> tuple[list[tuple[int, int]], int]:
 
 
 def _png_walk(data: bytes) -> tuple[list[tuple[int, int]], int]:
-    spans, i, n = [], 8, len(data)
+    spans: list[tuple[int, int]] = []
+    i, n = 8, len(data)
     while i + 8 <= n:
         length, kind = int.from_bytes(data[i:i + 4], "big"), data[i + 4:i + 8]
         body = (i + 8, min(i + 8 + length, n))

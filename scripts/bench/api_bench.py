@@ -18,6 +18,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -142,7 +143,7 @@ def page_latencies(base: str, headers: dict[str, str], samples: int = 60) -> lis
         client.get("/api/v1/patrols", params={"limit": 50})  # warm up
         cursor = None
         for n in range(samples):
-            params: dict[str, object] = {"limit": 50}
+            params: dict[str, Any] = {"limit": 50}
             if n % 3 == 1 and cursor:
                 params["cursor"] = cursor
             if n % 3 == 2:
