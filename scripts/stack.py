@@ -151,7 +151,8 @@ SELECT 'CREATE DATABASE xunfang OWNER {PG_OWNER}'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'xunfang') \\gexec
 ALTER DATABASE xunfang OWNER TO {PG_OWNER};
 REVOKE ALL ON DATABASE xunfang FROM PUBLIC;
-GRANT CONNECT, TEMPORARY ON DATABASE xunfang TO {PG_APP};
+GRANT CONNECT ON DATABASE xunfang TO {PG_APP};
+REVOKE TEMPORARY ON DATABASE xunfang FROM {PG_APP};
 """
 
 # In the database: the owner owns the schema and everything in it (a folder from before this

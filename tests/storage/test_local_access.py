@@ -49,6 +49,7 @@ async def test_the_api_role_reads_and_appends_but_cannot_touch_the_audit_logs_gu
                           "truncate audit_log",
                           "update audit_log set action = 'changed'",
                           "delete from audit_log",
+                          "update alembic_version set version_num = 'mine'",
                           "create table mine (id int)",
                           "alter table users add column mine int"):
             with pytest.raises(asyncpg.InsufficientPrivilegeError):

@@ -19,21 +19,23 @@ def upgrade() -> None:
         CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
         FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
     """)
-    # Whoever the database grants table rights to by default (the API's role) may read and append.
-    op.execute("""
-        DO $$ DECLARE grantee text; BEGIN
-          REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM PUBLIC;
-          FOR grantee IN SELECT DISTINCT g.grantee FROM information_schema.role_table_grants g
-                         WHERE g.table_schema = current_schema() AND g.table_name = 'audit_log'
-                           AND g.privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE')
-                           AND g.grantee NOT IN (current_user, 'PUBLIC')
-                           AND g.grantee <> pg_get_userbyid((SELECT relowner FROM pg_class
-                                                             WHERE oid = 'audit_log'::regclass))
-          LOOP
-            EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM %I', grantee);
-          END LOOP;
-        END $$;
-    """)
+    # Whoever the database grants table rights to by default (the API's role) may read and append
+    # to the audit log, and read which migration the schema is at.
+    for table, rights in (("audit_log", "UPDATE, DELETE, TRUNCATE"),
+                          ("alembic_version", "INSERT, UPDATE, DELETE, TRUNCATE")):
+        op.execute(f"""
+            DO $$ DECLARE grantee text; BEGIN
+              REVOKE {rights} ON {table} FROM PUBLIC;
+              FOR grantee IN SELECT DISTINCT g.grantee FROM information_schema.role_table_grants g
+                             WHERE g.table_schema = current_schema() AND g.table_name = '{table}'
+                               AND g.grantee NOT IN (current_user, 'PUBLIC')
+                               AND g.grantee <> pg_get_userbyid((SELECT relowner FROM pg_class
+                                                                 WHERE oid = '{table}'::regclass))
+              LOOP
+                EXECUTE format('REVOKE {rights} ON {table} FROM %I', grantee);
+              END LOOP;
+            END $$;
+        """)  # noqa: S608 - table names and rights are the constants above
 
 
 def downgrade() -> None:
