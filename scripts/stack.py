@@ -157,8 +157,8 @@ REVOKE TEMPORARY ON DATABASE xunfang FROM {PG_APP};
 
 # In the database: the owner owns the schema and everything in it (a folder from before this
 # layout has tables owned by the superuser: they move), and whatever the owner creates later is
-# open to the API's role for rows only. The audit log's own migration takes back UPDATE, DELETE
-# and TRUNCATE on it.
+# open to the API's role for rows only. A migration takes back UPDATE, DELETE and TRUNCATE on the
+# audit log and all writes to alembic_version.
 PG_SCHEMA_SQL = f"""
 ALTER SCHEMA public OWNER TO {PG_OWNER};
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
@@ -192,6 +192,9 @@ DO $$ DECLARE obj record; moved boolean := false; BEGIN
     GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {PG_APP};
     IF to_regclass('public.audit_log') IS NOT NULL THEN
       REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {PG_APP};
+    END IF;
+    IF to_regclass('public.alembic_version') IS NOT NULL THEN
+      REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {PG_APP};
     END IF;
   END IF;
 END $$;
