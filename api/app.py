@@ -1,6 +1,6 @@
 """Builds the Litestar app: plugins, providers, error map, routes, and the PWA at /."""
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001 - routes are imported in groups, appended by feature
 
 import logging
 from contextlib import asynccontextmanager
@@ -15,6 +15,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 
 from api import auth, facilities, health, org_units, patrols, subjects, visits
 from api import audit_log, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
@@ -24,10 +25,10 @@ from api.errors import HANDLERS
 from api.pwa import pwa_router
 from api.security import auth_middleware
 from api.settings import Settings
-from storage.db import make_engine, migrate
+from storage.db import make_engine, migrate_url
 from storage.object_store import ObjectStore
 
-CONTROLLERS = [
+CONTROLLERS: list[ControllerRouterHandler] = [
     health.get_health,
     auth.AuthController,
     org_units.OrgUnitController,
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await migrate(engine)
+        await migrate_url(settings.migration_url)  # as the owner; the app's role cannot
         await store.ensure_bucket()
         yield
         await engine.dispose()

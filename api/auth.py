@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import msgspec
-from litestar.params import JSONBody
 from litestar import Controller, Request, get, post
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi import ResponseSpec
+from litestar.params import JSONBody
 
 from api.deps import AppSettings, CurrentUser, DbSession, client_ip, record_audit
 from api.passwords import verify_password

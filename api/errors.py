@@ -9,9 +9,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
-from storage.errors import (
-    BadImage, Conflict, Invalid, NotFound, StorageError, StoreUnavailable, TooLarge,
-)
+from storage.errors import BadImage, Conflict, Invalid, NotFound, StorageError, StoreUnavailable, TooLarge
 
 log = logging.getLogger("xunfang")
 

@@ -68,7 +68,8 @@ def _review_cells(r: Any) -> list[Any]:
 def _item(entry: dict | None) -> str:
     if not entry:
         return ""
-    label = RESULT.get(entry.get("result"), entry.get("result", ""))
+    result = entry.get("result") or ""
+    label = RESULT.get(result, result)
     return f"{label}：{entry['note']}" if entry.get("note") else label
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar.params import FromPath, FromQuery, JSONBody
 from litestar import Controller, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.types import In, Limit, Name, Point, Text
@@ -80,13 +80,13 @@ def facility_out(f: Facility) -> FacilityOut:
     )
 
 
-def _columns(data: FacilityIn | FacilityPatch) -> dict[str, object]:
+def _columns(data: FacilityIn | FacilityPatch) -> dict[str, Any]:
     values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     if "geofence_m" in values and values["geofence_m"] is None:
         del values["geofence_m"]  # the rules' default: the caller decides
     if "location" in values:
         point = values.pop("location")
-        values.update(lat=point.lat, lon=point.lon)  # type: ignore[attr-defined]
+        values.update(lat=point.lat, lon=point.lon)
     return values
 
 

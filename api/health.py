@@ -6,8 +6,8 @@ import asyncio
 
 import msgspec
 from litestar import Response, get
-from litestar.openapi import ResponseSpec
 from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
 from sqlalchemy import text
 
 from storage.object_store import ObjectStore

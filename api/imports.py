@@ -92,7 +92,7 @@ def read_rows(text: str, aliases: dict[str, str]) -> list[tuple[int, dict[str, s
     try:
         for cells in reader:
             if any(c.strip() for c in cells):
-                rows.append((line, {n: c.strip() for n, c in zip(names, cells) if n}))
+                rows.append((line, {n: c.strip() for n, c in zip(names, cells, strict=False) if n}))
             line = reader.line_num + 1
             if len(rows) > MAX_ROWS:
                 raise Invalid(f"at most {MAX_ROWS} rows per import; split the file", field="body")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from litestar.params import JSONBody
 from litestar import Controller, get, post
+from litestar.params import JSONBody
 
 from api.deps import CurrentUser, DbSession, record_audit
 from api.types import In, UnitName

@@ -13,9 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api import records
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
-from api.records import (
-    AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until,
-)
+from api.records import AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until
 from api.types import Fix, In, Limit, Text
 from storage.errors import Invalid
 from storage.models import Facility, Patrol
@@ -145,7 +143,7 @@ class PatrolController(Controller):
             db_session, model=Patrol, scope_path=user.scope_path, author_id=records.visible_author(user) or author_id,
             status=status, site_id=facility_id, org_unit_id=org_unit_id, since=since, until=until,
             cursor=cursor, limit=limit)
-        return PatrolPage(items=await patrols_out(db_session, list(rows)), next_cursor=next_cursor)
+        return PatrolPage(items=await patrols_out(db_session, list(rows)), next_cursor=next_cursor)  # type: ignore[arg-type]
 
     @get("/{patrol_id:uuid}", operation_id="GetPatrol")
     async def get_patrol(self, patrol_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,

@@ -95,7 +95,7 @@ def signature_ok(settings: Settings, path: str, exp: int | None, sig: str | None
 def photo_out(photo: Photo, settings: Settings) -> PhotoOut:
     """The photo as the upload returns it; records list their photos the same way."""
     path = f"{BASE}/{photo.id}"
-    location = Point(lat=photo.exif_lat, lon=photo.exif_lon) if photo.exif_lat is not None else None
+    location = Point(lat=photo.exif_lat, lon=photo.exif_lon) if photo.exif_lat is not None and photo.exif_lon is not None else None
     taken_at = photo.taken_at.astimezone(timezone.utc) if photo.taken_at else None
     return PhotoOut(
         id=photo.id, record_id=photo.record_id, sha256=photo.sha256, bytes=photo.bytes,

@@ -39,7 +39,7 @@ def pwa_router(dist: Path) -> Router:
         index = dist / "index.html"
         if not index.exists():
             return Response(NO_BUILD, media_type="text/html")
-        return _file(index, REVALIDATE)  # type: ignore[return-value]
+        return _file(index, REVALIDATE)
 
     @get("/{name:str}", include_in_schema=False, sync_to_thread=False)
     def top_file(name: FromPath[str]) -> File:

@@ -249,7 +249,7 @@ async def settle_record(db_session: DbSession, *, record_id: uuid.UUID, rules: E
     for model, site_of in ((Patrol, patrols.site_of), (Visit, visits.site_of)):
         record = await records.find_record(db_session, model=model, record_id=record_id, for_update=True)
         if record is not None:
-            await settle(db_session, record, await site_of(db_session, record), rules)
+            await settle(db_session, record, await site_of(db_session, record), rules)  # type: ignore[arg-type]
             return
 
 

@@ -54,7 +54,7 @@ class QueuePage(msgspec.Struct):
 
 def _flags(raw: object) -> list[Flag]:
     return [Flag(code=str(f.get("code", "")), detail=str(f.get("detail", "")))
-            for f in raw or [] if isinstance(f, dict)]  # type: ignore[union-attr]
+            for f in raw or [] if isinstance(f, dict)]  # type: ignore[attr-defined]
 
 
 class ReviewQueueController(Controller):

@@ -51,6 +51,13 @@ class Settings(msgspec.Struct, frozen=True):
     login: LoginThrottle = msgspec.field(default_factory=lambda: LoginThrottle())
     # Proxies whose X-Forwarded-For names the client (XUNFANG_TRUSTED_PROXIES); none by default.
     trusted_proxies: tuple[str, ...] = ()
+    # Migrations run as the schema's owner (DATABASE_MIGRATION_URL); the API connects with
+    # DATABASE_URL, a role with row rights only. Empty: one role does both (an external database).
+    database_migration_url: str = ""
+
+    @property
+    def migration_url(self) -> str:
+        return self.database_migration_url or self.database_url
 
     def visit_interval_for(self, category: str) -> int:
         return self.visit_interval_days.get(category, self.default_visit_interval_days)
@@ -82,6 +89,7 @@ class Settings(msgspec.Struct, frozen=True):
             pairs = (item.split("=", 1) for item in env["XUNFANG_VISIT_INTERVALS"].split(",") if "=" in item)
             values["visit_interval_days"] = {k.strip(): int(v) for k, v in pairs}
         values["trusted_proxies"] = trusted_proxies_from_env()
+        values["database_migration_url"] = env.get("DATABASE_MIGRATION_URL", "")
         if env.get("XUNFANG_SECRET"):
             values["url_secret"] = env["XUNFANG_SECRET"]
         values.update(overrides)

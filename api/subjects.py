@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Literal
 
 import msgspec
-from litestar.params import FromPath, FromQuery, JSONBody
 from litestar import Controller, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.masking import mask_id_number, mask_phone
@@ -108,9 +108,9 @@ def _columns(data: SubjectIn | SubjectPatch) -> dict[str, object]:
             del values[name]  # a default from settings: the caller decides
     if "location" in values:
         point = values.pop("location")
-        values.update(lat=point.lat if point else None, lon=point.lon if point else None)  # type: ignore[union-attr]
+        values.update(lat=point.lat if point else None, lon=point.lon if point else None)
     if isinstance(values.get("id_number"), str):
-        values["id_number"] = values["id_number"].upper()  # type: ignore[union-attr]
+        values["id_number"] = values["id_number"].upper()
     return values
 
 

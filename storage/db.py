@@ -35,3 +35,13 @@ async def migrate(engine: AsyncEngine) -> None:
             command.upgrade(config, "head")
 
         await conn.run_sync(upgrade)
+
+
+async def migrate_url(url: str) -> None:
+    """Migrate through a short-lived connection, e.g. as the schema's owner while the app itself
+    connects as a role that may only read and write rows."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()

@@ -91,7 +91,8 @@ def _jpeg_walk(data: bytes, start: int) -> tuple[list[tuple[int, int]], int]:
 
 
 def _png_walk(data: bytes) -> tuple[list[tuple[int, int]], int]:
-    spans, i, n = [], 8, len(data)
+    spans: list[tuple[int, int]] = []
+    i, n = 8, len(data)
     while i + 8 <= n:
         length, kind = int.from_bytes(data[i:i + 4], "big"), data[i + 4:i + 8]
         body = (i + 8, min(i + 8 + length, n))
@@ -213,11 +214,11 @@ def read_exif(img: Image.Image, *, naive_offset_h: float) -> tuple[datetime | No
         sub = exif.get_ifd(ExifTags.IFD.Exif)
         taken_at = (exif_time(sub.get(0x9003), sub.get(0x9011), naive_offset_h=naive_offset_h)
                     or exif_time(sub.get(0x9004), sub.get(0x9012), naive_offset_h=naive_offset_h))
-    except Exception:
+    except Exception:  # noqa: S110 - a damaged block loses only itself
         pass
     try:
         position = gps_position(exif.get_ifd(ExifTags.IFD.GPSInfo))
-    except Exception:
+    except Exception:  # noqa: S110 - a damaged block loses only itself
         pass
     return taken_at, position
 
@@ -321,7 +322,7 @@ def decode(data: bytes, *, kind: str, max_pixels: int, naive_offset_h: float) ->
     orientation = 1
     try:
         orientation = int(img.getexif().get(0x0112, 1))
-    except Exception:
+    except Exception:  # noqa: S110 - unreadable orientation: take the pixels as they are
         pass
     if orientation in (5, 6, 7, 8):
         width, height = height, width

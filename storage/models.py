@@ -9,8 +9,21 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary,
-    MetaData, Numeric, String, Text, Uuid, func, text,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    Uuid,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -239,7 +252,7 @@ class RecordClaim(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: a trigger in the migration refuses UPDATE and DELETE."""
+    """Append-only: triggers in the migrations refuse UPDATE, DELETE and TRUNCATE."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

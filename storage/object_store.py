@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from typing import Any
 
 import urllib3
 from minio import Minio
@@ -15,7 +16,7 @@ from minio.error import S3Error
 from storage.errors import NotFound, StoreUnavailable
 
 # Fail fast when the store is down: the phone keeps the photo and retries, we must not hang.
-_HTTP = dict(timeout=urllib3.Timeout(connect=3, read=60), retries=urllib3.Retry(total=1, backoff_factor=0.2),
+_HTTP: dict[str, Any] = dict(timeout=urllib3.Timeout(connect=3, read=60), retries=urllib3.Retry(total=1, backoff_factor=0.2),
              maxsize=16)
 
 

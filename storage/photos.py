@@ -141,7 +141,7 @@ async def put_photo(
         accuracy_m=capture.accuracy_m, original_sha256=capture.original_sha256, **columns))
     if row is None:  # a concurrent request with the same id got there first
         existing = await queries.get_photo(session, photo_id=photo_id)
-        assert existing is not None
+        assert existing is not None  # noqa: S101 - the row that won the conflict; narrows the type
         return _same_photo(existing, sha256=sha256, record_id=record_id), False
     return row, True
 

@@ -18,6 +18,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -25,7 +26,7 @@ from minio import Minio
 from PIL import Image
 
 from api.settings import Settings
-from scripts.bench.harness import login, percentile, report, running_stack, serving, seed_demo
+from scripts.bench.harness import login, percentile, report, running_stack, seed_demo, serving
 
 PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "photos"
 CLIENTS = 8
@@ -142,7 +143,7 @@ def page_latencies(base: str, headers: dict[str, str], samples: int = 60) -> lis
         client.get("/api/v1/patrols", params={"limit": 50})  # warm up
         cursor = None
         for n in range(samples):
-            params: dict[str, object] = {"limit": 50}
+            params: dict[str, Any] = {"limit": 50}
             if n % 3 == 1 and cursor:
                 params["cursor"] = cursor
             if n % 3 == 2:
@@ -158,16 +159,16 @@ def page_latencies(base: str, headers: dict[str, str], samples: int = 60) -> lis
 async def main() -> int:
     with running_stack():
         settings = Settings.from_env()
-        await seed_demo(settings.database_url)
+        await seed_demo(settings.migration_url)
         with serving() as base:
             worker = login(base, "worker1")
             admin = login(base, "admin")
             for fixture in ("hdr_iphone_hdr_YES.jpg", "corrupted.jpg"):
                 bench_photo_ingest(base, worker, settings, fixture)
-            await bench_record_throughput(base, worker, settings.database_url)
-            await fill_patrols(settings.database_url, 10_000)
+            await bench_record_throughput(base, worker, settings.migration_url)
+            await fill_patrols(settings.migration_url, 10_000)
             small = page_latencies(base, admin)
-            await fill_patrols(settings.database_url, 1_000_000)
+            await fill_patrols(settings.migration_url, 1_000_000)
             large = page_latencies(base, admin)
             report("list_page_p50_at_1m", percentile(large, 0.5), "ms", percentile(small, 0.5), "ms at 10k")
             report("list_page_p95_at_1m", percentile(large, 0.95), "ms", percentile(small, 0.95), "ms at 10k")

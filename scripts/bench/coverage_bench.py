@@ -18,7 +18,7 @@ import asyncpg
 import httpx
 
 from api.settings import Settings
-from scripts.bench.harness import login, percentile, report, running_stack, serving, seed_demo
+from scripts.bench.harness import login, percentile, report, running_stack, seed_demo, serving
 
 SAMPLES = 15
 
@@ -99,7 +99,7 @@ def timings(base: str, headers: dict[str, str], params: dict[str, str]) -> list[
 async def main() -> int:
     with running_stack():
         settings = Settings.from_env()
-        await seed(settings.database_url)
+        await seed(settings.migration_url)
         china = timezone(timedelta(hours=8))
         period = {"from": (datetime.now(china) - timedelta(days=90)).date().isoformat(),
                   "to": datetime.now(china).date().isoformat()}
@@ -108,7 +108,7 @@ async def main() -> int:
             results = {}
             for size in (10_000, 1_000_000):
                 started = time.perf_counter()
-                await fill(settings.database_url, size)
+                await fill(settings.migration_url, size)
                 print(f"# {size} records loaded in {time.perf_counter() - started:.0f} s", flush=True)
                 results[size] = (timings(base, admin, period), timings(base, street, period))
             for n, who in ((0, "district"), (1, "street")):

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.app import create_app
 from api.exports import patrol_row
 from api.settings import Settings
-from scripts.bench.harness import BENCH_PASSWORD, report, running_stack, serving, seed_demo
+from scripts.bench.harness import BENCH_PASSWORD, report, running_stack, seed_demo, serving
 from storage.db import make_engine
 from storage.queries import exports
 
@@ -118,8 +118,8 @@ async def materialise(database_url: str, scope_path: str) -> int:
 async def main() -> int:
     with running_stack():
         settings = Settings.from_env()
-        await seed_demo(settings.database_url)
-        conn = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+        await seed_demo(settings.migration_url)
+        conn = await asyncpg.connect(settings.migration_url.replace("+asyncpg", ""))
         district = await conn.fetchval("select path from org_units where level = 'district'")
         await conn.close()
         with serving(create_app(settings)) as base:
@@ -128,7 +128,7 @@ async def main() -> int:
             peaks: dict[tuple[int, str], Peak] = {}
             times: dict[tuple[int, str], float] = {}
             for size in (10_000, 100_000):
-                await fill(settings.database_url, size)
+                await fill(settings.migration_url, size)
                 for fmt in ("csv", "xlsx"):
                     times[size, fmt], nbytes = export(base, headers, f"patrols.{fmt}")  # timed without tracing
                     print(f"# {size} patrols as {fmt}: {nbytes / 2**20:.1f} MB in {times[size, fmt]:.1f} s", flush=True)
@@ -136,10 +136,10 @@ async def main() -> int:
                         export(base, headers, f"patrols.{fmt}")
                     peaks[size, fmt] = peak
             with Peak() as naive:
-                count = await materialise(settings.database_url, district)
+                count = await materialise(settings.migration_url, district)
             assert count == 100_000, count
             started = time.perf_counter()
-            await materialise(settings.database_url, district)
+            await materialise(settings.migration_url, district)
             naive_s = time.perf_counter() - started
         for fmt in ("csv", "xlsx"):
             report(f"export_patrols_{fmt}_100k_time", times[100_000, fmt], "s", naive_s,

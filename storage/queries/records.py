@@ -51,7 +51,7 @@ async def get_record(session: AsyncSession, *, model: RecordModel, record_id: uu
     record = await session.scalar(query)
     if record is None:
         raise NotFound(f"no such {kind_of(model)} in your scope")
-    return record
+    return record  # type: ignore[return-value]
 
 
 async def list_records(

@@ -79,7 +79,7 @@ async def coverage(
     due_at = func.coalesce(last_before, Facility.created_at) + func.make_interval(0, 0, 0, Facility.patrol_interval_days)
     patrolled = exists().where(Patrol.facility_id == Facility.id, Patrol.started_at >= since,
                                Patrol.started_at < until, Patrol.status.in_(COUNTED))
-    query = select(
+    query: Any = select(
         Facility.org_unit_id, func.count(),
         func.count().filter(due_at < until),
         func.count().filter(patrolled),

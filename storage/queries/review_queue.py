@@ -101,7 +101,7 @@ async def list_queue(
     unit_scope = None
     if filters.org_unit_id:
         unit_scope = await unit_path(session, filters.org_unit_id) or "/nowhere/"
-    kinds = []
+    kinds: list[tuple[Any, str]] = []
     if not (filters.subject_id or filters.type in ("visit", *VISIT_TYPES)):
         kinds.append((Patrol, "patrol"))
     if not (filters.facility_id or filters.type == "patrol"):

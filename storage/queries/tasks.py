@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -128,7 +129,7 @@ async def task_in_scope(session: AsyncSession, *, task: Task, scope_path: str) -
 
 async def names(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.UUID, str]:
     """Display names of the facilities, subjects and people the tasks mention, in three lookups."""
-    wanted = {
+    wanted: dict[Any, set[uuid.UUID]] = {
         Facility: {t.facility_id for t in tasks if t.facility_id},
         Subject: {t.subject_id for t in tasks if t.subject_id},
         User: {i for t in tasks for i in (t.assignee_id, t.fixed_by_id, t.accepted_by_id) if i},

@@ -3,9 +3,7 @@
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from api.evidence import (
-    PhotoEvidence, Position, RecordEvidence, Site, compute_flags, distance_m,
-)
+from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_flags, distance_m
 from api.settings import EvidenceRules
 
 RULES = EvidenceRules()

@@ -40,7 +40,7 @@ async def test_patrols_xlsx_has_one_row_per_record_with_flags_review_and_photo_l
     rows = list(sheet.iter_rows(values_only=True))
     header, *data = rows
     assert len(data) == 1
-    row = dict(zip(header, data[0]))
+    row = dict(zip(header, data[0], strict=False))
     assert row["记录编号"] == str(patrol.id) and row["设施"] == "东山烈士陵园"
     assert row["设施完好"] == "问题：碑体裂缝" and row["环境卫生"] == "正常"
     assert row["证据提示"] == "记录位置距设施 850 米"

@@ -4,8 +4,8 @@ token, and no generated request — however odd — makes the server answer 5xx 
 from __future__ import annotations
 
 import re
-from collections import Counter
 import uuid
+from collections import Counter
 from datetime import timedelta
 
 import pytest

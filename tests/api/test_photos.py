@@ -22,7 +22,6 @@ from storage.object_store import original_key, review_key
 from storage.queries.photos import get_photos, photos_for_record, reuse_of
 from tests.builders import login, make_district
 
-
 # --- helpers ----------------------------------------------------------------------------------
 
 

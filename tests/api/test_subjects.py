@@ -68,9 +68,10 @@ async def test_the_contact_person_must_be_in_scope(client, db):
 
 async def test_a_new_subject_gets_its_categorys_contact_interval(client, db, monkeypatch):
     d = await make_district(db)
+    from litestar.testing import AsyncTestClient
+
     from api.app import create_app
     from api.settings import Settings
-    from litestar.testing import AsyncTestClient
 
     monkeypatch.setenv("XUNFANG_VISIT_INTERVALS", "hardship_veteran=30")
     async with AsyncTestClient(create_app(Settings.from_env())) as configured:

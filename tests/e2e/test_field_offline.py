@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import (
-    log_in, pending, phone_context, shot, wait_for_scope_cached, wait_for_service_worker, wait_pending,
+    log_in,
+    pending,
+    phone_context,
+    shot,
+    wait_for_scope_cached,
+    wait_for_service_worker,
+    wait_pending,
 )
 
 pytestmark = pytest.mark.e2e

@@ -38,7 +38,7 @@ async def test_dashboard_and_export_read_back(browser, live_server, area, photos
         rows = list(load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True))
         header, *body = rows
         assert len(body) == 1
-        row = dict(zip(header, body[0]))
+        row = dict(zip(header, body[0], strict=False))
         assert row["记录编号"] == patrol and row["设施"] == "红军烈士陵园"
         assert row["设施完好"] == "问题：碑文字迹模糊" and row["状态"] == "待审核"
         link = row["照片1"].split('"')[1]  # =HYPERLINK("<url>","<url>")

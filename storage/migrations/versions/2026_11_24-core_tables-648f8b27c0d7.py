@@ -1,11 +1,11 @@
 """core tables
 
 Revision ID: 648f8b27c0d7
-Revises: 
+Revises:
 Create Date: 2026-11-24 11:27:19.834449
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '648f8b27c0d7'

@@ -4,9 +4,8 @@ Revision ID: b3c264aed3f3
 Revises: 9950776bb6ee
 Create Date: 2026-11-24 12:05:48.469708
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'b3c264aed3f3'
 down_revision = '9950776bb6ee'

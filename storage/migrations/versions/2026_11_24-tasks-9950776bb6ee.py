@@ -4,8 +4,8 @@ Revision ID: 9950776bb6ee
 Revises: 648f8b27c0d7
 Create Date: 2026-11-24 11:37:22.247225
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '9950776bb6ee'
