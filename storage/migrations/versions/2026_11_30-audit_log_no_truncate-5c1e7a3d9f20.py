@@ -1,13 +1,13 @@
 """audit log refuses TRUNCATE too, and only its owner holds rights beyond SELECT and INSERT
 
 Revision ID: 5c1e7a3d9f20
-Revises: b3c264aed3f3
+Revises: 5c1e0a7d2f94
 Create Date: 2026-11-30 02:30:00
 """
 from alembic import op
 
 revision = '5c1e7a3d9f20'
-down_revision = 'b3c264aed3f3'
+down_revision = '5c1e0a7d2f94'
 branch_labels = None
 depends_on = None
 
