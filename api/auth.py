@@ -14,7 +14,6 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 
 from api.deps import AppSettings, CurrentUser, DbSession, client_ip, record_audit
 from api.passwords import verify_password
-from api.security import forget_token
 from api.types import In
 from storage.queries import audit, users
 
@@ -78,7 +77,6 @@ class AuthController(Controller):
     async def logout(self, request: Request, user: CurrentUser, db_session: DbSession) -> None:
         token = request.headers["authorization"].partition(" ")[2].strip()
         await users.revoke_token(db_session, token=token)
-        forget_token(token)
         await record_audit(db_session, user, "logout", entity="user", entity_id=user.id)
 
     @get("/me", operation_id="GetMe")

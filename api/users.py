@@ -16,7 +16,6 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import CurrentUser, DbSession, record_audit
 from api.passwords import hash_password
-from api.security import forget_user
 from api.types import In, Name
 from storage.errors import Invalid
 from storage.models import User
@@ -105,7 +104,6 @@ class UserController(Controller):
         if "org_unit_id" in values:
             await org_units.get_unit(db_session, unit_id=values["org_unit_id"], scope_path=user.scope_path)
         target = await users.update_user(db_session, user=target, values=values)
-        forget_user(target.id)  # role, unit or disabling take effect on their next request
         action = "user_disable" if values.get("is_active") is False else "user_update"
         await record_audit(db_session, user, action, entity="user", entity_id=target.id,
                            org_unit_id=target.org_unit_id, changed=sorted(values))
@@ -119,7 +117,6 @@ class UserController(Controller):
         target = await users.get_user(db_session, user_id=user_id, scope_path=user.scope_path)
         password_hash = await asyncio.to_thread(hash_password, data.password)
         await users.update_user(db_session, user=target, values={"password_hash": password_hash})
-        forget_user(target.id)
         await users.clear_login_failures(db_session, username=target.username)
         await record_audit(db_session, user, "user_password_reset", entity="user", entity_id=target.id,
                            org_unit_id=target.org_unit_id)
