@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -13,7 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import HTTPException, NotAuthorizedException
 
 from api.deps import AppSettings, CurrentUser, DbSession, client_ip, record_audit
-from api.passwords import verify_password
+from api.passwords import verified
 from api.types import In
 from storage.queries import audit, users
 
@@ -57,7 +56,7 @@ class AuthController(Controller):
             raise TooManyAttempts(f"too many failed logins; wait {settings.login_window_min:.0f} minutes "
                                   "or ask an administrator to reset your password")
         user = await users.get_by_username(db_session, username=data.username)
-        ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, data.password)
+        ok = await verified(user.password_hash if user else None, data.password)
         if not ok or user is None or not user.is_active:
             await users.note_login_failure(db_session, username=data.username, ip=ip)
             await audit.log(db_session, actor_id=user.id if user else None, actor_username=data.username,
