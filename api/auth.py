@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import uuid
 from datetime import datetime, timedelta
@@ -15,8 +14,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from api.deps import AppSettings, CurrentUser, DbSession, client_ip, record_audit
-from api.passwords import verify_password
-from api.security import forget_token
+from api.passwords import verified
 from api.settings import LoginThrottle, Settings
 from api.types import ErrorOut, In, Username
 from storage.queries import audit, users
@@ -95,7 +93,7 @@ class AuthController(Controller):
         ip = client_ip(request)
         await note_attempt(db_session, settings, username=data.username, ip=ip)
         user = await users.get_by_username(db_session, username=data.username)
-        ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, data.password)
+        ok = await verified(user.password_hash if user else None, data.password)
         if not ok or user is None or not user.is_active:
             await audit.log(db_session, actor_id=user.id if user else None, actor_username=data.username,
                             ip=ip, action="login_failed", org_unit_id=user.org_unit_id if user else None)
@@ -114,7 +112,6 @@ class AuthController(Controller):
     async def logout(self, request: Request, user: CurrentUser, db_session: DbSession) -> None:
         token = request.headers["authorization"].partition(" ")[2].strip()
         await users.revoke_token(db_session, token=token)
-        forget_token(token)
         await record_audit(db_session, user, "logout", entity="user", entity_id=user.id)
 
     @get("/me", operation_id="GetMe")

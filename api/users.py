@@ -5,7 +5,6 @@ Disabling a user or resetting their password ends every session they have."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
@@ -15,8 +14,7 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import CurrentUser, DbSession, record_audit
-from api.passwords import hash_password
-from api.security import forget_user
+from api.passwords import hashed
 from api.types import In, PersonName
 from storage.errors import Invalid
 from storage.models import User
@@ -86,7 +84,7 @@ class UserController(Controller):
     async def create_user(self, data: JSONBody[UserIn], user: CurrentUser, db_session: DbSession) -> UserAdminOut:
         user.require("admin")
         await org_units.get_unit(db_session, unit_id=data.org_unit_id, scope_path=user.scope_path)
-        password_hash = await asyncio.to_thread(hash_password, data.password)
+        password_hash = await hashed(data.password)
         created = await users.create_user(db_session, username=data.username, display_name=data.display_name,
                                           password_hash=password_hash, role=data.role, org_unit_id=data.org_unit_id)
         await db_session.refresh(created)
@@ -105,7 +103,6 @@ class UserController(Controller):
         if "org_unit_id" in values:
             await org_units.get_unit(db_session, unit_id=values["org_unit_id"], scope_path=user.scope_path)
         target = await users.update_user(db_session, user=target, values=values)
-        forget_user(target.id)  # role, unit or disabling take effect on their next request
         action = "user_disable" if values.get("is_active") is False else "user_update"
         await record_audit(db_session, user, action, entity="user", entity_id=target.id,
                            org_unit_id=target.org_unit_id, changed=sorted(values))
@@ -117,9 +114,8 @@ class UserController(Controller):
                              db_session: DbSession) -> None:
         user.require("admin")
         target = await users.get_user(db_session, user_id=user_id, scope_path=user.scope_path)
-        password_hash = await asyncio.to_thread(hash_password, data.password)
+        password_hash = await hashed(data.password)
         await users.update_user(db_session, user=target, values={"password_hash": password_hash})
-        forget_user(target.id)
         await users.clear_login_failures(db_session, username=target.username)
         await record_audit(db_session, user, "user_password_reset", entity="user", entity_id=target.id,
                            org_unit_id=target.org_unit_id)

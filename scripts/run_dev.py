@@ -1,19 +1,21 @@
-"""scripts/dev: start PostgreSQL and MinIO under ./data, migrate, load the demo once, serve."""
+"""scripts/dev: start PostgreSQL and MinIO under ./data, migrate, load the demo once, serve with
+WORKERS API processes (default 2), as scripts/serve does, so the everyday path is the multi-process one."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import sys
 from pathlib import Path
 
-import uvicorn
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from api.app import create_app
 from api.settings import Settings
+from scripts import asgi
 from scripts.demo import DEMO_USERS, demo_loaded, load_demo, set_demo_password
 from scripts.demo_records import load_demo_records
 from scripts.stack import ROOT, Stack, StackError
@@ -56,13 +58,16 @@ def main() -> int:
             return 1
         password = asyncio.run(prepare(Settings.from_env().migration_url))
         port = int(os.environ.get("PORT", "8000"))
-        print(f"\n巡访 Xunfang is running: http://127.0.0.1:{port}/   (API docs: /schema)")
+        workers = int(os.environ.get("WORKERS") or 2)
+        os.environ.setdefault("XUNFANG_SECRET", secrets.token_urlsafe(32))  # every process signs links alike
+        server = asgi.spawn(workers=workers, host=os.environ.get("HOST", "127.0.0.1"), port=port,
+                            metrics=data / "run" / "metrics")
+        print(f"\n巡访 Xunfang is running: http://127.0.0.1:{port}/   (API docs: /schema, {workers} processes)")
         print(f"demo logins (password: {password}):")
         for username, display, role, _ in DEMO_USERS:
             print(f"  {username:8} {role:13} {display}")
         print("Ctrl-C stops everything.\n", flush=True)
-        uvicorn.run("api.app:app_from_env", factory=True, host=os.environ.get("HOST", "127.0.0.1"), port=port,
-                    log_level="info", proxy_headers=False)
+        asgi.serve_forever(server)
     except KeyboardInterrupt:
         pass
     finally:

@@ -1,4 +1,7 @@
-"""The only caller of the object store: plain S3 through the MinIO SDK, run off the event loop.
+"""The only caller of the object store: plain S3 through the MinIO SDK, run off the event loop in
+the store's own bounded pool, each call under a deadline: a hung store ties up only these
+threads and answers StoreUnavailable (503) in bounded time, while uploads that never need the
+store (a resent photo, a record) and photo decoding go on in their own threads.
 
 Keys: originals/<sha256> (evidence as it came, so the same bytes are stored once),
 review/<sha256>.jpg and thumbs/<sha256>.jpg (upright, EXIF-free derivatives)."""
@@ -6,8 +9,9 @@ review/<sha256>.jpg and thumbs/<sha256>.jpg (upright, EXIF-free derivatives)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
 
 import urllib3
 from minio import Minio
@@ -16,8 +20,8 @@ from minio.error import S3Error
 from storage.errors import NotFound, StoreUnavailable
 
 # Fail fast when the store is down: the phone keeps the photo and retries, we must not hang.
-_HTTP: dict[str, Any] = dict(timeout=urllib3.Timeout(connect=3, read=60), retries=urllib3.Retry(total=1, backoff_factor=0.2),
-             maxsize=16)
+CONNECTIONS = 16  # the pool's threads and urllib3's connections: one each
+CALL_TIMEOUT_S = 30.0  # a whole call, retries included
 
 
 def original_key(sha256: str) -> str:
@@ -34,17 +38,22 @@ def thumb_key(sha256: str) -> str:
 
 class ObjectStore:
     def __init__(self, *, endpoint: str, access_key: str, secret_key: str, bucket: str,
-                 secure: bool = False) -> None:
+                 secure: bool = False, timeout_s: float = CALL_TIMEOUT_S) -> None:
         self.bucket = bucket
-        self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
-                             http_client=urllib3.PoolManager(**_HTTP))
+        self.timeout_s = timeout_s
+        # Each socket wait is bounded too, so a timed-out call's thread comes back soon after.
+        http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=min(3.0, timeout_s), read=timeout_s / 2),
+                                   retries=urllib3.Retry(total=1, backoff_factor=0.2), maxsize=CONNECTIONS)
+        self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, http_client=http)
+        self._pool = ThreadPoolExecutor(max_workers=CONNECTIONS, thread_name_prefix="object-store")
 
     async def _call(self, fn, *args, **kwargs):
+        call = asyncio.get_running_loop().run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
         try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            return await asyncio.wait_for(call, self.timeout_s)
         except S3Error:
             raise
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+        except (urllib3.exceptions.HTTPError, OSError, TimeoutError) as exc:
             raise StoreUnavailable("the photo store cannot be reached; try again shortly") from exc
 
     async def ensure_bucket(self) -> None:

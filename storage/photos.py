@@ -9,8 +9,11 @@ worst an orphan object (content-addressed, reused on retry), never a row without
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -24,6 +27,13 @@ from storage.object_store import ObjectStore, original_key, review_key, thumb_ke
 from storage.queries import photos as queries
 
 Size = Literal["original", "review", "thumb"]
+# Hashing and decoding get one thread per core of their own: neither a hung object store nor a
+# burst of logins (each has its own pool) can hold them up, and they cannot crowd out the rest.
+DECODE_POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="photo-decode")
+
+
+def _in_pool(fn, *args, **kwargs) -> asyncio.Future:
+    return asyncio.get_running_loop().run_in_executor(DECODE_POOL, functools.partial(fn, *args, **kwargs))
 
 
 @dataclass(frozen=True)
@@ -112,9 +122,9 @@ async def put_photo(
     # Hash and decode in worker threads while the database is asked about this id and these bytes:
     # a new photo (the usual case) needs all three, and the two threads use both cores.
     kind = images.sniff_kind(data)
-    decoding = asyncio.ensure_future(asyncio.to_thread(_facts, data, kind, limits)) if kind else None
+    decoding = _in_pool(_facts, data, kind, limits) if kind else None
     try:
-        sha256 = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
+        sha256 = await _in_pool(lambda: hashlib.sha256(data).hexdigest())
         existing = await queries.get_photo(session, photo_id=photo_id)
         if existing is not None:
             return _same_photo(existing, sha256=sha256, record_id=record_id), False
@@ -157,7 +167,7 @@ async def read_image(store: ObjectStore, *, photo: Photo, size: Size, max_pixels
         return await store.get(review_key(photo.sha256)), "image/jpeg"
     except NotFound:
         original = await store.get(original_key(photo.sha256))
-        review = await asyncio.to_thread(images.review_image, original, kind=photo.content_type,
+        review = await _in_pool(images.review_image, original, kind=photo.content_type,
                                          max_pixels=max_pixels)
         await store.put_if_absent(review_key(photo.sha256), review, "image/jpeg")
         return review, "image/jpeg"

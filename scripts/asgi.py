@@ -1,0 +1,93 @@
+"""How the API is served as several processes: one command line for scripts/serve, scripts/dev,
+the multi-process tests and the benchmarks, so all of them run what production runs.
+
+The server is uvicorn's worker supervisor or granian (XUNFANG_SERVER picks one; README "Running
+it for real" has the figures that chose the default). Both get the app from the same factory,
+leave access logs off (they would carry query strings: capture positions, link signatures; the
+app writes its own line per request, api/observe.py) and share one Prometheus folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from scripts.stack import ROOT
+
+SERVERS = ("uvicorn", "granian")
+DEFAULT_SERVER = "uvicorn"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def command(*, workers: int, host: str, port: int, server: str | None = None,
+            target: str = "api.app:app_from_env", factory: bool = True) -> list[str]:
+    server = server or os.environ.get("XUNFANG_SERVER") or DEFAULT_SERVER
+    if server not in SERVERS:
+        raise SystemExit(f"error: XUNFANG_SERVER must be one of {', '.join(SERVERS)}, not {server!r}")
+    if server == "granian":
+        return [sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port),
+                "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+                *(["--factory"] if factory else []), target]
+    return [sys.executable, "-m", "uvicorn", target, *(["--factory"] if factory else []), "--host", host,
+            "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+            "--no-proxy-headers", "--timeout-graceful-shutdown", "20"]
+
+
+def metrics_dir(base: Path | None = None) -> Path:
+    """A fresh folder for prometheus_client's multiprocess files (stale ones would add up)."""
+    path = Path(base) if base else Path(tempfile.mkdtemp(prefix="xunfang-metrics-"))
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, mode=0o700)
+    return path
+
+
+def spawn(*, workers: int, host: str = "127.0.0.1", port: int, env: dict[str, str] | None = None,
+          server: str | None = None, target: str = "api.app:app_from_env", factory: bool = True,
+          metrics: Path | None = None, quiet: bool = False) -> subprocess.Popen:
+    env = {**os.environ, **(env or {})}
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir(metrics)))
+    return subprocess.Popen(command(workers=workers, host=host, port=port, server=server, target=target,
+                                    factory=factory),
+                            cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL if quiet else None,
+                            stderr=subprocess.DEVNULL if quiet else None)
+
+
+def wait_ready(base: str, process: subprocess.Popen, timeout: float = 90.0, path: str = "/api/v1/health") -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}{path}", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"the API server exited with {process.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the API server did not answer {path} within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def serve_forever(process: subprocess.Popen) -> int:
+    """Wait for the server; Ctrl-C or SIGTERM stops it gracefully (its workers finish requests)."""
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        stop(process)
+        return 0

@@ -1,0 +1,78 @@
+"""scripts/serve: the production start. Migrations, then WORKERS API processes on HOST:PORT,
+with no demo data. Uses the embedded PostgreSQL and MinIO under XUNFANG_DATA unless
+DATABASE_URL and MINIO_* name external ones."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import sys
+from pathlib import Path
+
+from scripts import asgi
+from scripts.stack import ROOT, Stack, StackError
+from storage.db import make_engine, migrate
+
+MIN_SECRET = 32
+
+
+def secret_problem(host: str, secret: str | None) -> str | None:
+    """Beyond loopback, photo links must be signed with a real shared secret."""
+    if host in asgi.LOOPBACK:
+        return None
+    if not secret:
+        return (f"XUNFANG_SECRET is not set, and HOST={host} serves beyond this machine: set it to a random "
+                f"string of at least {MIN_SECRET} characters (e.g. `openssl rand -base64 48`), the same for "
+                "every process and server")
+    if len(secret) < MIN_SECRET:
+        return (f"XUNFANG_SECRET is {len(secret)} characters; serving on HOST={host} needs at least "
+                f"{MIN_SECRET} (e.g. `openssl rand -base64 48`)")
+    return None
+
+
+async def _migrate(url: str) -> None:
+    engine = make_engine(url, pool_size=1)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+def main() -> int:
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "8000"))
+    workers = int(os.environ.get("WORKERS") or os.cpu_count() or 1)
+    if problem := secret_problem(host, os.environ.get("XUNFANG_SECRET")):
+        print(f"error: refusing to start: {problem}", file=sys.stderr)
+        return 2
+    if not (ROOT / "pwa" / "dist" / "index.html").exists():
+        print("error: the PWA is not built (pwa/dist): run scripts/serve, which builds it before serving",
+              file=sys.stderr)
+        return 2
+    data = Path(os.environ.get("XUNFANG_DATA", ROOT / "data"))
+    stack = Stack(data)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        try:
+            os.environ.update(stack.start())
+        except StackError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        # On loopback without a secret: one for this run, so every process signs links alike.
+        os.environ.setdefault("XUNFANG_SECRET", secrets.token_urlsafe(32))
+        print("==> migrating the database", flush=True)
+        asyncio.run(_migrate(os.environ["DATABASE_URL"]))
+        server = asgi.spawn(workers=workers, host=host, port=port, metrics=data / "run" / "metrics")
+        print(f"巡访 Xunfang: {workers} API processes on http://{host}:{port}/ "
+              f"({os.environ.get('XUNFANG_SERVER') or asgi.DEFAULT_SERVER}); Ctrl-C stops.", flush=True)
+        return asgi.serve_forever(server)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
