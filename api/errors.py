@@ -14,13 +14,21 @@ from storage.errors import BadImage, Conflict, Invalid, NotFound, StorageError, 
 log = logging.getLogger("xunfang")
 
 STATUS = {NotFound: 404, Conflict: 409, Invalid: 422, BadImage: 415, TooLarge: 413, StoreUnavailable: 503}
+# A restarting database or store is back within seconds: phones wait this long before retrying.
+RETRY_AFTER_S = 5
+
+
+def unavailable_headers(status: int) -> dict[str, str]:
+    """Every 503 says when to try again (RFC 9110 Retry-After)."""
+    return {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else {}
 
 
 def _body(status: int, detail: str, field: str | None = None, headers: dict[str, str] | None = None) -> Response:
     content = {"status_code": status, "detail": detail}
     if field:
         content["field"] = field
-    return Response(content, status_code=status, media_type=MediaType.JSON, headers=headers)
+    return Response(content, status_code=status, media_type=MediaType.JSON,
+                    headers={**unavailable_headers(status), **(headers or {})})
 
 
 def storage_error(_: Request, exc: StorageError) -> Response:

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.openapi import ResponseSpec
 from sqlalchemy import text
 
+from api.errors import unavailable_headers
 from storage.object_store import ObjectStore
 
 
@@ -42,4 +43,5 @@ async def get_health(state: State) -> Response[HealthOut]:
     database, storage = await asyncio.gather(_database(state), _storage(state.store))
     ok = database == "ok" and storage == "ok"
     body = HealthOut(status="ok" if ok else "degraded", database=database, storage=storage)
-    return Response(body, status_code=200 if ok else 503)
+    status = 200 if ok else 503
+    return Response(body, status_code=status, headers=unavailable_headers(status))

@@ -415,6 +415,95 @@ class Minio:
         self.process = None
 
 
+
+@dataclass
+class MinioCluster(Minio):
+    """MinIO in distributed mode on loopback: `nodes` server processes, one drive each, erasure
+    coded (4 drives: 2 data + 2 parity shards, so one node can die without losing a write).
+    `endpoint` is the first node's; the API needs only one, as it would a load balancer's."""
+
+    nodes: int = 4
+    ports: list[int] = field(default_factory=list)
+    processes: list[subprocess.Popen | None] = field(default_factory=list, init=False)
+    _env: dict[str, str] = field(default_factory=dict, init=False)
+
+    def drive(self, node: int) -> Path:
+        return self.data_dir / f"drive{node}"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._credentials()
+        if not self.ports:
+            self.ports = [_saved_port(self.data_dir / f"node{i}.port") for i in range(self.nodes)]
+        self.port = self.ports[0]
+        # Every node, and a node started again later, must see exactly the same MINIO_* settings or
+        # it never rejoins: none is inherited (the stack itself exports MINIO_ENDPOINT and keys).
+        self._env = {k: v for k, v in os.environ.items() if not k.startswith(("MINIO_", "_MINIO_"))}
+        self._env.update(MINIO_ROOT_USER=self.access_key, MINIO_ROOT_PASSWORD=self.secret_key,
+                         MINIO_BROWSER="off", MINIO_UPDATE="off", MINIO_CALLHOME_ENABLE="off",
+                         MINIO_CI_CD="1")  # drives on the root filesystem are refused without it
+        self.processes = [None] * self.nodes
+        for node in range(self.nodes):
+            self.start_node(node, wait=False)
+        for node in range(self.nodes):
+            _wait(lambda n=node: self._node_ready(n), f"MinIO node {node} on 127.0.0.1:{self.ports[node]}")
+        _wait(self._ready, f"the MinIO cluster on {self.endpoint}")
+
+    def start_node(self, node: int, *, wait: bool = True) -> None:
+        """(Re)start one node with the same settings as the others."""
+        self.drive(node).mkdir(parents=True, exist_ok=True)
+        drives = [f"http://127.0.0.1:{port}{self.drive(i)}" for i, port in enumerate(self.ports)]
+        # MinIO believes it runs in a container here (/.dockerenv) and cannot tell which of the
+        # loopback endpoints is its own without being told.
+        env = {**self._env, "_MINIO_SERVER_LOCAL": f"127.0.0.1:{self.ports[node]}"}
+        log = open(self.data_dir / f"node{node}.log", "ab")
+        self.processes[node] = subprocess.Popen(
+            [str(minio_binary()), "server", *drives, "--address", f"127.0.0.1:{self.ports[node]}", "--quiet"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        if wait:
+            _wait(lambda: self._node_ready(node), f"MinIO node {node} on 127.0.0.1:{self.ports[node]}")
+
+    def _node_ready(self, node: int) -> bool:
+        process = self.processes[node]
+        if process is not None and process.poll() is not None:
+            raise StackError(f"MinIO node {node} exited with {process.returncode}; see {self.data_dir}/node{node}.log")
+        try:
+            url = f"http://127.0.0.1:{self.ports[node]}/minio/health/ready"
+            with urllib.request.urlopen(url, timeout=1) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def _ready(self) -> bool:
+        """Enough drives online to write (the cluster health check is MinIO's, not S3)."""
+        try:
+            with urllib.request.urlopen(f"http://{self.endpoint}/minio/health/cluster", timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def kill_node(self, node: int) -> None:
+        """Kill -9, as a machine losing power would."""
+        process = self.processes[node]
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        self.processes[node] = None
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process is not None and process.poll() is None:
+                process.terminate()
+        for node, process in enumerate(self.processes):
+            if process is not None:
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    self.kill_node(node)
+        self.processes = [None] * self.nodes
+
+
 @dataclass
 class Stack:
     """PostgreSQL and MinIO under one data folder, unless the environment names external ones."""
@@ -438,7 +527,11 @@ class Stack:
             for key in ("MINIO_ENDPOINT", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY"):
                 env[key] = os.environ.get(key, "")
         else:
-            self.minio = Minio(self.data_dir / "minio")
+            nodes = int(os.environ.get("XUNFANG_MINIO_NODES", "1"))
+            if nodes > 1:  # distributed mode; its own folder, as its drives hold another layout
+                self.minio = MinioCluster(self.data_dir / "minio-nodes", nodes=nodes)
+            else:
+                self.minio = Minio(self.data_dir / "minio")
             self.minio.start()
             env.update(MINIO_ENDPOINT=self.minio.endpoint, MINIO_ACCESS_KEY=self.minio.access_key,
                        MINIO_SECRET_KEY=self.minio.secret_key)

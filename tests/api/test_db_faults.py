@@ -24,6 +24,7 @@ async def test_health_names_the_database_and_the_service_recovers_after_a_restar
         down = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility), headers=worker)
         assert down.status_code == 503
         assert "database" in down.json()["detail"]
+        assert down.headers["retry-after"].isdigit() and health.headers["retry-after"].isdigit()
     finally:
         stack.postgres.start()
 

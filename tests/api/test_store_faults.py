@@ -26,10 +26,11 @@ async def test_photo_upload_while_minio_is_down_is_503_and_the_retry_is_201(stac
         took = time.monotonic() - started
         assert down.status_code == 503, down.text
         assert "store" in down.json()["detail"]
+        assert down.headers["retry-after"].isdigit(), "every 503 says when to retry"
         assert took < 10, f"the upload hung for {took:.1f} s instead of failing fast"
         assert await db.scalar(select(func.count()).select_from(Photo)) == 0
         health = await client.get("/api/v1/health")
-        assert health.status_code == 503
+        assert health.status_code == 503 and health.headers["retry-after"].isdigit()
         assert health.json()["storage"] != "ok" and health.json()["database"] == "ok"
     finally:
         await asyncio.to_thread(stack.minio.start)  # same port: the app's client reconnects
