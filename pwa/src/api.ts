@@ -61,9 +61,10 @@ export interface Task {
 export interface TaskDetail extends Task { before_photos: PhotoOut[]; after_photos: PhotoOut[]; missing_after_photo_ids: string[] }
 export interface TaskFixIn { photo_ids: string[]; note: string }
 
-/** A failed call: status 0 means the network (offline, dropped, timed out). */
+/** A failed call: status 0 means the network (offline, dropped, timed out). `code` is the
+ * server's stable error code (errors.ts says it in the user's language; `detail` is English). */
 export class ApiError extends Error {
-  constructor(public status: number, public detail: string, public field?: string) {
+  constructor(public status: number, public detail: string, public field?: string, public code?: string) {
     super(detail);
   }
 }
@@ -105,7 +106,8 @@ export async function request<R>(method: string, path: string, init: { json?: un
   }
   if (!res.ok) {
     const detail = (data && typeof data === "object" && (data.detail || data.message)) || res.statusText || `HTTP ${res.status}`;
-    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), data?.field);
+    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), data?.field,
+      typeof data?.code === "string" ? data.code : undefined);
   }
   return { status: res.status, data: data as R };
 }
