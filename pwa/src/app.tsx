@@ -167,7 +167,8 @@ function Notices() {
 function SavedNotice() {
   const n = useValue(pending) ?? 0;
   const on = useValue(online);
-  return <>{!on ? ft("savedOffline") : n - failedCount.get() > 0 ? ft("savedSending") : ft("savedSent")}</>;
+  const failed = useValue(failedCount);
+  return <>{failed ? ft("savedFailed", { n: failed }) : !on ? ft("savedOffline") : n > 0 ? ft("savedSending") : ft("savedSent")}</>;
 }
 
 export function Login({ again = false }: { again?: boolean }) {

@@ -55,11 +55,12 @@ export function Home() {
   const on = useValue(online);
   const tasks = useValue(myTasks);
   const returned = useReturned();
-  const extra = navRoutes(s?.user.role);
+  const worker = s?.user.role === "field_worker";
+  // A worker's tasks are counted under "needs you"; the menu still lists the screen.
+  const extra = navRoutes(s?.user.role).filter((r) => !(worker && r.path === "/tasks"));
   const overdueF = f.filter((x) => x.overdue).length;
   const overdueS = sub.filter((x) => x.overdue).length;
   const ret = returned?.items ?? [];
-  const worker = s?.user.role === "field_worker";
   const rows = [
     { id: "returned", n: ret.length, label: t("returnedN"), href: "#/records" },
     { id: "tasks", n: worker ? tasks.length : 0, label: t("tasksN"), href: "#/tasks" },
@@ -106,8 +107,7 @@ export function Home() {
       {extra.length > 0 && (
         <ul class="list" style="margin:16px 0" data-testid="supervisor-nav">
           {extra.map((r) => (
-            <li><a class="item" href={`#${r.path}`}><span aria-hidden="true">{r.nav?.icon ?? "›"}</span><span class="main name">{r.nav?.label()}</span>
-              {r.path === "/tasks" && worker && tasks.length > 0 && <span class="badge overdue" data-testid="my-task-count">{tasks.length}</span>}</a></li>
+            <li><a class="item" href={`#${r.path}`}><span aria-hidden="true">{r.nav?.icon ?? "›"}</span><span class="main name">{r.nav?.label()}</span></a></li>
           ))}
         </ul>
       )}

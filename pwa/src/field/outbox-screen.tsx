@@ -1,6 +1,7 @@
 // The outbox: what is waiting, sending, sent, and failed with the reason in the user's language;
 // retry and discard (after asking) for what did not go, only discard for what can never go.
 import { useEffect, useState } from "preact/hooks";
+import { uploadProgress } from "../api";
 import { formatBytes, formatTime, useLang } from "../i18n";
 import * as outbox from "../outbox";
 import type { OutboxItem } from "../outbox";
@@ -46,14 +47,23 @@ export default function OutboxScreen() {
 
 /** What is being sent now and how much is left (the bytes of the photos still to go). */
 function Progress({ open }: { open: OutboxItem[] }) {
+  const live = useValue(uploadProgress);
   const left = open.filter((i) => i.state !== "failed");
   if (!left.length) return null;
   const now = left.find((i) => i.state === "sending");
-  const bytes = left.reduce((sum, i) => sum + (i.bytes ?? 0), 0);
+  const moving = live && now && live.id === now.id ? live : null;
+  const bytes = left.reduce((sum, i) => sum + (i.bytes ?? 0), 0) - (moving?.sent ?? 0);
+  const pct = moving && moving.total ? Math.round((100 * moving.sent) / moving.total) : null;
   return (
     <div class="card progress" data-testid="outbox-progress">
-      {now && <div><strong>{t("sendingNow", { label: relabel(now.label) })}</strong>{now.bytes ? ` · ${formatBytes(now.bytes)}` : ""}</div>}
-      <div class="small">{t("leftToSend", { n: left.length, size: formatBytes(bytes) })}</div>
+      {now && <div><strong>{t("sendingNow", { label: relabel(now.label) })}</strong></div>}
+      {moving && pct !== null && (
+        <div class="row" style="flex-wrap:nowrap">
+          <progress max={100} value={pct} aria-label={t("sendingNow", { label: relabel(now!.label) })} style="flex:1" />
+          <span class="small" data-testid="upload-percent">{pct}% · {t("sendingBytes", { done: formatBytes(moving.sent), total: formatBytes(moving.total) })}</span>
+        </div>
+      )}
+      <div class="small">{t("leftToSend", { n: left.length, size: formatBytes(Math.max(0, bytes)) })}</div>
     </div>
   );
 }
@@ -92,7 +102,7 @@ function Row({ item, onRetry, onDiscard }: { item: OutboxItem; onRetry?: () => v
       {item.lastError && item.state !== "sent" && (
         <p class={item.state === "failed" ? "error" : "small"} style="margin:6px 0 0" data-testid="outbox-error">
           {item.lastError === "network" ? t("networkError") : describeError(item.lastError)}
-          {hopeless ? ` ${t("cannotUpload")}` : ""}
+          {hopeless && <><br />{t("cannotUpload")}</>}
           {backingOff ? ` · ${t("retryAt", { at: formatTime(item.nextAttemptAt) })}` : ""}
         </p>
       )}

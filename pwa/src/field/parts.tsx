@@ -186,7 +186,7 @@ export function SaveBar({ problems, busy, onSave, label }: { problems: number; b
     <div class="savebar">
       {problems > 0 && (
         <p class="error savebar-note" data-testid="save-problems">
-          {t("errSome", { n: problems })} <button type="button" class="linklike" onClick={first}>{t("showFirst")}</button>
+          <span>{t("errSome", { n: problems })}</span> <button type="button" class="linklike" onClick={first}>{t("showFirst")}</button>
         </p>
       )}
       <button type="button" class="btn btn-primary btn-block" data-testid="record-save" disabled={busy} onClick={onSave}>

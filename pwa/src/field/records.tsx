@@ -138,7 +138,7 @@ function Detail({ kind, id }: { kind: Kind; id: string }) {
           {visit.needs && <><dt>{t("needs")}</dt><dd>{visit.needs}</dd></>}
           {visit.assistance?.cash_yuan > 0 && <><dt>{t("cash")}</dt><dd>{t("cashGiven", { n: visit.assistance.cash_yuan.toLocaleString(lang.get()) })}</dd></>}
           {visit.assistance?.goods && <><dt>{t("goods")}</dt><dd>{visit.assistance.goods}</dd></>}
-          {visit.follow_up_needed && <><dt>{t("followUp")}</dt><dd>{t("followUpNeeded")}</dd></>}
+          {visit.follow_up_needed && <><dt>{t("followUp")}</dt><dd>{t("yes")}</dd></>}
           {visit.award && <><dt>{t("awardGrade")}</dt><dd>{tk(`award_${visit.award.grade}`)}{visit.award.co_deliverer ? ` · ${visit.award.co_deliverer}` : ""}</dd></>}
           {visit.no_photo_reason && <><dt>{t("noPhotoReason")}</dt><dd>{visit.no_photo_reason}</dd></>}
         </dl>
