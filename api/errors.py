@@ -1,4 +1,7 @@
-"""One map from what went wrong to what the caller sees: status_code, detail and field."""
+"""One map from what went wrong to what the caller sees: status_code, detail, field and code.
+
+`detail` is an English sentence for developers and logs; `code` is a stable word the PWA turns
+into a sentence in the user's language (pwa/src/errors.ts), so no server English reaches a person."""
 
 from __future__ import annotations
 
@@ -23,8 +26,18 @@ def unavailable_headers(status: int) -> dict[str, str]:
     return {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else {}
 
 
-def _body(status: int, detail: str, field: str | None = None, headers: dict[str, str] | None = None) -> Response:
-    content = {"status_code": status, "detail": detail}
+# Stable error codes (api-v1.md): by storage error, else by HTTP status. Never rename one.
+CODE = {NotFound: "not_found", Conflict: "conflict", Invalid: "invalid", BadImage: "not_an_image",
+        TooLarge: "too_large", StoreUnavailable: "storage_unavailable"}
+CODE_BY_STATUS = {400: "bad_input", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+                  405: "not_allowed", 409: "conflict", 413: "too_large", 415: "not_an_image", 422: "invalid",
+                  429: "too_many_requests", 500: "server_error", 503: "unavailable"}
+
+
+def _body(status: int, detail: str, field: str | None = None, code: str | None = None,
+          headers: dict[str, str] | None = None) -> Response:
+    content = {"status_code": status, "detail": detail,
+               "code": code or CODE_BY_STATUS.get(status, "client_error" if status < 500 else "server_error")}
     if field:
         content["field"] = field
     return Response(content, status_code=status, media_type=MediaType.JSON,
@@ -32,7 +45,7 @@ def _body(status: int, detail: str, field: str | None = None, headers: dict[str,
 
 
 def storage_error(_: Request, exc: StorageError) -> Response:
-    return _body(STATUS.get(type(exc), 400), exc.detail, exc.field)
+    return _body(STATUS.get(type(exc), 400), exc.detail, exc.field, CODE.get(type(exc)))
 
 
 _AT = re.compile(r" - at `\$\.?([^`]*)`")
@@ -48,14 +61,14 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
     if not field and isinstance(extra, dict) and extra.get("key") not in (None, "data"):
         field = str(extra["key"])
         message = f"{field}: {message}"
-    return _body(400, message, field or None)
+    return _body(400, message, field or None, "bad_input")
 
 
 def http_error(_: Request, exc: HTTPException) -> Response:
     field = None
     if isinstance(exc.extra, dict):
         field = exc.extra.get("field")
-    return _body(exc.status_code, exc.detail, field, exc.headers)  # e.g. Retry-After on a 429
+    return _body(exc.status_code, exc.detail, field, headers=exc.headers)  # e.g. Retry-After on a 429
 
 
 def database_error(_: Request, exc: DBAPIError) -> Response:
@@ -66,7 +79,7 @@ def database_error(_: Request, exc: DBAPIError) -> Response:
                           "out of range); correct it and send again")
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
         log.warning("database unavailable: %s", exc)
-        return _body(503, "the database cannot be reached; try again shortly")
+        return _body(503, "the database cannot be reached; try again shortly", code="database_unavailable")
     log.exception("database error", exc_info=exc)
     return _body(500, "the server could not complete the request")
 
@@ -75,7 +88,7 @@ def connection_error(_: Request, exc: OSError) -> Response:
     # The object store's failures arrive as StoreUnavailable; a bare OSError is the database
     # refusing connections (asyncpg raises it before SQLAlchemy can wrap it).
     log.warning("database unavailable: %s", exc)
-    return _body(503, "the database cannot be reached; try again shortly")
+    return _body(503, "the database cannot be reached; try again shortly", code="database_unavailable")
 
 
 def too_deep(_: Request, exc: RecursionError) -> Response:

@@ -31,7 +31,7 @@ export default defineConfig({
         start_url: "/",
         scope: "/",
         display: "standalone",
-        orientation: "portrait",
+        // No orientation lock: tablets and supervisors' screens turn as their users hold them.
         background_color: "#ffffff",
         theme_color: "#8b1a1a",
         icons: [

@@ -61,9 +61,10 @@ export interface Task {
 export interface TaskDetail extends Task { before_photos: PhotoOut[]; after_photos: PhotoOut[]; missing_after_photo_ids: string[] }
 export interface TaskFixIn { photo_ids: string[]; note: string }
 
-/** A failed call: status 0 means the network (offline, dropped, timed out). */
+/** A failed call: status 0 means the network (offline, dropped, timed out). `code` is the
+ * server's stable error code (errors.ts says it in the user's language; `detail` is English). */
 export class ApiError extends Error {
-  constructor(public status: number, public detail: string, public field?: string) {
+  constructor(public status: number, public detail: string, public field?: string, public code?: string) {
     super(detail);
   }
 }
@@ -105,9 +106,47 @@ export async function request<R>(method: string, path: string, init: { json?: un
   }
   if (!res.ok) {
     const detail = (data && typeof data === "object" && (data.detail || data.message)) || res.statusText || `HTTP ${res.status}`;
-    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), data?.field);
+    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), data?.field,
+      typeof data?.code === "string" ? data.code : undefined);
   }
   return { status: res.status, data: data as R };
+}
+
+/** Bytes of the upload under way (the outbox screen shows it); null when none is. */
+export const uploadProgress = value<{ id: string; sent: number; total: number } | null>(null);
+
+/**
+ * A PUT of bytes that reports how many have gone: fetch cannot tell upload progress, so this is
+ * XMLHttpRequest, with the same answers and errors as request().
+ */
+function putWithProgress<R>(path: string, id: string, body: Blob, contentType: string, query: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; data: R }> {
+  const q = new URLSearchParams(query).toString();
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", BASE + path + (q ? `?${q}` : ""));
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Content-Type", contentType);
+    const t = token.get();
+    if (t) xhr.setRequestHeader("Authorization", `Bearer ${t}`);
+    const done = () => { if (uploadProgress.get()?.id === id) uploadProgress.set(null); };
+    uploadProgress.set({ id, sent: 0, total: body.size });
+    xhr.upload.onprogress = (e) => uploadProgress.set({ id, sent: e.loaded, total: e.lengthComputable ? e.total : body.size });
+    const fail = (why: string) => { done(); reject(new ApiError(0, why)); };
+    xhr.onerror = () => fail("network error");
+    xhr.onabort = () => fail("aborted");
+    xhr.ontimeout = () => fail("timeout");
+    xhr.onload = () => {
+      done();
+      let data: any = null;
+      try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch { data = xhr.responseText; }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve({ status: xhr.status, data: data as R });
+      const detail = (data && typeof data === "object" && (data.detail || data.message)) || xhr.statusText || `HTTP ${xhr.status}`;
+      reject(new ApiError(xhr.status, typeof detail === "string" ? detail : JSON.stringify(detail), data?.field,
+        typeof data?.code === "string" ? data.code : undefined));
+    };
+    signal?.addEventListener("abort", () => xhr.abort());
+    xhr.send(body);
+  });
 }
 
 const get = async <R>(path: string, query?: Record<string, string | number | undefined | null>) =>
@@ -139,7 +178,8 @@ export const api = {
   putRecord: (kind: "patrol" | "visit", id: string, body: unknown, signal?: AbortSignal) =>
     request<unknown>("PUT", `/${kind}s/${id}`, { json: body, signal }),
   putPhoto: (id: string, blob: Blob, contentType: string, query: Record<string, string>, signal?: AbortSignal) =>
-    request<PhotoOut>("PUT", `/photos/${id}`, { body: blob, contentType, query, signal }),
+    typeof XMLHttpRequest === "undefined" ? request<PhotoOut>("PUT", `/photos/${id}`, { body: blob, contentType, query, signal })
+      : putWithProgress<PhotoOut>(`/photos/${id}`, id, blob, contentType, query, signal),
   /** Open tasks assigned to this user (a field worker sees only those anyway). */
   myOpenTasks: (userId: string) => getAll<Task>("/tasks", { status: "open", assignee_id: userId }),
   task: (id: string) => get<TaskDetail>(`/tasks/${id}`),

@@ -10,7 +10,8 @@ import { routes as supervisorRoutes } from "./supervisor";
 import { go, match, path, type Params, type Route } from "./router";
 import { login, logout, needsLogin, session } from "./session";
 import { t } from "./shell-i18n";
-import { flash, isIosSafariTab, online, pending, persisted } from "./status";
+import { describeError } from "./errors";
+import { failedCount, flash, isIosSafariTab, online, pending, persisted, SAVED } from "./status";
 import { useValue } from "./store";
 import { applyUpdate, updateReady } from "./sw-bridge";
 import { syncStatus } from "./sync";
@@ -35,7 +36,7 @@ export function App() {
   const s = useValue(session);
   const relogin = useValue(needsLogin);
   const p = useValue(path);
-  if (!s) return <Login />;
+  if (!s) return <main class="login-main"><Login /></main>;
   const found = match(allRoutes(), p, s.user.role);
   return (
     <>
@@ -59,7 +60,7 @@ function RouteView({ route, params }: { route: Route; params: Params }) {
     route.load().then((m) => {
       loaded.set(route, m.default);
       setView(() => m.default);
-    }, (e) => setError(String(e)));
+    }, (e) => setError(describeError(e)));
   }, [route]);
   if (error) return <p class="error">{t("loadFailed", { detail: error })}</p>;
   return View ? <View params={params} /> : <p>{t("loading")}</p>;
@@ -68,10 +69,15 @@ function RouteView({ route, params }: { route: Route; params: Params }) {
 function TopBar() {
   const counted = useValue(pending);
   const n = counted ?? 0;
+  const failed = useValue(failedCount);
   const on = useValue(online);
   const st = useValue(syncStatus);
+  // Failed-for-good items are not "waiting": they wait for a person, so they are named apart.
+  const waiting = n - failed;
+  const counts = !failed ? t("pending", { n }) : waiting ? t("pendingFailed", { n: waiting, m: failed }) : t("failedOnly", { m: failed });
   const label = counted === null ? t("loading")
-    : !on ? `${t("offline")} · ${t("pending", { n })}` : st.running && n ? t("syncing") : n ? t("pending", { n }) : t("allSent");
+    : !on ? (n ? `${t("offline")} · ${counts}` : t("offlineOnly"))
+    : st.running && waiting ? t("syncing") : n ? counts : t("allSent");
   return (
     <header class="topbar">
       <a class="title" href="#/">{t("app")}</a>
@@ -134,7 +140,7 @@ function Notices() {
   };
   return (
     <>
-      {message && <div class="notice ok-notice" role="status" data-testid="flash">{message}</div>}
+      {message && <div class="notice ok-notice" role="status" data-testid="flash">{message === SAVED ? <SavedNotice /> : message}</div>}
       {waiting && (
         <div class="notice" role="status">
           {t("updateReady")}
@@ -157,6 +163,14 @@ function Notices() {
   );
 }
 
+/** After saving work: on the phone only, being sent, or sent, as it happens. */
+function SavedNotice() {
+  const n = useValue(pending) ?? 0;
+  const on = useValue(online);
+  const failed = useValue(failedCount);
+  return <>{failed ? ft("savedFailed", { n: failed }) : !on ? ft("savedOffline") : n > 0 ? ft("savedSending") : ft("savedSent")}</>;
+}
+
 export function Login({ again = false }: { again?: boolean }) {
   useLang();
   const s = session.get();
@@ -175,7 +189,7 @@ export function Login({ again = false }: { again?: boolean }) {
       syncNow();
     } catch (err) {
       setError(err instanceof ApiError && err.status === 0 ? t("loginOffline")
-        : err instanceof ApiError && err.status === 401 ? t("loginFailed") : err instanceof ApiError ? err.detail : String(err));
+        : err instanceof ApiError && err.status === 401 ? t("loginFailed") : describeError(err));
     } finally {
       setBusy(false);
     }

@@ -56,6 +56,14 @@ export function formatTime(iso: string | number | undefined | null): string {
   return d.toLocaleString(lang.get(), { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
 }
 
+/** A day without the time: "12/15" in both languages' own order. */
+export function formatDate(iso: string | number | undefined | null): string {
+  if (iso == null || iso === "") return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  return d.toLocaleDateString(lang.get(), { month: "2-digit", day: "2-digit" });
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;

@@ -35,6 +35,9 @@ export const t = defineStrings(
     roleField: "外勤人员",
     roleSupervisor: "主管",
     roleAdmin: "管理员",
+    pendingFailed: "待上传 {n} · {m} 项失败",
+    failedOnly: "{m} 项上传失败",
+    offlineOnly: "离线",
   },
   {
     app: "Xunfang",
@@ -69,5 +72,8 @@ export const t = defineStrings(
     roleField: "Field worker",
     roleSupervisor: "Supervisor",
     roleAdmin: "Admin",
+    pendingFailed: "{n} waiting · {m} failed",
+    failedOnly: "{m} failed",
+    offlineOnly: "Offline",
   },
 );

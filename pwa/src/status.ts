@@ -6,14 +6,25 @@ import { value } from "./store";
 /** Items on this phone not yet accepted by the server; null until the outbox has been counted,
  * so the shell never claims "all sent" before it knows. */
 export const pending = value<number | null>(null);
+/** Of those, the ones that failed for good: a person must retry or discard them. */
+export const failedCount = value(0);
 export const online = value(typeof navigator === "undefined" ? true : navigator.onLine);
 export const persisted = value<boolean | null>(null); // null: unknown or not asked yet
 /** A one-line message for the next screen ("saved on this phone"). */
 export const flash = value<string | null>(null);
+/** Flash this after saving work: the shell then says, live, whether it is still on the phone or sent. */
+export const SAVED = "\u0001saved";
 
 async function recount(): Promise<void> {
   const userId = session.get()?.user.id;
-  pending.set(userId ? await outbox.pendingCount(userId) : 0);
+  if (!userId) { // nobody signed in (yet): never claim "all sent"
+    pending.set(null);
+    failedCount.set(0);
+    return;
+  }
+  const open = (await outbox.list(userId)).filter((i) => i.state !== "sent");
+  failedCount.set(open.filter((i) => i.state === "failed").length);
+  pending.set(open.length);
 }
 
 export function watchStatus(): void {

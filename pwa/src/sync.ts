@@ -7,6 +7,7 @@
 //   network, 408, 429, 5xx -> try again later with exponential backoff
 //   any other 4xx        -> failed for good, showing the server's detail (retry or discard)
 import { api, ApiError } from "./api";
+import { errorKey } from "./errors";
 import * as outbox from "./outbox";
 import type { OutboxItem } from "./outbox";
 import { value } from "./store";
@@ -46,7 +47,7 @@ export async function sendItem(item: OutboxItem, blob: Blob | undefined): Promis
   const timer = setTimeout(() => ctl.abort(), timeoutFor(item));
   try {
     if (item.kind === "photo") {
-      if (!blob) throw new ApiError(410, "照片文件已不在本机 / the photo is no longer on this device");
+      if (!blob) throw new ApiError(410, "the photo is no longer on this device", undefined, "photo_missing");
       return await api.putPhoto(item.id, blob, item.contentType ?? blob.type ?? "image/jpeg", item.query ?? {}, ctl.signal);
     }
     if (item.kind === "taskfix") return await api.fixTask(item.taskId ?? "", item.body, ctl.signal);
@@ -95,9 +96,9 @@ async function drainOnce(deps: SyncDeps): Promise<number> {
         failuresInARow = 0;
       } catch (e) {
         const err = e instanceof ApiError ? e : new ApiError(0, String(e));
-        lastError = err.status === 0 ? NETWORK : err.detail;
+        lastError = errorKey(err); // the facts, said in the user's language by describeError
         if (err.status === 401) {
-          await outbox.markFailed(item.id, err.detail, 0, false);
+          await outbox.markFailed(item.id, lastError, 0, false);
           deps.onAuthNeeded();
           break;
         }
@@ -105,7 +106,7 @@ async function drainOnce(deps: SyncDeps): Promise<number> {
           await outbox.markFailed(item.id, lastError, backoff(item.attempts + 1, deps.random));
           if (++failuresInARow >= 2) break; // the link is down: wait for the timer or `online`
         } else {
-          await outbox.markFailed(item.id, err.detail);
+          await outbox.markFailed(item.id, lastError);
         }
       }
     }

@@ -1,3 +1,5 @@
+import { lang } from "./i18n";
+
 /** A UUID v4, made on the phone when a record is started or a photo taken. */
 export function uuid(): string {
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
@@ -16,6 +18,8 @@ export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon
   return 2 * r * Math.asin(Math.sqrt(h));
 }
 
+/** Metres or kilometres in the user's language ("15 米", "1.2 公里"; "15 m", "1.2 km"). */
 export function formatDistance(m: number): string {
-  return m < 1000 ? `${Math.round(m)} m` : `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} km`;
+  const zh = lang.get() !== "en";
+  return m < 1000 ? `${Math.round(m)} ${zh ? "米" : "m"}` : `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} ${zh ? "公里" : "km"}`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { ApiError } from "../src/api";
+import { cannotSucceed, describeError } from "../src/errors";
 import * as outbox from "../src/outbox";
 import type { OutboxItem } from "../src/outbox";
 import { backoff, drain, isRetryable, type SyncDeps } from "../src/sync";
@@ -76,9 +77,9 @@ describe("sync", () => {
   it("a 5xx, 408 or 429 waits and is tried again, counting attempts", async () => {
     await seed();
     const s = fakeServer();
-    s.script.push(() => { throw new ApiError(503, "database unavailable"); });
+    s.script.push(() => { throw new ApiError(503, "database unavailable", undefined, "database_unavailable"); });
     await drain(s.deps);
-    expect(await outbox.get("v1")).toMatchObject({ state: "waiting", attempts: 1, lastError: "database unavailable" });
+    expect(await outbox.get("v1")).toMatchObject({ state: "waiting", attempts: 1, lastError: "503:database_unavailable:" });
   });
 
   it("stops after two failures in a row: the link is down", async () => {
@@ -90,12 +91,15 @@ describe("sync", () => {
     expect((await outbox.get("p2"))?.state).toBe("waiting");
   });
 
-  it("a 4xx is a permanent failure showing the server's detail", async () => {
+  it("a 4xx is a permanent failure, kept as facts said in the user's language (never the server's English)", async () => {
     await seed();
     const s = fakeServer();
-    s.script.push(() => undefined, () => { throw new ApiError(415, "这不是可接受的图片"); });
+    s.script.push(() => undefined, () => { throw new ApiError(415, "not an accepted image", undefined, "not_an_image"); });
     await drain(s.deps);
-    expect(await outbox.get("p1")).toMatchObject({ state: "failed", lastError: "这不是可接受的图片" });
+    const failed = await outbox.get("p1");
+    expect(failed).toMatchObject({ state: "failed", lastError: "415:not_an_image:" });
+    expect(describeError(failed?.lastError)).toBe("这个文件不是照片，或已损坏：无法上传");
+    expect(cannotSucceed(failed?.lastError)).toBe(true);
     expect((await outbox.get("p2"))?.state).toBe("sent");
     expect(await outbox.pendingCount(USER)).toBe(1);
   });
@@ -103,9 +107,10 @@ describe("sync", () => {
   it("a 409 on a decided record is permanent too", async () => {
     await seed();
     const s = fakeServer();
-    s.script.push(() => { throw new ApiError(409, "this visit was approved"); });
+    s.script.push(() => { throw new ApiError(409, "this visit was approved", undefined, "conflict"); });
     await drain(s.deps);
-    expect(await outbox.get("v1")).toMatchObject({ state: "failed", lastError: "this visit was approved" });
+    expect(await outbox.get("v1")).toMatchObject({ state: "failed", lastError: "409:conflict:" });
+    expect(cannotSucceed("409:conflict:")).toBe(false);
   });
 
   it("a 401 asks for a new login and loses nothing", async () => {

@@ -166,9 +166,9 @@ def server_api(live_server: LiveServer) -> Api:
     return Api(live_server.url)
 
 
-async def shot(page, name: str) -> None:
+async def shot(page, name: str, *, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 async def log_in(page, base: str, username: str = "worker1") -> None:
@@ -200,3 +200,22 @@ async def wait_pending(page, n: int, timeout: float = 45_000) -> None:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+AXE = ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => {
+  const r = await axe.run(document, { resultTypes: ["violations"] });
+  return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) =>
+    `${v.id} (${v.impact}): ${v.help} -- ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+}"""
+
+
+async def assert_accessible(page, where: str) -> None:
+    """axe-core (npm, pwa/node_modules) finds no serious or critical violation on the screen as it is.
+    Its script is evaluated in the page, not added as a tag, so the app's CSP does not stand in the way."""
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is missing at {AXE}: run scripts/setup (npm ci in pwa/ installs it)")
+    if not await page.evaluate("typeof window.axe === 'object'"):
+        await page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = await page.evaluate(AXE_RUN)
+    assert not violations, f"accessibility on {where}: {violations}"

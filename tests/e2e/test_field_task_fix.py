@@ -47,12 +47,12 @@ async def test_task_fixed_offline_arrives_once_with_its_after_photos(page, phone
     await log_in(page, base)
     await wait_for_service_worker(page)
     await wait_for_scope_cached(page)
-    await page.get_by_test_id("my-task-count").wait_for()
-    assert await page.get_by_test_id("my-task-count").inner_text() == "1"
+    await page.get_by_test_id("home-count-tasks").wait_for()  # home counts what needs the worker
+    assert await page.get_by_test_id("home-count-tasks").get_attribute("data-count") == "1"
     await wait_task_cached(page, task_id)
 
     await phone.set_offline(True)
-    await page.locator("[data-testid=supervisor-nav] a[href='#/tasks']").click()
+    await page.get_by_test_id("home-count-tasks").click()
     item = page.locator(f"[data-testid=task-item][data-id='{task_id}']")
     await item.wait_for()
     await item.click()

@@ -1,11 +1,50 @@
-// Home: the two big actions within thumb reach, what is cached for offline use, and (for
-// supervisors and admins) the screens the supervisor extension adds.
+// Home: the two big actions within thumb reach, then what needs the worker with counts (returned
+// records with the supervisor's comment, open tasks, overdue facilities and people), what is
+// cached for offline use, and (for supervisors and admins) the screens the supervisor extension adds.
+import { useEffect, useState } from "preact/hooks";
+import { api, type PatrolOut, type VisitOut } from "../api";
 import { navRoutes } from "../app";
+import { cacheGet, cachePut } from "../db";
 import { formatTime, useLang } from "../i18n";
 import { facilities, myTasks, refreshScope, scopeSavedAt, session, subjects } from "../session";
 import { online } from "../status";
 import { useValue } from "../store";
-import { t } from "./i18n";
+import { t, tk } from "./i18n";
+import { lastReturn, withReviews } from "./load-record";
+
+type Returned = { kind: "patrol" | "visit"; id: string; name: string; comment: string; at: string };
+interface ReturnedList { items: Returned[]; at: number }
+
+/** My returned records, asked when online and kept on the phone so home shows them offline too. */
+function useReturned(): ReturnedList | null {
+  const s = useValue(session);
+  const on = useValue(online);
+  const f = useValue(facilities);
+  const sub = useValue(subjects);
+  const [list, setList] = useState<ReturnedList | null>(null);
+  useEffect(() => {
+    if (!s) return;
+    const key = `returned:${s.user.id}`;
+    let live = true;
+    void cacheGet<ReturnedList>(key).then((c) => live && c && setList((l) => l ?? c));
+    if (!on) return () => { live = false; };
+    const q = { author_id: s.user.id, status: "returned" };
+    void Promise.all([api.patrols(q).then((p) => withReviews("patrol", p.items)), api.visits(q).then((v) => withReviews("visit", v.items))]).then(async ([p, v]) => {
+      const items: Returned[] = [
+        ...p.map((r: PatrolOut) => ({ kind: "patrol" as const, id: r.id, at: r.started_at,
+          name: f.find((x) => x.id === r.facility_id)?.name ?? r.facility?.name ?? t("kind_patrol"), comment: lastReturn(r.reviews)?.comment ?? "" })),
+        ...v.map((r: VisitOut) => ({ kind: "visit" as const, id: r.id, at: r.visited_at,
+          name: `${sub.find((x) => x.id === r.subject_id)?.name ?? r.subject?.name ?? t("kind_visit")} · ${tk(`vt_${r.visit_type}`)}`,
+          comment: lastReturn(r.reviews)?.comment ?? "" })),
+      ];
+      const fresh = { items, at: Date.now() };
+      await cachePut(key, fresh);
+      if (live) setList(fresh);
+    }, () => undefined);
+    return () => { live = false; };
+  }, [s, on, f.length, sub.length]);
+  return list;
+}
 
 export function Home() {
   useLang();
@@ -15,7 +54,19 @@ export function Home() {
   const at = useValue(scopeSavedAt);
   const on = useValue(online);
   const tasks = useValue(myTasks);
-  const extra = navRoutes(s?.user.role);
+  const returned = useReturned();
+  const worker = s?.user.role === "field_worker";
+  // A worker's tasks are counted under "needs you"; the menu still lists the screen.
+  const extra = navRoutes(s?.user.role).filter((r) => !(worker && r.path === "/tasks"));
+  const overdueF = f.filter((x) => x.overdue).length;
+  const overdueS = sub.filter((x) => x.overdue).length;
+  const ret = returned?.items ?? [];
+  const rows = [
+    { id: "returned", n: ret.length, label: t("returnedN"), href: "#/records" },
+    { id: "tasks", n: worker ? tasks.length : 0, label: t("tasksN"), href: "#/tasks" },
+    { id: "overdue-facilities", n: overdueF, label: t("overdueFacilitiesN"), href: "#/patrol/new" },
+    { id: "overdue-subjects", n: overdueS, label: t("overdueSubjectsN"), href: "#/visit/new" },
+  ].filter((r) => r.n > 0);
   return (
     <div>
       <h1>{t("hello", { name: s?.user.display_name ?? "" })}</h1>
@@ -27,15 +78,40 @@ export function Home() {
           {t("newVisit")}<small>{t("newVisitSub")}</small>
         </a>
       </div>
+      <section aria-labelledby="needs-you" data-testid="needs-you">
+        <h2 id="needs-you">{t("needsYou")}</h2>
+        {!rows.length && <p class="muted" data-testid="nothing-needed">{t("nothingNeeded")}</p>}
+        {ret.length > 0 && (
+          <ul class="list" style="margin-bottom:8px">
+            {ret.slice(0, 5).map((r) => (
+              <li key={r.id}><a class="item returned-item" href={`#/records/${r.kind}/${r.id}`} data-testid="home-returned" data-id={r.id}>
+                <span class="main"><span class="name">{r.name}</span>
+                  {r.comment && <span class="sub error">{t("returnedComment", { c: r.comment })}</span>}
+                  <span class="sub">{formatTime(r.at)}</span></span>
+                <span class="side"><span class="badge returned">{tk("rs_returned")}</span></span>
+              </a></li>
+            ))}
+          </ul>
+        )}
+        {rows.length > 0 && (
+          <ul class="list counts">
+            {rows.map((r) => (
+              <li key={r.id}><a class="item" href={r.href} data-testid={`home-count-${r.id}`} data-count={r.n}>
+                <span class="main name">{r.label}</span><span class="side"><span class="count-pill">{r.n}</span></span>
+              </a></li>
+            ))}
+          </ul>
+        )}
+        {!on && returned && <p class="small muted">{t("asOf", { at: formatTime(returned.at) })}</p>}
+      </section>
       {extra.length > 0 && (
-        <ul class="list" style="margin-bottom:16px" data-testid="supervisor-nav">
+        <ul class="list" style="margin:16px 0" data-testid="supervisor-nav">
           {extra.map((r) => (
-            <li><a class="item" href={`#${r.path}`}><span aria-hidden="true">{r.nav?.icon ?? "›"}</span><span class="main name">{r.nav?.label()}</span>
-              {r.path === "/tasks" && s?.user.role === "field_worker" && tasks.length > 0 && <span class="badge overdue" data-testid="my-task-count">{tasks.length}</span>}</a></li>
+            <li><a class="item" href={`#${r.path}`}><span aria-hidden="true">{r.nav?.icon ?? "›"}</span><span class="main name">{r.nav?.label()}</span></a></li>
           ))}
         </ul>
       )}
-      <p class="small muted">
+      <p class="small muted" style="margin-top:16px">
         {at ? t("scopeSaved", { f: f.length, s: sub.length, at: formatTime(at) }) : t("scopeEmpty")}{" "}
         {on && <button type="button" class="btn btn-small" onClick={() => void refreshScope().catch(() => undefined)}>{t("refresh")}</button>}
       </p>

@@ -1,12 +1,14 @@
-// The outbox: what is waiting, sending, sent, and failed with the server's reason; retry and
-// discard (after asking) for what did not go.
+// The outbox: what is waiting, sending, sent, and failed with the reason in the user's language;
+// retry and discard (after asking) for what did not go, only discard for what can never go.
 import { useEffect, useState } from "preact/hooks";
+import { uploadProgress } from "../api";
 import { formatBytes, formatTime, useLang } from "../i18n";
 import * as outbox from "../outbox";
 import type { OutboxItem } from "../outbox";
 import { session } from "../session";
 import { useValue } from "../store";
-import { NETWORK, syncStatus } from "../sync";
+import { cannotSucceed, describeError } from "../errors";
+import { syncStatus } from "../sync";
 import { t, tk } from "./i18n";
 
 export default function OutboxScreen() {
@@ -31,6 +33,7 @@ export default function OutboxScreen() {
           onClick={() => window.dispatchEvent(new Event("xunfang-sync"))}>{t("syncNow")}</button>
       </div>
       {items && !open.length && <p>{t("outboxEmpty")}</p>}
+      <Progress open={open} />
       <ul class="list">
         {open.map((i) => <Row key={i.id} item={i} onRetry={() => void outbox.retry(i.id)} onDiscard={() => void discard(i)} />)}
       </ul>
@@ -42,13 +45,54 @@ export default function OutboxScreen() {
   );
 }
 
+/** What is being sent now and how much is left (the bytes of the photos still to go). */
+function Progress({ open }: { open: OutboxItem[] }) {
+  const live = useValue(uploadProgress);
+  const left = open.filter((i) => i.state !== "failed");
+  if (!left.length) return null;
+  const now = left.find((i) => i.state === "sending");
+  const moving = live && now && live.id === now.id ? live : null;
+  const bytes = left.reduce((sum, i) => sum + (i.bytes ?? 0), 0) - (moving?.sent ?? 0);
+  const pct = moving && moving.total ? Math.round((100 * moving.sent) / moving.total) : null;
+  return (
+    <div class="card progress" data-testid="outbox-progress">
+      {now && <div><strong>{t("sendingNow", { label: relabel(now.label) })}</strong></div>}
+      {moving && pct !== null && (
+        <div class="row" style="flex-wrap:nowrap">
+          <progress max={100} value={pct} aria-label={t("sendingNow", { label: relabel(now!.label) })} style="flex:1" />
+          <span class="small" data-testid="upload-percent">{pct}% · {t("sendingBytes", { done: formatBytes(moving.sent), total: formatBytes(moving.total) })}</span>
+        </div>
+      )}
+      <div class="small">{t("leftToSend", { n: left.length, size: formatBytes(Math.max(0, bytes)) })}</div>
+    </div>
+  );
+}
+
+/** Labels are stored in the language of the moment they were saved: say their words in today's. */
+const WORDS = ["kind_patrol", "kind_visit", "kind_photo", "kind_taskfix", "vt_routine", "vt_holiday", "vt_merit_notice",
+  "vt_must_visit", "vt_assistance", "vt_other", "item_cleanliness", "item_greenery", "item_structure", "item_safety",
+  "item_signage", "item_visitor_order", "item_surveillance", "followUpTask"];
+const SAID: Record<string, string> = {
+  巡查: "kind_patrol", Patrol: "kind_patrol", 走访: "kind_visit", Visit: "kind_visit", 照片: "kind_photo", Photo: "kind_photo",
+  整改: "kind_taskfix", Fix: "kind_taskfix",
+};
+export function relabel(label: string): string {
+  return label.split(" · ").map((part) => {
+    const m = /^(\S+)( \d+)?$/.exec(part);
+    const key = m && (SAID[m[1]] ?? WORDS.find((k) => tk(k) === m[1]));
+    return key && m ? tk(key) + (m[2] ?? "") : part;
+  }).join(" · ");
+}
+
 function Row({ item, onRetry, onDiscard }: { item: OutboxItem; onRetry?: () => void; onDiscard?: () => void; key?: string }) {
   const backingOff = item.state === "waiting" && item.nextAttemptAt > Date.now();
+  // Trying again cannot help a file that is not an image (415), too large or gone: only discard.
+  const hopeless = item.state === "failed" && !!item.lastError && cannotSucceed(item.lastError);
   return (
     <li class="card" data-testid="outbox-item" data-id={item.id} data-kind={item.kind} data-state={item.state} style="margin:0">
       <div class="row" style="justify-content:space-between;flex-wrap:nowrap">
         <div style="min-width:0">
-          <strong>{item.label}</strong>
+          <strong>{relabel(item.label)}</strong>
           <div class="small muted">
             {tk(`kind_${item.kind}`)} · {formatTime(item.createdAt)}{item.bytes ? ` · ${formatBytes(item.bytes)}` : ""}
           </div>
@@ -57,12 +101,14 @@ function Row({ item, onRetry, onDiscard }: { item: OutboxItem; onRetry?: () => v
       </div>
       {item.lastError && item.state !== "sent" && (
         <p class={item.state === "failed" ? "error" : "small"} style="margin:6px 0 0" data-testid="outbox-error">
-          {item.lastError === NETWORK ? t("networkError") : item.lastError}{backingOff ? ` · ${t("retryAt", { at: formatTime(item.nextAttemptAt) })}` : ""}
+          {item.lastError === "network" ? t("networkError") : describeError(item.lastError)}
+          {hopeless && <><br />{t("cannotUpload")}</>}
+          {backingOff ? ` · ${t("retryAt", { at: formatTime(item.nextAttemptAt) })}` : ""}
         </p>
       )}
       {(item.state === "failed" || backingOff) && onRetry && (
         <div class="row" style="margin-top:8px">
-          <button type="button" class="btn btn-small" data-testid="outbox-retry" onClick={onRetry}>{t("retry")}</button>
+          {!hopeless && <button type="button" class="btn btn-small" data-testid="outbox-retry" onClick={onRetry}>{t("retry")}</button>}
           {item.state === "failed" && (
             <button type="button" class="btn btn-small btn-danger" data-testid="outbox-discard" onClick={onDiscard}>{t("discard")}</button>
           )}

@@ -1,13 +1,15 @@
 // Pieces shared by the patrol and visit forms: the camera button and photo strip, the position
 // box, the save step (outbox first, never the network), and the picker lists.
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Fix } from "../api";
+import { api, type Fix } from "../api";
 import type { RecordKind } from "../db";
 import { photoQuery, processPhoto, startFix, type CapturedPhoto } from "../camera";
 import { enqueue, type NewPhoto } from "../outbox";
 import { go } from "../router";
 import { session } from "../session";
-import { flash } from "../status";
+import { flash, online, SAVED } from "../status";
+import { useValue } from "../store";
+import { formatDistance } from "../util";
 import { t } from "./i18n";
 
 export const MAX_PHOTOS = 12;
@@ -17,7 +19,6 @@ export interface DraftPhoto {
   state: "processing" | "ready" | "error";
   photo?: CapturedPhoto;
   url?: string;
-  error?: string;
   item?: string; // the checklist item it was taken for
 }
 
@@ -32,7 +33,7 @@ export function usePhotos() {
       setPhotos((ps) => [...ps, { key, state: "processing", item }]);
       processPhoto(file, fix).then(
         (photo) => setPhotos((ps) => ps.map((p) => (p.key === key ? { ...p, state: "ready", photo, url: URL.createObjectURL(photo.blob) } : p))),
-        (e) => setPhotos((ps) => ps.map((p) => (p.key === key ? { ...p, state: "error", error: String(e) } : p))),
+        () => setPhotos((ps) => ps.map((p) => (p.key === key ? { ...p, state: "error" } : p))),
       );
     }
   };
@@ -65,21 +66,63 @@ export function CameraButton(props: { testid: string; label: string; onFiles: (f
   );
 }
 
-export function PhotoStrip({ photos, onRemove, existing = 0 }: { photos: DraftPhoto[]; onRemove: (key: string) => void; existing?: number }) {
-  if (!photos.length && !existing) return null;
+/**
+ * The photos of a form: those already on the server (`existing` ids, shown from their thumbnails)
+ * and those taken now. A file the browser cannot show (HEIC on most phones, or not a picture at
+ * all) gets a tile that says so instead of a broken image.
+ */
+export function PhotoStrip({ photos, onRemove, existing = [], onRemoveExisting }: {
+  photos: DraftPhoto[]; onRemove: (key: string) => void; existing?: string[]; onRemoveExisting?: (id: string) => void;
+}) {
+  const thumbs = useThumbs(existing);
+  const on = useValue(online);
+  if (!photos.length && !existing.length) return null;
   return (
     <div class="photos" data-testid="photo-strip">
-      {Array.from({ length: existing }, () => <div class="photo"><div class="busy">✓</div></div>)}
-      {photos.map((p) => (
-        <div class="photo" data-state={p.state}>
-          {p.url && <img src={p.url} alt="" />}
-          {p.state === "processing" && <div class="busy">{t("processing")}</div>}
-          {p.state === "error" && <div class="busy error">{t("photoFailed", { detail: p.error ?? "" })}</div>}
-          <button type="button" class="remove" aria-label={t("removePhoto")} onClick={() => onRemove(p.key)}>✕</button>
+      {existing.map((id) => (
+        <div class="photo" data-state="uploaded" data-id={id}>
+          {thumbs[id] ? <img src={thumbs[id]} alt={t("photoUploaded")} />
+            : <div class="busy">{thumbs[id] === undefined && on ? t("processing") : t("photoOffline")}</div>}
+          {onRemoveExisting && <button type="button" class="remove" aria-label={t("removePhoto")} onClick={() => onRemoveExisting(id)}>✕</button>}
         </div>
       ))}
+      {photos.map((p) => <DraftTile key={p.key} p={p} onRemove={onRemove} />)}
     </div>
   );
+}
+
+function DraftTile({ p, onRemove }: { p: DraftPhoto; onRemove: (key: string) => void; key?: string }) {
+  const [unreadable, setUnreadable] = useState(false);
+  return (
+    <div class="photo" data-state={unreadable ? "unreadable" : p.state}>
+      {p.url && !unreadable && <img src={p.url} alt={t("kind_photo")} onError={() => setUnreadable(true)} />}
+      {p.state === "processing" && <div class="busy">{t("processing")}</div>}
+      {(p.state === "error" || unreadable) && <div class="busy error">{t("photoUnreadable")}</div>}
+      <button type="button" class="remove" aria-label={t("removePhoto")} onClick={() => onRemove(p.key)}>✕</button>
+    </div>
+  );
+}
+
+/**
+ * Thumbnails of photos on the server (id -> object URL; "" when it could not be fetched). They
+ * need the bearer token, so they are fetched and shown from object URLs.
+ */
+export function useThumbs(ids: string[]): Record<string, string> {
+  const [urls, setUrls] = useState<Record<string, string>>({});
+  useEffect(() => {
+    const made: string[] = [];
+    let live = true;
+    const token = session.get()?.token;
+    void Promise.all(ids.map((id) => fetch(api.thumbUrl(id), { headers: { Authorization: `Bearer ${token}` } })
+      .then((r) => (r.ok ? r.blob() : null)).catch(() => null)
+      .then((b) => {
+        const url = b ? URL.createObjectURL(b) : "";
+        if (url) made.push(url);
+        return [id, url] as const;
+      }))).then((pairs) => live && setUrls(Object.fromEntries(pairs)));
+    return () => { live = false; made.forEach((u) => URL.revokeObjectURL(u)); };
+  }, [ids.join()]);
+  return urls;
 }
 
 /** The record's position: asked for when the form opens, again on the button. */
@@ -105,7 +148,7 @@ export function PositionBox({ fix, locating, locate }: { fix: Fix | null; locati
       <div class="grow">
         <strong>{t("position")}</strong>
         <div class={fix ? "" : "small"}>
-          {locating && !fix ? t("locating") : fix ? t("located", { a: Math.round(fix.accuracy_m) }) : t("noPosition")}
+          {locating && !fix ? t("locating") : fix ? t("located", { a: formatDistance(fix.accuracy_m) }) : t("noPosition")}
         </div>
         {fix && <div class="small muted">{fix.lat.toFixed(5)}, {fix.lon.toFixed(5)}</div>}
       </div>
@@ -123,10 +166,32 @@ export async function saveToOutbox(kind: RecordKind, id: string, body: unknown, 
   }));
   await enqueue({ kind, id, userId, body, label }, newPhotos);
   window.dispatchEvent(new Event("xunfang-sync"));
-  flash.set(t("saved"));
+  flash.set(SAVED);
   go("/", true);
 }
 
 export function SearchBox({ value, onInput }: { value: string; onInput: (v: string) => void }) {
-  return <input type="search" placeholder={t("search")} value={value} onInput={(e) => onInput(e.currentTarget.value)} style="margin-bottom:8px" />;
+  return <input type="search" placeholder={t("search")} aria-label={t("search")} value={value} onInput={(e) => onInput(e.currentTarget.value)} style="margin-bottom:8px" />;
+}
+
+/** A validation message next to what it is about; it goes as soon as the problem is fixed. */
+export function FieldError({ text, id }: { text?: string | false | null; id: string }) {
+  return text ? <p class="error field-error" role="alert" data-testid={`error-${id}`} id={`error-${id}`}>{text}</p> : null;
+}
+
+/** The save bar: the button, and one short line when something is still to be completed. */
+export function SaveBar({ problems, busy, onSave, label }: { problems: number; busy: boolean; onSave: () => void; label?: string }) {
+  const first = () => document.querySelector(".field-error")?.scrollIntoView({ block: "center", behavior: "smooth" });
+  return (
+    <div class="savebar">
+      {problems > 0 && (
+        <p class="error savebar-note" data-testid="save-problems">
+          <span>{t("errSome", { n: problems })}</span> <button type="button" class="linklike" onClick={first}>{t("showFirst")}</button>
+        </p>
+      )}
+      <button type="button" class="btn btn-primary btn-block" data-testid="record-save" disabled={busy} onClick={onSave}>
+        {busy ? t("saving") : label ?? t("save")}
+      </button>
+    </div>
+  );
 }

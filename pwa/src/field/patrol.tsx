@@ -9,7 +9,9 @@ import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { t, tk } from "./i18n";
 import { loadRecord } from "./load-record";
-import { CameraButton, MAX_PHOTOS, PhotoStrip, PositionBox, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+import { describeError } from "../errors";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+import { ReturnedBanner } from "./returned";
 
 export const CHECKLIST: ChecklistCode[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
 const RESULTS: ItemResult[] = ["ok", "issue", "na"];
@@ -23,7 +25,9 @@ export default function PatrolForm({ params }: { params: Params }) {
   const [items, setItems] = useState<Record<string, ChecklistItem>>({});
   const [notes, setNotes] = useState("");
   const [existingPhotos, setExistingPhotos] = useState<string[]>([]);
-  const [errors, setErrors] = useState<string[]>([]);
+  const [tried, setTried] = useState(false); // after the first save, problems show and clear live
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [returned, setReturned] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { photos, add, remove } = usePhotos();
   const position = usePosition();
@@ -37,6 +41,7 @@ export default function PatrolForm({ params }: { params: Params }) {
       setItems(Object.fromEntries(r.checklist.map((c) => [c.item, { item: c.item, result: c.result, note: c.note ?? "" }])));
       setNotes(r.notes ?? "");
       setExistingPhotos(r.photo_ids ?? []);
+      setReturned(r.returnComment ?? null);
     });
   }, [editing]);
 
@@ -45,18 +50,27 @@ export default function PatrolForm({ params }: { params: Params }) {
   const setNote = (code: ChecklistCode, note: string) =>
     setItems((all) => ({ ...all, [code]: { ...all[code], note } }));
 
+  const ready = photos.filter((p) => p.state === "ready");
+  const issues = CHECKLIST.filter((c) => items[c]?.result === "issue");
+  // Each problem is keyed by where it shows: next to its field, never in a pile at the bottom.
+  const problems: Record<string, string> = {};
+  if (!facilityId) problems.facility = t("needFacility");
+  for (const c of CHECKLIST) {
+    if (!items[c]) problems[`item-${c}`] = t("errUnanswered", { item: tk(`item_${c}`) });
+    else if (items[c].result === "issue" && !items[c].note.trim()) problems[`note-${c}`] = t("errIssueNote", { item: tk(`item_${c}`) });
+  }
+  if (issues.length && !ready.length && !existingPhotos.length) problems.photos = t("issueNeedsPhoto");
+  if (photos.some((p) => p.state === "processing")) problems.photos = t("processing");
+  const shown = tried ? problems : {};
+  const count = Object.keys(problems).length;
+
   const save = async () => {
-    const problems: string[] = [];
-    if (!facilityId) problems.push(t("needFacility"));
-    const unanswered = CHECKLIST.filter((c) => !items[c]).length;
-    if (unanswered) problems.push(t("unanswered", { n: unanswered }));
-    const issues = CHECKLIST.filter((c) => items[c]?.result === "issue");
-    if (issues.some((c) => !items[c].note.trim())) problems.push(t("issueNeedsNote"));
-    const ready = photos.filter((p) => p.state === "ready");
-    if (issues.length && !ready.length && !existingPhotos.length) problems.push(t("issueNeedsPhoto"));
-    if (photos.some((p) => p.state === "processing")) problems.push(t("processing"));
-    setErrors(problems);
-    if (problems.length) return;
+    setTried(true);
+    setSaveError(null);
+    if (count) {
+      setTimeout(() => document.querySelector(".field-error")?.scrollIntoView({ block: "center" }), 0);
+      return;
+    }
     setBusy(true);
     const body: PatrolIn = {
       facility_id: facilityId!, started_at: startedAt, ended_at: new Date().toISOString(), location: position.fix,
@@ -67,7 +81,7 @@ export default function PatrolForm({ params }: { params: Params }) {
     try {
       await saveToOutbox("patrol", id, body, ready.map((p) => p.photo!), `${t("kind_patrol")} · ${name}`);
     } catch (e) {
-      setErrors([t("saveFailed", { detail: String(e) })]);
+      setSaveError(t("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
@@ -76,14 +90,17 @@ export default function PatrolForm({ params }: { params: Params }) {
   return (
     <div data-testid="patrol-form" data-record-id={id}>
       <h1>{t("patrolTitle")}</h1>
-      {editing && <p class="notice">{t("resending")}</p>}
+      {editing && <ReturnedBanner comment={returned} />}
       <FacilityPicker selected={facilityId} onSelect={setFacilityId} here={position.fix} />
+      <FieldError id="facility" text={shown.facility} />
       <PositionBox {...position} />
+      {/* Before a facility is chosen the screen is a picker: no checklist and no save button yet. */}
+      {facilityId && <>
       <h2>{t("checklist")}</h2>
       {CHECKLIST.map((code) => {
         const it = items[code];
         return (
-          <div class={`card${it?.result === "issue" ? " issue" : ""}`} data-testid={`checklist-${code}`}>
+          <div class={`card${it?.result === "issue" ? " issue" : ""}${shown[`item-${code}`] ? " invalid" : ""}`} data-testid={`checklist-${code}`}>
             <div><strong>{tk(`item_${code}`)}</strong></div>
             <div class="small muted" style="margin-bottom:6px">{tk(`hint_${code}`)}</div>
             <div class="seg" role="group" aria-label={tk(`item_${code}`)}>
@@ -92,11 +109,14 @@ export default function PatrolForm({ params }: { params: Params }) {
                   onClick={() => setResult(code, r)}>{t(r)}</button>
               ))}
             </div>
+            <FieldError id={`item-${code}`} text={shown[`item-${code}`]} />
             {it?.result === "issue" && (
               <div style="margin-top:10px">
                 <label class="field"><span class="label">{t("issueNote")}</span>
-                  <textarea data-testid={`checklist-${code}-note`} value={it.note} onInput={(e) => setNote(code, e.currentTarget.value)} />
+                  <textarea data-testid={`checklist-${code}-note`} value={it.note} onInput={(e) => setNote(code, e.currentTarget.value)}
+                    aria-invalid={shown[`note-${code}`] ? true : undefined} />
                 </label>
+                <FieldError id={`note-${code}`} text={shown[`note-${code}`]} />
                 <CameraButton testid={`checklist-${code}-photo`} label={t("photoOfItem")} disabled={total >= MAX_PHOTOS}
                   onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix, code)} />
                 <PhotoStrip photos={photos.filter((p) => p.item === code)} onRemove={remove} />
@@ -106,19 +126,18 @@ export default function PatrolForm({ params }: { params: Params }) {
         );
       })}
       <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span></h2>
-      <PhotoStrip photos={photos.filter((p) => !p.item)} onRemove={remove} existing={existingPhotos.length} />
+      <PhotoStrip photos={photos.filter((p) => !p.item)} onRemove={remove} existing={existingPhotos}
+        onRemoveExisting={(pid) => setExistingPhotos((ids) => ids.filter((x) => x !== pid))} />
+      <FieldError id="photos" text={shown.photos} />
       <CameraButton testid="photo-input" label={t("takePhoto")} disabled={total >= MAX_PHOTOS}
         onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
       {total >= MAX_PHOTOS && <p class="small">{t("tooManyPhotos")}</p>}
       <label class="field" style="margin-top:14px"><span class="label">{t("notes")}</span>
         <textarea data-testid="patrol-notes" value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
       </label>
-      <div class="savebar">
-        {errors.map((e) => <p class="error" role="alert">{e}</p>)}
-        <button type="button" class="btn btn-primary btn-block" data-testid="record-save" disabled={busy} onClick={save}>
-          {busy ? t("saving") : t("save")}
-        </button>
-      </div>
+      <FieldError id="save" text={saveError} />
+      <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
+      </>}
     </div>
   );
 }

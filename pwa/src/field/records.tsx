@@ -1,14 +1,17 @@
 // My records: patrols and visits I sent, with their status; a returned one shows the
 // supervisor's comment and can be corrected and sent again (same id, PUT again).
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, type Flag, type PatrolOut, type Review, type VisitOut } from "../api";
+import { api, ApiError, type Flag, type PatrolOut, type VisitOut } from "../api";
 import { cacheGet, cachePut } from "../db";
-import { formatTime, useLang } from "../i18n";
+import { describeError } from "../errors";
+import { formatTime, lang, useLang } from "../i18n";
 import * as outbox from "../outbox";
 import type { Params } from "../router";
 import { facilities, session, subjects } from "../session";
 import { useValue } from "../store";
 import { t, tk } from "./i18n";
+import { lastReturn, withReviews } from "./load-record";
+import { useThumbs } from "./parts";
 
 type Kind = "patrol" | "visit";
 type Rec = (PatrolOut | VisitOut) & { kind: Kind };
@@ -28,7 +31,6 @@ function title(r: Rec): string {
   return `${name} · ${tk(`vt_${v.visit_type}`)}`;
 }
 const when = (r: Rec) => (r.kind === "patrol" ? (r as PatrolOut).started_at : (r as VisitOut).visited_at);
-const lastReturn = (reviews?: Review[]) => [...(reviews ?? [])].reverse().find((x) => x.decision === "return");
 
 function List() {
   const s = useValue(session);
@@ -44,14 +46,14 @@ function List() {
     const q = { author_id: s.user.id };
     (tab === "patrol" ? api.patrols(q) : api.visits(q)).then(
       async (page) => {
-        const list = page.items.map((r) => ({ ...r, kind: tab }) as Rec);
+        const list = (await withReviews(tab, page.items as Rec[])).map((r) => ({ ...r, kind: tab }) as Rec);
         await cachePut(key, list);
         if (live) { setRows(list); setOffline(false); }
       },
       (e) => {
         if (!live) return;
         if (e instanceof ApiError && e.status === 0) setOffline(true);
-        else setError(e instanceof ApiError ? e.detail : String(e));
+        else setError(describeError(e));
         setRows((r) => r ?? []);
       },
     );
@@ -60,15 +62,15 @@ function List() {
   return (
     <div data-testid="records-screen">
       <h1>{t("recordsTitle")}</h1>
-      <div class="seg" role="tablist" style="margin-bottom:12px">
+      <div class="seg" role="group" aria-label={t("recordsTitle")} style="margin-bottom:12px">
         {(["patrol", "visit"] as Kind[]).map((k) => (
-          <button type="button" role="tab" class="na" aria-pressed={tab === k} data-testid={`records-tab-${k}`}
+          <button type="button" class="na" aria-pressed={tab === k} data-testid={`records-tab-${k}`}
             onClick={() => { setRows(null); setTab(k); }}>{k === "patrol" ? t("patrols") : t("visits")}</button>
         ))}
       </div>
-      {offline && <p class="notice">{t("recordsOffline")}</p>}
+      {offline && <p class="notice" data-testid="records-offline">{rows?.length ? t("recordsOffline") : t("recordsOfflineEmpty")}</p>}
       {error && <p class="error">{t("loadFailed", { detail: error })}</p>}
-      {rows && !rows.length && <p>{t("recordsEmpty")}</p>}
+      {rows && !rows.length && !offline && !error && <p>{t("recordsEmpty")}</p>}
       <ul class="list">
         {rows?.map((r) => {
           const ret = r.status === "returned" ? lastReturn(r.reviews) : undefined;
@@ -90,17 +92,26 @@ function List() {
 function Detail({ kind, id }: { kind: Kind; id: string }) {
   const [rec, setRec] = useState<Rec | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [stale, setStale] = useState(false);
   const [localChange, setLocalChange] = useState(false);
   useEffect(() => {
-    (kind === "patrol" ? api.patrol(id) : api.visit(id)).then((r) => setRec({ ...r, kind }), (e) => setError(e instanceof ApiError ? e.detail : String(e)));
+    (kind === "patrol" ? api.patrol(id) : api.visit(id)).then((r) => setRec({ ...r, kind }), async (e) => {
+      // Offline: the copy of "my records" on the phone has it, as of the last connection.
+      const cached = await cacheGet<Rec[]>(`records:${session.get()?.user.id}:${kind}`).catch(() => undefined);
+      const found = cached?.find((r) => r.id === id);
+      if (found) { setRec(found); setStale(true); } else setError(describeError(e));
+    });
     void outbox.get(id).then((i) => setLocalChange(!!i && i.state !== "sent"));
   }, [kind, id]);
   if (error) return <p class="error">{t("loadFailed", { detail: error })}</p>;
   if (!rec) return <p>…</p>;
   const ret = rec.status === "returned" ? lastReturn(rec.reviews) : undefined;
+  const visit = kind === "visit" ? (rec as VisitOut) : null;
+  const photoIds = rec.photos?.length ? rec.photos.map((p) => p.id) : rec.photo_ids ?? [];
   return (
     <div data-testid="record-detail" data-id={rec.id} data-status={rec.status}>
       <h1>{title(rec)}</h1>
+      {stale && <p class="notice">{t("loadOffline")}</p>}
       <p><span class={`badge ${rec.status}`}>{tk(`rs_${rec.status}`)}</span> <span class="muted">{formatTime(when(rec))}</span></p>
       {ret && (
         <div class="card issue" data-testid="return-comment">
@@ -114,15 +125,36 @@ function Detail({ kind, id }: { kind: Kind; id: string }) {
       {kind === "patrol" && (
         <ul class="list" style="margin-bottom:12px">
           {(rec as PatrolOut).checklist.map((c) => (
-            <li class="row" style="justify-content:space-between;border-bottom:1px solid var(--line-soft);padding:6px 0">
-              <span>{tk(`item_${c.item}`)}{c.note ? `：${c.note}` : ""}</span><span class={`badge ${c.result === "issue" ? "issue" : "ok"}`}>{tk(c.result)}</span>
+            <li class="row checkrow">
+              <span>{tk(`item_${c.item}`)}{c.note ? `：${c.note}` : ""}</span><span class={`badge ${c.result}`}>{tk(c.result)}</span>
             </li>
           ))}
         </ul>
       )}
-      {kind === "visit" && <p>{(rec as VisitOut).summary}</p>}
-      <Thumbs ids={(rec.photos ?? []).map((p) => p.id)} />
-      {!!rec.flags?.length && (<><h2>{t("flags")}</h2><ul>{rec.flags.map((f: Flag) => <li data-flag={f.code}>{f.detail || f.code}</li>)}</ul></>)}
+      {kind === "patrol" && (rec as PatrolOut).notes && <p><strong>{t("notes")}：</strong>{(rec as PatrolOut).notes}</p>}
+      {visit && (
+        <dl class="facts" data-testid="visit-facts">
+          <dt>{t("summary").replace(/（必填）|\s*\(required\)/, "")}</dt><dd>{visit.summary}</dd>
+          {visit.needs && <><dt>{t("needs")}</dt><dd>{visit.needs}</dd></>}
+          {visit.assistance?.cash_yuan > 0 && <><dt>{t("cash")}</dt><dd>{t("cashGiven", { n: visit.assistance.cash_yuan.toLocaleString(lang.get()) })}</dd></>}
+          {visit.assistance?.goods && <><dt>{t("goods")}</dt><dd>{visit.assistance.goods}</dd></>}
+          {visit.follow_up_needed && <><dt>{t("followUp")}</dt><dd>{t("yes")}</dd></>}
+          {visit.award && <><dt>{t("awardGrade")}</dt><dd>{tk(`award_${visit.award.grade}`)}{visit.award.co_deliverer ? ` · ${visit.award.co_deliverer}` : ""}</dd></>}
+          {visit.no_photo_reason && <><dt>{t("noPhotoReason")}</dt><dd>{visit.no_photo_reason}</dd></>}
+        </dl>
+      )}
+      <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: photoIds.length })}</span></h2>
+      {photoIds.length ? <Thumbs ids={photoIds} /> : <p class="muted">{t("noPhotos")}</p>}
+      {!!rec.flags?.length && (
+        <><h2>{t("flags")}</h2>
+          <ul class="list" data-testid="record-flags">{rec.flags.map((f: Flag & { detail_zh?: string }) => (
+            <li class="card" style="margin:0" data-flag={f.code}>
+              <strong>{tk(`fl_${f.code}`, t("flags"))}</strong>
+              {/* The server's Chinese sentence names the photo; in English the shared explanation. */}
+              <div class="small">{lang.get() === "en" || !f.detail_zh ? tk(`fx_${f.code}`, "") : f.detail_zh}</div>
+            </li>
+          ))}</ul></>
+      )}
       {!!rec.reviews?.length && (
         <><h2>{t("reviews")}</h2>
           <ul class="list">{rec.reviews.map((r) => (
@@ -133,19 +165,11 @@ function Detail({ kind, id }: { kind: Kind; id: string }) {
   );
 }
 
-/** Thumbnails need the bearer token, so they are fetched and shown from object URLs. */
 function Thumbs({ ids }: { ids: string[] }) {
-  const [urls, setUrls] = useState<string[]>([]);
-  useEffect(() => {
-    let made: string[] = [];
-    const token = session.get()?.token;
-    void Promise.all(ids.map((id) => fetch(api.thumbUrl(id), { headers: { Authorization: `Bearer ${token}` } })
-      .then((r) => (r.ok ? r.blob() : null)).catch(() => null))).then((blobs) => {
-      made = blobs.filter((b): b is Blob => !!b).map((b) => URL.createObjectURL(b));
-      setUrls(made);
-    });
-    return () => made.forEach((u) => URL.revokeObjectURL(u));
-  }, [ids.join()]);
-  if (!ids.length) return null;
-  return <div class="photos">{urls.map((u) => <div class="photo"><img src={u} alt="" /></div>)}</div>;
+  const urls = useThumbs(ids);
+  return (
+    <div class="photos">
+      {ids.map((id) => <div class="photo">{urls[id] ? <img src={urls[id]} alt={t("kind_photo")} /> : <div class="busy">{urls[id] === "" ? t("photoOffline") : t("processing")}</div>}</div>)}
+    </div>
+  );
 }

@@ -9,10 +9,10 @@ import { enqueue, fixesByTask, outboxVersion, type NewPhoto, type OutboxItem } f
 import { session } from "../session";
 import { flash } from "../status";
 import { useValue } from "../store";
-import { NETWORK } from "../sync";
+import { describeError } from "../errors";
 import { uuid } from "../util";
 import { t, tk } from "./i18n";
-import { CameraButton, MAX_PHOTOS, PhotoStrip, usePhotos } from "./parts";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, usePhotos } from "./parts";
 
 export const taskLabel = (task: Task): string =>
   task.item === "follow_up" ? t("followUpTask") : tk(`item_${task.item}`, task.item_label);
@@ -34,23 +34,24 @@ export async function saveFix(task: Task, fixId: string, note: string, photos: C
 export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void }) {
   const [id] = useState(() => uuid()); // made when the fix is started
   const [note, setNote] = useState("");
-  const [errors, setErrors] = useState<string[]>([]);
+  const [tried, setTried] = useState(false); // after the first save, the problem shows and clears live
+  const [saveError, setSaveError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { photos, add, remove } = usePhotos();
+  const ready = photos.filter((p) => p.state === "ready");
+  const problem = photos.some((p) => p.state === "processing") ? t("processing")
+    : task.record_kind === "patrol" && !ready.length ? t("fixNeedsPhoto")
+    : !ready.length && !note.trim() ? t("fixNeedsNoteOrPhoto") : null;
   const save = async () => {
-    const ready = photos.filter((p) => p.state === "ready");
-    const problems: string[] = [];
-    if (photos.some((p) => p.state === "processing")) problems.push(t("processing"));
-    else if (task.record_kind === "patrol" && !ready.length) problems.push(t("fixNeedsPhoto"));
-    else if (!ready.length && !note.trim()) problems.push(t("fixNeedsNoteOrPhoto"));
-    setErrors(problems);
-    if (problems.length) return;
+    setTried(true);
+    setSaveError(null);
+    if (problem) return;
     setBusy(true);
     try {
       await saveFix(task, id, note.trim(), ready.map((p) => p.photo!));
       onSaved();
     } catch (e) {
-      setErrors([t("saveFailed", { detail: String(e) })]);
+      setSaveError(t("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
@@ -63,7 +64,8 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
       <label class="field" style="margin-top:14px"><span class="label">{t("fixNote")}</span>
         <textarea data-testid="task-fix-note" value={note} onInput={(e) => setNote(e.currentTarget.value)} />
       </label>
-      {errors.map((e) => <p class="error" role="alert">{e}</p>)}
+      <FieldError id="fix" text={tried && problem} />
+      <FieldError id="save" text={saveError} />
       <button type="button" class="btn btn-primary btn-block" data-testid="task-fix-save" disabled={busy} onClick={save}>
         {busy ? t("saving") : t("fixSave")}
       </button>
@@ -91,7 +93,7 @@ export function shownFix(latest: OutboxItem | undefined, status: string, fetched
 }
 
 export function FixState({ fix }: { fix: OutboxItem }) {
-  const detail = fix.lastError === NETWORK ? t("networkError") : fix.lastError ?? "";
+  const detail = fix.lastError ? describeError(fix.lastError) : "";
   return (
     <div class={`notice${fix.state === "sent" ? " ok-notice" : fix.state === "failed" ? " danger" : ""}`}
       data-testid="task-fix-pending" data-state={fix.state} data-fix-id={fix.id}>

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type Task, type TaskDetail } from "../api";
 import { cacheGet } from "../db";
-import { formatTime, useLang } from "../i18n";
+import { formatDate, useLang } from "../i18n";
 import { go, type Params } from "../router";
 import { myTasks, myTasksAt, refreshTasks } from "../session";
 import { online } from "../status";
@@ -17,7 +17,7 @@ export default function Tasks({ params }: { params: Params }) {
   return params.id ? <TaskPage id={params.id} /> : <List />;
 }
 
-const day = (iso: string) => formatTime(iso).split(" ")[0];
+const day = (iso: string) => formatDate(iso);
 
 function List() {
   const tasks = useValue(myTasks);

@@ -9,7 +9,9 @@ import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { t, tk } from "./i18n";
 import { loadRecord } from "./load-record";
-import { CameraButton, MAX_PHOTOS, PhotoStrip, PositionBox, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+import { describeError } from "../errors";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+import { ReturnedBanner } from "./returned";
 
 const TYPES: VisitType[] = ["routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
 const GRADES = ["first_class", "second_class", "third_class", "honorary_title", "bayi_medal"];
@@ -30,7 +32,9 @@ export default function VisitForm({ params }: { params: Params }) {
   const [coDeliverer, setCoDeliverer] = useState("");
   const [noPhotoReason, setNoPhotoReason] = useState("");
   const [existingPhotos, setExistingPhotos] = useState<string[]>([]);
-  const [errors, setErrors] = useState<string[]>([]);
+  const [tried, setTried] = useState(false); // after the first save, problems show and clear live
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const [returned, setReturned] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { photos, add, remove } = usePhotos();
   const position = usePosition();
@@ -53,19 +57,25 @@ export default function VisitForm({ params }: { params: Params }) {
       }
       setNoPhotoReason(r.no_photo_reason ?? "");
       setExistingPhotos(r.photo_ids ?? []);
+      setReturned(r.returnComment ?? null);
     });
   }, [editing]);
 
   const ready = photos.filter((p) => p.state === "ready");
   const hasPhotos = ready.length + existingPhotos.length > 0;
+  const problems: Record<string, string> = {};
+  if (!subjectId) problems.subject = t("needSubject");
+  if (!summary.trim()) problems.summary = t("needSummary");
+  if (!hasPhotos && !noPhotoReason.trim()) problems.photos = t("needPhotoOrReason");
+  if (photos.some((p) => p.state === "processing")) problems.photos = t("processing");
+  const shown = tried ? problems : {};
   const save = async () => {
-    const problems: string[] = [];
-    if (!subjectId) problems.push(t("needSubject"));
-    if (!summary.trim()) problems.push(t("needSummary"));
-    if (!hasPhotos && !noPhotoReason.trim()) problems.push(t("needPhotoOrReason"));
-    if (photos.some((p) => p.state === "processing")) problems.push(t("processing"));
-    setErrors(problems);
-    if (problems.length) return;
+    setTried(true);
+    setSaveError(null);
+    if (Object.keys(problems).length) {
+      setTimeout(() => document.querySelector(".field-error")?.scrollIntoView({ block: "center" }), 0);
+      return;
+    }
     setBusy(true);
     const body: VisitIn = {
       subject_id: subjectId!, visit_type: type, visited_at: visitedAt, location: position.fix, summary: summary.trim(),
@@ -78,7 +88,7 @@ export default function VisitForm({ params }: { params: Params }) {
     try {
       await saveToOutbox("visit", id, body, ready.map((p) => p.photo!), `${t("kind_visit")} · ${name} · ${tk(`vt_${type}`)}`);
     } catch (e) {
-      setErrors([t("saveFailed", { detail: String(e) })]);
+      setSaveError(t("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
@@ -87,9 +97,11 @@ export default function VisitForm({ params }: { params: Params }) {
   return (
     <div data-testid="visit-form" data-record-id={id}>
       <h1>{t("visitTitle")}</h1>
-      {editing && <p class="notice">{t("resending")}</p>}
+      {editing && <ReturnedBanner comment={returned} />}
       <SubjectPicker selected={subjectId} onSelect={setSubjectId} here={position.fix} />
       <PositionBox {...position} />
+      {/* Before a person is chosen the screen is a picker: no form and no save button yet. */}
+      {subjectId && <>
       <label class="field" style="margin-top:8px"><span class="label">{t("visitType")}</span>
         <select data-testid="visit-type" value={type} onChange={(e) => setType(e.currentTarget.value as VisitType)}>
           {TYPES.map((v) => <option value={v}>{tk(`vt_${v}`)}</option>)}
@@ -108,8 +120,10 @@ export default function VisitForm({ params }: { params: Params }) {
         </div>
       )}
       <label class="field"><span class="label">{t("summary")}</span>
-        <textarea data-testid="visit-summary" value={summary} onInput={(e) => setSummary(e.currentTarget.value)} />
+        <textarea data-testid="visit-summary" value={summary} onInput={(e) => setSummary(e.currentTarget.value)}
+          aria-invalid={shown.summary ? true : undefined} />
       </label>
+      <FieldError id="summary" text={shown.summary} />
       <label class="field"><span class="label">{t("needs")}</span>
         <textarea data-testid="visit-needs" value={needs} onInput={(e) => setNeeds(e.currentTarget.value)} />
       </label>
@@ -123,7 +137,8 @@ export default function VisitForm({ params }: { params: Params }) {
       </label>
       <label class="check"><input type="checkbox" data-testid="visit-follow-up" checked={followUp} onChange={(e) => setFollowUp(e.currentTarget.checked)} />{t("followUp")}</label>
       <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span></h2>
-      <PhotoStrip photos={photos} onRemove={remove} existing={existingPhotos.length} />
+      <PhotoStrip photos={photos} onRemove={remove} existing={existingPhotos}
+        onRemoveExisting={(pid) => setExistingPhotos((ids) => ids.filter((x) => x !== pid))} />
       <CameraButton testid="photo-input" label={t("takePhoto")} disabled={total >= MAX_PHOTOS}
         onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
       {!hasPhotos && (
@@ -132,12 +147,10 @@ export default function VisitForm({ params }: { params: Params }) {
           <textarea data-testid="visit-no-photo-reason" value={noPhotoReason} onInput={(e) => setNoPhotoReason(e.currentTarget.value)} />
         </label>
       )}
-      <div class="savebar">
-        {errors.map((e) => <p class="error" role="alert">{e}</p>)}
-        <button type="button" class="btn btn-primary btn-block" data-testid="record-save" disabled={busy} onClick={save}>
-          {busy ? t("saving") : t("save")}
-        </button>
-      </div>
+      <FieldError id="photos" text={shown.photos} />
+      <FieldError id="save" text={saveError} />
+      <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
+      </>}
     </div>
   );
 }

@@ -1,0 +1,39 @@
+"""Every error body carries a stable `code` beside its English `detail`: the PWA says it in the
+user's language from the code (pwa/src/errors.ts), never by showing the server's sentence."""
+
+import uuid
+
+from tests.api.test_bad_input import worker  # noqa: F401  (fixture)
+from tests.api.test_patrols import patrol_body
+from tests.builders import login, make_district
+
+
+async def test_no_token_is_not_authenticated(client):
+    response = await client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+async def test_a_malformed_field_is_bad_input_naming_the_field(client, worker):  # noqa: F811
+    facility, _, headers = worker
+    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, facility_id="42"),
+                                headers=headers)
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_input" and response.json()["field"] == "facility_id"
+
+
+async def test_a_record_out_of_scope_is_not_found(client, worker):  # noqa: F811
+    _, _, headers = worker
+    response = await client.get(f"/api/v1/patrols/{uuid.uuid4()}", headers=headers)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+async def test_a_file_that_is_not_an_image_is_not_an_image(client, db):
+    await make_district(db)
+    headers = await login(client, "worker1")
+    response = await client.put(f"/api/v1/photos/{uuid.uuid4()}", content=b"hello, not a picture",
+                                params={"record_id": str(uuid.uuid4())},
+                                headers={**headers, "Content-Type": "image/jpeg"})
+    assert response.status_code == 415, response.text
+    assert response.json()["code"] == "not_an_image"
