@@ -225,6 +225,17 @@ class ImportController(Controller):
                 problems.append(RowError(0, name, f"{name} is required"))
         if kind == "facilities" and "location" not in data and not any(p.field in ("lat", "lon") for p in problems):
             problems.append(RowError(0, "lat", "a facility needs its position (lat and lon)"))
+        # Plausibility beside the type checks, so a row's every problem shows at once.
+        where = {k: v for k, v in (data.get("location") or {}).items() if isinstance(v, (int, float))}
+        name = data.get("name") if isinstance(data.get("name"), str) else None
+        for check, field, args in ((check_name, "name", (name,)),
+                                   (check_point, "location", (where.get("lat"), where.get("lon")))):
+            if any(p.field and p.field.split(".")[0] == field for p in problems):
+                continue
+            try:
+                check(*args)  # type: ignore[operator]
+            except Invalid as exc:
+                problems.append(RowError(0, field, exc.detail))
         if problems:
             return {}, problems
         try:
@@ -232,13 +243,7 @@ class ImportController(Controller):
             values = facility_columns(struct) if kind == "facilities" else subject_columns(struct)  # type: ignore[arg-type]
         except msgspec.ValidationError as exc:  # a rule across fields: one message
             return {}, [_error(0, exc)]
-        for check, field, args in ((check_name, "name", (values.get("name"),)),
-                                   (check_point, "location", (values.get("lat"), values.get("lon")))):
-            try:
-                check(*args)  # type: ignore[operator]
-            except Invalid as exc:
-                problems.append(RowError(0, field, exc.detail))
-        return values, problems
+        return values, []
 
     @post("/facilities", operation_id="ImportFacilities", request_max_body_size=MAX_CSV + 1024, status_code=201)
     async def import_facilities(self, request: Request, user: CurrentUser, db_session: DbSession,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry, Facility, OrgUnit, Patrol, Subject, Task, User, Visit
+from storage.models import AuditEntry, Facility, OrgUnit, Patrol, Photo, Subject, Task, User, Visit
 from storage.queries.common import in_scope
 
 
@@ -83,6 +83,14 @@ async def names(session: AsyncSession, *, entries: Sequence[AuditEntry]) -> dict
                                           .outerjoin(Facility, Facility.id == Task.facility_id)
                                           .outerjoin(Subject, Subject.id == Task.subject_id)
                                           .where(Task.id.in_(ids)))).all()
+        elif kind == "photo":  # named by the place of its record (a task's photo: the task's place)
+            rows = (await session.execute(
+                select(Photo.id, func.coalesce(Facility.name, Subject.name))
+                .outerjoin(Patrol, Patrol.id == Photo.record_id).outerjoin(Visit, Visit.id == Photo.record_id)
+                .outerjoin(Task, Task.id == Photo.record_id)
+                .outerjoin(Facility, Facility.id == func.coalesce(Patrol.facility_id, Task.facility_id))
+                .outerjoin(Subject, Subject.id == func.coalesce(Visit.subject_id, Task.subject_id))
+                .where(Photo.id.in_(ids)))).all()
         elif kind in ("patrol", "visit"):
             model, place = (Patrol, Facility) if kind == "patrol" else (Visit, Subject)
             key = model.facility_id if kind == "patrol" else model.subject_id  # type: ignore[attr-defined]

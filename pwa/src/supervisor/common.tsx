@@ -256,7 +256,7 @@ export function UnitOptions({ units, only }: { units: OrgUnit[]; only?: (u: OrgU
   return (
     <>
       {unitTree(units).filter(({ unit }) => !only || only(unit)).map(({ unit, depth }) => (
-        <option value={unit.id}>{"\u3000".repeat(depth)}{depth ? "└ " : ""}{unit.name}（{label("lv_", unit.level)}）</option>
+        <option value={unit.id}>{"\u3000".repeat(depth)}{depth ? "└ " : ""}{unit.name}（{label("lvs_", unit.level)}）</option>
       ))}
     </>
   );

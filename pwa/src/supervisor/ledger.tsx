@@ -83,9 +83,18 @@ function List({ kind }: { kind: Kind }) {
   const unitName = (id: string) => units?.find((u) => u.id === id)?.name ?? "";
   const boss = useValue(session)?.user.role !== "field_worker";
   const one = kind === "facilities" ? "facility" : "subject";
+  const [find, setFind] = useState("");
+  const [lateOnly, setLateOnly] = useState(false);
+  // Overdue first, then by name: what needs someone comes to the top of a long register.
+  const shown = (rows?.items ?? []).filter((r) => (!lateOnly || r.overdue) && (!find || r.name.includes(find.trim())))
+    .sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.name.localeCompare(b.name, "zh-CN"));
   return (
     <section>
       {boss && <Import kind={kind} onDone={reload} />}
+      <div class="sv-filters">
+        <label class="sv-filter"><span>{t("findName")}</span><input type="text" data-testid="ledger-find" value={find} onInput={(e) => setFind(e.currentTarget.value)} /></label>
+        <label class="check"><input type="checkbox" checked={lateOnly} onChange={(e) => setLateOnly(e.currentTarget.checked)} />{t("overdueOnly")}</label>
+      </div>
       {error && <Failed error={error} retry={reload} />}
       {rows && !rows.items.length && <p class="muted">{t("none")}</p>}
       <table class="sv-table" data-testid={`ledger-${kind}`}>
@@ -95,7 +104,7 @@ function List({ kind }: { kind: Kind }) {
           <th>{kind === "facilities" ? t("lastPatrol") : t("lastVisit")}</th><th>{t("nextDue")}</th>
         </tr></thead>
         <tbody>
-          {(rows?.items ?? []).map((r) => (
+          {shown.map((r) => (
             <tr class="sv-click" data-testid="ledger-row" data-id={r.id} onClick={() => go(`/ledger/${one}/${r.id}`)}>
               <td><a href={`#/ledger/${one}/${r.id}`} onClick={(e) => e.stopPropagation()}><strong>{r.name}</strong></a></td>
               <td>{"kind" in r ? label("k_", r.kind) : label("cat_", r.category)}</td>
