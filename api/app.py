@@ -20,6 +20,7 @@ from litestar.types import ControllerRouterHandler
 from api import auth, facilities, health, org_units, patrols, subjects, visits
 from api import audit_log, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
 from api import photos  # photo evidence
+from api import desk  # the supervisor's desktop
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
 from api.pwa import pwa_router
@@ -45,6 +46,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     audit_log.AuditLogController,
     imports.ImportController,
     map_config.get_map_config,
+    desk.desk_counts,
 ]
 
 

@@ -33,6 +33,9 @@ class AuditOut(msgspec.Struct):
     entity_id: str
     org_unit_id: uuid.UUID | None
     detail: dict[str, Any]
+    # Names at the time of reading, so the screen can say who did what to which named thing.
+    actor_name: str = ""
+    entity_name: str = ""
 
 
 class AuditPage(msgspec.Struct):
@@ -48,17 +51,21 @@ class AuditLogController(Controller):
     async def search_audit_log(
         self, user: CurrentUser, db_session: DbSession, q: FromQuery[Search] = None,
         action: FromQuery[Search] = None, actor_id: FromQuery[uuid.UUID | None] = None, from_: Since = None,
-        to: FromQuery[datetime | None] = None, cursor: FromQuery[str | None] = None, limit: FromQuery[PageLimit] = 50,
+        to: FromQuery[datetime | None] = None, entity: FromQuery[Search] = None,
+        entity_id: FromQuery[Search] = None, cursor: FromQuery[str | None] = None, limit: FromQuery[PageLimit] = 50,
     ) -> AuditPage:
         user.require("supervisor", "admin")
         if cursor is not None and not CURSOR.fullmatch(cursor):
             raise Invalid("cursor is not one this server handed out", field="cursor")
         rows = await audit.search(db_session, scope_path=user.scope_path, text=q, action=action, actor_id=actor_id,
                                   since=from_, until=to, before_id=int(cursor) if cursor else None,
-                                  limit=limit + 1, include_unscoped=user.role == "admin")
+                                  limit=limit + 1, include_unscoped=user.role == "admin",
+                                  entity=entity, entity_id=entity_id)
         page = rows[:limit]
+        names = await audit.names(db_session, entries=page)
         return AuditPage(
             items=[AuditOut(id=e.id, at=e.at, actor_id=e.actor_id, actor_username=e.actor_username, ip=e.ip,
                             action=e.action, entity=e.entity, entity_id=e.entity_id, org_unit_id=e.org_unit_id,
-                            detail=e.detail) for e in page],
+                            detail=e.detail, actor_name=names.get(str(e.actor_id), ""),
+                            entity_name=names.get(e.entity_id, "")) for e in page],
             next_cursor=str(page[-1].id) if len(rows) > limit else None)

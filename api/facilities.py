@@ -11,6 +11,7 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
+from api.plausible import check_values
 from api.types import In, Limit, Name, Point, Text
 from storage.models import Facility
 from storage.queries import facilities, org_units
@@ -110,6 +111,7 @@ class FacilityController(Controller):
         user.require("supervisor", "admin")
         await org_units.get_unit(db_session, unit_id=data.org_unit_id, scope_path=user.scope_path)
         values = _columns(data)
+        check_values(values)
         values["geofence_m"] = data.geofence_m or settings.evidence.facility_geofence_m
         facility = await facilities.create_facility(db_session, values=values)
         await record_audit(db_session, user, "facility_create", entity="facility", entity_id=facility.id,
@@ -127,9 +129,11 @@ class FacilityController(Controller):
         user.require("supervisor", "admin")
         facility = await facilities.get_facility(db_session, facility_id=facility_id, scope_path=user.scope_path)
         values = _columns(data)
+        check_values(values)
         if "org_unit_id" in values:
             await org_units.get_unit(db_session, unit_id=values["org_unit_id"], scope_path=user.scope_path)
+        changes = {k: [str(getattr(facility, k)), str(v)] for k, v in values.items() if getattr(facility, k) != v}
         facility = await facilities.update_facility(db_session, facility=facility, values=values)
         await record_audit(db_session, user, "facility_update", entity="facility", entity_id=facility.id,
-                           org_unit_id=facility.org_unit_id, changed=sorted(values))
+                           org_unit_id=facility.org_unit_id, changed=sorted(values), changes=changes or None)
         return facility_out(facility)

@@ -11,17 +11,19 @@ import csv
 import io
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote
 
 import msgspec
-from litestar import Controller, Request, Response, post
-from litestar.params import FromQuery
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
 
 from api.deps import CurrentUser, DbSession, record_audit
 from api.facilities import FacilityIn
 from api.facilities import _columns as facility_columns
 from api.subjects import SubjectIn
 from api.subjects import _columns as subject_columns
+from api.plausible import check_name, check_point
 from storage.errors import Invalid
 from storage.queries import facilities, org_units, subjects, users
 
@@ -38,13 +40,26 @@ SUBJECT_HEADERS = {
     "电话": "phone", "联系电话": "phone", "身份证号": "id_number", "联系人": "contact_username",
     "走访周期": "visit_interval_days", "围栏半径": "geofence_m", "备注": "notes",
 }
+# The labels the screens show ("纪念碑/亭") and their parts are accepted as well as the codes.
 KIND = {"陵园": "cemetery", "烈士陵园": "cemetery", "纪念碑": "monument", "纪念亭": "monument", "纪念碑亭": "monument",
+        "纪念碑/亭": "monument", "碑": "monument", "亭": "monument", "纪念塔": "monument", "英名墙": "monument",
+        "零散烈士墓(群)": "scattered_grave", "零散烈士墓群": "scattered_grave", "烈士墓": "scattered_grave",
         "零散烈士墓": "scattered_grave", "零散墓": "scattered_grave", "纪念馆": "memorial_hall"}
 LEVEL = {"国家级": "national", "省级": "provincial", "设区的市级": "city", "市级": "city", "县级": "county",
          "零散": "unrated", "未定级": "unrated", "零散/未定级": "unrated"}
 CATEGORY = {"烈士遗属": "martyr_family", "因公牺牲军人遗属": "duty_death_family", "病故军人遗属": "illness_death_family",
             "伤残军人": "disabled_veteran", "在乡复员军人": "demobilized_rural", "带病回乡退伍军人": "ill_returned",
             "参战参试退役军人": "combat_veteran", "困难退役军人": "hardship_veteran", "其他退役军人": "other_veteran"}
+
+
+TEMPLATES = {
+    "facilities": [["名称", "类型", "保护级别", "所属单位", "纬度", "经度", "地址", "巡查周期", "管护责任人", "保护范围"],
+                   ["某某烈士纪念碑", "纪念碑/亭", "县级", "某某社区服务站", "26.6011", "106.7218", "某某路 1 号",
+                    "30", "某某社区 张三", "碑体四周 10 米"]],
+    "subjects": [["姓名", "类别", "所属单位", "地址", "纬度", "经度", "电话", "身份证号", "联系人", "走访周期", "备注"],
+                 ["张某某", "烈士遗属", "某某社区服务站", "某某组 1 号", "26.59", "106.72", "13800000000", "", "worker1",
+                  "90", ""]],
+}
 
 
 class RowError(msgspec.Struct):
@@ -110,6 +125,11 @@ def _error(line: int, exc: msgspec.ValidationError) -> RowError:
     return RowError(line=line, field=field, reason=message.split(" - at ")[0])
 
 
+def _reason(exc: msgspec.ValidationError, value: Any) -> str:
+    """msgspec's sentence for one value, without its `$` path (the field is named beside it)."""
+    return f"{str(exc).split(' - at ')[0]} (got {str(value)[:40]!r})"
+
+
 def _number(value: str) -> Any:
     try:
         return float(value) if "." in value else int(value)
@@ -135,12 +155,9 @@ class ImportController(Controller):
         checked: list[dict[str, Any]] = []
         seen: dict[tuple[str, Any], int] = {}
         for line, row in rows:
-            values, problem = self._check(kind, row, unit_by, people)
-            if isinstance(problem, RowError):
-                errors.append(RowError(line=line, field=problem.field, reason=problem.reason))
-                continue
-            if problem is not None:
-                errors.append(_error(line, problem))
+            values, problems = self._check(kind, row, unit_by, people)
+            if problems:
+                errors.extend(RowError(line=line, field=p.field, reason=p.reason) for p in problems)
                 continue
             key = (values["name"], values["org_unit_id"])
             if key in seen:
@@ -150,7 +167,8 @@ class ImportController(Controller):
             seen[key] = line
             checked.append(values)
         if errors:
-            return Response(ImportErrors(status_code=422, detail=f"{len(errors)} rows have problems; "
+            bad_rows = len({e.line for e in errors})
+            return Response(ImportErrors(status_code=422, detail=f"{bad_rows} rows have problems; "
                                          "nothing was imported. Fix them and send the file again.",
                                          errors=errors[:1000]), status_code=422)
         if dry_run:
@@ -162,35 +180,70 @@ class ImportController(Controller):
         return Response(ImportOut(imported=len(ids), checked=len(checked), dry_run=False, ids=ids), status_code=201)
 
     def _check(self, kind: str, row: dict[str, str], unit_by: dict[str, uuid.UUID],
-               people: dict[str, uuid.UUID]) -> tuple[dict[str, Any], RowError | msgspec.ValidationError | None]:
+               people: dict[str, uuid.UUID]) -> tuple[dict[str, Any], list[RowError]]:
+        """Every problem of the row, one per field, so a person fixes the file in one go."""
+        problems: list[RowError] = []
         unit_name = row.pop("org_unit", "") or row.pop("org_unit_id", "")
         if unit_name not in unit_by:
-            return {}, RowError(0, "org_unit", f"no unit named {unit_name!r} in your scope" if unit_name
-                                else "org_unit is required (a unit name or id)")
+            problems.append(RowError(0, "org_unit", f"no unit named {unit_name!r} in your scope" if unit_name
+                                     else "org_unit is required (a unit name or id)"))
         data: dict[str, Any] = {k: v for k, v in row.items() if v != ""}
-        data["org_unit_id"] = str(unit_by[unit_name])
+        data["org_unit_id"] = str(unit_by.get(unit_name, uuid.UUID(int=0)))
         for field in ("lat", "lon", "geofence_m", "patrol_interval_days", "visit_interval_days"):
             if field in data:
                 data[field] = _number(data[field])
         lat, lon = data.pop("lat", None), data.pop("lon", None)
         if (lat is None) != (lon is None):
-            return {}, RowError(0, "lat" if lat is None else "lon", "give both lat and lon, or neither")
-        if lat is not None:
+            problems.append(RowError(0, "lat" if lat is None else "lon", "give both lat and lon, or neither"))
+        elif lat is not None:
             data["location"] = {"lat": lat, "lon": lon}
-        try:
-            if kind == "facilities":
-                data["kind"] = KIND.get(data.get("kind", ""), data.get("kind"))
-                data["protection_level"] = LEVEL.get(data.get("protection_level", ""), data.get("protection_level"))
-                return facility_columns(msgspec.convert(data, FacilityIn)), None
+        if kind == "facilities":
+            model: type[msgspec.Struct] = FacilityIn
+            data["kind"] = KIND.get(data.get("kind", ""), data.get("kind"))
+            data["protection_level"] = LEVEL.get(data.get("protection_level", ""), data.get("protection_level"))
+        else:
+            model = SubjectIn
             data["category"] = CATEGORY.get(data.get("category", ""), data.get("category"))
             contact = data.pop("contact_username", None)
             if contact and contact not in people:
-                return {}, RowError(0, "contact_username", f"no user named {contact!r} in your scope")
-            if contact:
+                problems.append(RowError(0, "contact_username", f"no user named {contact!r} in your scope"))
+            elif contact:
                 data["contact_user_id"] = str(people[contact])
-            return subject_columns(msgspec.convert(data, SubjectIn)), None
-        except msgspec.ValidationError as exc:
-            return {}, exc
+        fields = {f.name: f for f in msgspec.structs.fields(model)}
+        for name, value in list(data.items()):
+            if name not in fields:
+                problems.append(RowError(0, name, f"unknown column {name!r}"))
+                del data[name]
+                continue
+            try:
+                msgspec.convert(value, fields[name].type)
+            except msgspec.ValidationError as exc:
+                at = str(exc).split("`$.")[1].split("`")[0] if "`$." in str(exc) else ""
+                problems.append(RowError(0, f"{name}.{at}" if at else name, _reason(exc, value)))
+        for name, f in fields.items():
+            if f.required and data.get(name) is None and name not in ("org_unit_id", "location"):
+                problems.append(RowError(0, name, f"{name} is required"))
+        if kind == "facilities" and "location" not in data and not any(p.field in ("lat", "lon") for p in problems):
+            problems.append(RowError(0, "lat", "a facility needs its position (lat and lon)"))
+        # Plausibility beside the type checks, so a row's every problem shows at once.
+        where = {k: v for k, v in (data.get("location") or {}).items() if isinstance(v, (int, float))}
+        name = data.get("name") if isinstance(data.get("name"), str) else None
+        for check, field, args in ((check_name, "name", (name,)),
+                                   (check_point, "location", (where.get("lat"), where.get("lon")))):
+            if any(p.field and p.field.split(".")[0] == field for p in problems):
+                continue
+            try:
+                check(*args)  # type: ignore[operator]
+            except Invalid as exc:
+                problems.append(RowError(0, field, exc.detail))
+        if problems:
+            return {}, problems
+        try:
+            struct = msgspec.convert(data, model)
+            values = facility_columns(struct) if kind == "facilities" else subject_columns(struct)  # type: ignore[arg-type]
+        except msgspec.ValidationError as exc:  # a rule across fields: one message
+            return {}, [_error(0, exc)]
+        return values, []
 
     @post("/facilities", operation_id="ImportFacilities", request_max_body_size=MAX_CSV + 1024, status_code=201)
     async def import_facilities(self, request: Request, user: CurrentUser, db_session: DbSession,
@@ -201,3 +254,15 @@ class ImportController(Controller):
     async def import_subjects(self, request: Request, user: CurrentUser, db_session: DbSession,
                               dry_run: FromQuery[bool] = False) -> Response:
         return await self._run(request, user, db_session, kind="subjects", dry_run=dry_run)
+
+    @get("/{kind:str}/template.csv", operation_id="ImportTemplate", media_type="text/csv")
+    async def template(self, kind: FromPath[Literal["facilities", "subjects"]], user: CurrentUser) -> Response:
+        """A file to fill in: the Chinese headers the import reads and one example row. UTF-8 with
+        a BOM so that Excel in China opens it in the right encoding."""
+        user.require("supervisor", "admin")
+        rows = TEMPLATES[kind]
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(rows)
+        name = "设施导入模板.csv" if kind == "facilities" else "走访对象导入模板.csv"
+        return Response(("\ufeff" + out.getvalue()).encode(), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f"attachment; filename=\"{kind}-template.csv\"; filename*=UTF-8''{quote(name)}"})

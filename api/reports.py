@@ -29,6 +29,7 @@ class FacilityFigures(msgspec.Struct):
     due: int
     patrolled: int
     overdue: int
+    unpatrolled: int = 0  # due in the period and not patrolled in it (the dashboard's "逾期未巡查")
 
 
 class SubjectFigures(msgspec.Struct):

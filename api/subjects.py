@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.masking import mask_id_number, mask_phone
+from api.plausible import check_values
 from api.types import In, Limit, Point, SubjectName, Text
 from storage.models import Subject
 from storage.queries import org_units, subjects, users
@@ -141,6 +142,7 @@ class SubjectController(Controller):
                              settings: AppSettings) -> SubjectOut:
         user.require("supervisor", "admin")
         values = _columns(data)
+        check_values(values)
         values["visit_interval_days"] = data.visit_interval_days or settings.visit_interval_for(data.category)
         values["geofence_m"] = data.geofence_m or settings.evidence.home_geofence_m
         await _check_refs(db_session, user, values)
@@ -163,6 +165,7 @@ class SubjectController(Controller):
         user.require("supervisor", "admin")
         subject = await subjects.get_subject(db_session, subject_id=subject_id, scope_path=user.scope_path)
         values = _columns(data)
+        check_values(values)
         await _check_refs(db_session, user, values)
         subject = await subjects.update_subject(db_session, subject=subject, values=values)
         # Record which fields changed, never their values: the log must not become a copy of PII.

@@ -21,7 +21,7 @@ from api.settings import Settings
 from api.types import In, Text
 from storage.errors import Invalid
 from storage.models import Task
-from storage.queries import tasks
+from storage.queries import tasks, users
 
 TaskStatus = Literal["open", "fixed", "accepted", "cancelled"]
 PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
@@ -42,6 +42,14 @@ class TaskFixIn(In):
 
 class TaskReopenIn(In):
     comment: Comment
+
+
+class TaskReassignIn(In):
+    assignee_id: uuid.UUID
+
+
+class TaskDeadlineIn(In):
+    due_at: datetime
 
 
 class TaskOut(msgspec.Struct):
@@ -68,6 +76,10 @@ class TaskOut(msgspec.Struct):
     accepted_at: datetime | None
     accepted_by_name: str
     reopen_comment: str
+    # Who answers for the fix (the facility's caretaker, else the station's head) and who reported it.
+    owner_name: str = ""
+    owner_kind: str = ""
+    reporter_name: str = ""
 
 
 class TaskDetailOut(TaskOut, kw_only=True):
@@ -81,8 +93,11 @@ class TaskPage(msgspec.Struct):
     next_cursor: str | None
 
 
-def task_fields(t: Task, names: dict[uuid.UUID, str]) -> dict:
+def task_fields(t: Task, names: dict[uuid.UUID, str], people: dict[uuid.UUID, tasks.People] | None = None) -> dict:
+    who = (people or {}).get(t.id)
     return dict(
+        owner_name=who.owner_name if who else "", owner_kind=who.owner_kind if who else "",
+        reporter_name=who.reporter_name if who else "",
         id=t.id, record_kind=t.record_kind, record_id=t.record_id, item=t.item,
         item_label=ITEM_LABELS.get(t.item, t.item), status=t.status, detail=t.detail, org_unit_id=t.org_unit_id,
         facility_id=t.facility_id, subject_id=t.subject_id,
@@ -99,6 +114,7 @@ def task_fields(t: Task, names: dict[uuid.UUID, str]) -> dict:
 
 async def _detail(db_session: DbSession, settings: Settings, task: Task) -> TaskDetailOut:
     names = await tasks.names(db_session, tasks=[task])
+    people = await tasks.people(db_session, tasks=[task])
     record = await tasks.record_of(db_session, task=task)
     before = await tasks.photos_of_record(db_session, record_id=task.record_id)
     if record is not None and record.photo_ids:
@@ -112,7 +128,7 @@ async def _detail(db_session: DbSession, settings: Settings, task: Task) -> Task
     after = [p for p in await tasks.photos_by_ids(db_session, photo_ids=list(task.fix_photo_ids))
              if p.record_id == task.id]
     received = {p.id for p in after}
-    return TaskDetailOut(**task_fields(task, names), before_photos=[photo_out(p, settings) for p in before],
+    return TaskDetailOut(**task_fields(task, names, people), before_photos=[photo_out(p, settings) for p in before],
                          after_photos=[photo_out(p, settings) for p in after],
                          missing_after_photo_ids=[i for i in task.fix_photo_ids if i not in received])
 
@@ -141,7 +157,8 @@ class TaskController(Controller):
             db_session, scope_path=user.scope_path, status=status, org_unit_id=org_unit_id, overdue=overdue,
             assignee_id=assignee_id, record_id=record_id, cursor=cursor, limit=limit)
         names = await tasks.names(db_session, tasks=rows)
-        return TaskPage(items=[TaskOut(**task_fields(t, names)) for t in rows], next_cursor=next_cursor)
+        people = await tasks.people(db_session, tasks=rows)
+        return TaskPage(items=[TaskOut(**task_fields(t, names, people)) for t in rows], next_cursor=next_cursor)
 
     @get("/{task_id:uuid}", operation_id="GetTask")
     async def get_task(self, task_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
@@ -191,4 +208,35 @@ class TaskController(Controller):
         await tasks.reopen_task(db_session, task=task, comment=data.comment)
         await record_audit(db_session, user, "task_reopen", entity="task", entity_id=task.id,
                            org_unit_id=task.org_unit_id, comment=data.comment)
+        return await _detail(db_session, settings, task)
+
+    @post("/{task_id:uuid}/reassign", operation_id="ReassignTask", status_code=200)
+    async def reassign_task(self, task_id: FromPath[uuid.UUID], data: JSONBody[TaskReassignIn], user: CurrentUser,
+                            db_session: DbSession, settings: AppSettings) -> TaskDetailOut:
+        """Give the task to another person in scope (supervisor, admin); audited with both names."""
+        user.require("supervisor", "admin")
+        task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path, for_update=True)
+        assignee = await users.get_user(db_session, user_id=data.assignee_id, scope_path=user.scope_path)
+        names = await tasks.names(db_session, tasks=[task])  # the old assignee's name, before it changes
+        before = await tasks.reassign_task(db_session, task=task, assignee=assignee)
+        if before != assignee.id:
+            await record_audit(db_session, user, "task_reassign", entity="task", entity_id=task.id,
+                               org_unit_id=task.org_unit_id, field="assignee",
+                               old=names.get(before, "") if before else "", new=assignee.display_name,
+                               old_id=str(before) if before else None, new_id=str(assignee.id))
+        return await _detail(db_session, settings, task)
+
+    @post("/{task_id:uuid}/deadline", operation_id="SetTaskDeadline", status_code=200)
+    async def set_task_deadline(self, task_id: FromPath[uuid.UUID], data: JSONBody[TaskDeadlineIn], user: CurrentUser,
+                                db_session: DbSession, settings: AppSettings) -> TaskDetailOut:
+        """Move the deadline (supervisor, admin); audited with the old and the new day."""
+        user.require("supervisor", "admin")
+        if data.due_at.tzinfo is None:
+            raise Invalid("give the deadline with its time zone offset (e.g. +08:00)", field="due_at")
+        task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path, for_update=True)
+        before = await tasks.set_deadline(db_session, task=task, due_at=data.due_at)
+        if before != task.due_at:
+            await record_audit(db_session, user, "task_deadline", entity="task", entity_id=task.id,
+                               org_unit_id=task.org_unit_id, field="due_at", old=before.isoformat(),
+                               new=task.due_at.isoformat())
         return await _detail(db_session, settings, task)

@@ -100,12 +100,18 @@ class UserController(Controller):
         values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if target.id == user.id and (values.get("is_active") is False or values.get("role", "admin") != "admin"):
             raise Invalid("you cannot disable yourself or take away your own admin role", field="is_active")
+        new_unit = None
         if "org_unit_id" in values:
-            await org_units.get_unit(db_session, unit_id=values["org_unit_id"], scope_path=user.scope_path)
+            new_unit = await org_units.get_unit(db_session, unit_id=values["org_unit_id"], scope_path=user.scope_path)
+        # Old and new value of each changed field for the log; units by name, as a person knows them.
+        changes = {k: [getattr(target, k), v] for k, v in values.items() if getattr(target, k) != v}
+        if "org_unit_id" in changes and new_unit is not None:
+            old_unit = await org_units.get_unit(db_session, unit_id=target.org_unit_id, scope_path=None)
+            changes["org_unit_id"] = [old_unit.name, new_unit.name]
         target = await users.update_user(db_session, user=target, values=values)
         action = "user_disable" if values.get("is_active") is False else "user_update"
         await record_audit(db_session, user, action, entity="user", entity_id=target.id,
-                           org_unit_id=target.org_unit_id, changed=sorted(values))
+                           org_unit_id=target.org_unit_id, changed=sorted(values), changes=changes or None)
         return user_out(target)
 
     @post("/{user_id:uuid}/password", operation_id="ResetUserPassword", status_code=204,

@@ -7,6 +7,7 @@ import { setLang, useLang, lang } from "./i18n";
 import { fieldRoutes } from "./field";
 import { t as ft } from "./field/i18n";
 import { routes as supervisorRoutes } from "./supervisor";
+import { Desk, isDesk } from "./supervisor/desk";
 import { go, match, path, type Params, type Route } from "./router";
 import { login, logout, needsLogin, session } from "./session";
 import { t } from "./shell-i18n";
@@ -38,6 +39,16 @@ export function App() {
   const p = useValue(path);
   if (!s) return <main class="login-main"><Login /></main>;
   const found = match(allRoutes(), p, s.user.role);
+  if (isDesk(s.user.role)) {
+    // Supervisors and admins work at a desk: their own frame and navigation (supervisor/desk.tsx).
+    return (
+      <Desk path={p}>
+        {relogin && <Login again />}
+        <Notices />
+        {found ? <RouteView route={found.route} params={found.params} key={p} /> : <p>{t("notFound")}</p>}
+      </Desk>
+    );
+  }
   return (
     <>
       <TopBar />

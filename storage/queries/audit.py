@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry
+from storage.models import AuditEntry, Facility, OrgUnit, Patrol, Photo, Subject, Task, User, Visit
 from storage.queries.common import in_scope
 
 
@@ -29,6 +29,7 @@ async def search(
     session: AsyncSession, *, scope_path: str, text: str | None = None, action: str | None = None,
     actor_id: uuid.UUID | None = None, since: datetime | None = None, until: datetime | None = None,
     before_id: int | None = None, limit: int = 50, include_unscoped: bool = False,
+    entity: str | None = None, entity_id: str | None = None,
 ) -> Sequence[AuditEntry]:
     """Newest first. Entries with no unit (a login with an unknown name) show only to admins."""
     scoped = in_scope(AuditEntry.org_unit_id, scope_path)
@@ -46,6 +47,54 @@ async def search(
         query = query.where(AuditEntry.at >= since)
     if until:
         query = query.where(AuditEntry.at < until)
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+    if entity_id:
+        query = query.where(AuditEntry.entity_id == entity_id)
     if before_id:
         query = query.where(AuditEntry.id < before_id)
     return (await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))).all()
+
+
+# What each entity kind is called: its table and the column a person knows it by.
+_NAMED = {"facility": (Facility, Facility.name), "subject": (Subject, Subject.name), "user": (User, User.display_name),
+          "org_unit": (OrgUnit, OrgUnit.name), "facilities": None, "subjects": None}
+
+
+async def names(session: AsyncSession, *, entries: Sequence[AuditEntry]) -> dict[str, str]:
+    """Names of the people and things the entries mention, keyed by id, so the log reads as
+    sentences. A task is named by its place; a patrol or visit by its facility or subject."""
+    wanted: dict[str, set[uuid.UUID]] = {}
+    for e in entries:
+        if e.actor_id:
+            wanted.setdefault("user", set()).add(e.actor_id)
+        try:
+            wanted.setdefault(e.entity, set()).add(uuid.UUID(e.entity_id))
+        except ValueError:
+            continue
+    found: dict[str, str] = {}
+    for kind, ids in wanted.items():
+        rows: list = []
+        if _NAMED.get(kind):
+            model, label = _NAMED[kind]  # type: ignore[misc]
+            rows = (await session.execute(select(model.id, label).where(model.id.in_(ids)))).all()
+        elif kind == "task":
+            rows = (await session.execute(select(Task.id, func.coalesce(Facility.name, Subject.name))
+                                          .outerjoin(Facility, Facility.id == Task.facility_id)
+                                          .outerjoin(Subject, Subject.id == Task.subject_id)
+                                          .where(Task.id.in_(ids)))).all()
+        elif kind == "photo":  # named by the place of its record (a task's photo: the task's place)
+            rows = (await session.execute(
+                select(Photo.id, func.coalesce(Facility.name, Subject.name))
+                .outerjoin(Patrol, Patrol.id == Photo.record_id).outerjoin(Visit, Visit.id == Photo.record_id)
+                .outerjoin(Task, Task.id == Photo.record_id)
+                .outerjoin(Facility, Facility.id == func.coalesce(Patrol.facility_id, Task.facility_id))
+                .outerjoin(Subject, Subject.id == func.coalesce(Visit.subject_id, Task.subject_id))
+                .where(Photo.id.in_(ids)))).all()
+        elif kind in ("patrol", "visit"):
+            model, place = (Patrol, Facility) if kind == "patrol" else (Visit, Subject)
+            key = model.facility_id if kind == "patrol" else model.subject_id  # type: ignore[attr-defined]
+            rows = (await session.execute(select(model.id, place.name).join(place, place.id == key)
+                                          .where(model.id.in_(ids)))).all()
+        found.update((str(i), n) for i, n in rows)
+    return found

@@ -33,7 +33,8 @@ def _zero_subject() -> dict[str, int]:
 class Coverage:
     """Figures for one unit's subtree."""
 
-    facilities: dict[str, int] = field(default_factory=lambda: {"total": 0, "due": 0, "patrolled": 0, "overdue": 0})
+    facilities: dict[str, int] = field(default_factory=lambda: {"total": 0, "due": 0, "patrolled": 0, "overdue": 0,
+                                                                                "unpatrolled": 0})
     patrols_by_status: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     subjects_by_category: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(_zero_subject))
     visits_by_type: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -84,10 +85,13 @@ async def coverage(
         func.count().filter(due_at < until),
         func.count().filter(patrolled),
         func.count().filter(facility_queries.next_due_at() < func.now()),
+        # Due in the period and not patrolled in it: never contradicts "patrolled / due".
+        func.count().filter(and_(due_at < until, ~patrolled)),
     ).where(in_scope(Facility.org_unit_id, scope), Facility.created_at < until).group_by(Facility.org_unit_id)
-    for unit_id, n, due, done, late in await _rows(session, query):
+    for unit_id, n, due, done, late, missed in await _rows(session, query):
         for c in targets(unit_id):
-            for key, value in (("total", n), ("due", due), ("patrolled", done), ("overdue", late)):
+            for key, value in (("total", n), ("due", due), ("patrolled", done), ("overdue", late),
+                               ("unpatrolled", missed)):
                 c.facilities[key] += value
 
     query = (select(Patrol.org_unit_id, Patrol.status, func.count())

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.errors import Conflict, NotFound
-from storage.models import Facility, Patrol, Photo, Subject, Task, User, Visit
+from storage.errors import Conflict, Invalid, NotFound
+from storage.models import Facility, OrgUnit, Patrol, Photo, Subject, Task, User, Visit
 from storage.queries.common import in_scope, keyset_page, unit_path
 
 FOLLOW_UP = "follow_up"
@@ -192,3 +192,80 @@ async def reopen_task(session: AsyncSession, *, task: Task, comment: str) -> Non
     task.accepted_at = task.accepted_by_id = None
     task.updated_at = _now()
     await session.flush()
+
+
+async def reassign_task(session: AsyncSession, *, task: Task, assignee: User) -> uuid.UUID | None:
+    """Give the task to another person; returns who had it. The person's unit must cover the
+    task's place, or they could not open it."""
+    if task.status not in ("open", "fixed"):
+        raise Conflict(f"this task is {task.status}; only an open or fixed task can be reassigned", field="status")
+    if not assignee.is_active:
+        raise Invalid("this account is disabled; choose someone who can sign in", field="assignee_id")
+    place, own = await unit_path(session, task.org_unit_id), await unit_path(session, assignee.org_unit_id)
+    if not (place and own and place.startswith(own)):
+        raise Invalid("this person's unit does not cover the task's place, so they could not open it",
+                      field="assignee_id")
+    before = task.assignee_id
+    task.assignee_id, task.updated_at = assignee.id, _now()
+    await session.flush()
+    return before
+
+
+async def set_deadline(session: AsyncSession, *, task: Task, due_at: datetime) -> datetime:
+    """Move the deadline (整改时限); returns the old one."""
+    if task.status not in ("open", "fixed"):
+        raise Conflict(f"this task is {task.status}; only an open or fixed task gets a new deadline", field="status")
+    if due_at <= _now():
+        raise Invalid("the new deadline has already passed; choose a later day", field="due_at")
+    if due_at > _now() + timedelta(days=3 * 366):
+        raise Invalid("the new deadline is more than three years away", field="due_at")
+    before = task.due_at
+    task.due_at, task.updated_at = due_at, _now()
+    await session.flush()
+    return before
+
+
+@dataclass(frozen=True)
+class People:
+    """Who answers for a task (owner) and who reported it, by name, for the screens."""
+
+    owner_name: str
+    owner_kind: str  # "caretaker" | "station_head" | "contact" | ""
+    reporter_name: str
+
+
+async def people(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.UUID, People]:
+    """The owner is the facility's caretaker (管护责任人) when it has one, else the station's head:
+    the supervisor of the nearest unit at or above the task's unit; a visit's follow-up belongs
+    to the subject's contact. The reporter is the record's author. A few lookups for a page."""
+    if not tasks:
+        return {}
+    caretakers = dict((await session.execute(select(Facility.id, Facility.caretaker).where(
+        Facility.id.in_({t.facility_id for t in tasks if t.facility_id})))).all())
+    contacts = dict((await session.execute(select(Subject.id, User.display_name).join(
+        User, User.id == Subject.contact_user_id).where(
+        Subject.id.in_({t.subject_id for t in tasks if t.subject_id})))).all())
+    reporters: dict[uuid.UUID, str] = {}
+    for model in (Patrol, Visit):
+        ids = {t.record_id for t in tasks if t.record_kind == model.__tablename__[:-1]}
+        if ids:
+            reporters.update((await session.execute(select(model.id, User.display_name).join(
+                User, User.id == model.author_id).where(model.id.in_(ids)))).all())
+    paths = dict((await session.execute(select(OrgUnit.id, OrgUnit.path).where(
+        OrgUnit.id.in_({t.org_unit_id for t in tasks})))).all())
+    chain = {uuid.UUID(p) for path in paths.values() for p in path.strip("/").split("/") if p}
+    heads: dict[uuid.UUID, str] = {}
+    for unit_id, name in (await session.execute(select(User.org_unit_id, User.display_name).where(
+            User.org_unit_id.in_(chain), User.role == "supervisor", User.is_active.is_(True))
+            .order_by(User.username.desc()))).all():
+        heads[unit_id] = name  # the first by username wins where a unit has several
+    out: dict[uuid.UUID, People] = {}
+    for t in tasks:
+        ancestors = [uuid.UUID(p) for p in reversed(paths.get(t.org_unit_id, "").strip("/").split("/")) if p]
+        head = next((heads[u] for u in ancestors if u in heads), "")
+        care = (caretakers.get(t.facility_id) or "").strip() if t.facility_id else ""
+        contact = contacts.get(t.subject_id, "") if t.subject_id else ""
+        owner, kind = ((care, "caretaker") if care else (contact, "contact") if contact
+                       else (head, "station_head") if head else ("", ""))
+        out[t.id] = People(owner_name=owner, owner_kind=kind, reporter_name=reporters.get(t.record_id, ""))
+    return out

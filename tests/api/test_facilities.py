@@ -84,3 +84,37 @@ async def test_bad_facility_values_are_400_naming_the_field(client, db):
                                      headers=supervisor)
         assert response.status_code == 400, response.text
         assert response.json()["field"] == field
+
+
+async def test_implausible_facilities_are_refused_with_a_reason(client, db, monkeypatch):
+    d = await make_district(db)
+    h = await login(client, "super1")
+    base = {"name": "纪念碑", "kind": "monument", "protection_level": "county", "org_unit_id": str(d.community1.id)}
+    for body, field, words in [
+        ({**base, "location": {"lat": 0, "lon": 0}}, "location", "0,0"),
+        ({**base, "name": "7", "location": {"lat": 26.5, "lon": 106.7}}, "name", "digits"),
+        ({**base, "location": {"lat": 48.85, "lon": 2.35}}, "location", "outside China"),
+        ({**base, "location": {"lat": 106.7, "lon": 26.5}}, "location.lat", ""),
+        ({**base, "location": {"lat": 40.0, "lon": 26.5}}, "location", "outside China"),
+    ]:
+        response = await client.post("/api/v1/facilities", headers=h, json=body)
+        assert response.status_code in (400, 422), body
+        assert response.json().get("field") == field and words in response.json()["detail"], response.text
+    monkeypatch.setenv("XUNFANG_ALLOW_OUTSIDE_CHINA", "1")
+    allowed = await client.post("/api/v1/facilities", headers=h, json={**base, "location": {"lat": 48.85, "lon": 2.35}})
+    assert allowed.status_code == 201
+
+
+async def test_a_change_is_logged_with_its_old_and_new_value(client, db):
+    d = await make_district(db)
+    h = await login(client, "super1")
+    created = await client.post("/api/v1/facilities", headers=h, json={
+        "name": "纪念碑", "kind": "monument", "protection_level": "county", "org_unit_id": str(d.community1.id),
+        "location": {"lat": 26.5, "lon": 106.7}})
+    fid = created.json()["id"]
+    await client.patch(f"/api/v1/facilities/{fid}", headers=h, json={"name": "英名碑"})
+    log = (await client.get("/api/v1/audit-log", headers=h,
+                            params={"entity": "facility", "entity_id": fid, "action": "facility_update"})).json()
+    [entry] = log["items"]
+    assert entry["detail"]["changes"] == {"name": ["纪念碑", "英名碑"]}
+    assert entry["entity_name"] == "英名碑" and entry["actor_name"] == d.users["super1"].display_name

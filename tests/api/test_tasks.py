@@ -302,3 +302,74 @@ async def test_a_supervisor_cannot_accept_their_own_fix_and_the_attempt_is_audit
     assert [(e.actor_username, e.entity_id) for e in tried] == [("super1", str(task_id))]
     accepted = await client.post(f"/api/v1/tasks/{task_id}/accept", headers=await login(client, "admin"))
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+
+
+async def test_owner_is_the_caretaker_else_the_station_head_and_never_the_reporter(client, db):
+    d = await make_district(db)
+    cared = await add_facility(db, d.community1, name="纪念碑", caretaker="东一社区 刘德华")
+    bare = await add_facility(db, d.community1, name="纪念亭")
+    for facility in (cared, bare):
+        patrol = await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"signage": "字迹不清"})
+        await sync_tasks_for_patrol(db, patrol=patrol)
+    await db.commit()
+    items = (await client.get("/api/v1/tasks", headers=await login(client, "super1"))).json()["items"]
+    owners = {t["place_name"]: (t["owner_name"], t["owner_kind"], t["reporter_name"]) for t in items}
+    reporter = d.users["worker1"].display_name
+    assert owners["纪念碑"] == ("东一社区 刘德华", "caretaker", reporter)
+    assert owners["纪念亭"] == (d.users["super1"].display_name, "station_head", reporter)
+
+
+async def test_a_supervisor_reassigns_a_task_and_the_log_names_both_people(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    task_id = await db.scalar(select(Task.id))
+    boss = await login(client, "super1")
+    moved = await client.post(f"/api/v1/tasks/{task_id}/reassign", headers=boss,
+                              json={"assignee_id": str(d.users["super1"].id)})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["assignee_id"] == str(d.users["super1"].id)
+    entry = await db.scalar(select(AuditEntry).where(AuditEntry.action == "task_reassign"))
+    assert (entry.detail["old"], entry.detail["new"]) == (d.users["worker1"].display_name,
+                                                          d.users["super1"].display_name)
+    # The worker no longer sees it; someone whose unit does not cover the place cannot get it.
+    worker_tasks = await client.get("/api/v1/tasks", headers=await login(client, "worker1"))
+    assert worker_tasks.json()["items"] == []
+    admin = await login(client, "admin")
+    elsewhere = await client.post(f"/api/v1/tasks/{task_id}/reassign", headers=admin,
+                                  json={"assignee_id": str(d.users["worker2"].id)})
+    assert elsewhere.status_code == 422 and elsewhere.json()["field"] == "assignee_id"
+    refused = await client.post(f"/api/v1/tasks/{task_id}/reassign", headers=await login(client, "worker1"),
+                                json={"assignee_id": str(d.users["worker1"].id)})
+    assert refused.status_code == 403
+
+
+async def test_a_supervisor_moves_the_deadline_and_the_log_has_old_and_new(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝")
+    task = await db.scalar(select(Task))
+    old_due = task.due_at
+    boss = await login(client, "super1")
+    new_due = (datetime.now(timezone.utc) + timedelta(days=40)).replace(microsecond=0)
+    moved = await client.post(f"/api/v1/tasks/{task.id}/deadline", headers=boss, json={"due_at": new_due.isoformat()})
+    assert moved.status_code == 200, moved.text
+    assert datetime.fromisoformat(moved.json()["due_at"]) == new_due
+    entry = await db.scalar(select(AuditEntry).where(AuditEntry.action == "task_deadline"))
+    assert datetime.fromisoformat(entry.detail["old"]) == old_due
+    assert datetime.fromisoformat(entry.detail["new"]) == new_due
+    past = await client.post(f"/api/v1/tasks/{task.id}/deadline", headers=boss,
+                             json={"due_at": "2020-01-01T00:00:00+08:00"})
+    assert past.status_code == 422 and past.json()["field"] == "due_at"
+    worker = await client.post(f"/api/v1/tasks/{task.id}/deadline", headers=await login(client, "worker1"),
+                               json={"due_at": new_due.isoformat()})
+    assert worker.status_code == 403
+
+
+async def test_the_desk_counts_what_waits_for_a_supervisor(client, db):
+    d = await make_district(db)
+    await _patrol_with_issues(db, d, structure="碑体裂缝", safety="台阶松动")
+    counts = await client.get("/api/v1/desk/counts", headers=await login(client, "super1"))
+    assert counts.status_code == 200, counts.text
+    assert counts.json()["tasks_open"] == 2 and counts.json()["tasks_to_accept"] == 0
+    other = await client.get("/api/v1/desk/counts", headers=await login(client, "super2"))
+    assert other.json()["tasks_open"] == 0
+    assert (await client.get("/api/v1/desk/counts", headers=await login(client, "worker1"))).status_code == 403

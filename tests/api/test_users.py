@@ -93,3 +93,21 @@ async def test_a_disabled_user_is_refused_at_once_even_with_a_token_just_used(cl
                                   headers=admin)
     assert disabled.status_code == 200
     assert (await client.get("/api/v1/me", headers=worker)).status_code == 401
+
+
+async def test_role_and_unit_changes_are_logged_with_old_and_new_values_by_name(client, db):
+    d = await make_district(db)
+    admin = await login(client, "admin")
+    target = d.users["worker1"]
+    changed = await client.patch(f"/api/v1/users/{target.id}", headers=admin,
+                                 json={"role": "supervisor", "org_unit_id": str(d.street1.id)})
+    assert changed.status_code == 200, changed.text
+    log = (await client.get("/api/v1/audit-log", headers=admin,
+                            params={"entity": "user", "entity_id": str(target.id)})).json()["items"]
+    [entry] = [e for e in log if e["action"] == "user_update"]
+    assert entry["detail"]["changes"] == {"role": ["field_worker", "supervisor"],
+                                          "org_unit_id": [d.community1.name, d.street1.name]}
+    assert entry["entity_name"] == target.display_name
+    by_actor = (await client.get("/api/v1/audit-log", headers=admin,
+                                 params={"actor_id": str(d.users["admin"].id), "action": "user_update"})).json()
+    assert [e["id"] for e in by_actor["items"]] == [entry["id"]]

@@ -38,16 +38,19 @@ class Field:
         assert r.status_code == 201, r.text
         return photo_id
 
-    def patrol(self, facility_id: str, photos: list[Path], *, at: tuple[float, float], issue: str | None = None) -> str:
+    def patrol(self, facility_id: str, photos: list[Path], *, at: tuple[float, float], issue: str | None = None,
+               located: bool = True) -> str:
         record_id = str(uuid.uuid4())
         photo_ids = [self.photo(record_id, p, lat=at[0], lon=at[1]) for p in photos]
         now = datetime.now(timezone.utc)
         body = {
             "facility_id": facility_id, "started_at": (now - timedelta(minutes=40)).isoformat(),
             "ended_at": (now - timedelta(minutes=5)).isoformat(),
-            "location": {"lat": at[0], "lon": at[1], "accuracy_m": 15, "captured_at": (now - timedelta(minutes=30)).isoformat()},
+            "location": {"lat": at[0], "lon": at[1], "accuracy_m": 15, "captured_at": (now - timedelta(minutes=30)).isoformat()}
+            if located else None,
             "checklist": [{"item": c, "result": "issue" if c == "structure" and issue else "ok",
-                           "note": issue if c == "structure" and issue else ""} for c in CHECKLIST],
+                           "note": issue if c == "structure" and issue else "",
+                           **({"photo_ids": photo_ids[:1]} if c == "structure" and issue else {})} for c in CHECKLIST],
             "notes": "例行巡查", "photo_ids": photo_ids,
         }
         r = httpx.put(f"{self.base}/api/v1/patrols/{record_id}", json=body, headers=self.headers, timeout=30)
@@ -72,6 +75,17 @@ async def open_as(browser, base: str, username: str, route: str):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     await page.goto(base + "/")
-    await log_in(page, base, username)
+    if username.startswith("worker"):
+        await log_in(page, base, username)
+    else:
+        await desk_log_in(page, username)
     await page.goto(f"{base}/#{route}")
     return context, page, errors
+
+
+async def desk_log_in(page, username: str) -> None:
+    """Supervisors and admins land on their desk (the review queue), not the phone's home."""
+    await page.get_by_test_id("login-username").fill(username)
+    await page.get_by_test_id("login-password").fill(PASSWORD)
+    await page.get_by_test_id("login-submit").click()
+    await page.get_by_test_id("desk").wait_for()

@@ -1,68 +1,98 @@
-// Administration: users (admin), org units, facilities and subjects with CSV import, and the audit
-// log. Supervisors see the parts their role allows (import, audit log of their scope).
-import { useState } from "preact/hooks";
-import { request, type Facility, type OrgUnit, type Page, type Subject } from "../api";
+// Administration: users (admin; changes asked, applied, then said), org units as a tree with their
+// levels in words, and the audit log as sentences. Facilities and subjects live in ledger.tsx.
+import { useEffect, useState } from "preact/hooks";
+import { request, type OrgUnit, type Page } from "../api";
 import { useLang } from "../i18n";
 import { go, type Params } from "../router";
-import { refreshScope, session } from "../session";
+import { session } from "../session";
 import { useValue } from "../store";
-import { Failed, errText, get, post, useLoad, useWide, when } from "./common";
+import { AuditScreen } from "./audit";
+import { Failed, UnitOptions, errText, get, loadUnits, post, unitTree, useLoad, useWide } from "./common";
 import { label, t } from "./i18n";
 
 interface UserRow { id: string; username: string; display_name: string; role: string; org_unit_id: string; is_active: boolean }
-interface AuditRow { id: number; at: string; actor_username: string; ip: string; action: string; entity: string; entity_id: string; detail: Record<string, unknown> }
-interface ImportError { line: number; field: string | null; reason: string }
 
-const loadUnits = async () => {
-  const u = await get<OrgUnit[] | Page<OrgUnit>>("/org-units");
-  return Array.isArray(u) ? u : u.items;
-};
+interface Pending { user: UserRow; body: Partial<UserRow>; question: string; done: string }
 
 function Users({ units }: { units: OrgUnit[] }) {
   const [rows, error, reload] = useLoad(() => get<Page<UserRow>>("/users"), []);
   const [form, setForm] = useState({ username: "", display_name: "", password: "", role: "field_worker", org_unit_id: units[0]?.id ?? "" });
-  const [msg, setMsg] = useState<string | null>(null);
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const [asking, setAsking] = useState<Pending | null>(null);
+  const [resetting, setResetting] = useState<{ user: UserRow; password: string } | null>(null);
   const unitName = (id: string) => units.find((u) => u.id === id)?.name ?? "";
-  const act = async (fn: () => Promise<unknown>) => {
+  const act = async (fn: () => Promise<unknown>, done: string) => {
     setMsg(null);
-    try { await fn(); setMsg(t("saved")); reload(); } catch (e) { setMsg(errText(e)); }
+    try { await fn(); setMsg({ ok: true, text: done }); reload(); return true; } catch (e) { setMsg({ ok: false, text: errText(e) }); return false; }
   };
-  const patch = (id: string, body: object) => act(() => request("PATCH", `/users/${id}`, { json: body }));
+  // A change of role, unit or state is asked first, then applied, then said.
+  const ask = (user: UserRow, body: Partial<UserRow>) => {
+    const name = user.display_name;
+    if (body.role) setAsking({ user, body, question: t("confirmRole", { name, a: label("role_", user.role), b: label("role_", body.role) }), done: t("roleChanged", { name, b: label("role_", body.role) }) });
+    else if (body.org_unit_id) setAsking({ user, body, question: t("confirmUnit", { name, a: unitName(user.org_unit_id), b: unitName(body.org_unit_id) }), done: t("unitChanged", { name, b: unitName(body.org_unit_id) }) });
+    else if (body.is_active !== undefined) setAsking({ user, body, question: body.is_active ? t("confirmEnable", { name }) : t("confirmDisable", { name }), done: body.is_active ? t("userEnabled", { name }) : t("userDisabled", { name }) });
+  };
   return (
     <section data-testid="admin-users">
       {error && <Failed error={error} retry={reload} />}
-      {msg && <p class="notice" role="status">{msg}</p>}
+      {msg && <p class={msg.ok ? "notice ok-notice" : "notice danger"} role={msg.ok ? "status" : "alert"} data-testid="admin-message">{msg.text}</p>}
+      {asking && (
+        <div class="sv-confirm" role="alertdialog" aria-label={asking.question} data-testid="confirm">
+          <p><strong>{asking.question}</strong></p>
+          <div class="row">
+            <button class="btn btn-primary" data-testid="confirm-apply" onClick={() => {
+              const a = asking;
+              setAsking(null);
+              void act(() => request("PATCH", `/users/${a.user.id}`, { json: a.body }), a.done);
+            }}>{t("apply")}</button>
+            <button class="btn" data-testid="confirm-cancel" onClick={() => { setAsking(null); reload(); }}>{t("cancel")}</button>
+          </div>
+        </div>
+      )}
+      {resetting && (
+        <form class="sv-confirm" onSubmit={(e) => {
+          e.preventDefault();
+          const r = resetting;
+          void act(() => request("POST", `/users/${r.user.id}/password`, { json: { password: r.password } }), t("passwordReset", { name: r.user.display_name }))
+            .then((ok) => ok && setResetting(null));
+        }}>
+          <label class="sv-filter"><span>{t("newPassword")} · {resetting.user.display_name}</span>
+            <input type="password" autocomplete="new-password" data-testid="reset-password" value={resetting.password} onInput={(e) => setResetting({ ...resetting, password: e.currentTarget.value })} /></label>
+          <div class="row"><button class="btn btn-primary" type="submit">{t("resetPassword")}</button><button class="btn" type="button" onClick={() => setResetting(null)}>{t("cancel")}</button></div>
+        </form>
+      )}
       <table class="sv-table">
         <thead><tr><th>{t("username")}</th><th>{t("displayName")}</th><th>{t("role")}</th><th>{t("unit")}</th><th>{t("status")}</th><th /></tr></thead>
         <tbody>
-          {(rows?.items ?? []).map((u) => (
-            <tr data-testid="user-row" data-username={u.username}>
-              <td>{u.username}</td><td>{u.display_name}</td>
-              <td><select value={u.role} onChange={(e) => void patch(u.id, { role: e.currentTarget.value })}>
-                {["field_worker", "supervisor", "admin"].map((r) => <option value={r}>{label("role_", r)}</option>)}</select></td>
-              <td><select value={u.org_unit_id} onChange={(e) => void patch(u.id, { org_unit_id: e.currentTarget.value })}>
-                {units.map((x) => <option value={x.id}>{x.name}</option>)}</select><span class="sr-only">{unitName(u.org_unit_id)}</span></td>
-              <td>{u.is_active ? t("active") : <span class="badge overdue">{t("disabled")}</span>}</td>
-              <td class="row">
-                <button class="btn btn-small" data-testid="toggle-active" onClick={() => void patch(u.id, { is_active: !u.is_active })}>{u.is_active ? t("disable") : t("enable")}</button>
-                <button class="btn btn-small" onClick={() => {
-                  const pw = prompt(t("newPassword"));
-                  if (pw) void act(() => request("POST", `/users/${u.id}/password`, { json: { password: pw } }));
-                }}>{t("resetPassword")}</button>
-              </td>
-            </tr>
-          ))}
+          {(rows?.items ?? []).map((u) => {
+            const pending = asking?.user.id === u.id ? asking.body : {};
+            return (
+              <tr data-testid="user-row" data-username={u.username} class={asking?.user.id === u.id ? "issue" : ""}>
+                <td>{u.username}</td><td>{u.display_name}</td>
+                <td><select data-testid="user-role" aria-label={`${t("role")} · ${u.display_name}`} value={pending.role ?? u.role} onChange={(e) => ask(u, { role: e.currentTarget.value })}>
+                  {["field_worker", "supervisor", "admin"].map((r) => <option value={r}>{label("role_", r)}</option>)}</select></td>
+                <td><select data-testid="user-unit" aria-label={`${t("unit")} · ${u.display_name}`} value={pending.org_unit_id ?? u.org_unit_id} onChange={(e) => ask(u, { org_unit_id: e.currentTarget.value })}>
+                  <UnitOptions units={units} /></select></td>
+                <td>{u.is_active ? t("active") : <span class="badge overdue">{t("disabled")}</span>}</td>
+                <td class="row">
+                  <button class="btn btn-small" data-testid="toggle-active" onClick={() => ask(u, { is_active: !u.is_active })}>{u.is_active ? t("disable") : t("enable")}</button>
+                  <button class="btn btn-small" onClick={() => setResetting({ user: u, password: "" })}>{t("resetPassword")}</button>
+                  <a class="btn btn-small" href={`#/admin/audit?entity=user&entity_id=${u.id}`}>{t("history")}</a>
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
       <h2>{t("create")}</h2>
-      <form class="sv-filters" onSubmit={(e) => { e.preventDefault(); void act(() => post("/users", form)); }}>
+      <form class="sv-filters" onSubmit={(e) => { e.preventDefault(); void act(() => post("/users", form), t("userCreated", { name: form.display_name })); }}>
         <label class="sv-filter"><span>{t("username")}</span><input type="text" value={form.username} onInput={(e) => setForm({ ...form, username: e.currentTarget.value })} /></label>
         <label class="sv-filter"><span>{t("displayName")}</span><input type="text" value={form.display_name} onInput={(e) => setForm({ ...form, display_name: e.currentTarget.value })} /></label>
-        <label class="sv-filter"><span>{t("password")}</span><input type="password" value={form.password} onInput={(e) => setForm({ ...form, password: e.currentTarget.value })} /></label>
+        <label class="sv-filter"><span>{t("password")}</span><input type="password" autocomplete="new-password" value={form.password} onInput={(e) => setForm({ ...form, password: e.currentTarget.value })} /></label>
         <label class="sv-filter"><span>{t("role")}</span><select value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
           {["field_worker", "supervisor", "admin"].map((r) => <option value={r}>{label("role_", r)}</option>)}</select></label>
         <label class="sv-filter"><span>{t("unit")}</span><select value={form.org_unit_id} onChange={(e) => setForm({ ...form, org_unit_id: e.currentTarget.value })}>
-          {units.map((x) => <option value={x.id}>{x.name}</option>)}</select></label>
+          <UnitOptions units={units} /></select></label>
         <button class="btn btn-primary" type="submit">{t("create")}</button>
       </form>
     </section>
@@ -72,121 +102,26 @@ function Users({ units }: { units: OrgUnit[] }) {
 function Units({ units, reload }: { units: OrgUnit[]; reload: () => void }) {
   const [parent, setParent] = useState("");
   const [name, setName] = useState("");
-  const [msg, setMsg] = useState<string | null>(null);
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const admin = useValue(session)?.user.role === "admin";
-  const depth = (u: OrgUnit): number => (u.parent_id ? 1 + depth(units.find((x) => x.id === u.parent_id) ?? { ...u, parent_id: null }) : 0);
   return (
     <section data-testid="admin-units">
-      <ul class="sv-tree">{units.map((u) => <li style={{ paddingLeft: `${depth(u) * 24}px` }}>{u.name} <span class="muted small">{u.level}</span></li>)}</ul>
+      <ul class="sv-tree">{unitTree(units).map(({ unit: u, depth }) => (
+        <li style={{ paddingLeft: `${depth * 28}px` }} data-testid="unit-row"><span class="sv-level">{label("lv_", u.level)}</span> <strong>{u.name}</strong></li>
+      ))}</ul>
       {admin && (
         <form class="sv-filters" onSubmit={async (e) => {
           e.preventDefault();
-          try { await post("/org-units", { name, parent_id: parent }); setName(""); setMsg(t("saved")); reload(); } catch (x) { setMsg(errText(x)); }
+          try { await post("/org-units", { name, parent_id: parent }); setMsg({ ok: true, text: t("unitCreated", { name }) }); setName(""); reload(); }
+          catch (x) { setMsg({ ok: false, text: errText(x) }); }
         }}>
           <label class="sv-filter"><span>{t("addUnit")}</span><select value={parent} onChange={(e) => setParent(e.currentTarget.value)}>
-            <option value="" />{units.filter((u) => u.level !== "community").map((u) => <option value={u.id}>{u.name}</option>)}</select></label>
+            <option value="" /><UnitOptions units={units} only={(u) => u.level !== "community"} /></select></label>
           <label class="sv-filter"><span>{t("unitName")}</span><input type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
           <button class="btn btn-primary" type="submit">{t("create")}</button>
-          {msg && <span>{msg}</span>}
         </form>
       )}
-    </section>
-  );
-}
-
-function Import({ kind }: { kind: "facilities" | "subjects" }) {
-  const [file, setFile] = useState<File | null>(null);
-  const [dry, setDry] = useState(false);
-  const [result, setResult] = useState<{ ok?: string; errors?: ImportError[]; detail?: string } | null>(null);
-  const send = async () => {
-    if (!file) return;
-    const res = await fetch(`/api/v1/imports/${kind}${dry ? "?dry_run=true" : ""}`, {
-      method: "POST", body: file, headers: { "Content-Type": "text/csv", Authorization: `Bearer ${session.get()?.token}` },
-    });
-    const body = await res.json().catch(() => ({}));
-    if (res.ok) {
-      setResult({ ok: dry ? t("checkedOk", { n: body.checked }) : t("imported", { n: body.imported }) });
-      if (!dry) void refreshScope().catch(() => undefined);
-    } else setResult({ errors: body.errors, detail: body.detail });
-  };
-  return (
-    <div class="card" data-testid={`import-${kind}`}>
-      <h2>{t("importCsv")}</h2>
-      <p class="small muted">{t("importHint")}</p>
-      <div class="row">
-        <input type="file" accept=".csv,text/csv" data-testid="import-file" onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} />
-        <label class="check"><input type="checkbox" checked={dry} onChange={(e) => setDry(e.currentTarget.checked)} />{t("checkOnly")}</label>
-        <button class="btn btn-primary" disabled={!file} data-testid="import-send" onClick={() => void send()}>{t("importCsv")}</button>
-      </div>
-      {result?.ok && <p class="notice ok-notice" data-testid="import-ok">{result.ok}</p>}
-      {result?.errors && (
-        <div class="notice danger" data-testid="import-errors">
-          <p>{t("importErrors", { n: result.errors.length })}</p>
-          <ul>{result.errors.map((e) => <li>{t("line", { n: e.line })}{e.field ? ` · ${e.field}` : ""}：{e.reason}</li>)}</ul>
-        </div>
-      )}
-      {result && !result.ok && !result.errors && <p class="error">{result.detail}</p>}
-    </div>
-  );
-}
-
-function Places({ kind }: { kind: "facilities" | "subjects" }) {
-  const [rows, error, reload] = useLoad(() => get<Page<Facility | Subject>>(`/${kind}`, { limit: 200 }), [kind]);
-  return (
-    <section>
-      <Import kind={kind} />
-      {error && <Failed error={error} retry={reload} />}
-      <table class="sv-table">
-        <thead><tr><th>{t("name")}</th><th>{kind === "facilities" ? t("type") : t("category")}</th><th>{t("address")}</th>{kind === "subjects" && <th>{t("phone")}</th>}<th /></tr></thead>
-        <tbody>
-          {(rows?.items ?? []).map((r) => (
-            <tr>
-              <td>{r.name}</td>
-              <td>{"kind" in r ? label("k_", r.kind) : label("cat_", r.category)}</td>
-              <td>{r.address}</td>
-              {"phone_masked" in r && <td>{r.phone_masked}</td>}
-              <td>{r.overdue && <span class="badge overdue">{t("overdue")}</span>}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
-  );
-}
-
-function Audit() {
-  const [q, setQ] = useState("");
-  const [search, setSearch] = useState("");
-  const [rows, setRows] = useState<AuditRow[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [, error, reload] = useLoad(async () => {
-    const page = await get<Page<AuditRow>>("/audit-log", { q: search, limit: 100 });
-    setRows(page.items);
-    setCursor(page.next_cursor);
-    return page;
-  }, [search]);
-  const more = async () => {
-    const page = await get<Page<AuditRow>>("/audit-log", { q: search, limit: 100, cursor });
-    setRows([...rows, ...page.items]);
-    setCursor(page.next_cursor);
-  };
-  return (
-    <section data-testid="admin-audit">
-      <form class="row" onSubmit={(e) => { e.preventDefault(); setSearch(q); }}>
-        <input type="search" class="grow" data-testid="audit-search" placeholder={t("searchHint")} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
-        <button class="btn" type="submit">{t("search")}</button>
-      </form>
-      {error && <Failed error={error} retry={reload} />}
-      <table class="sv-table small">
-        <thead><tr><th>{t("time")}</th><th>{t("username")}</th><th>{t("action")}</th><th>{t("entity")}</th><th>{t("ip")}</th><th>{t("detail")}</th></tr></thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr data-testid="audit-row"><td>{when(r.at)}</td><td>{r.actor_username}</td><td>{r.action}</td><td>{r.entity} {r.entity_id.slice(0, 8)}</td><td>{r.ip}</td>
-              <td><code>{Object.keys(r.detail).length ? JSON.stringify(r.detail) : ""}</code></td></tr>
-          ))}
-        </tbody>
-      </table>
-      {cursor && <button class="btn" onClick={() => void more()}>{t("more")}</button>}
+      {msg && <p class={msg.ok ? "notice ok-notice" : "notice danger"} role="status">{msg.text}</p>}
     </section>
   );
 }
@@ -194,8 +129,6 @@ function Audit() {
 const TABS = [
   { id: "users", label: () => t("users"), admin: true },
   { id: "units", label: () => t("orgUnits"), admin: false },
-  { id: "facilities", label: () => t("facilities"), admin: false },
-  { id: "subjects", label: () => t("subjects"), admin: false },
   { id: "audit", label: () => t("auditLog"), admin: false },
 ];
 
@@ -206,18 +139,18 @@ export default function Admin({ params }: { params: Params }) {
   const tabs = TABS.filter((x) => !x.admin || role === "admin");
   const tab = tabs.find((x) => x.id === params.tab)?.id ?? tabs[0].id;
   const [units, error, reload] = useLoad(loadUnits, []);
+  const moved = params.tab === "facilities" || params.tab === "subjects"; // now in the registers (台账)
+  useEffect(() => { if (moved) go(`/ledger/${params.tab}`, true); }, [moved]);
   return (
     <div class="sv" data-testid="admin">
       <h1>{t("admin")}</h1>
       <nav class="sv-tabs">
-        {tabs.map((x) => <button class={`btn btn-small${x.id === tab ? " btn-primary" : ""}`} data-testid={`tab-${x.id}`} onClick={() => go(`/admin/${x.id}`, true)}>{x.label()}</button>)}
+        {tabs.map((x) => <button class={`btn btn-small${x.id === tab ? " btn-primary" : ""}`} aria-pressed={x.id === tab} data-testid={`tab-${x.id}`} onClick={() => go(`/admin/${x.id}`, true)}>{x.label()}</button>)}
       </nav>
       {error && <Failed error={error} retry={reload} />}
       {units && tab === "users" && <Users units={units} />}
       {units && tab === "units" && <Units units={units} reload={reload} />}
-      {tab === "facilities" && <Places kind="facilities" />}
-      {tab === "subjects" && <Places kind="subjects" />}
-      {tab === "audit" && <Audit />}
+      {tab === "audit" && <AuditScreen />}
     </div>
   );
 }

@@ -1,16 +1,69 @@
 // Pieces every supervisor screen uses: server calls, the wide layout, photos and their viewer,
 // flags in plain words, and small formatting helpers.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, request, token } from "../api";
+import { ApiError, request, token, type OrgUnit, type Page } from "../api";
 import { lang, useLang } from "../i18n";
 import { t as ft } from "../field/i18n";
-import { label, t } from "./i18n";
+import { label, t, type Key } from "./i18n";
 import "./sv.css";
 
 export type Query = Record<string, string | number | undefined | null>;
 export const get = async <R,>(path: string, query?: Query) => (await request<R>("GET", path, { query })).data;
 export const post = async <R,>(path: string, json?: unknown) => (await request<R>("POST", path, { json: json ?? {} })).data;
-export const errText = (e: unknown) => (e instanceof ApiError ? e.detail : String(e));
+
+// The server's sentences we meet on these screens, in the user's language. The lead points this
+// at the app-wide describeError (pwa/src/errors.ts) when merging; until then: one place here.
+const SENTENCES: [RegExp, Key][] = [
+  [/only an open or fixed task/, "errm_task_state"],
+  [/does not cover the task's place/, "errm_reassign_scope"],
+  [/account is disabled/, "errm_disabled"],
+  [/deadline has already passed/, "errm_deadline_past"],
+  [/more than three years/, "errm_deadline_far"],
+  [/no such task/, "errm_no_task"],
+  [/cannot disable yourself/, "errm_self"],
+  [/only digits or marks/, "errm_digits"],
+  [/is 0,0/, "errm_zero"],
+  [/look swapped/, "errm_swapped"],
+  [/outside China/, "errm_abroad"],
+  [/no such org unit|no unit named ''|org_unit is required/, "errm_unit_scope"],
+  [/duplicate|already (taken|exists)/, "errm_user_exists"],
+  [/why the task is reopened/, "errm_reopen"],
+  [/give both lat and lon/, "errm_both"],
+  [/the same name and unit as line (\d+)/, "errm_same_as"],
+  [/a facility needs its position/, "errm_needs_position"],
+  [/unknown column '([^']*)'/, "errm_unknown_column"],
+  [/no unit named '([^']*)'/, "errm_no_unit"],
+  [/no user named '([^']*)'/, "errm_no_user"],
+  [/ is required$/, "errm_required"],
+  [/Expected `[^`]*` [<>]=? [^(]*\(got '([^']*)'\)/, "errm_too_big"],
+  [/(Expected|Invalid).*\(got '([^']*)'\)/, "errm_bad_value"],
+];
+
+/** A server sentence in the user's language, or null when it is not one we know. */
+export function serverSentence(detail: string): string | null {
+  if (lang.get() === "en") return detail;
+  for (const [re, key] of SENTENCES) {
+    const m = re.exec(detail);
+    if (m) return t(key, { c: m[1] ?? "", n: m[1] ?? "", v: m[2] ?? m[1] ?? "" });
+  }
+  return null;
+}
+
+/** What a field is called on the screen ("location.lat" -> 纬度). */
+export const fieldName = (field: string | null | undefined): string =>
+  !field ? "" : label("f_", field) !== field ? label("f_", field) : field;
+
+/** Every error shown on a supervisor or admin screen goes through here: never the server's
+ *  English, a code or an id on a Chinese screen. */
+export function errText(e: unknown): string {
+  if (!(e instanceof ApiError)) return e instanceof TypeError ? t("err_network") : t("err_5xx");
+  if (e.status === 0) return t("err_network");
+  const known = serverSentence(e.detail);
+  if (known) return e.field && known !== e.detail ? t("err_field", { f: fieldName(e.field), m: known }) : known;
+  const general = e.status >= 500 ? t("err_5xx")
+    : ([400, 401, 403, 404, 409, 413, 422, 429].includes(e.status) ? t(`err_${e.status}` as Key) : t("err_400"));
+  return e.field && e.status < 500 ? t("err_field", { f: fieldName(e.field), m: general }) : general;
+}
 
 export interface Photo {
   id: string; record_id: string; width: number; height: number; taken_at: string | null; url: string;
@@ -178,3 +231,38 @@ export function presetPeriod(preset: string): { from: string; to: string } {
   if (preset === "thisYear") return { from: `${y}-01-01`, to: today };
   return { from: iso(new Date(Date.UTC(y, m, 1))), to: today };
 }
+
+/** Units in tree order, each with its depth: parents before their children, names in order. */
+export function unitTree(units: OrgUnit[]): { unit: OrgUnit; depth: number }[] {
+  const ids = new Set(units.map((u) => u.id));
+  const kids = new Map<string | null, OrgUnit[]>();
+  for (const u of units) {
+    const p = u.parent_id && ids.has(u.parent_id) ? u.parent_id : null; // the top of one's scope
+    kids.set(p, [...(kids.get(p) ?? []), u]);
+  }
+  const out: { unit: OrgUnit; depth: number }[] = [];
+  const walk = (p: string | null, depth: number) => {
+    for (const u of (kids.get(p) ?? []).sort((a, b) => a.name.localeCompare(b.name, "zh-CN"))) {
+      out.push({ unit: u, depth });
+      walk(u.id, depth + 1);
+    }
+  };
+  walk(null, 0);
+  return out;
+}
+
+/** <option>s of a unit picker that show the hierarchy: indented, with the level in words. */
+export function UnitOptions({ units, only }: { units: OrgUnit[]; only?: (u: OrgUnit) => boolean }) {
+  return (
+    <>
+      {unitTree(units).filter(({ unit }) => !only || only(unit)).map(({ unit, depth }) => (
+        <option value={unit.id}>{"\u3000".repeat(depth)}{depth ? "└ " : ""}{unit.name}（{label("lvs_", unit.level)}）</option>
+      ))}
+    </>
+  );
+}
+
+export const loadUnits = async (): Promise<OrgUnit[]> => {
+  const u = await get<OrgUnit[] | Page<OrgUnit>>("/org-units");
+  return Array.isArray(u) ? u : u.items;
+};

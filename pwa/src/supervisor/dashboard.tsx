@@ -9,7 +9,7 @@ import { Failed, download, errText, get, presetPeriod, useLoad, useWide } from "
 import { label, t } from "./i18n";
 import { ShapesMap } from "./map";
 
-interface Figures { total: number; due: number; patrolled?: number; visited?: number; overdue: number; category?: string }
+interface Figures { total: number; due: number; patrolled?: number; visited?: number; overdue: number; unpatrolled?: number; category?: string }
 interface UnitCoverage {
   org_unit_id: string; name: string; level: string; facilities: Figures; patrols_by_status: Record<string, number>;
   subjects: Figures[]; subjects_total: Figures; visits_by_type: Record<string, number>; cash_yuan: number; goods_visits: number;
@@ -17,6 +17,10 @@ interface UnitCoverage {
 }
 interface Coverage { org_unit_id: string; period_from: string; period_to: string; total: UnitCoverage; units: UnitCoverage[] }
 interface Dot { id: string; name: string; lat: number; lon: number; status: "overdue" | "open_task" | "ok"; open_tasks: number }
+
+/** Due in the period and not patrolled in it: the one "overdue" beside "patrolled / due", so the
+ *  two never contradict each other (the as-of-now figure counts only approved patrols). */
+const missed = (f: Figures) => f.unpatrolled ?? Math.max(0, f.due - (f.patrolled ?? 0));
 
 const COLORS = { overdue: "#b00020", open_task: "#e07b00", ok: "#0b6b2f" };
 
@@ -91,7 +95,8 @@ export default function Dashboard() {
           <Card title={t("facilities")} testid="card-facilities">
             <p class="sv-big">{tot.facilities.patrolled ?? 0}<small> / {tot.facilities.due}</small></p>
             <p>{t("patrolled", { a: tot.facilities.patrolled ?? 0, b: tot.facilities.due })}</p>
-            <p class={tot.facilities.overdue ? "error" : ""}>{t("overdueFacilities", { n: tot.facilities.overdue })}</p>
+            <p class={missed(tot.facilities) ? "error" : ""} data-testid="unpatrolled">{t("unpatrolledFacilities", { n: missed(tot.facilities) })}</p>
+            <p class="small muted">{t("coverageRule")}</p>
           </Card>
           <Card title={t("subjects")} testid="card-subjects">
             <p class="sv-big">{tot.subjects_total.visited ?? 0}<small> / {tot.subjects_total.due}</small></p>
@@ -134,7 +139,7 @@ export default function Dashboard() {
               {cov.units.map((u) => (
                 <tr>
                   <th>{u.name}</th>
-                  <td>{t("patrolled", { a: u.facilities.patrolled ?? 0, b: u.facilities.due })}{u.facilities.overdue > 0 && <span class="badge overdue">{t("overdueFacilities", { n: u.facilities.overdue })}</span>}</td>
+                  <td>{t("patrolled", { a: u.facilities.patrolled ?? 0, b: u.facilities.due })}{missed(u.facilities) > 0 && <> <span class="badge overdue">{t("unpatrolledFacilities", { n: missed(u.facilities) })}</span></>}</td>
                   <td>{t("visited", { a: u.subjects_total.visited ?? 0, b: u.subjects_total.due })}</td>
                   <td>{Object.values(u.visits_by_type).reduce((a, b) => a + b, 0)}</td>
                   <td>{t("yuan", { n: u.cash_yuan.toLocaleString() })}</td>

@@ -5,8 +5,8 @@ import { defineStrings } from "../i18n";
 
 // Only the menu labels live here: the screens' strings (./i18n.ts) load with the screens.
 const t = defineStrings(
-  { reviewQueue: "审核队列", tasks: "整改任务", dashboard: "覆盖情况", admin: "管理" },
-  { reviewQueue: "Review queue", tasks: "Rectification tasks", dashboard: "Coverage", admin: "Administration" },
+  { reviewQueue: "审核队列", tasks: "整改任务", dashboard: "覆盖情况", admin: "管理", ledger: "台账" },
+  { reviewQueue: "Review queue", tasks: "Rectification tasks", dashboard: "Coverage", admin: "Administration", ledger: "Registers" },
 );
 
 const BOSS: Route["roles"] = ["supervisor", "admin"];
@@ -20,4 +20,7 @@ export const routes: Route[] = [
   { path: "/admin", roles: BOSS, load: () => import("./admin"), nav: { label: () => t("admin"), icon: "⚙", order: 40 } },
   { path: "/admin/:tab", roles: BOSS, load: () => import("./admin") },
   { path: "/photo/:id", load: () => import("./photo") },
+  { path: "/ledger", roles: BOSS, load: () => import("./ledger"), nav: { label: () => t("ledger"), icon: "▤", order: 35 } },
+  { path: "/ledger/:tab", roles: BOSS, load: () => import("./ledger") },
+  { path: "/ledger/:kind/:id", roles: BOSS, load: () => import("./ledger") },
 ];

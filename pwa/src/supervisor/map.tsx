@@ -91,7 +91,7 @@ export function ShapesMap({ shapes, height = 320, testid = "map", labels = false
   return (
     <div class="sv-map-wrap">
       <div ref={box} class="sv-map" style={{ height: `${height}px` }} data-testid={testid} data-shapes={shapes.length} />
-      {blank && <p class="small muted" data-testid="blank-map">{t("noTiles")}</p>}
+      {blank && <p class="small sv-map-note" role="note" data-testid="blank-map">{t("noTilesAdmin")}</p>}
     </div>
   );
 }

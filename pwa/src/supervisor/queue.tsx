@@ -9,6 +9,7 @@ import { useValue } from "../store";
 import { Failed, errText, get, useLoad, useWide, when, type Flag } from "./common";
 import { label, t } from "./i18n";
 import { RecordView, loadRecord, review, type Kind, type RecordOut } from "./record";
+import { refreshCounts } from "./desk";
 
 interface Item {
   kind: Kind; id: string; type: string; status: string; at: string; org_unit_name: string; author_id: string;
@@ -97,6 +98,7 @@ export default function Queue() {
   const decide = async (decision: "approve" | "return", comment: string) => {
     if (!current) return;
     await review(current.kind, current.id, decision, comment);
+    void refreshCounts();
     setDone(t("decided", { what: `${current.place_name} · ${label("st_", decision === "approve" ? "approved" : "returned")}` }));
     const rest = items.filter((i) => i.id !== current.id);
     setItems(rest);

@@ -45,7 +45,8 @@ function Where({ record, kind }: { record: RecordOut; kind: Kind }) {
   const loc = record.location;
   if (loc) {
     if (loc.accuracy_m) shapes.push({ lat: loc.lat, lon: loc.lon, radius_m: loc.accuracy_m, color: "#8b1a1a", label: t("recordPos", { a: Math.round(loc.accuracy_m) }) });
-    shapes.push({ lat: loc.lat, lon: loc.lon, color: "#8b1a1a", label: t("recordPos", { a: Math.round(loc.accuracy_m ?? 0) }), id: "record" });
+    shapes.push({ lat: loc.lat, lon: loc.lon, color: "#8b1a1a", id: "record",
+      label: loc.accuracy_m != null ? t("recordPos", { a: Math.round(loc.accuracy_m) }) : t("recordPosNoAcc") });
   }
   (record.photos ?? []).forEach((p, i) => {
     if (p.capture.lat != null && p.capture.lon != null)
@@ -57,9 +58,11 @@ function Where({ record, kind }: { record: RecordOut; kind: Kind }) {
   return (
     <section>
       <h2>{t("map")}</h2>
+      {!loc && <p class="notice danger" data-testid="no-position">{t("noPosition")}</p>}
       <ShapesMap shapes={shapes} height={300} />
       <p class="small sv-legend">
-        <span style="color:#0a4a9e">● {t("site")}</span> <span style="color:#8b1a1a">● {t("recordPos", { a: Math.round(loc?.accuracy_m ?? 0) })}</span>{" "}
+        <span style="color:#0a4a9e">● {t("site")}</span>{" "}
+        {loc && <span style="color:#8b1a1a">● {loc.accuracy_m != null ? t("recordPos", { a: Math.round(loc.accuracy_m) }) : t("recordPosNoAcc")}</span>}{" "}
         <span style="color:#c98a00">● {t("photoPos", { n: "" })}</span>
       </p>
     </section>
@@ -68,17 +71,33 @@ function Where({ record, kind }: { record: RecordOut; kind: Kind }) {
 
 function Details({ record, kind, open }: { record: RecordOut; kind: Kind; open: (photoId: string) => void }) {
   if (kind === "patrol") {
+    const byId = new Map((record.photos ?? []).map((p) => [p.id, p]));
     return (
       <section>
         <h2>{t("checklist")}</h2>
         <table class="sv-table" data-testid="checklist">
+          <thead><tr><th>{t("checklist")}</th><th>{t("status")}</th><th>{t("notes")}</th><th>{t("issuePhotos")}</th></tr></thead>
           <tbody>
             {(record.checklist ?? []).map((c) => (
-              <tr class={c.result === "issue" ? "issue" : ""}>
+              <tr class={c.result === "issue" ? "issue" : ""} data-testid="checklist-row" data-item={c.item}>
                 <th>{itemLabel(c.item)}</th>
                 <td><span class={`badge ${c.result === "issue" ? "issue" : c.result === "ok" ? "ok" : ""}`}>{label("res_", c.result)}</span></td>
-                <td>{c.note}{(c.photo_ids ?? []).map((id) => (
-                  <button class="btn btn-small sv-link" onClick={() => open(id)}>{t("photos")} {record.photo_ids.indexOf(id) + 1}</button>))}</td>
+                <td>{c.note}</td>
+                <td>
+                  {/* The photos that show this item, beside it, not only in the strip above. */}
+                  <div class="sv-issue-photos">
+                    {(c.photo_ids ?? []).map((id) => {
+                      const p = byId.get(id);
+                      const n = record.photo_ids.indexOf(id) + 1;
+                      return p ? (
+                        <button type="button" data-testid="issue-photo" title={`${t("photos")} ${n}`} onClick={() => open(id)}>
+                          <img src={p.thumb_url} alt={`${itemLabel(c.item)} · ${t("photos")} ${n}`} loading="lazy" />
+                        </button>
+                      ) : <span class="muted small">{t("photos")} {n} · {t("st_incomplete")}</span>;
+                    })}
+                    {c.result === "issue" && !(c.photo_ids ?? []).length && <span class="error small">{t("noIssuePhoto")}</span>}
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -103,6 +122,37 @@ function Details({ record, kind, open }: { record: RecordOut; kind: Kind; open: 
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** (photo number, other record id) of each reused_photo flag; the id is in the server's sentence. */
+function reusedPairs(record: RecordOut): [number, string][] {
+  const out: [number, string][] = [];
+  for (const f of record.flags) {
+    const m = f.code === "reused_photo" ? /photo (\d+) is already evidence in record ([0-9a-f-]{36})/.exec(f.detail) : null;
+    if (m) out.push([Number(m[1]), m[2]]);
+  }
+  return out;
+}
+
+/** The reused picture beside the other record's, with a link to that record. */
+function Reused({ n, photo, otherId }: { n: number; photo: Photo | undefined; otherId: string }) {
+  const [other] = useLoad(async () => {
+    for (const kind of ["patrol", "visit"] as Kind[]) {
+      try { return { kind, record: await loadRecord(kind, otherId) }; } catch { /* the other kind */ }
+    }
+    return null;
+  }, [otherId]);
+  const theirs = other?.record.photos ?? [];
+  return (
+    <div class="card" data-testid="reused" data-other={otherId}>
+      <strong>{t("reusedWith")} · {t("photos")} {n}</strong>{" "}
+      {other && <a href={`#/review/${other.kind}/${otherId}`} data-testid="reused-link">{t("openOther")}：{other.kind === "patrol" ? other.record.facility_name : other.record.subject_name} · {other.record.author.display_name} · {when(other.kind === "patrol" ? other.record.started_at : other.record.visited_at)}</a>}
+      <div class="sv-reuse">
+        <figure>{photo && <img src={photo.review_url || photo.thumb_url} alt={`${t("reusedThis")} · ${t("photos")} ${n}`} />}<figcaption>{t("reusedThis")} · {t("photos")} {n}</figcaption></figure>
+        <figure>{theirs[0] && <img src={theirs[0].review_url || theirs[0].thumb_url} alt={t("reusedOther")} />}<figcaption>{t("reusedOther")}{theirs.length > 1 ? ` · ${t("photoN", { n: theirs.length })}` : ""}</figcaption></figure>
+      </div>
+    </div>
   );
 }
 
@@ -163,6 +213,7 @@ export function RecordView({ kind, record, onDecide, returning, setReturning }: 
       <section>
         <h2>{t("flags")}</h2>
         <Flags flags={record.flags} />
+        {reusedPairs(record).map(([n, other]) => <Reused n={n} photo={photos[n - 1]} otherId={other} />)}
       </section>
       <div class="sv-two">
         <section>

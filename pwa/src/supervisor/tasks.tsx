@@ -8,10 +8,83 @@ import { useLang } from "../i18n";
 import { go, query, type Params } from "../router";
 import { session } from "../session";
 import { useValue } from "../store";
+import { AuditList, type AuditRow } from "./audit";
 import { Failed, StatusBadge, Thumbs, Viewer, day, errText, get, post, useLoad, useWide, when, type Photo } from "./common";
-import { t } from "./i18n";
+import { refreshCounts } from "./desk";
+import { label, t } from "./i18n";
 
-interface TaskDetail extends Omit<ApiTaskDetail, "before_photos" | "after_photos"> { before_photos: Photo[]; after_photos: Photo[] }
+interface People { owner_name?: string; owner_kind?: string; reporter_name?: string }
+interface TaskDetail extends Omit<ApiTaskDetail, "before_photos" | "after_photos">, People { before_photos: Photo[]; after_photos: Photo[] }
+type TaskRow = Task & People;
+interface UserRow { id: string; display_name: string; username: string; role: string; org_unit_id: string; is_active: boolean }
+
+/** The task's owner: the facility's caretaker, else the station's head (not who reported it). */
+function Owner({ task }: { task: TaskRow }) {
+  if (!task.owner_name) return <span class="muted">{t("noOwner")}</span>;
+  return <>{task.owner_name} {task.owner_kind && <span class="muted small">（{label("ow_", task.owner_kind)}）</span>}</>;
+}
+
+/** Reassign and move the deadline; both land in the audit log, which the task page shows. */
+function TaskTools({ task, onDone }: { task: TaskDetail; onDone: (message: string) => void }) {
+  const [units] = useLoad(async () => {
+    const u = await get<OrgUnit[] | Page<OrgUnit>>("/org-units");
+    return Array.isArray(u) ? u : u.items;
+  }, []);
+  const [people] = useLoad(() => get<Page<UserRow>>("/users", { active: "true" }), []);
+  const [who, setWho] = useState("");
+  const [due, setDue] = useState("");
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // Only people whose unit is the task's unit or above it can open the task.
+  const chain = new Set<string>();
+  for (let u = units?.find((x) => x.id === task.org_unit_id); u; u = units?.find((x) => x.id === u!.parent_id)) chain.add(u.id);
+  const candidates = (people?.items ?? []).filter((p) => chain.has(p.org_unit_id) && p.id !== task.assignee_id);
+  const chosen = candidates.find((p) => p.id === who);
+  const run = async (fn: () => Promise<unknown>, message: string) => {
+    setBusy(true);
+    setError(null);
+    try { await fn(); setConfirming(false); setWho(""); setDue(""); onDone(message); } catch (e) { setError(errText(e)); } finally { setBusy(false); }
+  };
+  return (
+    <div class="sv-tools" data-testid="task-tools">
+      <label class="sv-filter"><span>{t("reassignTo")}</span>
+        <select data-testid="reassign-to" value={who} onChange={(e) => { setWho(e.currentTarget.value); setConfirming(false); }}>
+          <option value="">{t("pickPerson")}</option>
+          {candidates.map((p) => <option value={p.id}>{p.display_name}（{label("role_", p.role)} · {units?.find((u) => u.id === p.org_unit_id)?.name}）</option>)}
+        </select>
+      </label>
+      {!confirming && <button class="btn" data-testid="reassign" disabled={!who} onClick={() => setConfirming(true)}>{t("reassign")}</button>}
+      {confirming && chosen && (
+        <span class="sv-confirm" role="alertdialog">
+          {t("confirmReassign", { a: task.assignee_name || t("noOwner"), b: chosen.display_name })}{" "}
+          <button class="btn btn-primary btn-small" data-testid="confirm-reassign" disabled={busy}
+            onClick={() => void run(() => post(`/tasks/${task.id}/reassign`, { assignee_id: who }), t("reassigned", { n: chosen.display_name }))}>{t("apply")}</button>{" "}
+          <button class="btn btn-small" onClick={() => setConfirming(false)}>{t("cancel")}</button>
+        </span>
+      )}
+      <label class="sv-filter"><span>{t("newDeadline")}</span>
+        <input type="date" data-testid="new-deadline" value={due} onInput={(e) => setDue(e.currentTarget.value)} />
+      </label>
+      <button class="btn" data-testid="set-deadline" disabled={!due || busy}
+        onClick={() => void run(() => post(`/tasks/${task.id}/deadline`, { due_at: `${due}T23:59:59+08:00` }),
+          t("deadlineMoved", { a: day(task.due_at), b: day(`${due}T23:59:59+08:00`) }))}>{t("changeDeadline")}</button>
+      {error && <p class="error" role="alert" data-testid="task-tools-error">{error}</p>}
+    </div>
+  );
+}
+
+/** What happened to the task, from the audit log, as sentences. */
+function TaskHistory({ id, n }: { id: string; n: number }) {
+  const [rows] = useLoad(() => get<Page<AuditRow>>("/audit-log", { entity: "task", entity_id: id, limit: 50 }), [id, n]);
+  if (!rows?.items.length) return null;
+  return (
+    <section data-testid="task-history">
+      <h2>{t("history")}</h2>
+      <AuditList rows={rows.items} />
+    </section>
+  );
+}
 
 function TaskList() {
   const [f, setF] = useState<Record<string, string>>(() => ({ status: "open", ...query() }));
@@ -19,7 +92,7 @@ function TaskList() {
     const u = await get<OrgUnit[] | Page<OrgUnit>>("/org-units");
     return Array.isArray(u) ? u : u.items;
   }, []);
-  const [page, error, reload] = useLoad(() => get<Page<Task>>("/tasks", { ...f, limit: 200 }), [JSON.stringify(f)]);
+  const [page, error, reload] = useLoad(() => get<Page<TaskRow>>("/tasks", { ...f, limit: 200 }), [JSON.stringify(f)]);
   const set = (k: string, v: string) => setF({ ...f, [k]: v });
   return (
     <div class="sv" data-testid="task-list">
@@ -42,12 +115,19 @@ function TaskList() {
       {error && <Failed error={error} retry={reload} />}
       {page && !page.items.length && <p class="muted">{t("none")}</p>}
       <table class="sv-table sv-tasks">
+        <thead>
+          <tr><th>{t("place")}</th><th>{t("problem")}</th><th>{t("owner")}</th><th>{t("assignedTo")}</th><th>{t("reporter")}</th>
+            <th>{t("deadline")}</th><th>{t("status")}</th></tr>
+        </thead>
         <tbody>
           {(page?.items ?? []).map((task) => (
             <tr data-testid="task-row" data-id={task.id} onClick={() => go(`/tasks/${task.id}`)} class="sv-click">
-              <td><strong>{task.place_name}</strong><br /><span class="small">{task.item_label}：{task.detail}</span></td>
-              <td>{task.assignee_name}</td>
-              <td class="small">{t("opened", { d: day(task.opened_at) })}<br />{t("due", { d: day(task.due_at) })}</td>
+              <td><a href={`#/tasks/${task.id}`} onClick={(e) => e.stopPropagation()}><strong>{task.place_name}</strong></a></td>
+              <td><span class="small">{task.item_label}</span>{task.detail && <><br />{task.detail}</>}</td>
+              <td data-testid="task-owner"><Owner task={task} /></td>
+              <td>{task.assignee_name || <span class="muted">{t("noOwner")}</span>}</td>
+              <td>{task.reporter_name}</td>
+              <td class="small">{day(task.due_at)}<br /><span class="muted">{t("opened", { d: day(task.opened_at) })}</span></td>
               <td><StatusBadge status={task.status} /> {task.overdue && <span class="badge overdue">{t("overdue")}</span>}</td>
             </tr>
           ))}
@@ -72,6 +152,8 @@ function TaskPage({ id }: { id: string }) {
   const [busy, setBusy] = useState(false);
   const [actError, setActError] = useState<string | null>(null);
   const [viewing, setViewing] = useState<{ photos: Photo[]; i: number } | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [changes, setChanges] = useState(0);
   if (error) return <Failed error={error} retry={reload} />;
   if (!task) return <p>{t("loading")}</p>;
   const boss = s?.user.role === "supervisor" || s?.user.role === "admin";
@@ -79,7 +161,7 @@ function TaskPage({ id }: { id: string }) {
     if (what === "reopen" && !comment.trim()) { setActError(t("reopenNeeds")); return; }
     setBusy(true);
     setActError(null);
-    try { await post(`/tasks/${id}/${what}`, what === "reopen" ? { comment } : {}); setReopening(false); reload(); }
+    try { await post(`/tasks/${id}/${what}`, what === "reopen" ? { comment } : {}); setReopening(false); reload(); void refreshCounts(); }
     catch (e) { setActError(errText(e)); } finally { setBusy(false); }
   };
   return (
@@ -88,11 +170,16 @@ function TaskPage({ id }: { id: string }) {
         <div>
           <h1>{task.place_name} · {task.item_label}</h1>
           <p class="muted">{task.detail}</p>
-          <p class="small">{t("assignee")}：{task.assignee_name} · {t("opened", { d: when(task.opened_at) })} · {t("due", { d: day(task.due_at) })}
+          <p class="small" data-testid="task-people">{t("owner")}：<Owner task={task} /> · {t("assignedTo")}：{task.assignee_name || t("noOwner")}
+            {" "}· {t("reporter")}：{task.reporter_name} · {t("opened", { d: when(task.opened_at) })} · <strong data-testid="task-due">{t("due", { d: day(task.due_at) })}</strong>
             {" "}<a href={`#/review/${task.record_kind}/${task.record_id}`}>{t("openRecord")}</a></p>
         </div>
         <span><StatusBadge status={task.status} /> {task.overdue && <span class="badge overdue">{t("overdue")}</span>}</span>
       </header>
+      {done && <p class="notice ok-notice" role="status" data-testid="task-done">{done}</p>}
+      {boss && (task.status === "open" || task.status === "fixed") && (
+        <TaskTools task={task} onDone={(m) => { setDone(m); setChanges((x) => x + 1); reload(); }} />
+      )}
       {task.reopen_comment && <p class="notice">{t("lastReopen", { c: task.reopen_comment })}</p>}
       <div class="sv-pair">
         <section data-testid="before">
@@ -124,6 +211,7 @@ function TaskPage({ id }: { id: string }) {
         if (fix) return <FixState fix={fix} />;
         return task.status === "open" && <TaskFixForm task={task as unknown as Task} onSaved={reload} />;
       })()}
+      {boss && <TaskHistory id={task.id} n={changes} />}
       {viewing && <Viewer photos={viewing.photos} start={viewing.i} onClose={() => setViewing(null)} />}
     </div>
   );
