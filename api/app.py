@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from api import auth, facilities, health, org_units, patrols, subjects, visits
 from api import audit_log, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
 from api import photos  # photo evidence
+from api import inspections, templates, weekly_report  # the station network
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
 from api.pwa import pwa_router
@@ -44,6 +45,9 @@ CONTROLLERS = [
     audit_log.AuditLogController,
     imports.ImportController,
     map_config.get_map_config,
+    templates.TemplateController,
+    inspections.InspectionController,
+    weekly_report.WeeklyReportController,
 ]
 
 
