@@ -21,6 +21,7 @@ from api import auth, facilities, health, org_units, patrols, subjects, visits
 from api import audit_log, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
 from api import photos  # photo evidence
 from api import desk  # the supervisor's desktop
+from api import inspections, templates, weekly_report  # the station network
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
 from api.pwa import pwa_router
@@ -47,6 +48,9 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     imports.ImportController,
     map_config.get_map_config,
     desk.desk_counts,
+    templates.TemplateController,
+    inspections.InspectionController,
+    weekly_report.WeeklyReportController,
 ]
 
 

@@ -50,7 +50,7 @@ class PhotoEvidence(msgspec.Struct, frozen=True):
 
 
 class RecordEvidence(msgspec.Struct, frozen=True):
-    kind: str  # patrol | visit
+    kind: str  # patrol | visit | inspection
     start: datetime
     end: datetime
     position: Position | None
@@ -144,9 +144,10 @@ def photo_flags(record: RecordEvidence, photos: list[PhotoEvidence]) -> list[Fla
             where = f"record {photo.reused_in}" if photo.reused_in else "a record of another street"
             flags.append(Flag("reused_photo", f"photo {n} is already evidence in {where}",
                               f"照片{n}已作为另一条记录的佐证"))
-    if record.kind == "patrol":
+    if record.kind in ("patrol", "inspection"):
         if not record.photo_ids:
-            flags.append(Flag("missing_photos", "the patrol has no photo", "巡查记录没有照片"))
+            flags.append(Flag("missing_photos", f"the {record.kind} has no photo",
+                              "巡查记录没有照片" if record.kind == "patrol" else "督导记录没有照片"))
         for item in record.issue_items_without_photos:
             flags.append(Flag("missing_photos", f"the issue '{item}' has no photo", f"问题项“{item}”没有照片"))
     elif not record.photo_ids and not (record.no_photo_reason or "").strip():

@@ -29,10 +29,11 @@ from api.deps import CurrentUser, DbSession, record_audit
 from api.masking import mask_id_number, mask_phone
 from api.reports import CHINA, PeriodEdge, PeriodEnd, period
 from api.tasks import ITEM_LABELS
+from storage.checklists import LABELS_ZH, PATROL_CODES
 from storage.models import OrgUnit
 from storage.queries import exports, org_units
 
-CHECKLIST = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
+CHECKLIST = PATROL_CODES
 RESULT = {"ok": "正常", "issue": "问题", "na": "不适用"}
 STATUS = {"incomplete": "照片未齐", "submitted": "待审核", "approved": "已通过", "returned": "已退回"}
 DECISION = {"approve": "通过", "return": "退回", None: "未审核"}
@@ -90,9 +91,24 @@ def visit_row(r: Any, link: Callable[[uuid.UUID], str]) -> list[Any]:
             + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
 
 
+STANDARD = {"seven_ones": "七个一", "four_haves": "四有"}
+INSPECTION_HEADERS = (["记录编号", "服务站", "标准", "督导人", "开始时间", "结束时间", "纬度", "经度", "定位精度(米)",
+                       "检查情况", "问题项数", "备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
+
+
+def inspection_row(r: Any, link: Callable[[uuid.UUID], str]) -> list[Any]:
+    # Standards differ in items (and templates change), so the items go in one cell, by label.
+    items = "；".join(f"{LABELS_ZH.get(e.get('item'), e.get('item'))}：{_item(e)}" for e in r.checklist or [])
+    issues = sum(1 for e in r.checklist or [] if e.get("result") == "issue")
+    return ([str(r.id), r.unit, STANDARD.get(r.standard, r.standard or ""), r.author, _time(r.started_at),
+             _time(r.ended_at), r.lat, r.lon, r.accuracy_m, items, issues, r.notes] + _review_cells(r)
+            + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
+
+
 KINDS = {
     "patrols": (exports.patrols_query, patrol_row, PATROL_HEADERS, "巡查台账"),
     "visits": (exports.visits_query, visit_row, VISIT_HEADERS, "走访台账"),
+    "inspections": (exports.inspections_query, inspection_row, INSPECTION_HEADERS, "督导台账"),
 }
 
 
@@ -213,3 +229,17 @@ class ExportController(Controller):
                                 to: PeriodEnd = None) -> Stream:
         return await self._export(request, user, db_session, kind="visits", fmt="csv", org_unit_id=org_unit_id,
                                   from_=from_, to=to)
+
+    @get("/inspections.xlsx", operation_id="ExportInspectionsXlsx")
+    async def export_inspections_xlsx(self, request: Request, user: CurrentUser, db_session: DbSession,
+                                      org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
+                                      to: PeriodEnd = None) -> Stream:
+        return await self._export(request, user, db_session, kind="inspections", fmt="xlsx",
+                                  org_unit_id=org_unit_id, from_=from_, to=to)
+
+    @get("/inspections.csv", operation_id="ExportInspectionsCsv")
+    async def export_inspections_csv(self, request: Request, user: CurrentUser, db_session: DbSession,
+                                     org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
+                                     to: PeriodEnd = None) -> Stream:
+        return await self._export(request, user, db_session, kind="inspections", fmt="csv",
+                                  org_unit_id=org_unit_id, from_=from_, to=to)

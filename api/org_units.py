@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from litestar import Controller, get, post
-from litestar.params import JSONBody
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, JSONBody
 
 from api.deps import CurrentUser, DbSession, record_audit
+from api.stations import OrgUnitPatch, StationOut, check_may_edit, station_out, station_values
 from api.types import In, UnitName
 from storage.queries import org_units
 
@@ -18,6 +19,7 @@ class OrgUnitOut(msgspec.Struct):
     name: str
     level: str
     parent_id: uuid.UUID | None
+    station: StationOut | None = None  # null for a district (api/stations.py)
 
 
 class OrgUnitIn(In):
@@ -30,8 +32,9 @@ class OrgUnitPage(msgspec.Struct):
     next_cursor: str | None = None
 
 
-def _out(unit) -> OrgUnitOut:
-    return OrgUnitOut(id=unit.id, name=unit.name, level=unit.level, parent_id=unit.parent_id)
+def unit_out(unit) -> OrgUnitOut:
+    return OrgUnitOut(id=unit.id, name=unit.name, level=unit.level, parent_id=unit.parent_id,
+                      station=station_out(unit))
 
 
 class OrgUnitController(Controller):
@@ -41,7 +44,7 @@ class OrgUnitController(Controller):
     @get(operation_id="ListOrgUnits")
     async def list_org_units(self, user: CurrentUser, db_session: DbSession) -> OrgUnitPage:
         units = await org_units.list_units(db_session, scope_path=user.scope_path)
-        return OrgUnitPage(items=[_out(u) for u in units])
+        return OrgUnitPage(items=[unit_out(u) for u in units])
 
     @post(operation_id="CreateOrgUnit", request_max_body_size=16_384)
     async def create_org_unit(self, data: JSONBody[OrgUnitIn], user: CurrentUser, db_session: DbSession) -> OrgUnitOut:
@@ -50,4 +53,20 @@ class OrgUnitController(Controller):
         unit = await org_units.create_unit(db_session, name=data.name, parent_id=data.parent_id)
         await record_audit(db_session, user, "org_unit_create", entity="org_unit", entity_id=unit.id,
                            org_unit_id=unit.id, name=unit.name)
-        return _out(unit)
+        return unit_out(unit)
+
+    @get("/{unit_id:uuid}", operation_id="GetOrgUnit")
+    async def get_org_unit(self, unit_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession) -> OrgUnitOut:
+        return unit_out(await org_units.get_unit(db_session, unit_id=unit_id, scope_path=user.scope_path))
+
+    @patch("/{unit_id:uuid}", operation_id="PatchOrgUnit", request_max_body_size=16_384)
+    async def patch_org_unit(self, unit_id: FromPath[uuid.UUID], data: JSONBody[OrgUnitPatch], user: CurrentUser,
+                             db_session: DbSession) -> OrgUnitOut:
+        """The unit's station: by an admin, or a supervisor of a unit above it."""
+        unit = await org_units.get_unit(db_session, unit_id=unit_id, scope_path=user.scope_path)
+        check_may_edit(user, unit)
+        values = await station_values(db_session, unit, data.station)
+        await org_units.update_unit(db_session, unit=unit, values=values)
+        await record_audit(db_session, user, "station_update", entity="org_unit", entity_id=unit.id,
+                           org_unit_id=unit.id, fields=sorted(values))
+        return unit_out(unit)

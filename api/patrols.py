@@ -13,14 +13,19 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api import records
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
-from api.records import AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until
+from api.records import (
+    AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until,
+)
+from api.templates import check_checklist
 from api.types import Fix, In, Limit, Text
 from storage.errors import Invalid
 from storage.models import Facility, Patrol
 from storage.queries import facilities, tasks
 from storage.queries import records as record_queries
+from storage.queries import templates as template_queries
 
-ItemCode = Literal["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
+# The codes a patrol may use are those of its checklist template version (api/templates.py).
+ItemCode = Annotated[str, msgspec.Meta(max_length=32)]
 Status = Literal["incomplete", "submitted", "approved", "returned"]
 
 
@@ -35,10 +40,11 @@ class PatrolIn(In):
     facility_id: uuid.UUID
     started_at: AwareTime
     ended_at: AwareTime
-    checklist: Annotated[list[ChecklistItem], msgspec.Meta(max_length=7)]
+    checklist: Annotated[list[ChecklistItem], msgspec.Meta(max_length=50)]
     location: Fix | None = None
     notes: Text = ""
     photo_ids: PhotoIds = []
+    template_id: uuid.UUID | None = None  # without it: the active patrol template for the facility's kind
 
 
 class PatrolOut(msgspec.Struct):
@@ -46,6 +52,7 @@ class PatrolOut(msgspec.Struct):
     facility_id: uuid.UUID
     facility_name: str
     org_unit_id: uuid.UUID
+    template_id: uuid.UUID
     author: AuthorOut
     started_at: datetime
     ended_at: datetime
@@ -72,16 +79,7 @@ def check_patrol(data: PatrolIn) -> None:
     if data.ended_at < data.started_at:
         raise Invalid("ended_at is before started_at", field="ended_at")
     records.check_photo_ids(data.photo_ids)
-    seen: set[str] = set()
-    for n, item in enumerate(data.checklist):
-        if item.item in seen:
-            raise Invalid(f"the checklist lists {item.item} twice", field=f"checklist[{n}].item")
-        seen.add(item.item)
-        if item.result == "issue" and not item.note.strip():
-            raise Invalid(f"say what is wrong: an issue ({item.item}) needs a note", field=f"checklist[{n}].note")
-        if not set(item.photo_ids) <= set(data.photo_ids):
-            raise Invalid("a checklist item names a photo the record does not list",
-                          field=f"checklist[{n}].photo_ids")
+    records.check_checklist_items(data.checklist, data.photo_ids)
 
 
 def facility_site(facility: Facility) -> Site:
@@ -94,7 +92,8 @@ async def site_of(db_session: DbSession, patrol: Patrol) -> Site:
 
 def patrol_out(r: Patrol, author: AuthorOut, facility_name: str) -> PatrolOut:
     return PatrolOut(
-        id=r.id, facility_id=r.facility_id, facility_name=facility_name, org_unit_id=r.org_unit_id, author=author,
+        id=r.id, facility_id=r.facility_id, facility_name=facility_name, org_unit_id=r.org_unit_id,
+        template_id=r.template_id, author=author,
         started_at=r.started_at, ended_at=r.ended_at, location=records.location_out(r),
         checklist=msgspec.convert(r.checklist, list[ChecklistItem]), notes=r.notes, photo_ids=list(r.photo_ids),
         status=r.status, flags=records.flags_out(r), received_at=r.received_at, updated_at=r.updated_at)
@@ -120,8 +119,11 @@ class PatrolController(Controller):
                          db_session: DbSession, settings: AppSettings) -> Response[PatrolOut]:
         check_patrol(data)
         facility = await facilities.get_facility(db_session, facility_id=data.facility_id, scope_path=user.scope_path)
+        template = await template_queries.template_for_record(
+            db_session, kind="patrol", template_id=data.template_id, facility_kind=facility.kind)
+        check_checklist(template, data.checklist)
         values = dict(
-            facility_id=facility.id, org_unit_id=facility.org_unit_id, started_at=data.started_at,
+            facility_id=facility.id, template_id=template.id, org_unit_id=facility.org_unit_id, started_at=data.started_at,
             ended_at=data.ended_at, checklist=msgspec.to_builtins(data.checklist), notes=data.notes,
             photo_ids=data.photo_ids, **records.location_columns(data.location))
         patrol, created, photos = await records.put_record(

@@ -1,6 +1,8 @@
-"""What patrols and visits share: the idempotent PUT, evidence settling, review, and wire types.
+"""What patrols, visits and station inspections share: the idempotent PUT, evidence settling,
+review, and wire types.
 
-api/patrols.py and api/visits.py say what is particular to each; this module says the rules:
+api/patrols.py, api/visits.py and api/inspections.py say what is particular to each; this module
+says the rules:
 - the phone makes the id, so the same body sent again is a 200 and never a second record;
 - a changed body is accepted until a supervisor approves (a returned record may be resent);
 - status is `incomplete` until every listed photo has arrived, in whatever order they come;
@@ -25,13 +27,13 @@ from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_
 from api.settings import EvidenceRules
 from api.types import Fix, In
 from storage.errors import Conflict, Invalid
-from storage.models import Patrol, Photo, Visit
+from storage.models import Inspection, Patrol, Photo, Visit
 from storage.queries import photos as photo_queries
 from storage.queries import records
 from storage.queries import tasks as task_queries
 from storage.queries.common import unit_path
 
-Record = Patrol | Visit
+Record = Patrol | Visit | Inspection
 PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
 AwareTime = Annotated[datetime, msgspec.Meta(tz=True)]
 # Phones' clocks drift; a day ahead is no drift but a mistake, refused outright.
@@ -96,6 +98,21 @@ def check_times(*times: tuple[str, datetime]) -> None:
 def check_photo_ids(photo_ids: list[uuid.UUID]) -> None:
     if len(set(photo_ids)) != len(photo_ids):
         raise Invalid("photo_ids lists the same photo twice", field="photo_ids")
+
+
+def check_checklist_items(checklist: list[Any], photo_ids: list[uuid.UUID]) -> None:
+    """A checklist (patrol or inspection): each item once, an issue says what is wrong, and the
+    photos an item names are the record's."""
+    seen: set[str] = set()
+    for n, item in enumerate(checklist):
+        if item.item in seen:
+            raise Invalid(f"the checklist lists {item.item} twice", field=f"checklist[{n}].item")
+        seen.add(item.item)
+        if item.result == "issue" and not item.note.strip():
+            raise Invalid(f"say what is wrong: an issue ({item.item}) needs a note", field=f"checklist[{n}].note")
+        if not set(item.photo_ids) <= set(photo_ids):
+            raise Invalid("a checklist item names a photo the record does not list",
+                          field=f"checklist[{n}].photo_ids")
 
 
 def body_hash(data: msgspec.Struct) -> str:
@@ -188,15 +205,16 @@ def _photo_evidence(photo: Photo, reused: dict[uuid.UUID, uuid.UUID | None]) -> 
 def record_evidence(record: Record) -> RecordEvidence:
     position = (Position(record.lat, record.lon, record.accuracy_m)
                 if record.lat is not None and record.lon is not None else None)
-    if isinstance(record, Patrol):
-        return RecordEvidence(kind="patrol", start=record.started_at, end=record.ended_at, position=position,
+    if isinstance(record, (Patrol, Inspection)):
+        return RecordEvidence(kind=records.kind_of(type(record)), start=record.started_at, end=record.ended_at,
+                              position=position,
                               photo_ids=list(record.photo_ids),
                               issue_items_without_photos=issue_items_without_photos(record))
     return RecordEvidence(kind="visit", start=record.visited_at, end=record.visited_at, position=position,
                           photo_ids=list(record.photo_ids), no_photo_reason=record.no_photo_reason)
 
 
-def issue_items_without_photos(patrol: Patrol) -> list[str]:
+def issue_items_without_photos(patrol: Patrol | Inspection) -> list[str]:
     """An `issue` item is covered by its own photo_ids; a client that links no photos to items is
     taken to mean the record's photos show its issues, so it needs at least one photo."""
     issues = [i for i in patrol.checklist if i.get("result") == "issue"]
@@ -243,10 +261,10 @@ async def settle(db_session: DbSession, record: Record, site: Site, rules: Evide
 
 
 async def settle_record(db_session: DbSession, *, record_id: uuid.UUID, rules: EvidenceRules) -> None:
-    """Called after each photo PUT: the record may not exist yet, or be either kind."""
-    from api import patrols, visits  # the two nouns know their sites; they import this module
+    """Called after each photo PUT: the record may not exist yet, or be of any kind."""
+    from api import inspections, patrols, visits  # the nouns know their sites; they import this module
 
-    for model, site_of in ((Patrol, patrols.site_of), (Visit, visits.site_of)):
+    for model, site_of in ((Patrol, patrols.site_of), (Visit, visits.site_of), (Inspection, inspections.site_of)):
         record = await records.find_record(db_session, model=model, record_id=record_id, for_update=True)
         if record is not None:
             await settle(db_session, record, await site_of(db_session, record), rules)  # type: ignore[arg-type]
@@ -271,7 +289,7 @@ async def review(db_session: DbSession, user: Principal, record: Record, data: R
     """A supervisor's decision; it stays in `reviews` with who, when and why."""
     if not user.reviews:
         raise PermissionDeniedException("only a supervisor or an administrator can review records")
-    kind = "patrol" if isinstance(record, Patrol) else "visit"
+    kind = records.kind_of(type(record))
     if record.author_id == user.id:
         await refuse_own(db_session, user, f"{kind}_review_refused", entity=kind, entity_id=record.id,
                          org_unit_id=record.org_unit_id, decision=data.decision)

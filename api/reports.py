@@ -59,6 +59,8 @@ class UnitCoverage(msgspec.Struct):
     cash_yuan: float
     goods_visits: int
     tasks: TaskFigures
+    stations: dict[str, int] | None = None  # {"total", "inspected"}: stations with an inspection in the period
+    inspections_by_status: dict[str, int] | None = None
 
 
 class CoverageOut(msgspec.Struct):
@@ -128,6 +130,7 @@ def _unit(unit_id: uuid.UUID, name: str, level: str, c: Coverage) -> UnitCoverag
         cash_yuan=float(c.cash_yuan), goods_visits=c.goods_visits,
         tasks=TaskFigures(open=c.tasks["open"], fixed=c.tasks["fixed"], overdue=c.tasks["overdue"],
                           open_age_days=dict(c.open_task_age)),
+        stations=dict(c.stations), inspections_by_status=dict(c.inspections_by_status),
     )
 
 

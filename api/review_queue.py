@@ -20,7 +20,8 @@ from storage.queries import review_queue
 from storage.queries.review_queue import QueueFilter
 
 QueueStatus = Literal["submitted", "incomplete", "returned", "approved", "all"]
-QueueType = Literal["patrol", "visit", "routine", "holiday", "merit_notice", "must_visit", "assistance", "other"]
+QueueType = Literal["patrol", "visit", "routine", "holiday", "merit_notice", "must_visit", "assistance", "other",
+                   "inspection"]
 FlagCode = Literal["no_location", "low_accuracy", "far_from_site", "photo_time_mismatch", "reused_photo",
                    "missing_photos", "future_time"]
 Sort = Literal["newest", "most_flagged"]

@@ -19,6 +19,7 @@ from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.photos import PhotoOut, photo_out
 from api.settings import Settings
 from api.types import In, Text
+from storage.checklists import LABELS_ZH
 from storage.errors import Invalid
 from storage.models import Task
 from storage.queries import tasks, users
@@ -29,10 +30,7 @@ PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
 PageLimit = Annotated[int, QueryParameter(ge=1, le=200, description="page size, at most 200")]
 Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
-ITEM_LABELS = {
-    "cleanliness": "环境卫生", "greenery": "绿化养护", "structure": "设施完好", "safety": "安全隐患",
-    "signage": "标识标牌", "visitor_order": "祭扫秩序", "surveillance": "安防监控", "follow_up": "走访跟进",
-}
+ITEM_LABELS = {**LABELS_ZH, "follow_up": "走访跟进"}
 
 
 class TaskFixIn(In):
@@ -174,7 +172,7 @@ class TaskController(Controller):
         _may_see(user, task)
         if len(set(data.photo_ids)) != len(data.photo_ids):
             raise Invalid("a photo is listed twice", field="photo_ids")
-        if task.record_kind == "patrol" and not data.photo_ids:
+        if task.record_kind in ("patrol", "inspection") and not data.photo_ids:
             raise Invalid("a rectification needs at least one photo of the fixed site (an after photo)",
                           field="photo_ids")
         if task.record_kind == "visit" and not (data.note.strip() or data.photo_ids):

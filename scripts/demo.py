@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.passwords import hash_password
+from scripts.demo_stations import set_up_stations
 from storage.models import OrgUnit, User
 from storage.queries import facilities, org_units, subjects, users
 
@@ -65,6 +66,8 @@ async def load_demo(session: AsyncSession, password: str) -> None:
         people[username] = await users.create_user(session, username=username, display_name=display,
                                                    password_hash=password_hash, role=role,
                                                    org_unit_id=units[unit].id)
+
+    await set_up_stations(session, units, people)
 
     for name, kind, level, unit, lat, lon, days, caretaker in FACILITIES:
         await facilities.create_facility(session, values=dict(

@@ -12,6 +12,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from storage.checklists import PATROL_CODES
+
 SHARED_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "photos"
 
 
@@ -61,9 +63,8 @@ async def _photos(client: Any, headers: dict[str, str], record_id: uuid.UUID, sh
 
 
 def _checklist(issues: dict[str, str]) -> list[dict[str, str]]:
-    items = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
     return [{"item": i, "result": "issue" if i in issues else ("na" if i == "surveillance" else "ok"),
-             "note": issues.get(i, "")} for i in items]
+             "note": issues.get(i, "")} for i in PATROL_CODES]
 
 
 async def _patrol(client: Any, headers: dict[str, str], facility: dict, *, hours_ago: float,

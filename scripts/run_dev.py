@@ -18,6 +18,7 @@ from api.settings import Settings
 from scripts import asgi
 from scripts.demo import DEMO_USERS, demo_loaded, load_demo, set_demo_password
 from scripts.demo_records import load_demo_records
+from scripts.demo_stations import load_station_records
 from scripts.stack import ROOT, Stack, StackError
 from storage.db import make_engine, migrate
 
@@ -43,6 +44,7 @@ async def prepare(database_url: str) -> str:
     if fresh:  # records go through the real API, as phones would send them
         async with AsyncTestClient(create_app(Settings.from_env())) as client:
             await load_demo_records(client, password)
+            await load_station_records(client, password)
     return password
 
 

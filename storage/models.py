@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.checklists import PATROL_V1
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -52,8 +54,17 @@ class OrgUnit(Base):
     # "/<root id>/.../<own id>/": scope is one prefix match on an indexed column.
     path: Mapped[str] = mapped_column(Text, unique=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    # The service station of a street or community unit (unused for a district).
+    address: Mapped[str] = mapped_column(Text, server_default="")
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    geofence_m: Mapped[int] = mapped_column(Integer, server_default=text("300"))
+    head_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+    standard: Mapped[str | None] = mapped_column(String(16))
+    demonstration: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     __table_args__ = (
         CheckConstraint("level in ('district','street','community')", name="level"),
+        CheckConstraint("standard in ('seven_ones','four_haves')", name="standard"),
         Index("ix_org_units_path_prefix", "path", postgresql_ops={"path": "text_pattern_ops"}),
     )
 
@@ -149,9 +160,36 @@ class _RecordColumns:
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
+class ChecklistTemplate(Base):
+    """One version of a checklist (storage/checklists.py holds the defaults). A change is a new row
+    with the same key and the next version; records keep the version they were filled with."""
+
+    __tablename__ = "checklist_templates"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    applies_to: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    __table_args__ = (
+        CheckConstraint("kind in ('patrol','inspection')", name="kind"),
+        Index("uq_checklist_templates_key_version", "key", "version", unique=True),
+        # One active version per key.
+        Index("uq_checklist_templates_key_active", "key", unique=True, postgresql_where=text("active")),
+    )
+
+
 class Patrol(_RecordColumns, Base):
     __tablename__ = "patrols"
     facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"))
+    # The checklist version the patrol was filled against; rows written without one (bulk loads,
+    # rows from before templates) are on the default patrol template's first version.
+    template_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("checklist_templates.id"), server_default=text("'%s'" % PATROL_V1))
     started_at: Mapped[datetime] = mapped_column(Timestamp)
     ended_at: Mapped[datetime] = mapped_column(Timestamp)
     checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
@@ -192,17 +230,35 @@ class Visit(_RecordColumns, Base):
     )
 
 
+class Inspection(_RecordColumns, Base):
+    """A station inspection (服务站督导, "回头看"): `org_unit_id` is the station inspected, from above."""
+
+    __tablename__ = "inspections"
+    template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_templates.id"))
+    started_at: Mapped[datetime] = mapped_column(Timestamp)
+    ended_at: Mapped[datetime] = mapped_column(Timestamp)
+    checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    notes: Mapped[str] = mapped_column(Text, server_default="")
+    __table_args__ = (
+        CheckConstraint("status in ('incomplete','submitted','approved','returned')", name="status"),
+        Index("ix_inspections_started_at_id", "started_at", "id"),
+        Index("ix_inspections_org_unit_id_started_at_id", "org_unit_id", "started_at", "id"),
+        Index("ix_inspections_author_id_started_at", "author_id", "started_at"),
+        Index("ix_inspections_status_started_at", "status", "started_at"),
+    )
+
+
 class Review(Base):
     __tablename__ = "reviews"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    record_kind: Mapped[str] = mapped_column(String(8))
+    record_kind: Mapped[str] = mapped_column(String(16))
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     reviewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[str] = mapped_column(String(8))
     comment: Mapped[str] = mapped_column(Text, server_default="")
     at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     __table_args__ = (
-        CheckConstraint("record_kind in ('patrol','visit')", name="record_kind"),
+        CheckConstraint("record_kind in ('patrol','visit','inspection')", name="record_kind"),
         CheckConstraint("decision in ('approve','return')", name="decision"),
         Index("ix_reviews_record_id_at", "record_id", "at"),
     )
@@ -279,7 +335,7 @@ class Task(Base):
 
     __tablename__ = "tasks"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    record_kind: Mapped[str] = mapped_column(String(8))
+    record_kind: Mapped[str] = mapped_column(String(16))
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     item: Mapped[str] = mapped_column(String(32))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
@@ -299,7 +355,7 @@ class Task(Base):
     reopen_comment: Mapped[str] = mapped_column(Text, server_default="")
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     __table_args__ = (
-        CheckConstraint("record_kind in ('patrol','visit')", name="record_kind"),
+        CheckConstraint("record_kind in ('patrol','visit','inspection')", name="record_kind"),
         CheckConstraint("status in ('open','fixed','accepted','cancelled')", name="status"),
         Index("uq_tasks_record_id_item", "record_id", "item", unique=True),
         # Keyset pages newest first, overall and per unit; overdue and per-assignee lookups.
@@ -308,6 +364,18 @@ class Task(Base):
         Index("ix_tasks_status_due_at", "status", "due_at"),
         Index("ix_tasks_assignee_id_status", "assignee_id", "status"),
     )
+
+
+class WeeklyReport(Base):
+    """A station head's remarks on one unit's week (ISO week, China time); figures are computed."""
+
+    __tablename__ = "weekly_reports"
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)  # 2026-W48
+    remarks: Mapped[str] = mapped_column(Text, server_default="")
+    remarks_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
 # --- Indexes for the coverage report (storage/queries/reports.py) ---------------------------

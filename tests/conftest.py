@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
 from api.settings import Settings
 from scripts.stack import Stack, throwaway_stack
+from storage.checklists import default_template_rows
 from storage.db import make_engine, migrate
+from storage.models import ChecklistTemplate
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "photos"
 
@@ -58,6 +60,8 @@ async def empty_tables(request: pytest.FixtureRequest) -> None:
         await conn.execute(text("alter table audit_log disable trigger user"))
         await conn.execute(text(f"truncate {tables} restart identity cascade"))
         await conn.execute(text("alter table audit_log enable trigger user"))
+        # The default checklist templates are reference data the migration loads: put them back.
+        await conn.execute(insert(ChecklistTemplate), default_template_rows())
 
 
 @pytest.fixture

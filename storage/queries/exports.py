@@ -14,7 +14,7 @@ from sqlalchemy import Row, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Facility, OrgUnit, Patrol, Review, Subject, User, Visit
+from storage.models import Facility, Inspection, OrgUnit, Patrol, Review, Subject, User, Visit
 from storage.queries.common import in_scope
 
 BATCH = 1000
@@ -70,3 +70,22 @@ async def stream(session: AsyncSession, query: Any, *, batch: int = BATCH) -> As
     result = await session.stream(query.execution_options(yield_per=batch))
     async for rows in result.partitions(batch):
         yield rows
+
+
+def inspections_query(*, scope_path: str, since: datetime, until: datetime):
+    """Station inspections: the station is the record's unit."""
+    author = aliased(User)
+    review = _latest_review(Inspection.id)
+    return (
+        select(Inspection.id, OrgUnit.name.label("unit"), OrgUnit.standard, author.display_name.label("author"),
+               Inspection.started_at, Inspection.ended_at, Inspection.lat, Inspection.lon, Inspection.accuracy_m,
+               Inspection.checklist, Inspection.notes, Inspection.status, Inspection.flags, Inspection.photo_ids,
+               review.c.decision, review.c.comment.label("review_comment"), review.c.at.label("reviewed_at"),
+               review.c.reviewer)
+        .join(OrgUnit, OrgUnit.id == Inspection.org_unit_id)
+        .join(author, author.id == Inspection.author_id)
+        .outerjoin(review, true())
+        .where(in_scope(Inspection.org_unit_id, scope_path), Inspection.started_at >= since,
+               Inspection.started_at < until)
+        .order_by(Inspection.started_at, Inspection.id)
+    )

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Invalid, NotFound
-from storage.models import OrgUnit
+from storage.models import OrgUnit, User
 
 CHILD_LEVEL = {None: "district", "district": "street", "street": "community"}
+# Each level's station standard: 七个一 for a street station, 四有 for a community one.
+STANDARD = {"street": "seven_ones", "community": "four_haves"}
 
 
 async def list_units(session: AsyncSession, *, scope_path: str) -> Sequence[OrgUnit]:
@@ -39,7 +41,28 @@ async def create_unit(
         raise Invalid("a community station cannot have units below it", field="parent_id")
     unit_id = unit_id or uuid.uuid4()
     path = f"{parent.path if parent else '/'}{unit_id}/"
-    unit = OrgUnit(id=unit_id, name=name, level=level, parent_id=parent_id, path=path)
+    unit = OrgUnit(id=unit_id, name=name, level=level, parent_id=parent_id, path=path, standard=STANDARD.get(level))
     session.add(unit)
     await session.flush()
     return unit
+
+
+async def update_unit(session: AsyncSession, *, unit: OrgUnit, values: dict) -> OrgUnit:
+    for name, value in values.items():
+        setattr(unit, name, value)
+    await session.flush()
+    return unit
+
+
+async def user_in_subtree(session: AsyncSession, *, user_id: uuid.UUID, path: str) -> User | None:
+    """The active user, if their unit is the one at `path` or below it."""
+    return await session.scalar(
+        select(User).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(User.id == user_id, User.is_active, OrgUnit.path.startswith(path, autoescape=True)))
+
+
+async def names_by_id(session: AsyncSession, *, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(set(ids))))
+    return {row_id: name for row_id, name in rows}

@@ -1,4 +1,4 @@
-"""Patrols and visits ("records"): one set of queries, told which table by `model`."""
+"""Patrols, visits and station inspections ("records"): one set of queries, told which table by `model`."""
 
 from __future__ import annotations
 
@@ -12,24 +12,27 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
-from storage.models import Patrol, RecordClaim, Review, User, Visit
+from storage.models import Inspection, Patrol, RecordClaim, Review, User, Visit
 from storage.queries.common import in_scope, keyset_page
 
-Record = Patrol | Visit
-RecordModel = type[Patrol] | type[Visit]
+Record = Patrol | Visit | Inspection
+RecordModel = type[Patrol] | type[Visit] | type[Inspection]
+KINDS: dict[type, str] = {Patrol: "patrol", Visit: "visit", Inspection: "inspection"}
+SITES: dict[type, str] = {Patrol: "facility_id", Visit: "subject_id", Inspection: "org_unit_id"}
 
 
 def time_column(model: RecordModel) -> Any:
     """The record's own time: pages and period filters use it."""
-    return model.started_at if model is Patrol else model.visited_at  # type: ignore[union-attr]
+    return model.visited_at if model is Visit else model.started_at  # type: ignore[union-attr]
 
 
 def site_column(model: RecordModel) -> Any:
-    return model.facility_id if model is Patrol else model.subject_id  # type: ignore[union-attr]
+    """What the record is about: a facility, a subject, or (an inspection) the station's unit."""
+    return getattr(model, SITES[model])
 
 
 def kind_of(model: RecordModel) -> str:
-    return "patrol" if model is Patrol else "visit"
+    return KINDS[model]
 
 
 async def find_record(session: AsyncSession, *, model: RecordModel, record_id: uuid.UUID,

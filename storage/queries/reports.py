@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Facility, OrgUnit, Patrol, Subject, Task, Visit
+from storage.models import Facility, Inspection, OrgUnit, Patrol, Subject, Task, Visit
 from storage.queries import facilities as facility_queries
 from storage.queries import subjects as subject_queries
 from storage.queries.common import in_scope
@@ -42,6 +42,9 @@ class Coverage:
     goods_visits: int = 0
     tasks: dict[str, int] = field(default_factory=lambda: {"open": 0, "fixed": 0, "overdue": 0})
     open_task_age: dict[str, int] = field(default_factory=lambda: {label: 0 for _, label in AGE_BUCKETS})
+    # Stations (street and community units) and how many had a counted inspection in the period.
+    stations: dict[str, int] = field(default_factory=lambda: {"total": 0, "inspected": 0})
+    inspections_by_status: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 def _age_bucket(opened_at: Any) -> Any:
@@ -141,6 +144,25 @@ async def coverage(
             c.tasks["overdue"] += late
             if status == "open":
                 c.open_task_age[age] += n
+
+    query = (select(Inspection.org_unit_id, Inspection.status, func.count())
+             .where(in_scope(Inspection.org_unit_id, scope), Inspection.started_at >= since,
+                    Inspection.started_at < until)
+             .group_by(Inspection.org_unit_id, Inspection.status))
+    for unit_id, status, n in await _rows(session, query):
+        for c in targets(unit_id):
+            c.inspections_by_status[status] += n
+
+    inspected = {row[0] for row in await _rows(session, select(Inspection.org_unit_id).distinct().where(
+        in_scope(Inspection.org_unit_id, scope), Inspection.started_at >= since, Inspection.started_at < until,
+        Inspection.status.in_(COUNTED)))}
+    for u in units:
+        if u.level == "district":
+            continue
+        # The asked unit's own station counts in the total, and in its own row only when it has one.
+        for c in targets(u.id) if u.id != unit.id or unit.id in by_group else (total,):
+            c.stations["total"] += 1
+            c.stations["inspected"] += u.id in inspected
 
     shown = sorted((u for u in units if u.parent_id == unit.id), key=lambda u: u.name)
     if unit.id in by_group:

@@ -1,4 +1,4 @@
-"""The review queue: patrols and visits awaiting a decision, merged into one keyset-paged list.
+"""The review queue: patrols, visits and station inspections awaiting a decision, merged into one keyset-paged list.
 
 Each branch (patrols, visits) is filtered, ordered and limited on its own indexes, then the two
 short lists are merged: a page costs the same at record one million as at record ten."""
@@ -17,8 +17,9 @@ from sqlalchemy import Row, func, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Invalid
-from storage.models import Facility, OrgUnit, Patrol, Subject, User, Visit
+from storage.models import Facility, Inspection, OrgUnit, Patrol, Subject, User, Visit
 from storage.queries.common import in_scope, unit_path
+from storage.queries.records import site_column, time_column
 
 VISIT_TYPES = ("routine", "holiday", "merit_notice", "must_visit", "assistance", "other")
 
@@ -29,7 +30,7 @@ class QueueFilter:
     org_unit_id: uuid.UUID | None = None
     facility_id: uuid.UUID | None = None
     subject_id: uuid.UUID | None = None
-    type: str | None = None  # "patrol", "visit" or a visit type
+    type: str | None = None  # "patrol", "visit", a visit type or "inspection"
     flag: str | None = None
     author_id: uuid.UUID | None = None
     since: datetime | None = None
@@ -53,14 +54,13 @@ def _decode(sort: str, cursor: str) -> tuple:
 
 def _branch(model: Any, kind: str, *, scope_path: str, unit_scope: str | None, f: QueueFilter, sort: str,
             after: tuple | None, limit: int):
-    at = model.started_at if model is Patrol else model.visited_at
-    place = model.facility_id if model is Patrol else model.subject_id
+    at, place = time_column(model), site_column(model)
     n_flags = func.jsonb_array_length(model.flags)
     query = select(
         literal(kind).label("kind"), model.id.label("id"), model.org_unit_id.label("org_unit_id"),
         model.author_id.label("author_id"), at.label("at"), model.status.label("status"),
         model.flags.label("flags"), n_flags.label("n_flags"), place.label("place_id"),
-        (literal("patrol") if model is Patrol else model.visit_type).label("type"),
+        (model.visit_type if model is Visit else literal(kind)).label("type"),
         func.cardinality(model.photo_ids).label("n_photos"),
     ).where(in_scope(model.org_unit_id, scope_path))
     if f.status != "all":
@@ -102,10 +102,12 @@ async def list_queue(
     if filters.org_unit_id:
         unit_scope = await unit_path(session, filters.org_unit_id) or "/nowhere/"
     kinds: list[tuple[Any, str]] = []
-    if not (filters.subject_id or filters.type in ("visit", *VISIT_TYPES)):
+    if not (filters.subject_id or filters.type in ("visit", "inspection", *VISIT_TYPES)):
         kinds.append((Patrol, "patrol"))
-    if not (filters.facility_id or filters.type == "patrol"):
+    if not (filters.facility_id or filters.type in ("patrol", "inspection")):
         kinds.append((Visit, "visit"))
+    if not (filters.facility_id or filters.subject_id or filters.type not in (None, "inspection")):
+        kinds.append((Inspection, "inspection"))
     if not kinds:
         return [], None
     branches = [_branch(m, k, scope_path=scope_path, unit_scope=unit_scope, f=filters, sort=sort, after=after,
@@ -122,7 +124,7 @@ async def list_queue(
 async def labels(session: AsyncSession, *, rows: Sequence[Row]) -> dict[uuid.UUID, str]:
     """Names of the units, authors, facilities and subjects on a page, in four lookups."""
     wanted = [
-        (OrgUnit.id, OrgUnit.name, {r.org_unit_id for r in rows}),
+        (OrgUnit.id, OrgUnit.name, {r.org_unit_id for r in rows}),  # an inspection's place is its unit
         (User.id, User.display_name, {r.author_id for r in rows}),
         (Facility.id, Facility.name, {r.place_id for r in rows if r.kind == "patrol"}),
         (Subject.id, Subject.name, {r.place_id for r in rows if r.kind == "visit"}),

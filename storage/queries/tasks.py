@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, Invalid, NotFound
-from storage.models import Facility, OrgUnit, Patrol, Photo, Subject, Task, User, Visit
+from storage.models import Facility, Inspection, OrgUnit, Patrol, Photo, Subject, Task, User, Visit
 from storage.queries.common import in_scope, keyset_page, unit_path
 
 FOLLOW_UP = "follow_up"
@@ -86,6 +86,23 @@ async def sync_tasks_for_visit(session: AsyncSession, *, visit: Visit, rules: Ta
         await _sync(session, record_id=visit.id, wanted=wanted)
 
 
+async def sync_tasks_for_inspection(session: AsyncSession, *, inspection: Inspection,
+                                    rules: TaskRules | None = None, new: bool = False) -> None:
+    """Each `issue` of a station inspection is a rectification task owned by the station head
+    (unassigned while the station has none)."""
+    rules = rules or TaskRules()
+    head = await session.scalar(select(OrgUnit.head_user_id).where(OrgUnit.id == inspection.org_unit_id))
+    due = inspection.started_at + timedelta(days=rules.patrol_issue_due_days)
+    wanted = {
+        str(entry.get("item")): dict(
+            record_kind="inspection", org_unit_id=inspection.org_unit_id, assignee_id=head,
+            detail=str(entry.get("note") or ""), due_at=due)
+        for entry in inspection.checklist or [] if entry.get("result") == "issue" and entry.get("item")
+    }
+    if wanted or not new:
+        await _sync(session, record_id=inspection.id, wanted=wanted)
+
+
 # --- reading -------------------------------------------------------------------------------
 
 
@@ -142,8 +159,9 @@ async def names(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.UU
     return found
 
 
-async def record_of(session: AsyncSession, *, task: Task) -> Patrol | Visit | None:
-    return await session.get(Patrol if task.record_kind == "patrol" else Visit, task.record_id)
+async def record_of(session: AsyncSession, *, task: Task) -> Patrol | Visit | Inspection | None:
+    model = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}[task.record_kind]
+    return await session.get(model, task.record_id)  # type: ignore[return-value]
 
 
 async def photos_by_ids(session: AsyncSession, *, photo_ids: Sequence[uuid.UUID]) -> Sequence[Photo]:

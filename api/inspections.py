@@ -1,0 +1,164 @@
+"""Station inspections (服务站督导, "回头看"): PUT/GET /inspections/{id}, GET /inspections,
+POST /inspections/{id}/review. The same machinery as patrols (api/records.py); what is particular
+here: the site is the station, the checklist is its standard's template, and inspection is done
+from above (the station lies strictly below the inspector's unit)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get, post, put
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from api import records
+from api.deps import AppSettings, CurrentUser, DbSession, Principal
+from api.evidence import Position, Site
+from api.patrols import ChecklistItem, Status
+from api.records import AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until
+from api.templates import check_checklist
+from api.types import Fix, In, Limit, Text
+from storage.errors import Invalid
+from storage.models import Inspection, OrgUnit
+from storage.queries import org_units, tasks, templates
+from storage.queries import records as record_queries
+
+
+class InspectionIn(In):
+    org_unit_id: uuid.UUID  # the station inspected
+    started_at: AwareTime
+    ended_at: AwareTime
+    checklist: Annotated[list[ChecklistItem], msgspec.Meta(max_length=50)]
+    template_id: uuid.UUID | None = None  # without it: the active template of the station's standard
+    location: Fix | None = None
+    notes: Text = ""
+    photo_ids: PhotoIds = []
+
+
+class InspectionOut(msgspec.Struct):
+    id: uuid.UUID
+    org_unit_id: uuid.UUID
+    org_unit_name: str
+    template_id: uuid.UUID
+    author: AuthorOut
+    started_at: datetime
+    ended_at: datetime
+    location: LocationOut | None
+    checklist: list[ChecklistItem]
+    notes: str
+    photo_ids: list[uuid.UUID]
+    status: str
+    flags: list[FlagOut]
+    received_at: datetime
+    updated_at: datetime
+    photos: list[Any] | msgspec.UnsetType = msgspec.UNSET
+    reviews: list[ReviewOut] | msgspec.UnsetType = msgspec.UNSET
+
+
+class InspectionPage(msgspec.Struct):
+    items: list[InspectionOut]
+    next_cursor: str | None
+
+
+def station_site(station: OrgUnit) -> Site:
+    position = Position(station.lat, station.lon) if station.lat is not None and station.lon is not None else None
+    return Site(position=position, geofence_m=station.geofence_m, noun_zh="服务站")
+
+
+async def site_of(db_session: DbSession, inspection: Inspection) -> Site:
+    return station_site(await org_units.get_unit(db_session, unit_id=inspection.org_unit_id))
+
+
+def check_from_above(user: Principal, station: OrgUnit) -> None:
+    if station.path == user.scope_path:
+        raise PermissionDeniedException("a station cannot inspect itself: inspection is done by a unit above it")
+
+
+def inspection_out(r: Inspection, author: AuthorOut, unit_name: str) -> InspectionOut:
+    return InspectionOut(
+        id=r.id, org_unit_id=r.org_unit_id, org_unit_name=unit_name, template_id=r.template_id, author=author,
+        started_at=r.started_at, ended_at=r.ended_at, location=records.location_out(r),
+        checklist=msgspec.convert(r.checklist, list[ChecklistItem]), notes=r.notes, photo_ids=list(r.photo_ids),
+        status=r.status, flags=records.flags_out(r), received_at=r.received_at, updated_at=r.updated_at)
+
+
+async def inspections_out(db_session: DbSession, rows: list[Inspection]) -> list[InspectionOut]:
+    authors = await record_queries.users_by_id(db_session, ids=[r.author_id for r in rows])
+    names = await org_units.names_by_id(db_session, ids=[r.org_unit_id for r in rows])
+    return [inspection_out(r, records.author_out(authors[r.author_id]), names.get(r.org_unit_id, ""))
+            for r in rows]
+
+
+async def inspection_detail(db_session: DbSession, settings: Any, inspection: Inspection) -> InspectionOut:
+    [out] = await inspections_out(db_session, [inspection])
+    return await records.with_evidence(db_session, settings, out, inspection)
+
+
+class InspectionController(Controller):
+    path = "/api/v1/inspections"
+    tags = ["inspections"]
+
+    @put("/{inspection_id:uuid}", operation_id="PutInspection", status_code=200,
+         responses=records.created(InspectionOut))
+    async def put_inspection(self, inspection_id: FromPath[uuid.UUID], data: JSONBody[InspectionIn],
+                             user: CurrentUser, db_session: DbSession,
+                             settings: AppSettings) -> Response[InspectionOut]:
+        records.check_times(("started_at", data.started_at), ("ended_at", data.ended_at))
+        if data.ended_at < data.started_at:
+            raise Invalid("ended_at is before started_at", field="ended_at")
+        records.check_photo_ids(data.photo_ids)
+        records.check_checklist_items(data.checklist, data.photo_ids)
+        station = await org_units.get_unit(db_session, unit_id=data.org_unit_id, scope_path=user.scope_path)
+        check_from_above(user, station)
+        template = await templates.template_for_record(db_session, kind="inspection", template_id=data.template_id,
+                                                       standard=station.standard)
+        if template.applies_to.get("standard") != station.standard:
+            raise Invalid("template_id is not the checklist of this station's standard", field="template_id")
+        check_checklist(template, data.checklist)
+        values = dict(
+            org_unit_id=station.id, template_id=template.id, started_at=data.started_at, ended_at=data.ended_at,
+            checklist=msgspec.to_builtins(data.checklist), notes=data.notes, photo_ids=data.photo_ids,
+            **records.location_columns(data.location))
+        inspection, created, photos = await records.put_record(
+            db_session, user, model=Inspection, record_id=inspection_id, digest=records.body_hash(data),
+            values=values, site=station_site(station), rules=settings.evidence)
+        await tasks.sync_tasks_for_inspection(db_session, inspection=inspection, new=created,  # type: ignore[arg-type]
+                                              rules=settings.tasks)
+        out = inspection_out(inspection, records.author_out(user), station.name)  # type: ignore[arg-type]
+        out = await records.with_evidence(db_session, settings, out, inspection, photos, new=created)
+        return Response(out, status_code=201 if created else 200)
+
+    @get(operation_id="ListInspections")
+    async def list_inspections(
+        self, user: CurrentUser, db_session: DbSession, status: FromQuery[Status | None] = None,
+        org_unit_id: FromQuery[uuid.UUID | None] = None, author_id: FromQuery[uuid.UUID | None] = None,
+        since: Since = None, until: Until = None, cursor: FromQuery[str | None] = None, limit: Limit = 50,
+    ) -> InspectionPage:
+        rows, next_cursor = await record_queries.list_records(
+            db_session, model=Inspection, scope_path=user.scope_path,
+            author_id=records.visible_author(user) or author_id, status=status, org_unit_id=org_unit_id,
+            since=since, until=until, cursor=cursor, limit=limit)
+        return InspectionPage(items=await inspections_out(db_session, list(rows)), next_cursor=next_cursor)
+
+    @get("/{inspection_id:uuid}", operation_id="GetInspection")
+    async def get_inspection(self, inspection_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
+                             settings: AppSettings) -> InspectionOut:
+        inspection = await record_queries.get_record(db_session, model=Inspection, record_id=inspection_id,
+                                                     scope_path=user.scope_path,
+                                                     author_id=records.visible_author(user))
+        return await inspection_detail(db_session, settings, inspection)  # type: ignore[arg-type]
+
+    @post("/{inspection_id:uuid}/review", operation_id="ReviewInspection", status_code=200)
+    async def review_inspection(self, inspection_id: FromPath[uuid.UUID], data: JSONBody[ReviewIn],
+                                user: CurrentUser, db_session: DbSession, settings: AppSettings) -> InspectionOut:
+        inspection = await record_queries.get_record(db_session, model=Inspection, record_id=inspection_id,
+                                                     scope_path=user.scope_path, for_update=True)
+        # A station's own people do not judge its inspection: the review, too, comes from above.
+        station = await org_units.get_unit(db_session, unit_id=inspection.org_unit_id)
+        if station.path == user.scope_path:
+            raise PermissionDeniedException("an inspection of your own station is reviewed by a unit above it")
+        await records.review(db_session, user, inspection, data)
+        return await inspection_detail(db_session, settings, inspection)  # type: ignore[arg-type]

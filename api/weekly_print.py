@@ -1,0 +1,150 @@
+"""The weekly station report on paper: an XLSX for the desk and an A4 PDF for the video meeting.
+
+The PDF is drawn with fpdf2 (maintained, pure Python, embeds a subset of a TrueType/OpenType font,
+so Chinese prints on any reader) in Noto Sans CJK SC from Debian's fonts-noto-cjk
+(XUNFANG_PDF_FONT overrides the path). Text a person typed goes in as text only: a cell value,
+never a formula or markup."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from api.reports import CHINA
+from api.weekly_report import LEVEL_ZH, WeeklyOut
+from storage.errors import StoreUnavailable
+
+FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+FONT_BOLD = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+SC = 2  # Simplified Chinese in the Noto Sans CJK collection (JP, KR, SC, TC, HK)
+COLUMNS: list[tuple[str, str]] = [
+    ("patrols_done", "巡查完成"), ("patrols_due", "应巡设施"), ("facilities_overdue", "逾期设施"),
+    ("visits_total", "走访"), ("subjects_overdue", "逾期对象"), ("cash_yuan", "慰问金(元)"), ("goods", "物品慰问"),
+    ("inspections_done", "督导检查"), ("tasks_opened", "整改新增"), ("tasks_closed", "整改销号"),
+    ("tasks_overdue", "整改逾期"), ("flagged_records", "提示记录"),
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _number(value: Any) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def _title(report: WeeklyOut, unit_name: str) -> str:
+    return f"服务站周报　{unit_name}　{report.week}（{report.from_:%m月%d日}—{report.to:%m月%d日}）"
+
+
+def _levels(report: WeeklyOut) -> list[tuple[str, list[Any]]]:
+    levels: dict[str, list[Any]] = {}
+    for u in report.units:
+        levels.setdefault(u.level, []).append(u)
+    return list(levels.items())
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+
+def xlsx(report: WeeklyOut, unit_name: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = report.week
+    worse_fill, bold = PatternFill("solid", fgColor="FFD9D9"), Font(bold=True)
+
+    def text(row: int, column: int, value: str) -> None:
+        cell = sheet.cell(row=row, column=column, value=value)
+        cell.data_type = "s"  # typed text stays text, never a formula
+
+    text(1, 1, _title(report, unit_name))
+    sheet.cell(row=1, column=1).font = bold
+    headers = ["单位", "级别"] + [f"{label}{when}" for _, label in COLUMNS for when in ("（本周）", "（上周）")]
+    headers += ["走访（按类型，本周）", "备注", "填报人", "提交时间"]
+    for column, header in enumerate(headers, 1):
+        text(2, column, header)
+        sheet.cell(row=2, column=column).font = bold
+    for row, u in enumerate(report.units, 3):
+        text(row, 1, u.name)
+        text(row, 2, LEVEL_ZH.get(u.level, u.level))
+        for n, (key, _) in enumerate(COLUMNS):
+            now = sheet.cell(row=row, column=3 + 2 * n, value=getattr(u.figures, key))
+            sheet.cell(row=row, column=4 + 2 * n, value=getattr(u.previous, key))
+            if key in u.worse:
+                now.fill = worse_fill
+        base = 3 + 2 * len(COLUMNS)
+        text(row, base, "；".join(f"{k} {v}" for k, v in sorted(u.figures.visits.items())))
+        text(row, base + 1, u.remarks)
+        text(row, base + 2, u.remarks_by or "")
+        text(row, base + 3, u.submitted_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if u.submitted_at else "")
+    sheet.freeze_panes = "C3"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+
+@cache
+def font_paths() -> tuple[str, str]:
+    regular = os.environ.get("XUNFANG_PDF_FONT", FONT)
+    bold = os.environ.get("XUNFANG_PDF_FONT_BOLD", FONT_BOLD if regular == FONT else regular)
+    for path in (regular, bold):
+        if not os.path.isfile(path):
+            raise StoreUnavailable(f"the PDF font is missing ({path}): install Debian's fonts-noto-cjk "
+                                   "or set XUNFANG_PDF_FONT to a CJK TrueType/OpenType font")
+    return regular, bold
+
+
+def pdf(report: WeeklyOut, unit_name: str) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    regular, bold = font_paths()
+    doc = FPDF(orientation="L", unit="mm", format="A4")
+    doc.set_auto_page_break(auto=True, margin=12)
+    index = SC if regular.endswith(".ttc") else 0
+    doc.add_font("cjk", fname=regular, collection_font_number=index)
+    doc.add_font("cjk", style="B", fname=bold, collection_font_number=SC if bold.endswith(".ttc") else 0)
+    doc.set_title(_title(report, unit_name))
+    doc.set_creator("Xunfang")
+    doc.add_page()
+    doc.set_font("cjk", "B", 14)
+    doc.cell(0, 9, _title(report, unit_name), new_x="LMARGIN", new_y="NEXT")
+    doc.set_font("cjk", size=8)
+    doc.cell(0, 6, "每格为“本周 / 上周”；红色粗体为较上周变差。", new_x="LMARGIN", new_y="NEXT")
+    worse_face = FontFace(emphasis="BOLD", color=(200, 0, 0))
+    widths = [40] + [19] * len(COLUMNS)
+    for level, units in _levels(report):
+        doc.ln(2)
+        doc.set_font("cjk", "B", 11)
+        doc.cell(0, 8, f"{LEVEL_ZH.get(level, level)}服务站（{len(units)}）", new_x="LMARGIN", new_y="NEXT")
+        doc.set_font("cjk", size=8)
+        with doc.table(col_widths=widths, text_align="CENTER", line_height=5,
+                       headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 245))) as table:
+            heading = table.row()
+            heading.cell("单位")
+            for _, label in COLUMNS:
+                heading.cell(label)
+            for u in units:
+                row = table.row()
+                row.cell(u.name, align="LEFT")
+                for key, _ in COLUMNS:
+                    value = f"{_number(getattr(u.figures, key))} / {_number(getattr(u.previous, key))}"
+                    row.cell(value, style=worse_face if key in u.worse else None)
+    remarked = [u for u in report.units if u.remarks]
+    if remarked:
+        doc.ln(4)
+        doc.set_font("cjk", "B", 11)
+        doc.cell(0, 8, "站长备注", new_x="LMARGIN", new_y="NEXT")
+        for u in remarked:
+            doc.set_font("cjk", "B", 9)
+            state = "已提交" if u.submitted_at else "草稿"
+            doc.cell(0, 6, f"{u.name}（{u.remarks_by or ''}，{state}）", new_x="LMARGIN", new_y="NEXT")
+            doc.set_font("cjk", size=9)
+            doc.multi_cell(0, 5, u.remarks, new_x="LMARGIN", new_y="NEXT")
+    return bytes(doc.output())
