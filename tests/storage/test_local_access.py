@@ -77,6 +77,9 @@ def test_data_folders_and_credential_files_are_this_users_only(stack: Stack):
     assert mode(stack.minio.data_dir) == 0o700
     assert mode(stack.postgres.credentials_file) == 0o600
     assert mode(stack.data_dir / "minio.credentials.json") == 0o600
+    # What MinIO writes (its config, and objects) is its user's only, even inside the folder.
+    written = [p for p in stack.minio.data_dir.rglob("*")]
+    assert written and [p for p in written if mode(p) & 0o077] == []
 
 
 def test_external_databases_migrate_with_the_one_url_they_have():
