@@ -28,7 +28,7 @@ from pathlib import Path
 import asyncpg
 
 from scripts.stack import _pg_bin
-from scripts.system import System, open_system
+from scripts.system import System, data_folder, external_database, open_system
 
 MANIFEST = "manifest.json"
 CHECKSUMS = "objects.sha256"
@@ -150,7 +150,12 @@ def main(argv: list[str]) -> int:
         print(f"error: {out} holds other files and no {MANIFEST}; back up into an empty folder or an "
               "earlier backup", file=sys.stderr)
         return 1
-    with open_system() as system:
+    data = data_folder()
+    if not external_database() and not (data / "postgres" / "PG_VERSION").exists():
+        print(f"error: there is no installation to back up in {data} (no postgres folder); set XUNFANG_DATA "
+              "to its data folder, or DATABASE_URL and MINIO_* to its services", file=sys.stderr)
+        return 1
+    with open_system(data) as system:
         manifest = backup(system, out)
     rows = sum(manifest["database"]["tables"].values())
     objects = manifest["objects"]

@@ -7,7 +7,7 @@ This finds both and cleans them:
 - objects of no photo row, older than the grace period (default 24 h, so an upload in flight is
   left alone), are deleted;
 - a row whose original is missing is deleted, so the record shows the photo as missing (as it
-  did: the GET answered 404, never another photo's bytes) and the phone's resend of the same
+  did: the GET answered 404, never another photo's bytes) and a resend of the same
   photo id stores it again instead of being told it is already here; each is in the audit log;
 - a missing thumbnail is made again from the original (review images are made when asked for).
 Works on the installation the other scripts do (scripts/system.py)."""

@@ -53,7 +53,11 @@ def _saved(path: Path) -> int | None:
 
 
 def embedded_store(data: Path) -> Minio:
-    nodes = int(os.environ.get("XUNFANG_MINIO_NODES", "1"))
+    """The data folder's MinIO: distributed when XUNFANG_MINIO_NODES says so, or when the folder
+    holds only a distributed store's drives."""
+    drives = len(list((data / "minio-nodes").glob("drive*")))
+    default = drives if drives > 1 and not (data / "minio").exists() else 1
+    nodes = int(os.environ.get("XUNFANG_MINIO_NODES", default))
     return MinioCluster(data / "minio-nodes", nodes=nodes) if nodes > 1 else Minio(data / "minio")
 
 

@@ -60,7 +60,7 @@ async def test_orphan_objects_and_rows_without_bytes_are_found_then_cleaned(stac
     assert (await client.get(f"/api/v1/photos/{kept_id}", headers=worker)).content == kept
     assert (await client.get(f"/api/v1/photos/{thumbless_id}/thumb", headers=worker)).status_code == 200
 
-    # The phone sends the lost photo again, as it does for a 404: stored whole once more.
+    # The lost photo sent again under its own id: stored whole once more.
     again = await upload(client, worker, lost, photo_id=lost_id, record_id=record_id)
     assert again.status_code == 201, again.text
     assert (await client.get(f"/api/v1/photos/{lost_id}", headers=worker)).content == lost
