@@ -213,6 +213,24 @@ async def test_a_file_that_is_not_a_photo_says_so_and_can_only_be_discarded(page
     await screen(page, "outbox-failed", "zh-CN")
 
 
+async def test_a_heic_photo_the_browser_cannot_show_gets_a_clear_tile_and_is_sent(page, live_server, server_api, area, photos):
+    await log_in(page, live_server.url)
+    await wait_for_scope_cached(page)
+    await page.get_by_test_id("new-visit").click()
+    await page.locator(f"[data-testid=subject-item][data-id='{area.subject_id}']").click()
+    await page.get_by_test_id("visit-summary").fill("上门走访")
+    await page.get_by_test_id("photo-input").set_input_files([str(photos / "heic_IMG_5195.HEIC")])
+    tile = page.locator(".photo[data-state=unreadable]")
+    await tile.wait_for()
+    assert "HEIC" in await tile.inner_text()
+    await shot(page, "field-photo-heic-zh-CN")
+    record_id = await page.get_by_test_id("visit-form").get_attribute("data-record-id")
+    await page.get_by_test_id("record-save").click()
+    await page.get_by_test_id("flash").wait_for()  # in the outbox, then sent
+    await wait_pending(page, 0, timeout=60_000)
+    assert len(server_api.get("worker1", f"/visits/{record_id}")["photos"]) == 1
+
+
 async def test_offline_lists_and_pill_say_offline(page, phone, live_server, area):
     base = live_server.url
     await log_in(page, base)
