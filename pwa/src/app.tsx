@@ -132,6 +132,7 @@ function Notices() {
   const waiting = useValue(updateReady);
   const persist = useValue(persisted);
   const message = useValue(flash);
+  const failed = useValue(failedCount);
   useEffect(() => {
     if (!message) return;
     const timer = setTimeout(() => flash.set(null), 6000);
@@ -151,7 +152,7 @@ function Notices() {
   };
   return (
     <>
-      {message && <div class="notice ok-notice" role="status" data-testid="flash">{message === SAVED ? <SavedNotice /> : message}</div>}
+      {message && <div class={`notice ${message === SAVED && failed ? "danger" : "ok-notice"}`} role="status" data-testid="flash">{message === SAVED ? <SavedNotice /> : message}</div>}
       {waiting && (
         <div class="notice" role="status">
           {t("updateReady")}

@@ -5,7 +5,8 @@
 //   2xx                  -> sent
 //   401                  -> ask to log in again; the item waits, nothing is lost
 //   network, 408, 429, 5xx -> try again later with exponential backoff
-//   any other 4xx        -> failed for good, showing the server's detail (retry or discard)
+//   any other 4xx        -> failed for good (retry or discard); lastError keeps status:code:field,
+//                           which errors.ts says in the user's language
 import { api, ApiError } from "./api";
 import { errorKey } from "./errors";
 import * as outbox from "./outbox";

@@ -67,6 +67,8 @@ async def test_patrol_logged_offline_arrives_once_with_its_photos(page, phone, l
     await page.get_by_test_id("outbox").click()
     await page.get_by_test_id("outbox-item").first.wait_for()
     assert await page.locator("[data-testid=outbox-item][data-state=waiting]").count() == 4
+    assert "还有 4 项待上传" in await page.get_by_test_id("outbox-progress").inner_text()  # and their bytes
+    assert "离线" in await page.get_by_test_id("sync-status").inner_text()
     await shot(page, "05-outbox-offline")
 
     await phone.set_offline(False)

@@ -154,12 +154,19 @@ async def returned_detail(page, base: str, again: str, first: str, lang: str) ->
     await screen(page, "record-returned", lang)
 
 
-async def test_patrol_errors_sit_by_their_item_and_clear_when_fixed(page, live_server, area, photos):
-    base = live_server.url
+async def open_form(page, base: str, kind: str, item_id: str) -> None:
+    """Logged in with the scope on the phone, a new patrol or visit for this facility or person."""
     await log_in(page, base)
     await wait_for_scope_cached(page)
-    await page.get_by_test_id("new-patrol").click()
-    await page.locator(f"[data-testid=facility-item][data-id='{area.facility_id}']").click()
+    await page.get_by_test_id(f"new-{kind}").click()
+    picker = "facility-item" if kind == "patrol" else "subject-item"
+    await page.locator(f"[data-testid={picker}][data-id='{item_id}']").click()
+    if kind == "visit":
+        await page.get_by_test_id("visit-summary").fill("上门走访")
+
+
+async def test_patrol_errors_sit_by_their_item_and_clear_when_fixed(page, live_server, area, photos):
+    await open_form(page, live_server.url, "patrol", area.facility_id)
     await page.get_by_test_id("record-save").click()
     for code in CHECKLIST:
         await page.get_by_test_id(f"error-item-{code}").wait_for()
@@ -188,12 +195,7 @@ async def test_patrol_errors_sit_by_their_item_and_clear_when_fixed(page, live_s
 
 
 async def test_a_file_that_is_not_a_photo_says_so_and_can_only_be_discarded(page, phone, live_server, area):
-    base = live_server.url
-    await log_in(page, base)
-    await wait_for_scope_cached(page)
-    await page.get_by_test_id("new-visit").click()
-    await page.locator(f"[data-testid=subject-item][data-id='{area.subject_id}']").click()
-    await page.get_by_test_id("visit-summary").fill("上门走访")
+    await open_form(page, live_server.url, "visit", area.subject_id)
     await page.get_by_test_id("photo-input").set_input_files(
         files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": b"this is a note, not a picture " * 40}])
     await page.locator(".photo[data-state=unreadable]").wait_for()
@@ -211,6 +213,20 @@ async def test_a_file_that_is_not_a_photo_says_so_and_can_only_be_discarded(page
     pill = await page.get_by_test_id("sync-status").inner_text()
     assert "失败" in pill, pill  # failed for good is not "waiting"
     await screen(page, "outbox-failed", "zh-CN")
+
+
+async def test_a_heic_photo_the_browser_cannot_show_gets_a_clear_tile_and_is_sent(page, live_server, server_api, area, photos):
+    await open_form(page, live_server.url, "visit", area.subject_id)
+    await page.get_by_test_id("photo-input").set_input_files([str(photos / "heic_IMG_5195.HEIC")])
+    tile = page.locator(".photo[data-state=unreadable]")
+    await tile.wait_for()
+    assert "HEIC" in await tile.inner_text()
+    await shot(page, "field-photo-heic-zh-CN")
+    record_id = await page.get_by_test_id("visit-form").get_attribute("data-record-id")
+    await page.get_by_test_id("record-save").click()
+    await page.get_by_test_id("flash").wait_for()  # in the outbox, then sent
+    await wait_pending(page, 0, timeout=60_000)
+    assert len(server_api.get("worker1", f"/visits/{record_id}")["photos"]) == 1
 
 
 async def test_offline_lists_and_pill_say_offline(page, phone, live_server, area):

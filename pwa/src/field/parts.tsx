@@ -97,7 +97,8 @@ function DraftTile({ p, onRemove }: { p: DraftPhoto; onRemove: (key: string) => 
     <div class="photo" data-state={unreadable ? "unreadable" : p.state}>
       {p.url && !unreadable && <img src={p.url} alt={t("kind_photo")} onError={() => setUnreadable(true)} />}
       {p.state === "processing" && <div class="busy">{t("processing")}</div>}
-      {(p.state === "error" || unreadable) && <div class="busy error">{t("photoUnreadable")}</div>}
+      {(p.state === "error" || unreadable) && (p.photo?.contentType === "image/heic"
+        ? <div class="busy heic">{t("photoHeic")}</div> : <div class="busy error">{t("photoUnreadable")}</div>)}
       <button type="button" class="remove" aria-label={t("removePhoto")} onClick={() => onRemove(p.key)}>✕</button>
     </div>
   );

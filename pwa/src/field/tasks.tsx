@@ -32,7 +32,7 @@ function List() {
     <div data-testid="my-tasks">
       <h1>{t("tasksTitle")}</h1>
       {!on && <p class="small muted">{t("tasksOffline")}</p>}
-      {!tasks.length && <p>{t("tasksEmpty")}</p>}
+      {!tasks.length && <p>{listedAt ? t("tasksEmpty") : t("tasksNeverListed")}</p>}
       <ul class="list">
         {sorted.map((task) => {
           const fix = shownFix(fixes?.get(task.id), task.status, listedAt);

@@ -192,7 +192,7 @@ function SubjectPicker({ selected, onSelect, here }: { selected: string | null; 
 function SubjectLine({ s, d }: { s: Subject; d: number | null }) {
   return (
     <>
-      <span class="main"><span class="name">{s.name}</span><span class="sub">{tk(`cat_${s.category}`, s.category)} · {s.address}</span></span>
+      <span class="main"><span class="name">{s.name}</span><span class="sub">{[tk(`cat_${s.category}`, s.category), s.address].filter(Boolean).join(" · ")}</span></span>
       <span class="side">
         {d !== null && <div>{formatDistance(d)}</div>}
         {s.overdue && <span class="badge overdue">{t("overdue")}</span>}
