@@ -21,6 +21,7 @@ from api import audit_log, exports, imports, map_config, reports, review_queue, 
 from api import photos  # photo evidence
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
+from api.headers import security_headers
 from api.pwa import pwa_router
 from api.security import auth_middleware
 from api.settings import Settings
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[*CONTROLLERS, pwa_router(settings.pwa_dist)],
         plugins=[SQLAlchemyPlugin(config=db)],
         middleware=[auth_middleware],
+        before_send=[security_headers],
         dependencies={
             "user": Provide(provide_user),
             "settings": Provide(provide_settings, sync_to_thread=False),
