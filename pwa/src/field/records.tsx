@@ -45,7 +45,7 @@ function List() {
     (tab === "patrol" ? api.patrols(q) : api.visits(q)).then(
       async (page) => {
         const list = page.items.map((r) => ({ ...r, kind: tab }) as Rec);
-        await cachePut(key, list);
+        if (session.get()?.user.id === s.user.id) await cachePut(key, list); // not after a logout
         if (live) { setRows(list); setOffline(false); }
       },
       (e) => {
