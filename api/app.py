@@ -24,6 +24,7 @@ from api import desk  # the supervisor's desktop
 from api import inspections, templates, weekly_report  # the station network
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
+from api.headers import security_headers
 from api.pwa import pwa_router
 from api.security import auth_middleware
 from api.settings import Settings
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[*CONTROLLERS, pwa_router(settings.pwa_dist)],
         plugins=[SQLAlchemyPlugin(config=db)],
         middleware=[auth_middleware],
+        before_send=[security_headers],
         dependencies={
             "user": Provide(provide_user),
             "settings": Provide(provide_settings, sync_to_thread=False),

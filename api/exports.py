@@ -13,7 +13,8 @@ import io
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +24,12 @@ from litestar.params import FromQuery
 from litestar.response import Stream
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.packaging.relationship import Relationship
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentUser, DbSession, record_audit
@@ -42,6 +49,10 @@ VISIT_TYPE = {"routine": "日常走访", "holiday": "节日慰问", "merit_notic
 CATEGORY = {"martyr_family": "烈士遗属", "duty_death_family": "因公牺牲军人遗属", "illness_death_family": "病故军人遗属",
             "disabled_veteran": "伤残军人", "demobilized_rural": "在乡复员军人", "ill_returned": "带病回乡退伍军人",
             "combat_veteran": "参战参试退役军人", "hardship_veteran": "困难退役军人", "other_veteran": "其他退役军人"}
+GRADE = {"first_class": "一等功", "second_class": "二等功", "third_class": "三等功", "honorary_title": "荣誉称号",
+         "bayi_medal": "八一勋章"}
+FLAG = {"far_from_site": "距离过远", "no_location": "无定位", "low_accuracy": "定位精度低", "future_time": "时间超前",
+        "photo_time_mismatch": "拍摄时间不符", "reused_photo": "照片重复使用", "missing_photos": "缺少照片"}
 MAX_PHOTOS = 12
 PHOTO_HEADERS = [f"照片{i}" for i in range(1, MAX_PHOTOS + 1)]
 REVIEW_HEADERS = ["状态", "证据提示", "审核结论", "审核人", "审核意见", "审核时间"]
@@ -53,12 +64,29 @@ VISIT_HEADERS = (["记录编号", "走访对象", "对象类别", "联系电话"
                   "未拍照原因", "喜报"] + REVIEW_HEADERS + PHOTO_HEADERS)
 
 
+class PhotoLink(str):
+    """A link the server made to a photo (never text a person typed): the one kind of cell that
+    becomes a hyperlink."""
+
+
+class Money(Decimal):
+    """Yuan: a number in the sheet, shown as money."""
+
+
+class Coordinate(float):
+    """Degrees, to 6 decimals (about 0.1 m): a number in the sheet."""
+
+
+def _coordinate(value: float | None) -> Coordinate | None:
+    return None if value is None else Coordinate(round(value, 6))
+
+
 def _time(at: datetime | None) -> str:
     return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if at else ""
 
 
 def _flags(flags: Any) -> str:
-    return "；".join(str(f.get("detail_zh") or f.get("detail") or f.get("code")) for f in flags or [])
+    return "；".join(str(f.get("detail_zh") or FLAG.get(f.get("code"), f.get("code"))) for f in flags or [])
 
 
 def _review_cells(r: Any) -> list[Any]:
@@ -74,19 +102,21 @@ def _item(entry: dict | None) -> str:
     return f"{label}：{entry['note']}" if entry.get("note") else label
 
 
-def patrol_row(r: Any, link: Callable[[uuid.UUID], str]) -> list[Any]:
+def patrol_row(r: Any, link: Callable[[uuid.UUID], PhotoLink]) -> list[Any]:
     items = {e.get("item"): e for e in r.checklist or []}
-    return ([str(r.id), r.facility, r.unit, r.author, _time(r.started_at), _time(r.ended_at), r.lat, r.lon,
-             r.accuracy_m] + [_item(items.get(c)) for c in CHECKLIST] + [r.notes] + _review_cells(r)
+    return ([str(r.id), r.facility, r.unit, r.author, _time(r.started_at), _time(r.ended_at), _coordinate(r.lat),
+             _coordinate(r.lon), r.accuracy_m] + [_item(items.get(c)) for c in CHECKLIST] + [r.notes] + _review_cells(r)
             + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
 
 
-def visit_row(r: Any, link: Callable[[uuid.UUID], str]) -> list[Any]:
+def visit_row(r: Any, link: Callable[[uuid.UUID], PhotoLink]) -> list[Any]:
     award = r.award or {}
-    award_text = "；".join(str(v) for v in (award.get("grade"), award.get("co_deliverer")) if v)
+    grade = GRADE.get(award.get("grade"), award.get("grade"))
+    award_text = "；".join(str(v) for v in (grade, award.get("co_deliverer")) if v)
     return ([str(r.id), r.subject, CATEGORY.get(r.category, r.category), mask_phone(r.phone),
              mask_id_number(r.id_number), r.unit, r.author, VISIT_TYPE.get(r.visit_type, r.visit_type),
-             _time(r.visited_at), r.lat, r.lon, r.accuracy_m, r.summary, r.needs, float(r.cash_yuan or 0), r.goods,
+             _time(r.visited_at), _coordinate(r.lat), _coordinate(r.lon), r.accuracy_m, r.summary, r.needs,
+             Money(Decimal(r.cash_yuan or 0).quantize(Decimal("0.01"))), r.goods,
              "是" if r.follow_up_needed else "否", r.no_photo_reason or "", award_text] + _review_cells(r)
             + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
 
@@ -115,11 +145,25 @@ KINDS = {
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def clean_text(value: str) -> str:
+    """Control characters (other than tab and line breaks) cannot be stored in XLSX at all: one in
+    a note would fail the whole export. They carry nothing a reader needs, so they become spaces."""
+    return ILLEGAL_CHARACTERS_RE.sub(" ", value)
+
+
 def csv_safe(value: Any) -> Any:
-    """Text a person typed never becomes a spreadsheet formula (CSV injection): prefix a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
+    """Text a person typed never becomes a spreadsheet formula (CSV injection, as OWASP advises):
+    a leading = + - @ tab or CR gets a quote in front, so the reader's spreadsheet shows it as text."""
+    if value is None:
+        return ""
+    if isinstance(value, Money):
+        return f"{value:.2f}"
+    if isinstance(value, Coordinate):
+        return f"{value:.6f}"
+    if isinstance(value, str) and not isinstance(value, PhotoLink):
+        value = clean_text(value)
+        return "'" + value if value.startswith(FORMULA_START) else value
+    return value
 
 
 def content_disposition(ascii_name: str, name: str) -> str:
@@ -131,7 +175,7 @@ async def _batches(state: State, kind: str, scope_path: str, since: datetime, un
                    base: str) -> AsyncIterator[list[list[Any]]]:
     """Rows as lists of cells, a batch at a time, from a session of the export's own."""
     make_query, make_row, _, _ = KINDS[kind]
-    link = lambda photo_id: f"{base}/#/photo/{photo_id}"  # noqa: E731 - opens the PWA's photo viewer
+    link = lambda photo_id: PhotoLink(f"{base}/#/photo/{photo_id}")  # noqa: E731 - the PWA's photo viewer
     async with AsyncSession(state.engine) as session, session.begin():
         async for rows in exports.stream(session, make_query(scope_path=scope_path, since=since, until=until)):
             yield [make_row(r, link) for r in rows]
@@ -149,23 +193,81 @@ async def csv_body(batches: AsyncIterator[list[list[Any]]], headers: Sequence[st
         yield buffer.getvalue().encode()
 
 
-async def xlsx_body(batches: AsyncIterator[list[list[Any]]], headers: Sequence[str], title: str) -> AsyncIterator[bytes]:
+class LinkedSheetWriter(WorksheetWriter):
+    """Writes photo links as real cell hyperlinks (never HYPERLINK formulas) in constant memory.
+
+    openpyxl keeps one Hyperlink and one relationship per link until the file is saved (100k
+    records have 150k links). Every photo link differs only after the `#`, so all of them share
+    one relationship to the app's address and carry the rest as the hyperlink's `location`
+    (Excel and LibreOffice open target#location, which is how Excel itself stores a URL's
+    fragment); the <hyperlink> elements wait in a temporary file, not in memory."""
+
+    def __init__(self, ws: Any, base: str) -> None:
+        super().__init__(ws)
+        self.base = base + "/"
+        self.links = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+
+    def add_link(self, ref: str, url: str) -> None:
+        # The server made the url from its own address and a photo UUID; one link per line.
+        self.links.write(f"{ref}\t{url.removeprefix(self.base).removeprefix('#')}\n")
+
+    def write_hyperlinks(self) -> None:
+        if not self.links.tell():
+            return
+        rel = Relationship(type="hyperlink", TargetMode="External", Target=self.base)
+        self._rels.append(rel)
+        self.links.seek(0)
+        xf = self.xf.send(True)
+        with xf.element("hyperlinks"):
+            for line in self.links:
+                ref, location = line.rstrip("\n").split("\t")
+                xf.write(Hyperlink(ref=ref, location=location, id=rel.id).to_tree())
+        self.xf.send(None)
+
+    def close(self) -> None:
+        super().close()
+        self.links.close()
+
+
+LINK_FONT = Font(color="0563C1", underline="single")
+
+
+async def xlsx_body(batches: AsyncIterator[list[list[Any]]], headers: Sequence[str], title: str,
+                    base: str) -> AsyncIterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "B2"
+    writer = sheet._writer = LinkedSheetWriter(sheet, base)
+    writer.write_top()
+    row_number = 1
+
+    def cell(value: Any, column: int) -> Any:
+        if isinstance(value, PhotoLink):
+            writer.add_link(f"{get_column_letter(column)}{row_number}", value)
+            link = WriteOnlyCell(sheet, value=str(value))
+            link.data_type = "s"
+            link.font = LINK_FONT
+            return link
+        if isinstance(value, Money):
+            money = WriteOnlyCell(sheet, value=value)
+            money.number_format = '"¥"#,##0.00'
+            return money
+        if isinstance(value, Coordinate):
+            degrees = WriteOnlyCell(sheet, value=float(value))
+            degrees.number_format = "0.000000"
+            return degrees
+        if isinstance(value, str):
+            # Typed text is always text: a string cell, whatever it starts with, never a formula.
+            text = WriteOnlyCell(sheet, value=clean_text(value))
+            text.data_type = "s"
+            return text
+        return value
 
     def append(batch: list[list[Any]]) -> None:
-        # Photo links as HYPERLINK formulas: a cell hyperlink would keep one object per link in
-        # memory until the file is saved, and 100k records have 150k links.
+        nonlocal row_number
         for row in batch:
-            sheet.append([cell(v) for v in row])
-
-    def cell(value: Any) -> Any:
-        if not isinstance(value, str) or not value.startswith(FORMULA_START):
-            return f'=HYPERLINK("{value}","{value}")' if isinstance(value, str) and "/#/photo/" in value else value
-        text = WriteOnlyCell(sheet, value=value)  # typed text stays text, never a formula
-        text.data_type = "s"
-        return text
+            row_number += 1
+            sheet.append([cell(v, i) for i, v in enumerate(row, 1)])
 
     await asyncio.to_thread(sheet.append, list(headers))
     async for batch in batches:
@@ -193,8 +295,9 @@ class ExportController(Controller):
         base = str(request.base_url).rstrip("/")
         batches = _batches(request.app.state, kind, unit.path, since, until, base)
         day = lambda at: at.astimezone(CHINA).strftime("%Y%m%d")  # noqa: E731
-        stem = f"{day(since)}-{day(until)}"
-        body = csv_body(batches, headers) if fmt == "csv" else xlsx_body(batches, headers, title)
+        # The period asked for: `to` is the last day included (the query ends just before the next).
+        stem = f"{day(since)}-{day(until - timedelta(microseconds=1))}"
+        body = csv_body(batches, headers) if fmt == "csv" else xlsx_body(batches, headers, title, base)
         media = "text/csv; charset=utf-8" if fmt == "csv" else (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         return Stream(body, media_type=media, headers={

@@ -135,8 +135,10 @@ _ERRORS = {code: ResponseSpec(ErrorOut, description=text) for code, text in {
 _IMAGE = {200: ResponseSpec(bytes, description="the image", media_type="image/*")}
 
 
-def _image_response(photo: Photo, data: bytes | None, media_type: str) -> Response[bytes]:
-    headers = {"ETag": f'"{photo.sha256}"', "Cache-Control": "private, max-age=31536000, immutable",
+def _image_response(photo: Photo, data: bytes | None, media_type: str, size: str) -> Response[bytes]:
+    # An original (EXIF position and all) is never kept by a cache: revalidated by its ETag each time.
+    cache = "private, no-cache" if size == "original" else "private, max-age=31536000, immutable"
+    headers = {"ETag": f'"{photo.sha256}"', "Cache-Control": cache,
                "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
     if data is None:
         return Response(b"", status_code=304, headers=headers)
@@ -193,10 +195,10 @@ class PhotoController(Controller):
         path = f"{BASE}/{photo_id}" + ("" if size == "original" else f"/{size}")
         photo = await self._visible(request, db_session, settings, photo_id, path, exp, sig)
         if request.headers.get("if-none-match") == f'"{photo.sha256}"':
-            return _image_response(photo, None, "")
+            return _image_response(photo, None, "", size)
         data, media_type = await photos.read_image(store, photo=photo, size=size,
                                                    max_pixels=settings.max_photo_pixels)
-        return _image_response(photo, data, media_type)
+        return _image_response(photo, data, media_type, size)
 
     @get("/{photo_id:uuid}", operation_id="GetPhoto", responses=_IMAGE)
     async def get_photo(self, photo_id: FromPath[uuid.UUID], request: Request, db_session: DbSession,

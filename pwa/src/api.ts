@@ -96,7 +96,7 @@ export async function request<R>(method: string, path: string, init: { json?: un
     throw new ApiError(0, e instanceof Error ? e.message : String(e));
   }
   const text = await res.text().catch(() => "");
-  let data: any = null;
+  let data: unknown = null;
   if (text) {
     try {
       data = JSON.parse(text);
@@ -105,9 +105,10 @@ export async function request<R>(method: string, path: string, init: { json?: un
     }
   }
   if (!res.ok) {
-    const detail = (data && typeof data === "object" && (data.detail || data.message)) || res.statusText || `HTTP ${res.status}`;
-    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), data?.field,
-      typeof data?.code === "string" ? data.code : undefined);
+    const body = (data && typeof data === "object" ? data : {}) as { detail?: unknown; message?: unknown; field?: string; code?: unknown };
+    const detail = body.detail || body.message || res.statusText || `HTTP ${res.status}`;
+    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), body.field,
+      typeof body.code === "string" ? body.code : undefined);
   }
   return { status: res.status, data: data as R };
 }
@@ -167,6 +168,7 @@ export async function getAll<T>(path: string, query: Record<string, string | und
 export const api = {
   login: async (username: string, password: string) =>
     (await request<LoginOut>("POST", "/auth/login", { json: { username, password } })).data,
+  logout: async () => { await request<null>("POST", "/auth/logout"); },
   me: () => get<User>("/me"),
   orgUnits: () => get<OrgUnit[] | Page<OrgUnit>>("/org-units"),
   facilities: () => getAll<Facility>("/facilities"),

@@ -93,3 +93,20 @@ export async function cachePut(key: string, value: unknown): Promise<void> {
 export async function cacheDelete(key: string): Promise<void> {
   await (await db()).delete("cache", key);
 }
+
+/**
+ * Logging out on a shared phone: every cached list, record, task and thumbnail (names, addresses,
+ * home positions) goes, and so do outbox items already sent. Unsent work stays in the outbox and
+ * `blobs`, to be sent when its author logs in again.
+ */
+export async function forgetCached(): Promise<void> {
+  const tx = (await db()).transaction(["cache", "outbox"], "readwrite");
+  await tx.objectStore("cache").clear();
+  const outbox = tx.objectStore("outbox");
+  for (const key of await outbox.index("by-state").getAllKeys("sent")) await outbox.delete(key);
+  await tx.done;
+  if (typeof caches !== "undefined") {
+    // Only the app shell is precached; anything else kept by Cache Storage (runtime caches) goes.
+    for (const name of await caches.keys()) if (!name.includes("-shell-") && !name.includes("precache")) await caches.delete(name);
+  }
+}

@@ -1,7 +1,7 @@
 // Who is signed in, remembered in IndexedDB so a worker on a hillside with no signal gets
 // straight to work. A 401 while syncing sets `needsLogin`; logging in again keeps everything.
 import { api, token, type Facility, type LoginOut, type Subject, type Task, type TaskDetail, type User } from "./api";
-import { cacheDelete, cacheGet, cachePut } from "./db";
+import { cacheDelete, cacheGet, cachePut, forgetCached } from "./db";
 import { value } from "./store";
 
 export interface Session { token: string; expiresAt: string; user: User }
@@ -49,11 +49,16 @@ export async function login(username: string, password: string): Promise<Session
 }
 
 export async function logout(): Promise<void> {
-  await cacheDelete("session");
+  // The server forgets the token first (offline, it lapses at its expiry); then the phone forgets
+  // everything it cached for this user, keeping only the unsent outbox.
+  if (session.get()) await api.logout().catch(() => undefined);
   apply(null);
   facilities.set([]);
   subjects.set([]);
   myTasks.set([]);
+  myTasksAt.set(0);
+  scopeSavedAt.set(null);
+  await forgetCached();
 }
 
 /** Facilities and subjects of the user's scope, fetched when online and cached for offline use. */
@@ -61,6 +66,7 @@ export async function refreshScope(): Promise<void> {
   const s = session.get();
   if (!s) return;
   const [f, sub] = await Promise.all([api.facilities(), api.subjects()]);
+  if (session.get()?.user.id !== s.user.id) return; // logged out meanwhile: keep nothing
   await cachePut(`facilities:${s.user.id}`, f);
   await cachePut(`subjects:${s.user.id}`, sub);
   const now = Date.now();
@@ -85,6 +91,7 @@ export async function refreshTasks(): Promise<void> {
   if (!s) return;
   const at = Date.now(); // before asking: a fix sent while the answer travels is newer than it
   const list = await api.myOpenTasks(s.user.id);
+  if (session.get()?.user.id !== s.user.id) return;
   const before = (await cacheGet<Task[]>(`tasks:${s.user.id}`)) ?? [];
   await cachePut(`tasks:${s.user.id}`, list);
   await cachePut(`tasks-at:${s.user.id}`, at);

@@ -5,6 +5,7 @@ and per-test demo-like data from tests/builders.py. Screenshots go to test-artif
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
@@ -105,12 +106,41 @@ async def phone(browser) -> AsyncIterator[object]:
     await context.close()
 
 
+def _wait_for_function_without_eval() -> None:
+    """Playwright runs a bare-expression predicate through eval() in the page, which the app's CSP
+    (rightly) refuses; as an arrow function it is compiled by the debugger protocol instead."""
+    from playwright.async_api import Page
+
+    plain = Page.wait_for_function
+    if getattr(plain, "wraps_expressions", False):
+        return
+
+    async def wait_for_function(self, expression: str, *args, **kwargs):
+        text = expression.strip()
+        if not re.match(r"(async\b|function\b|\(?[\w\s,]*\)?\s*=>)", text):
+            expression = f"() => ({text})"
+        return await plain(self, expression, *args, **kwargs)
+
+    wait_for_function.wraps_expressions = True  # type: ignore[attr-defined]
+    Page.wait_for_function = wait_for_function  # type: ignore[method-assign]
+
+
+_wait_for_function_without_eval()
+
+
+def watch(page, errors: list[str]) -> None:
+    """Script errors and Content-Security-Policy violations (Chromium reports those on the console)
+    fail the test: the app must work under its own CSP."""
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+
+
 @pytest.fixture
 async def page(phone) -> AsyncIterator[object]:
     page = await phone.new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    watch(page, errors)
     yield page
     assert not errors, f"errors in the page: {errors}"
 

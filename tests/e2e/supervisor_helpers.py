@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from tests.builders import PASSWORD
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, watch
 
 CHECKLIST = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
 
@@ -73,7 +73,7 @@ async def open_as(browser, base: str, username: str, route: str):
     page = await context.new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    watch(page, errors)
     await page.goto(base + "/")
     if username.startswith("worker"):
         await log_in(page, base, username)

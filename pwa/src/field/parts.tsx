@@ -38,7 +38,8 @@ export function usePhotos() {
     }
   };
   const remove = (key: string) => setPhotos((ps) => {
-    ps.find((p) => p.key === key)?.url && URL.revokeObjectURL(ps.find((p) => p.key === key)!.url!);
+    const url = ps.find((p) => p.key === key)?.url;
+    if (url) URL.revokeObjectURL(url);
     return ps.filter((p) => p.key !== key);
   });
   return { photos, add, remove };

@@ -47,7 +47,7 @@ function List() {
     (tab === "patrol" ? api.patrols(q) : api.visits(q)).then(
       async (page) => {
         const list = (await withReviews(tab, page.items as Rec[])).map((r) => ({ ...r, kind: tab }) as Rec);
-        await cachePut(key, list);
+        if (session.get()?.user.id === s.user.id) await cachePut(key, list); // not after a logout
         if (live) { setRows(list); setOffline(false); }
       },
       (e) => {

@@ -1,7 +1,7 @@
 // WGS-84 (GPS, what we store) to GCJ-02 (the offset datum Chinese tile providers such as 高德 draw
 // their maps in). Display only: stored positions stay WGS-84. Outside China there is no offset.
 const A = 6378245.0; // Krasovsky 1940 semi-major axis, as the GCJ-02 algorithm uses
-const EE = 0.00669342162296594323; // its first eccentricity squared
+const EE = 0.006693421622965943; // its first eccentricity squared
 
 export function outOfChina(lat: number, lon: number): boolean {
   return lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271;
