@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
 
@@ -19,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from api import auth, facilities, health, org_units, patrols, subjects, visits
 from api import audit_log, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
 from api import photos  # photo evidence
+from api import admission, metrics, observe  # running it for real
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
 from api.pwa import pwa_router
@@ -44,15 +44,18 @@ CONTROLLERS = [
     audit_log.AuditLogController,
     imports.ImportController,
     map_config.get_map_config,
+    metrics.get_metrics,
 ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_wait_s)
     store = ObjectStore(endpoint=settings.minio_endpoint, access_key=settings.minio_access_key,
                         secret_key=settings.minio_secret_key, bucket=settings.minio_bucket,
                         secure=settings.minio_secure)
+    gates = admission.Gates(max_inflight=settings.max_inflight, queue_wait_s=settings.queue_wait_s,
+                            photo_ingests=settings.photo_ingests, photo_wait_s=settings.photo_wait_s)
     db = SQLAlchemyAsyncConfig(
         engine_instance=engine, before_send_handler="autocommit", session_dependency_key="db_session",
         session_config=AsyncSessionConfig(expire_on_commit=False), create_all=False,
@@ -68,15 +71,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*CONTROLLERS, pwa_router(settings.pwa_dist)],
         plugins=[SQLAlchemyPlugin(config=db)],
-        middleware=[auth_middleware],
+        middleware=[observe.request_middleware(lambda: engine), admission.admission_middleware(gates), auth_middleware],
         dependencies={
             "user": Provide(provide_user),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "store": Provide(provide_store, sync_to_thread=False),
         },
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        exception_handlers={**HANDLERS, **admission.HANDLERS},  # type: ignore[arg-type]
         lifespan=[lifespan],
-        state=State({"settings": settings, "store": store, "engine": engine}),
+        state=State({"settings": settings, "store": store, "engine": engine, "gates": gates}),
         request_max_body_size=settings.max_json_bytes,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/api/v1/photos"]),
         openapi_config=OpenAPIConfig(
@@ -90,5 +93,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 def app_from_env() -> Litestar:
     """Entry point for uvicorn --factory."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    observe.configure_logging()
     return create_app()

@@ -56,7 +56,7 @@ def database_error(_: Request, exc: DBAPIError) -> Response:
     if isinstance(exc, IntegrityError):
         return _body(409, "that conflicts with a stored record (a duplicate or a missing reference)")
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
-        log.warning("database unavailable: %s", exc)
+        log.warning("database unavailable: %s", type(exc.orig).__name__)  # its text can quote values
         return _body(503, "the database cannot be reached; try again shortly")
     log.exception("database error", exc_info=exc)
     return _body(500, "the server could not complete the request")
@@ -65,7 +65,7 @@ def database_error(_: Request, exc: DBAPIError) -> Response:
 def connection_error(_: Request, exc: OSError) -> Response:
     # The object store's failures arrive as StoreUnavailable; a bare OSError is the database
     # refusing connections (asyncpg raises it before SQLAlchemy can wrap it).
-    log.warning("database unavailable: %s", exc)
+    log.warning("database unavailable: %s", type(exc).__name__)
     return _body(503, "the database cannot be reached; try again shortly")
 
 

@@ -50,6 +50,15 @@ class Settings(msgspec.Struct, frozen=True):
     visit_interval_days: dict[str, int] = msgspec.field(default_factory=dict)
     default_visit_interval_days: int = 90
     tasks: TaskRules = TaskRules()
+    # Admission control per process (api/admission.py): requests in flight and how long a request
+    # may wait for a place, concurrent photo ingests and their wait, the database connections and
+    # how long a request may wait for one. Past a wait: 503 with Retry-After.
+    max_inflight: int = 64
+    queue_wait_s: float = 10.0
+    photo_ingests: int = 2 * (os.cpu_count() or 2)
+    photo_wait_s: float = 10.0
+    db_pool_size: int = 10
+    db_wait_s: float = 5.0
 
     def visit_interval_for(self, category: str) -> int:
         return self.visit_interval_days.get(category, self.default_visit_interval_days)
@@ -80,6 +89,12 @@ class Settings(msgspec.Struct, frozen=True):
         if env.get("XUNFANG_VISIT_INTERVALS"):
             pairs = (item.split("=", 1) for item in env["XUNFANG_VISIT_INTERVALS"].split(",") if "=" in item)
             values["visit_interval_days"] = {k.strip(): int(v) for k, v in pairs}
+        for name in ("max_inflight", "photo_ingests", "db_pool_size"):
+            if env.get(f"XUNFANG_{name.upper()}"):
+                values[name] = int(env[f"XUNFANG_{name.upper()}"])
+        for name in ("queue_wait_s", "photo_wait_s", "db_wait_s"):
+            if env.get(f"XUNFANG_{name.upper()}"):
+                values[name] = float(env[f"XUNFANG_{name.upper()}"])
         if env.get("XUNFANG_SECRET"):
             values["url_secret"] = env["XUNFANG_SECRET"]
         values.update(overrides)

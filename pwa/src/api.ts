@@ -61,11 +61,21 @@ export interface Task {
 export interface TaskDetail extends Task { before_photos: PhotoOut[]; after_photos: PhotoOut[]; missing_after_photo_ids: string[] }
 export interface TaskFixIn { photo_ids: string[]; note: string }
 
-/** A failed call: status 0 means the network (offline, dropped, timed out). */
+/** A failed call: status 0 means the network (offline, dropped, timed out). `retryAfterMs`: the
+ * server's Retry-After (an overloaded or throttling server says when to come back). */
 export class ApiError extends Error {
-  constructor(public status: number, public detail: string, public field?: string) {
+  constructor(public status: number, public detail: string, public field?: string, public retryAfterMs?: number) {
     super(detail);
   }
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The bearer token of the signed-in user, set by session.ts. */
@@ -105,7 +115,8 @@ export async function request<R>(method: string, path: string, init: { json?: un
   }
   if (!res.ok) {
     const detail = (data && typeof data === "object" && (data.detail || data.message)) || res.statusText || `HTTP ${res.status}`;
-    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), data?.field);
+    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), data?.field,
+      parseRetryAfter(res.headers.get("Retry-After")));
   }
   return { status: res.status, data: data as R };
 }
