@@ -2,7 +2,6 @@
 
 from __future__ import annotations  # noqa: I001 - routes are imported in groups, appended by feature
 
-import logging
 from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
 
@@ -22,6 +21,7 @@ from api import audit_log, exports, imports, map_config, reports, review_queue, 
 from api import photos  # photo evidence
 from api import desk  # the supervisor's desktop
 from api import inspections, templates, weekly_report  # the station network
+from api import admission, metrics, observe  # running it for real
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
 from api.headers import security_headers
@@ -52,15 +52,18 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     templates.TemplateController,
     inspections.InspectionController,
     weekly_report.WeeklyReportController,
+    metrics.get_metrics,
 ]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_wait_s)
     store = ObjectStore(endpoint=settings.minio_endpoint, access_key=settings.minio_access_key,
                         secret_key=settings.minio_secret_key, bucket=settings.minio_bucket,
                         secure=settings.minio_secure)
+    gates = admission.Gates(max_inflight=settings.max_inflight, queue_wait_s=settings.queue_wait_s,
+                            photo_ingests=settings.photo_ingests, photo_wait_s=settings.photo_wait_s)
     db = SQLAlchemyAsyncConfig(
         engine_instance=engine, before_send_handler="autocommit", session_dependency_key="db_session",
         session_config=AsyncSessionConfig(expire_on_commit=False), create_all=False,
@@ -76,16 +79,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*CONTROLLERS, pwa_router(settings.pwa_dist)],
         plugins=[SQLAlchemyPlugin(config=db)],
-        middleware=[auth_middleware],
+        middleware=[observe.request_middleware(lambda: engine), admission.admission_middleware(gates), auth_middleware],
         before_send=[security_headers],
         dependencies={
             "user": Provide(provide_user),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "store": Provide(provide_store, sync_to_thread=False),
         },
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        exception_handlers={**HANDLERS, **admission.HANDLERS},  # type: ignore[arg-type]
         lifespan=[lifespan],
-        state=State({"settings": settings, "store": store, "engine": engine}),
+        state=State({"settings": settings, "store": store, "engine": engine, "gates": gates}),
         request_max_body_size=settings.max_json_bytes,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/api/v1/photos"]),
         openapi_config=OpenAPIConfig(
@@ -99,5 +102,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 def app_from_env() -> Litestar:
     """Entry point for uvicorn --factory."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    observe.configure_logging()
     return create_app()

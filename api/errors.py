@@ -78,7 +78,7 @@ def database_error(_: Request, exc: DBAPIError) -> Response:
         return _body(400, "a value cannot be stored as sent (a control character in text, or a number "
                           "out of range); correct it and send again")
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
-        log.warning("database unavailable: %s", exc)
+        log.warning("database unavailable: %s", type(exc.orig).__name__)  # its text can quote values
         return _body(503, "the database cannot be reached; try again shortly", code="database_unavailable")
     log.exception("database error", exc_info=exc)
     return _body(500, "the server could not complete the request")
@@ -87,7 +87,7 @@ def database_error(_: Request, exc: DBAPIError) -> Response:
 def connection_error(_: Request, exc: OSError) -> Response:
     # The object store's failures arrive as StoreUnavailable; a bare OSError is the database
     # refusing connections (asyncpg raises it before SQLAlchemy can wrap it).
-    log.warning("database unavailable: %s", exc)
+    log.warning("database unavailable: %s", type(exc).__name__)
     return _body(503, "the database cannot be reached; try again shortly", code="database_unavailable")
 
 

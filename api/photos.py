@@ -24,7 +24,7 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, Parameter
 
-from api import records
+from api import observe, records
 from api.deps import AppSettings, CurrentUser, DbSession, Store, provide_user, record_audit
 from api.settings import Settings
 from api.types import ErrorOut, Point
@@ -168,9 +168,14 @@ class PhotoController(Controller):
         await records.check_attach(db_session, user, record_id=record_id)
         capture = photos.Capture(captured_at=captured_at, lat=lat, lon=lon, accuracy_m=accuracy_m,
                                  original_sha256=original_sha256.lower() if original_sha256 else None)
-        photo, created = await photos.put_photo(
-            db_session, store, photo_id=photo_id, record_id=record_id, data=await request.body(),
-            uploader_id=user.id, org_unit_id=user.org_unit_id, capture=capture, limits=limits(settings))
+        data = await request.body()
+        async with request.app.state.gates.photo_slot():  # bounded decoding per process, else 503
+            started = time.perf_counter()
+            photo, created = await photos.put_photo(
+                db_session, store, photo_id=photo_id, record_id=record_id, data=data,
+                uploader_id=user.id, org_unit_id=user.org_unit_id, capture=capture, limits=limits(settings))
+            if created:
+                observe.PHOTO_INGEST.observe(time.perf_counter() - started)
         if created:
             await record_audit(db_session, user, "photo_upload", entity="photo", entity_id=photo.id,
                                record_id=str(record_id), sha256=photo.sha256)

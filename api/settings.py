@@ -58,6 +58,15 @@ class Settings(msgspec.Struct, frozen=True):
     @property
     def migration_url(self) -> str:
         return self.database_migration_url or self.database_url
+    # Admission control per process (api/admission.py): requests in flight and how long a request
+    # may wait for a place, concurrent photo ingests and their wait, the database connections and
+    # how long a request may wait for one. Past a wait: 503 with Retry-After.
+    max_inflight: int = 64
+    queue_wait_s: float = 10.0
+    photo_ingests: int = 2 * (os.cpu_count() or 2)
+    photo_wait_s: float = 10.0
+    db_pool_size: int = 10
+    db_wait_s: float = 5.0
 
     def visit_interval_for(self, category: str) -> int:
         return self.visit_interval_days.get(category, self.default_visit_interval_days)
@@ -90,6 +99,12 @@ class Settings(msgspec.Struct, frozen=True):
             values["visit_interval_days"] = {k.strip(): int(v) for k, v in pairs}
         values["trusted_proxies"] = trusted_proxies_from_env()
         values["database_migration_url"] = env.get("DATABASE_MIGRATION_URL", "")
+        for name in ("max_inflight", "photo_ingests", "db_pool_size"):
+            if env.get(f"XUNFANG_{name.upper()}"):
+                values[name] = int(env[f"XUNFANG_{name.upper()}"])
+        for name in ("queue_wait_s", "photo_wait_s", "db_wait_s"):
+            if env.get(f"XUNFANG_{name.upper()}"):
+                values[name] = float(env[f"XUNFANG_{name.upper()}"])
         if env.get("XUNFANG_SECRET"):
             values["url_secret"] = env["XUNFANG_SECRET"]
         values.update(overrides)

@@ -48,14 +48,14 @@ def metrics_dir(base: Path | None = None) -> Path:
 
 def spawn(*, workers: int, host: str = "127.0.0.1", port: int, env: dict[str, str] | None = None,
           server: str | None = None, target: str = "api.app:app_from_env", factory: bool = True,
-          metrics: Path | None = None, quiet: bool = False) -> subprocess.Popen:
+          metrics: Path | None = None, quiet: bool = False, log: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, **(env or {})}
     env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir(metrics)))
     return subprocess.Popen(command(workers=workers, host=host, port=port, server=server, target=target,
                                     factory=factory),
                             cwd=ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL if quiet else None,
-                            stderr=subprocess.DEVNULL if quiet else None)
+                            stdout=open(log, "ab") if log else subprocess.DEVNULL if quiet else None,
+                            stderr=subprocess.STDOUT if log else subprocess.DEVNULL if quiet else None)
 
 
 def wait_ready(base: str, process: subprocess.Popen, timeout: float = 90.0, path: str = "/api/v1/health") -> None:

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
     # pre_ping: a connection broken by a database restart is replaced, not handed out.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True,
-                               pool_recycle=1800)
+    # pool_timeout: how long a caller waits for a connection before sqlalchemy's TimeoutError.
+    # hide_parameters: errors and logs never quote the values (names, numbers, positions).
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                               pool_recycle=1800, pool_timeout=pool_timeout, hide_parameters=True)
 
 
 def alembic_config(url: str) -> Config:

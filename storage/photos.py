@@ -107,8 +107,10 @@ def _twin_columns(twin: Photo) -> dict[str, object]:
 
 async def _store_objects(store: ObjectStore, *, sha256: str, kind: str, data: bytes,
                          decoded: images.Decoded) -> None:
-    await asyncio.gather(store.put_if_absent(original_key(sha256), data, kind),
-                         store.put_if_absent(thumb_key(sha256), decoded.thumb_jpeg, "image/jpeg"))
+    # No row has these bytes (the caller asked): at most an orphan of a failed try holds the same
+    # content-addressed keys, so writing again is harmless and saves a round trip per object.
+    await asyncio.gather(store.put(original_key(sha256), data, kind),
+                         store.put(thumb_key(sha256), decoded.thumb_jpeg, "image/jpeg"))
 
 
 async def put_photo(

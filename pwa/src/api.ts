@@ -62,11 +62,22 @@ export interface TaskDetail extends Task { before_photos: PhotoOut[]; after_phot
 export interface TaskFixIn { photo_ids: string[]; note: string }
 
 /** A failed call: status 0 means the network (offline, dropped, timed out). `code` is the
- * server's stable error code (errors.ts says it in the user's language; `detail` is English). */
+ * server's stable error code (errors.ts says it in the user's language; `detail` is English).
+ * `retryAfterMs`: the server's Retry-After (an overloaded or throttling server says when to come back). */
 export class ApiError extends Error {
-  constructor(public status: number, public detail: string, public field?: string, public code?: string) {
+  constructor(public status: number, public detail: string, public field?: string, public code?: string,
+              public retryAfterMs?: number) {
     super(detail);
   }
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The bearer token of the signed-in user, set by session.ts. */
@@ -108,7 +119,7 @@ export async function request<R>(method: string, path: string, init: { json?: un
     const body = (data && typeof data === "object" ? data : {}) as { detail?: unknown; message?: unknown; field?: string; code?: unknown };
     const detail = body.detail || body.message || res.statusText || `HTTP ${res.status}`;
     throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), body.field,
-      typeof body.code === "string" ? body.code : undefined);
+      typeof body.code === "string" ? body.code : undefined, parseRetryAfter(res.headers.get("Retry-After")));
   }
   return { status: res.status, data: data as R };
 }
@@ -138,12 +149,13 @@ function putWithProgress<R>(path: string, id: string, body: Blob, contentType: s
     xhr.ontimeout = () => fail("timeout");
     xhr.onload = () => {
       done();
-      let data: any = null;
+      let data: unknown = null;
       try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch { data = xhr.responseText; }
       if (xhr.status >= 200 && xhr.status < 300) return resolve({ status: xhr.status, data: data as R });
-      const detail = (data && typeof data === "object" && (data.detail || data.message)) || xhr.statusText || `HTTP ${xhr.status}`;
-      reject(new ApiError(xhr.status, typeof detail === "string" ? detail : JSON.stringify(detail), data?.field,
-        typeof data?.code === "string" ? data.code : undefined));
+      const body = (data && typeof data === "object" ? data : {}) as { detail?: unknown; message?: unknown; field?: string; code?: unknown };
+      const detail = body.detail || body.message || xhr.statusText || `HTTP ${xhr.status}`;
+      reject(new ApiError(xhr.status, typeof detail === "string" ? detail : JSON.stringify(detail), body.field,
+        typeof body.code === "string" ? body.code : undefined, parseRetryAfter(xhr.getResponseHeader("Retry-After"))));
     };
     signal?.addEventListener("abort", () => xhr.abort());
     xhr.send(body);

@@ -5,6 +5,8 @@
 //   2xx                  -> sent
 //   401                  -> ask to log in again; the item waits, nothing is lost
 //   network, 408, 429, 5xx -> try again later with exponential backoff
+//   ... with Retry-After   -> the whole outbox waits at least that long (an overloaded server sheds
+//                           load with 503 + Retry-After; hammering it would only make it worse)
 //   any other 4xx        -> failed for good (retry or discard); lastError keeps status:code:field,
 //                           which errors.ts says in the user's language
 import { api, ApiError } from "./api";
@@ -32,6 +34,17 @@ const MAX_DELAY = 5 * 60_000;
 export function backoff(attempts: number, random: () => number = Math.random): number {
   const raw = Math.min(MAX_DELAY, BASE_DELAY * 2 ** Math.max(0, attempts - 1));
   return Math.round(raw * (0.8 + 0.4 * random()));
+}
+
+/** Until when the server asked this phone to pause (Retry-After); nothing is sent before. */
+let pausedUntil = 0;
+export function pausedUntilAt(): number {
+  return pausedUntil;
+}
+
+/** Never sooner than the server asked, up to 20 % later so a crowd of phones does not return at once. */
+export function retryAfterDelay(ms: number, random: () => number = Math.random): number {
+  return Math.round(ms * (1 + 0.2 * random()));
 }
 
 export function isRetryable(status: number): boolean {
@@ -79,7 +92,7 @@ export function drain(deps: SyncDeps): Promise<number> {
 
 async function drainOnce(deps: SyncDeps): Promise<number> {
   const userId = deps.userId();
-  if (!userId) return 0;
+  if (!userId || Date.now() < pausedUntil) return 0;
   syncStatus.set({ ...syncStatus.get(), running: true });
   let sent = 0;
   let failuresInARow = 0;
@@ -101,6 +114,12 @@ async function drainOnce(deps: SyncDeps): Promise<number> {
         if (err.status === 401) {
           await outbox.markFailed(item.id, lastError, 0, false);
           deps.onAuthNeeded();
+          break;
+        }
+        if (isRetryable(err.status) && err.retryAfterMs !== undefined) {
+          const delay = retryAfterDelay(err.retryAfterMs, deps.random);
+          await outbox.markFailed(item.id, lastError, delay);
+          pausedUntil = Date.now() + delay;
           break;
         }
         if (isRetryable(err.status)) {
@@ -126,7 +145,7 @@ export function startSync(deps: SyncDeps, everyMs = 30_000): { kick: () => Promi
     const userId = deps.userId();
     const due = userId ? await outbox.nextDueAt(userId) : null;
     clearTimeout(wake);
-    if (due !== null) wake = setTimeout(() => void kick(), Math.max(500, due - Date.now() + 50));
+    if (due !== null) wake = setTimeout(() => void kick(), Math.max(500, Math.max(due, pausedUntil) - Date.now() + 50));
     return n;
   };
   const onVisible = () => document.visibilityState === "visible" && void kick();

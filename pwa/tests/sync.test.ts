@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError } from "../src/api";
+import { ApiError, parseRetryAfter } from "../src/api";
 import { cannotSucceed, describeError } from "../src/errors";
 import * as outbox from "../src/outbox";
 import type { OutboxItem } from "../src/outbox";
-import { backoff, drain, isRetryable, type SyncDeps } from "../src/sync";
+import { backoff, drain, isRetryable, pausedUntilAt, type SyncDeps } from "../src/sync";
 
 const USER = "u1";
 
@@ -153,5 +153,35 @@ describe("sync", () => {
   it("treats the network, 408, 429 and 5xx as passing trouble, other 4xx as final", () => {
     expect([0, 408, 429, 500, 503].every(isRetryable)).toBe(true);
     expect([400, 403, 404, 409, 413, 415, 422].some(isRetryable)).toBe(false);
+  });
+
+  it("a 503 with Retry-After pauses the whole outbox that long, then everything goes once", async () => {
+    await seed();
+    const s = fakeServer();
+    const start = Date.now() - 60_000; // a clock of our own, ending its pause before the real now
+    const clock = vi.spyOn(Date, "now").mockReturnValue(start);
+    try {
+      s.script.push(() => { throw new ApiError(503, "busy", undefined, "unavailable", 7000); });
+      expect(await drain(s.deps)).toBe(0);
+      expect(s.send).toHaveBeenCalledTimes(1); // the rest of the queue did not hammer the server
+      expect(pausedUntilAt() - start).toBeGreaterThanOrEqual(7000);
+      expect((await outbox.get("v1"))!.nextAttemptAt - start).toBeGreaterThanOrEqual(7000);
+      clock.mockReturnValue(start + 6000);
+      expect(await drain(s.deps)).toBe(0); // still asked to wait
+      expect(s.send).toHaveBeenCalledTimes(1);
+      clock.mockReturnValue(start + 9000);
+      expect(await drain(s.deps)).toBe(3);
+      expect([...s.stored.values()]).toEqual([1, 1, 1]);
+      expect(await outbox.pendingCount(USER)).toBe(0);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    expect(parseRetryAfter("3")).toBe(3000);
+    expect(parseRetryAfter("Wed, 21 Oct 2015 07:28:10 GMT", Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(10_000);
+    expect(parseRetryAfter(null)).toBeUndefined();
+    expect(parseRetryAfter("soon")).toBeUndefined();
   });
 });

@@ -1,0 +1,66 @@
+"""The API as scripts/serve runs it (two processes under one server): metrics add up across
+processes, and what the server writes to its log carries no position, token or signature."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scripts import asgi
+from scripts.stack import free_port
+from tests.builders import PASSWORD, make_district
+
+LAT, LON = "26.123456", "106.654321"
+
+
+@pytest.fixture(scope="module")
+def two_processes(stack, engine, secret, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    log = tmp_path_factory.mktemp("serve") / "server.log"
+    port = free_port()
+    process = asgi.spawn(workers=2, port=port, env={"XUNFANG_SECRET": secret}, log=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        asgi.wait_ready(base, process)
+        yield base, log
+    finally:
+        asgi.stop(process)
+
+
+async def test_metrics_count_the_requests_of_every_process(two_processes, db):
+    base, _ = two_processes
+    await make_district(db)
+    for _ in range(30):  # a new connection each, so both processes answer some
+        assert httpx.get(f"{base}/api/v1/health").status_code == 200
+    async with httpx.AsyncClient(base_url=base) as http:
+
+        token = (await http.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})).json()
+        text = (await http.get("/metrics", headers={"Authorization": f"Bearer {token['access_token']}"})).text
+    counted = sum(float(n) for n in re.findall(
+        r'xunfang_http_requests_total\{method="GET",route="/api/v1/health",status="200"\} (\S+)', text))
+    assert counted >= 30  # (wait_ready's probes count too)
+
+
+async def test_the_server_log_holds_no_position_token_or_signature(two_processes, db, photos):
+    base, log = two_processes
+    await make_district(db)
+
+    async with httpx.AsyncClient(base_url=base) as http:
+        token = (await http.post("/api/v1/auth/login", json={"username": "worker1", "password": PASSWORD})).json()
+        worker = {"Authorization": f"Bearer {token['access_token']}"}
+        put = await http.put(f"/api/v1/photos/{uuid.uuid4()}", params={"record_id": str(uuid.uuid4()), "lat": LAT,
+                             "lon": LON}, content=(photos / "gps_DSCN0010.jpg").read_bytes(),
+                             headers={**worker, "Content-Type": "image/jpeg"})
+        assert put.status_code == 201
+        assert (await http.get(put.json()["thumb_url"])).status_code == 200
+        sig = put.json()["thumb_url"].split("sig=")[1]
+    text = log.read_text()
+    routes = [json.loads(line)["route"] for line in text.splitlines() if '"xunfang.request"' in line]
+    assert "/api/v1/photos/{photo_id}" in routes and "/api/v1/photos/{photo_id}/thumb" in routes
+    for secret in (LAT, LON, sig, token["access_token"], PASSWORD, "worker1"):
+        assert secret not in text, secret

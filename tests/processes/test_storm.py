@@ -1,0 +1,39 @@
+"""A small sync storm in CI: 30 phones drain their backlogs into two API processes that are set to
+shed load early; the phones honour Retry-After and afterwards nothing acknowledged is lost,
+nothing is stored twice, and every record is `submitted` with all its photos."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from scripts import asgi
+from scripts.bench.harness import seed_demo
+from scripts.bench.storm import phone_photos, storm
+from scripts.stack import free_port
+
+
+@pytest.fixture(scope="module")
+def cramped(stack, engine, secret) -> Iterator[str]:
+    """Two processes with room for few requests at a time, so the storm meets 503 + Retry-After."""
+    port = free_port()
+    process = asgi.spawn(workers=2, port=port, quiet=True, env={
+        "XUNFANG_SECRET": secret, "XUNFANG_MAX_INFLIGHT": "4", "XUNFANG_QUEUE_WAIT_S": "0.1",
+        "XUNFANG_PHOTO_INGESTS": "1", "XUNFANG_PHOTO_WAIT_S": "0.2"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        asgi.wait_ready(base, process)
+        yield base
+    finally:
+        asgi.stop(process)
+
+
+async def test_thirty_phones_drain_through_shedding_with_nothing_lost_or_doubled(cramped, settings, db):
+    await seed_demo(settings.database_url)
+    figures = await storm(cramped, settings.database_url, phones=30, records=1, photos=2, spread_s=1.0,
+                          jpegs=phone_photos()[:2])
+    assert figures["shed"] > 0  # the overload happened, and was answered with 503 + Retry-After
+    assert figures["errors"] == 0, figures["error_kinds"]  # no 500s, no hangs
+    assert (figures["records"], figures["photos"]) == (30, 60)
+    assert (figures["lost"], figures["duplicated"], figures["unfinished"]) == (0, 0, 0)
