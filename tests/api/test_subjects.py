@@ -83,3 +83,18 @@ async def test_a_new_subject_gets_its_categorys_contact_interval(client, db, mon
                                         headers=supervisor)).json()
     assert (hardship["visit_interval_days"], other["visit_interval_days"], chosen["visit_interval_days"]) == (
         30, 90, 14)
+
+
+async def test_implausible_subjects_are_refused_and_no_position_is_fine(client, db):
+    d = await make_district(db)
+    h = await login(client, "super1")
+    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id)}
+    digit = await client.post("/api/v1/subjects", headers=h, json={**body, "name": "12"})
+    assert digit.status_code == 422 and digit.json()["field"] == "name"
+    swapped = await client.post("/api/v1/subjects", headers=h, json={**body, "location": {"lat": 26.5, "lon": 10.0}})
+    assert swapped.status_code == 422 and "outside China" in swapped.json()["detail"]
+    created = await client.post("/api/v1/subjects", headers=h, json=body)  # a home without a position yet
+    assert created.status_code == 201, created.text
+    zero = await client.patch(f"/api/v1/subjects/{created.json()['id']}", headers=h,
+                              json={"location": {"lat": 0, "lon": 0}})
+    assert zero.status_code == 422 and zero.json()["field"] == "location"

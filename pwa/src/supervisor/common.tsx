@@ -41,12 +41,11 @@ const SENTENCES: [RegExp, Key][] = [
 
 /** A server sentence in the user's language, or null when it is not one we know. */
 export function serverSentence(detail: string): string | null {
-  if (lang.get() === "en") return detail;
   for (const [re, key] of SENTENCES) {
     const m = re.exec(detail);
     if (m) return t(key, { c: m[1] ?? "", n: m[1] ?? "", v: m[2] ?? m[1] ?? "" });
   }
-  return null;
+  return lang.get() === "en" ? detail : null; // English readers may read the server's own sentence
 }
 
 /** What a field is called on the screen ("location.lat" -> 纬度). */
@@ -256,7 +255,7 @@ export function UnitOptions({ units, only }: { units: OrgUnit[]; only?: (u: OrgU
   return (
     <>
       {unitTree(units).filter(({ unit }) => !only || only(unit)).map(({ unit, depth }) => (
-        <option value={unit.id}>{"\u3000".repeat(depth)}{depth ? "└ " : ""}{unit.name}（{label("lvs_", unit.level)}）</option>
+        <option value={unit.id}>{"\u3000".repeat(depth)}{depth ? "└ " : ""}{unit.name}{lang.get() === "en" ? ` (${label("lvs_", unit.level)})` : `（${label("lvs_", unit.level)}）`}</option>
       ))}
     </>
   );

@@ -61,7 +61,7 @@ function Import({ kind, onDone }: { kind: Kind; onDone: () => void }) {
         <div class="notice danger sv-import-errors" role="alert" data-testid="import-errors">
           <p>{t("importFieldErrors", { n: errors.length, rows: new Set(errors.map((e) => e.line)).size })}</p>
           <table class="sv-table">
-            <thead><tr><th>{t("line", { n: "" }).trim()}</th><th>{t("entity")}</th><th>{t("detail")}</th></tr></thead>
+            <thead><tr><th>{t("colLine")}</th><th>{t("colField")}</th><th>{t("colProblem")}</th></tr></thead>
             <tbody>
               {errors.map((e) => (
                 <tr data-testid="import-error" data-line={e.line} data-field={e.field ?? ""}>
