@@ -113,6 +113,9 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge ${cls}`} data-status={status}>{label("st_", status)}</span>;
 }
 
+/** A server sentence without the ids in it: a person reads "another record", never a UUID. */
+const noIds = (s: string) => s.replace(/ in record [0-9a-f-]{36}/g, " in another record").replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "…");
+
 /** Flags grouped by kind: what the kind means in plain words, then each of the server's findings. */
 export function Flags({ flags }: { flags: Flag[] }) {
   const l = useLang();
@@ -125,7 +128,7 @@ export function Flags({ flags }: { flags: Flag[] }) {
         <li data-flag={code}>
           <strong>{label("fl_", code)}{list.length > 1 ? ` ×${list.length}` : ""}</strong>
           {label("fx_", code) !== code && <span class="small">{label("fx_", code)}</span>}
-          <ul>{list.map((f) => <li>{(l === "en" ? f.detail : f.detail_zh || f.detail) || ""}</li>)}</ul>
+          <ul>{list.map((f) => <li>{(l === "en" ? noIds(f.detail) : f.detail_zh || noIds(f.detail)) || ""}</li>)}</ul>
         </li>
       ))}
     </ul>
