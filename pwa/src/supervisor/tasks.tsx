@@ -9,7 +9,7 @@ import { go, query, type Params } from "../router";
 import { session } from "../session";
 import { useValue } from "../store";
 import { AuditList, type AuditRow } from "./audit";
-import { Failed, StatusBadge, Thumbs, Viewer, day, errText, get, itemLabel, post, useLoad, useWide, when, type Photo } from "./common";
+import { Failed, StatusBadge, UnitOptions, Thumbs, Viewer, day, errText, get, itemLabel, post, useLoad, useWide, when, type Photo } from "./common";
 import { refreshCounts } from "./desk";
 import { label, t } from "./i18n";
 
@@ -95,6 +95,8 @@ function TaskList() {
     const u = await get<OrgUnit[] | Page<OrgUnit>>("/org-units");
     return Array.isArray(u) ? u : u.items;
   }, []);
+  const boss = useValue(session)?.user.role !== "field_worker";
+  const [people] = useLoad(() => (boss ? get<Page<UserRow>>("/users") : Promise.resolve({ items: [], next_cursor: null })), [boss]);
   const [page, error, reload] = useLoad(() => get<Page<TaskRow>>("/tasks", { ...f, limit: 200 }), [JSON.stringify(f)]);
   const set = (k: string, v: string) => setF({ ...f, [k]: v });
   return (
@@ -110,9 +112,17 @@ function TaskList() {
         <label class="sv-filter"><span>{t("unit")}</span>
           <select value={f.org_unit_id ?? ""} onChange={(e) => set("org_unit_id", e.currentTarget.value)}>
             <option value="">{t("all")}</option>
-            {(units ?? []).map((u) => <option value={u.id}>{u.name}</option>)}
+            <UnitOptions units={units ?? []} />
           </select>
         </label>
+        {boss && (
+          <label class="sv-filter"><span>{t("assignedTo")}</span>
+            <select data-testid="task-assignee" value={f.assignee_id ?? ""} onChange={(e) => set("assignee_id", e.currentTarget.value)}>
+              <option value="">{t("all")}</option>
+              {(people?.items ?? []).map((p) => <option value={p.id}>{p.display_name}</option>)}
+            </select>
+          </label>
+        )}
         <label class="check"><input type="checkbox" checked={f.overdue === "true"} onChange={(e) => set("overdue", e.currentTarget.checked ? "true" : "")} />{t("overdueOnly")}</label>
       </div>
       {error && <Failed error={error} retry={reload} />}
