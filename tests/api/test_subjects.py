@@ -102,3 +102,18 @@ async def test_creating_and_editing_answer_with_masked_numbers_only(client, db):
         assert phone not in str(answer) and "520102195001011234" not in str(answer)
         assert answer["phone_masked"] == f"{phone[:3]}****{phone[-4:]}"
         assert answer["id_number_masked"] == "5201**********1234"
+
+
+async def test_implausible_subjects_are_refused_and_no_position_is_fine(client, db):
+    d = await make_district(db)
+    h = await login(client, "super1")
+    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id)}
+    digit = await client.post("/api/v1/subjects", headers=h, json={**body, "name": "12"})
+    assert digit.status_code == 422 and digit.json()["field"] == "name"
+    swapped = await client.post("/api/v1/subjects", headers=h, json={**body, "location": {"lat": 26.5, "lon": 10.0}})
+    assert swapped.status_code == 422 and "outside China" in swapped.json()["detail"]
+    created = await client.post("/api/v1/subjects", headers=h, json=body)  # a home without a position yet
+    assert created.status_code == 201, created.text
+    zero = await client.patch(f"/api/v1/subjects/{created.json()['id']}", headers=h,
+                              json={"location": {"lat": 0, "lon": 0}})
+    assert zero.status_code == 422 and zero.json()["field"] == "location"

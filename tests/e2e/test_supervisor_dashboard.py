@@ -64,7 +64,7 @@ async def test_admin_imports_facilities_and_names_bad_rows(browser, live_server,
     good = tmp_path / "good.csv"
     good.write_text("名称,类型,保护级别,所属单位,纬度,经度\n青山烈士陵园,陵园,省级,东一社区,26.59,106.71\n",
                     encoding="utf-8-sig")
-    context, page, errors = await open_as(browser, base, "admin", "/admin/facilities")
+    context, page, errors = await open_as(browser, base, "admin", "/ledger/facilities")
     try:
         box = page.get_by_test_id("import-facilities")
         await box.wait_for()
@@ -77,14 +77,14 @@ async def test_admin_imports_facilities_and_names_bad_rows(browser, live_server,
         await box.get_by_test_id("import-file").set_input_files(str(good))
         await box.get_by_test_id("import-send").click()
         await box.get_by_test_id("import-ok").wait_for()
-        await page.get_by_test_id("tab-users").click()
+        await page.get_by_test_id("desk-nav-admin").click()
         await page.locator("[data-testid=user-row][data-username=worker1]").wait_for()
         await shot(page, "supervisor-11-admin-users")
         await page.get_by_test_id("tab-audit").click()
-        await page.get_by_test_id("audit-search").fill("facility_import")
-        await page.get_by_test_id("audit-search").press("Enter")
-        await page.get_by_test_id("audit-row").first.wait_for()
-        assert "facility_import" in await page.get_by_test_id("audit-row").first.inner_text()
+        await page.get_by_test_id("audit-action").select_option("facility_import")
+        row = page.locator("[data-testid=audit-row][data-action=facility_import]")
+        await row.first.wait_for()
+        assert "导入设施" in await row.first.inner_text() and "共 1 条" in await row.first.inner_text()
         await shot(page, "supervisor-12-audit-log")
         assert not errors, errors
     finally:

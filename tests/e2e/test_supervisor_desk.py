@@ -33,6 +33,24 @@ async def set_language(page, base: str, lang: str, route: str) -> None:
     await page.get_by_test_id("desk").wait_for()
 
 
+async def each_screen(page, base: str, prefix: str, screens: list[tuple[str, str, str | None]], act=None) -> None:
+    """Every (name, route, test id to wait for) in Chinese then English: a screenshot of each at
+    1440x900, and on the Chinese screens no English sentence. `act(page)` runs before each shot."""
+    for lang in ("zh-CN", "en"):
+        await set_language(page, base, lang, screens[0][1])
+        for name, route, ready in screens:
+            await page.goto(f"{base}/#{route}")
+            if ready:
+                await page.get_by_test_id(ready).first.wait_for()
+            await page.wait_for_function("!/正在加载|Loading/.test(document.querySelector('main')?.innerText ?? '正在加载')")
+            await page.wait_for_timeout(400)  # images and map tiles settle
+            if act:
+                await act(page)
+            if lang == "zh-CN":
+                await no_english(page)
+            await shot(page, f"{prefix}-{name}-{'zh' if lang == 'zh-CN' else 'en'}")
+
+
 def _work(base: str, area, photos) -> dict[str, str]:
     worker = Field(base)
     issue = worker.patrol(area.facility_id, [photos / "orientation_landscape_1.jpg", photos / "orientation_landscape_3.jpg"],
@@ -112,7 +130,7 @@ async def test_supervisor_desk_navigation_records_and_tasks(browser, live_server
         new_day = (datetime.now(timezone.utc) + timedelta(days=45)).strftime("%Y-%m-%d")
         await page.get_by_test_id("new-deadline").fill(new_day)
         await page.get_by_test_id("set-deadline").click()
-        await page.wait_for_function("document.querySelector('[data-testid=task-done]').innerText.includes('整改时限')")
+        await page.wait_for_function("document.querySelector('[data-testid=task-done]')?.innerText.includes('整改时限')")
         history = page.get_by_test_id("task-history")
         await page.wait_for_function("document.querySelectorAll('[data-testid=task-history] [data-testid=audit-row]').length >= 2")
         text = await history.inner_text()
@@ -146,21 +164,13 @@ async def test_supervisor_desk_navigation_records_and_tasks(browser, live_server
         await shot(page, "desk-07-dashboard-zh")
 
         # Every desk screen in both languages.
-        screens = [("review", "/review"), ("record", f"/review/patrol/{ids['reused']}"), ("tasks", "/tasks"),
-                   ("task", f"/tasks/{ids['task']}"), ("dashboard", "/dashboard"), ("ledger-facilities", "/ledger/facilities"),
-                   ("ledger-subjects", "/ledger/subjects"), ("facility", f"/ledger/facility/{area.facility_id}"),
-                   ("subject", f"/ledger/subject/{area.subject_id}"), ("audit", "/admin/audit"), ("units", "/admin/units")]
-        for lang in ("zh-CN", "en"):
-            await set_language(page, base, lang, "/review")
-            for name, route in screens:
-                await page.goto(f"{base}/#{route}")
-                await page.wait_for_timeout(300)
-                await page.wait_for_function("!document.querySelector('main').innerText.includes('正在加载') && "
-                                             "!document.querySelector('main').innerText.includes('Loading')")
-                await page.wait_for_timeout(400)
-                if lang == "zh-CN":
-                    await no_english(page)
-                await shot(page, f"desk-screen-{name}-{'zh' if lang == 'zh-CN' else 'en'}")
+        await each_screen(page, base, "desk-screen", [
+            ("review", "/review", "queue-item"), ("record", f"/review/patrol/{ids['reused']}", "reused"),
+            ("tasks", "/tasks", "task-row"), ("task", f"/tasks/{ids['task']}", "task-tools"),
+            ("dashboard", "/dashboard", "card-facilities"), ("ledger-facilities", "/ledger/facilities", "ledger-row"),
+            ("ledger-subjects", "/ledger/subjects", "ledger-row"), ("facility", f"/ledger/facility/{area.facility_id}", "edit-name"),
+            ("subject", f"/ledger/subject/{area.subject_id}", "edit-name"), ("audit", "/admin/audit", "audit-row"),
+            ("units", "/admin/units", "unit-row")])
         assert not errors, errors
     finally:
         await context.close()

@@ -107,7 +107,7 @@ export function AuditScreen() {
         <label class="sv-filter"><span>{t("who")}</span>
           <select data-testid="audit-actor" value={f.actor_id} onChange={(e) => set("actor_id", e.currentTarget.value)}>
             <option value="">{t("anyone")}</option>
-            {(people?.items ?? []).map((p) => <option value={p.id}>{p.display_name}（{p.username}）</option>)}
+            {(people?.items ?? []).map((p) => <option value={p.id}>{p.display_name} · {p.username}</option>)}
           </select>
         </label>
         <label class="sv-filter"><span>{t("action")}</span>

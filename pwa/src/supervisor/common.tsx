@@ -41,12 +41,11 @@ const SENTENCES: [RegExp, Key][] = [
 
 /** A server sentence in the user's language, or null when it is not one we know. */
 export function serverSentence(detail: string): string | null {
-  if (lang.get() === "en") return detail;
   for (const [re, key] of SENTENCES) {
     const m = re.exec(detail);
     if (m) return t(key, { c: m[1] ?? "", n: m[1] ?? "", v: m[2] ?? m[1] ?? "" });
   }
-  return null;
+  return lang.get() === "en" ? detail : null; // English readers may read the server's own sentence
 }
 
 /** What a field is called on the screen ("location.lat" -> 纬度). */
@@ -114,6 +113,9 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge ${cls}`} data-status={status}>{label("st_", status)}</span>;
 }
 
+/** A server sentence without the ids in it: a person reads "another record", never a UUID. */
+const noIds = (s: string) => s.replace(/ in record [0-9a-f-]{36}/g, " in another record").replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "…");
+
 /** Flags grouped by kind: what the kind means in plain words, then each of the server's findings. */
 export function Flags({ flags }: { flags: Flag[] }) {
   const l = useLang();
@@ -126,7 +128,7 @@ export function Flags({ flags }: { flags: Flag[] }) {
         <li data-flag={code}>
           <strong>{label("fl_", code)}{list.length > 1 ? ` ×${list.length}` : ""}</strong>
           {label("fx_", code) !== code && <span class="small">{label("fx_", code)}</span>}
-          <ul>{list.map((f) => <li>{(l === "en" ? f.detail : f.detail_zh || f.detail) || ""}</li>)}</ul>
+          <ul>{list.map((f) => <li>{(l === "en" ? noIds(f.detail) : f.detail_zh || noIds(f.detail)) || ""}</li>)}</ul>
         </li>
       ))}
     </ul>
@@ -256,7 +258,7 @@ export function UnitOptions({ units, only }: { units: OrgUnit[]; only?: (u: OrgU
   return (
     <>
       {unitTree(units).filter(({ unit }) => !only || only(unit)).map(({ unit, depth }) => (
-        <option value={unit.id}>{"\u3000".repeat(depth)}{depth ? "└ " : ""}{unit.name}（{label("lvs_", unit.level)}）</option>
+        <option value={unit.id}>{"\u3000".repeat(depth)}{depth ? "└ " : ""}{unit.name}{lang.get() === "en" ? ` (${label("lvs_", unit.level)})` : `（${label("lvs_", unit.level)}）`}</option>
       ))}
     </>
   );

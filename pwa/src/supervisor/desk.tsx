@@ -7,6 +7,7 @@ import { request, type Role } from "../api";
 import { defineStrings, lang, setLang, useLang } from "../i18n";
 import { go } from "../router";
 import { logout, session } from "../session";
+import { t as shell } from "../shell-i18n";
 import { pending } from "../status";
 import { useValue, value } from "../store";
 import "./desk.css";
@@ -16,17 +17,13 @@ const t = defineStrings(
     desk: "工作台", review: "审核", tasks: "整改", stats: "统计", ledger: "台账", admin: "管理",
     waitReview: "{n} 条待审核", waitAccept: "{n} 项待验收", waitOverdue: "{n} 项逾期",
     waitFacilities: "{n} 处设施逾期未巡查", waitSubjects: "{n} 位对象逾期未走访",
-    roleSupervisor: "站长/科室", roleAdmin: "管理员", language: "English", logout: "退出登录",
-    logoutPending: "还有 {n} 项未上传，退出后它们会留在本机，直到此用户再次登录。确定退出？",
-    outbox: "待上传 {n}", nav: "工作台导航",
+    outbox: "待上传 {n}", nav: "工作台导航", roleSupervisor: "站长/科室", roleAdmin: "管理员",
   },
   {
     desk: "Desk", review: "Review", tasks: "Tasks", stats: "Statistics", ledger: "Registers", admin: "Admin",
     waitReview: "{n} to review", waitAccept: "{n} to accept", waitOverdue: "{n} overdue",
     waitFacilities: "{n} facilities overdue", waitSubjects: "{n} people overdue for a visit",
-    roleSupervisor: "Supervisor", roleAdmin: "Administrator", language: "中文", logout: "Log out",
-    logoutPending: "{n} items are not uploaded yet; they stay on this device until this user logs in again. Log out?",
-    outbox: "{n} to upload", nav: "Desk navigation",
+    outbox: "{n} to upload", nav: "Desk navigation", roleSupervisor: "Supervisor", roleAdmin: "Administrator",
   },
 );
 
@@ -90,7 +87,7 @@ export function Desk({ path, children }: { path: string; children: ComponentChil
   }, []);
   const doLogout = async () => {
     const n = pending.get();
-    if (n && !confirm(t("logoutPending", { n }))) return;
+    if (n && !confirm(shell("logoutPending", { n }))) return;
     await logout();
     go("/", true);
   };
@@ -123,12 +120,12 @@ export function Desk({ path, children }: { path: string; children: ComponentChil
           <strong>{s?.user.display_name}</strong>
           <span class="muted small">{s?.user.username} · {s?.user.role === "admin" ? t("roleAdmin") : t("roleSupervisor")}</span>
           <div class="row">
-            <button type="button" class="btn btn-small" data-testid="lang-switch" onClick={() => setLang(l === "en" ? "zh-CN" : "en")}>{t("language")}</button>
-            <button type="button" class="btn btn-small btn-danger" data-testid="logout" onClick={() => void doLogout()}>{t("logout")}</button>
+            <button type="button" class="btn btn-small" data-testid="lang-switch" onClick={() => setLang(l === "en" ? "zh-CN" : "en")}>{shell("language")}</button>
+            <button type="button" class="btn btn-small btn-danger" data-testid="logout" onClick={() => void doLogout()}>{shell("logout")}</button>
           </div>
         </div>
       </aside>
-      <main class="desk-main">{children}</main>
+      <main class="desk-main">{base === "/" ? null : children}</main>
     </div>
   );
 }

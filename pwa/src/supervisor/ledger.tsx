@@ -61,7 +61,7 @@ function Import({ kind, onDone }: { kind: Kind; onDone: () => void }) {
         <div class="notice danger sv-import-errors" role="alert" data-testid="import-errors">
           <p>{t("importFieldErrors", { n: errors.length, rows: new Set(errors.map((e) => e.line)).size })}</p>
           <table class="sv-table">
-            <thead><tr><th>{t("line", { n: "" }).trim()}</th><th>{t("entity")}</th><th>{t("detail")}</th></tr></thead>
+            <thead><tr><th>{t("colLine")}</th><th>{t("colField")}</th><th>{t("colProblem")}</th></tr></thead>
             <tbody>
               {errors.map((e) => (
                 <tr data-testid="import-error" data-line={e.line} data-field={e.field ?? ""}>
@@ -99,9 +99,9 @@ function List({ kind }: { kind: Kind }) {
       {rows && !rows.items.length && <p class="muted">{t("none")}</p>}
       <table class="sv-table" data-testid={`ledger-${kind}`}>
         <thead><tr>
-          <th>{t("name")}</th><th>{kind === "facilities" ? t("type") : t("category")}</th><th>{t("unit")}</th><th>{t("address")}</th>
+          <th>{kind === "facilities" ? t("name") : t("displayName")}</th><th>{kind === "facilities" ? t("type") : t("category")}</th><th>{t("unit")}</th><th>{t("address")}</th>
           {kind === "facilities" ? <th>{t("caretaker")}</th> : <th>{t("phone")}</th>}
-          <th>{kind === "facilities" ? t("lastPatrol") : t("lastVisit")}</th><th>{t("nextDue")}</th>
+          <th>{kind === "facilities" ? t("lastPatrol") : t("lastVisit")}</th><th>{kind === "facilities" ? t("nextDue") : t("nextVisitDue")}</th>
         </tr></thead>
         <tbody>
           {shown.map((r) => (
@@ -194,12 +194,12 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
       <h1>{item.name}</h1>
       <p class="muted">
         {kind === "facility" ? label("k_", item.kind) : label("cat_", item.category)} · {units.find((u: OrgUnit) => u.id === item.org_unit_id)?.name}
-        {" "}· {t("nextDue")} {day(item.next_due_at)} {item.overdue && <span class="badge overdue">{t("overdue")}</span>}
+        {" "}· {kind === "facility" ? t("nextDue") : t("nextVisitDue")} {day(item.next_due_at)} {item.overdue && <span class="badge overdue">{t("overdue")}</span>}
         {" "}· <a href={`#/admin/audit?entity=${kind}&entity_id=${id}`}>{t("history")}</a>
       </p>
       <form class="stack" onSubmit={save}>
         <div class="sv-form">
-          {input("name", t("name"))}
+          {input("name", kind === "facility" ? t("name") : t("displayName"))}
           {kind === "facility" ? select("kind", t("type"), KINDS.map((k) => [k, label("k_", k)])) : select("category", t("category"), CATEGORIES.map((k) => [k, label("cat_", k)]))}
           {kind === "facility" && select("protection_level", t("level"), LEVELS.map((k) => [k, label("pl_", k)]))}
           <label>{t("unit")}

@@ -2,7 +2,7 @@
 // each photo were taken against the site and its geofence, the photos, the checklist or the
 // visit's details, past reviews, and the decision (approve, or return with a comment).
 import { useEffect, useRef, useState } from "preact/hooks";
-import { useLang } from "../i18n";
+import { lang, useLang } from "../i18n";
 import type { Params } from "../router";
 import { facilities, subjects } from "../session";
 import { useValue } from "../store";
@@ -146,10 +146,10 @@ function Reused({ n, photo, otherId }: { n: number; photo: Photo | undefined; ot
   const theirs = other?.record.photos ?? [];
   return (
     <div class="card" data-testid="reused" data-other={otherId}>
-      <strong>{t("reusedWith")} · {t("photos")} {n}</strong>{" "}
-      {other && <a href={`#/review/${other.kind}/${otherId}`} data-testid="reused-link">{t("openOther")}：{other.kind === "patrol" ? other.record.facility_name : other.record.subject_name} · {other.record.author.display_name} · {when(other.kind === "patrol" ? other.record.started_at : other.record.visited_at)}</a>}
+      <strong>{t("reusedWith")} · {t("photoNo", { n })}</strong>{" "}
+      {other && <a href={`#/review/${other.kind}/${otherId}`} data-testid="reused-link">{t("openOther")}{lang.get() === "en" ? ": " : "："}{other.kind === "patrol" ? other.record.facility_name : other.record.subject_name} · {other.record.author.display_name} · {when(other.kind === "patrol" ? other.record.started_at : other.record.visited_at)}</a>}
       <div class="sv-reuse">
-        <figure>{photo && <img src={photo.review_url || photo.thumb_url} alt={`${t("reusedThis")} · ${t("photos")} ${n}`} />}<figcaption>{t("reusedThis")} · {t("photos")} {n}</figcaption></figure>
+        <figure>{photo && <img src={photo.review_url || photo.thumb_url} alt={`${t("reusedThis")} · ${t("photoNo", { n })}`} />}<figcaption>{t("reusedThis")} · {t("photoNo", { n })}</figcaption></figure>
         <figure>{theirs[0] && <img src={theirs[0].review_url || theirs[0].thumb_url} alt={t("reusedOther")} />}<figcaption>{t("reusedOther")}{theirs.length > 1 ? ` · ${t("photoN", { n: theirs.length })}` : ""}</figcaption></figure>
       </div>
     </div>

@@ -4,12 +4,12 @@
 import { useState } from "preact/hooks";
 import type { OrgUnit, Page, Task, TaskDetail as ApiTaskDetail } from "../api";
 import { FixState, TaskFixForm, shownFix, useFixes } from "../field/task-fix";
-import { useLang } from "../i18n";
+import { lang, useLang } from "../i18n";
 import { go, query, type Params } from "../router";
 import { session } from "../session";
 import { useValue } from "../store";
 import { AuditList, type AuditRow } from "./audit";
-import { Failed, StatusBadge, Thumbs, Viewer, day, errText, get, post, useLoad, useWide, when, type Photo } from "./common";
+import { Failed, StatusBadge, UnitOptions, Thumbs, Viewer, day, errText, get, itemLabel, post, useLoad, useWide, when, type Photo } from "./common";
 import { refreshCounts } from "./desk";
 import { label, t } from "./i18n";
 
@@ -18,10 +18,13 @@ interface TaskDetail extends Omit<ApiTaskDetail, "before_photos" | "after_photos
 type TaskRow = Task & People;
 interface UserRow { id: string; display_name: string; username: string; role: string; org_unit_id: string; is_active: boolean }
 
+const colon = () => (lang.get() === "en" ? ": " : "：");
+const paren = (x: string) => (lang.get() === "en" ? `(${x})` : `（${x}）`);
+
 /** The task's owner: the facility's caretaker, else the station's head (not who reported it). */
 function Owner({ task }: { task: TaskRow }) {
   if (!task.owner_name) return <span class="muted">{t("noOwner")}</span>;
-  return <>{task.owner_name} {task.owner_kind && <span class="muted small">（{label("ow_", task.owner_kind)}）</span>}</>;
+  return <>{task.owner_name} {task.owner_kind && <span class="muted small">{paren(label("ow_", task.owner_kind))}</span>}</>;
 }
 
 /** Reassign and move the deadline; both land in the audit log, which the task page shows. */
@@ -51,7 +54,7 @@ function TaskTools({ task, onDone }: { task: TaskDetail; onDone: (message: strin
       <label class="sv-filter"><span>{t("reassignTo")}</span>
         <select data-testid="reassign-to" value={who} onChange={(e) => { setWho(e.currentTarget.value); setConfirming(false); }}>
           <option value="">{t("pickPerson")}</option>
-          {candidates.map((p) => <option value={p.id}>{p.display_name}（{label("role_", p.role)} · {units?.find((u) => u.id === p.org_unit_id)?.name}）</option>)}
+          {candidates.map((p) => <option value={p.id}>{p.display_name} {paren(`${label("role_", p.role)} · ${units?.find((u) => u.id === p.org_unit_id)?.name ?? ""}`)}</option>)}
         </select>
       </label>
       {!confirming && <button class="btn" data-testid="reassign" disabled={!who} onClick={() => setConfirming(true)}>{t("reassign")}</button>}
@@ -92,6 +95,8 @@ function TaskList() {
     const u = await get<OrgUnit[] | Page<OrgUnit>>("/org-units");
     return Array.isArray(u) ? u : u.items;
   }, []);
+  const boss = useValue(session)?.user.role !== "field_worker";
+  const [people] = useLoad(() => (boss ? get<Page<UserRow>>("/users") : Promise.resolve({ items: [], next_cursor: null })), [boss]);
   const [page, error, reload] = useLoad(() => get<Page<TaskRow>>("/tasks", { ...f, limit: 200 }), [JSON.stringify(f)]);
   const set = (k: string, v: string) => setF({ ...f, [k]: v });
   return (
@@ -107,9 +112,17 @@ function TaskList() {
         <label class="sv-filter"><span>{t("unit")}</span>
           <select value={f.org_unit_id ?? ""} onChange={(e) => set("org_unit_id", e.currentTarget.value)}>
             <option value="">{t("all")}</option>
-            {(units ?? []).map((u) => <option value={u.id}>{u.name}</option>)}
+            <UnitOptions units={units ?? []} />
           </select>
         </label>
+        {boss && (
+          <label class="sv-filter"><span>{t("assignedTo")}</span>
+            <select data-testid="task-assignee" value={f.assignee_id ?? ""} onChange={(e) => set("assignee_id", e.currentTarget.value)}>
+              <option value="">{t("all")}</option>
+              {(people?.items ?? []).map((p) => <option value={p.id}>{p.display_name}</option>)}
+            </select>
+          </label>
+        )}
         <label class="check"><input type="checkbox" checked={f.overdue === "true"} onChange={(e) => set("overdue", e.currentTarget.checked ? "true" : "")} />{t("overdueOnly")}</label>
       </div>
       {error && <Failed error={error} retry={reload} />}
@@ -123,7 +136,7 @@ function TaskList() {
           {(page?.items ?? []).map((task) => (
             <tr data-testid="task-row" data-id={task.id} onClick={() => go(`/tasks/${task.id}`)} class="sv-click">
               <td><a href={`#/tasks/${task.id}`} onClick={(e) => e.stopPropagation()}><strong>{task.place_name}</strong></a></td>
-              <td><span class="small">{task.item_label}</span>{task.detail && <><br />{task.detail}</>}</td>
+              <td><span class="small">{itemLabel(task.item)}</span>{task.detail && <><br />{task.detail}</>}</td>
               <td data-testid="task-owner"><Owner task={task} /></td>
               <td>{task.assignee_name || <span class="muted">{t("noOwner")}</span>}</td>
               <td>{task.reporter_name}</td>
@@ -168,10 +181,10 @@ function TaskPage({ id }: { id: string }) {
     <div class="sv" data-testid="task" data-id={task.id}>
       <header class="sv-record-head">
         <div>
-          <h1>{task.place_name} · {task.item_label}</h1>
+          <h1>{task.place_name} · {itemLabel(task.item)}</h1>
           <p class="muted">{task.detail}</p>
-          <p class="small" data-testid="task-people">{t("owner")}：<Owner task={task} /> · {t("assignedTo")}：{task.assignee_name || t("noOwner")}
-            {" "}· {t("reporter")}：{task.reporter_name} · {t("opened", { d: when(task.opened_at) })} · <strong data-testid="task-due">{t("due", { d: day(task.due_at) })}</strong>
+          <p class="small" data-testid="task-people">{t("owner")}{colon()}<Owner task={task} /> · {t("assignedTo")}{colon()}{task.assignee_name || t("noOwner")}
+            {" "}· {t("reporter")}{colon()}{task.reporter_name} · {t("opened", { d: when(task.opened_at) })} · <strong data-testid="task-due">{t("due", { d: day(task.due_at) })}</strong>
             {" "}<a href={`#/review/${task.record_kind}/${task.record_id}`}>{t("openRecord")}</a></p>
         </div>
         <span><StatusBadge status={task.status} /> {task.overdue && <span class="badge overdue">{t("overdue")}</span>}</span>
@@ -190,7 +203,7 @@ function TaskPage({ id }: { id: string }) {
           <h2>{t("after")}</h2>
           <Thumbs photos={task.after_photos} onOpen={(i) => setViewing({ photos: task.after_photos, i })} />
           {task.missing_after_photo_ids.length > 0 && <p class="notice">{t("missingAfter", { n: task.missing_after_photo_ids.length })}</p>}
-          {task.fix_note && <p><strong>{t("fixNote")}：</strong>{task.fix_note}</p>}
+          {task.fix_note && <p><strong>{t("fixNote")}{colon()}</strong>{task.fix_note}</p>}
           {task.fixed_at && <p class="small muted">{task.fixed_by_name} · {when(task.fixed_at)}</p>}
         </section>
       </div>
