@@ -3,6 +3,7 @@
 import { navRoutes } from "../app";
 import { formatTime, useLang } from "../i18n";
 import { facilities, myTasks, refreshScope, scopeSavedAt, session, subjects } from "../session";
+import { stationsBelow, units } from "../stations";
 import { online } from "../status";
 import { useValue } from "../store";
 import { t } from "./i18n";
@@ -16,6 +17,7 @@ export function Home() {
   const on = useValue(online);
   const tasks = useValue(myTasks);
   const extra = navRoutes(s?.user.role);
+  const canInspect = stationsBelow(useValue(units), s?.user.org_unit_id).length > 0; // a unit above stations
   return (
     <div>
       <h1>{t("hello", { name: s?.user.display_name ?? "" })}</h1>
@@ -27,6 +29,11 @@ export function Home() {
           {t("newVisit")}<small>{t("newVisitSub")}</small>
         </a>
       </div>
+      {canInspect && (
+        <a class="btn btn-big btn-block" href="#/inspection/new" data-testid="new-inspection" style="margin-bottom:16px">
+          {t("newInspection")}<small>{t("newInspectionSub")}</small>
+        </a>
+      )}
       {extra.length > 0 && (
         <ul class="list" style="margin-bottom:16px" data-testid="supervisor-nav">
           {extra.map((r) => (

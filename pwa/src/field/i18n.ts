@@ -167,6 +167,9 @@ export const t = defineStrings(
     taskStatus_accepted: "已验收",
     taskStatus_cancelled: "已撤销",
     kind_taskfix: "整改",
+    kind_inspection: "督导",
+    newInspection: "督导检查",
+    newInspectionSub: "服务站“回头看”",
   },
   {
     hello: "Hello, {name}",
@@ -328,6 +331,9 @@ export const t = defineStrings(
     taskStatus_accepted: "Accepted",
     taskStatus_cancelled: "Cancelled",
     kind_taskfix: "Fix",
+    kind_inspection: "Inspection",
+    newInspection: "Station inspection",
+    newInspectionSub: "Check a station's standard",
   },
 );
 

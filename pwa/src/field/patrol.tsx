@@ -1,17 +1,19 @@
-// New patrol (and correcting a returned one): facility, the 7-item checklist, photos, position,
-// notes, save to the outbox.
+// New patrol (and correcting a returned one): facility, the checklist of the patrol template the
+// phone has cached for the facility's kind (the seven default items when none is cached yet),
+// photos, position, notes, save to the outbox.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ChecklistCode, ChecklistItem, Facility, ItemResult, PatrolIn } from "../api";
 import { useLang } from "../i18n";
 import type { Params } from "../router";
 import { facilities } from "../session";
+import { patrolTemplate, pick, templates } from "../stations";
 import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { t, tk } from "./i18n";
 import { loadRecord } from "./load-record";
 import { CameraButton, MAX_PHOTOS, PhotoStrip, PositionBox, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
 
-export const CHECKLIST: ChecklistCode[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
+export const DEFAULT_CHECKLIST: ChecklistCode[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
 const RESULTS: ItemResult[] = ["ok", "issue", "na"];
 
 export default function PatrolForm({ params }: { params: Params }) {
@@ -27,6 +29,18 @@ export default function PatrolForm({ params }: { params: Params }) {
   const [busy, setBusy] = useState(false);
   const { photos, add, remove } = usePhotos();
   const position = usePosition();
+  const cached = useValue(templates);
+  const kind = useValue(facilities).find((f) => f.id === facilityId)?.kind;
+  const template = useMemo(() => patrolTemplate(kind), [cached, kind]);
+  const CHECKLIST: string[] = template ? template.items.map((i) => i.code) : DEFAULT_CHECKLIST;
+  const label = (code: string) => {
+    const item = template?.items.find((i) => i.code === code);
+    return item ? pick(item.label) : tk(`item_${code}` as Parameters<typeof tk>[0]);
+  };
+  const hint = (code: string) => {
+    const item = template?.items.find((i) => i.code === code);
+    return item ? pick(item.hint) : tk(`hint_${code}` as Parameters<typeof tk>[0]);
+  };
 
   useEffect(() => {
     if (!editing) return;
@@ -40,9 +54,9 @@ export default function PatrolForm({ params }: { params: Params }) {
     });
   }, [editing]);
 
-  const setResult = (code: ChecklistCode, result: ItemResult) =>
+  const setResult = (code: string, result: ItemResult) =>
     setItems((all) => ({ ...all, [code]: { item: code, result, note: all[code]?.note ?? "" } }));
-  const setNote = (code: ChecklistCode, note: string) =>
+  const setNote = (code: string, note: string) =>
     setItems((all) => ({ ...all, [code]: { ...all[code], note } }));
 
   const save = async () => {
@@ -62,6 +76,7 @@ export default function PatrolForm({ params }: { params: Params }) {
       facility_id: facilityId!, started_at: startedAt, ended_at: new Date().toISOString(), location: position.fix,
       checklist: CHECKLIST.map((c) => ({ item: c, result: items[c].result, note: items[c].note.trim() })),
       notes: notes.trim(), photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
+      ...(template ? { template_id: template.id } : {}),
     };
     const name = facilities.get().find((f) => f.id === facilityId)?.name ?? t("kind_patrol");
     try {
@@ -84,9 +99,9 @@ export default function PatrolForm({ params }: { params: Params }) {
         const it = items[code];
         return (
           <div class={`card${it?.result === "issue" ? " issue" : ""}`} data-testid={`checklist-${code}`}>
-            <div><strong>{tk(`item_${code}`)}</strong></div>
-            <div class="small muted" style="margin-bottom:6px">{tk(`hint_${code}`)}</div>
-            <div class="seg" role="group" aria-label={tk(`item_${code}`)}>
+            <div><strong>{label(code)}</strong></div>
+            <div class="small muted" style="margin-bottom:6px">{hint(code)}</div>
+            <div class="seg" role="group" aria-label={label(code)}>
               {RESULTS.map((r) => (
                 <button type="button" class={r} aria-pressed={it?.result === r} data-testid={`checklist-${code}-${r}`}
                   onClick={() => setResult(code, r)}>{t(r)}</button>

@@ -5,8 +5,8 @@ import { defineStrings } from "../i18n";
 
 // Only the menu labels live here: the screens' strings (./i18n.ts) load with the screens.
 const t = defineStrings(
-  { reviewQueue: "审核队列", tasks: "整改任务", dashboard: "覆盖情况", admin: "管理" },
-  { reviewQueue: "Review queue", tasks: "Rectification tasks", dashboard: "Coverage", admin: "Administration" },
+  { reviewQueue: "审核队列", tasks: "整改任务", dashboard: "覆盖情况", admin: "管理", stations: "服务站周报", templates: "检查表模板" },
+  { reviewQueue: "Review queue", tasks: "Rectification tasks", dashboard: "Coverage", admin: "Administration", stations: "Weekly station report", templates: "Checklist templates" },
 );
 
 const BOSS: Route["roles"] = ["supervisor", "admin"];
@@ -20,4 +20,6 @@ export const routes: Route[] = [
   { path: "/admin", roles: BOSS, load: () => import("./admin"), nav: { label: () => t("admin"), icon: "⚙", order: 40 } },
   { path: "/admin/:tab", roles: BOSS, load: () => import("./admin") },
   { path: "/photo/:id", load: () => import("./photo") },
+  { path: "/stations", roles: BOSS, load: () => import("./stations"), nav: { label: () => t("stations"), icon: "⌂", order: 35 } },
+  { path: "/templates", roles: ["admin"], load: () => import("./templates"), nav: { label: () => t("templates"), icon: "☑", order: 45 } },
 ];
