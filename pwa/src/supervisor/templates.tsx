@@ -25,6 +25,7 @@ export default function Templates() {
   useWide();
   const [list, error, reload] = useLoad(() => get<{ items: ChecklistTemplate[] }>("/checklist-templates"), []);
   const [key, setKey] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null); // kept here: the editor remounts on the new version
   const current = list?.items.find((x) => x.key === key) ?? list?.items[0];
   return (
     <div class="sv" data-testid="templates">
@@ -37,14 +38,14 @@ export default function Templates() {
           </button>
         ))}
       </div>
-      {current && <Editor template={current} key={current.id} onSaved={reload} />}
+      {message && <p class="notice ok-notice" role="status" data-testid="template-saved">{message}</p>}
+      {current && <Editor template={current} key={current.id} onSaved={(v) => { setMessage(t("saved", { v })); reload(); }} />}
     </div>
   );
 }
 
-function Editor({ template, onSaved }: { template: ChecklistTemplate; onSaved: () => void }) {
+function Editor({ template, onSaved }: { template: ChecklistTemplate; onSaved: (version: number) => void }) {
   const [items, setItems] = useState<TemplateItem[]>(template.items);
-  const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const saved = new Set(template.items.map((i) => i.code));
   useEffect(() => setItems(template.items), [template.id]);
@@ -59,9 +60,8 @@ function Editor({ template, onSaved }: { template: ChecklistTemplate; onSaved: (
     try {
       const out = await request<ChecklistTemplate>("PUT", `/checklist-templates/${template.key}`, { json: { items } });
       setError(null);
-      setMessage(t("saved", { v: out.data.version }));
       void refreshStations().catch(() => undefined);
-      onSaved();
+      onSaved(out.data.version);
     } catch (e) {
       setError(errText(e));
     }
@@ -96,7 +96,6 @@ function Editor({ template, onSaved }: { template: ChecklistTemplate; onSaved: (
         <button class="btn" data-testid="item-add" onClick={() => setItems((all) => [...all, { code: "", label: { zh: "", en: "" }, hint: { zh: "", en: "" } }])}>{t("add")}</button>
         <button class="btn btn-primary" data-testid="template-save" onClick={() => void save()}>{t("save")}</button>
       </div>
-      {message && <p class="notice ok-notice" role="status" data-testid="template-saved">{message}</p>}
       {error && <p class="error" role="alert">{error}</p>}
     </section>
   );
