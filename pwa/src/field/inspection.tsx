@@ -8,6 +8,7 @@ import { session } from "../session";
 import { inspectionTemplate, pick, stationsBelow, templates, units, type InspectionIn, type InspectionItem, type Unit } from "../stations";
 import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
+import { ChecklistCard } from "./checklist";
 import { t as ft } from "./i18n";
 import { CameraButton, MAX_PHOTOS, PhotoStrip, PositionBox, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
 
@@ -23,7 +24,6 @@ const t = defineStrings(
     version: "Checklist: {name} (version {v})", needStation: "Choose a station",
   },
 );
-const RESULTS: ItemResult[] = ["ok", "issue", "na"];
 
 export default function InspectionForm() {
   useLang();
@@ -89,31 +89,10 @@ export default function InspectionForm() {
           <p class="small muted" data-testid="inspection-template" data-id={template.id}>
             {t("version", { name: template.name, v: template.version })}
           </p>
-          {template.items.map(({ code, label, hint }) => {
-            const it = items[code];
-            return (
-              <div class={`card${it?.result === "issue" ? " issue" : ""}`} data-testid={`checklist-${code}`}>
-                <div><strong>{pick(label)}</strong></div>
-                <div class="small muted" style="margin-bottom:6px">{pick(hint)}</div>
-                <div class="seg" role="group" aria-label={pick(label)}>
-                  {RESULTS.map((r) => (
-                    <button type="button" class={r} aria-pressed={it?.result === r} data-testid={`checklist-${code}-${r}`}
-                      onClick={() => setResult(code, r)}>{ft(r)}</button>
-                  ))}
-                </div>
-                {it?.result === "issue" && (
-                  <div style="margin-top:10px">
-                    <label class="field"><span class="label">{ft("issueNote")}</span>
-                      <textarea data-testid={`checklist-${code}-note`} value={it.note} onInput={(e) => setNote(code, e.currentTarget.value)} />
-                    </label>
-                    <CameraButton testid={`checklist-${code}-photo`} label={ft("photoOfItem")} disabled={total >= MAX_PHOTOS}
-                      onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix, code)} />
-                    <PhotoStrip photos={photos.filter((p) => p.item === code)} onRemove={remove} />
-                  </div>
-                )}
-              </div>
-            );
-          })}
+          {template.items.map(({ code, label, hint }) => (
+            <ChecklistCard code={code} label={pick(label)} hint={pick(hint)} it={items[code]} photos={photos} total={total}
+              setResult={setResult} setNote={setNote} add={add} remove={remove} />
+          ))}
         </>
       )}
       <h2>{ft("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span></h2>

@@ -10,11 +10,11 @@ import { patrolTemplate, pick, templates } from "../stations";
 import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { t, tk } from "./i18n";
+import { ChecklistCard } from "./checklist";
 import { loadRecord } from "./load-record";
 import { CameraButton, MAX_PHOTOS, PhotoStrip, PositionBox, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
 
 export const DEFAULT_CHECKLIST: ChecklistCode[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
-const RESULTS: ItemResult[] = ["ok", "issue", "na"];
 
 export default function PatrolForm({ params }: { params: Params }) {
   useLang();
@@ -95,31 +95,10 @@ export default function PatrolForm({ params }: { params: Params }) {
       <FacilityPicker selected={facilityId} onSelect={setFacilityId} here={position.fix} />
       <PositionBox {...position} />
       <h2>{t("checklist")}</h2>
-      {CHECKLIST.map((code) => {
-        const it = items[code];
-        return (
-          <div class={`card${it?.result === "issue" ? " issue" : ""}`} data-testid={`checklist-${code}`}>
-            <div><strong>{label(code)}</strong></div>
-            <div class="small muted" style="margin-bottom:6px">{hint(code)}</div>
-            <div class="seg" role="group" aria-label={label(code)}>
-              {RESULTS.map((r) => (
-                <button type="button" class={r} aria-pressed={it?.result === r} data-testid={`checklist-${code}-${r}`}
-                  onClick={() => setResult(code, r)}>{t(r)}</button>
-              ))}
-            </div>
-            {it?.result === "issue" && (
-              <div style="margin-top:10px">
-                <label class="field"><span class="label">{t("issueNote")}</span>
-                  <textarea data-testid={`checklist-${code}-note`} value={it.note} onInput={(e) => setNote(code, e.currentTarget.value)} />
-                </label>
-                <CameraButton testid={`checklist-${code}-photo`} label={t("photoOfItem")} disabled={total >= MAX_PHOTOS}
-                  onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix, code)} />
-                <PhotoStrip photos={photos.filter((p) => p.item === code)} onRemove={remove} />
-              </div>
-            )}
-          </div>
-        );
-      })}
+      {CHECKLIST.map((code) => (
+        <ChecklistCard code={code} label={label(code)} hint={hint(code)} it={items[code]} photos={photos} total={total}
+          setResult={setResult} setNote={setNote} add={add} remove={remove} />
+      ))}
       <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span></h2>
       <PhotoStrip photos={photos.filter((p) => !p.item)} onRemove={remove} existing={existingPhotos.length} />
       <CameraButton testid="photo-input" label={t("takePhoto")} disabled={total >= MAX_PHOTOS}
