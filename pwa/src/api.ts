@@ -23,10 +23,11 @@ export interface Subject {
 
 export type ChecklistCode = "cleanliness" | "greenery" | "structure" | "safety" | "signage" | "visitor_order" | "surveillance";
 export type ItemResult = "ok" | "issue" | "na";
-export interface ChecklistItem { item: ChecklistCode; result: ItemResult; note: string }
+// Codes come from the checklist templates (src/stations.ts); these seven are the default patrol's.
+export interface ChecklistItem { item: ChecklistCode | string; result: ItemResult; note: string; photo_ids?: string[] }
 export interface PatrolIn {
   facility_id: string; started_at: string; ended_at: string; location: Fix | null;
-  checklist: ChecklistItem[]; notes: string; photo_ids: string[];
+  checklist: ChecklistItem[]; notes: string; photo_ids: string[]; template_id?: string;
 }
 export type VisitType = "routine" | "holiday" | "merit_notice" | "must_visit" | "assistance" | "other";
 export interface VisitIn {
@@ -189,7 +190,7 @@ export const api = {
   visits: (query: Record<string, string>) => get<Page<VisitOut>>("/visits", { limit: 100, ...query }),
   patrol: (id: string) => get<PatrolOut>(`/patrols/${id}`),
   visit: (id: string) => get<VisitOut>(`/visits/${id}`),
-  putRecord: (kind: "patrol" | "visit", id: string, body: unknown, signal?: AbortSignal) =>
+  putRecord: (kind: "patrol" | "visit" | "inspection", id: string, body: unknown, signal?: AbortSignal) =>
     request<unknown>("PUT", `/${kind}s/${id}`, { json: body, signal }),
   putPhoto: (id: string, blob: Blob, contentType: string, query: Record<string, string>, signal?: AbortSignal) =>
     typeof XMLHttpRequest === "undefined" ? request<PhotoOut>("PUT", `/photos/${id}`, { body: blob, contentType, query, signal })

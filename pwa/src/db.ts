@@ -4,7 +4,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 
 export type OutboxState = "waiting" | "sending" | "sent" | "failed";
-export type RecordKind = "patrol" | "visit";
+export type RecordKind = "patrol" | "visit" | "inspection";
 /** What owns photos in the outbox: a record, or the fix of a rectification task. */
 export type OwnerKind = RecordKind | "taskfix";
 

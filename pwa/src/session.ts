@@ -2,6 +2,7 @@
 // straight to work. A 401 while syncing sets `needsLogin`; logging in again keeps everything.
 import { api, token, type Facility, type LoginOut, type Subject, type Task, type TaskDetail, type User } from "./api";
 import { cacheDelete, cacheGet, cachePut, forgetCached } from "./db";
+import { refreshStations, restoreStations } from "./stations";
 import { value } from "./store";
 
 export interface Session { token: string; expiresAt: string; user: User }
@@ -35,6 +36,7 @@ async function loadScope(userId: string): Promise<void> {
   scopeSavedAt.set((await cacheGet<number>(`scope-at:${userId}`)) ?? null);
   myTasks.set((await cacheGet<Task[]>(`tasks:${userId}`)) ?? []);
   myTasksAt.set((await cacheGet<number>(`tasks-at:${userId}`)) ?? 0);
+  await restoreStations(userId);
 }
 
 export async function login(username: string, password: string): Promise<Session> {
@@ -76,6 +78,7 @@ export async function refreshScope(): Promise<void> {
   subjects.set(sub);
   scopeSavedAt.set(now);
   await refreshTasks().catch(() => undefined);
+  await refreshStations().catch(() => undefined);
 }
 
 const MAX_TASKS = 30; // details and before thumbnails kept on the phone

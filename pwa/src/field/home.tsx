@@ -7,6 +7,7 @@ import { navRoutes } from "../app";
 import { cacheGet, cachePut } from "../db";
 import { formatTime, useLang } from "../i18n";
 import { facilities, myTasks, refreshScope, scopeSavedAt, session, subjects } from "../session";
+import { stationsBelow, units } from "../stations";
 import { online } from "../status";
 import { useValue } from "../store";
 import { t, tk } from "./i18n";
@@ -67,6 +68,7 @@ export function Home() {
     { id: "overdue-facilities", n: overdueF, label: t("overdueFacilitiesN"), href: "#/patrol/new" },
     { id: "overdue-subjects", n: overdueS, label: t("overdueSubjectsN"), href: "#/visit/new" },
   ].filter((r) => r.n > 0);
+  const canInspect = stationsBelow(useValue(units), s?.user.org_unit_id).length > 0; // a unit above stations
   return (
     <div>
       <h1>{t("hello", { name: s?.user.display_name ?? "" })}</h1>
@@ -78,6 +80,11 @@ export function Home() {
           {t("newVisit")}<small>{t("newVisitSub")}</small>
         </a>
       </div>
+      {canInspect && (
+        <a class="btn btn-big btn-block" href="#/inspection/new" data-testid="new-inspection" style="margin-bottom:16px">
+          {t("newInspection")}<small>{t("newInspectionSub")}</small>
+        </a>
+      )}
       <section aria-labelledby="needs-you" data-testid="needs-you">
         <h2 id="needs-you">{t("needsYou")}</h2>
         {!rows.length && <p class="muted" data-testid="nothing-needed">{t("nothingNeeded")}</p>}

@@ -213,6 +213,9 @@ export const t = defineStrings(
     fx_reused_photo: "同一张照片（或几乎相同的照片）已经用在另一条记录里。",
     fx_missing_photos: "缺少照片：巡查没有照片，或有问题的项目没有照片；走访既无照片也未说明原因。",
     fx_future_time: "记录或照片的时间比服务器时间晚 10 分钟以上，手机时间可能不准。",
+    kind_inspection: "督导",
+    newInspection: "督导检查",
+    newInspectionSub: "服务站“回头看”",
   },
   {
     hello: "Hello, {name}",
@@ -418,6 +421,9 @@ export const t = defineStrings(
     fx_reused_photo: "The same (or a near-identical) photo is already evidence in another record.",
     fx_missing_photos: "Photos are missing: a patrol without photos or an issue without one; a visit with neither a photo nor a reason.",
     fx_future_time: "A record or photo time is more than 10 minutes ahead of the server's clock; the phone's clock may be wrong.",
+    kind_inspection: "Inspection",
+    newInspection: "Station inspection",
+    newInspectionSub: "Check a station's standard",
   },
 );
 

@@ -16,4 +16,5 @@ export const fieldRoutes: Route[] = [
   // supervisors and admins get the supervisor screens at the same paths.
   { path: "/tasks", roles: ["field_worker"], load: () => import("./tasks") },
   { path: "/tasks/:id", roles: ["field_worker"], load: () => import("./tasks") },
+  { path: "/inspection/new", load: () => import("./inspection") },
 ];

@@ -1,20 +1,22 @@
-// New patrol (and correcting a returned one): facility, the 7-item checklist, photos, position,
-// notes, save to the outbox.
+// New patrol (and correcting a returned one): facility, the checklist of the patrol template the
+// phone has cached for the facility's kind (the seven default items when none is cached yet),
+// photos, position, notes, save to the outbox.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ChecklistCode, ChecklistItem, Facility, ItemResult, PatrolIn } from "../api";
 import { useLang } from "../i18n";
 import type { Params } from "../router";
 import { facilities } from "../session";
+import { patrolTemplate, pick, templates } from "../stations";
 import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { t, tk } from "./i18n";
+import { ChecklistCard } from "./checklist";
 import { loadRecord } from "./load-record";
 import { describeError } from "../errors";
 import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
 import { ReturnedBanner } from "./returned";
 
-export const CHECKLIST: ChecklistCode[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
-const RESULTS: ItemResult[] = ["ok", "issue", "na"];
+export const DEFAULT_CHECKLIST: ChecklistCode[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
 
 export default function PatrolForm({ params }: { params: Params }) {
   useLang();
@@ -31,6 +33,18 @@ export default function PatrolForm({ params }: { params: Params }) {
   const [busy, setBusy] = useState(false);
   const { photos, add, remove } = usePhotos();
   const position = usePosition();
+  const cached = useValue(templates);
+  const kind = useValue(facilities).find((f) => f.id === facilityId)?.kind;
+  const template = useMemo(() => patrolTemplate(kind), [cached, kind]);
+  const CHECKLIST: string[] = template ? template.items.map((i) => i.code) : DEFAULT_CHECKLIST;
+  const label = (code: string) => {
+    const item = template?.items.find((i) => i.code === code);
+    return item ? pick(item.label) : tk(`item_${code}` as Parameters<typeof tk>[0]);
+  };
+  const hint = (code: string) => {
+    const item = template?.items.find((i) => i.code === code);
+    return item ? pick(item.hint) : tk(`hint_${code}` as Parameters<typeof tk>[0]);
+  };
 
   useEffect(() => {
     if (!editing) return;
@@ -45,9 +59,9 @@ export default function PatrolForm({ params }: { params: Params }) {
     });
   }, [editing]);
 
-  const setResult = (code: ChecklistCode, result: ItemResult) =>
+  const setResult = (code: string, result: ItemResult) =>
     setItems((all) => ({ ...all, [code]: { item: code, result, note: all[code]?.note ?? "" } }));
-  const setNote = (code: ChecklistCode, note: string) =>
+  const setNote = (code: string, note: string) =>
     setItems((all) => ({ ...all, [code]: { ...all[code], note } }));
 
   const ready = photos.filter((p) => p.state === "ready");
@@ -56,8 +70,8 @@ export default function PatrolForm({ params }: { params: Params }) {
   const problems: Record<string, string> = {};
   if (!facilityId) problems.facility = t("needFacility");
   for (const c of CHECKLIST) {
-    if (!items[c]) problems[`item-${c}`] = t("errUnanswered", { item: tk(`item_${c}`) });
-    else if (items[c].result === "issue" && !items[c].note.trim()) problems[`note-${c}`] = t("errIssueNote", { item: tk(`item_${c}`) });
+    if (!items[c]) problems[`item-${c}`] = t("errUnanswered", { item: label(c) });
+    else if (items[c].result === "issue" && !items[c].note.trim()) problems[`note-${c}`] = t("errIssueNote", { item: label(c) });
   }
   if (issues.length && !ready.length && !existingPhotos.length) problems.photos = t("issueNeedsPhoto");
   if (photos.some((p) => p.state === "processing")) problems.photos = t("processing");
@@ -76,6 +90,7 @@ export default function PatrolForm({ params }: { params: Params }) {
       facility_id: facilityId!, started_at: startedAt, ended_at: new Date().toISOString(), location: position.fix,
       checklist: CHECKLIST.map((c) => ({ item: c, result: items[c].result, note: items[c].note.trim() })),
       notes: notes.trim(), photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
+      ...(template ? { template_id: template.id } : {}),
     };
     const name = facilities.get().find((f) => f.id === facilityId)?.name ?? t("kind_patrol");
     try {
@@ -97,34 +112,11 @@ export default function PatrolForm({ params }: { params: Params }) {
       {/* Before a facility is chosen the screen is a picker: no checklist and no save button yet. */}
       {facilityId && <>
       <h2>{t("checklist")}</h2>
-      {CHECKLIST.map((code) => {
-        const it = items[code];
-        return (
-          <div class={`card${it?.result === "issue" ? " issue" : ""}${shown[`item-${code}`] ? " invalid" : ""}`} data-testid={`checklist-${code}`}>
-            <div><strong>{tk(`item_${code}`)}</strong></div>
-            <div class="small muted" style="margin-bottom:6px">{tk(`hint_${code}`)}</div>
-            <div class="seg" role="group" aria-label={tk(`item_${code}`)}>
-              {RESULTS.map((r) => (
-                <button type="button" class={r} aria-pressed={it?.result === r} data-testid={`checklist-${code}-${r}`}
-                  onClick={() => setResult(code, r)}>{t(r)}</button>
-              ))}
-            </div>
-            <FieldError id={`item-${code}`} text={shown[`item-${code}`]} />
-            {it?.result === "issue" && (
-              <div style="margin-top:10px">
-                <label class="field"><span class="label">{t("issueNote")}</span>
-                  <textarea data-testid={`checklist-${code}-note`} value={it.note} onInput={(e) => setNote(code, e.currentTarget.value)}
-                    aria-invalid={shown[`note-${code}`] ? true : undefined} />
-                </label>
-                <FieldError id={`note-${code}`} text={shown[`note-${code}`]} />
-                <CameraButton testid={`checklist-${code}-photo`} label={t("photoOfItem")} disabled={total >= MAX_PHOTOS}
-                  onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix, code)} />
-                <PhotoStrip photos={photos.filter((p) => p.item === code)} onRemove={remove} />
-              </div>
-            )}
-          </div>
-        );
-      })}
+      {CHECKLIST.map((code) => (
+        <ChecklistCard code={code} label={label(code)} hint={hint(code)} it={items[code]} photos={photos} total={total}
+          setResult={setResult} setNote={setNote} add={add} remove={remove}
+          itemError={shown[`item-${code}`]} noteError={shown[`note-${code}`]} />
+      ))}
       <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span></h2>
       <PhotoStrip photos={photos.filter((p) => !p.item)} onRemove={remove} existing={existingPhotos}
         onRemoveExisting={(pid) => setExistingPhotos((ids) => ids.filter((x) => x !== pid))} />

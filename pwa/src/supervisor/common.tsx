@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, request, token, type OrgUnit, type Page } from "../api";
 import { lang, useLang } from "../i18n";
 import { t as ft } from "../field/i18n";
+import { templateLabel } from "../stations";
 import { label, t, type Key } from "./i18n";
 import "./sv.css";
 
@@ -106,7 +107,8 @@ export const day = (iso: string | null | undefined) =>
   iso ? new Date(iso).toLocaleDateString(lang.get(), { year: "numeric", month: "2-digit", day: "2-digit" }) : "";
 export const when = (iso: string | null | undefined) =>
   iso ? new Date(iso).toLocaleString(lang.get(), { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "";
-export const itemLabel = (code: string) => (code === "follow_up" ? t("followUp") : ft(`item_${code}` as Parameters<typeof ft>[0]));
+export const itemLabel = (code: string) => (code === "follow_up" ? t("followUp")
+  : templateLabel(code) ?? ft(`item_${code}` as Parameters<typeof ft>[0]));
 
 export function StatusBadge({ status }: { status: string }) {
   const cls = { open: "overdue", fixed: "submitted", accepted: "approved", cancelled: "" }[status] ?? status;

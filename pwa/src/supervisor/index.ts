@@ -5,8 +5,8 @@ import { defineStrings } from "../i18n";
 
 // Only the menu labels live here: the screens' strings (./i18n.ts) load with the screens.
 const t = defineStrings(
-  { reviewQueue: "审核队列", tasks: "整改任务", dashboard: "覆盖情况", admin: "管理", ledger: "台账" },
-  { reviewQueue: "Review queue", tasks: "Rectification tasks", dashboard: "Coverage", admin: "Administration", ledger: "Registers" },
+  { reviewQueue: "审核队列", tasks: "整改任务", dashboard: "覆盖情况", admin: "管理", ledger: "台账", stations: "服务站周报", templates: "检查表模板" },
+  { reviewQueue: "Review queue", tasks: "Rectification tasks", dashboard: "Coverage", admin: "Administration", ledger: "Registers", stations: "Weekly station report", templates: "Checklist templates" },
 );
 
 const BOSS: Route["roles"] = ["supervisor", "admin"];
@@ -23,4 +23,6 @@ export const routes: Route[] = [
   { path: "/ledger", roles: BOSS, load: () => import("./ledger"), nav: { label: () => t("ledger"), icon: "▤", order: 35 } },
   { path: "/ledger/:tab", roles: BOSS, load: () => import("./ledger") },
   { path: "/ledger/:kind/:id", roles: BOSS, load: () => import("./ledger") },
+  { path: "/stations", roles: BOSS, load: () => import("./stations"), nav: { label: () => t("stations"), icon: "⌂", order: 38 } },
+  { path: "/templates", roles: ["admin"], load: () => import("./templates"), nav: { label: () => t("templates"), icon: "☑", order: 45 } },
 ];

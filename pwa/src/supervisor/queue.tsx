@@ -2,6 +2,7 @@
 // the right. Keys: j/k next/previous, a approve, r return (type the reason, Ctrl+Enter sends).
 import { useEffect, useState } from "preact/hooks";
 import type { OrgUnit, Page } from "../api";
+import { t as ft } from "../field/i18n";
 import { useLang } from "../i18n";
 import { query } from "../router";
 import { facilities, subjects } from "../session";
@@ -137,7 +138,7 @@ export default function Queue() {
                   aria-pressed={n === sel} onClick={() => { setSel(n); setDone(null); }}>
                   <span class="main">
                     <span class="name">{i.place_name}</span>
-                    <span class="sub">{i.kind === "patrol" ? t("patrol") : label("vt_", i.type)} · {i.author_name} · {i.org_unit_name}</span>
+                    <span class="sub">{i.kind === "patrol" ? t("patrol") : i.kind === "inspection" ? ft("kind_inspection") : label("vt_", i.type)} · {i.author_name} · {i.org_unit_name}</span>
                     <span class="sub">{when(i.at)} · {t("photoN", { n: i.photo_count })}</span>
                   </span>
                   <span class="side">

@@ -4,7 +4,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { lang, useLang } from "../i18n";
 import type { Params } from "../router";
+import { t as ft } from "../field/i18n";
 import { facilities, subjects } from "../session";
+import { units } from "../stations";
 import { useValue } from "../store";
 import {
   Failed, Flags, Thumbs, Viewer, errText, get, itemLabel, post, useLoad, useWide, when,
@@ -15,7 +17,7 @@ import { ShapesMap, type Shape } from "./map";
 
 export interface RecordOut {
   id: string; status: string; author: Author; flags: Flag[]; photos?: Photo[]; reviews?: ReviewOut[];
-  photo_ids: string[]; org_unit_id: string;
+  photo_ids: string[]; org_unit_id: string; org_unit_name?: string;
   location: { lat: number; lon: number; accuracy_m: number | null; captured_at: string | null } | null;
   // patrol
   facility_id?: string; facility_name?: string; started_at?: string; ended_at?: string; notes?: string;
@@ -26,14 +28,17 @@ export interface RecordOut {
   award?: { grade: string; co_deliverer: string } | null;
 }
 
-export type Kind = "patrol" | "visit";
+export type Kind = "patrol" | "visit" | "inspection";
 export type Decide = (decision: "approve" | "return", comment: string) => Promise<void>;
 
 function Where({ record, kind }: { record: RecordOut; kind: Kind }) {
   const fs = useValue(facilities);
   const ss = useValue(subjects);
+  const us = useValue(units);
+  const station = us.find((u) => u.id === record.org_unit_id)?.station;
   const site = kind === "patrol"
     ? fs.find((f) => f.id === record.facility_id)
+    : kind === "inspection" ? (station?.location ? { location: station.location, geofence_m: station.geofence_m } : undefined)
     : ss.find((s) => s.id === record.subject_id);
   const shapes: Shape[] = [];
   const at = site && "location" in site && site.location ? site.location : null;
@@ -70,7 +75,7 @@ function Where({ record, kind }: { record: RecordOut; kind: Kind }) {
 }
 
 function Details({ record, kind, open }: { record: RecordOut; kind: Kind; open: (photoId: string) => void }) {
-  if (kind === "patrol") {
+  if (kind !== "visit") {
     const byId = new Map((record.photos ?? []).map((p) => [p.id, p]));
     return (
       <section>
@@ -201,10 +206,10 @@ export function RecordView({ kind, record, onDecide, returning, setReturning }: 
     <article class="sv-record" data-testid="record" data-id={record.id}>
       <header class="sv-record-head">
         <div>
-          <h1>{kind === "patrol" ? record.facility_name : record.subject_name}</h1>
+          <h1>{kind === "patrol" ? record.facility_name : kind === "inspection" ? record.org_unit_name : record.subject_name}</h1>
           <p class="muted">
-            {kind === "patrol" ? t("patrol") : `${t("visit")} · ${label("vt_", record.visit_type ?? "")}`} ·{" "}
-            {record.author.display_name} · {when(kind === "patrol" ? record.started_at : record.visited_at)}
+            {kind === "visit" ? `${t("visit")} · ${label("vt_", record.visit_type ?? "")}` : kind === "patrol" ? t("patrol") : ft("kind_inspection")} ·{" "}
+            {record.author.display_name} · {when(kind === "visit" ? record.visited_at : record.started_at)}
           </p>
         </div>
         <span class={`badge ${record.status}`} data-testid="record-status">{label("st_", record.status)}</span>

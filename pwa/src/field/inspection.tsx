@@ -1,0 +1,154 @@
+// 督导检查 (station inspection, "回头看"): pick a station below the user's own unit, walk the checklist
+// of its standard as cached on the phone (the version it had is what the record names), photos,
+// position, notes, save to the outbox. Works with no network once the phone has synced once.
+import { useMemo, useState } from "preact/hooks";
+import type { ItemResult } from "../api";
+import { defineStrings, useLang } from "../i18n";
+import { session } from "../session";
+import { inspectionTemplate, pick, stationsBelow, templates, units, type InspectionIn, type InspectionItem, type Unit } from "../stations";
+import { useValue } from "../store";
+import { distanceM, formatDistance, uuid } from "../util";
+import { ChecklistCard } from "./checklist";
+import { t as ft } from "./i18n";
+import { CameraButton, MAX_PHOTOS, PhotoStrip, PositionBox, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+
+const t = defineStrings(
+  {
+    title: "督导检查", pick: "选择服务站", none: "您的单位下没有可督导的服务站：请联网同步一次。",
+    demo: "示范站", seven_ones: "七个一", four_haves: "四有", noTemplate: "本机没有该标准的检查表：请联网同步一次。",
+    version: "检查表：{name}（第 {v} 版）", needStation: "请选择服务站",
+  },
+  {
+    title: "Station inspection", pick: "Choose a station", none: "No station below your unit on this phone: sync once online.",
+    demo: "Demonstration", seven_ones: "Seven ones", four_haves: "Four haves", noTemplate: "No checklist of this standard on this phone: sync once online.",
+    version: "Checklist: {name} (version {v})", needStation: "Choose a station",
+  },
+);
+
+export default function InspectionForm() {
+  useLang();
+  const [id] = useState(() => uuid()); // made when the inspection is started
+  const [startedAt] = useState(() => new Date().toISOString());
+  const [stationId, setStationId] = useState<string | null>(null);
+  const [items, setItems] = useState<Record<string, InspectionItem>>({});
+  const [notes, setNotes] = useState("");
+  const [errors, setErrors] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const { photos, add, remove } = usePhotos();
+  const position = usePosition();
+  const all = useValue(units);
+  const cached = useValue(templates);
+  const station = all.find((u) => u.id === stationId);
+  const template = useMemo(() => inspectionTemplate(station?.station?.standard), [cached, station]);
+  const codes = template?.items.map((i) => i.code) ?? [];
+
+  const setResult = (code: string, result: ItemResult) =>
+    setItems((a) => ({ ...a, [code]: { item: code, result, note: a[code]?.note ?? "" } }));
+  const setNote = (code: string, note: string) => setItems((a) => ({ ...a, [code]: { ...a[code], note } }));
+
+  const save = async () => {
+    const problems: string[] = [];
+    if (!station) problems.push(t("needStation"));
+    else if (!template) problems.push(t("noTemplate"));
+    const unanswered = codes.filter((c) => !items[c]).length;
+    if (unanswered) problems.push(ft("unanswered", { n: unanswered }));
+    const issues = codes.filter((c) => items[c]?.result === "issue");
+    if (issues.some((c) => !items[c].note.trim())) problems.push(ft("issueNeedsNote"));
+    const ready = photos.filter((p) => p.state === "ready");
+    if (issues.length && !ready.length) problems.push(ft("issueNeedsPhoto"));
+    if (photos.some((p) => p.state === "processing")) problems.push(ft("processing"));
+    setErrors(problems);
+    if (problems.length) return;
+    setBusy(true);
+    const body: InspectionIn = {
+      org_unit_id: station!.id, template_id: template!.id, started_at: startedAt, ended_at: new Date().toISOString(),
+      location: position.fix, notes: notes.trim(), photo_ids: ready.map((p) => p.photo!.id),
+      checklist: codes.map((c) => ({
+        item: c, result: items[c].result, note: items[c].note.trim(),
+        photo_ids: ready.filter((p) => p.item === c).map((p) => p.photo!.id),
+      })),
+    };
+    try {
+      await saveToOutbox("inspection", id, body, ready.map((p) => p.photo!), `${t("title")} · ${station!.name}`);
+    } catch (e) {
+      setErrors([ft("saveFailed", { detail: String(e) })]);
+      setBusy(false);
+    }
+  };
+
+  const total = photos.length;
+  return (
+    <div data-testid="inspection-form" data-record-id={id}>
+      <h1>{t("title")}</h1>
+      <StationPicker selected={station} onSelect={setStationId} here={position.fix} />
+      <PositionBox {...position} />
+      {station && !template && <p class="notice">{t("noTemplate")}</p>}
+      {template && (
+        <>
+          <h2>{ft("checklist")}</h2>
+          <p class="small muted" data-testid="inspection-template" data-id={template.id}>
+            {t("version", { name: template.name, v: template.version })}
+          </p>
+          {template.items.map(({ code, label, hint }) => (
+            <ChecklistCard code={code} label={pick(label)} hint={pick(hint)} it={items[code]} photos={photos} total={total}
+              setResult={setResult} setNote={setNote} add={add} remove={remove} />
+          ))}
+        </>
+      )}
+      <h2>{ft("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span></h2>
+      <PhotoStrip photos={photos.filter((p) => !p.item)} onRemove={remove} />
+      <CameraButton testid="photo-input" label={ft("takePhoto")} disabled={total >= MAX_PHOTOS}
+        onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
+      <label class="field" style="margin-top:14px"><span class="label">{ft("notes")}</span>
+        <textarea data-testid="inspection-notes" value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
+      </label>
+      <div class="savebar">
+        {errors.map((e) => <p class="error" role="alert">{e}</p>)}
+        <button type="button" class="btn btn-primary btn-block" data-testid="record-save" disabled={busy} onClick={save}>
+          {busy ? ft("saving") : ft("save")}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function StationPicker({ selected, onSelect, here }: { selected: Unit | undefined; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {
+  const all = useValue(units);
+  const me = useValue(session)?.user.org_unit_id;
+  const [q, setQ] = useState("");
+  const below = useMemo(() => stationsBelow(all, me), [all, me]);
+  const d = (u: Unit) => (here && u.station?.location ? distanceM(here, u.station.location) : null);
+  const shown = below
+    .filter((u) => !q || u.name.includes(q) || (u.station?.address ?? "").includes(q))
+    .sort((a, b) => (d(a) ?? 1e12) - (d(b) ?? 1e12) || a.name.localeCompare(b.name, "zh-CN"));
+  const line = (u: Unit) => (
+    <>
+      <span class="main"><span class="name">{u.name}</span><span class="sub">{u.station?.address}</span></span>
+      <span class="side">
+        {d(u) !== null && <div>{formatDistance(d(u)!)}</div>}
+        {u.station?.standard && <span class="badge">{t(u.station.standard)}</span>}
+        {u.station?.demonstration && <span class="badge">{t("demo")}</span>}
+      </span>
+    </>
+  );
+  if (selected) {
+    return (
+      <div class="item selected" data-testid="station-selected" data-id={selected.id}>
+        {line(selected)}
+        <button type="button" class="btn btn-small" onClick={() => onSelect(null)}>{ft("change")}</button>
+      </div>
+    );
+  }
+  return (
+    <div>
+      <h2>{t("pick")}</h2>
+      {below.length > 6 && <SearchBox value={q} onInput={setQ} />}
+      {!below.length && <p class="notice">{t("none")}</p>}
+      <ul class="list">
+        {shown.map((u) => (
+          <li key={u.id}><button type="button" class="item" data-testid="station-item" data-id={u.id} onClick={() => onSelect(u.id)}>{line(u)}</button></li>
+        ))}
+      </ul>
+    </div>
+  );
+}

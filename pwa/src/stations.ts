@@ -1,0 +1,83 @@
+// Checklist templates and the stations of the user's scope, cached on the phone for offline use.
+// A record is filled against the template version the phone had: its id travels as template_id,
+// and the server checks the items against that version, however many versions came since.
+import { getAll, request, type Fix, type ItemResult } from "./api";
+import { cacheGet, cachePut } from "./db";
+import { lang } from "./i18n";
+import { session } from "./session";
+import { value } from "./store";
+
+export type Standard = "seven_ones" | "four_haves";
+export interface Bilingual { zh: string; en: string }
+export interface TemplateItem { code: string; label: Bilingual; hint: Bilingual }
+export interface ChecklistTemplate {
+  id: string; key: string; version: number; kind: "patrol" | "inspection"; name: string;
+  applies_to: { facility_kinds?: string[]; standard?: Standard }; items: TemplateItem[]; active: boolean;
+}
+export interface Station {
+  address: string; location: { lat: number; lon: number } | null; geofence_m: number;
+  head_user_id: string | null; standard: Standard | null; demonstration: boolean;
+}
+export interface Unit { id: string; name: string; level: "district" | "street" | "community"; parent_id: string | null; station: Station | null }
+export interface InspectionItem { item: string; result: ItemResult; note: string; photo_ids?: string[] }
+export interface InspectionIn {
+  org_unit_id: string; template_id: string; started_at: string; ended_at: string; location: Fix | null;
+  checklist: InspectionItem[]; notes: string; photo_ids: string[];
+}
+
+export const templates = value<ChecklistTemplate[]>([]);
+export const units = value<Unit[]>([]);
+
+/** A label or hint in the language in use (English falls back to Chinese when left empty). */
+export const pick = (b: Bilingual | undefined) => (b ? (lang.get() === "en" && b.en ? b.en : b.zh) : "");
+
+/** The cached copies, at start and after a login, whatever the network. */
+export async function restoreStations(userId: string): Promise<void> {
+  templates.set((await cacheGet<ChecklistTemplate[]>(`templates:${userId}`)) ?? []);
+  units.set((await cacheGet<Unit[]>(`units:${userId}`)) ?? []);
+}
+
+/** Fetch the active templates and the units in scope when online; keep the cached ones otherwise. */
+export async function refreshStations(): Promise<void> {
+  const s = session.get();
+  if (!s) return;
+  const [list, tree] = await Promise.all([
+    getAll<ChecklistTemplate>("/checklist-templates"),
+    request<{ items: Unit[] }>("GET", "/org-units").then((r) => r.data.items),
+  ]);
+  await cachePut(`templates:${s.user.id}`, list);
+  await cachePut(`units:${s.user.id}`, tree);
+  if (session.get()?.user.id !== s.user.id) return;
+  templates.set(list);
+  units.set(tree);
+}
+
+/** The active patrol template for a facility kind: one naming the kind before the one for all kinds. */
+export function patrolTemplate(kind: string | undefined): ChecklistTemplate | undefined {
+  const patrol = templates.get().filter((t) => t.kind === "patrol" && t.active);
+  return patrol.find((t) => kind && t.applies_to.facility_kinds?.includes(kind))
+    ?? patrol.find((t) => !t.applies_to.facility_kinds?.length);
+}
+
+export function inspectionTemplate(standard: Standard | null | undefined): ChecklistTemplate | undefined {
+  return templates.get().find((t) => t.kind === "inspection" && t.active && t.applies_to.standard === standard);
+}
+
+/** Stations strictly below the user's own unit: the ones they may inspect. */
+export function stationsBelow(all: Unit[], ownUnitId: string | undefined): Unit[] {
+  const byId = new Map(all.map((u) => [u.id, u]));
+  const below = (u: Unit): boolean => {
+    for (let p = u.parent_id; p; p = byId.get(p)?.parent_id ?? null) if (p === ownUnitId) return true;
+    return false;
+  };
+  return all.filter((u) => u.station && u.id !== ownUnitId && below(u));
+}
+
+/** An item's label from the cached templates (newest version first), for codes an admin added. */
+export function templateLabel(code: string): string | undefined {
+  for (const t of [...templates.get()].sort((a, b) => b.version - a.version)) {
+    const item = t.items.find((i) => i.code === code);
+    if (item) return pick(item.label);
+  }
+  return undefined;
+}

@@ -1,0 +1,172 @@
+// Stations and the weekly station report (服务站周报): every unit side by side with the week before,
+// figures that got worse highlighted, the heads' remarks (written and submitted here), the PDF and
+// XLSX for the weekly video meeting, and the unit's station details and latest inspections.
+import { useState } from "preact/hooks";
+import { defineStrings, useLang } from "../i18n";
+import { request } from "../api";
+import { session } from "../session";
+import { useValue } from "../store";
+import { units, type Unit } from "../stations";
+import { Failed, download, errText, get, useLoad, useWide, when } from "./common";
+
+const t = defineStrings(
+  {
+    title: "服务站周报", week: "周次", thisWeek: "本周", lastWeek: "上周", unit: "单位", remarks: "站长备注",
+    pdf: "打印 PDF", xlsx: "导出 XLSX", save: "保存草稿", submit: "提交", submitted: "已提交 {at}", by: "填报：{name}",
+    legend: "每格为“本周 / 上周”，红色为较上周变差", station: "服务站信息", address: "地址", standard: "标准",
+    seven_ones: "七个一", four_haves: "四有", demo: "示范站", inspections: "最近督导", noInspections: "暂无督导记录",
+    range: "{from} 至 {to}", failed: "出错了：{detail}",
+    patrols_done: "巡查完成", patrols_due: "应巡设施", facilities_overdue: "逾期设施", visits_total: "走访",
+    subjects_overdue: "逾期对象", cash_yuan: "慰问金(元)", goods: "物品慰问", inspections_done: "督导检查",
+    tasks_opened: "整改新增", tasks_closed: "整改销号", tasks_overdue: "整改逾期", flagged_records: "提示记录",
+  },
+  {
+    title: "Weekly station report", week: "Week", thisWeek: "This week", lastWeek: "Last week", unit: "Unit", remarks: "Head's remarks",
+    pdf: "Print PDF", xlsx: "Export XLSX", save: "Save draft", submit: "Submit", submitted: "Submitted {at}", by: "By {name}",
+    legend: "Each cell is this week / last week; red: worse than last week", station: "Station", address: "Address", standard: "Standard",
+    seven_ones: "Seven ones", four_haves: "Four haves", demo: "Demonstration", inspections: "Latest inspections", noInspections: "No inspections yet",
+    range: "{from} to {to}", failed: "Failed: {detail}",
+    patrols_done: "Patrols done", patrols_due: "Patrols due", facilities_overdue: "Facilities overdue", visits_total: "Visits",
+    subjects_overdue: "Subjects overdue", cash_yuan: "Cash (yuan)", goods: "Goods given", inspections_done: "Inspections",
+    tasks_opened: "Tasks opened", tasks_closed: "Tasks closed", tasks_overdue: "Tasks overdue", flagged_records: "Flagged records",
+  },
+);
+
+const FIGURES = ["patrols_done", "patrols_due", "facilities_overdue", "visits_total", "subjects_overdue", "cash_yuan", "goods",
+  "inspections_done", "tasks_opened", "tasks_closed", "tasks_overdue", "flagged_records"] as const;
+type Figure = (typeof FIGURES)[number];
+interface Row {
+  org_unit_id: string; name: string; level: string; figures: Record<Figure, number>; previous: Record<Figure, number>;
+  worse: string[]; remarks: string; remarks_by: string | null; submitted_at: string | null;
+}
+interface Report { week: string; from: string; to: string; units: Row[] }
+interface Inspection { id: string; org_unit_name: string; started_at: string; status: string; author: { display_name: string } }
+
+/** ISO week of a date in China time, as 2026-W48. */
+export function isoWeek(at = new Date()): string {
+  const d = new Date(at.getTime() + 8 * 3600_000);
+  const day = (d.getUTCDay() + 6) % 7;
+  d.setUTCDate(d.getUTCDate() - day + 3); // the week's Thursday names its year
+  const jan4 = new Date(Date.UTC(d.getUTCFullYear(), 0, 4));
+  const n = 1 + Math.round(((d.getTime() - jan4.getTime()) / 86400_000 - 3 + ((jan4.getUTCDay() + 6) % 7)) / 7);
+  return `${d.getUTCFullYear()}-W${String(n).padStart(2, "0")}`;
+}
+
+export default function Stations() {
+  useLang();
+  useWide();
+  const me = useValue(session)?.user;
+  const all = useValue(units);
+  const [unitId, setUnitId] = useState(me?.org_unit_id ?? "");
+  const [week, setWeek] = useState(() => isoWeek(new Date(Date.now() - 7 * 86400_000)));
+  const [report, error, reload] = useLoad(() => get<Report>("/reports/weekly", { org_unit_id: unitId, week }), [unitId, week]);
+  const [inspections] = useLoad(() => get<{ items: Inspection[] }>("/inspections", { org_unit_id: unitId, limit: 10 }), [unitId]);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const unit = all.find((u) => u.id === unitId);
+  const file = (ext: string) => download(`/exports/weekly.${ext}`, { org_unit_id: unitId, week }).catch((e) => setFileError(errText(e)));
+  const weeks = [isoWeek(), isoWeek(new Date(Date.now() - 7 * 86400_000)), isoWeek(new Date(Date.now() - 14 * 86400_000))];
+  return (
+    <div class="sv" data-testid="stations">
+      <div class="screen-title"><h1 class="grow">{t("title")}</h1>
+        <button class="btn" data-testid="weekly-pdf" onClick={() => void file("pdf")}>{t("pdf")}</button>
+        <button class="btn" data-testid="weekly-xlsx" onClick={() => void file("xlsx")}>{t("xlsx")}</button>
+      </div>
+      <div class="row sv-filters">
+        <label>{t("unit")} <select data-testid="weekly-unit" value={unitId} onChange={(e) => setUnitId(e.currentTarget.value)}>
+          {all.map((u) => <option value={u.id}>{u.name}</option>)}
+        </select></label>
+        <label>{t("week")} <select data-testid="weekly-week" value={week} onChange={(e) => setWeek(e.currentTarget.value)}>
+          {weeks.map((w, i) => <option value={w}>{w}{i === 0 ? `（${t("thisWeek")}）` : i === 1 ? `（${t("lastWeek")}）` : ""}</option>)}
+        </select></label>
+        {report && <span class="muted small">{t("range", { from: report.from, to: report.to })} · {t("legend")}</span>}
+      </div>
+      {fileError && <p class="error" role="alert">{fileError}</p>}
+      {error && <Failed error={error} retry={reload} />}
+      {report && (
+        <div style="overflow-x:auto">
+          <table class="sv-table weekly" data-testid="weekly-table">
+            <thead><tr><th>{t("unit")}</th>{FIGURES.map((f) => <th>{t(f)}</th>)}</tr></thead>
+            <tbody>
+              {report.units.map((r) => (
+                <tr data-testid="weekly-row" data-id={r.org_unit_id}>
+                  <th><a href={`#/stations`} onClick={(e) => { e.preventDefault(); setUnitId(r.org_unit_id); }}>{r.name}</a></th>
+                  {FIGURES.map((f) => (
+                    <td class={r.worse.includes(f) ? "worse" : ""} data-testid={`fig-${f}`} data-worse={r.worse.includes(f) ? "1" : undefined}
+                      style={r.worse.includes(f) ? "color:#b00020;font-weight:700;background:#fdecea" : undefined}>
+                      {r.figures[f]} / <span class="muted">{r.previous[f]}</span>
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {report && <Remarks report={report} onSaved={reload} />}
+      {unit?.station && <StationCard unit={unit} />}
+      <section>
+        <h2>{t("inspections")}</h2>
+        {!inspections?.items.length && <p class="muted">{t("noInspections")}</p>}
+        <ul class="list">
+          {(inspections?.items ?? []).map((i) => (
+            <li><a class="item" data-testid="inspection-link" href={`#/review/inspection/${i.id}`}>
+              <span class="main"><span class="name">{i.org_unit_name}</span><span class="sub">{i.author.display_name} · {when(i.started_at)}</span></span>
+              <span class={`badge ${i.status}`}>{i.status}</span>
+            </a></li>
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}
+
+function Remarks({ report, onSaved }: { report: Report; onSaved: () => void }) {
+  return (
+    <section>
+      <h2>{t("remarks")}</h2>
+      {report.units.map((r) => <RemarkBox row={r} week={report.week} onSaved={onSaved} />)}
+    </section>
+  );
+}
+
+function RemarkBox({ row, week, onSaved }: { row: Row; week: string; onSaved: () => void }) {
+  const [text, setText] = useState(row.remarks);
+  const [error, setError] = useState<string | null>(null);
+  const send = async (submit: boolean) => {
+    try {
+      await request("PUT", `/reports/weekly/${row.org_unit_id}/${week}`, { json: { remarks: text, submit } });
+      setError(null);
+      onSaved();
+    } catch (e) {
+      setError(errText(e));
+    }
+  };
+  return (
+    <div class="card" data-testid="remarks" data-id={row.org_unit_id}>
+      <strong>{row.name}</strong>{" "}
+      {row.remarks_by && <span class="muted small">{t("by", { name: row.remarks_by })}</span>}{" "}
+      {row.submitted_at && <span class="badge approved">{t("submitted", { at: when(row.submitted_at) })}</span>}
+      {row.submitted_at ? <p data-testid="remarks-text">{row.remarks}</p> : (
+        <>
+          <textarea data-testid="remarks-input" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <div class="row">
+            <button class="btn" data-testid="remarks-save" onClick={() => void send(false)}>{t("save")}</button>
+            <button class="btn btn-primary" data-testid="remarks-submit" onClick={() => void send(true)}>{t("submit")}</button>
+          </div>
+        </>
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
+    </div>
+  );
+}
+
+function StationCard({ unit }: { unit: Unit }) {
+  const s = unit.station!;
+  return (
+    <section class="card" data-testid="station-card">
+      <h2>{t("station")}：{unit.name} {s.demonstration && <span class="badge approved">{t("demo")}</span>}</h2>
+      <p>{t("address")}：{s.address}</p>
+      {s.standard && <p>{t("standard")}：{t(s.standard)}</p>}
+    </section>
+  );
+}
