@@ -65,7 +65,8 @@ export function formatDate(iso: string | number | undefined | null): string {
 }
 
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  // A no-break space: "548 KB" never wraps between the number and its unit.
+  if (n < 1024) return `${n}\u00a0B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)}\u00a0KB`;
+  return `${(n / 1024 / 1024).toFixed(1)}\u00a0MB`;
 }

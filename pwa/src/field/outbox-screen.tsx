@@ -92,7 +92,7 @@ function Row({ item, onRetry, onDiscard }: { item: OutboxItem; onRetry?: () => v
     <li class="card" data-testid="outbox-item" data-id={item.id} data-kind={item.kind} data-state={item.state} style="margin:0">
       <div class="row" style="justify-content:space-between;flex-wrap:nowrap">
         <div style="min-width:0">
-          <strong>{relabel(item.label)}</strong>
+          <strong class="outbox-label">{relabel(item.label)}</strong>
           <div class="small muted">
             {tk(`kind_${item.kind}`)} · {formatTime(item.createdAt)}{item.bytes ? ` · ${formatBytes(item.bytes)}` : ""}
           </div>
