@@ -211,6 +211,9 @@ class ImportController(Controller):
                 data["contact_user_id"] = str(people[contact])
         fields = {f.name: f for f in msgspec.structs.fields(model)}
         for name, value in list(data.items()):
+            if value is None:  # a label or code that was not given: "required" below says so once
+                del data[name]
+                continue
             if name not in fields:
                 problems.append(RowError(0, name, f"unknown column {name!r}"))
                 del data[name]
