@@ -127,7 +127,8 @@ def _error(line: int, exc: msgspec.ValidationError) -> RowError:
 
 def _reason(exc: msgspec.ValidationError, value: Any) -> str:
     """msgspec's sentence for one value, without its `$` path (the field is named beside it)."""
-    return f"{str(exc).split(' - at ')[0]} (got {str(value)[:40]!r})"
+    sentence = str(exc).split(" - at ")[0]
+    return sentence if repr(str(value)) in sentence else f"{sentence} (got {str(value)[:40]!r})"
 
 
 def _number(value: str) -> Any:
