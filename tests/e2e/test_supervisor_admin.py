@@ -53,6 +53,7 @@ async def test_admin_changes_a_role_with_confirmation_and_the_log_says_it(browse
         await page.get_by_test_id("audit-actor").select_option(area.users["worker2"])
         await page.get_by_text("没有符合条件的记录").wait_for()
         await page.get_by_test_id("audit-actor").select_option("")
+        await page.wait_for_function("document.querySelector('[aria-busy=false] [data-testid=audit-row]') !== null")
         await no_english(page)
         await shot(page, "desk-admin-03-audit-zh")
         assert not errors, errors
