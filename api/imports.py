@@ -127,7 +127,8 @@ def _error(line: int, exc: msgspec.ValidationError) -> RowError:
 
 def _reason(exc: msgspec.ValidationError, value: Any) -> str:
     """msgspec's sentence for one value, without its `$` path (the field is named beside it)."""
-    return f"{str(exc).split(' - at ')[0]} (got {str(value)[:40]!r})"
+    sentence = str(exc).split(" - at ")[0]
+    return sentence if repr(str(value)) in sentence else f"{sentence} (got {str(value)[:40]!r})"
 
 
 def _number(value: str) -> Any:
@@ -211,6 +212,9 @@ class ImportController(Controller):
                 data["contact_user_id"] = str(people[contact])
         fields = {f.name: f for f in msgspec.structs.fields(model)}
         for name, value in list(data.items()):
+            if value is None:  # a label or code that was not given: "required" below says so once
+                del data[name]
+                continue
             if name not in fields:
                 problems.append(RowError(0, name, f"unknown column {name!r}"))
                 del data[name]

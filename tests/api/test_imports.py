@@ -135,3 +135,11 @@ async def test_a_template_file_has_the_headers_the_import_reads(client, db):
     assert checked.status_code == 200, checked.text
     subjects = await client.get("/api/v1/imports/subjects/template.csv", headers=h)
     assert subjects.content.decode("utf-8-sig").startswith("姓名,类别")
+
+
+async def test_a_missing_required_column_is_reported_once_per_row(client, db):
+    await make_district(db)
+    response = await _post(client, await login(client, "super1"), "facilities",
+                           "名称,所属单位,纬度,经度\n纪念亭,东一社区,26.5,106.7\n")
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert sorted(fields) == ["kind", "protection_level"], fields

@@ -45,14 +45,15 @@ async def test_admin_changes_a_role_with_confirmation_and_the_log_says_it(browse
         # The audit log reads as a sentence, with the old and the new value, filtered by action.
         await page.goto(f"{base}/#/admin/audit")
         await page.get_by_test_id("audit-action").select_option("user_update")
+        await page.wait_for_function("(rows => rows.length > 0 && rows.every(r => r.dataset.action === 'user_update'))"
+                                     "([...document.querySelectorAll('[data-testid=audit-row]')])")
         sentence = page.locator("[data-testid=audit-row][data-action=user_update]")
-        await sentence.first.wait_for()
         text = await sentence.first.inner_text()
         assert "修改用户「Worker1」" in text and "角色：网格员 → 站长/科室" in text, text
-        assert await page.locator("[data-testid=audit-row]:not([data-action=user_update])").count() == 0
         await page.get_by_test_id("audit-actor").select_option(area.users["worker2"])
         await page.get_by_text("没有符合条件的记录").wait_for()
         await page.get_by_test_id("audit-actor").select_option("")
+        await page.wait_for_function("document.querySelector('[aria-busy=false] [data-testid=audit-row]') !== null")
         await no_english(page)
         await shot(page, "desk-admin-03-audit-zh")
         assert not errors, errors

@@ -89,12 +89,16 @@ export function AuditScreen() {
   const [people] = useLoad(() => get<Page<UserRow>>("/users"), []);
   const params = () => ({ actor_id: f.actor_id, action: f.action, entity: f.entity, entity_id: f.entity_id, q: f.q,
     from: dayStart(f.from, false), to: dayStart(f.to, true), limit: 100 });
-  const [, error, reload] = useLoad(async () => {
-    const page = await get<Page<AuditRow>>("/audit-log", params());
-    setRows(page.items);
-    setCursor(page.next_cursor);
-    return page;
+  const [page, error, reload] = useLoad(async () => {
+    setAsked(JSON.stringify(f));
+    const out = await get<Page<AuditRow>>("/audit-log", params());
+    setRows(out.items);
+    setCursor(out.next_cursor);
+    return { ...out, asked: JSON.stringify(f) };
   }, [JSON.stringify(f)]);
+  const [asked, setAsked] = useState("");
+  // Rows of the previous filter are greyed until the new answer arrives, never shown as its result.
+  const stale = !page || page.asked !== asked;
   const more = async () => {
     const page = await get<Page<AuditRow>>("/audit-log", { ...params(), cursor });
     setRows([...rows, ...page.items]);
@@ -130,8 +134,8 @@ export function AuditScreen() {
       </div>
       {f.entity_id && rows[0]?.entity_name && <p class="notice">{label("en_", f.entity)}：{rows[0].entity_name} <button class="btn btn-small" onClick={() => set("entity_id", "")}>{t("all")}</button></p>}
       {error && <Failed error={error} retry={reload} />}
-      {!error && !rows.length && <p class="muted">{t("none")}</p>}
-      <AuditList rows={rows} />
+      {!error && !stale && !rows.length && <p class="muted">{t("none")}</p>}
+      <div aria-busy={stale} style={stale ? "opacity:0.5" : undefined}><AuditList rows={rows} /></div>
       {cursor && <button class="btn" onClick={() => void more()}>{t("more")}</button>}
     </section>
   );

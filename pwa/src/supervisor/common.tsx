@@ -37,6 +37,7 @@ const SENTENCES: [RegExp, Key][] = [
   [/no user named '([^']*)'/, "errm_no_user"],
   [/ is required$/, "errm_required"],
   [/Expected `[^`]*` [<>]=? [^(]*\(got '([^']*)'\)/, "errm_too_big"],
+  [/Invalid enum value '([^']*)'/, "errm_bad_value"],
   [/(Expected|Invalid).*\(got '([^']*)'\)/, "errm_bad_value"],
 ];
 
