@@ -2,6 +2,7 @@
 // flags in plain words, and small formatting helpers.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, request, token, type OrgUnit, type Page } from "../api";
+import { describeError } from "../errors";
 import { lang, useLang } from "../i18n";
 import { t as ft } from "../field/i18n";
 import { templateLabel } from "../stations";
@@ -12,8 +13,8 @@ export type Query = Record<string, string | number | undefined | null>;
 export const get = async <R,>(path: string, query?: Query) => (await request<R>("GET", path, { query })).data;
 export const post = async <R,>(path: string, json?: unknown) => (await request<R>("POST", path, { json: json ?? {} })).data;
 
-// The server's sentences we meet on these screens, in the user's language. The lead points this
-// at the app-wide describeError (pwa/src/errors.ts) when merging; until then: one place here.
+// The server's sentences these screens meet, said more precisely than describeError's general
+// words for the status and code (which errText falls back to).
 const SENTENCES: [RegExp, Key][] = [
   [/only an open or fixed task/, "errm_task_state"],
   [/does not cover the task's place/, "errm_reassign_scope"],
@@ -57,13 +58,10 @@ export const fieldName = (field: string | null | undefined): string =>
 /** Every error shown on a supervisor or admin screen goes through here: never the server's
  *  English, a code or an id on a Chinese screen. */
 export function errText(e: unknown): string {
-  if (!(e instanceof ApiError)) return e instanceof TypeError ? t("err_network") : t("err_5xx");
-  if (e.status === 0) return t("err_network");
-  const known = serverSentence(e.detail);
-  if (known) return e.field && known !== e.detail ? t("err_field", { f: fieldName(e.field), m: known }) : known;
-  const general = e.status >= 500 ? t("err_5xx")
-    : ([400, 401, 403, 404, 409, 413, 422, 429].includes(e.status) ? t(`err_${e.status}` as Key) : t("err_400"));
-  return e.field && e.status < 500 ? t("err_field", { f: fieldName(e.field), m: general }) : general;
+  // The desk's own sentences where it knows the server's; otherwise the app's one describeError.
+  const known = e instanceof ApiError && e.status !== 0 ? serverSentence(e.detail) : null;
+  if (known && e instanceof ApiError) return e.field && known !== e.detail ? t("err_field", { f: fieldName(e.field), m: known }) : known;
+  return describeError(e);
 }
 
 export interface Photo {
