@@ -66,7 +66,7 @@ class WeeklyUnit(msgspec.Struct):
 class WeeklyOut(msgspec.Struct):
     week: str
     from_: date = msgspec.field(name="from")
-    to: date = msgspec.field()
+    to: date
     units: list[WeeklyUnit] = msgspec.field(default_factory=list)
 
 
