@@ -47,7 +47,7 @@ PHOTO_HEADERS = [f"照片{i}" for i in range(1, MAX_PHOTOS + 1)]
 REVIEW_HEADERS = ["状态", "证据提示", "审核结论", "审核人", "审核意见", "审核时间"]
 
 PATROL_HEADERS = (["记录编号", "设施", "所属单位", "巡查人", "开始时间", "结束时间", "纬度", "经度", "定位精度(米)"]
-                  + [ITEM_LABELS[c] for c in CHECKLIST] + ["备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
+                  + [ITEM_LABELS[c] for c in CHECKLIST] + ["其他检查项", "备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
 VISIT_HEADERS = (["记录编号", "走访对象", "对象类别", "联系电话", "身份证号", "所属单位", "走访人", "走访类型", "走访时间",
                   "纬度", "经度", "定位精度(米)", "情况摘要", "反映诉求", "慰问金(元)", "慰问物品", "需跟进",
                   "未拍照原因", "喜报"] + REVIEW_HEADERS + PHOTO_HEADERS)
@@ -73,10 +73,15 @@ def _item(entry: dict | None) -> str:
     return f"{label}：{entry['note']}" if entry.get("note") else label
 
 
+def _other_items(items: dict) -> str:
+    """Items a template version added beyond the default seven (labelled by code when not built in)."""
+    return "；".join(f"{ITEM_LABELS.get(code, code)}：{_item(e)}" for code, e in items.items() if code not in CHECKLIST)
+
+
 def patrol_row(r: Any, link: Callable[[uuid.UUID], str]) -> list[Any]:
     items = {e.get("item"): e for e in r.checklist or []}
     return ([str(r.id), r.facility, r.unit, r.author, _time(r.started_at), _time(r.ended_at), r.lat, r.lon,
-             r.accuracy_m] + [_item(items.get(c)) for c in CHECKLIST] + [r.notes] + _review_cells(r)
+             r.accuracy_m] + [_item(items.get(c)) for c in CHECKLIST] + [_other_items(items), r.notes] + _review_cells(r)
             + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
 
 
