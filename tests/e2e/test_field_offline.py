@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from storage.checklists import PATROL_CODES
 from tests.e2e.conftest import (
     log_in, pending, phone_context, shot, wait_for_scope_cached, wait_for_service_worker, wait_pending,
 )
 
 pytestmark = pytest.mark.e2e
 
-CHECKLIST = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
+CHECKLIST = PATROL_CODES
 
 
 async def save(page) -> None:
