@@ -58,7 +58,7 @@ PHOTO_HEADERS = [f"照片{i}" for i in range(1, MAX_PHOTOS + 1)]
 REVIEW_HEADERS = ["状态", "证据提示", "审核结论", "审核人", "审核意见", "审核时间"]
 
 PATROL_HEADERS = (["记录编号", "设施", "所属单位", "巡查人", "开始时间", "结束时间", "纬度", "经度", "定位精度(米)"]
-                  + [ITEM_LABELS[c] for c in CHECKLIST] + ["备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
+                  + [ITEM_LABELS[c] for c in CHECKLIST] + ["其他检查项", "备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
 VISIT_HEADERS = (["记录编号", "走访对象", "对象类别", "联系电话", "身份证号", "所属单位", "走访人", "走访类型", "走访时间",
                   "纬度", "经度", "定位精度(米)", "情况摘要", "反映诉求", "慰问金(元)", "慰问物品", "需跟进",
                   "未拍照原因", "喜报"] + REVIEW_HEADERS + PHOTO_HEADERS)
@@ -102,10 +102,16 @@ def _item(entry: dict | None) -> str:
     return f"{label}：{entry['note']}" if entry.get("note") else label
 
 
+def _other_items(items: dict) -> str:
+    """Items a template version added beyond the default seven (labelled by code when not built in)."""
+    return "；".join(f"{ITEM_LABELS.get(code, code)}：{_item(e)}" for code, e in items.items() if code not in CHECKLIST)
+
+
 def patrol_row(r: Any, link: Callable[[uuid.UUID], PhotoLink]) -> list[Any]:
     items = {e.get("item"): e for e in r.checklist or []}
     return ([str(r.id), r.facility, r.unit, r.author, _time(r.started_at), _time(r.ended_at), _coordinate(r.lat),
-             _coordinate(r.lon), r.accuracy_m] + [_item(items.get(c)) for c in CHECKLIST] + [r.notes] + _review_cells(r)
+             _coordinate(r.lon), r.accuracy_m] + [_item(items.get(c)) for c in CHECKLIST] + [_other_items(items), r.notes]
+            + _review_cells(r)
             + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
 
 
@@ -126,12 +132,12 @@ INSPECTION_HEADERS = (["记录编号", "服务站", "标准", "督导人", "开�
                        "检查情况", "问题项数", "备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
 
 
-def inspection_row(r: Any, link: Callable[[uuid.UUID], str]) -> list[Any]:
+def inspection_row(r: Any, link: Callable[[uuid.UUID], PhotoLink]) -> list[Any]:
     # Standards differ in items (and templates change), so the items go in one cell, by label.
     items = "；".join(f"{LABELS_ZH.get(e.get('item'), e.get('item'))}：{_item(e)}" for e in r.checklist or [])
     issues = sum(1 for e in r.checklist or [] if e.get("result") == "issue")
     return ([str(r.id), r.unit, STANDARD.get(r.standard, r.standard or ""), r.author, _time(r.started_at),
-             _time(r.ended_at), r.lat, r.lon, r.accuracy_m, items, issues, r.notes] + _review_cells(r)
+             _time(r.ended_at), _coordinate(r.lat), _coordinate(r.lon), r.accuracy_m, items, issues, r.notes] + _review_cells(r)
             + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
 
 

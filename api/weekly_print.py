@@ -22,7 +22,6 @@ from api.weekly_report import LEVEL_ZH, WeeklyOut
 from storage.errors import StoreUnavailable
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-FONT_BOLD = "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 SC = 2  # Simplified Chinese in the Noto Sans CJK collection (JP, KR, SC, TC, HK)
 COLUMNS: list[tuple[str, str]] = [
     ("patrols_done", "巡查完成"), ("patrols_due", "应巡设施"), ("facilities_overdue", "逾期设施"),
@@ -91,42 +90,40 @@ def xlsx(report: WeeklyOut, unit_name: str) -> bytes:
 
 
 @cache
-def font_paths() -> tuple[str, str]:
-    regular = os.environ.get("XUNFANG_PDF_FONT", FONT)
-    bold = os.environ.get("XUNFANG_PDF_FONT_BOLD", FONT_BOLD if regular == FONT else regular)
-    for path in (regular, bold):
-        if not os.path.isfile(path):
-            raise StoreUnavailable(f"the PDF font is missing ({path}): install Debian's fonts-noto-cjk "
-                                   "or set XUNFANG_PDF_FONT to a CJK TrueType/OpenType font")
-    return regular, bold
+def font_path() -> str:
+    path = os.environ.get("XUNFANG_PDF_FONT", FONT)
+    if not os.path.isfile(path):
+        raise StoreUnavailable(f"the PDF font is missing ({path}): install Debian's fonts-noto-cjk "
+                               "or set XUNFANG_PDF_FONT to a CJK TrueType/OpenType font")
+    return path
 
 
 def pdf(report: WeeklyOut, unit_name: str) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    regular, bold = font_paths()
+    path = font_path()
     doc = FPDF(orientation="L", unit="mm", format="A4")
     doc.set_auto_page_break(auto=True, margin=12)
-    index = SC if regular.endswith(".ttc") else 0
-    doc.add_font("cjk", fname=regular, collection_font_number=index)
-    doc.add_font("cjk", style="B", fname=bold, collection_font_number=SC if bold.endswith(".ttc") else 0)
+    # One face only: embedding (subsetting) a CJK font is most of the time a PDF takes, so
+    # emphasis is size and colour rather than a second, bold font.
+    doc.add_font("cjk", fname=path, collection_font_number=SC if path.endswith(".ttc") else 0)
     doc.set_title(_title(report, unit_name))
     doc.set_creator("Xunfang")
     doc.add_page()
-    doc.set_font("cjk", "B", 14)
+    doc.set_font("cjk", size=15)
     doc.cell(0, 9, _title(report, unit_name), new_x="LMARGIN", new_y="NEXT")
     doc.set_font("cjk", size=8)
-    doc.cell(0, 6, "每格为“本周 / 上周”；红色粗体为较上周变差。", new_x="LMARGIN", new_y="NEXT")
-    worse_face = FontFace(emphasis="BOLD", color=(200, 0, 0))
+    doc.cell(0, 6, "每格为“本周 / 上周”；红底红字为较上周变差。", new_x="LMARGIN", new_y="NEXT")
+    worse_face = FontFace(color=(190, 0, 0), fill_color=(253, 226, 226))
     widths = [40] + [19] * len(COLUMNS)
     for level, units in _levels(report):
         doc.ln(2)
-        doc.set_font("cjk", "B", 11)
+        doc.set_font("cjk", size=12)
         doc.cell(0, 8, f"{LEVEL_ZH.get(level, level)}服务站（{len(units)}）", new_x="LMARGIN", new_y="NEXT")
         doc.set_font("cjk", size=8)
         with doc.table(col_widths=widths, text_align="CENTER", line_height=5,
-                       headings_style=FontFace(emphasis="BOLD", fill_color=(230, 236, 245))) as table:
+                       headings_style=FontFace(emphasis=None, fill_color=(230, 236, 245))) as table:
             heading = table.row()
             heading.cell("单位")
             for _, label in COLUMNS:
@@ -140,10 +137,10 @@ def pdf(report: WeeklyOut, unit_name: str) -> bytes:
     remarked = [u for u in report.units if u.remarks]
     if remarked:
         doc.ln(4)
-        doc.set_font("cjk", "B", 11)
+        doc.set_font("cjk", size=12)
         doc.cell(0, 8, "站长备注", new_x="LMARGIN", new_y="NEXT")
         for u in remarked:
-            doc.set_font("cjk", "B", 9)
+            doc.set_font("cjk", size=10)
             state = "已提交" if u.submitted_at else "草稿"
             doc.cell(0, 6, f"{u.name}（{u.remarks_by or ''}，{state}）", new_x="LMARGIN", new_y="NEXT")
             doc.set_font("cjk", size=9)

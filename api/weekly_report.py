@@ -66,7 +66,7 @@ class WeeklyUnit(msgspec.Struct):
 class WeeklyOut(msgspec.Struct):
     week: str
     from_: date = msgspec.field(name="from")
-    to: date = msgspec.field()
+    to: date
     units: list[WeeklyUnit] = msgspec.field(default_factory=list)
 
 
@@ -137,10 +137,10 @@ async def build(db_session: DbSession, unit: OrgUnit, week: str | None, *,
     name, since, until = week_bounds(week)
     now = datetime.now(timezone.utc)
     units = await weekly.subtree(db_session, unit=unit)
-    this = weekly.fold(units, await weekly.own_figures(db_session, scope_path=unit.path, since=since,
-                                                       until=until, at=min(until, now)))
-    before = weekly.fold(units, await weekly.own_figures(db_session, scope_path=unit.path,
-                                                         since=since - timedelta(days=7), until=since, at=since))
+    this = weekly.fold(units, await weekly.week_figures(db_session, units=units, scope_path=unit.path,
+                                                        since=since, until=until, now=now))
+    before = weekly.fold(units, await weekly.week_figures(db_session, units=units, scope_path=unit.path,
+                                                          since=since - timedelta(days=7), until=since, now=now))
     shown = [unit] + sorted((u for u in units if u.parent_id == unit.id), key=lambda u: u.name)
     if all_levels:
         order = {"district": 0, "street": 1, "community": 2}

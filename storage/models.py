@@ -4,7 +4,7 @@ for the schema; these models must match them (tests/storage/test_migrations.py c
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -376,6 +377,19 @@ class WeeklyReport(Base):
     remarks_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class WeeklyFigures(Base):
+    """Each unit's own weekly figures for a week that is over, computed once and kept until a record,
+    task, facility or subject of that week or before changes (triggers in the migration delete the
+    rows from that week on): a past week's report reads these instead of probing every site."""
+
+    __tablename__ = "weekly_figures"
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday, China time
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    __table_args__ = (Index("ix_weekly_figures_week_start", "week_start"),)
 
 
 # --- Indexes for the coverage report (storage/queries/reports.py) ---------------------------

@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.passwords import hash_password
+from storage.checklists import PATROL_CODES
 from storage.models import OrgUnit, User
 from storage.queries import facilities, org_units, subjects, users
 
@@ -82,7 +83,7 @@ async def login(client: AsyncTestClient, username: str) -> dict[str, str]:
 
 # --- Records inserted directly (supervisor workspace tests) ---------------------------------
 
-CHECKLIST_ITEMS = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
+CHECKLIST_ITEMS = PATROL_CODES
 
 
 async def add_patrol(db: AsyncSession, unit: OrgUnit, author: User, facility_id: uuid.UUID, *,

@@ -25,6 +25,7 @@ from pathlib import Path
 from PIL import Image
 
 from scripts.bench.harness import report
+from storage.checklists import PATROL_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "pwa" / "dist"
@@ -96,7 +97,7 @@ async def measure(base: str, password: str, photos: list[Path]) -> dict[str, flo
 
         await page.get_by_test_id("new-patrol").click()
         await page.get_by_test_id("facility-item").first.click()
-        for code in ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]:
+        for code in PATROL_CODES:
             await page.get_by_test_id(f"checklist-{code}-ok").click()
         t0 = time.perf_counter()
         await page.get_by_test_id("photo-input").set_input_files([str(x) for x in photos])

@@ -135,3 +135,23 @@ async def test_a_patrol_of_a_kind_with_its_own_template_is_filled_against_it(cli
     response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", headers=worker, json=patrol_body(
         facility, checklist=[{"item": "cleanliness", "result": "ok", "note": ""}]))
     assert response.json()["template_id"] == made["id"]
+
+
+async def test_the_ledger_keeps_an_item_a_new_version_added(client, db):
+    import io
+
+    from openpyxl import load_workbook
+
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1, lat=26.5923, lon=106.7132)
+    admin, worker = await login(client, "admin"), await login(client, "worker1")
+    v1 = await active(client, admin, "patrol")
+    await client.put(f"{URL}/patrol", json={"items": with_item(v1, "fire_kit", "消防器材")}, headers=admin)
+    checklist = [{"item": "cleanliness", "result": "ok", "note": ""},
+                 {"item": "fire_kit", "result": "issue", "note": "灭火器过期"}]
+    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, checklist=checklist),
+                                headers=worker)
+    assert response.status_code == 201, response.text
+    xlsx = await client.get("/api/v1/exports/patrols.xlsx", headers=admin)
+    header, row = list(load_workbook(io.BytesIO(xlsx.content), read_only=True).active.iter_rows(values_only=True))
+    assert dict(zip(header, row))["其他检查项"] == "fire_kit：问题：灭火器过期"

@@ -153,3 +153,27 @@ async def test_xlsx_and_an_a4_pdf_with_an_embedded_chinese_font(client, db):
     assert pdf.content.startswith(b"%PDF-")
     assert b"/MediaBox [0 0 841.89 595.28]" in pdf.content  # A4, landscape
     assert b"NotoSansCJK" in pdf.content and b"/FontFile" in pdf.content  # the font travels with the file
+
+
+async def test_a_past_weeks_figures_are_kept_until_a_record_of_that_week_changes(client, db):
+    from sqlalchemy import func, select
+
+    from storage.models import WeeklyFigures
+
+    d = await make_district(db)
+    subject = await add_subject(db, d.community1)
+    week, monday, mid = last_week()
+    supervisor = await login(client, "super1")
+    kept = select(func.count()).select_from(WeeklyFigures).where(WeeklyFigures.week_start == monday)
+    params = {"org_unit_id": str(d.street1.id), "week": week}
+
+    async def visits() -> int:
+        body = (await client.get("/api/v1/reports/weekly", params=params, headers=supervisor)).json()
+        return body["units"][0]["figures"]["visits_total"]
+
+    assert await visits() == 0
+    assert await db.scalar(kept) == 2  # last week's figures of street 1 and its community are kept
+    await add_visit(db, d.community1, d.users["worker1"], subject, visited_at=mid)  # a late record of last week
+    await db.commit()
+    assert await db.scalar(kept) == 0  # (the week before stays: nothing before it changed)
+    assert await visits() == 1

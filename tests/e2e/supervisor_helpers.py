@@ -9,10 +9,11 @@ from pathlib import Path
 
 import httpx
 
+from storage.checklists import PATROL_CODES
 from tests.builders import PASSWORD
 from tests.e2e.conftest import log_in, watch
 
-CHECKLIST = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
+CHECKLIST = PATROL_CODES
 
 
 async def desktop_context(browser):

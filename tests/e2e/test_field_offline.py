@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from storage.checklists import PATROL_CODES
 from tests.e2e.conftest import (
     log_in,
     pending,
@@ -17,7 +18,7 @@ from tests.e2e.conftest import (
 
 pytestmark = pytest.mark.e2e
 
-CHECKLIST = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"]
+CHECKLIST = PATROL_CODES
 
 
 async def save(page) -> None:

@@ -124,3 +124,13 @@ async def test_an_item_the_admin_adds_shows_on_the_next_patrol_and_old_records_k
     await page.get_by_test_id("checklist-fire_kit").wait_for()
     assert "消防器材" in await page.get_by_test_id("checklist-fire_kit").text_content()
     await shot(page, "stations-05-patrol-with-new-item")
+    # In English the item reads as the admin labelled it in English.
+    await page.goto(f"{base}/#/menu")
+    await page.get_by_test_id("lang-switch").click()
+    await page.goto(f"{base}/#/patrol/new")
+    await page.locator(f"[data-testid=facility-item][data-id='{area.facility_id}']").click()
+    await page.get_by_test_id("checklist-fire_kit").wait_for()
+    assert "Fire extinguishers" in await page.get_by_test_id("checklist-fire_kit").text_content()
+    await shot(page, "stations-06-patrol-with-new-item-en")
+    await page.goto(f"{base}/#/inspection/new")
+    await shot(page, "stations-07-inspection-en")

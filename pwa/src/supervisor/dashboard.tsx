@@ -4,10 +4,19 @@ import { useState } from "preact/hooks";
 import type { OrgUnit, Page } from "../api";
 import { useLang } from "../i18n";
 import { session } from "../session";
+import { units as cachedUnits, type Unit } from "../stations";
 import { useValue } from "../store";
 import { Failed, download, errText, get, presetPeriod, useLoad, useWide } from "./common";
 import { label, t } from "./i18n";
-import { ShapesMap } from "./map";
+import { ShapesMap, type Shape } from "./map";
+
+/** The service stations with a known position, beside the facilities (a demonstration station marked ★). */
+function stationShapes(all: Unit[]): Shape[] {
+  return all.filter((u) => u.station?.location).map((u) => ({
+    lat: u.station!.location!.lat, lon: u.station!.location!.lon, color: "#6a1b9a", dot: 6, id: `station-${u.id}`,
+    label: `${u.station!.demonstration ? "★ " : ""}${u.name}`,
+  }));
+}
 
 interface Figures { total: number; due: number; patrolled?: number; visited?: number; overdue: number; unpatrolled?: number; category?: string }
 interface UnitCoverage {
@@ -65,6 +74,7 @@ export default function Dashboard() {
   const q = { org_unit_id: unit, from: period.from, to: period.to };
   const [cov, error, reload] = useLoad(() => get<Coverage>("/reports/coverage", q), [JSON.stringify(q)]);
   const [dots] = useLoad(() => get<{ items: Dot[] }>("/reports/facility-map", q), [JSON.stringify(q)]);
+  const stations = useValue(cachedUnits);
   const exp = async (name: string) => {
     setBusy(name);
     setExportError(null);
@@ -153,9 +163,9 @@ export default function Dashboard() {
       {dots && (
         <section>
           <h2>{t("facilityMap")}</h2>
-          <ShapesMap testid="facility-map" height={380} labels={dots.items.length <= 40} shapes={dots.items.map((d) => ({
+          <ShapesMap testid="facility-map" height={380} labels={dots.items.length <= 40} shapes={dots.items.map((d): Shape => ({
             lat: d.lat, lon: d.lon, color: COLORS[d.status], label: `${d.name}${d.status === "ok" ? "" : " · "}${d.status === "overdue" ? t("overdue") : d.status === "open_task" ? `${t("openTasks")} ${d.open_tasks}` : "✓"}`, id: d.id, dot: 8,
-          }))} />
+          })).concat(stationShapes(stations))} />
         </section>
       )}
     </div>
