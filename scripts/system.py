@@ -20,7 +20,7 @@ from scripts.stack import ROOT, Minio, MinioCluster, Postgres, _port_open
 
 @dataclass(frozen=True)
 class System:
-    database_url: str  # SQLAlchemy form, postgresql+asyncpg://…
+    database_url: str  # the schema owner's, SQLAlchemy form, postgresql+asyncpg://…
     endpoint: str
     access_key: str
     secret_key: str
@@ -73,17 +73,18 @@ def open_system(data: Path | None = None) -> Iterator[System]:
     data = data or data_folder()
     started: list = []
     try:
+        # The schema owner's connection: a dump reads every table, a restore creates them.
         if external_database():
-            database_url = os.environ["DATABASE_URL"]
+            database_url = os.environ.get("DATABASE_MIGRATION_URL") or os.environ["DATABASE_URL"]
         else:
             postgres = Postgres(data / "postgres")
             port = _saved(postgres.data_dir / "port")
             if port and _port_open(port):  # scripts/dev has it running: use it as it is
                 postgres.port = port
-                database_url = postgres.url
             else:
-                database_url = postgres.start()
+                postgres.start()
                 started.append(postgres)
+            database_url = postgres.owner_url
         if external_store():
             endpoint, access_key = os.environ["MINIO_ENDPOINT"], os.environ.get("MINIO_ACCESS_KEY", "")
             secret_key = os.environ.get("MINIO_SECRET_KEY", "")

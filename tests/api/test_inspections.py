@@ -56,7 +56,10 @@ async def test_a_street_inspects_a_community_station_once_per_id_and_the_head_ow
     assert detail["photos"] == [] and detail["reviews"] == []
     admin = await login(client, "admin")
     assert (await client.get(URL, headers=await login(client, "super2"))).json()["items"] == []
-    reviewed = await client.post(f"{URL}/{inspection_id}/review", json={"decision": "approve"}, headers=supervisor)
+    # Nobody reviews their own record (403): the district's admin decides on super1's inspection.
+    own = await client.post(f"{URL}/{inspection_id}/review", json={"decision": "approve"}, headers=supervisor)
+    assert own.status_code == 403
+    reviewed = await client.post(f"{URL}/{inspection_id}/review", json={"decision": "approve"}, headers=admin)
     assert reviewed.status_code == 200 and reviewed.json()["status"] == "approved"
     changed = inspection_body(d.community1, notes="改了")
     assert (await client.put(f"{URL}/{inspection_id}", json=changed, headers=supervisor)).status_code == 409
