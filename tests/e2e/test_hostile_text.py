@@ -37,6 +37,14 @@ NOTHING_RAN = """() => window.__xss === undefined
   && document.querySelectorAll('img[src="x"], svg[onload], [onerror], [onload], a[href^="javascript:"]').length === 0"""
 
 
+async def watched_page(context):
+    page = await context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    watch(page, errors)
+    return page, errors
+
+
 async def assert_safe(page, *texts: str, name: str) -> None:
     """The screen shows the hostile texts as text, and nothing ran or was made from them."""
     body = page.locator("body")
@@ -86,10 +94,7 @@ def send_patrol(base: str, worker: Field, facility_id: str, photos) -> str:
 async def test_hostile_names_are_text_on_every_field_screen(browser, live_server, area, hostile):
     base = live_server.url
     context = await phone_context(browser)
-    page = await context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    watch(page, errors)
+    page, errors = await watched_page(context)
     try:
         await log_in(page, base)
         await wait_for_scope_cached(page)
@@ -133,10 +138,7 @@ async def test_hostile_names_are_text_on_every_supervisor_and_admin_screen(brows
         ("admin", [("/admin/users", [WORKER, SUPERVISOR], "admin-users")]),
     ]:
         context = await desktop_context(browser)
-        page = await context.new_page()
-        page.set_default_timeout(20_000)
-        errors: list[str] = []
-        watch(page, errors)
+        page, errors = await watched_page(context)
         try:
             await page.goto(base + "/")
             await log_in(page, base, user)
