@@ -162,4 +162,5 @@ async def check_map_labels(page, name: str, facility_id: str) -> None:
         "t => [...document.querySelectorAll('.leaflet-tooltip')].some(e => e.textContent.includes(t))",
         arg=FACILITY, timeout=10_000)
     assert await page.evaluate(NOTHING_RAN), f"markup from a name in a map label on {name}"
+    await page.get_by_test_id(testid).scroll_into_view_if_needed()
     await shot(page, f"hostile-{name}-map-label")
