@@ -45,6 +45,14 @@ const Grid = L.GridLayer.extend({
   },
 });
 
+/** Leaflet puts a string tooltip into the page as HTML; names are typed by people, so they go in
+ * as a text node inside an element, never as markup. */
+export function textLabel(text: string): HTMLElement {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return span;
+}
+
 export function ShapesMap({ shapes, height = 320, testid = "map", labels = false }: { shapes: Shape[]; height?: number; testid?: string; labels?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const [blank, setBlank] = useState(false);
@@ -82,7 +90,7 @@ export function ShapesMap({ shapes, height = 320, testid = "map", labels = false
         const mark = sh.radius_m
           ? L.circle(at, { radius: sh.radius_m, color: sh.color, weight: 2, fillOpacity: 0.08, dashArray: "6 4" })
           : L.circleMarker(at, { radius: sh.dot ?? 7, color: "#000", weight: 2, fillColor: sh.color, fillOpacity: 0.95 });
-        mark.bindTooltip(sh.label, labels && !sh.radius_m ? { permanent: true, direction: "right", offset: [8, 0] } : {}).addTo(map);
+        mark.bindTooltip(textLabel(sh.label), labels && !sh.radius_m ? { permanent: true, direction: "right", offset: [8, 0] } : {}).addTo(map);
         if (sh.id) (mark as L.Path).getElement()?.setAttribute("data-shape", sh.id);
       }
     });
