@@ -62,7 +62,7 @@ def retry_after(runs: list[tuple[users.FailureRun, int, float]], rules: LoginThr
     return math.ceil(wait)
 
 
-async def note_attempt(db_session: DbSession, settings: Settings, *, username: str, ip: str) -> None:
+async def note_attempt(db_session: DbSession, settings: Settings, *, username: str, ip: str) -> int:
     """Count this attempt as a failure before the password is looked at (a success removes it),
     under a per-name and per-address lock: however many guesses arrive at once, in however many
     API processes, no more reach argon2 than the limit allows. 429 while throttled."""
@@ -78,8 +78,9 @@ async def note_attempt(db_session: DbSession, settings: Settings, *, username: s
         await db_session.commit()  # releases the locks
         raise TooManyAttempts(f"too many failed logins; try again in {wait} seconds, or ask an administrator "
                               "to reset your password", headers={"Retry-After": str(wait)})
-    await users.note_login_failure(db_session, username=username, ip=ip)
+    attempt_id = await users.note_login_attempt(db_session, username=username, ip=ip)
     await db_session.commit()  # visible to every other attempt from here on; releases the locks
+    return attempt_id
 
 
 class AuthController(Controller):
@@ -91,10 +92,11 @@ class AuthController(Controller):
     async def login(self, data: JSONBody[LoginIn], request: Request, db_session: DbSession,
                     settings: AppSettings) -> LoginOut:
         ip = client_ip(request)
-        await note_attempt(db_session, settings, username=data.username, ip=ip)
+        attempt_id = await note_attempt(db_session, settings, username=data.username, ip=ip)
         user = await users.get_by_username(db_session, username=data.username)
         ok = await verified(user.password_hash if user else None, data.password)
         if not ok or user is None or not user.is_active:
+            await users.confirm_login_failure(db_session, attempt_id=attempt_id)
             await audit.log(db_session, actor_id=user.id if user else None, actor_username=data.username,
                             ip=ip, action="login_failed", org_unit_id=user.org_unit_id if user else None)
             await db_session.commit()  # the audit entry stays even though we answer 401

@@ -74,7 +74,10 @@ def http_error(_: Request, exc: HTTPException) -> Response:
 def database_error(_: Request, exc: DBAPIError) -> Response:
     if isinstance(exc, IntegrityError):
         return _body(409, "that conflicts with a stored record (a duplicate or a missing reference)")
-    if isinstance(exc, DataError):  # e.g. a NUL character in text, which PostgreSQL cannot store
+    # SQLSTATE class 22, "data exception": a NUL character in text (PostgreSQL cannot store it),
+    # a number out of range. asyncpg's errors reach us as a bare DBAPIError, so ask the code.
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    if isinstance(exc, DataError) or sqlstate.startswith("22"):
         return _body(400, "a value cannot be stored as sent (a control character in text, or a number "
                           "out of range); correct it and send again")
     if isinstance(exc, OperationalError) or exc.connection_invalidated:

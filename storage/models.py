@@ -94,11 +94,15 @@ class AuthToken(Base):
 
 
 class LoginFailure(Base):
+    """A login attempt is noted here before its password is checked (unconfirmed), then confirmed
+    as a failure or deleted on success; api/auth.py counts these under a lock."""
+
     __tablename__ = "login_failures"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64))
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    confirmed: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
                       Index("ix_login_failures_ip_at", "ip", "at"))
 

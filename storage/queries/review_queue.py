@@ -48,7 +48,7 @@ def _decode(sort: str, cursor: str) -> tuple:
         if sort == "most_flagged":
             return int(key[0]), datetime.fromisoformat(key[1]), uuid.UUID(key[2])
         return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
-    except (ValueError, TypeError, IndexError, KeyError, UnicodeDecodeError) as exc:
+    except (ValueError, TypeError, IndexError, KeyError, UnicodeDecodeError, RecursionError) as exc:
         raise Invalid("cursor is not one this server handed out for this sort order", field="cursor") from exc
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,9 +85,17 @@ async def revoke_token(session: AsyncSession, *, token: str) -> None:
     await session.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(token)))
 
 
-async def note_login_failure(session: AsyncSession, *, username: str, ip: str) -> None:
-    session.add(LoginFailure(username=username, ip=ip))
+async def note_login_attempt(session: AsyncSession, *, username: str, ip: str) -> int:
+    """Before the password is checked: counts against the name at once, and against the address
+    once confirmed (so logins of many people behind one address do not hold each other up)."""
+    attempt = LoginFailure(username=username, ip=ip, confirmed=False)
+    session.add(attempt)
     await session.flush()
+    return attempt.id
+
+
+async def confirm_login_failure(session: AsyncSession, *, attempt_id: int) -> None:
+    await session.execute(update(LoginFailure).where(LoginFailure.id == attempt_id).values(confirmed=True))
 
 
 @dataclass(frozen=True)
@@ -111,13 +119,14 @@ async def login_failures(
 ) -> tuple[FailureRun, FailureRun, datetime]:
     """Failures of this username and from this address within their lookbacks, and the
     database's clock (every API process judges by the same one). One round trip."""
-    def run(column: Any, value: str, since: timedelta) -> tuple[Any, Any]:
-        where = (column == value, LoginFailure.at > func.now() - since)
+    def run(since: timedelta, *where: Any) -> tuple[Any, Any]:
+        where = (*where, LoginFailure.at > func.now() - since)
         return (select(func.count()).where(*where).scalar_subquery(),
                 select(func.max(LoginFailure.at)).where(*where).scalar_subquery())
 
-    row = (await session.execute(select(*run(LoginFailure.username, username, name_since),
-                                        *run(LoginFailure.ip, ip, ip_since), func.now()))).one()
+    by_ip = (LoginFailure.ip == ip, LoginFailure.confirmed | (LoginFailure.username == username))
+    row = (await session.execute(select(*run(name_since, LoginFailure.username == username),
+                                        *run(ip_since, *by_ip), func.now()))).one()
     return FailureRun(row[0], row[1]), FailureRun(row[2], row[3]), row[4]
 
 

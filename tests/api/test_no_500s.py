@@ -1,10 +1,13 @@
 """A caller's mistake is a 4xx with a clear detail, never a 500: over-long text, broken photo
 links, odd cursors and absurdly nested JSON, with or without a token."""
 
+import base64
 import uuid
 
 import pytest
+from sqlalchemy import func, select
 
+from storage.models import Subject
 from tests.builders import login, make_district
 
 
@@ -56,3 +59,23 @@ async def test_json_nested_thousands_deep_is_400(client, district, path, method,
     response = await getattr(client, method)(path, content=document, headers=headers)
     assert response.status_code == 400, response.text[:500]
     assert "deep" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("cursor", [
+    base64.urlsafe_b64encode(("[" * 3000 + "]" * 3000).encode()).decode(),
+    base64.urlsafe_b64encode(b'[99999999999999999999999, "2026-11-30T00:00:00+00:00", "x"]').decode(),
+])
+async def test_a_forged_review_queue_cursor_is_4xx(client, district, cursor):
+    supervisor = await login(client, "super1")
+    for sort in ("newest", "most_flagged"):
+        response = await client.get("/api/v1/review-queue", params={"cursor": cursor, "sort": sort},
+                                    headers=supervisor)
+        assert 400 <= response.status_code < 500, (sort, response.text)
+
+
+async def test_a_nul_character_in_text_is_400_and_nothing_is_stored(client, district, db):
+    supervisor = await login(client, "super1")
+    body = {"name": "陈\x00玉珍", "category": "martyr_family", "org_unit_id": str(district.community1.id)}
+    response = await client.post("/api/v1/subjects", json=body, headers=supervisor)
+    assert response.status_code == 400, response.text
+    assert await db.scalar(select(func.count()).select_from(Subject)) == 0

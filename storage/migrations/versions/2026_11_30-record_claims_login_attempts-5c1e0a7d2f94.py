@@ -1,4 +1,5 @@
-"""record claims: the owner of a record id before the record exists (its first photo's uploader)
+"""record claims and login attempts: the owner of a record id before the record exists (its first
+photo's uploader); login attempts noted before the password is checked, confirmed when they fail
 
 Revision ID: 5c1e0a7d2f94
 Revises: b3c264aed3f3
@@ -28,7 +29,10 @@ def upgrade() -> None:
     op.execute("insert into record_claims (record_id, owner_id, created_at) "
                "select distinct on (record_id) record_id, uploader_id, created_at from photos "
                "order by record_id, created_at, id on conflict do nothing")
+    op.add_column('login_failures', sa.Column('confirmed', sa.Boolean(), server_default=sa.text('true'),
+                                              nullable=False))
 
 
 def downgrade() -> None:
+    op.drop_column('login_failures', 'confirmed')
     op.drop_table('record_claims')

@@ -1,0 +1,93 @@
+"""Schemathesis against a real API process: every operation of the OpenAPI document, in all its
+phases (examples, coverage, fuzzing, stateful sequences from the document's links), as a field
+worker, a supervisor and an administrator, finds no server error. Bounded so it takes a minute
+or two on a small machine; logout is left out so each run stays logged in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.stack import free_port
+from tests.builders import add_facility, add_patrol, add_subject, add_visit, login, make_district
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_EXAMPLES = int(os.environ.get("XUNFANG_FUZZ_EXAMPLES", "2"))
+
+
+@pytest.fixture(scope="module")
+def server(stack) -> Iterator[str]:
+    """The API as it runs in production: uvicorn, its own process, its own pools."""
+    port = free_port()
+    log = open(ROOT / "test-artifacts" / "fuzz-server.log", "w") if (ROOT / "test-artifacts").is_dir() else None
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log"],
+        cwd=ROOT, env=os.environ.copy(), stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/api/v1/health", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"the API did not start on {base} (exit {process.poll()})")
+            time.sleep(0.3)
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+    if log:
+        log.close()
+
+
+async def seed(db) -> None:
+    """Something of every kind in scope, so reads and links find rows."""
+    d = await make_district(db)
+    for unit in (d.community1, d.community2):
+        facility = await add_facility(db, unit)
+        subject = await add_subject(db, unit)
+        author = d.users["worker1" if unit is d.community1 else "worker2"]
+        await add_patrol(db, unit, author, facility, issues={"structure": "碑体裂缝"})
+        await add_visit(db, unit, author, subject, follow_up=True)
+    await db.commit()
+
+
+# An administrator fuzzing these may disable, demote or re-password their own account (the
+# stateful phase follows GET /me to PATCH /users/{id}), which ends the run's session: they run
+# in a pass of their own, after the rest.
+SELF_ENDING = ("UpdateUser", "ResetUserPassword")
+
+
+def schemathesis(server: str, token: str, report_dir: Path, *selection: str) -> subprocess.CompletedProcess:
+    command = [
+        str(Path(sys.executable).parent / "schemathesis"), "run", f"{server}/schema/openapi.json",
+        "--url", server, "--header", f"Authorization: {token}",
+        "--phases", "examples,coverage,fuzzing,stateful", "--checks", "not_a_server_error",
+        "--max-examples", str(MAX_EXAMPLES), "--workers", "1", "--seed", "20261130",
+        "--exclude-path", "/api/v1/auth/logout", "--request-timeout", "30",
+        "--generation-database", "none", "--no-color", "--report", "junit", "--report-dir", str(report_dir),
+        *selection,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=report_dir)
+
+
+@pytest.mark.parametrize("username", ["worker1", "super1", "admin"])
+async def test_no_server_error_anywhere(server, client, db, username, tmp_path):
+    await seed(db)
+    token = (await login(client, username))["Authorization"]
+    passes: list[tuple[str, ...]] = [()]
+    if username == "admin":
+        passes = [tuple(a for op in SELF_ENDING for a in ("--exclude-operation-id", op)),
+                  tuple(a for op in SELF_ENDING for a in ("--include-operation-id", op))]
+    for selection in passes:
+        run = schemathesis(server, token, tmp_path, *selection)
+        assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
