@@ -20,7 +20,7 @@ from pathlib import Path
 from scripts.stack import ROOT
 
 SERVERS = ("uvicorn", "granian")
-DEFAULT_SERVER = "uvicorn"
+DEFAULT_SERVER = "granian"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
