@@ -39,7 +39,7 @@ def database_url() -> Iterator[str]:
     postgres = Postgres(data)
     port_file = data / "port"
     if port_file.exists() and (data / "postmaster.pid").exists() and _port_open(int(port_file.read_text())):
-        postgres.port = int(port_file.read_text())
+        postgres.attach(int(port_file.read_text()))
         yield postgres.url
         return
     url = postgres.start()

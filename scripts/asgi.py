@@ -9,18 +9,22 @@ app writes its own line per request, api/observe.py) and share one Prometheus fo
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
-from scripts.stack import ROOT
+from api.settings import Settings
+from scripts.stack import ROOT, Stack, StackError
 
 SERVERS = ("uvicorn", "granian")
-DEFAULT_SERVER = "uvicorn"
+DEFAULT_SERVER = "granian"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -91,3 +95,31 @@ def serve_forever(process: subprocess.Popen) -> int:
     except KeyboardInterrupt:
         stop(process)
         return 0
+
+
+def serve_on_stack(*, default_workers: int, prepare: Callable[[str], object],
+                   announce: Callable[[str, int, int], None]) -> int:
+    """scripts/serve and scripts/dev: start the stack under XUNFANG_DATA (or use the external
+    parts the environment names), prepare the database, serve WORKERS processes on HOST:PORT until
+    Ctrl-C or SIGTERM, then stop the stack."""
+    data = Path(os.environ.get("XUNFANG_DATA", ROOT / "data"))
+    stack = Stack(data)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        try:
+            os.environ.update(stack.start())
+        except StackError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        # Without a configured secret (loopback only): one for this run, so every process signs links alike.
+        os.environ.setdefault("XUNFANG_SECRET", secrets.token_urlsafe(32))
+        prepare(Settings.from_env().migration_url)  # migrations run as the schema owner
+        host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
+        workers = int(os.environ.get("WORKERS") or default_workers)
+        server = spawn(workers=workers, host=host, port=port, metrics=data / "run" / "metrics")
+        announce(host, port, workers)
+        return serve_forever(server)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()

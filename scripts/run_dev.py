@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
-import signal
 import sys
-from pathlib import Path
 
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -19,7 +16,6 @@ from scripts import asgi
 from scripts.demo import DEMO_USERS, demo_loaded, load_demo, set_demo_password
 from scripts.demo_records import load_demo_records
 from scripts.demo_stations import load_station_records
-from scripts.stack import ROOT, Stack, StackError
 from storage.db import make_engine, migrate
 
 DEFAULT_DEMO_PASSWORD = "xunfang-demo"  # noqa: S105 - the documented demo login
@@ -49,34 +45,19 @@ async def prepare(database_url: str) -> str:
 
 
 def main() -> int:
-    data = Path(os.environ.get("XUNFANG_DATA", ROOT / "data"))
-    stack = Stack(data)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-    try:
-        try:
-            os.environ.update(stack.start())
-        except StackError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        password = asyncio.run(prepare(Settings.from_env().migration_url))
-        port = int(os.environ.get("PORT", "8000"))
-        workers = int(os.environ.get("WORKERS") or 2)
-        os.environ.setdefault("XUNFANG_SECRET", secrets.token_urlsafe(32))  # every process signs links alike
-        server = asgi.spawn(workers=workers, host=os.environ.get("HOST", "127.0.0.1"), port=port,
-                            metrics=data / "run" / "metrics")
-        print(f"\n巡访 Xunfang is running: http://127.0.0.1:{port}/   (API docs: /schema, {workers} processes)")
-        print(f"demo logins (password: {password}):")
+    passwords: list[str] = []
+
+    def announce(host: str, port: int, workers: int) -> None:
+        print(f"\n巡访 Xunfang is running: http://{host}:{port}/   (API docs: /schema, {workers} processes)")
+        print(f"demo logins (password: {passwords[0]}):")
         for username, display, role, _ in DEMO_USERS:
             print(f"  {username:8} {role:13} {display}")
         print("Ctrl-C stops everything.\n", flush=True)
-        asgi.serve_forever(server)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print("stopping PostgreSQL and MinIO...", flush=True)
-        stack.stop()
-    return 0
 
+    status = asgi.serve_on_stack(default_workers=2, prepare=lambda url: passwords.append(asyncio.run(prepare(url))),
+                                 announce=announce)
+    print("stopped PostgreSQL and MinIO.", flush=True)
+    return status
 
 if __name__ == "__main__":
     sys.exit(main())

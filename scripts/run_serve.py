@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
-import signal
 import sys
-from pathlib import Path
 
 from scripts import asgi
-from scripts.stack import ROOT, Stack, StackError
+from scripts.stack import ROOT
 from storage.db import make_engine, migrate
 
 MIN_SECRET = 32
@@ -42,8 +39,6 @@ async def _migrate(url: str) -> None:
 
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "8000"))
-    workers = int(os.environ.get("WORKERS") or os.cpu_count() or 1)
     if problem := secret_problem(host, os.environ.get("XUNFANG_SECRET")):
         print(f"error: refusing to start: {problem}", file=sys.stderr)
         return 2
@@ -51,28 +46,15 @@ def main() -> int:
         print("error: the PWA is not built (pwa/dist): run scripts/serve, which builds it before serving",
               file=sys.stderr)
         return 2
-    data = Path(os.environ.get("XUNFANG_DATA", ROOT / "data"))
-    stack = Stack(data)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-    try:
-        try:
-            os.environ.update(stack.start())
-        except StackError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        # On loopback without a secret: one for this run, so every process signs links alike.
-        os.environ.setdefault("XUNFANG_SECRET", secrets.token_urlsafe(32))
+    def prepare(url: str) -> None:
         print("==> migrating the database", flush=True)
-        asyncio.run(_migrate(os.environ["DATABASE_URL"]))
-        server = asgi.spawn(workers=workers, host=host, port=port, metrics=data / "run" / "metrics")
+        asyncio.run(_migrate(url))
+
+    def announce(host: str, port: int, workers: int) -> None:
         print(f"巡访 Xunfang: {workers} API processes on http://{host}:{port}/ "
               f"({os.environ.get('XUNFANG_SERVER') or asgi.DEFAULT_SERVER}); Ctrl-C stops.", flush=True)
-        return asgi.serve_forever(server)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stack.stop()
 
+    return asgi.serve_on_stack(default_workers=os.cpu_count() or 1, prepare=prepare, announce=announce)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -240,6 +240,11 @@ class Postgres:
     def credentials_file(self) -> Path:
         return self.data_dir.parent / f"{self.data_dir.name}.credentials.json"
 
+    def attach(self, port: int) -> None:
+        """Use this folder's server already running on `port` (scripts/dev's or scripts/serve's)."""
+        self.port = port
+        self._credentials()
+
     def _credentials(self) -> None:
         """Generated once per data folder and kept beside it, readable by this user only."""
         path = self.credentials_file

@@ -80,7 +80,7 @@ def open_system(data: Path | None = None) -> Iterator[System]:
             postgres = Postgres(data / "postgres")
             port = _saved(postgres.data_dir / "port")
             if port and _port_open(port):  # scripts/dev has it running: use it as it is
-                postgres.port = port
+                postgres.attach(port)
             else:
                 postgres.start()
                 started.append(postgres)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 
-from scripts.stack import ROOT, Stack, free_port, throwaway_stack
+from scripts import asgi
+from scripts.stack import Stack, free_port, throwaway_stack
 
 BENCH_PASSWORD = "bench-password"  # noqa: S105 - throwaway benchmark data
 
@@ -45,41 +42,41 @@ def report(name: str, value: float, unit: str, baseline: float, baseline_unit: s
           flush=True)
 
 
+def floor_ingest(minio, bucket: str, body: bytes) -> None:
+    """The floor of a photo's ingest: MinIO put + Pillow draft thumbnail, nothing else."""
+    import io
+    import uuid
+
+    from PIL import Image
+
+    minio.put_object(bucket, f"floor/{uuid.uuid4()}", io.BytesIO(body), len(body), content_type="image/jpeg")
+    image = Image.open(io.BytesIO(body))
+    image.draft("RGB", (320, 320))
+    image.thumbnail((320, 320))
+    image.convert("RGB").save(io.BytesIO(), "JPEG", quality=80)
+
+
 def running_stack() -> contextlib.AbstractContextManager[Stack]:
     return throwaway_stack("xunfang-bench-")
 
 
 @contextlib.contextmanager
 def serving(app=None) -> Iterator[str]:
-    """The app on a free loopback port; yields its base URL. Without `app`: as scripts/dev runs
-    it (uvicorn in its own process, configured from the environment running_stack set), so the
+    """The app on a free loopback port; yields its base URL. Without `app`: one API process as
+    scripts/serve starts it (configured from the environment running_stack set), so the
     benchmark's client does not share an interpreter lock with the server it measures. With an
     `app`: in a thread of this process, for benchmarks that look inside the server (memory)."""
     if app is not None:
         yield from _in_thread(app)
         return
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:app_from_env", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    server = asgi.spawn(workers=1, port=port, env={"PYTHONWARNINGS": "ignore"})
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2) as response:  # noqa: S310 - our http://127.0.0.1 URL
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the API server did not start")
-        time.sleep(0.2)
     try:
+        asgi.wait_ready(base, server, timeout=60)
         yield base
     finally:
-        server.terminate()
-        server.wait(20)
+        asgi.stop(server)
 
 
 def _in_thread(app) -> Iterator[str]:

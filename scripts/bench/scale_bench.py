@@ -10,32 +10,17 @@ Run alone: .venv/bin/python -m scripts.bench.scale_bench   (scripts/bench/run ru
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 
 import httpx
 
 from api.settings import Settings
 from scripts import asgi
-from scripts.bench.api_bench import CLIENTS, patrol_body
+from scripts.bench.api_bench import patrol_body, put_rate
 from scripts.bench.harness import BENCH_PASSWORD, report, running_stack, seed_demo
 from scripts.stack import free_port
 
 TOTAL = 480
-
-
-async def put_rate(base: str, path: str, headers: dict[str, str], body: dict, total: int = TOTAL) -> float:
-    async def client_loop(client: httpx.AsyncClient, count: int) -> None:
-        for _ in range(count):
-            response = await client.put(f"{path}/{uuid.uuid4()}", json=body)
-            assert response.status_code == 201, response.text
-
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60,
-                                 limits=httpx.Limits(max_connections=CLIENTS)) as client:
-        await asyncio.gather(*(client_loop(client, 4) for _ in range(CLIENTS)))  # warm every process
-        started = time.perf_counter()
-        await asyncio.gather(*(client_loop(client, total // CLIENTS) for _ in range(CLIENTS)))
-        return total / (time.perf_counter() - started)
 
 
 def measure(workers: int, server: str, *, target: str = "api.app:app_from_env", path: str = "/api/v1/patrols",
@@ -54,7 +39,7 @@ def measure(workers: int, server: str, *, target: str = "api.app:app_from_env", 
         else:
             site = {"id": str(uuid.uuid4()), "location": {"lat": 26.6, "lon": 106.7}}
         body = patrol_body(site["id"], site["location"]["lat"], site["location"]["lon"])
-        return asyncio.run(put_rate(base, path, headers, body))
+        return asyncio.run(put_rate(base, path, headers, body, TOTAL))
     finally:
         asgi.stop(process)
 

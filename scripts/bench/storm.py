@@ -32,7 +32,7 @@ from PIL import Image, ImageEnhance
 
 from api.settings import Settings
 from scripts import asgi
-from scripts.bench.harness import percentile, report, running_stack, seed_demo
+from scripts.bench.harness import floor_ingest, percentile, report, running_stack, seed_demo
 from scripts.stack import free_port
 
 PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "photos"
@@ -170,13 +170,7 @@ def floor_photos_per_s(settings: Settings, jpegs: list[bytes], count: int, threa
                   secret_key=settings.minio_secret_key, secure=False)
 
     def one(n: int) -> None:
-        body = unique(jpegs[n % len(jpegs)])
-        minio.put_object(settings.minio_bucket, f"floor/{uuid.uuid4()}", io.BytesIO(body), len(body),
-                         content_type="image/jpeg")
-        image = Image.open(io.BytesIO(body))
-        image.draft("RGB", (320, 320))
-        image.thumbnail((320, 320))
-        image.convert("RGB").save(io.BytesIO(), "JPEG", quality=80)
+        floor_ingest(minio, settings.minio_bucket, unique(jpegs[n % len(jpegs)]))
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(one, range(8)))  # warm up

@@ -16,9 +16,10 @@ def secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _serve(workers: int, secret: str) -> Iterator[str]:
+def serve(workers: int, secret: str, env: dict[str, str] | None = None, **options) -> Iterator[str]:
+    """The API as `workers` processes under the server scripts/serve uses; yields its base URL."""
     port = free_port()
-    process = asgi.spawn(workers=workers, port=port, env={"XUNFANG_SECRET": secret})
+    process = asgi.spawn(workers=workers, port=port, env={"XUNFANG_SECRET": secret, **(env or {})}, **options)
     base = f"http://127.0.0.1:{port}"
     try:
         asgi.wait_ready(base, process)
@@ -30,10 +31,10 @@ def _serve(workers: int, secret: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def process_a(stack: Stack, engine, secret: str) -> Iterator[str]:
     """One API process; `engine` first, so the schema is migrated before it starts."""
-    yield from _serve(1, secret)
+    yield from serve(1, secret)
 
 
 @pytest.fixture(scope="session")
 def process_b(stack: Stack, engine, secret: str) -> Iterator[str]:
     """Another API process on the same database and store."""
-    yield from _serve(1, secret)
+    yield from serve(1, secret)

@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scripts import asgi
-from scripts.stack import free_port
 from tests.builders import PASSWORD, make_district
+from tests.processes.conftest import serve
 
 LAT, LON = "26.123456", "106.654321"
 
@@ -22,14 +21,8 @@ LAT, LON = "26.123456", "106.654321"
 @pytest.fixture(scope="module")
 def two_processes(stack, engine, secret, tmp_path_factory) -> Iterator[tuple[str, Path]]:
     log = tmp_path_factory.mktemp("serve") / "server.log"
-    port = free_port()
-    process = asgi.spawn(workers=2, port=port, env={"XUNFANG_SECRET": secret}, log=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        asgi.wait_ready(base, process)
+    for base in serve(2, secret, log=log):
         yield base, log
-    finally:
-        asgi.stop(process)
 
 
 async def test_metrics_count_the_requests_of_every_process(two_processes, db):

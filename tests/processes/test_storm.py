@@ -8,25 +8,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from scripts import asgi
 from scripts.bench.harness import seed_demo
 from scripts.bench.storm import phone_photos, storm
-from scripts.stack import free_port
+from tests.processes.conftest import serve
 
 
 @pytest.fixture(scope="module")
 def cramped(stack, engine, secret) -> Iterator[str]:
     """Two processes with room for few requests at a time, so the storm meets 503 + Retry-After."""
-    port = free_port()
-    process = asgi.spawn(workers=2, port=port, quiet=True, env={
-        "XUNFANG_SECRET": secret, "XUNFANG_MAX_INFLIGHT": "4", "XUNFANG_QUEUE_WAIT_S": "0.1",
-        "XUNFANG_PHOTO_INGESTS": "1", "XUNFANG_PHOTO_WAIT_S": "0.2"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        asgi.wait_ready(base, process)
-        yield base
-    finally:
-        asgi.stop(process)
+    yield from serve(2, secret, quiet=True, env={
+        "XUNFANG_MAX_INFLIGHT": "4", "XUNFANG_QUEUE_WAIT_S": "0.1", "XUNFANG_PHOTO_INGESTS": "1",
+        "XUNFANG_PHOTO_WAIT_S": "0.2"})
 
 
 async def test_thirty_phones_drain_through_shedding_with_nothing_lost_or_doubled(cramped, settings, db):
