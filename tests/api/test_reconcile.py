@@ -8,7 +8,11 @@ import io
 import os
 import uuid
 
+import msgspec
+from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
+
+from api.app import create_app
 
 from storage.models import AuditEntry, Photo
 from storage.object_store import original_key, thumb_key
@@ -17,7 +21,16 @@ from tests.api.test_photos import unique, upload
 from tests.builders import login, make_district
 
 
-async def test_orphan_objects_and_rows_without_bytes_are_found_then_cleaned(stack, app, client, db, photos):
+async def test_orphan_objects_and_rows_without_bytes_are_found_then_cleaned(settings, engine, db, photos):
+    # A bucket of its own: other tests leave objects whose rows are truncated away.
+    bucket = f"reconcile-{uuid.uuid4().hex[:12]}"
+    app = create_app(msgspec.structs.replace(settings, minio_bucket=bucket))
+    env = {**os.environ, "MINIO_BUCKET": bucket}
+    async with AsyncTestClient(app, raise_server_exceptions=False) as client:
+        await _orphans_and_rows_without_bytes(app, client, db, photos, env)
+
+
+async def _orphans_and_rows_without_bytes(app, client, db, photos, env) -> None:
     await make_district(db)
     worker = await login(client, "worker1")
     jpeg = (photos / "gps_DSCN0010.jpg").read_bytes()
@@ -40,16 +53,16 @@ async def test_orphan_objects_and_rows_without_bytes_are_found_then_cleaned(stac
     missing = await client.get(f"/api/v1/photos/{lost_id}", headers=worker)
     assert missing.status_code == 404, "a photo without its bytes is missing, not another photo"
 
-    dry = run_script("reconcile", "--dry-run", "--grace-minutes", "0", env={**os.environ})
+    dry = run_script("reconcile", "--dry-run", "--grace-minutes", "0", env=env)
     assert dry.returncode == 0, dry.stderr
     assert "found: 2 objects of no photo, 1 photo rows without their original, 1 missing thumbnails" in dry.stdout
     assert await db.scalar(select(func.count()).select_from(Photo)) == 3
     assert s3.stat_object(bucket, original_key(stray_sha))
 
-    young = run_script("reconcile", "--dry-run", env={**os.environ})  # the default grace: a day
+    young = run_script("reconcile", "--dry-run", env=env)  # the default grace: a day
     assert "found: 0 objects of no photo" in young.stdout
 
-    done = run_script("reconcile", "--grace-minutes", "0", env={**os.environ})
+    done = run_script("reconcile", "--grace-minutes", "0", env=env)
     assert done.returncode == 0, done.stderr
     assert "cleaned: 2 objects of no photo, 1 photo rows without their original, 1 missing thumbnails" in done.stdout
     keys = {o.object_name for o in s3.list_objects(bucket, recursive=True)}
@@ -65,5 +78,5 @@ async def test_orphan_objects_and_rows_without_bytes_are_found_then_cleaned(stac
     assert again.status_code == 201, again.text
     assert (await client.get(f"/api/v1/photos/{lost_id}", headers=worker)).content == lost
 
-    clean = run_script("reconcile", "--dry-run", "--grace-minutes", "0", env={**os.environ})
+    clean = run_script("reconcile", "--dry-run", "--grace-minutes", "0", env=env)
     assert "found: 0 objects of no photo, 0 photo rows without their original, 0 missing thumbnails" in clean.stdout
