@@ -31,7 +31,7 @@ class Overloaded(Exception):
 
 def retry_after_s(base: int = 2) -> int:
     """Spread the comebacks: a crowd told the same second would return as the same crowd."""
-    return random.randint(base, 2 * base + 1)
+    return random.randint(base, 2 * base + 1)  # noqa: S311 - jitter, not a secret
 
 
 def shed_response(reason: str, detail: str) -> Response:

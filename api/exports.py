@@ -25,11 +25,11 @@ from litestar.response import Stream
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.relationship import Relationship
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.packaging.relationship import Relationship
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import CurrentUser, DbSession, record_audit

@@ -21,9 +21,9 @@ from litestar.params import FromPath, FromQuery
 from api.deps import CurrentUser, DbSession, record_audit
 from api.facilities import FacilityIn
 from api.facilities import _columns as facility_columns
+from api.plausible import check_name, check_point
 from api.subjects import SubjectIn
 from api.subjects import _columns as subject_columns
-from api.plausible import check_name, check_point
 from storage.errors import Invalid
 from storage.queries import facilities, org_units, subjects, users
 

@@ -13,9 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api import records
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
-from api.records import (
-    AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until,
-)
+from api.records import AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until
 from api.templates import check_checklist
 from api.types import Fix, In, Limit, Text
 from storage.errors import Invalid

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 

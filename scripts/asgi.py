@@ -66,7 +66,7 @@ def wait_ready(base: str, process: subprocess.Popen, timeout: float = 90.0, path
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(f"{base}{path}", timeout=2) as response:
+            with urllib.request.urlopen(f"{base}{path}", timeout=2) as response:  # noqa: S310 - our own http URL
                 if response.status == 200:
                     return
         except OSError:

@@ -69,7 +69,9 @@ def write_atomically(path: Path, text: str) -> None:
 
 async def table_counts(conn: asyncpg.Connection) -> dict[str, int]:
     tables = await conn.fetch("select tablename from pg_tables where schemaname = 'public' order by tablename")
-    return {r["tablename"]: await conn.fetchval(f'select count(*) from public."{r["tablename"]}"') for r in tables}
+    # Table names come from pg_tables, quoted: nothing a person typed.
+    return {r["tablename"]: await conn.fetchval(f'select count(*) from public."{r["tablename"]}"')  # noqa: S608
+            for r in tables}
 
 
 async def dump_database(system: System, out: Path, stamp: str) -> dict[str, object]:

@@ -194,7 +194,7 @@ class Patrol(_RecordColumns, Base):
     # The checklist version the patrol was filled against; rows written without one (bulk loads,
     # rows from before templates) are on the default patrol template's first version.
     template_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("checklist_templates.id"), server_default=text("'%s'" % PATROL_V1))
+        ForeignKey("checklist_templates.id"), server_default=text(f"'{PATROL_V1}'"))
     started_at: Mapped[datetime] = mapped_column(Timestamp)
     ended_at: Mapped[datetime] = mapped_column(Timestamp)
     checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)

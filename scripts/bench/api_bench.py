@@ -26,7 +26,7 @@ from minio import Minio
 from PIL import Image
 
 from api.settings import Settings
-from scripts.bench.harness import floor_ingest, login, percentile, report, running_stack, serving, seed_demo
+from scripts.bench.harness import floor_ingest, login, percentile, report, running_stack, seed_demo, serving
 
 PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "photos"
 CLIENTS = 8

@@ -115,7 +115,7 @@ def upload_p95(base: str) -> float:
 
 
 def main() -> int:
-    with running_stack() as stack:
+    with running_stack():
         settings = Settings.from_env()
         asyncio.run(seed_demo(settings.database_url))
         system = System(database_url=settings.database_url, endpoint=settings.minio_endpoint,

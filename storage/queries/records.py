@@ -81,7 +81,8 @@ async def claim_record(session: AsyncSession, *, record_id: uuid.UUID, owner_id:
     await session.execute(insert(RecordClaim).values(record_id=record_id, owner_id=owner_id)
                           .on_conflict_do_nothing(index_elements=[RecordClaim.record_id]))
     owner = await session.scalar(select(RecordClaim.owner_id).where(RecordClaim.record_id == record_id))
-    assert owner is not None
+    if owner is None:  # the insert above or a racing one made the claim; it is never deleted
+        raise NotFound("record claim")
     return owner
 
 

@@ -20,9 +20,18 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.errors import Conflict
+from storage.errors import Conflict, NotFound
 from storage.models import (
-    Facility, Inspection, OrgUnit, Patrol, Subject, Task, User, Visit, WeeklyFigures, WeeklyReport,
+    Facility,
+    Inspection,
+    OrgUnit,
+    Patrol,
+    Subject,
+    Task,
+    User,
+    Visit,
+    WeeklyFigures,
+    WeeklyReport,
 )
 from storage.queries.common import in_scope
 from storage.queries.reports import COUNTED
@@ -205,7 +214,8 @@ async def save_remarks(session: AsyncSession, *, unit_id: uuid.UUID, week: str, 
                           .on_conflict_do_nothing(index_elements=["org_unit_id", "week"]))
     report = await session.scalar(select(WeeklyReport).where(WeeklyReport.org_unit_id == unit_id,
                                                              WeeklyReport.week == week).with_for_update())
-    assert report is not None
+    if report is None:  # made just above if missing; reports are never deleted
+        raise NotFound("weekly report")
     if report.submitted_at is not None:
         raise Conflict("this week's report was submitted; its remarks are final")
     report.remarks, report.remarks_by_id, report.updated_at = remarks, by, now

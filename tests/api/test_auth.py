@@ -5,7 +5,7 @@ import asyncio
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 
-from api import auth, passwords
+from api import passwords
 from api.app import create_app
 from storage.models import AuditEntry, LoginFailure
 from tests.builders import PASSWORD, login, make_district

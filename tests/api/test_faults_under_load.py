@@ -10,8 +10,8 @@ import uuid
 import httpx
 from sqlalchemy import func, select
 
-from storage.models import AuditEntry, Patrol, Photo, Task
 from scripts.bench.harness import serving
+from storage.models import AuditEntry, Patrol, Photo, Task
 from tests.api.test_patrols import SITE, patrol_body
 from tests.api.test_photos import unique
 from tests.builders import PASSWORD, add_facility, make_district

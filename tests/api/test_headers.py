@@ -64,7 +64,7 @@ async def test_personal_data_json_is_never_cached(client, db):
 
 
 async def test_photo_originals_are_private_and_not_kept_for_a_year(client, db, photos):
-    d = await make_district(db)
+    await make_district(db)
     await db.commit()
     h = await login(client, "worker1")
     photo_id = uuid.uuid4()

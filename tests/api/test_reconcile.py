@@ -13,7 +13,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-
 from storage.models import AuditEntry, Photo
 from storage.object_store import original_key, thumb_key
 from tests.api.test_backup_restore import run_script

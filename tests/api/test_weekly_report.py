@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from openpyxl import load_workbook
 
-from storage.checklists import FOUR_HAVES_V1
 from tests.api.test_inspections import inspection_body
 from tests.api.test_patrols import SITE, patrol_body
 from tests.builders import add_facility, add_subject, add_visit, login, make_district

@@ -14,7 +14,12 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import (
-    assert_accessible, log_in, shot, wait_for_scope_cached, wait_for_service_worker, wait_pending,
+    assert_accessible,
+    log_in,
+    shot,
+    wait_for_scope_cached,
+    wait_for_service_worker,
+    wait_pending,
 )
 from tests.e2e.supervisor_helpers import CHECKLIST, Field
 

@@ -34,7 +34,7 @@ async def test_admin_changes_a_role_with_confirmation_and_the_log_says_it(browse
         await confirm.wait_for()
         assert "网格员" in await confirm.inner_text() and "站长/科室" in await confirm.inner_text()
         await shot(page, "desk-admin-01-confirm-role-zh")
-        assert Field(base, "admin").get(f"/users", q="worker1")["items"][0]["role"] == "field_worker"  # not yet
+        assert Field(base, "admin").get("/users", q="worker1")["items"][0]["role"] == "field_worker"  # not yet
         await page.get_by_test_id("confirm-apply").click()
         message = page.get_by_test_id("admin-message")
         await message.wait_for()

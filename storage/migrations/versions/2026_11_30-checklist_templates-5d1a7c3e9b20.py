@@ -4,8 +4,8 @@ Revision ID: 5d1a7c3e9b20
 Revises: 5c1e7a3d9f20
 Create Date: 2026-11-30 02:30:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 from storage.checklists import PATROL_V1, default_template_rows

@@ -4,8 +4,8 @@ Revision ID: c2f9e07d4a18
 Revises: 8e4b2f6a1c07
 Create Date: 2026-11-30 03:00:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'c2f9e07d4a18'

@@ -5,9 +5,8 @@ Revision ID: 5c1e0a7d2f94
 Revises: b3c264aed3f3
 Create Date: 2026-11-30 02:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '5c1e0a7d2f94'
 down_revision = 'b3c264aed3f3'

@@ -4,9 +4,8 @@ Revision ID: 8e4b2f6a1c07
 Revises: 5d1a7c3e9b20
 Create Date: 2026-11-30 02:45:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '8e4b2f6a1c07'
 down_revision = '5d1a7c3e9b20'

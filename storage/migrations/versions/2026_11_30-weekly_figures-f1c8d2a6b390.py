@@ -4,8 +4,8 @@ Revision ID: f1c8d2a6b390
 Revises: e7a3b5c91d42
 Create Date: 2026-11-30 03:05:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'f1c8d2a6b390'

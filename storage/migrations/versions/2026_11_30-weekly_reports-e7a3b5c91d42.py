@@ -4,8 +4,8 @@ Revision ID: e7a3b5c91d42
 Revises: c2f9e07d4a18
 Create Date: 2026-11-30 03:10:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = 'e7a3b5c91d42'
 down_revision = 'c2f9e07d4a18'
