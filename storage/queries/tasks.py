@@ -254,7 +254,7 @@ class People:
 
 async def people(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.UUID, People]:
     """The owner is the facility's caretaker (管护责任人) when it has one, else the station's head:
-    the supervisor of the nearest unit at or above the task's unit; a visit's follow-up belongs
+    the named head, else the supervisor, of the nearest unit at or above the task's unit; a visit's follow-up belongs
     to the subject's contact. The reporter is the record's author. A few lookups for a page."""
     if not tasks:
         return {}
@@ -264,7 +264,7 @@ async def people(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.U
         User, User.id == Subject.contact_user_id).where(
         Subject.id.in_({t.subject_id for t in tasks if t.subject_id})))).all())
     reporters: dict[uuid.UUID, str] = {}
-    for model in (Patrol, Visit):
+    for model in (Patrol, Visit, Inspection):
         ids = {t.record_id for t in tasks if t.record_kind == model.__tablename__[:-1]}
         if ids:
             reporters.update((await session.execute(select(model.id, User.display_name).join(
@@ -277,6 +277,9 @@ async def people(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.U
             User.org_unit_id.in_(chain), User.role == "supervisor", User.is_active.is_(True))
             .order_by(User.username.desc()))).all():
         heads[unit_id] = name  # the first by username wins where a unit has several
+    # A station's named head (站长, org_units.head_user_id) comes before any supervisor of its unit.
+    heads.update((await session.execute(select(OrgUnit.id, User.display_name).join(
+        User, User.id == OrgUnit.head_user_id).where(OrgUnit.id.in_(chain)))).all())
     out: dict[uuid.UUID, People] = {}
     for t in tasks:
         ancestors = [uuid.UUID(p) for p in reversed(paths.get(t.org_unit_id, "").strip("/").split("/")) if p]

@@ -317,6 +317,12 @@ async def test_owner_is_the_caretaker_else_the_station_head_and_never_the_report
     reporter = d.users["worker1"].display_name
     assert owners["纪念碑"] == ("东一社区 刘德华", "caretaker", reporter)
     assert owners["纪念亭"] == (d.users["super1"].display_name, "station_head", reporter)
+    # A station with a named head (站长) puts that person before the street's supervisor.
+    d.community1.head_user_id = d.users["worker1"].id
+    await db.commit()
+    items = (await client.get("/api/v1/tasks", headers=await login(client, "super1"))).json()["items"]
+    heads = {t["place_name"]: (t["owner_name"], t["owner_kind"]) for t in items}
+    assert heads["纪念亭"] == (reporter, "station_head") and heads["纪念碑"][1] == "caretaker"
 
 
 async def test_a_supervisor_reassigns_a_task_and_the_log_names_both_people(client, db):
