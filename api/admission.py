@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 from litestar import MediaType, Request, Response
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, ExceptionHandlersMap, Receive, Scope, Send
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import observe
@@ -119,4 +119,4 @@ def db_wait_error(_: Request, exc: PoolTimeout) -> Response:
                                      "the app tries again shortly")
 
 
-HANDLERS = {Overloaded: overloaded_error, PoolTimeout: db_wait_error}
+HANDLERS: ExceptionHandlersMap = {Overloaded: overloaded_error, PoolTimeout: db_wait_error}
