@@ -14,7 +14,8 @@ import random
 from collections.abc import AsyncIterator
 
 from litestar import MediaType, Request, Response
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, ExceptionHandlersMap, Receive, Scope, Send
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import observe
@@ -88,7 +89,7 @@ def admission_middleware(gates: Gates):
     def middleware(app: ASGIApp) -> ASGIApp:
         async def gated(scope: Scope, receive: Receive, send: Send) -> None:
             path = scope.get("path", "")
-            if scope["type"] != "http" or not path.startswith("/api/") or path in UNGATED:
+            if scope["type"] != ScopeType.HTTP or not path.startswith("/api/") or path in UNGATED:
                 await app(scope, receive, send)
                 return
             if not await gates.requests.acquire():
@@ -97,7 +98,7 @@ def admission_middleware(gates: Gates):
                 await send({"type": "http.response.start", "status": 503, "headers": [
                     (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                     (b"retry-after", str(retry_after_s()).encode())]})
-                await send({"type": "http.response.body", "body": body.encode()})
+                await send({"type": "http.response.body", "body": body.encode(), "more_body": False})
                 return
             try:
                 await app(scope, receive, send)
@@ -118,4 +119,4 @@ def db_wait_error(_: Request, exc: PoolTimeout) -> Response:
                                      "the app tries again shortly")
 
 
-HANDLERS = {Overloaded: overloaded_error, PoolTimeout: db_wait_error}
+HANDLERS: ExceptionHandlersMap = {Overloaded: overloaded_error, PoolTimeout: db_wait_error}

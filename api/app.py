@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "store": Provide(provide_store, sync_to_thread=False),
         },
-        exception_handlers={**HANDLERS, **admission.HANDLERS},  # type: ignore[arg-type]
+        exception_handlers={**HANDLERS, **admission.HANDLERS},
         lifespan=[lifespan],
         state=State({"settings": settings, "store": store, "engine": engine, "gates": gates}),
         request_max_body_size=settings.max_json_bytes,

@@ -10,6 +10,7 @@ import re
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from storage.errors import BadImage, Conflict, Invalid, NotFound, StorageError, StoreUnavailable, TooLarge
@@ -103,7 +104,7 @@ def too_deep(_: Request, exc: RecursionError) -> Response:
     return _body(500, "the server could not complete the request")
 
 
-HANDLERS = {
+HANDLERS: ExceptionHandlersMap = {
     StorageError: storage_error,
     ValidationException: validation_error,
     HTTPException: http_error,

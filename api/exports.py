@@ -116,7 +116,7 @@ def patrol_row(r: Any, link: Callable[[uuid.UUID], PhotoLink]) -> list[Any]:
 
 
 def visit_row(r: Any, link: Callable[[uuid.UUID], PhotoLink]) -> list[Any]:
-    award = r.award or {}
+    award: Any = r.award or {}  # the row's JSON, as stored
     grade = GRADE.get(award.get("grade"), award.get("grade"))
     award_text = "；".join(str(v) for v in (grade, award.get("co_deliverer")) if v)
     return ([str(r.id), r.subject, CATEGORY.get(r.category, r.category), mask_phone(r.phone),
@@ -220,10 +220,13 @@ class LinkedSheetWriter(WorksheetWriter):
     def write_hyperlinks(self) -> None:
         if not self.links.tell():
             return
-        rel = Relationship(type="hyperlink", TargetMode="External", Target=self.base)
-        self._rels.append(rel)
+        # The stubs want an Id, which RelationshipList.append gives; they also leave out _rels.
+        rel = Relationship(type="hyperlink", TargetMode="External", Target=self.base)  # type: ignore[call-overload]
+        self._rels.append(rel)  # type: ignore[attr-defined]
         self.links.seek(0)
         xf = self.xf.send(True)
+        if xf is None:  # get_stream answers True with its xmlfile
+            raise RuntimeError("openpyxl's sheet stream gave no xml file to write the hyperlinks into")
         with xf.element("hyperlinks"):
             for line in self.links:
                 ref, location = line.rstrip("\n").split("\t")
@@ -255,7 +258,7 @@ async def xlsx_body(batches: AsyncIterator[list[list[Any]]], headers: Sequence[s
             link.font = LINK_FONT
             return link
         if isinstance(value, Money):
-            money = WriteOnlyCell(sheet, value=value)
+            money = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # a Decimal: the stubs leave it out
             money.number_format = '"¥"#,##0.00'
             return money
         if isinstance(value, Coordinate):

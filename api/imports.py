@@ -231,13 +231,13 @@ class ImportController(Controller):
             problems.append(RowError(0, "lat", "a facility needs its position (lat and lon)"))
         # Plausibility beside the type checks, so a row's every problem shows at once.
         where = {k: v for k, v in (data.get("location") or {}).items() if isinstance(v, (int, float))}
-        name = data.get("name") if isinstance(data.get("name"), str) else None
-        for check, field, args in ((check_name, "name", (name,)),
+        given_name = data.get("name") if isinstance(data.get("name"), str) else None
+        for check, field, args in ((check_name, "name", (given_name,)),
                                    (check_point, "location", (where.get("lat"), where.get("lon")))):
             if any(p.field and p.field.split(".")[0] == field for p in problems):
                 continue
             try:
-                check(*args)  # type: ignore[operator]
+                check(*args)
             except Invalid as exc:
                 problems.append(RowError(0, field, exc.detail))
         if problems:

@@ -17,7 +17,9 @@ import time
 import traceback
 import uuid
 from datetime import datetime, timezone
+from typing import Any
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -57,8 +59,9 @@ class JsonFormatter(logging.Formatter):
     """One JSON object a line. An exception is its type and where it was raised, not its message."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {"ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-                "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
         line.update(getattr(record, "fields", {}))
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
@@ -83,7 +86,7 @@ def request_middleware(engine_of):
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def observed(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
             started = time.perf_counter()

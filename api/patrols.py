@@ -143,7 +143,7 @@ class PatrolController(Controller):
             db_session, model=Patrol, scope_path=user.scope_path, author_id=records.visible_author(user) or author_id,
             status=status, site_id=facility_id, org_unit_id=org_unit_id, since=since, until=until,
             cursor=cursor, limit=limit)
-        return PatrolPage(items=await patrols_out(db_session, list(rows)), next_cursor=next_cursor)  # type: ignore[arg-type]
+        return PatrolPage(items=await patrols_out(db_session, list(rows)), next_cursor=next_cursor)
 
     @get("/{patrol_id:uuid}", operation_id="GetPatrol")
     async def get_patrol(self, patrol_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,

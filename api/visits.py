@@ -152,7 +152,7 @@ class VisitController(Controller):
             db_session, model=Visit, scope_path=user.scope_path, author_id=records.visible_author(user) or author_id,
             status=status, site_id=subject_id, org_unit_id=org_unit_id, since=since, until=until,
             cursor=cursor, limit=limit)
-        return VisitPage(items=await visits_out(db_session, list(rows)), next_cursor=next_cursor)  # type: ignore[arg-type]
+        return VisitPage(items=await visits_out(db_session, list(rows)), next_cursor=next_cursor)
 
     @get("/{visit_id:uuid}", operation_id="GetVisit")
     async def get_visit(self, visit_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,

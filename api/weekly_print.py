@@ -11,10 +11,11 @@ import io
 import logging
 import os
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from api.reports import CHINA
 from api.weekly_report import LEVEL_ZH, WeeklyOut
@@ -51,7 +52,7 @@ def _levels(report: WeeklyOut) -> list[tuple[str, list[Any]]]:
 
 def xlsx(report: WeeklyOut, unit_name: str) -> bytes:
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = cast(Worksheet, workbook.active)  # a new Workbook always has one worksheet; the stubs say Optional
     sheet.title = report.week
     worse_fill, bold = PatternFill("solid", fgColor="FFD9D9"), Font(bold=True)
 

@@ -24,6 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -131,7 +132,8 @@ def copy_objects(system: System, out: Path) -> dict[str, object]:
             "checksums_sha256": hashlib.sha256(lines.encode()).hexdigest()}
 
 
-def backup(system: System, out: Path) -> dict[str, object]:
+def backup(system: System, out: Path) -> dict[str, Any]:
+    """The manifest, as written to manifest.json (JSON: its readers index into it)."""
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")

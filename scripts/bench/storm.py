@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -137,6 +138,8 @@ async def tokens_and_facilities(dsn: str, base: str, phones: int) -> list[tuple[
         for n in range(phones):
             name = ("worker1", "worker2")[n % 2]
             user = await users.get_by_username(session, username=name)
+            if user is None:
+                raise SystemExit(f"error: there is no user {name}: the demo data is not seeded")
             tokens[name].append((await users.issue_token(session, user_id=user.id, ttl=timedelta(hours=2)))[0])
     await engine.dispose()
     out = []
@@ -180,7 +183,7 @@ def floor_photos_per_s(settings: Settings, jpegs: list[bytes], count: int, threa
 
 
 async def storm(base: str, dsn: str, *, phones: int, records: int, photos: int, spread_s: float,
-                jpegs: list[bytes]) -> dict[str, float]:
+                jpegs: list[bytes]) -> dict[str, Any]:
     crowd = await tokens_and_facilities(dsn, base, phones)
     tally = Tally()
     limits = httpx.Limits(max_connections=phones, max_keepalive_connections=phones)

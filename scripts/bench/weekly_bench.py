@@ -110,8 +110,8 @@ async def main() -> int:
                 results[size] = (timings(base, admin, "/api/v1/reports/weekly", weekly),
                                  timings(base, admin, "/api/v1/reports/coverage", period),
                                  pdf_pages(base, admin, weekly))
-            for n, name in ((0, "weekly_district"), (1, "coverage_district")):
-                small, large = results[10_000][n], results[1_000_000][n]
+            for name, small, large in (("weekly_district", results[10_000][0], results[1_000_000][0]),
+                                       ("coverage_district", results[10_000][1], results[1_000_000][1])):
                 report(f"{name}_p50_at_1m", percentile(large, 0.5), "ms", percentile(small, 0.5), "ms at 10k")
                 report(f"{name}_p95_at_1m", percentile(large, 0.95), "ms", percentile(small, 0.95), "ms at 10k")
             (ms_small, pages, size_small), (ms_large, pages_large, size_large) = results[10_000][2], results[1_000_000][2]

@@ -74,7 +74,7 @@ async def names(session: AsyncSession, *, entries: Sequence[AuditEntry]) -> dict
             continue
     found: dict[str, str] = {}
     for kind, ids in wanted.items():
-        rows: list = []
+        rows: Sequence[Any] = []
         if _NAMED.get(kind):
             model, label = _NAMED[kind]  # type: ignore[misc]
             rows = (await session.execute(select(model.id, label).where(model.id.in_(ids)))).all()
@@ -93,7 +93,7 @@ async def names(session: AsyncSession, *, entries: Sequence[AuditEntry]) -> dict
                 .where(Photo.id.in_(ids)))).all()
         elif kind in ("patrol", "visit"):
             model, place = (Patrol, Facility) if kind == "patrol" else (Visit, Subject)
-            key = model.facility_id if kind == "patrol" else model.subject_id  # type: ignore[attr-defined]
+            key = Patrol.facility_id if kind == "patrol" else Visit.subject_id
             rows = (await session.execute(select(model.id, place.name).join(place, place.id == key)
                                           .where(model.id.in_(ids)))).all()
         found.update((str(i), n) for i, n in rows)

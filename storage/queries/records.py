@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -17,6 +17,7 @@ from storage.queries.common import in_scope, keyset_page
 
 Record = Patrol | Visit | Inspection
 RecordModel = type[Patrol] | type[Visit] | type[Inspection]
+R = TypeVar("R", Patrol, Visit, Inspection)  # list_records returns rows of the model it is given
 KINDS: dict[type, str] = {Patrol: "patrol", Visit: "visit", Inspection: "inspection"}
 SITES: dict[type, str] = {Patrol: "facility_id", Visit: "subject_id", Inspection: "org_unit_id"}
 
@@ -58,10 +59,10 @@ async def get_record(session: AsyncSession, *, model: RecordModel, record_id: uu
 
 
 async def list_records(
-    session: AsyncSession, *, model: RecordModel, scope_path: str, author_id: uuid.UUID | None = None,
+    session: AsyncSession, *, model: type[R], scope_path: str, author_id: uuid.UUID | None = None,
     status: str | None = None, site_id: uuid.UUID | None = None, org_unit_id: uuid.UUID | None = None,
     since: datetime | None = None, until: datetime | None = None, cursor: str | None = None, limit: int = 50,
-) -> tuple[Sequence[Record], str | None]:
+) -> tuple[Sequence[R], str | None]:
     at = time_column(model)
     query = select(model).where(in_scope(model.org_unit_id, scope_path))
     for column, value in ((model.author_id, author_id), (model.status, status),

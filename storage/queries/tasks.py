@@ -160,8 +160,8 @@ async def names(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.UU
 
 
 async def record_of(session: AsyncSession, *, task: Task) -> Patrol | Visit | Inspection | None:
-    model = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}[task.record_kind]
-    return await session.get(model, task.record_id)  # type: ignore[return-value]
+    models: dict[str, type[Patrol | Visit | Inspection]] = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}
+    return await session.get(models[task.record_kind], task.record_id)
 
 
 async def photos_by_ids(session: AsyncSession, *, photo_ids: Sequence[uuid.UUID]) -> Sequence[Photo]:

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Executable, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,6 +71,7 @@ async def own_figures(session: AsyncSession, *, scope_path: str, since: datetime
     taken at `at` (the week's end, or now for the week under way)."""
     own: dict[uuid.UUID, Figures] = defaultdict(Figures)
     flagged = func.count().filter(func.jsonb_array_length(Patrol.flags) > 0)
+    query: Executable  # each query below has its own row shape
     query = (select(Patrol.org_unit_id, func.count().filter(Patrol.status != "returned"), flagged)
              .where(in_scope(Patrol.org_unit_id, scope_path), Patrol.started_at >= since, Patrol.started_at < until)
              .group_by(Patrol.org_unit_id))
