@@ -60,11 +60,17 @@ async def test_a_request_that_cannot_get_a_database_connection_in_time_is_shed(s
     app = create_app(msgspec.structs.replace(settings, db_pool_size=1, db_wait_s=0.3))
     async with AsyncTestClient(app) as client:
         worker = await login(client, "worker1")
-        busy = [await app.state.engine.connect(), await app.state.engine.connect()]  # pool 1 + overflow 1
+        engine, portal = app.state.engine, client.blocking_portal
+        # Hold both of the app's connections (pool 1 + overflow 1) from the test client's other
+        # event loop: an asyncpg connection belongs to the loop that made it, so the pool starts
+        # empty here and is dropped again after, never handing a connection across loops.
+        await engine.dispose(close=False)
+        busy = [portal.call(engine.connect) for _ in range(2)]
         try:
             _shed(await client.get("/api/v1/me", headers=worker))
             _shed(await client.get("/api/v1/facilities", headers=worker))
         finally:
             for conn in busy:
-                await conn.close()
+                portal.call(conn.close)
+            await engine.dispose(close=False)
         assert (await client.get("/api/v1/facilities", headers=worker)).status_code == 200
