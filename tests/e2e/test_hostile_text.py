@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from storage.models import Facility, OrgUnit, Subject, User
 from tests.e2e.conftest import log_in, phone_context, shot, wait_for_scope_cached, watch
-from tests.e2e.supervisor_helpers import CHECKLIST, Field, desktop_context
+from tests.e2e.supervisor_helpers import CHECKLIST, Field, desk_log_in, desktop_context
 
 pytestmark = pytest.mark.e2e
 
@@ -131,8 +131,8 @@ async def test_hostile_names_are_text_on_every_supervisor_and_admin_screen(brows
             (f"/tasks/{hostile['task']}", [FACILITY, ISSUE], "task"),
             ("/dashboard", [UNIT], "dashboard"),
             ("/admin/units", [UNIT], "admin-units"),
-            ("/admin/facilities", [FACILITY], "admin-facilities"),
-            ("/admin/subjects", [SUBJECT], "admin-subjects"),
+            ("/ledger/facilities", [FACILITY], "ledger-facilities"),
+            ("/ledger/subjects", [SUBJECT], "ledger-subjects"),
             ("/admin/audit", [], "admin-audit"),
         ]),
         ("admin", [("/admin/users", [WORKER, SUPERVISOR], "admin-users")]),
@@ -141,7 +141,7 @@ async def test_hostile_names_are_text_on_every_supervisor_and_admin_screen(brows
         page, errors = await watched_page(context)
         try:
             await page.goto(base + "/")
-            await log_in(page, base, user)
+            await desk_log_in(page, user)
             for route, texts, name in screens:
                 await page.goto(f"{base}/#{route}")
                 await assert_safe(page, *texts, name=f"{user}-{name}")

@@ -12,6 +12,7 @@ from storage.checklists import FOUR_HAVES_V1
 from storage.models import OrgUnit
 from tests.builders import PASSWORD
 from tests.e2e.conftest import HERE, log_in, shot, wait_for_scope_cached, wait_for_service_worker, wait_pending
+from tests.e2e.supervisor_helpers import desk_log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +29,7 @@ async def desk(browser, base: str, username: str):
     page = await context.new_page()
     page.set_default_timeout(20_000)
     await page.goto(base + "/")
-    await log_in(page, base, username)
+    await desk_log_in(page, username)
     return context, page
 
 

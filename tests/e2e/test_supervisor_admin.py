@@ -45,8 +45,8 @@ async def test_admin_changes_a_role_with_confirmation_and_the_log_says_it(browse
         # The audit log reads as a sentence, with the old and the new value, filtered by action.
         await page.goto(f"{base}/#/admin/audit")
         await page.get_by_test_id("audit-action").select_option("user_update")
-        await page.wait_for_function("(rows => rows.length > 0 && rows.every(r => r.dataset.action === 'user_update'))"
-                                     "([...document.querySelectorAll('[data-testid=audit-row]')])")
+        await page.wait_for_function("() => { const rows = [...document.querySelectorAll('[data-testid=audit-row]')];"
+                                     " return rows.length > 0 && rows.every(r => r.dataset.action === 'user_update'); }")
         sentence = page.locator("[data-testid=audit-row][data-action=user_update]")
         text = await sentence.first.inner_text()
         assert "修改用户「Worker1」" in text and "角色：网格员 → 站长/科室" in text, text

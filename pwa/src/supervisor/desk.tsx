@@ -14,13 +14,15 @@ import "./desk.css";
 
 const t = defineStrings(
   {
-    desk: "工作台", review: "审核", tasks: "整改", stats: "统计", ledger: "台账", admin: "管理",
+    desk: "工作台", review: "审核", tasks: "整改", stats: "统计", ledger: "台账", stations: "服务站周报", admin: "管理",
+    templates: "检查表模板",
     waitReview: "{n} 条待审核", waitAccept: "{n} 项待验收", waitOverdue: "{n} 项逾期",
     waitFacilities: "{n} 处设施逾期未巡查", waitSubjects: "{n} 位对象逾期未走访",
     outbox: "待上传 {n}", nav: "工作台导航", roleSupervisor: "站长/科室", roleAdmin: "管理员",
   },
   {
-    desk: "Desk", review: "Review", tasks: "Tasks", stats: "Statistics", ledger: "Registers", admin: "Admin",
+    desk: "Desk", review: "Review", tasks: "Tasks", stats: "Statistics", ledger: "Registers", stations: "Station reports", admin: "Admin",
+    templates: "Checklists",
     waitReview: "{n} to review", waitAccept: "{n} to accept", waitOverdue: "{n} overdue",
     waitFacilities: "{n} facilities overdue", waitSubjects: "{n} people overdue for a visit",
     outbox: "{n} to upload", nav: "Desk navigation", roleSupervisor: "Supervisor", roleAdmin: "Administrator",
@@ -41,18 +43,23 @@ export async function refreshCounts(): Promise<void> {
   }
 }
 
-export const isDesk = (role: Role | undefined): boolean => role === "supervisor" || role === "admin";
+/** A supervisor or admin at a desk-sized screen. The same people on a phone (a street head out on a
+ * "回头看" round) get the phone's screens, with their supervisor menu. */
+export const isDesk = (role: Role | undefined): boolean =>
+  (role === "supervisor" || role === "admin") && matchMedia("(min-width: 900px)").matches;
 
 /** Where a supervisor lands: the field worker's home is not their work. */
 export const DESK_HOME = "/review";
 
-const NAV = [
+const NAV: { href: string; key: "review" | "tasks" | "stats" | "ledger" | "stations" | "admin" | "templates"; icon: string; adminOnly?: boolean }[] = [
   { href: "/review", key: "review", icon: "✔" },
   { href: "/tasks", key: "tasks", icon: "⚒" },
   { href: "/dashboard", key: "stats", icon: "▦" },
   { href: "/ledger", key: "ledger", icon: "▤" },
+  { href: "/stations", key: "stations", icon: "⌂" },
   { href: "/admin", key: "admin", icon: "⚙" },
-] as const;
+  { href: "/templates", key: "templates", icon: "☑", adminOnly: true },
+];
 
 function badges(key: string, c: Counts | null): { n: number; title: string; hot?: boolean }[] {
   if (!c) return [];
@@ -97,7 +104,7 @@ export function Desk({ path, children }: { path: string; children: ComponentChil
         <a class="desk-brand" href={`#${DESK_HOME}`}><span class="desk-logo" aria-hidden="true">巡</span>巡访 · {t("desk")}</a>
         <nav aria-label={t("nav")}>
           <ul class="desk-nav">
-            {NAV.map((item) => {
+            {NAV.filter((item) => !item.adminOnly || s?.user.role === "admin").map((item) => {
               const here = base === item.href || base.startsWith(`${item.href}/`);
               return (
                 <li>
