@@ -21,6 +21,8 @@ from datetime import datetime, timezone
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 access = logging.getLogger("xunfang.request")
 
@@ -69,6 +71,16 @@ def configure_logging(stream=None) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def status_of(exc: Exception) -> int:
+    """The status an exception raised in middleware (e.g. the token check) is answered with."""
+    code = getattr(exc, "status_code", None)
+    if isinstance(code, int):
+        return code
+    if isinstance(exc, (PoolTimeout, OperationalError, OSError)):
+        return 503  # api/admission.py, api/errors.py
+    return 500
+
+
 def request_middleware(engine_of):
     """Outermost: a request id (kept from X-Request-Id when it is well-formed), the metrics, and the
     log line, for every request including the ones admission control sheds."""
@@ -92,6 +104,9 @@ def request_middleware(engine_of):
 
             try:
                 await app(scope, receive, send_with_id)
+            except Exception as exc:  # Litestar's handlers, outside us, answer it: count what they will say
+                status = status_of(exc)
+                raise
             finally:
                 seconds = time.perf_counter() - started
                 route = scope.get("path_template") or "unmatched"

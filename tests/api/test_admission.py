@@ -52,18 +52,3 @@ async def test_a_photo_beyond_the_decoding_bound_is_shed_and_nothing_is_stored(s
         finally:
             gate.release()
         assert (await put()).status_code == 201
-
-
-async def test_a_request_that_cannot_get_a_database_connection_in_time_is_shed(settings, engine, db):
-    await make_district(db)
-    app = create_app(msgspec.structs.replace(settings, db_pool_size=1, db_wait_s=0.3))
-    async with AsyncTestClient(app) as client:
-        worker = await login(client, "worker1")
-        busy = [await app.state.engine.connect(), await app.state.engine.connect()]  # pool 1 + overflow 1
-        try:
-            _shed(await client.get("/api/v1/me", headers=worker))
-            _shed(await client.get("/api/v1/facilities", headers=worker))
-        finally:
-            for conn in busy:
-                await conn.close()
-        assert (await client.get("/api/v1/facilities", headers=worker)).status_code == 200
