@@ -25,6 +25,8 @@ UNGATED = ("/api/v1/health", "/metrics")
 
 
 class Overloaded(Exception):
+    status_code = 503
+
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
         self.reason, self.detail = reason, detail

@@ -31,6 +31,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 access = logging.getLogger("xunfang.request")
 
@@ -80,6 +82,16 @@ def configure_logging(stream=None) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def status_of(exc: Exception) -> int:
+    """The status an exception raised in middleware (e.g. the token check) is answered with."""
+    code = getattr(exc, "status_code", None)
+    if isinstance(code, int):
+        return code
+    if isinstance(exc, (PoolTimeout, OperationalError, OSError)):
+        return 503  # api/admission.py, api/errors.py
+    return 500
+
+
 def request_middleware(engine_of):
     """Outermost: a request id (kept from X-Request-Id when it is well-formed), the metrics, and the
     log line, for every request including the ones admission control sheds."""
@@ -103,6 +115,9 @@ def request_middleware(engine_of):
 
             try:
                 await app(scope, receive, send_with_id)
+            except Exception as exc:  # Litestar's handlers, outside us, answer it: count what they will say
+                status = status_of(exc)
+                raise
             finally:
                 seconds = time.perf_counter() - started
                 route = scope.get("path_template") or "unmatched"

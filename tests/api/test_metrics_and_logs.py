@@ -32,6 +32,7 @@ async def test_metrics_answer_an_admin_and_nobody_else(client, db):
                  'xunfang_records_incomplete{kind="patrol"} 0', "xunfang_photo_ingest_seconds"):
         assert name in text
     assert 'route="/metrics",status="403"' in text  # requests by route and status
+    assert 'route="/metrics",status="401"' in text  # also those refused before any handler ran
 
 
 @pytest.fixture
