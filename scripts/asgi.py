@@ -117,7 +117,7 @@ def serve_on_stack(*, default_workers: int, prepare: Callable[[str], object],
         host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
         workers = int(os.environ.get("WORKERS") or default_workers)
         server = spawn(workers=workers, host=host, port=port, metrics=data / "run" / "metrics")
-        probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a wildcard host is probed on loopback
         wait_ready(f"http://{'[' + probe + ']' if ':' in probe else probe}:{port}", server)
         announce(host, port, workers)
         return serve_forever(server)
