@@ -236,7 +236,7 @@ AXE = ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_RUN = """async () => {
   const r = await axe.run(document, { resultTypes: ["violations"] });
   return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) =>
-    `${v.id} (${v.impact}): ${v.help} -- ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+    `${v.id} (${v.impact}): ${v.help} -- ${v.nodes.slice(0, 3).map((n) => `${n.target.join(" ")} ${n.html.slice(0, 160)} ${n.failureSummary ?? ""}`).join(" | ")}`);
 }"""
 
 

@@ -11,10 +11,24 @@ from sqlalchemy import update
 from storage.checklists import FOUR_HAVES_V1
 from storage.models import OrgUnit
 from tests.builders import PASSWORD
-from tests.e2e.conftest import HERE, log_in, shot, wait_for_scope_cached, wait_for_service_worker, wait_pending
+from tests.e2e.conftest import (
+    HERE,
+    assert_accessible,
+    log_in,
+    shot,
+    wait_for_scope_cached,
+    wait_for_service_worker,
+    wait_pending,
+)
 from tests.e2e.supervisor_helpers import desk_log_in
 
 pytestmark = pytest.mark.e2e
+
+
+async def look(page, name: str) -> None:
+    """axe finds nothing serious on the screen, then its screenshot."""
+    await assert_accessible(page, name)
+    await shot(page, name)
 
 
 def admin_put(base: str, path: str, body: dict) -> dict:
@@ -63,7 +77,7 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
     await page.wait_for_function("document.querySelectorAll('.photo[data-state=ready]').length === 1", timeout=30_000)
     await page.wait_for_function("(document.querySelector('[data-testid=position]')?.dataset.accuracy || '') !== ''")
     record_id = await page.get_by_test_id("inspection-form").get_attribute("data-record-id")
-    await shot(page, "stations-01-inspection-form")
+    await look(page, "stations-01-inspection-form")
     await page.get_by_test_id("record-save").click()
     await page.get_by_test_id("flash").wait_for()
     await wait_pending(page, 2)
@@ -80,7 +94,7 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
         await admin.goto(f"{base}/#/review/inspection/{record_id}")
         await admin.get_by_test_id("approve").click()
         await admin.wait_for_function("document.querySelector('[data-testid=record-status]')?.textContent.includes('已通过')")
-        await shot(admin, "stations-02-inspection-reviewed")
+        await look(admin, "stations-02-inspection-reviewed")
         assert server_api.get("admin", f"/inspections/{record_id}")["status"] == "approved"
 
         await admin.goto(f"{base}/#/stations")
@@ -92,7 +106,7 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
             f"document.querySelector(\"[data-testid=weekly-row][data-id='{street1['id']}'] [data-testid=fig-inspections_done]\")"
             "?.textContent.trim().startsWith('1')")
         assert (await cell.text_content()).strip().startswith("1")
-        await shot(admin, "stations-03-weekly-report")
+        await look(admin, "stations-03-weekly-report")
     finally:
         await context.close()
 
@@ -112,7 +126,7 @@ async def test_an_item_the_admin_adds_shows_on_the_next_patrol_and_old_records_k
         await admin.get_by_test_id("item-hint-zh-7").fill("灭火器在有效期内")
         await admin.get_by_test_id("template-save").click()
         await admin.get_by_test_id("template-saved").wait_for()
-        await shot(admin, "stations-04-template-editor")
+        await look(admin, "stations-04-template-editor")
     finally:
         await context.close()
     patrol = next(t for t in server_api.get("worker1", "/checklist-templates")["items"] if t["key"] == "patrol")
@@ -124,7 +138,7 @@ async def test_an_item_the_admin_adds_shows_on_the_next_patrol_and_old_records_k
     await page.locator(f"[data-testid=facility-item][data-id='{area.facility_id}']").click()
     await page.get_by_test_id("checklist-fire_kit").wait_for()
     assert "消防器材" in await page.get_by_test_id("checklist-fire_kit").text_content()
-    await shot(page, "stations-05-patrol-with-new-item")
+    await look(page, "stations-05-patrol-with-new-item")
     # In English the item reads as the admin labelled it in English.
     await page.goto(f"{base}/#/menu")
     await page.get_by_test_id("lang-switch").click()
@@ -132,6 +146,6 @@ async def test_an_item_the_admin_adds_shows_on_the_next_patrol_and_old_records_k
     await page.locator(f"[data-testid=facility-item][data-id='{area.facility_id}']").click()
     await page.get_by_test_id("checklist-fire_kit").wait_for()
     assert "Fire extinguishers" in await page.get_by_test_id("checklist-fire_kit").text_content()
-    await shot(page, "stations-06-patrol-with-new-item-en")
+    await look(page, "stations-06-patrol-with-new-item-en")
     await page.goto(f"{base}/#/inspection/new")
-    await shot(page, "stations-07-inspection-en")
+    await look(page, "stations-07-inspection-en")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.builders import PASSWORD
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import assert_accessible, shot
 from tests.e2e.supervisor_helpers import Field, open_as
 
 pytestmark = pytest.mark.e2e
@@ -48,6 +48,7 @@ async def each_screen(page, base: str, prefix: str, screens: list[tuple[str, str
                 await act(page)
             if lang == "zh-CN":
                 await no_english(page)
+            await assert_accessible(page, f"{prefix}-{name}-{lang}")
             await shot(page, f"{prefix}-{name}-{'zh' if lang == 'zh-CN' else 'en'}")
 
 

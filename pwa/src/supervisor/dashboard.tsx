@@ -37,8 +37,10 @@ const COLORS = { overdue: "#b00020", open_task: "#e07b00", ok: "#0b6b2f" };
 function Bars({ rows, testid }: { rows: { label: string; value: number; of?: number }[]; testid?: string }) {
   const max = Math.max(1, ...rows.map((r) => r.of ?? r.value));
   const h = 28;
+  if (!rows.length) return <p class="muted small" data-testid={testid}>{t("none")}</p>;
   return (
-    <svg class="sv-bars" viewBox={`0 0 320 ${rows.length * h + 4}`} role="img" data-testid={testid} width="100%">
+    <svg class="sv-bars" viewBox={`0 0 320 ${rows.length * h + 4}`} role="img" data-testid={testid} width="100%"
+      aria-label={rows.map((r) => `${r.label} ${r.of != null ? `${r.value}/${r.of}` : r.value}`).join("; ")}>
       {rows.map((r, i) => {
         const y = i * h + 2;
         return (

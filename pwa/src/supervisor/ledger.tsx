@@ -52,7 +52,7 @@ function Import({ kind, onDone }: { kind: Kind; onDone: () => void }) {
       <p class="small">{t("importHint")}</p>
       <div class="row">
         <button class="btn btn-small" data-testid="import-template" onClick={() => void download(`/imports/${kind}/template.csv`, {}).catch((e) => setResult({ detail: errText(e) }))}>{t("template")}</button>
-        <input type="file" accept=".csv,text/csv" data-testid="import-file" onChange={(e) => { setFile(e.currentTarget.files?.[0] ?? null); setResult(null); }} />
+        <input type="file" accept=".csv,text/csv" data-testid="import-file" aria-label={t("importCsv")} onChange={(e) => { setFile(e.currentTarget.files?.[0] ?? null); setResult(null); }} />
         <label class="check"><input type="checkbox" checked={dry} onChange={(e) => setDry(e.currentTarget.checked)} />{t("checkOnly")}</label>
         <button class="btn btn-primary" disabled={!file || busy} data-testid="import-send" onClick={() => void send()}>{t("importCsv")}</button>
       </div>

@@ -68,7 +68,7 @@ function Where({ record, kind }: { record: RecordOut; kind: Kind }) {
       <p class="small sv-legend">
         <span style="color:#0a4a9e">● {t("site")}</span>{" "}
         {loc && <span style="color:#8b1a1a">● {loc.accuracy_m != null ? t("recordPos", { a: Math.round(loc.accuracy_m) }) : t("recordPosNoAcc")}</span>}{" "}
-        <span style="color:#c98a00">● {t("photoPos", { n: "" })}</span>
+        <span style="color:#8a5d00">● {t("photoPos", { n: "" })}</span>
       </p>
     </section>
   );

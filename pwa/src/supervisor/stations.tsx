@@ -148,7 +148,7 @@ function RemarkBox({ row, week, onSaved }: { row: Row; week: string; onSaved: ()
       {row.submitted_at && <span class="badge approved">{t("submitted", { at: when(row.submitted_at) })}</span>}
       {row.submitted_at ? <p data-testid="remarks-text">{row.remarks}</p> : (
         <>
-          <textarea data-testid="remarks-input" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <textarea data-testid="remarks-input" aria-label={`${row.name} · ${t("remarks")}`} value={text} onInput={(e) => setText(e.currentTarget.value)} />
           <div class="row">
             <button class="btn" data-testid="remarks-save" onClick={() => void send(false)}>{t("save")}</button>
             <button class="btn btn-primary" data-testid="remarks-submit" onClick={() => void send(true)}>{t("submit")}</button>

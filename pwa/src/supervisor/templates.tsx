@@ -66,9 +66,14 @@ function Editor({ template, onSaved }: { template: ChecklistTemplate; onSaved: (
       setError(errText(e));
     }
   };
-  const field = (n: number, value: string, set: (v: string) => TemplateItem, testid: string, disabled = false) => (
-    <input type="text" value={value} disabled={disabled} data-testid={testid} onInput={(e) => { const v = e.currentTarget.value; edit(n, () => set(v)); }} />
-  );
+  const COLUMN = { code: "code", zh: "zh", en: "en", "hint-zh": "hintZh", "hint-en": "hintEn" } as const;
+  const field = (n: number, value: string, set: (v: string) => TemplateItem, testid: string, disabled = false) => {
+    const column = COLUMN[testid.slice("item-".length, testid.lastIndexOf("-")) as keyof typeof COLUMN];
+    return (
+      <input type="text" value={value} disabled={disabled} data-testid={testid} aria-label={`${t(column)} · ${n + 1}`}
+        onInput={(e) => { const v = e.currentTarget.value; edit(n, () => set(v)); }} />
+    );
+  };
   return (
     <section data-testid="template-editor" data-key={template.key}>
       <h2>{template.name} · {t(template.kind)} · {t("version", { v: template.version })}</h2>
