@@ -133,6 +133,7 @@ function Notices() {
   const persist = useValue(persisted);
   const message = useValue(flash);
   const failed = useValue(failedCount);
+  const waitingWork = useValue(pending);
   useEffect(() => {
     if (!message) return;
     const timer = setTimeout(() => flash.set(null), 6000);
@@ -159,7 +160,8 @@ function Notices() {
           <div class="row"><button class="btn btn-primary btn-small" onClick={applyUpdate}>{t("updateApply")}</button></div>
         </div>
       )}
-      {persist === false && !hidden.persist && (
+      {/* Only while work waits on this phone: then clearing the browser's data would lose it. */}
+      {persist === false && (waitingWork ?? 0) > 0 && !hidden.persist && (
         <div class="notice" data-testid="persist-refused">
           {t("persistRefused")}
           <div class="row"><button class="btn btn-small" onClick={() => hide("persist")}>{t("dismiss")}</button></div>

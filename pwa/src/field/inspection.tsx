@@ -10,7 +10,8 @@ import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { ChecklistCard } from "./checklist";
 import { t as ft } from "./i18n";
-import { CameraButton, MAX_PHOTOS, PhotoStrip, PositionBox, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+import { describeError } from "../errors";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
 
 const t = defineStrings(
   {
@@ -32,7 +33,8 @@ export default function InspectionForm() {
   const [stationId, setStationId] = useState<string | null>(null);
   const [items, setItems] = useState<Record<string, InspectionItem>>({});
   const [notes, setNotes] = useState("");
-  const [errors, setErrors] = useState<string[]>([]);
+  const [tried, setTried] = useState(false); // after the first save, problems show and clear live
+  const [saveError, setSaveError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { photos, add, remove } = usePhotos();
   const position = usePosition();
@@ -46,19 +48,27 @@ export default function InspectionForm() {
     setItems((a) => ({ ...a, [code]: { item: code, result, note: a[code]?.note ?? "" } }));
   const setNote = (code: string, note: string) => setItems((a) => ({ ...a, [code]: { ...a[code], note } }));
 
+  const ready = photos.filter((p) => p.state === "ready");
+  const label = (code: string) => pick(template?.items.find((i) => i.code === code)?.label ?? { zh: code, en: code });
+  // Each problem is keyed by where it shows, as on the patrol form: beside its item, gone once fixed.
+  const problems: Record<string, string> = {};
+  if (!station) problems.station = t("needStation");
+  else if (!template) problems.station = t("noTemplate");
+  for (const c of codes) {
+    if (!items[c]) problems[`item-${c}`] = ft("errUnanswered", { item: label(c) });
+    else if (items[c].result === "issue" && !items[c].note.trim()) problems[`note-${c}`] = ft("errIssueNote", { item: label(c) });
+  }
+  if (codes.some((c) => items[c]?.result === "issue") && !ready.length) problems.photos = ft("issueNeedsPhoto");
+  if (photos.some((p) => p.state === "processing")) problems.photos = ft("processing");
+  const shown = tried ? problems : {};
+
   const save = async () => {
-    const problems: string[] = [];
-    if (!station) problems.push(t("needStation"));
-    else if (!template) problems.push(t("noTemplate"));
-    const unanswered = codes.filter((c) => !items[c]).length;
-    if (unanswered) problems.push(ft("unanswered", { n: unanswered }));
-    const issues = codes.filter((c) => items[c]?.result === "issue");
-    if (issues.some((c) => !items[c].note.trim())) problems.push(ft("issueNeedsNote"));
-    const ready = photos.filter((p) => p.state === "ready");
-    if (issues.length && !ready.length) problems.push(ft("issueNeedsPhoto"));
-    if (photos.some((p) => p.state === "processing")) problems.push(ft("processing"));
-    setErrors(problems);
-    if (problems.length) return;
+    setTried(true);
+    setSaveError(null);
+    if (Object.keys(problems).length) {
+      setTimeout(() => document.querySelector(".field-error")?.scrollIntoView({ block: "center" }), 0);
+      return;
+    }
     setBusy(true);
     const body: InspectionIn = {
       org_unit_id: station!.id, template_id: template!.id, started_at: startedAt, ended_at: new Date().toISOString(),
@@ -71,7 +81,7 @@ export default function InspectionForm() {
     try {
       await saveToOutbox("inspection", id, body, ready.map((p) => p.photo!), `${t("title")} · ${station!.name}`);
     } catch (e) {
-      setErrors([ft("saveFailed", { detail: String(e) })]);
+      setSaveError(ft("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
@@ -81,8 +91,9 @@ export default function InspectionForm() {
     <div data-testid="inspection-form" data-record-id={id}>
       <h1>{t("title")}</h1>
       <StationPicker selected={station} onSelect={setStationId} here={position.fix} />
+      <FieldError id="station" text={shown.station} />
       <PositionBox {...position} />
-      {station && !template && <p class="notice">{t("noTemplate")}</p>}
+      {/* Before a station is chosen the screen is a picker: no checklist and no save button yet. */}
       {template && (
         <>
           <h2>{ft("checklist")}</h2>
@@ -91,23 +102,22 @@ export default function InspectionForm() {
           </p>
           {template.items.map(({ code, label, hint }) => (
             <ChecklistCard code={code} label={pick(label)} hint={pick(hint)} it={items[code]} photos={photos} total={total}
-              setResult={setResult} setNote={setNote} add={add} remove={remove} />
+              setResult={setResult} setNote={setNote} add={add} remove={remove}
+              itemError={shown[`item-${code}`]} noteError={shown[`note-${code}`]} />
           ))}
+          <h2>{ft("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span></h2>
+          <PhotoStrip photos={photos.filter((p) => !p.item)} onRemove={remove} />
+          <FieldError id="photos" text={shown.photos} />
+          <CameraButton testid="photo-input" label={ft("takePhoto")} disabled={total >= MAX_PHOTOS}
+            onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
+          <label class="field" style="margin-top:14px"><span class="label">{ft("notes")}</span>
+            <textarea data-testid="inspection-notes" value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
+          </label>
+          <FieldError id="save" text={saveError} />
+          <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
         </>
       )}
-      <h2>{ft("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span></h2>
-      <PhotoStrip photos={photos.filter((p) => !p.item)} onRemove={remove} />
-      <CameraButton testid="photo-input" label={ft("takePhoto")} disabled={total >= MAX_PHOTOS}
-        onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
-      <label class="field" style="margin-top:14px"><span class="label">{ft("notes")}</span>
-        <textarea data-testid="inspection-notes" value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
-      </label>
-      <div class="savebar">
-        {errors.map((e) => <p class="error" role="alert">{e}</p>)}
-        <button type="button" class="btn btn-primary btn-block" data-testid="record-save" disabled={busy} onClick={save}>
-          {busy ? ft("saving") : ft("save")}
-        </button>
-      </div>
+      {station && !template && <p class="notice">{t("noTemplate")}</p>}
     </div>
   );
 }
