@@ -81,7 +81,9 @@ def database_error(_: Request, exc: DBAPIError) -> Response:
     if isinstance(exc, DataError) or sqlstate.startswith("22"):
         return _body(400, "a value cannot be stored as sent (a control character in text, or a number "
                           "out of range); correct it and send again")
-    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+    # Classes 08 (connection), 53 (too many connections), 57 (shutting down, starting up): a
+    # restarting or overloaded server, as when a pool opens a connection during a restart.
+    if isinstance(exc, OperationalError) or exc.connection_invalidated or sqlstate[:2] in ("08", "53", "57"):
         log.warning("database unavailable: %s", type(exc.orig).__name__)  # its text can quote values
         return _body(503, "the database cannot be reached; try again shortly", code="database_unavailable")
     log.exception("database error", exc_info=exc)

@@ -3,6 +3,10 @@ user's language from the code (pwa/src/errors.ts), never by showing the server's
 
 import uuid
 
+import pytest
+from sqlalchemy.exc import DBAPIError
+
+from api.errors import database_error
 from tests.api.test_bad_input import worker  # noqa: F401  (fixture)
 from tests.api.test_patrols import patrol_body
 from tests.builders import login, make_district
@@ -37,3 +41,19 @@ async def test_a_file_that_is_not_an_image_is_not_an_image(client, db):
                                 headers={**headers, "Content-Type": "image/jpeg"})
     assert response.status_code == 415, response.text
     assert response.json()["code"] == "not_an_image"
+
+
+class _PgError(Exception):
+    """What asyncpg's errors look like through SQLAlchemy's adapter: a bare DBAPIError with a code."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__("the database system is shutting down")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize("sqlstate", ["57P01", "57P03", "08006", "53300"])
+def test_a_database_that_is_restarting_or_full_is_503_with_retry_after_never_500(sqlstate):
+    """Found under load: a pool opening a connection while PostgreSQL restarts got a 500."""
+    response = database_error(None, DBAPIError("connect", None, _PgError(sqlstate)))  # type: ignore[arg-type]
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()

@@ -84,7 +84,13 @@ async def under_load(stack, client: httpx.AsyncClient, db, facility: uuid.UUID, 
     phones = [Phone(client, worker) for _ in range(PHONES)]
 
     faults_over = asyncio.Event()
-    await asyncio.gather(chaos(stack, faults_over), *(phone.work(facility, jpeg, faults_over) for phone in phones))
+    # The chaos always runs to its end, so the suite's PostgreSQL and MinIO are up again whatever
+    # a phone met; then the first failure, if any, fails the test.
+    outcomes = await asyncio.gather(chaos(stack, faults_over), *(phone.work(facility, jpeg, faults_over) for phone in phones),
+                                    return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
     answers = [a for phone in phones for a in phone.answers]
     assert all(200 <= status < 300 or (status == 503 and (after or "").isdigit()) for status, after in answers), \
