@@ -26,8 +26,9 @@ async def test_a_request_that_cannot_get_a_database_connection_in_time_is_shed(o
     async with httpx.AsyncClient(base_url=one_connection, timeout=60) as http:
         login = await http.post("/api/v1/auth/login", json={"username": "worker1", "password": PASSWORD})
         worker = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        # Two uploads to one record wait for its lock, which we hold: each keeps one of the two
-        # connections (1 + 1 overflow) of the process.
+        # Two uploads to one record wait, each keeping one of the two connections (1 + 1 overflow)
+        # of the process: the first for the record's lock, which we hold, the second behind the
+        # first's claim of the new record id.
         async with engine.connect() as holder, holder.begin():
             await holder.execute(text("select pg_advisory_xact_lock(hashtextextended(:key, 7305021))"),
                                  {"key": f"photos:{record_id}"})
@@ -38,7 +39,7 @@ async def test_a_request_that_cannot_get_a_database_connection_in_time_is_shed(o
             async with engine.connect() as watcher:
                 for _ in range(600):
                     waiting = await watcher.scalar(text(
-                        "select count(*) from pg_locks where locktype = 'advisory' and not granted"))
+                        "select count(*) from pg_locks where not granted"))
                     if waiting == 2:
                         break
                     await asyncio.sleep(0.05)
