@@ -99,7 +99,8 @@ def task_fields(t: Task, names: dict[uuid.UUID, str], people: dict[uuid.UUID, ta
         id=t.id, record_kind=t.record_kind, record_id=t.record_id, item=t.item,
         item_label=ITEM_LABELS.get(t.item, t.item), status=t.status, detail=t.detail, org_unit_id=t.org_unit_id,
         facility_id=t.facility_id, subject_id=t.subject_id,
-        place_name=names.get(t.facility_id or t.subject_id, ""),  # type: ignore[arg-type]
+        # The facility, the person, or for an inspection the station inspected.
+        place_name=names.get(t.facility_id or t.subject_id or t.org_unit_id, ""),
         assignee_id=t.assignee_id, assignee_name=names.get(t.assignee_id, "") if t.assignee_id else "",
         opened_at=t.opened_at, due_at=t.due_at,
         overdue=t.status == "open" and t.due_at < datetime.now(timezone.utc), fix_note=t.fix_note,

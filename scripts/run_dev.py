@@ -48,7 +48,7 @@ def main() -> int:
     passwords: list[str] = []
 
     def announce(host: str, port: int, workers: int) -> None:
-        print(f"\n巡访 Xunfang is running: http://{host}:{port}/   (API docs: /schema, {workers} processes)")
+        print(f"\n巡访 Xunfang is running: http://{host}:{port}/   (OpenAPI: /schema/openapi.json, {workers} processes)")
         print(f"demo logins (password: {passwords[0]}):")
         for username, display, role, _ in DEMO_USERS:
             print(f"  {username:8} {role:13} {display}")

@@ -145,10 +145,12 @@ async def task_in_scope(session: AsyncSession, *, task: Task, scope_path: str) -
 
 
 async def names(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.UUID, str]:
-    """Display names of the facilities, subjects and people the tasks mention, in three lookups."""
+    """Display names of the facilities, subjects, inspected stations and people the tasks mention,
+    in a lookup per kind."""
     wanted: dict[Any, set[uuid.UUID]] = {
         Facility: {t.facility_id for t in tasks if t.facility_id},
         Subject: {t.subject_id for t in tasks if t.subject_id},
+        OrgUnit: {t.org_unit_id for t in tasks if t.record_kind == "inspection"},
         User: {i for t in tasks for i in (t.assignee_id, t.fixed_by_id, t.accepted_by_id) if i},
     }
     found: dict[uuid.UUID, str] = {}

@@ -49,6 +49,8 @@ async def test_a_street_inspects_a_community_station_once_per_id_and_the_head_ow
     [task] = (await db.scalars(select(Task))).all()
     assert (task.record_kind, task.item, task.assignee_id) == ("inspection", "basic_ledger", d.users["worker1"].id)
     assert task.org_unit_id == d.community1.id
+    listed_tasks = (await client.get("/api/v1/tasks", headers=supervisor)).json()["items"]
+    assert [(t["place_name"], t["owner_name"]) for t in listed_tasks] == [("东一社区", d.users["worker1"].display_name)]
 
     listed = (await client.get(URL, params={"org_unit_id": str(d.community1.id)}, headers=supervisor)).json()
     assert [i["id"] for i in listed["items"]] == [str(inspection_id)] and listed["next_cursor"] is None
