@@ -117,8 +117,8 @@ def upload_p95(base: str) -> float:
 def main() -> int:
     with running_stack():
         settings = Settings.from_env()
-        asyncio.run(seed_demo(settings.database_url))
-        system = System(database_url=settings.database_url, endpoint=settings.minio_endpoint,
+        asyncio.run(seed_demo(settings.migration_url))
+        system = System(database_url=settings.migration_url, endpoint=settings.minio_endpoint,
                         access_key=settings.minio_access_key, secret_key=settings.minio_secret_key,
                         bucket=settings.minio_bucket, secure=False)
         with serving() as base:

@@ -47,7 +47,7 @@ def measure(workers: int, server: str, *, target: str = "api.app:app_from_env", 
 def main() -> None:
     with running_stack():
         settings = Settings.from_env()
-        asyncio.run(seed_demo(settings.database_url))
+        asyncio.run(seed_demo(settings.migration_url))
         rates = {(server, n): measure(n, server) for server in asgi.SERVERS for n in (1, 2)}
         for server in asgi.SERVERS:
             report(f"record_put_8_clients_2_processes_{server}", rates[(server, 2)], "records/s",

@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({sizes[0] // 1024}-{sizes[-1] // 1024} KB each), {args.workers} API processes", file=sys.stderr)
     with running_stack():
         settings = Settings.from_env()
-        asyncio.run(seed_demo(settings.database_url))
+        asyncio.run(seed_demo(settings.migration_url))
         port = free_port()
         server = asgi.spawn(workers=args.workers, port=port, quiet=True,
                             env={"XUNFANG_SECRET": "storm-" + "x" * 40, "PYTHONWARNINGS": "ignore"})

@@ -93,8 +93,8 @@ def pdf_pages(base: str, headers: dict[str, str], params: dict[str, str]) -> tup
 async def main() -> int:
     with running_stack():
         settings = Settings.from_env()
-        await seed_coverage(settings.database_url)
-        await add_stations(settings.database_url)
+        await seed_coverage(settings.migration_url)
+        await add_stations(settings.migration_url)
         china = timezone(timedelta(hours=8))
         year, week, _ = (datetime.now(china) - timedelta(days=7)).isocalendar()
         weekly = {"week": f"{year}-W{week:02d}"}
@@ -105,7 +105,7 @@ async def main() -> int:
             results = {}
             for size in (10_000, 1_000_000):
                 started = time.perf_counter()
-                await fill(settings.database_url, size)
+                await fill(settings.migration_url, size)
                 print(f"# {size} records loaded in {time.perf_counter() - started:.0f} s", flush=True)
                 results[size] = (timings(base, admin, "/api/v1/reports/weekly", weekly),
                                  timings(base, admin, "/api/v1/reports/coverage", period),
