@@ -17,7 +17,7 @@ interface Item {
   author_name: string; place_id: string; place_name: string; flags: Flag[]; photo_count: number;
 }
 const FLAGS = ["no_location", "low_accuracy", "far_from_site", "photo_time_mismatch", "reused_photo", "missing_photos", "future_time"];
-const TYPES = ["patrol", "visit", "routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
+const TYPES = ["patrol", "inspection", "visit", "routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
 
 function Filters({ f, set, units }: { f: Record<string, string>; set: (k: string, v: string) => void; units: OrgUnit[] }) {
   const fs = useValue(facilities);
@@ -38,7 +38,7 @@ function Filters({ f, set, units }: { f: Record<string, string>; set: (k: string
         </select>
       </label>
       {sel("status", t("status"), ["submitted", "incomplete", "returned", "approved"].map((s) => [s, label("st_", s)]))}
-      {sel("type", t("type"), TYPES.map((v) => [v, v === "patrol" || v === "visit" ? t(v) : label("vt_", v)]))}
+      {sel("type", t("type"), TYPES.map((v) => [v, v === "patrol" || v === "visit" ? t(v) : v === "inspection" ? ft("kind_inspection") : label("vt_", v)]))}
       {sel("flag", t("flag"), FLAGS.map((v) => [v, label("fl_", v)]))}
       {sel("org_unit_id", t("unit"), units.map((u) => [u.id, u.name]))}
       {sel("facility_id", t("facilities"), fs.map((x) => [x.id, x.name]))}
