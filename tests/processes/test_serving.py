@@ -3,6 +3,7 @@ processes, and what the server writes to its log carries no position, token or s
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -52,8 +53,14 @@ async def test_the_server_log_holds_no_position_token_or_signature(two_processes
         assert put.status_code == 201
         assert (await http.get(put.json()["thumb_url"])).status_code == 200
         sig = put.json()["thumb_url"].split("sig=")[1]
-    text = log.read_text()
-    routes = [json.loads(line)["route"] for line in text.splitlines() if '"xunfang.request"' in line]
+    # A request's line is written once its answer has gone out, by whichever process served it:
+    # read the log again until both lines are there (or give up after a few seconds).
+    for _ in range(100):
+        text = log.read_text()
+        routes = [json.loads(line)["route"] for line in text.splitlines() if '"xunfang.request"' in line]
+        if "/api/v1/photos/{photo_id}" in routes and "/api/v1/photos/{photo_id}/thumb" in routes:
+            break
+        await asyncio.sleep(0.1)
     assert "/api/v1/photos/{photo_id}" in routes and "/api/v1/photos/{photo_id}/thumb" in routes
     for secret in (LAT, LON, sig, token["access_token"], PASSWORD, "worker1"):
         assert secret not in text, secret
