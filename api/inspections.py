@@ -6,7 +6,6 @@ from above (the station lies strictly below the inspector's unit)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -17,8 +16,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api import records
 from api.deps import AppSettings, CurrentUser, DbSession, Principal
 from api.evidence import Position, Site
-from api.patrols import ChecklistItem, Status
-from api.records import AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until
+from api.patrols import ChecklistItem, ChecklistRecordOut, Status, checklist_fields
+from api.records import AuthorOut, AwareTime, PhotoIds, ReviewIn, Since, Until
 from api.templates import check_checklist
 from api.types import Fix, In, Limit, Text
 from storage.errors import Invalid
@@ -38,24 +37,8 @@ class InspectionIn(In):
     photo_ids: PhotoIds = []
 
 
-class InspectionOut(msgspec.Struct):
-    id: uuid.UUID
-    org_unit_id: uuid.UUID
+class InspectionOut(ChecklistRecordOut, kw_only=True):
     org_unit_name: str
-    template_id: uuid.UUID
-    author: AuthorOut
-    started_at: datetime
-    ended_at: datetime
-    location: LocationOut | None
-    checklist: list[ChecklistItem]
-    notes: str
-    photo_ids: list[uuid.UUID]
-    status: str
-    flags: list[FlagOut]
-    received_at: datetime
-    updated_at: datetime
-    photos: list[Any] | msgspec.UnsetType = msgspec.UNSET
-    reviews: list[ReviewOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class InspectionPage(msgspec.Struct):
@@ -78,11 +61,7 @@ def check_from_above(user: Principal, station: OrgUnit) -> None:
 
 
 def inspection_out(r: Inspection, author: AuthorOut, unit_name: str) -> InspectionOut:
-    return InspectionOut(
-        id=r.id, org_unit_id=r.org_unit_id, org_unit_name=unit_name, template_id=r.template_id, author=author,
-        started_at=r.started_at, ended_at=r.ended_at, location=records.location_out(r),
-        checklist=msgspec.convert(r.checklist, list[ChecklistItem]), notes=r.notes, photo_ids=list(r.photo_ids),
-        status=r.status, flags=records.flags_out(r), received_at=r.received_at, updated_at=r.updated_at)
+    return InspectionOut(org_unit_name=unit_name, **checklist_fields(r, author))
 
 
 async def inspections_out(db_session: DbSession, rows: list[Inspection]) -> list[InspectionOut]:

@@ -13,11 +13,11 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api import records
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
-from api.records import AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until
+from api.records import AuthorOut, AwareTime, PhotoIds, ReviewIn, Since, Until
 from api.templates import check_checklist
 from api.types import Fix, In, Limit, Text
 from storage.errors import Invalid
-from storage.models import Facility, Patrol
+from storage.models import Facility, Inspection, Patrol
 from storage.queries import facilities, tasks
 from storage.queries import records as record_queries
 from storage.queries import templates as template_queries
@@ -45,26 +45,23 @@ class PatrolIn(In):
     template_id: uuid.UUID | None = None  # without it: the active patrol template for the facility's kind
 
 
-class PatrolOut(msgspec.Struct):
-    id: uuid.UUID
-    facility_id: uuid.UUID
-    facility_name: str
-    org_unit_id: uuid.UUID
+class ChecklistRecordOut(records.RecordOut, kw_only=True):
+    """A record that walks a checklist template: patrols and station inspections."""
     template_id: uuid.UUID
-    author: AuthorOut
     started_at: datetime
     ended_at: datetime
-    location: LocationOut | None
     checklist: list[ChecklistItem]
     notes: str
-    photo_ids: list[uuid.UUID]
-    status: str
-    flags: list[FlagOut]
-    received_at: datetime
-    updated_at: datetime
-    # On GET /patrols/{id} (and the PUT's answer): each photo as the upload returned it.
-    photos: list[Any] | msgspec.UnsetType = msgspec.UNSET
-    reviews: list[ReviewOut] | msgspec.UnsetType = msgspec.UNSET
+
+
+def checklist_fields(r: Patrol | Inspection, author: AuthorOut) -> dict[str, Any]:
+    return dict(records.record_fields(r, author), template_id=r.template_id, started_at=r.started_at,
+                ended_at=r.ended_at, checklist=msgspec.convert(r.checklist, list[ChecklistItem]), notes=r.notes)
+
+
+class PatrolOut(ChecklistRecordOut, kw_only=True):
+    facility_id: uuid.UUID
+    facility_name: str
 
 
 class PatrolPage(msgspec.Struct):
@@ -89,12 +86,7 @@ async def site_of(db_session: DbSession, patrol: Patrol) -> Site:
 
 
 def patrol_out(r: Patrol, author: AuthorOut, facility_name: str) -> PatrolOut:
-    return PatrolOut(
-        id=r.id, facility_id=r.facility_id, facility_name=facility_name, org_unit_id=r.org_unit_id,
-        template_id=r.template_id, author=author,
-        started_at=r.started_at, ended_at=r.ended_at, location=records.location_out(r),
-        checklist=msgspec.convert(r.checklist, list[ChecklistItem]), notes=r.notes, photo_ids=list(r.photo_ids),
-        status=r.status, flags=records.flags_out(r), received_at=r.received_at, updated_at=r.updated_at)
+    return PatrolOut(facility_id=r.facility_id, facility_name=facility_name, **checklist_fields(r, author))
 
 
 async def patrols_out(db_session: DbSession, rows: list[Patrol]) -> list[PatrolOut]:

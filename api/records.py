@@ -78,6 +78,29 @@ class LocationOut(msgspec.Struct):
     captured_at: datetime | None
 
 
+class RecordOut(msgspec.Struct, kw_only=True):
+    """What the answer for every record kind carries; patrols, visits and inspections add their own."""
+    id: uuid.UUID
+    org_unit_id: uuid.UUID
+    author: AuthorOut
+    location: LocationOut | None
+    photo_ids: list[uuid.UUID]
+    status: str
+    flags: list[FlagOut]
+    received_at: datetime
+    updated_at: datetime
+    # On GET /{kind}/{id} (and the PUT's answer): each photo as the upload returned it.
+    photos: list[Any] | msgspec.UnsetType = msgspec.UNSET
+    reviews: list[ReviewOut] | msgspec.UnsetType = msgspec.UNSET
+
+
+def record_fields(r: Record, author: AuthorOut) -> dict[str, Any]:
+    """The RecordOut fields of a stored record."""
+    return dict(id=r.id, org_unit_id=r.org_unit_id, author=author, location=location_out(r),
+                photo_ids=list(r.photo_ids), status=r.status, flags=flags_out(r), received_at=r.received_at,
+                updated_at=r.updated_at)
+
+
 class ReviewIn(In):
     decision: Literal["approve", "return"]
     comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""

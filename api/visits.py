@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api import records
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
-from api.records import AuthorOut, AwareTime, FlagOut, LocationOut, PhotoIds, ReviewIn, ReviewOut, Since, Until
+from api.records import AuthorOut, AwareTime, PhotoIds, ReviewIn, Since, Until
 from api.types import Fix, In, Limit, Text
 from storage.errors import Invalid
 from storage.models import Subject, Visit
@@ -51,28 +51,17 @@ class VisitIn(In):
     award: Award | None = None
 
 
-class VisitOut(msgspec.Struct):
-    id: uuid.UUID
+class VisitOut(records.RecordOut, kw_only=True):
     subject_id: uuid.UUID
     subject_name: str
-    org_unit_id: uuid.UUID
-    author: AuthorOut
     visit_type: str
     visited_at: datetime
-    location: LocationOut | None
     summary: str
     needs: str
     assistance: Assistance
     follow_up_needed: bool
-    photo_ids: list[uuid.UUID]
     no_photo_reason: str | None
     award: Award | None
-    status: str
-    flags: list[FlagOut]
-    received_at: datetime
-    updated_at: datetime
-    photos: list[Any] | msgspec.UnsetType = msgspec.UNSET
-    reviews: list[ReviewOut] | msgspec.UnsetType = msgspec.UNSET
 
 
 class VisitPage(msgspec.Struct):
@@ -98,12 +87,10 @@ async def site_of(db_session: DbSession, visit: Visit) -> Site:
 
 def visit_out(r: Visit, author: AuthorOut, subject_name: str) -> VisitOut:
     return VisitOut(
-        id=r.id, subject_id=r.subject_id, subject_name=subject_name, org_unit_id=r.org_unit_id, author=author,
-        visit_type=r.visit_type, visited_at=r.visited_at, location=records.location_out(r), summary=r.summary,
-        needs=r.needs, assistance=Assistance(cash_yuan=float(r.cash_yuan), goods=r.goods),
-        follow_up_needed=r.follow_up_needed, photo_ids=list(r.photo_ids), no_photo_reason=r.no_photo_reason,
-        award=msgspec.convert(r.award, Award) if r.award else None, status=r.status, flags=records.flags_out(r),
-        received_at=r.received_at, updated_at=r.updated_at)
+        subject_id=r.subject_id, subject_name=subject_name, visit_type=r.visit_type, visited_at=r.visited_at,
+        summary=r.summary, needs=r.needs, assistance=Assistance(cash_yuan=float(r.cash_yuan), goods=r.goods),
+        follow_up_needed=r.follow_up_needed, no_photo_reason=r.no_photo_reason,
+        award=msgspec.convert(r.award, Award) if r.award else None, **records.record_fields(r, author))
 
 
 async def visits_out(db_session: DbSession, rows: list[Visit]) -> list[VisitOut]:
