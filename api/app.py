@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers={**HANDLERS, **admission.HANDLERS},
         lifespan=[lifespan],
-        state=State({"settings": settings, "store": store, "engine": engine, "gates": gates}),
+        state=State({"settings": settings, "store": store, "engine": engine, "gates": gates, "db": db}),
         request_max_body_size=settings.max_json_bytes,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/api/v1/photos"]),
         openapi_config=OpenAPIConfig(

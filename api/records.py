@@ -20,7 +20,6 @@ import msgspec
 from litestar.exceptions import PermissionDeniedException
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
-from sqlalchemy.exc import IntegrityError
 
 from api.deps import DbSession, Principal, record_audit
 from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_flags
@@ -160,12 +159,14 @@ async def put_record(db_session: DbSession, user: Principal, *, model: type[Reco
     its arrived photos (None when the same body came again and nothing was looked at)."""
     kind = records.kind_of(model)
     now = datetime.now(timezone.utc)
+    owner = await records.claim_record(db_session, record_id=record_id, owner_id=user.id)
+    # Under the claim's lock: a delivery of this id that raced ours has committed by now.
     existing = await records.find_record(db_session, model=model, record_id=record_id, for_update=True)
-    if existing is None and await records.claim_record(db_session, record_id=record_id, owner_id=user.id) != user.id:
+    if existing is not None and existing.author_id != user.id:
+        raise Conflict(f"this {kind} id belongs to a record by someone else; start a new record")
+    if owner != user.id:
         raise Conflict(f"this {kind} id belongs to someone else's photos; start a new record")
     if existing is not None:
-        if existing.author_id != user.id:
-            raise Conflict(f"this {kind} id belongs to a record by someone else; start a new record")
         if existing.body_hash == digest:
             return existing, False, None
         if existing.status == "approved":
@@ -179,15 +180,8 @@ async def put_record(db_session: DbSession, user: Principal, *, model: type[Reco
                        received_at=now, updated_at=now)
     photos = await evaluate(db_session, record, site, rules)
     if existing is None:
-        try:
-            async with db_session.begin_nested():
-                db_session.add(record)
-                await db_session.flush()
-        except IntegrityError:
-            # Another delivery of this record (a second tab, a retry racing its original) was
-            # stored first; ours waits for it above and is then an ordinary resend.
-            return await put_record(db_session, user, model=model, record_id=record_id, digest=digest,
-                                    values=values, site=site, rules=rules)
+        db_session.add(record)
+        await db_session.flush()
     await record_audit(db_session, user, f"{kind}_{'update' if existing else 'create'}", entity=kind,
                        entity_id=record_id, org_unit_id=record.org_unit_id)
     await db_session.flush()

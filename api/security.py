@@ -2,16 +2,17 @@
 before anything else about it is looked at.
 
 Tokens are opaque and stored hashed (storage.queries.users). Every request looks its token up in
-PostgreSQL (one indexed join): with several API processes, no process may remember a token, or a
-logout, a disabled user or a role, unit or password change would reach the others only when
-their memory expired. The lookup is one indexed join on the token's hash."""
+PostgreSQL (one indexed join on the token's hash): with several API processes, no process may
+remember a token, or a logout, a disabled user or a role, unit or password change would reach the
+others only when their memory expired. The lookup runs in the request's own session, the one its
+handler then uses, so it costs one round trip and no second connection."""
 
 from __future__ import annotations
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.queries import users
 
@@ -21,10 +22,9 @@ PUBLIC = [r"^/api/v1/health$", r"^/api/v1/auth/login$", r"^/schema"]
 PUBLIC_OPT = "exclude_from_auth"
 
 
-async def lookup(engine: AsyncEngine, token: str) -> tuple | None:
+async def lookup(session: AsyncSession, token: str) -> tuple | None:
     """(user id, username, display name, role, org unit id, scope path) of a live token's active user."""
-    async with AsyncSession(engine) as session:
-        found = await users.user_for_token(session, token=token)
+    found = await users.user_for_token(session, token=token)
     if found is None:
         return None
     user, path = found
@@ -45,7 +45,9 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("log in first: send Authorization: Bearer <access_token>")
-        who = await lookup(connection.app.state.engine, token)
+        # The plugin's provider hands the handler this same session; its before-send hook ends it.
+        state = connection.app.state
+        who = await lookup(state.db.provide_session(state, connection.scope), token)
         if who is None:
             raise NotAuthorizedException("your session has expired or was ended; log in again")
         return AuthenticationResult(user=who, auth=token)

@@ -104,7 +104,7 @@ def _items(items: list[TemplateItem]) -> list[dict[str, Any]]:
     return msgspec.to_builtins(items)
 
 
-def check_checklist(template: ChecklistTemplate, checklist: Sequence[Any]) -> None:
+def check_checklist(template: templates.Version, checklist: Sequence[Any]) -> None:
     """Each item of a record is a code of the version it was filled against."""
     codes = {i["code"] for i in template.items}
     for n, entry in enumerate(checklist):

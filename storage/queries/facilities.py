@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
 from storage.models import Facility
-from storage.queries.common import in_scope, keyset_page
+from storage.queries.common import in_scope, in_scope_of, keyset_page
 
 
 def next_due_at() -> ColumnElement[datetime]:
@@ -34,9 +34,11 @@ async def list_facilities(
                              cursor=cursor, limit=limit)
 
 
+_IN_SCOPE = select(Facility).where(Facility.id == bindparam("facility_id"), in_scope_of(Facility.org_unit_id))
+
+
 async def get_facility(session: AsyncSession, *, facility_id: uuid.UUID, scope_path: str) -> Facility:
-    facility = await session.scalar(
-        select(Facility).where(Facility.id == facility_id, in_scope(Facility.org_unit_id, scope_path)))
+    facility = await session.scalar(_IN_SCOPE, {"facility_id": facility_id, "scope_path": scope_path})
     if facility is None:
         raise NotFound("no such facility in your scope", field="facility_id")
     return facility

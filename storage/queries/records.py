@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,12 +36,20 @@ def kind_of(model: RecordModel) -> str:
     return KINDS[model]
 
 
+# Every write of a record or photo runs these: built once (building costs more than running).
+_BY_ID: dict[RecordModel, Select[Any]] = {
+    model: select(model).where(model.id == bindparam("record_id")) for model in (Patrol, Visit, Inspection)}
+_FIND = {**{(model, False): q for model, q in _BY_ID.items()},
+         **{(model, True): q.with_for_update() for model, q in _BY_ID.items()}}
+_CLAIM = (insert(RecordClaim).values(record_id=bindparam("record_id"), owner_id=bindparam("owner_id"))
+          # A no-op update, for its row lock and so that the row comes back either way.
+          .on_conflict_do_update(index_elements=[RecordClaim.record_id], set_={"owner_id": RecordClaim.owner_id})
+          .returning(RecordClaim.owner_id))
+
+
 async def find_record(session: AsyncSession, *, model: RecordModel, record_id: uuid.UUID,
                       for_update: bool = False) -> Record | None:
-    query = select(model).where(model.id == record_id)
-    if for_update:
-        query = query.with_for_update()
-    return await session.scalar(query)
+    return await session.scalar(_FIND[model, for_update], {"record_id": record_id})
 
 
 async def get_record(session: AsyncSession, *, model: RecordModel, record_id: uuid.UUID, scope_path: str,
@@ -77,14 +85,11 @@ async def list_records(
 
 
 async def claim_record(session: AsyncSession, *, record_id: uuid.UUID, owner_id: uuid.UUID) -> uuid.UUID:
-    """Claim a record id for `owner_id` unless someone already has; returns the owner. Two
-    claims racing each other: the second waits for the first to commit, then reads its owner."""
-    await session.execute(insert(RecordClaim).values(record_id=record_id, owner_id=owner_id)
-                          .on_conflict_do_nothing(index_elements=[RecordClaim.record_id]))
-    owner = await session.scalar(select(RecordClaim.owner_id).where(RecordClaim.record_id == record_id))
-    if owner is None:  # the insert above or a racing one made the claim; it is never deleted
-        raise NotFound("record claim")
-    return owner
+    """Claim a record id for `owner_id` unless someone already has; returns the owner. One
+    statement that also locks the claim until the transaction ends, so everything written for one
+    id (the record, its photos) is written one delivery at a time, each seeing what the one before
+    it committed."""
+    return (await session.execute(_CLAIM, {"record_id": record_id, "owner_id": owner_id})).scalar_one()
 
 
 async def insert_record(session: AsyncSession, *, model: RecordModel, values: dict[str, Any]) -> Record:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, Invalid, NotFound
@@ -69,24 +70,53 @@ async def new_version(session: AsyncSession, *, key: str, values: dict[str, Any]
     return template
 
 
+@dataclass(frozen=True)
+class Version:
+    """What a record is checked against: one template version. A version never changes once
+    written (an edit is a new version), so each process keeps those it has read."""
+
+    id: uuid.UUID
+    kind: str
+    name: str
+    version: int
+    applies_to: dict[str, Any]
+    items: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, t: ChecklistTemplate) -> Version:
+        return cls(id=t.id, kind=t.kind, name=t.name, version=t.version, applies_to=t.applies_to, items=t.items)
+
+
+_VERSIONS: dict[uuid.UUID, Version] = {}
+_FACILITY_KINDS = ChecklistTemplate.applies_to["facility_kinds"]
+_KINDS_NAMED = func.coalesce(func.jsonb_array_length(_FACILITY_KINDS), 0)
+# The active template for a new record: built once, as every record PUT without template_id asks.
+_ACTIVE = {
+    "patrol": select(ChecklistTemplate).where(
+        ChecklistTemplate.kind == "patrol", ChecklistTemplate.active,
+        _FACILITY_KINDS.contains(func.jsonb_build_array(bindparam("facility_kind", type_=String))) | (_KINDS_NAMED == 0))
+    .order_by(_KINDS_NAMED.desc(), ChecklistTemplate.key).limit(1),
+    "inspection": select(ChecklistTemplate).where(
+        ChecklistTemplate.kind == "inspection", ChecklistTemplate.active,
+        ChecklistTemplate.applies_to["standard"].astext == bindparam("standard", type_=String))
+    .order_by(ChecklistTemplate.key).limit(1),
+}
+
+
 async def template_for_record(session: AsyncSession, *, kind: str, template_id: uuid.UUID | None,
-                              facility_kind: str | None = None, standard: str | None = None) -> ChecklistTemplate:
+                              facility_kind: str | None = None, standard: str | None = None) -> Version:
     """The version a record names (any version: phones fill against the one they cached), or the
     active template that applies: for a patrol the one naming the facility's kind before the one
     for every kind; for an inspection the one for the station's standard."""
     if template_id is not None:
-        template = await session.get(ChecklistTemplate, template_id)
-        if template is None or template.kind != kind:
+        found = _VERSIONS.get(template_id)
+        if found is None:
+            row = await session.get(ChecklistTemplate, template_id)
+            found = _VERSIONS.setdefault(template_id, Version.of(row)) if row is not None else None
+        if found is None or found.kind != kind:
             raise Invalid(f"template_id is not a {kind} checklist template", field="template_id")
-        return template
-    query = select(ChecklistTemplate).where(ChecklistTemplate.kind == kind, ChecklistTemplate.active)
-    if kind == "patrol":
-        kinds = ChecklistTemplate.applies_to["facility_kinds"]
-        query = query.where(kinds.contains([facility_kind]) | (func.coalesce(func.jsonb_array_length(kinds), 0) == 0))
-        query = query.order_by(func.coalesce(func.jsonb_array_length(kinds), 0).desc(), ChecklistTemplate.key)
-    else:
-        query = query.where(ChecklistTemplate.applies_to["standard"].astext == standard).order_by(ChecklistTemplate.key)
-    template = await session.scalar(query.limit(1))
+        return found
+    template = await session.scalar(_ACTIVE[kind], {"facility_kind": facility_kind, "standard": standard})
     if template is None:
         raise Invalid(f"no active {kind} checklist applies here; send template_id", field="template_id")
-    return template
+    return Version.of(template)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,15 +65,16 @@ async def issue_token(session: AsyncSession, *, user_id: uuid.UUID, ttl: timedel
     return token, expires_at
 
 
+# Every request runs this one: built once.
+_TOKEN_USER = (select(User, OrgUnit.path).join(AuthToken, AuthToken.user_id == User.id)
+               .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+               .where(AuthToken.token_hash == bindparam("digest"), AuthToken.expires_at > func.now(),
+                      User.is_active.is_(True)))
+
+
 async def user_for_token(session: AsyncSession, *, token: str) -> tuple[User, str] | None:
     """The active user a live token belongs to, with the path of the user's unit."""
-    row = (await session.execute(
-        select(User, OrgUnit.path)
-        .join(AuthToken, AuthToken.user_id == User.id)
-        .join(OrgUnit, OrgUnit.id == User.org_unit_id)
-        .where(AuthToken.token_hash == _digest(token), AuthToken.expires_at > func.now(),
-               User.is_active.is_(True))
-    )).first()
+    row = (await session.execute(_TOKEN_USER, {"digest": _digest(token)})).first()
     return (row[0], row[1]) if row else None
 
 
