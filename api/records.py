@@ -159,7 +159,7 @@ async def put_record(db_session: DbSession, user: Principal, *, model: type[Reco
     its arrived photos (None when the same body came again and nothing was looked at)."""
     kind = records.kind_of(model)
     now = datetime.now(timezone.utc)
-    owner = await records.claim_record(db_session, record_id=record_id, owner_id=user.id)
+    owner, _ = await records.claim_record(db_session, record_id=record_id, owner_id=user.id)
     # Under the claim's lock: a delivery of this id that raced ours has committed by now.
     existing = await records.find_record(db_session, model=model, record_id=record_id, for_update=True)
     if existing is not None and existing.author_id != user.id:
@@ -192,22 +192,22 @@ async def put_record(db_session: DbSession, user: Principal, *, model: type[Reco
 
 
 async def check_attach(db_session: DbSession, user: Principal, *, record_id: uuid.UUID) -> None:
-    """Who may add a photo to `record_id`: the author of the patrol or visit; for a task's after
-    photos, whoever may fix the task; for an id with neither yet (photos may come first), its
-    first uploader, who claims it (put_record then refuses the id to anyone else)."""
+    """Who may add a photo to `record_id`: for a task's after photos, whoever may fix the task;
+    otherwise the id's owner: the author of its record, or for an id with no record yet (photos
+    may come first) its first uploader, who claims it (put_record then refuses the id to anyone
+    else). The claim stays locked until the upload commits (claim_record)."""
     task = await task_queries.find_task(db_session, task_id=record_id)
     if task is not None:
         in_scope = await task_queries.task_in_scope(db_session, task=task, scope_path=user.scope_path)
         if not (in_scope and (task.assignee_id == user.id or user.reviews)):
             raise PermissionDeniedException("only the task's assignee or a supervisor in scope can add its photos")
         return
-    for model in (Patrol, Visit):
-        record = await records.find_record(db_session, model=model, record_id=record_id)
-        if record is not None:
-            if record.author_id != user.id:
-                raise PermissionDeniedException("only the record's author can add photos to it")
-            return
-    if await records.claim_record(db_session, record_id=record_id, owner_id=user.id) != user.id:
+    owner, new = await records.claim_record(db_session, record_id=record_id, owner_id=user.id)
+    # A record always claims its id, but one written before claims existed may not have: ask it.
+    holder = await records.holder_of(db_session, record_id=record_id) if new else None
+    if holder is not None and holder[1] != user.id:
+        raise PermissionDeniedException("only the record's author can add photos to it")
+    if owner != user.id:
         raise PermissionDeniedException("this record id was taken by someone else's photos; start a new record")
 
 
@@ -281,11 +281,13 @@ async def settle_record(db_session: DbSession, *, record_id: uuid.UUID, rules: E
     """Called after each photo PUT: the record may not exist yet, or be of any kind."""
     from api import inspections, patrols, visits  # the nouns know their sites; they import this module
 
-    for model, site_of in ((Patrol, patrols.site_of), (Visit, visits.site_of), (Inspection, inspections.site_of)):
-        record = await records.find_record(db_session, model=model, record_id=record_id, for_update=True)
-        if record is not None:
-            await settle(db_session, record, await site_of(db_session, record), rules)  # type: ignore[arg-type]
-            return
+    holder = await records.holder_of(db_session, record_id=record_id)
+    if holder is None:
+        return
+    sites: dict[type, Any] = {Patrol: patrols.site_of, Visit: visits.site_of, Inspection: inspections.site_of}
+    record = await records.find_record(db_session, model=holder[0], record_id=record_id, for_update=True)
+    if record is not None:
+        await settle(db_session, record, await sites[holder[0]](db_session, record), rules)
 
 
 def flags_out(record: Record) -> list[FlagOut]:

@@ -127,26 +127,27 @@ async def put_photo(
     decoding = _in_pool(_facts, data, kind, limits) if kind else None
     try:
         sha256 = await _in_pool(lambda: hashlib.sha256(data).hexdigest())
-        existing = await queries.get_photo(session, photo_id=photo_id)
+        existing, twin = await queries.same_id_or_bytes(session, photo_id=photo_id, sha256=sha256)
         if existing is not None:
             return _same_photo(existing, sha256=sha256, record_id=record_id), False
-        await _check_room(session, record_id=record_id, limits=limits)
-        twin = await queries.twin_of(session, sha256=sha256)
-        if twin is not None:  # these bytes were checked, decoded and stored before
-            columns = _twin_columns(twin)
-        else:
-            if decoding is None:
-                raise BadImage(f"the body is not a {images.ACCEPTED} image (judged from its bytes, "
-                               "not its Content-Type)")
-            decoded = await decoding
-            await _store_objects(store, sha256=sha256, kind=kind, data=data, decoded=decoded)  # type: ignore[arg-type]
-            columns = _decoded_columns(decoded, kind)  # type: ignore[arg-type]
+        if twin is None and decoding is None:
+            raise BadImage(f"the body is not a {images.ACCEPTED} image (judged from its bytes, "
+                           "not its Content-Type)")
+        # A twin's bytes were checked, decoded and stored before; new bytes must decode.
+        decoded = await decoding if twin is None and decoding is not None else None
     finally:
         if decoding is not None and not decoding.done():
             decoding.add_done_callback(lambda f: f.exception())  # not needed after all: let it finish quietly
 
+    # The cap is checked under the record's lock, and before anything is stored: a photo over it
+    # leaves nothing behind.
     await queries.lock_record(session, record_id=record_id)
-    await _check_room(session, record_id=record_id, limits=limits)  # again, now that we hold the lock
+    await _check_room(session, record_id=record_id, limits=limits)
+    if decoded is None:
+        columns = _twin_columns(twin)  # type: ignore[arg-type]
+    else:
+        await _store_objects(store, sha256=sha256, kind=kind, data=data, decoded=decoded)  # type: ignore[arg-type]
+        columns = _decoded_columns(decoded, kind)  # type: ignore[arg-type]
     row = await queries.insert_photo(session, values=dict(
         id=photo_id, record_id=record_id, uploader_id=uploader_id, org_unit_id=org_unit_id, sha256=sha256,
         bytes=len(data), captured_at=capture.captured_at, lat=capture.lat, lon=capture.lon,

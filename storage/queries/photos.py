@@ -6,18 +6,33 @@ Hamming distance 3 agree exactly on at least one band (pigeonhole)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Uuid, and_, cast, column, func, or_, select, text, values
-from sqlalchemy.dialects.postgresql import BIT, distinct_on, insert
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Integer,
+    Select,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, BIT, distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.errors import NotFound
 from storage.models import Photo
-from storage.queries.common import in_scope
+from storage.queries.common import in_scope, in_scope_of
 
 BAND_GUARANTEE = 3  # with 4 bands, distance <= 3 implies one band matches exactly
 MIN_DETAIL_BITS = 8  # fewer set (or unset) bits than this: a featureless picture
@@ -71,9 +86,16 @@ async def lock_record(session: AsyncSession, *, record_id: uuid.UUID) -> None:
                           {"key": f"photos:{record_id}"})
 
 
-async def twin_of(session: AsyncSession, *, sha256: str) -> Photo | None:
-    """Any stored photo with these exact bytes: its decoded facts and objects can be reused."""
-    return await session.scalar(select(Photo).where(Photo.sha256 == sha256).order_by(Photo.created_at).limit(1))
+_SAME_ID_OR_BYTES = (select(Photo).where(or_(Photo.id == bindparam("photo_id"), Photo.sha256 == bindparam("sha256")))
+                     .order_by(Photo.created_at).limit(2))
+
+
+async def same_id_or_bytes(session: AsyncSession, *, photo_id: uuid.UUID, sha256: str) -> tuple[Photo | None, Photo | None]:
+    """The photo stored under this id, if any, and otherwise any stored photo with these exact bytes
+    (a twin: its decoded facts and objects can be reused). One look for an upload's two questions."""
+    rows = (await session.scalars(_SAME_ID_OR_BYTES, {"photo_id": photo_id, "sha256": sha256})).all()
+    existing = next((p for p in rows if p.id == photo_id), None)
+    return existing, None if existing else next((p for p in rows if p.sha256 == sha256), None)
 
 
 async def insert_photo(session: AsyncSession, *, values: dict[str, Any]) -> Photo | None:
@@ -89,30 +111,40 @@ async def reuse_of(
     """For each of `photos` that is already evidence elsewhere, the id of one other record holding
     the same bytes (sha256) or a near-identical image (dHash within `max_distance`); None when
     every such record's photo was uploaded outside `scope_path` (its id is not ours to show).
-    One query."""
+    One query, built once."""
     if not photos:
         return {}
     # A flat or nearly featureless picture (a black frame, a blank wall) has a hash with almost
     # all bits alike; such hashes match each other by accident, so only exact bytes count there.
-    detailed = {p.id: MIN_DETAIL_BITS <= bin(p.phash & (2**64 - 1)).count("1") <= 64 - MIN_DETAIL_BITS
-                for p in photos}
-    given = values(
-        column("id", Uuid), column("sha256", String), column("phash", BigInteger), column("detailed", Boolean),
-        *(column(f"b{k}", Integer) for k in range(4)), name="given",
-    ).data([(p.id, p.sha256, p.phash, detailed[p.id], p.phash_b0, p.phash_b1, p.phash_b2, p.phash_b3)
-            for p in photos])
+    detailed = [MIN_DETAIL_BITS <= bin(p.phash & (2**64 - 1)).count("1") <= 64 - MIN_DETAIL_BITS for p in photos]
+    given = {"ids": [p.id for p in photos], "sha256s": [p.sha256 for p in photos],
+             "phashes": [p.phash for p in photos], "detailed": detailed,
+             **{f"b{k}": [getattr(p, f"phash_b{k}") for p in photos] for k in range(4)}}
+    rows = await session.execute(_reuse_query(max_distance),
+                                 {**given, "record_id": record_id, "scope_path": scope_path})
+    return {row.id: row.record_id if row.visible else None for row in rows.all()}
+
+
+@functools.cache
+def _reuse_query(max_distance: int) -> Select[Any]:
+    """Built once per distance: the photos come as arrays (unnest), so the statement's text, and
+    its compiled form, are the same whatever the photos."""
+    arrays = [bindparam(name, type_=ARRAY(kind)) for name, kind in (
+        ("ids", Uuid), ("sha256s", String), ("phashes", BigInteger), ("detailed", Boolean),
+        ("b0", Integer), ("b1", Integer), ("b2", Integer), ("b3", Integer))]
+    given = (func.unnest(*arrays).table_valued("id", "sha256", "phash", "detailed", "b0", "b1", "b2", "b3")
+             .render_derived(name="given"))
     other = aliased(Photo)
     near = and_(given.c.detailed, func.bit_count(cast(other.phash.op("#")(given.c.phash), BIT(64))) <= max_distance)
     if max_distance <= BAND_GUARANTEE:  # indexed candidates first, then the exact popcount
         near = and_(or_(other.phash_b0 == given.c.b0, other.phash_b1 == given.c.b1,
                         other.phash_b2 == given.c.b2, other.phash_b3 == given.c.b3), near)
-    visible = in_scope(other.org_unit_id, scope_path)
-    query = (
+    visible = in_scope_of(other.org_unit_id)
+    return (
         select(given.c.id, other.record_id, visible.label("visible"))
         .select_from(given)
-        .join(other, and_(other.record_id != record_id, other.id != given.c.id,
-                          or_(other.sha256 == given.c.sha256, near)))
+        .join(other, and_(other.record_id != bindparam("record_id", type_=Uuid),
+                          other.id != given.c.id, or_(other.sha256 == given.c.sha256, near)))
         .ext(distinct_on(given.c.id))
         .order_by(given.c.id, visible.desc(), other.created_at, other.id)  # a nameable record first
     )
-    return {row.id: row.record_id if row.visible else None for row in (await session.execute(query)).all()}

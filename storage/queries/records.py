@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, literal, literal_column, select, union_all
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from storage.queries.common import in_scope, keyset_page
 Record = Patrol | Visit | Inspection
 RecordModel = type[Patrol] | type[Visit] | type[Inspection]
 R = TypeVar("R", Patrol, Visit, Inspection)  # list_records returns rows of the model it is given
-KINDS: dict[type, str] = {Patrol: "patrol", Visit: "visit", Inspection: "inspection"}
+KINDS: dict[RecordModel, str] = {Patrol: "patrol", Visit: "visit", Inspection: "inspection"}
 SITES: dict[type, str] = {Patrol: "facility_id", Visit: "subject_id", Inspection: "org_unit_id"}
 
 
@@ -37,14 +37,18 @@ def kind_of(model: RecordModel) -> str:
 
 
 # Every write of a record or photo runs these: built once (building costs more than running).
-_BY_ID: dict[RecordModel, Select[Any]] = {
-    model: select(model).where(model.id == bindparam("record_id")) for model in (Patrol, Visit, Inspection)}
+_BY_ID: dict[RecordModel, Select[Any]] = {model: select(model).where(model.id == bindparam("record_id"))
+                                          for model in KINDS}
 _FIND = {**{(model, False): q for model, q in _BY_ID.items()},
          **{(model, True): q.with_for_update() for model, q in _BY_ID.items()}}
-_CLAIM = (insert(RecordClaim).values(record_id=bindparam("record_id"), owner_id=bindparam("owner_id"))
-          # A no-op update, for its row lock and so that the row comes back either way.
-          .on_conflict_do_update(index_elements=[RecordClaim.record_id], set_={"owner_id": RecordClaim.owner_id})
-          .returning(RecordClaim.owner_id))
+_CLAIM: Any = (
+    insert(RecordClaim).values(record_id=bindparam("record_id"), owner_id=bindparam("owner_id"))
+    # A no-op update, for its row lock and so that the row comes back either way.
+    .on_conflict_do_update(index_elements=[RecordClaim.record_id], set_={"owner_id": RecordClaim.owner_id})
+    .returning(RecordClaim.owner_id, literal_column("xmax = 0")))  # xmax is 0 on a row just inserted
+# Which kind of record holds an id, and its author: one look across the three tables.
+_HOLDER = union_all(*(select(literal(kind).label("kind"), model.author_id).where(model.id == bindparam("record_id"))
+                      for model, kind in KINDS.items()))
 
 
 async def find_record(session: AsyncSession, *, model: RecordModel, record_id: uuid.UUID,
@@ -84,12 +88,20 @@ async def list_records(
     return await keyset_page(session, query, time_col=at, id_col=model.id, cursor=cursor, limit=limit)
 
 
-async def claim_record(session: AsyncSession, *, record_id: uuid.UUID, owner_id: uuid.UUID) -> uuid.UUID:
-    """Claim a record id for `owner_id` unless someone already has; returns the owner. One
-    statement that also locks the claim until the transaction ends, so everything written for one
-    id (the record, its photos) is written one delivery at a time, each seeing what the one before
-    it committed."""
-    return (await session.execute(_CLAIM, {"record_id": record_id, "owner_id": owner_id})).scalar_one()
+async def claim_record(session: AsyncSession, *, record_id: uuid.UUID,
+                       owner_id: uuid.UUID) -> tuple[uuid.UUID, bool]:
+    """Claim a record id for `owner_id` unless someone already has; returns the owner and whether
+    the claim is new. One statement that also locks the claim until the transaction ends, so
+    everything written for one id (the record, its photos) is written one delivery at a time, each
+    seeing what the one before it committed."""
+    owner, new = (await session.execute(_CLAIM, {"record_id": record_id, "owner_id": owner_id})).one()
+    return owner, new
+
+
+async def holder_of(session: AsyncSession, *, record_id: uuid.UUID) -> tuple[RecordModel, uuid.UUID] | None:
+    """The kind of record stored under `record_id` and its author, if one is."""
+    row = (await session.execute(_HOLDER, {"record_id": record_id})).first()
+    return (next(m for m, k in KINDS.items() if k == row.kind), row.author_id) if row else None
 
 
 async def insert_record(session: AsyncSession, *, model: RecordModel, values: dict[str, Any]) -> Record:
