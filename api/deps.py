@@ -55,11 +55,9 @@ async def provide_user(request: Request, db_session: DbSession) -> Principal:
     who = request.scope.get("user")
     if who is None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        found = await users.user_for_token(db_session, token=token.strip()) if scheme.lower() == "bearer" else None
-        if found is None:
+        who = await users.user_for_token(db_session, token=token.strip()) if scheme.lower() == "bearer" else None
+        if who is None:
             raise NotAuthorizedException("log in first: send Authorization: Bearer <access_token>")
-        user, path = found
-        who = (user.id, user.username, user.display_name, user.role, user.org_unit_id, path)
     user_id, username, display_name, role, org_unit_id, path = who
     return Principal(id=user_id, username=username, display_name=display_name, role=role,
                      org_unit_id=org_unit_id, scope_path=path, ip=client_ip(request))

@@ -12,7 +12,6 @@ from __future__ import annotations
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.queries import users
 
@@ -20,15 +19,6 @@ from storage.queries import users
 # files are marked with the opt key below (api/pwa.py).
 PUBLIC = [r"^/api/v1/health$", r"^/api/v1/auth/login$", r"^/schema"]
 PUBLIC_OPT = "exclude_from_auth"
-
-
-async def lookup(session: AsyncSession, token: str) -> tuple | None:
-    """(user id, username, display name, role, org unit id, scope path) of a live token's active user."""
-    found = await users.user_for_token(session, token=token)
-    if found is None:
-        return None
-    user, path = found
-    return (user.id, user.username, user.display_name, user.role, user.org_unit_id, path)
 
 
 def signed_photo_link(connection: ASGIConnection) -> bool:
@@ -47,7 +37,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException("log in first: send Authorization: Bearer <access_token>")
         # The plugin's provider hands the handler this same session; its before-send hook ends it.
         state = connection.app.state
-        who = await lookup(state.db.provide_session(state, connection.scope), token)
+        who = await users.user_for_token(state.db.provide_session(state, connection.scope), token=token)
         if who is None:
             raise NotAuthorizedException("your session has expired or was ended; log in again")
         return AuthenticationResult(user=who, auth=token)

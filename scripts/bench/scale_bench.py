@@ -16,7 +16,7 @@ import httpx
 
 from api.settings import Settings
 from scripts import asgi
-from scripts.bench.api_bench import patrol_body, put_rate
+from scripts.bench.api_bench import patrol_body, patrol_template, put_rate
 from scripts.bench.harness import BENCH_PASSWORD, report, running_stack, seed_demo
 from scripts.stack import free_port
 
@@ -36,9 +36,10 @@ def measure(workers: int, server: str, *, target: str = "api.app:app_from_env", 
             login = httpx.post(f"{base}/api/v1/auth/login", json={"username": "worker1", "password": BENCH_PASSWORD})
             headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
             site = httpx.get(f"{base}/api/v1/facilities", headers=headers).json()["items"][0]
+            template = patrol_template(base, headers)
         else:
-            site = {"id": str(uuid.uuid4()), "location": {"lat": 26.6, "lon": 106.7}}
-        body = patrol_body(site["id"], site["location"]["lat"], site["location"]["lon"])
+            site, template = {"id": str(uuid.uuid4()), "location": {"lat": 26.6, "lon": 106.7}}, None
+        body = patrol_body(site["id"], site["location"]["lat"], site["location"]["lon"], template)
         return asyncio.run(put_rate(base, path, headers, body, TOTAL))
     finally:
         asgi.stop(process)

@@ -65,17 +65,18 @@ async def issue_token(session: AsyncSession, *, user_id: uuid.UUID, ttl: timedel
     return token, expires_at
 
 
-# Every request runs this one: built once.
-_TOKEN_USER = (select(User, OrgUnit.path).join(AuthToken, AuthToken.user_id == User.id)
-               .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+# Every request runs this one: built once, and only the columns a request needs (no entity).
+_TOKEN_USER = (select(User.id, User.username, User.display_name, User.role, User.org_unit_id, OrgUnit.path)
+               .join(AuthToken, AuthToken.user_id == User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
                .where(AuthToken.token_hash == bindparam("digest"), AuthToken.expires_at > func.now(),
                       User.is_active.is_(True)))
 
 
-async def user_for_token(session: AsyncSession, *, token: str) -> tuple[User, str] | None:
-    """The active user a live token belongs to, with the path of the user's unit."""
+async def user_for_token(session: AsyncSession, *, token: str) -> tuple | None:
+    """(id, username, display name, role, org unit id, unit path) of the active user a live token
+    belongs to."""
     row = (await session.execute(_TOKEN_USER, {"digest": _digest(token)})).first()
-    return (row[0], row[1]) if row else None
+    return tuple(row) if row else None
 
 
 async def revoke_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> None:
