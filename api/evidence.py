@@ -55,8 +55,9 @@ class RecordEvidence(msgspec.Struct, frozen=True):
     end: datetime
     position: Position | None
     photo_ids: list[uuid.UUID]
-    issue_items_without_photos: list[str] = []
+    issue_items_without_photos: list[str] = []  # codes
     no_photo_reason: str | None = None
+    item_labels: dict[str, dict[str, str]] = {}  # code -> {"zh", "en"}, from the record's checklist version
 
 
 def distance_m(a: Position, b: Position) -> float:
@@ -149,7 +150,9 @@ def photo_flags(record: RecordEvidence, photos: list[PhotoEvidence]) -> list[Fla
             flags.append(Flag("missing_photos", f"the {record.kind} has no photo",
                               "巡查记录没有照片" if record.kind == "patrol" else "督导记录没有照片"))
         for item in record.issue_items_without_photos:
-            flags.append(Flag("missing_photos", f"the issue '{item}' has no photo", f"问题项“{item}”没有照片"))
+            label = record.item_labels.get(item, {})
+            flags.append(Flag("missing_photos", f"the issue '{label.get('en', item)}' has no photo",
+                              f"问题项“{label.get('zh', item)}”没有照片"))
     elif not record.photo_ids and not (record.no_photo_reason or "").strip():
         flags.append(Flag("missing_photos", "the visit has no photo and no reason for none",
                           "走访记录既无照片也未说明原因"))

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import CurrentUser, DbSession, record_audit
 from api.masking import mask_id_number, mask_phone
 from api.reports import CHINA, PeriodEdge, PeriodEnd, period
-from api.tasks import ITEM_LABELS
+from api.tasks import item_labels
 from storage.checklists import LABELS_ZH, PATROL_CODES
 from storage.models import OrgUnit
 from storage.queries import exports, org_units
@@ -58,7 +58,7 @@ PHOTO_HEADERS = [f"照片{i}" for i in range(1, MAX_PHOTOS + 1)]
 REVIEW_HEADERS = ["状态", "证据提示", "审核结论", "审核人", "审核意见", "审核时间"]
 
 PATROL_HEADERS = (["记录编号", "设施", "所属单位", "巡查人", "开始时间", "结束时间", "纬度", "经度", "定位精度(米)"]
-                  + [ITEM_LABELS[c] for c in CHECKLIST] + ["其他检查项", "备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
+                  + [LABELS_ZH[c] for c in CHECKLIST] + ["其他检查项", "备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
 VISIT_HEADERS = (["记录编号", "走访对象", "对象类别", "联系电话", "身份证号", "所属单位", "走访人", "走访类型", "走访时间",
                   "纬度", "经度", "定位精度(米)", "情况摘要", "反映诉求", "慰问金(元)", "慰问物品", "需跟进",
                   "未拍照原因", "喜报"] + REVIEW_HEADERS + PHOTO_HEADERS)
@@ -102,20 +102,20 @@ def _item(entry: dict | None) -> str:
     return f"{label}：{entry['note']}" if entry.get("note") else label
 
 
-def _other_items(items: dict) -> str:
-    """Items a template version added beyond the default seven (labelled by code when not built in)."""
-    return "；".join(f"{ITEM_LABELS.get(code, code)}：{_item(e)}" for code, e in items.items() if code not in CHECKLIST)
+def _other_items(items: dict, labels: dict[str, str]) -> str:
+    """Items a template version added beyond the default seven."""
+    return "；".join(f"{labels.get(code, code)}：{_item(e)}" for code, e in items.items() if code not in CHECKLIST)
 
 
-def patrol_row(r: Any, link: Callable[[uuid.UUID], PhotoLink]) -> list[Any]:
+def patrol_row(r: Any, link: Callable[[uuid.UUID], PhotoLink], labels: dict[str, str]) -> list[Any]:
     items = {e.get("item"): e for e in r.checklist or []}
     return ([str(r.id), r.facility, r.unit, r.author, _time(r.started_at), _time(r.ended_at), _coordinate(r.lat),
-             _coordinate(r.lon), r.accuracy_m] + [_item(items.get(c)) for c in CHECKLIST] + [_other_items(items), r.notes]
+             _coordinate(r.lon), r.accuracy_m] + [_item(items.get(c)) for c in CHECKLIST] + [_other_items(items, labels), r.notes]
             + _review_cells(r)
             + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
 
 
-def visit_row(r: Any, link: Callable[[uuid.UUID], PhotoLink]) -> list[Any]:
+def visit_row(r: Any, link: Callable[[uuid.UUID], PhotoLink], labels: dict[str, str]) -> list[Any]:
     award: Any = r.award or {}  # the row's JSON, as stored
     grade = GRADE.get(award.get("grade"), award.get("grade"))
     award_text = "；".join(str(v) for v in (grade, award.get("co_deliverer")) if v)
@@ -132,9 +132,9 @@ INSPECTION_HEADERS = (["记录编号", "服务站", "标准", "督导人", "开�
                        "检查情况", "问题项数", "备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
 
 
-def inspection_row(r: Any, link: Callable[[uuid.UUID], PhotoLink]) -> list[Any]:
+def inspection_row(r: Any, link: Callable[[uuid.UUID], PhotoLink], labels: dict[str, str]) -> list[Any]:
     # Standards differ in items (and templates change), so the items go in one cell, by label.
-    items = "；".join(f"{LABELS_ZH.get(e.get('item'), e.get('item'))}：{_item(e)}" for e in r.checklist or [])
+    items = "；".join(f"{labels.get(e.get('item'), e.get('item'))}：{_item(e)}" for e in r.checklist or [])
     issues = sum(1 for e in r.checklist or [] if e.get("result") == "issue")
     return ([str(r.id), r.unit, STANDARD.get(r.standard, r.standard or ""), r.author, _time(r.started_at),
              _time(r.ended_at), _coordinate(r.lat), _coordinate(r.lon), r.accuracy_m, items, issues, r.notes] + _review_cells(r)
@@ -183,8 +183,9 @@ async def _batches(state: State, kind: str, scope_path: str, since: datetime, un
     make_query, make_row, _, _ = KINDS[kind]
     link = lambda photo_id: PhotoLink(f"{base}/#/photo/{photo_id}")  # noqa: E731 - the PWA's photo viewer
     async with AsyncSession(state.engine) as session, session.begin():
+        labels = await item_labels(session)
         async for rows in exports.stream(session, make_query(scope_path=scope_path, since=since, until=until)):
-            yield [make_row(r, link) for r in rows]
+            yield [make_row(r, link, labels) for r in rows]
 
 
 async def csv_body(batches: AsyncIterator[list[list[Any]]], headers: Sequence[str]) -> AsyncIterator[bytes]:

@@ -30,6 +30,7 @@ from storage.models import Inspection, Patrol, Photo, Visit
 from storage.queries import photos as photo_queries
 from storage.queries import records
 from storage.queries import tasks as task_queries
+from storage.queries import templates as template_queries
 from storage.queries.common import unit_path
 
 Record = Patrol | Visit | Inspection
@@ -219,14 +220,14 @@ def _photo_evidence(photo: Photo, reused: dict[uuid.UUID, uuid.UUID | None]) -> 
                          reused_elsewhere=photo.id in reused and reused[photo.id] is None)
 
 
-def record_evidence(record: Record) -> RecordEvidence:
+def record_evidence(record: Record, labels: dict[str, dict[str, str]] | None = None) -> RecordEvidence:
     position = (Position(record.lat, record.lon, record.accuracy_m)
                 if record.lat is not None and record.lon is not None else None)
     if isinstance(record, (Patrol, Inspection)):
         return RecordEvidence(kind=records.kind_of(type(record)), start=record.started_at, end=record.ended_at,
-                              position=position,
-                              photo_ids=list(record.photo_ids),
-                              issue_items_without_photos=issue_items_without_photos(record))
+                              position=position, photo_ids=list(record.photo_ids),
+                              issue_items_without_photos=issue_items_without_photos(record),
+                              item_labels=labels or {})
     return RecordEvidence(kind="visit", start=record.visited_at, end=record.visited_at, position=position,
                           photo_ids=list(record.photo_ids), no_photo_reason=record.no_photo_reason)
 
@@ -256,6 +257,16 @@ async def street_path(db_session: DbSession, org_unit_id: uuid.UUID) -> str:
     return "/" + "/".join(path.strip("/").split("/")[:2]) + "/"
 
 
+async def item_labels(db_session: DbSession, record: Record) -> dict[str, dict[str, str]]:
+    """The labels of the checklist version a patrol or inspection was filled against (flags name
+    items as people know them, an item an admin added too)."""
+    if isinstance(record, Visit) or record.template_id is None:
+        return {}
+    version = await template_queries.template_for_record(db_session, kind=records.kind_of(type(record)),
+                                                         template_id=record.template_id)
+    return {i["code"]: i["label"] for i in version.items}
+
+
 async def evaluate(db_session: DbSession, record: Record, site: Site, rules: EvidenceRules) -> list[Photo]:
     """Set status (from which photos have arrived) and flags (from the record, its photos and its
     site); returns the arrived photos."""
@@ -264,8 +275,8 @@ async def evaluate(db_session: DbSession, record: Record, site: Site, rules: Evi
                                            max_distance=rules.phash_max_distance,
                                            scope_path=await street_path(db_session, record.org_unit_id))
               if photos else {})
-    flags = compute_flags(record_evidence(record), [_photo_evidence(p, reused) for p in photos],
-                          site, datetime.now(timezone.utc), rules)
+    flags = compute_flags(record_evidence(record, await item_labels(db_session, record)),
+                          [_photo_evidence(p, reused) for p in photos], site, datetime.now(timezone.utc), rules)
     if record.status in ("incomplete", "submitted"):
         record.status = "submitted" if len(photos) == len(record.photo_ids) else "incomplete"
     record.flags = [msgspec.structs.asdict(f) for f in flags]

@@ -19,10 +19,10 @@ from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.photos import PhotoOut, photo_out
 from api.settings import Settings
 from api.types import In, Text
-from storage.checklists import LABELS_ZH
 from storage.errors import Invalid
 from storage.models import Task
 from storage.queries import tasks, users
+from storage.queries import templates as template_queries
 
 TaskStatus = Literal["open", "fixed", "accepted", "cancelled"]
 PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
@@ -30,7 +30,12 @@ PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
 PageLimit = Annotated[int, QueryParameter(ge=1, le=200, description="page size, at most 200")]
 Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
-ITEM_LABELS = {**LABELS_ZH, "follow_up": "走访跟进"}
+FOLLOW_UP = {"follow_up": "走访跟进"}
+
+
+async def item_labels(db_session: DbSession) -> dict[str, str]:
+    """Labels of every checklist code the templates ever had, and of a visit's follow-up."""
+    return {**await template_queries.item_labels(db_session), **FOLLOW_UP}
 
 
 class TaskFixIn(In):
@@ -91,13 +96,14 @@ class TaskPage(msgspec.Struct):
     next_cursor: str | None
 
 
-def task_fields(t: Task, names: dict[uuid.UUID, str], people: dict[uuid.UUID, tasks.People] | None = None) -> dict:
+def task_fields(t: Task, names: dict[uuid.UUID, str], labels: dict[str, str],
+                people: dict[uuid.UUID, tasks.People] | None = None) -> dict:
     who = (people or {}).get(t.id)
     return dict(
         owner_name=who.owner_name if who else "", owner_kind=who.owner_kind if who else "",
         reporter_name=who.reporter_name if who else "",
         id=t.id, record_kind=t.record_kind, record_id=t.record_id, item=t.item,
-        item_label=ITEM_LABELS.get(t.item, t.item), status=t.status, detail=t.detail, org_unit_id=t.org_unit_id,
+        item_label=labels.get(t.item, t.item), status=t.status, detail=t.detail, org_unit_id=t.org_unit_id,
         facility_id=t.facility_id, subject_id=t.subject_id,
         # The facility, the person, or for an inspection the station inspected.
         place_name=names.get(t.facility_id or t.subject_id or t.org_unit_id, ""),
@@ -127,7 +133,7 @@ async def _detail(db_session: DbSession, settings: Settings, task: Task) -> Task
     after = [p for p in await tasks.photos_by_ids(db_session, photo_ids=list(task.fix_photo_ids))
              if p.record_id == task.id]
     received = {p.id for p in after}
-    return TaskDetailOut(**task_fields(task, names, people), before_photos=[photo_out(p, settings) for p in before],
+    return TaskDetailOut(**task_fields(task, names, await item_labels(db_session), people), before_photos=[photo_out(p, settings) for p in before],
                          after_photos=[photo_out(p, settings) for p in after],
                          missing_after_photo_ids=[i for i in task.fix_photo_ids if i not in received])
 
@@ -157,7 +163,8 @@ class TaskController(Controller):
             assignee_id=assignee_id, record_id=record_id, cursor=cursor, limit=limit)
         names = await tasks.names(db_session, tasks=rows)
         people = await tasks.people(db_session, tasks=rows)
-        return TaskPage(items=[TaskOut(**task_fields(t, names, people)) for t in rows], next_cursor=next_cursor)
+        labels = await item_labels(db_session)
+        return TaskPage(items=[TaskOut(**task_fields(t, names, labels, people)) for t in rows], next_cursor=next_cursor)
 
     @get("/{task_id:uuid}", operation_id="GetTask")
     async def get_task(self, task_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,

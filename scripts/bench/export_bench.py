@@ -25,6 +25,7 @@ from api.app import create_app
 from api.exports import patrol_row
 from api.settings import Settings
 from scripts.bench.harness import BENCH_PASSWORD, report, running_stack, seed_demo, serving
+from storage.checklists import LABELS_ZH
 from storage.db import make_engine
 from storage.queries import exports
 
@@ -109,7 +110,7 @@ async def materialise(database_url: str, scope_path: str) -> int:
                                       until=datetime(2030, 1, 1, tzinfo=timezone.utc))
         rows = (await session.execute(query)).all()
         link: Callable = lambda i: f"http://x/#/photo/{i}"  # noqa: E731
-        cells = [patrol_row(r, link) for r in rows]
+        cells = [patrol_row(r, link, LABELS_ZH) for r in rows]
         n = len(cells)
     await engine.dispose()
     return n

@@ -70,6 +70,15 @@ async def new_version(session: AsyncSession, *, key: str, values: dict[str, Any]
     return template
 
 
+async def item_labels(session: AsyncSession) -> dict[str, str]:
+    """Each item code's Chinese label, from every version (a later version's wording wins), so a
+    task or ledger row of an item an admin added reads as its label, not its code."""
+    labels: dict[str, str] = {}
+    for items in (await session.scalars(select(ChecklistTemplate.items).order_by(ChecklistTemplate.version))).all():
+        labels.update({i["code"]: i["label"]["zh"] for i in items})
+    return labels
+
+
 @dataclass(frozen=True)
 class Version:
     """What a record is checked against: one template version. A version never changes once

@@ -154,4 +154,24 @@ async def test_the_ledger_keeps_an_item_a_new_version_added(client, db):
     assert response.status_code == 201, response.text
     xlsx = await client.get("/api/v1/exports/patrols.xlsx", headers=admin)
     header, row = list(load_workbook(io.BytesIO(xlsx.content), read_only=True).active.iter_rows(values_only=True))
-    assert dict(zip(header, row, strict=False))["其他检查项"] == "fire_kit：问题：灭火器过期"
+    assert dict(zip(header, row, strict=False))["其他检查项"] == "消防器材：问题：灭火器过期"
+
+
+async def test_an_item_an_admin_added_reads_as_its_label_in_tasks_and_the_ledger(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1, lat=26.5923, lon=106.7132)
+    admin, worker = await login(client, "admin"), await login(client, "worker1")
+    v1 = await active(client, admin, "patrol")
+    assert (await client.put(f"{URL}/patrol", json={"items": with_item(v1, "fire_kit", "消防器材")},
+                             headers=admin)).status_code == 201
+    checklist = [{"item": "fire_kit", "result": "issue", "note": "灭火器过期"}]
+    patrol = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", headers=worker,
+                              json=patrol_body(facility, checklist=checklist, photo_ids=[]))
+    assert patrol.status_code == 201, patrol.text
+
+    tasks = (await client.get("/api/v1/tasks", headers=admin)).json()["items"]
+    assert [(t["item"], t["item_label"]) for t in tasks] == [("fire_kit", "消防器材")]
+    ledger = await client.get("/api/v1/exports/patrols.csv", headers=admin)
+    assert ledger.status_code == 200, ledger.text
+    assert "消防器材：问题：灭火器过期" in ledger.text and "问题项“消防器材”没有照片" in ledger.text
+    assert "fire_kit" not in ledger.text  # neither in the item column nor in the evidence flags

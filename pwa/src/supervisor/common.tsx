@@ -106,8 +106,10 @@ export const day = (iso: string | null | undefined) =>
   iso ? new Date(iso).toLocaleDateString(lang.get(), { year: "numeric", month: "2-digit", day: "2-digit" }) : "";
 export const when = (iso: string | null | undefined) =>
   iso ? new Date(iso).toLocaleString(lang.get(), { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "";
-export const itemLabel = (code: string) => (code === "follow_up" ? t("followUp")
-  : templateLabel(code) ?? ft(`item_${code}` as Parameters<typeof ft>[0]));
+/** A checklist item as people know it: from the cached templates, else the server's label (an
+ * item a later version retired), else the built-in table. */
+export const itemLabel = (code: string, serverLabel?: string) => (code === "follow_up" ? t("followUp")
+  : templateLabel(code) ?? serverLabel ?? ft(`item_${code}` as Parameters<typeof ft>[0]));
 
 export function StatusBadge({ status }: { status: string }) {
   const cls = { open: "overdue", fixed: "submitted", accepted: "approved", cancelled: "" }[status] ?? status;

@@ -136,7 +136,7 @@ function TaskList() {
           {(page?.items ?? []).map((task) => (
             <tr data-testid="task-row" data-id={task.id} onClick={() => go(`/tasks/${task.id}`)} class="sv-click">
               <td><a href={`#/tasks/${task.id}`} onClick={(e) => e.stopPropagation()}><strong>{task.place_name}</strong></a></td>
-              <td><span class="small">{itemLabel(task.item)}</span>{task.detail && <><br />{task.detail}</>}</td>
+              <td><span class="small">{itemLabel(task.item, task.item_label)}</span>{task.detail && <><br />{task.detail}</>}</td>
               <td data-testid="task-owner"><Owner task={task} /></td>
               <td>{task.assignee_name || <span class="muted">{t("noOwner")}</span>}</td>
               <td>{task.reporter_name}</td>
@@ -181,7 +181,7 @@ function TaskPage({ id }: { id: string }) {
     <div class="sv" data-testid="task" data-id={task.id}>
       <header class="sv-record-head">
         <div>
-          <h1>{task.place_name} · {itemLabel(task.item)}</h1>
+          <h1>{task.place_name} · {itemLabel(task.item, task.item_label)}</h1>
           <p class="muted">{task.detail}</p>
           <p class="small" data-testid="task-people">{t("owner")}{colon()}<Owner task={task} /> · {t("assignedTo")}{colon()}{task.assignee_name || t("noOwner")}
             {" "}· {t("reporter")}{colon()}{task.reporter_name} · {t("opened", { d: when(task.opened_at) })} · <strong data-testid="task-due">{t("due", { d: day(task.due_at) })}</strong>
