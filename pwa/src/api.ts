@@ -49,6 +49,10 @@ interface RecordCommon {
 }
 export type PatrolOut = PatrolIn & RecordCommon & { facility?: { name?: string } };
 export type VisitOut = VisitIn & RecordCommon & { subject?: { name?: string } };
+export type InspectionOut = RecordCommon & {
+  org_unit_id: string; org_unit_name: string; template_id: string; started_at: string; ended_at: string;
+  checklist: ChecklistItem[]; notes: string;
+};
 
 export type TaskStatus = "open" | "fixed" | "accepted" | "cancelled";
 /** A rectification (整改) or follow-up task, as GET /tasks lists it. */
@@ -188,7 +192,9 @@ export const api = {
   subjects: () => getAll<Subject>("/subjects"),
   patrols: (query: Record<string, string>) => get<Page<PatrolOut>>("/patrols", { limit: 100, ...query }),
   visits: (query: Record<string, string>) => get<Page<VisitOut>>("/visits", { limit: 100, ...query }),
+  inspections: (query: Record<string, string>) => get<Page<InspectionOut>>("/inspections", { limit: 100, ...query }),
   patrol: (id: string) => get<PatrolOut>(`/patrols/${id}`),
+  inspection: (id: string) => get<InspectionOut>(`/inspections/${id}`),
   visit: (id: string) => get<VisitOut>(`/visits/${id}`),
   putRecord: (kind: "patrol" | "visit" | "inspection", id: string, body: unknown, signal?: AbortSignal) =>
     request<unknown>("PUT", `/${kind}s/${id}`, { json: body, signal }),

@@ -110,6 +110,19 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
     finally:
         await context.close()
 
+    # Back on the supervisor's phone, 我的记录 lists the inspection with its verdict.
+    await page.goto(f"{base}/#/records")
+    await page.get_by_test_id("records-tab-inspection").click()
+    item = page.locator(f"[data-testid=record-item][data-id='{record_id}']")
+    await item.wait_for()
+    assert await item.get_attribute("data-status") == "approved" and "东一社区" in await item.inner_text()
+    await item.click()
+    detail = page.get_by_test_id("record-detail")
+    await detail.wait_for()
+    ledger = next(i["label"]["zh"] for i in four["items"] if i["code"] == "basic_ledger")
+    assert f"{ledger}：台账未更新到本季度" in await detail.inner_text()
+    await look(page, "stations-04-my-inspection")
+
 
 async def test_an_item_the_admin_adds_shows_on_the_next_patrol_and_old_records_keep_theirs(
         page, browser, live_server, server_api, area):

@@ -1,20 +1,26 @@
-// My records: patrols and visits I sent, with their status; a returned one shows the
-// supervisor's comment and can be corrected and sent again (same id, PUT again).
+// My records: patrols and visits I sent (and station inspections, for those who make them), with
+// their status; a returned patrol or visit shows the supervisor's comment and can be corrected
+// and sent again (same id, PUT again).
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, type Flag, type PatrolOut, type VisitOut } from "../api";
+import { api, ApiError, type Flag, type InspectionOut, type PatrolOut, type VisitOut } from "../api";
 import { cacheGet, cachePut } from "../db";
 import { describeError } from "../errors";
 import { formatTime, lang, useLang } from "../i18n";
 import * as outbox from "../outbox";
 import type { Params } from "../router";
 import { facilities, session, subjects } from "../session";
+import { stationsBelow, templateLabel, units } from "../stations";
 import { useValue } from "../store";
 import { t, tk } from "./i18n";
 import { lastReturn, withReviews } from "./load-record";
 import { useThumbs } from "./parts";
 
-type Kind = "patrol" | "visit";
-type Rec = (PatrolOut | VisitOut) & { kind: Kind };
+type Kind = "patrol" | "visit" | "inspection";
+type Rec = (PatrolOut | VisitOut | InspectionOut) & { kind: Kind };
+const LOAD = { patrol: api.patrols, visit: api.visits, inspection: api.inspections };
+const ONE = { patrol: api.patrol, visit: api.visit, inspection: api.inspection };
+/** An item of a checklist as people know it: the cached templates' label, else the built-in one. */
+const itemName = (code: string) => templateLabel(code) ?? tk(`item_${code}`);
 
 export default function Records({ params }: { params: Params }) {
   useLang();
@@ -22,6 +28,7 @@ export default function Records({ params }: { params: Params }) {
 }
 
 function title(r: Rec): string {
+  if (r.kind === "inspection") return (r as InspectionOut).org_unit_name || t("kind_inspection");
   if (r.kind === "patrol") {
     const p = r as PatrolOut;
     return facilities.get().find((f) => f.id === p.facility_id)?.name ?? p.facility?.name ?? t("kind_patrol");
@@ -30,7 +37,7 @@ function title(r: Rec): string {
   const name = subjects.get().find((s) => s.id === v.subject_id)?.name ?? v.subject?.name ?? t("kind_visit");
   return `${name} · ${tk(`vt_${v.visit_type}`)}`;
 }
-const when = (r: Rec) => (r.kind === "patrol" ? (r as PatrolOut).started_at : (r as VisitOut).visited_at);
+const when = (r: Rec) => (r.kind === "visit" ? (r as VisitOut).visited_at : (r as PatrolOut | InspectionOut).started_at);
 
 function List() {
   const s = useValue(session);
@@ -44,9 +51,10 @@ function List() {
     let live = true;
     void cacheGet<Rec[]>(key).then((cached) => live && cached && setRows((r) => r ?? cached));
     const q = { author_id: s.user.id };
-    (tab === "patrol" ? api.patrols(q) : api.visits(q)).then(
+    LOAD[tab](q).then(
       async (page) => {
-        const list = (await withReviews(tab, page.items as Rec[])).map((r) => ({ ...r, kind: tab }) as Rec);
+        const rows = page.items as Rec[];
+        const list = (tab === "inspection" ? rows : await withReviews(tab, rows)).map((r) => ({ ...r, kind: tab }) as Rec);
         if (session.get()?.user.id === s.user.id) await cachePut(key, list); // not after a logout
         if (live) { setRows(list); setOffline(false); }
       },
@@ -59,13 +67,15 @@ function List() {
     );
     return () => { live = false; };
   }, [s, tab]);
+  const inspects = stationsBelow(useValue(units), s?.user.org_unit_id).length > 0; // as on the home screen
+  const tabs: Kind[] = inspects ? ["patrol", "visit", "inspection"] : ["patrol", "visit"];
   return (
     <div data-testid="records-screen">
       <h1>{t("recordsTitle")}</h1>
       <div class="seg" role="group" aria-label={t("recordsTitle")} style="margin-bottom:12px">
-        {(["patrol", "visit"] as Kind[]).map((k) => (
+        {tabs.map((k) => (
           <button type="button" class="na" aria-pressed={tab === k} data-testid={`records-tab-${k}`}
-            onClick={() => { setRows(null); setTab(k); }}>{k === "patrol" ? t("patrols") : t("visits")}</button>
+            onClick={() => { setRows(null); setTab(k); }}>{{ patrol: t("patrols"), visit: t("visits"), inspection: t("kind_inspection") }[k]}</button>
         ))}
       </div>
       {offline && <p class="notice" data-testid="records-offline">{rows?.length ? t("recordsOffline") : t("recordsOfflineEmpty")}</p>}
@@ -95,7 +105,7 @@ function Detail({ kind, id }: { kind: Kind; id: string }) {
   const [stale, setStale] = useState(false);
   const [localChange, setLocalChange] = useState(false);
   useEffect(() => {
-    (kind === "patrol" ? api.patrol(id) : api.visit(id)).then((r) => setRec({ ...r, kind }), async (e) => {
+    ONE[kind](id).then((r) => setRec({ ...r, kind } as Rec), async (e) => {
       // Offline: the copy of "my records" on the phone has it, as of the last connection.
       const cached = await cacheGet<Rec[]>(`records:${session.get()?.user.id}:${kind}`).catch(() => undefined);
       const found = cached?.find((r) => r.id === id);
@@ -116,22 +126,22 @@ function Detail({ kind, id }: { kind: Kind; id: string }) {
       {ret && (
         <div class="card issue" data-testid="return-comment">
           <strong>{t("returnedComment", { c: ret.comment })}</strong>
-          {!localChange && (
+          {!localChange && kind !== "inspection" && (
             <p style="margin:10px 0 0"><a class="btn btn-primary btn-block" data-testid="record-edit" href={`#/${kind}/${id}/edit`}>{t("editResend")}</a></p>
           )}
         </div>
       )}
       {localChange && <p class="notice">{t("notSentYet")}</p>}
-      {kind === "patrol" && (
+      {kind !== "visit" && (
         <ul class="list" style="margin-bottom:12px">
-          {(rec as PatrolOut).checklist.map((c) => (
+          {(rec as PatrolOut | InspectionOut).checklist.map((c) => (
             <li class="row checkrow">
-              <span>{tk(`item_${c.item}`)}{c.note ? `：${c.note}` : ""}</span><span class={`badge ${c.result}`}>{tk(c.result)}</span>
+              <span>{itemName(c.item)}{c.note ? `：${c.note}` : ""}</span><span class={`badge ${c.result}`}>{tk(c.result)}</span>
             </li>
           ))}
         </ul>
       )}
-      {kind === "patrol" && (rec as PatrolOut).notes && <p><strong>{t("notes")}：</strong>{(rec as PatrolOut).notes}</p>}
+      {kind !== "visit" && (rec as PatrolOut | InspectionOut).notes && <p><strong>{t("notes")}：</strong>{(rec as PatrolOut | InspectionOut).notes}</p>}
       {visit && (
         <dl class="facts" data-testid="visit-facts">
           <dt>{t("summary").replace(/（必填）|\s*\(required\)/, "")}</dt><dd>{visit.summary}</dd>
