@@ -165,7 +165,7 @@ class PhotoController(Controller):
                                       extra=[{"key": "captured_at", "message": "needs an offset"}])
         if request.content_length is not None:
             photos.check_size(request.content_length, limits(settings))  # before reading the body
-        await records.check_attach(db_session, user, record_id=record_id)
+        attach = await records.check_attach(db_session, user, record_id=record_id)
         capture = photos.Capture(captured_at=captured_at, lat=lat, lon=lon, accuracy_m=accuracy_m,
                                  original_sha256=original_sha256.lower() if original_sha256 else None)
         data = await request.body()
@@ -173,13 +173,14 @@ class PhotoController(Controller):
             started = time.perf_counter()
             photo, created = await photos.put_photo(
                 db_session, store, photo_id=photo_id, record_id=record_id, data=data,
-                uploader_id=user.id, org_unit_id=user.org_unit_id, capture=capture, limits=limits(settings))
+                uploader_id=user.id, org_unit_id=user.org_unit_id, capture=capture, limits=limits(settings),
+                locked=not attach.task)
             if created:
                 observe.PHOTO_INGEST.observe(time.perf_counter() - started)
         if created:
             await record_audit(db_session, user, "photo_upload", entity="photo", entity_id=photo.id,
                                record_id=str(record_id), sha256=photo.sha256)
-            await records.settle_record(db_session, record_id=record_id, rules=settings.evidence)
+            await records.settle_record(db_session, attach=attach, record_id=record_id, rules=settings.evidence)
         return Response(photo_out(photo, settings), status_code=201 if created else 200)
 
     async def _visible(self, request: Request, db_session: DbSession, settings: Settings, photo_id: uuid.UUID,

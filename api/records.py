@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
@@ -32,6 +33,7 @@ from storage.queries import records
 from storage.queries import tasks as task_queries
 from storage.queries import templates as template_queries
 from storage.queries.common import unit_path
+from storage.queries.records import RecordModel
 
 Record = Patrol | Visit | Inspection
 PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
@@ -192,24 +194,36 @@ async def put_record(db_session: DbSession, user: Principal, *, model: type[Reco
 # --- evidence ----------------------------------------------------------------------------------
 
 
-async def check_attach(db_session: DbSession, user: Principal, *, record_id: uuid.UUID) -> None:
+@dataclass(frozen=True)
+class Attach:
+    """Where a photo goes: a task's after photos, or a record id whose claim this transaction
+    holds (so its uploads and its record are written one at a time), with the kind of record
+    stored under it, if one is yet."""
+
+    task: bool
+    record: RecordModel | None = None
+
+
+async def check_attach(db_session: DbSession, user: Principal, *, record_id: uuid.UUID) -> Attach:
     """Who may add a photo to `record_id`: for a task's after photos, whoever may fix the task;
     otherwise the id's owner: the author of its record, or for an id with no record yet (photos
     may come first) its first uploader, who claims it (put_record then refuses the id to anyone
-    else). The claim stays locked until the upload commits (claim_record)."""
+    else)."""
     task = await task_queries.find_task(db_session, task_id=record_id)
     if task is not None:
         in_scope = await task_queries.task_in_scope(db_session, task=task, scope_path=user.scope_path)
         if not (in_scope and (task.assignee_id == user.id or user.reviews)):
             raise PermissionDeniedException("only the task's assignee or a supervisor in scope can add its photos")
-        return
-    owner, new = await records.claim_record(db_session, record_id=record_id, owner_id=user.id)
-    # A record always claims its id, but one written before claims existed may not have: ask it.
-    holder = await records.holder_of(db_session, record_id=record_id) if new else None
+        return Attach(task=True)
+    owner, _ = await records.claim_record(db_session, record_id=record_id, owner_id=user.id)
+    # Read under the claim's lock: a record PUT that held it before us has committed. A record
+    # written before claims existed may have a claim made just now: its author decides.
+    holder = await records.holder_of(db_session, record_id=record_id)
     if holder is not None and holder[1] != user.id:
         raise PermissionDeniedException("only the record's author can add photos to it")
     if owner != user.id:
         raise PermissionDeniedException("this record id was taken by someone else's photos; start a new record")
+    return Attach(task=False, record=holder[0] if holder else None)
 
 
 def _photo_evidence(photo: Photo, reused: dict[uuid.UUID, uuid.UUID | None]) -> PhotoEvidence:
@@ -288,17 +302,17 @@ async def settle(db_session: DbSession, record: Record, site: Site, rules: Evide
     await db_session.flush()
 
 
-async def settle_record(db_session: DbSession, *, record_id: uuid.UUID, rules: EvidenceRules) -> None:
-    """Called after each photo PUT: the record may not exist yet, or be of any kind."""
+async def settle_record(db_session: DbSession, *, attach: Attach, record_id: uuid.UUID, rules: EvidenceRules) -> None:
+    """Called after each photo PUT, with what check_attach found: the record may not exist yet
+    (and cannot appear before this upload commits, as the claim is held), or be of any kind."""
     from api import inspections, patrols, visits  # the nouns know their sites; they import this module
 
-    holder = await records.holder_of(db_session, record_id=record_id)
-    if holder is None:
+    if attach.record is None:
         return
     sites: dict[type, Any] = {Patrol: patrols.site_of, Visit: visits.site_of, Inspection: inspections.site_of}
-    record = await records.find_record(db_session, model=holder[0], record_id=record_id, for_update=True)
+    record = await records.find_record(db_session, model=attach.record, record_id=record_id, for_update=True)
     if record is not None:
-        await settle(db_session, record, await sites[holder[0]](db_session, record), rules)
+        await settle(db_session, record, await sites[attach.record](db_session, record), rules)
 
 
 def flags_out(record: Record) -> list[FlagOut]:

@@ -115,9 +115,10 @@ async def _store_objects(store: ObjectStore, *, sha256: str, kind: str, data: by
 
 async def put_photo(
     session: AsyncSession, store: ObjectStore, *, photo_id: uuid.UUID, record_id: uuid.UUID, data: bytes,
-    uploader_id: uuid.UUID, org_unit_id: uuid.UUID, capture: Capture, limits: Limits,
+    uploader_id: uuid.UUID, org_unit_id: uuid.UUID, capture: Capture, limits: Limits, locked: bool = False,
 ) -> tuple[Photo, bool]:
-    """Store one photo; returns the row and whether it is new (201) or a resend (200)."""
+    """Store one photo; returns the row and whether it is new (201) or a resend (200). `locked`:
+    the caller already holds a lock that orders this record's uploads (its claim)."""
     check_size(len(data), limits)
     if not data:
         raise BadImage(f"the body is empty; send the {images.ACCEPTED} bytes")
@@ -141,7 +142,8 @@ async def put_photo(
 
     # The cap is checked under the record's lock, and before anything is stored: a photo over it
     # leaves nothing behind.
-    await queries.lock_record(session, record_id=record_id)
+    if not locked:
+        await queries.lock_record(session, record_id=record_id)
     await _check_room(session, record_id=record_id, limits=limits)
     if decoded is None:
         columns = _twin_columns(twin)  # type: ignore[arg-type]
