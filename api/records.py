@@ -162,7 +162,7 @@ async def put_record(db_session: DbSession, user: Principal, *, model: type[Reco
     its arrived photos (None when the same body came again and nothing was looked at)."""
     kind = records.kind_of(model)
     now = datetime.now(timezone.utc)
-    owner, _ = await records.claim_record(db_session, record_id=record_id, owner_id=user.id)
+    owner = await records.claim_record(db_session, record_id=record_id, owner_id=user.id)
     # Under the claim's lock: a delivery of this id that raced ours has committed by now.
     existing = await records.find_record(db_session, model=model, record_id=record_id, for_update=True)
     if existing is not None and existing.author_id != user.id:
@@ -215,7 +215,7 @@ async def check_attach(db_session: DbSession, user: Principal, *, record_id: uui
         if not (in_scope and (task.assignee_id == user.id or user.reviews)):
             raise PermissionDeniedException("only the task's assignee or a supervisor in scope can add its photos")
         return Attach(task=True)
-    owner, _ = await records.claim_record(db_session, record_id=record_id, owner_id=user.id)
+    owner = await records.claim_record(db_session, record_id=record_id, owner_id=user.id)
     # Read under the claim's lock: a record PUT that held it before us has committed. A record
     # written before claims existed may have a claim made just now: its author decides.
     holder = await records.holder_of(db_session, record_id=record_id)

@@ -86,8 +86,10 @@ async def lock_record(session: AsyncSession, *, record_id: uuid.UUID) -> None:
                           {"key": f"photos:{record_id}"})
 
 
-_SAME_ID_OR_BYTES = (select(Photo).where(or_(Photo.id == bindparam("photo_id"), Photo.sha256 == bindparam("sha256")))
-                     .order_by(Photo.created_at).limit(2))
+_SAME_ID = Photo.id == bindparam("photo_id")
+# The row with this id first (twins may be many), then the oldest twin.
+_SAME_ID_OR_BYTES = (select(Photo).where(or_(_SAME_ID, Photo.sha256 == bindparam("sha256")))
+                     .order_by(_SAME_ID.desc(), Photo.created_at).limit(2))
 
 
 async def same_id_or_bytes(session: AsyncSession, *, photo_id: uuid.UUID, sha256: str) -> tuple[Photo | None, Photo | None]:

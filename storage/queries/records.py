@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, literal, literal_column, select, union_all
+from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,7 +45,7 @@ _CLAIM: Any = (
     insert(RecordClaim).values(record_id=bindparam("record_id"), owner_id=bindparam("owner_id"))
     # A no-op update, for its row lock and so that the row comes back either way.
     .on_conflict_do_update(index_elements=[RecordClaim.record_id], set_={"owner_id": RecordClaim.owner_id})
-    .returning(RecordClaim.owner_id, literal_column("xmax = 0")))  # xmax is 0 on a row just inserted
+    .returning(RecordClaim.owner_id))
 # Which kind of record holds an id, and its author: one look across the three tables.
 _HOLDER = union_all(*(select(literal(kind).label("kind"), model.author_id).where(model.id == bindparam("record_id"))
                       for model, kind in KINDS.items()))
@@ -88,14 +88,12 @@ async def list_records(
     return await keyset_page(session, query, time_col=at, id_col=model.id, cursor=cursor, limit=limit)
 
 
-async def claim_record(session: AsyncSession, *, record_id: uuid.UUID,
-                       owner_id: uuid.UUID) -> tuple[uuid.UUID, bool]:
-    """Claim a record id for `owner_id` unless someone already has; returns the owner and whether
-    the claim is new. One statement that also locks the claim until the transaction ends, so
-    everything written for one id (the record, its photos) is written one delivery at a time, each
-    seeing what the one before it committed."""
-    owner, new = (await session.execute(_CLAIM, {"record_id": record_id, "owner_id": owner_id})).one()
-    return owner, new
+async def claim_record(session: AsyncSession, *, record_id: uuid.UUID, owner_id: uuid.UUID) -> uuid.UUID:
+    """Claim a record id for `owner_id` unless someone already has; returns the owner. One
+    statement that also locks the claim until the transaction ends, so everything written for one
+    id (the record, its photos) is written one delivery at a time, each seeing what the one before
+    it committed."""
+    return (await session.execute(_CLAIM, {"record_id": record_id, "owner_id": owner_id})).scalar_one()
 
 
 async def holder_of(session: AsyncSession, *, record_id: uuid.UUID) -> tuple[RecordModel, uuid.UUID] | None:

@@ -508,3 +508,20 @@ async def test_a_reused_photo_names_records_of_the_same_street_only(client, db, 
     assert str(elsewhere) in flag2["detail"] or "another street" in flag2["detail"]
     for record in (patrol_id, same_street):
         assert str(record) not in flag2["detail"]
+
+
+async def test_a_resend_to_a_full_record_is_200_even_when_other_photos_share_its_bytes(settings, engine, db, photos):
+    """The same bytes may be evidence several times over; a resend is still a resend, not a
+    thirteenth photo."""
+    roomy = msgspec.structs.replace(settings, max_photos_per_record=1)
+    data = (photos / "gps_DSCN0010.jpg").read_bytes()
+    async with AsyncTestClient(create_app(roomy), raise_server_exceptions=False) as client:
+        await make_district(db)
+        headers = await login(client, "worker1")
+        for _ in range(2):  # older twins, in records of their own
+            assert (await upload(client, headers, data)).status_code == 201
+        photo_id, record_id = uuid.uuid4(), uuid.uuid4()
+        assert (await upload(client, headers, data, photo_id=photo_id, record_id=record_id)).status_code == 201
+        again = await upload(client, headers, data, photo_id=photo_id, record_id=record_id)
+        assert again.status_code == 200, again.text
+    assert await photo_rows(db) == 3
