@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, exc
@@ -16,10 +17,16 @@ ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
     # pool_timeout: how long a caller waits for a connection before sqlalchemy's TimeoutError.
     # hide_parameters: errors and logs never quote the values (names, numbers, positions).
+    # JSON columns (checklists, flags, audit details) through msgspec: several times faster than json.
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
-                                 pool_timeout=pool_timeout, hide_parameters=True)
+                                 pool_timeout=pool_timeout, hide_parameters=True,
+                                 json_serializer=_json_text, json_deserializer=msgspec.json.decode)
     event.listen(engine.sync_engine, "checkout", _refuse_closed)
     return engine
+
+
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
 
 
 def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
