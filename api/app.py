@@ -20,7 +20,7 @@ from api import auth, facilities, health, org_units, patrols, subjects, visits
 from api import audit_log, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
 from api import photos  # photo evidence
 from api import desk  # the supervisor's desktop
-from api import inspections, templates, weekly_report  # the station network
+from api import inspections, templates, weekly_print, weekly_report  # the station network
 from api import admission, metrics, observe  # running it for real
 from api.deps import provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
@@ -52,6 +52,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     templates.TemplateController,
     inspections.InspectionController,
     weekly_report.WeeklyReportController,
+    weekly_print.WeeklyPrintController,
     metrics.get_metrics,
 ]
 

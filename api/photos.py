@@ -1,21 +1,19 @@
 """Photo evidence: PUT /photos/{id} (raw image bytes), GET /photos/{id}, /thumb and /review.
 
 <img> tags cannot send a Bearer header, so the links in a photo's JSON carry a short-lived HMAC
-signature over their exact path; the GET routes accept that signature or a Bearer token in scope.
+signature over their exact path (api/photo_links.py); the GET routes accept that signature or a
+Bearer token in scope.
 Limits: 413 over max_photo_bytes (from Content-Length first, then the body), over max_photo_pixels
 or a decompression bomb; 415 for anything not a whole JPEG/PNG/WebP/HEIC, or an image with markup
 hidden in it; 422 when the record already holds max_photos_per_record photos."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, put
@@ -24,20 +22,20 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, Parameter
 
-from api import observe, records
+from api import inspections, observe, patrols, records, visits
 from api.deps import AppSettings, CurrentUser, DbSession, Store, provide_user, record_audit
-from api.settings import Settings
-from api.types import ErrorOut, Point
+from api.photo_links import BASE, PhotoOut, photo_out, signature_ok
+from api.settings import EvidenceRules, Settings
+from api.types import ErrorOut
 from storage import photos
 from storage.images import KINDS
-from storage.models import Photo
+from storage.models import Inspection, Patrol, Photo, Visit
 from storage.queries import photos as photo_queries
+from storage.queries import records as record_queries
 
-BASE = "/api/v1/photos"
 # Litestar's own cap on the body: the default photo limit plus room; the handler applies the
 # configured max_photo_bytes (from Content-Length, then the body) and answers 413 itself.
 MAX_BODY = next(f.default for f in msgspec.structs.fields(Settings) if f.name == "max_photo_bytes") + 64 * 1024
-EXP_STEP_S = 900  # links are the same for 15 minutes, so browsers can cache the images
 # Query parameters: constraints through Parameter (Litestar ignores msgspec.Meta here); NaN fails
 # every range check, so lat=nan is a 400 like lat=91.
 QLat = FromQuery[Annotated[float | None, Parameter(ge=-90, le=90, description="WGS-84 latitude at capture")]]
@@ -48,64 +46,20 @@ QSha256 = FromQuery[Annotated[str | None, Parameter(pattern="^[0-9a-fA-F]{64}$",
                                                      description="sha256 of the bytes before resizing")]]
 
 
-class CaptureOut(msgspec.Struct):
-    captured_at: datetime | None
-    lat: float | None
-    lon: float | None
-    accuracy_m: float | None
+# What each kind of record is judged against: its facility, subject or station.
+SITES: dict[type, Any] = {Patrol: patrols.site_of, Visit: visits.site_of, Inspection: inspections.site_of}
 
 
-class PhotoOut(msgspec.Struct):
-    id: uuid.UUID
-    record_id: uuid.UUID
-    sha256: str
-    bytes: int
-    content_type: str
-    width: int  # upright, as shown
-    height: int
-    taken_at: datetime | None
-    exif_location: Point | None
-    capture: CaptureOut
-    original_sha256: str | None
-    url: str
-    thumb_url: str
-    review_url: str
-
-
-# --- signed links -----------------------------------------------------------------------------
-
-
-def sign(settings: Settings, path: str, exp: int) -> str:
-    mac = hmac.new(settings.url_secret.encode(), f"{path}?exp={exp}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
-
-
-def signed_url(settings: Settings, path: str, *, now: float | None = None) -> str:
-    exp = (int((now or time.time()) + settings.photo_url_ttl_s) // EXP_STEP_S + 1) * EXP_STEP_S
-    return f"{path}?exp={exp}&sig={sign(settings, path, exp)}"
-
-
-def signature_ok(settings: Settings, path: str, exp: int | None, sig: str | None) -> bool:
-    if exp is None or sig is None or exp < time.time():
-        return False
-    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a mismatch).
-    return hmac.compare_digest(sign(settings, path, exp).encode(), sig.encode())
-
-
-def photo_out(photo: Photo, settings: Settings) -> PhotoOut:
-    """The photo as the upload returns it; records list their photos the same way."""
-    path = f"{BASE}/{photo.id}"
-    location = Point(lat=photo.exif_lat, lon=photo.exif_lon) if photo.exif_lat is not None and photo.exif_lon is not None else None
-    taken_at = photo.taken_at.astimezone(timezone.utc) if photo.taken_at else None
-    return PhotoOut(
-        id=photo.id, record_id=photo.record_id, sha256=photo.sha256, bytes=photo.bytes,
-        content_type=photo.content_type, width=photo.width, height=photo.height, taken_at=taken_at,
-        exif_location=location,
-        capture=CaptureOut(captured_at=photo.captured_at, lat=photo.lat, lon=photo.lon,
-                           accuracy_m=photo.accuracy_m),
-        original_sha256=photo.original_sha256, url=signed_url(settings, path),
-        thumb_url=signed_url(settings, f"{path}/thumb"), review_url=signed_url(settings, f"{path}/review"),
-    )
+async def settle_record(db_session: DbSession, *, attach: records.Attach, record_id: uuid.UUID,
+                        rules: EvidenceRules) -> None:
+    """After a photo is stored, its record's status and flags, with what check_attach found: the
+    record may not exist yet (and cannot appear before this upload commits, as the claim is
+    held), or be of any kind."""
+    if attach.record is None:
+        return
+    record = await record_queries.find_record(db_session, model=attach.record, record_id=record_id, for_update=True)
+    if record is not None:
+        await records.settle(db_session, record, await SITES[attach.record](db_session, record), rules)
 
 
 def limits(settings: Settings) -> photos.Limits:
@@ -180,7 +134,7 @@ class PhotoController(Controller):
         if created:
             await record_audit(db_session, user, "photo_upload", entity="photo", entity_id=photo.id,
                                record_id=str(record_id), sha256=photo.sha256)
-            await records.settle_record(db_session, attach=attach, record_id=record_id, rules=settings.evidence)
+            await settle_record(db_session, attach=attach, record_id=record_id, rules=settings.evidence)
         return Response(photo_out(photo, settings), status_code=201 if created else 200)
 
     async def _visible(self, request: Request, db_session: DbSession, settings: Settings, photo_id: uuid.UUID,

@@ -24,6 +24,7 @@ from litestar.params import QueryParameter
 
 from api.deps import DbSession, Principal, record_audit
 from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_flags
+from api.photo_links import photo_out
 from api.settings import EvidenceRules
 from api.types import Fix, In
 from storage.errors import Conflict, Invalid
@@ -302,19 +303,6 @@ async def settle(db_session: DbSession, record: Record, site: Site, rules: Evide
     await db_session.flush()
 
 
-async def settle_record(db_session: DbSession, *, attach: Attach, record_id: uuid.UUID, rules: EvidenceRules) -> None:
-    """Called after each photo PUT, with what check_attach found: the record may not exist yet
-    (and cannot appear before this upload commits, as the claim is held), or be of any kind."""
-    from api import inspections, patrols, visits  # the nouns know their sites; they import this module
-
-    if attach.record is None:
-        return
-    sites: dict[type, Any] = {Patrol: patrols.site_of, Visit: visits.site_of, Inspection: inspections.site_of}
-    record = await records.find_record(db_session, model=attach.record, record_id=record_id, for_update=True)
-    if record is not None:
-        await settle(db_session, record, await sites[attach.record](db_session, record), rules)
-
-
 def flags_out(record: Record) -> list[FlagOut]:
     return [FlagOut(code=f["code"], detail=f["detail"], detail_zh=f.get("detail_zh", "")) for f in record.flags]
 
@@ -372,8 +360,6 @@ async def reviews_out(db_session: DbSession, record_id: uuid.UUID) -> list[Revie
 async def with_evidence(db_session: DbSession, settings: Any, out: Any, record: Record,
                         photos: list[Photo] | None = None, new: bool = False) -> Any:
     """Fill a record's `photos` (as the upload returned them, with fresh signed links) and `reviews`."""
-    from api.photos import photo_out  # the photo edge signs links; it imports this module's callers
-
     if photos is None:
         photos = await arrived_photos(db_session, record)
     out.photos = [photo_out(p, settings) for p in photos]

@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api import records
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
-from api.photos import PhotoOut, photo_out
+from api.photo_links import PhotoOut, photo_out
 from api.settings import Settings
 from api.types import In, Text
 from storage.errors import Invalid

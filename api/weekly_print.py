@@ -1,4 +1,5 @@
-"""The weekly station report on paper: an XLSX for the desk and an A4 PDF for the video meeting.
+"""The weekly station report on paper: GET /exports/weekly.xlsx for the desk and
+GET /exports/weekly.pdf, A4, for the video meeting.
 
 The PDF is drawn with fpdf2 (maintained, pure Python, embeds a subset of a TrueType/OpenType font,
 so Chinese prints on any reader) in Noto Sans CJK SC from Debian's fonts-noto-cjk
@@ -7,18 +8,24 @@ never a formula or markup."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
+import uuid
 from functools import cache
 from typing import Any, cast
 
+from litestar import Controller, Response, get
+from litestar.params import FromQuery
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from api.deps import CurrentUser, DbSession, Principal, record_audit
+from api.exports import content_disposition
 from api.reports import CHINA
-from api.weekly_report import LEVEL_ZH, WeeklyOut
+from api.weekly_report import LEVEL_ZH, Week, WeeklyOut, build, readable_unit
 from storage.errors import StoreUnavailable
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -146,3 +153,32 @@ def pdf(report: WeeklyOut, unit_name: str) -> bytes:
             doc.set_font("cjk", size=9)
             doc.multi_cell(0, 5, u.remarks, new_x="LMARGIN", new_y="NEXT")
     return bytes(doc.output())
+
+
+class WeeklyPrintController(Controller):
+    path = "/api/v1/exports"
+    tags = ["reports"]
+
+    @get("/weekly.xlsx", operation_id="ExportWeeklyXlsx",
+         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    async def export_weekly_xlsx(self, user: CurrentUser, db_session: DbSession,
+                                 org_unit_id: FromQuery[uuid.UUID | None] = None, week: Week = None) -> Response[bytes]:
+        return await self._file(user, db_session, org_unit_id, week, "xlsx", xlsx)
+
+    @get("/weekly.pdf", operation_id="ExportWeeklyPdf", media_type="application/pdf")
+    async def export_weekly_pdf(self, user: CurrentUser, db_session: DbSession,
+                                org_unit_id: FromQuery[uuid.UUID | None] = None, week: Week = None) -> Response[bytes]:
+        return await self._file(user, db_session, org_unit_id, week, "pdf", pdf)
+
+    async def _file(self, user: Principal, db_session: DbSession, org_unit_id: uuid.UUID | None, week: str | None,
+                    fmt: str, render) -> Response[bytes]:
+        unit = await readable_unit(db_session, user, org_unit_id)
+        report = await build(db_session, unit, week, all_levels=True)
+        await record_audit(db_session, user, "export", entity="weekly_report", entity_id=unit.id,
+                           org_unit_id=unit.id, format=fmt, week=report.week)
+        body = await asyncio.to_thread(render, report, unit.name)
+        media = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(body, media_type=media, headers={
+            "Content-Disposition": content_disposition(f"weekly-{report.week}.{fmt}",
+                                                       f"服务站周报_{unit.name}_{report.week}.{fmt}"),
+            "Cache-Control": "no-store"})

@@ -1,5 +1,5 @@
-"""The weekly station report (服务站周报): GET /reports/weekly, PUT /reports/weekly/{unit}/{week},
-GET /exports/weekly.xlsx and /exports/weekly.pdf for the weekly video meeting.
+"""The weekly station report (服务站周报): GET /reports/weekly and PUT /reports/weekly/{unit}/{week};
+api/weekly_print.py prints it for the weekly video meeting.
 
 Weeks are ISO weeks in China time (Monday 00:00 +08:00 to the next Monday). Figures are drafted
 by the server from the records (storage/queries/weekly.py); the station head adds remarks and
@@ -7,18 +7,16 @@ submits. Each unit is shown beside the week before, with the figures that got wo
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Response, get, put
+from litestar import Controller, get, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.deps import CurrentUser, DbSession, Principal, record_audit
-from api.exports import content_disposition
 from api.reports import CHINA
 from api.types import In, Text
 from storage.errors import Invalid, NotFound
@@ -180,31 +178,3 @@ class WeeklyReportController(Controller):
                            org_unit_id=unit.id, week=name, submit=data.submit)
         return RemarksOut(org_unit_id=unit.id, week=name, remarks=report.remarks, remarks_by=user.display_name,
                           submitted_at=report.submitted_at)
-
-    @get("/exports/weekly.xlsx", operation_id="ExportWeeklyXlsx",
-         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    async def export_weekly_xlsx(self, user: CurrentUser, db_session: DbSession,
-                                 org_unit_id: FromQuery[uuid.UUID | None] = None, week: Week = None) -> Response[bytes]:
-        from api.weekly_print import xlsx
-
-        return await self._file(user, db_session, org_unit_id, week, "xlsx", xlsx)
-
-    @get("/exports/weekly.pdf", operation_id="ExportWeeklyPdf", media_type="application/pdf")
-    async def export_weekly_pdf(self, user: CurrentUser, db_session: DbSession,
-                                org_unit_id: FromQuery[uuid.UUID | None] = None, week: Week = None) -> Response[bytes]:
-        from api.weekly_print import pdf
-
-        return await self._file(user, db_session, org_unit_id, week, "pdf", pdf)
-
-    async def _file(self, user: Principal, db_session: DbSession, org_unit_id: uuid.UUID | None, week: str | None,
-                    fmt: str, render) -> Response[bytes]:
-        unit = await readable_unit(db_session, user, org_unit_id)
-        report = await build(db_session, unit, week, all_levels=True)
-        await record_audit(db_session, user, "export", entity="weekly_report", entity_id=unit.id,
-                           org_unit_id=unit.id, format=fmt, week=report.week)
-        body = await asyncio.to_thread(render, report, unit.name)
-        media = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(body, media_type=media, headers={
-            "Content-Disposition": content_disposition(f"weekly-{report.week}.{fmt}",
-                                                       f"服务站周报_{unit.name}_{report.week}.{fmt}"),
-            "Cache-Control": "no-store"})

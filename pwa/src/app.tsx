@@ -2,10 +2,11 @@
 // Routes come from field/index.ts and supervisor/index.ts; see supervisor/index.ts to add screens.
 import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, type Role } from "./api";
+import { ApiError } from "./api";
 import { setLang, useLang, lang } from "./i18n";
 import { fieldRoutes } from "./field";
 import { t as ft } from "./field/i18n";
+import { navRoutes } from "./nav";
 import { routes as supervisorRoutes } from "./supervisor";
 import { Desk, isDesk } from "./supervisor/desk";
 import { go, match, path, type Params, type Route } from "./router";
@@ -24,13 +25,6 @@ export function setSyncNow(fn: () => void): void {
 
 const menuRoute: Route = { path: "/menu", view: Menu };
 export const allRoutes = (): Route[] => [...fieldRoutes, ...supervisorRoutes, menuRoute];
-
-/** Menu entries of the supervisor extension the user's role may open. */
-export function navRoutes(role: Role | undefined): Route[] {
-  return supervisorRoutes
-    .filter((r) => r.nav && (!r.roles || (role && r.roles.includes(role))))
-    .sort((a, b) => (a.nav?.order ?? 0) - (b.nav?.order ?? 0));
-}
 
 export function App() {
   useLang();

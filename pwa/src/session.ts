@@ -64,6 +64,12 @@ export async function logout(): Promise<void> {
 }
 
 /** Facilities and subjects of the user's scope, fetched when online and cached for offline use. */
+/** The stations and checklist templates again (after an admin changed a template). */
+export async function refreshStationsNow(): Promise<void> {
+  const s = session.get();
+  if (s) await refreshStations(s.user.id, () => session.get()?.user.id === s.user.id);
+}
+
 export async function refreshScope(): Promise<void> {
   const s = session.get();
   if (!s) return;
@@ -78,7 +84,7 @@ export async function refreshScope(): Promise<void> {
   subjects.set(sub);
   scopeSavedAt.set(now);
   await refreshTasks().catch(() => undefined);
-  await refreshStations().catch(() => undefined);
+  await refreshStations(s.user.id, () => session.get()?.user.id === s.user.id).catch(() => undefined);
 }
 
 const MAX_TASKS = 30; // details and before thumbnails kept on the phone

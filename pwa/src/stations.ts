@@ -4,7 +4,6 @@
 import { getAll, request, type Fix, type ItemResult } from "./api";
 import { cacheGet, cachePut } from "./db";
 import { lang } from "./i18n";
-import { session } from "./session";
 import { value } from "./store";
 
 export type Standard = "seven_ones" | "four_haves";
@@ -37,17 +36,18 @@ export async function restoreStations(userId: string): Promise<void> {
   units.set((await cacheGet<Unit[]>(`units:${userId}`)) ?? []);
 }
 
-/** Fetch the active templates and the units in scope when online; keep the cached ones otherwise. */
-export async function refreshStations(): Promise<void> {
-  const s = session.get();
-  if (!s) return;
+/** Fetch the active templates and the units in scope of `userId` when online; keep the cached
+ * ones otherwise. `isCurrent` says whether that user is still logged in (nothing is kept after a
+ * logout). */
+export async function refreshStations(userId: string, isCurrent: () => boolean): Promise<void> {
   const [list, tree] = await Promise.all([
     getAll<ChecklistTemplate>("/checklist-templates"),
     request<{ items: Unit[] }>("GET", "/org-units").then((r) => r.data.items),
   ]);
-  await cachePut(`templates:${s.user.id}`, list);
-  await cachePut(`units:${s.user.id}`, tree);
-  if (session.get()?.user.id !== s.user.id) return;
+  if (!isCurrent()) return;
+  await cachePut(`templates:${userId}`, list);
+  await cachePut(`units:${userId}`, tree);
+  if (!isCurrent()) return;
   templates.set(list);
   units.set(tree);
 }

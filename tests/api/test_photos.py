@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.photos import sign
+from api.photo_links import sign
 from storage import images
 from storage.models import Photo
 from storage.object_store import original_key, review_key

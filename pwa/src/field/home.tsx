@@ -3,7 +3,7 @@
 // cached for offline use, and (for supervisors and admins) the screens the supervisor extension adds.
 import { useEffect, useState } from "preact/hooks";
 import { api, type PatrolOut, type VisitOut } from "../api";
-import { navRoutes } from "../app";
+import { navRoutes } from "../nav";
 import { cacheGet, cachePut } from "../db";
 import { formatTime, useLang } from "../i18n";
 import { facilities, myTasks, refreshScope, scopeSavedAt, session, subjects } from "../session";

@@ -4,7 +4,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { request } from "../api";
 import { defineStrings, useLang } from "../i18n";
-import { refreshStations, type ChecklistTemplate, type TemplateItem } from "../stations";
+import { refreshStationsNow } from "../session";
+import { type ChecklistTemplate, type TemplateItem } from "../stations";
 import { Failed, errText, get, useLoad, useWide } from "./common";
 
 const t = defineStrings(
@@ -60,7 +61,7 @@ function Editor({ template, onSaved }: { template: ChecklistTemplate; onSaved: (
     try {
       const out = await request<ChecklistTemplate>("PUT", `/checklist-templates/${template.key}`, { json: { items } });
       setError(null);
-      void refreshStations().catch(() => undefined);
+      void refreshStationsNow().catch(() => undefined);
       onSaved(out.data.version);
     } catch (e) {
       setError(errText(e));

@@ -1,0 +1,78 @@
+"""A photo as every answer shows it (the upload's, a record's, a task's), with its links signed:
+<img> tags cannot send a Bearer header, so each link carries a short-lived HMAC signature over
+its exact path, which GET /photos/{id}, /thumb and /review accept (api/photos.py)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+import uuid
+from datetime import datetime, timezone
+
+import msgspec
+
+from api.settings import Settings
+from api.types import Point
+from storage.models import Photo
+
+BASE = "/api/v1/photos"
+EXP_STEP_S = 900  # links are the same for 15 minutes, so browsers can cache the images
+
+
+class CaptureOut(msgspec.Struct):
+    captured_at: datetime | None
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+
+
+class PhotoOut(msgspec.Struct):
+    id: uuid.UUID
+    record_id: uuid.UUID
+    sha256: str
+    bytes: int
+    content_type: str
+    width: int  # upright, as shown
+    height: int
+    taken_at: datetime | None
+    exif_location: Point | None
+    capture: CaptureOut
+    original_sha256: str | None
+    url: str
+    thumb_url: str
+    review_url: str
+
+
+def sign(settings: Settings, path: str, exp: int) -> str:
+    mac = hmac.new(settings.url_secret.encode(), f"{path}?exp={exp}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def signed_url(settings: Settings, path: str, *, now: float | None = None) -> str:
+    exp = (int((now or time.time()) + settings.photo_url_ttl_s) // EXP_STEP_S + 1) * EXP_STEP_S
+    return f"{path}?exp={exp}&sig={sign(settings, path, exp)}"
+
+
+def signature_ok(settings: Settings, path: str, exp: int | None, sig: str | None) -> bool:
+    if exp is None or sig is None or exp < time.time():
+        return False
+    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a mismatch).
+    return hmac.compare_digest(sign(settings, path, exp).encode(), sig.encode())
+
+
+def photo_out(photo: Photo, settings: Settings) -> PhotoOut:
+    """The photo as the upload returns it; records list their photos the same way."""
+    path = f"{BASE}/{photo.id}"
+    location = Point(lat=photo.exif_lat, lon=photo.exif_lon) if photo.exif_lat is not None and photo.exif_lon is not None else None
+    taken_at = photo.taken_at.astimezone(timezone.utc) if photo.taken_at else None
+    return PhotoOut(
+        id=photo.id, record_id=photo.record_id, sha256=photo.sha256, bytes=photo.bytes,
+        content_type=photo.content_type, width=photo.width, height=photo.height, taken_at=taken_at,
+        exif_location=location,
+        capture=CaptureOut(captured_at=photo.captured_at, lat=photo.lat, lon=photo.lon,
+                           accuracy_m=photo.accuracy_m),
+        original_sha256=photo.original_sha256, url=signed_url(settings, path),
+        thumb_url=signed_url(settings, f"{path}/thumb"), review_url=signed_url(settings, f"{path}/review"),
+    )
