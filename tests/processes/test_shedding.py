@@ -26,12 +26,12 @@ async def test_a_request_that_cannot_get_a_database_connection_in_time_is_shed(o
     async with httpx.AsyncClient(base_url=one_connection, timeout=60) as http:
         login = await http.post("/api/v1/auth/login", json={"username": "worker1", "password": PASSWORD})
         worker = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        me = (await http.get("/api/v1/me", headers=worker)).json()["id"]
         # Two uploads to one record wait, each keeping one of the two connections (1 + 1 overflow)
-        # of the process: the first for the record's lock, which we hold, the second behind the
-        # first's claim of the new record id.
+        # of the process, behind the claim of the record id that we are making and not committing.
         async with engine.connect() as holder, holder.begin():
-            await holder.execute(text("select pg_advisory_xact_lock(hashtextextended(:key, 7305021))"),
-                                 {"key": f"photos:{record_id}"})
+            await holder.execute(text("insert into record_claims (record_id, owner_id) values (:id, :owner)"),
+                                 {"id": record_id, "owner": me})
             uploads = [asyncio.ensure_future(http.put(
                 f"/api/v1/photos/{uuid.uuid4()}", params={"record_id": str(record_id)},
                 content=(photos / name).read_bytes(), headers={**worker, "Content-Type": "image/jpeg"}))
