@@ -135,13 +135,25 @@ def watch(page, errors: list[str]) -> None:
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on the test item, so fixtures can tell a failed test from a passed one."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-async def page(phone) -> AsyncIterator[object]:
+async def page(phone, request) -> AsyncIterator[object]:
     page = await phone.new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []
     watch(page, errors)
     yield page
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:  # what the phone showed when the test gave up
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / f"FAILED-{request.node.name}.png"))
     assert not errors, f"errors in the page: {errors}"
 
 
