@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Facility, Inspection, OrgUnit, Patrol, Subject, Task, Visit
+from storage.models import Facility, OrgUnit, Patrol, Subject, Task, Visit
 from storage.queries import facilities as facility_queries
 from storage.queries import subjects as subject_queries
 from storage.queries.common import in_scope
+from storage.queries.tallies import tallies
 
 COUNTED = ("submitted", "approved")  # a record counts once it is complete and not returned
 AGE_BUCKETS = ((7, "0-7"), (15, "8-15"), (30, "16-30"), (None, "31+"))
@@ -97,13 +98,6 @@ async def coverage(
                                ("unpatrolled", missed)):
                 c.facilities[key] += value
 
-    query = (select(Patrol.org_unit_id, Patrol.status, func.count())
-             .where(in_scope(Patrol.org_unit_id, scope), Patrol.started_at >= since, Patrol.started_at < until)
-             .group_by(Patrol.org_unit_id, Patrol.status))
-    for unit_id, status, n in await _rows(session, query):
-        for c in targets(unit_id):
-            c.patrols_by_status[status] += n
-
     # Subjects by category: due when the last visit before the period plus the interval falls in it.
     last_visit = (select(func.max(Visit.visited_at)).where(
         Visit.subject_id == Subject.id, Visit.status.in_(COUNTED), Visit.visited_at < since)
@@ -122,17 +116,6 @@ async def coverage(
             for key, value in (("total", n), ("due", due), ("visited", done), ("overdue", late)):
                 row[key] += value
 
-    query = (select(Visit.org_unit_id, Visit.visit_type, func.count(), func.sum(Visit.cash_yuan),
-                    func.count().filter(Visit.goods != ""))
-             .where(in_scope(Visit.org_unit_id, scope), Visit.visited_at >= since, Visit.visited_at < until,
-                    Visit.status.in_(COUNTED))
-             .group_by(Visit.org_unit_id, Visit.visit_type))
-    for unit_id, kind, n, cash, goods in await _rows(session, query):
-        for c in targets(unit_id):
-            c.visits_by_type[kind] += n
-            c.cash_yuan += cash or 0
-            c.goods_visits += goods
-
     bucket = _age_bucket(Task.opened_at)
     query = (select(Task.org_unit_id, Task.status, bucket, func.count(),
                     func.count().filter(and_(Task.status == "open", Task.due_at < func.now())))
@@ -145,17 +128,22 @@ async def coverage(
             if status == "open":
                 c.open_task_age[age] += n
 
-    query = (select(Inspection.org_unit_id, Inspection.status, func.count())
-             .where(in_scope(Inspection.org_unit_id, scope), Inspection.started_at >= since,
-                    Inspection.started_at < until)
-             .group_by(Inspection.org_unit_id, Inspection.status))
-    for unit_id, status, n in await _rows(session, query):
-        for c in targets(unit_id):
-            c.inspections_by_status[status] += n
-
-    inspected = {row[0] for row in await _rows(session, select(Inspection.org_unit_id).distinct().where(
-        in_scope(Inspection.org_unit_id, scope), Inspection.started_at >= since, Inspection.started_at < until,
-        Inspection.status.in_(COUNTED)))}
+    # Patrols and inspections by status; visits once counted, by type, with cash and goods.
+    inspected: set[uuid.UUID] = set()
+    for t in await tallies(session, scope_path=scope, since=since, until=until):
+        if not t.n or (t.kind == "visit" and t.status not in COUNTED):
+            continue  # no such records (a unit's row appears only for what it holds)
+        if t.kind == "inspection" and t.status in COUNTED:
+            inspected.add(t.org_unit_id)
+        for c in targets(t.org_unit_id):
+            if t.kind == "patrol":
+                c.patrols_by_status[t.status] += t.n
+            elif t.kind == "inspection":
+                c.inspections_by_status[t.status] += t.n
+            else:
+                c.visits_by_type[t.visit_type] += t.n
+                c.cash_yuan += t.cash
+                c.goods_visits += t.goods
     for u in units:
         if u.level == "district":
             continue
