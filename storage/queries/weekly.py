@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -139,17 +139,31 @@ async def week_figures(session: AsyncSession, *, units: Sequence[OrgUnit], scope
     way is always computed."""
     if until > now:
         return await own_figures(session, scope_path=scope_path, since=since, until=until, at=now)
-    monday = since.date()
     ids = [u.id for u in units]
+    kept = await _kept(session, ids, since.date())
+    if kept is not None:
+        return kept
+    # Computed and stored in a transaction of its own, holding the lock the dropping triggers share
+    # (migration b8e4f6a31d72) until the figures are committed: writers not yet committed are waited
+    # for and counted, and later ones drop what is stored here. Its own, so that the lock (which
+    # writers wait on) is let go at once, not when the request ends.
+    async with AsyncSession(bind=session.bind) as own_session, own_session.begin():
+        await own_session.execute(select(func.pg_advisory_xact_lock(func.hashtext("weekly_figures"))))
+        kept = await _kept(own_session, ids, since.date())  # another report may have stored them meanwhile
+        if kept is not None:
+            return kept
+        own = await own_figures(own_session, scope_path=scope_path, since=since, until=until, at=until)
+        rows = [{"org_unit_id": unit_id, "week_start": since.date(), "figures": _to_json(own.get(unit_id) or Figures())}
+                for unit_id in ids]
+        await own_session.execute(insert(WeeklyFigures).values(rows).on_conflict_do_nothing())
+    return {unit_id: own.get(unit_id) or Figures() for unit_id in ids}
+
+
+async def _kept(session: AsyncSession, ids: list[uuid.UUID], monday: date) -> dict[uuid.UUID, Figures] | None:
+    """The kept figures of the week of `monday` for all of `ids`, or None when any is missing."""
     kept = {row.org_unit_id: row.figures for row in (await session.scalars(
         select(WeeklyFigures).where(WeeklyFigures.week_start == monday, WeeklyFigures.org_unit_id.in_(ids)))).all()}
-    if len(kept) == len(ids):
-        return {unit_id: _from_json(raw) for unit_id, raw in kept.items()}
-    own = await own_figures(session, scope_path=scope_path, since=since, until=until, at=until)
-    rows = [{"org_unit_id": unit_id, "week_start": monday, "figures": _to_json(own.get(unit_id) or Figures())}
-            for unit_id in ids]
-    await session.execute(insert(WeeklyFigures).values(rows).on_conflict_do_nothing())
-    return {unit_id: own.get(unit_id) or Figures() for unit_id in ids}
+    return {unit_id: _from_json(raw) for unit_id, raw in kept.items()} if len(kept) == len(ids) else None
 
 
 def fold(units: Sequence[OrgUnit], own: dict[uuid.UUID, Figures]) -> dict[uuid.UUID, Figures]:
