@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Invalid
@@ -21,6 +22,18 @@ def in_scope(column: Any, scope_path: str) -> ColumnElement[bool]:
     """`column` (an org unit id) is the scope's unit or below it."""
     units = select(OrgUnit.id).where(OrgUnit.path.startswith(scope_path, autoescape=True))
     return column.in_(units.scalar_subquery())
+
+
+@asynccontextmanager
+async def kept_under_lock(session: AsyncSession, name: str) -> AsyncIterator[AsyncSession]:
+    """A transaction of its own holding the advisory lock `name` exclusively, for computing figures
+    to keep in the table `name`: the triggers that drop its rows hold the same lock shared until
+    they commit, so writers not yet committed are waited for (and counted), and later ones drop
+    what is stored here. Its own transaction, so that writers wait only until the figures are
+    stored, not until the request ends."""
+    async with AsyncSession(bind=session.bind) as own, own.begin():
+        await own.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+        yield own
 
 
 async def unit_path(session: AsyncSession, unit_id: uuid.UUID) -> str | None:

@@ -36,10 +36,14 @@ class Tally(NamedTuple):
     flagged: int
 
 
+def is_midnight(at: datetime) -> bool:
+    """`at` is the start of a China day."""
+    return at.astimezone(CHINA).time() == time(0)
+
+
 def whole_days(since: datetime, until: datetime) -> tuple[date, date] | None:
     """The China days [first, last) lying wholly inside [since, until), if any."""
-    start = since.astimezone(CHINA)
-    first = start.date() + timedelta(days=start.time() != time(0))
+    first = since.astimezone(CHINA).date() + timedelta(days=not is_midnight(since))
     last = until.astimezone(CHINA).date()
     return (first, last) if first < last else None
 

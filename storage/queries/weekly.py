@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
 from storage.models import Facility, OrgUnit, Patrol, Subject, Task, User, Visit, WeeklyFigures, WeeklyReport
-from storage.queries.common import in_scope
+from storage.queries.common import in_scope, kept_under_lock
 from storage.queries.reports import COUNTED
 from storage.queries.tallies import tallies
 
@@ -143,19 +143,14 @@ async def week_figures(session: AsyncSession, *, units: Sequence[OrgUnit], scope
     kept = await _kept(session, ids, since.date())
     if kept is not None:
         return kept
-    # Computed and stored in a transaction of its own, holding the lock the dropping triggers share
-    # (migration b8e4f6a31d72) until the figures are committed: writers not yet committed are waited
-    # for and counted, and later ones drop what is stored here. Its own, so that the lock (which
-    # writers wait on) is let go at once, not when the request ends.
-    async with AsyncSession(bind=session.bind) as own_session, own_session.begin():
-        await own_session.execute(select(func.pg_advisory_xact_lock(func.hashtext("weekly_figures"))))
-        kept = await _kept(own_session, ids, since.date())  # another report may have stored them meanwhile
+    async with kept_under_lock(session, "weekly_figures") as locked:  # see migration b8e4f6a31d72
+        kept = await _kept(locked, ids, since.date())  # another report may have stored them meanwhile
         if kept is not None:
             return kept
-        own = await own_figures(own_session, scope_path=scope_path, since=since, until=until, at=until)
+        own = await own_figures(locked, scope_path=scope_path, since=since, until=until, at=until)
         rows = [{"org_unit_id": unit_id, "week_start": since.date(), "figures": _to_json(own.get(unit_id) or Figures())}
                 for unit_id in ids]
-        await own_session.execute(insert(WeeklyFigures).values(rows).on_conflict_do_nothing())
+        await locked.execute(insert(WeeklyFigures).values(rows).on_conflict_do_nothing())
     return {unit_id: own.get(unit_id) or Figures() for unit_id in ids}
 
 
