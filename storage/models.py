@@ -426,7 +426,7 @@ class RecordTally(Base):
     cash: Mapped[Decimal] = mapped_column(Numeric)
     goods: Mapped[int] = mapped_column(BigInteger)  # records with goods
     flagged: Mapped[int] = mapped_column(BigInteger)  # records with at least one flag
-    __table_args__ = (Index("ix_record_tallies_org_unit_id_day", "org_unit_id", "day", "kind", "status", "visit_type"),)
+    __table_args__ = (Index("ix_record_tallies_day", "day", "org_unit_id", "kind", "status", "visit_type"),)
 
 
 # --- Indexes for the coverage report (storage/queries/reports.py) ---------------------------

@@ -1,8 +1,10 @@
 """Coverage report (覆盖情况): per unit and period, computed with GROUP BY in the database.
 
 Each query groups by the record's org unit (and category, type or status); no record row comes
-to Python, only one small row per unit and group. The units of the subtree are then folded into
-the requested unit's children, each child standing for its own subtree."""
+to Python, only one small row per unit and group. Records are summed from their tallies
+(storage/queries/tallies.py); a whole-day period's site figures are kept (site_figures). The
+units of the subtree are then folded into the requested unit's children, each child standing for
+its own subtree."""
 
 from __future__ import annotations
 
@@ -50,9 +52,10 @@ class Coverage:
     inspections_by_status: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def _age_bucket(opened_at: Any) -> Any:
-    days = func.extract("epoch", func.now() - opened_at) / 86400
-    whens = [(days <= limit, label) for limit, label in AGE_BUCKETS if limit is not None]
+def _age_bucket(opened_at: Any, now: datetime) -> Any:
+    """Opened at most `limit` days (of 86,400 s) before `now`. Compared with times worked out once,
+    not as a day count per row: the same buckets, at a fraction of the cost over many open tasks."""
+    whens = [(opened_at >= now - timedelta(days=limit), label) for limit, label in AGE_BUCKETS if limit is not None]
     return case(*whens, else_=AGE_BUCKETS[-1][1])
 
 
@@ -103,9 +106,10 @@ async def coverage(
         for c in targets(unit_id):
             c.subjects_by_category[category]["overdue"] += late
 
-    bucket = _age_bucket(Task.opened_at)
+    now = (await session.execute(select(func.now()))).scalar_one()  # the transaction's now(), as above
+    bucket = _age_bucket(Task.opened_at, now)
     query = (select(Task.org_unit_id, Task.status, bucket, func.count(),
-                    func.count().filter(and_(Task.status == "open", Task.due_at < func.now())))
+                    func.count().filter(and_(Task.status == "open", Task.due_at < now)))
              .where(in_scope(Task.org_unit_id, scope), Task.status.in_(("open", "fixed")))
              .group_by(Task.org_unit_id, Task.status, bucket))
     for unit_id, status, age, n, late in await _rows(session, query):
