@@ -26,14 +26,21 @@ def in_scope(column: Any, scope_path: str) -> ColumnElement[bool]:
 
 @asynccontextmanager
 async def kept_under_lock(session: AsyncSession, name: str) -> AsyncIterator[AsyncSession]:
-    """A transaction of its own holding the advisory lock `name` exclusively, for computing figures
-    to keep in the table `name`: the triggers that drop its rows hold the same lock shared until
-    they commit, so writers not yet committed are waited for (and counted), and later ones drop
-    what is stored here. Its own transaction, so that writers wait only until the figures are
-    stored, not until the request ends."""
-    async with AsyncSession(bind=session.bind) as own, own.begin():
-        await own.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
-        yield own
+    """`session` in a transaction of its own that holds the advisory lock `name` exclusively, for
+    computing figures to keep in the table `name`: the triggers that drop its rows hold the same
+    lock shared until they commit, so writers not yet committed are waited for (and counted), and
+    later ones drop what is stored here. The transaction so far is committed first (call this with
+    nothing of the caller's pending) and this one at the end, so that writers wait only until the
+    figures are stored, not until the request ends; one connection, so no request ever holds one
+    while waiting for another."""
+    await session.commit()
+    try:
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()
 
 
 async def unit_path(session: AsyncSession, unit_id: uuid.UUID) -> str | None:

@@ -26,8 +26,10 @@ async def written_while_computing(engine, db, compute):
     sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     async def computed():
-        async with sessions() as session, session.begin():
-            return await compute(session, d)
+        async with sessions() as session:
+            figures = await compute(session, d)
+            await session.commit()
+            return figures
 
     async with sessions() as writer:
         await add_visit(writer, d.community1, d.users["worker1"], subject, visited_at=last_monday() + timedelta(days=2))
