@@ -150,3 +150,31 @@ async def test_record_tallies_follow_records_written_reviewed_resent_and_moved_t
     body = (await client.get("/api/v1/reports/coverage", params=week, headers=await login(client, "admin"))).json()
     west = body["units"][1]
     assert west["patrols_by_status"] == {"approved": 1} and body["units"][0]["patrols_by_status"] == {}
+
+
+async def test_a_report_of_whole_days_answers_from_kept_site_figures_as_it_would_compute_them(client, db):
+    from sqlalchemy import delete
+
+    from storage.models import SiteFigures
+
+    d = await _district_with_work(db)
+    admin = await login(client, "admin")
+    today = datetime.now(timezone(timedelta(hours=8))).date()
+    days = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+
+    async def report(fresh: bool) -> dict:
+        if fresh:
+            await db.execute(delete(SiteFigures))
+            await db.commit()
+        response = await client.get("/api/v1/reports/coverage", params=days, headers=admin)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    first = await report(fresh=True)
+    assert await report(fresh=False) == first  # from the kept figures
+    subject = await add_subject(db, d.community2, name="王大山", created_at=OLD)
+    await add_visit(db, d.community2, d.users["worker2"], subject)
+    await db.commit()
+    kept = await report(fresh=False)
+    assert kept == await report(fresh=True) and kept != first
+    assert kept["units"][1]["subjects_total"]["visited"] == first["units"][1]["subjects_total"]["visited"] + 1
