@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -394,6 +395,38 @@ class WeeklyFigures(Base):
     figures: Mapped[dict[str, Any]] = mapped_column(JSONB)
     computed_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     __table_args__ = (Index("ix_weekly_figures_week_start", "week_start"),)
+
+
+class SiteFigures(Base):
+    """One unit's own facility and subject figures (total, due, patrolled or visited) for a period of
+    whole days, computed once and kept until a record of one of its sites from before the period's
+    end, or any site, changes (triggers in migration c5f1a9d8e243 delete the rows)."""
+
+    __tablename__ = "site_figures"
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    since: Mapped[datetime] = mapped_column(Timestamp, primary_key=True)
+    until: Mapped[datetime] = mapped_column(Timestamp, primary_key=True)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    computed_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+class RecordTally(Base):
+    """What the records of one unit, China day, kind, status and visit type add up to, kept by
+    triggers (migration a7d3e5f20c61) as records are written, moved, reviewed or deleted. A key may
+    have a few rows (concurrent writers each add to their own); readers sum them."""
+
+    __tablename__ = "record_tallies"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    org_unit_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # patrol | visit | inspection
+    status: Mapped[str] = mapped_column(String(16))
+    visit_type: Mapped[str] = mapped_column(String(16))  # "" but for visits
+    n: Mapped[int] = mapped_column(BigInteger)
+    cash: Mapped[Decimal] = mapped_column(Numeric)
+    goods: Mapped[int] = mapped_column(BigInteger)  # records with goods
+    flagged: Mapped[int] = mapped_column(BigInteger)  # records with at least one flag
+    __table_args__ = (Index("ix_record_tallies_day", "day", "org_unit_id", "kind", "status", "visit_type"),)
 
 
 # --- Indexes for the coverage report (storage/queries/reports.py) ---------------------------

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Invalid
@@ -29,6 +30,25 @@ def in_scope_of(column: Any, param: str = "scope_path") -> ColumnElement[bool]:
     LIKE needs no escaping."""
     units = select(OrgUnit.id).where(OrgUnit.path.startswith(bindparam(param)))
     return column.in_(units.scalar_subquery())
+
+
+@asynccontextmanager
+async def kept_under_lock(session: AsyncSession, name: str) -> AsyncIterator[AsyncSession]:
+    """`session` in a transaction of its own that holds the advisory lock `name` exclusively, for
+    computing figures to keep in the table `name`: the triggers that drop its rows hold the same
+    lock shared until they commit, so writers not yet committed are waited for (and counted), and
+    later ones drop what is stored here. The transaction so far is committed first (call this with
+    nothing of the caller's pending) and this one at the end, so that writers wait only until the
+    figures are stored, not until the request ends; one connection, so no request ever holds one
+    while waiting for another."""
+    await session.commit()
+    try:
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()
 
 
 async def unit_path(session: AsyncSession, unit_id: uuid.UUID) -> str | None:

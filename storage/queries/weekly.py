@@ -1,7 +1,7 @@
 """The weekly station report (服务站周报): figures per unit and week, and the heads' remarks.
 
-One GROUP BY per kind of row, over the week's index range and scoped by path: the database sends
-one small row per unit, never a record. Figures of a unit's own rows are then added up the tree in
+Records are summed from their tallies (storage/queries/tallies.py), sites and tasks with one
+GROUP BY each, scoped by path: the database sends one small row per unit, never a record. Figures of a unit's own rows are then added up the tree in
 Python, so one pass gives every unit of the subtree (the PDF has a table per level). Definitions
 match /reports/coverage (storage/queries/reports.py) for the same days: a patrol or inspection is
 done when it is not returned; visits count once complete and not returned."""
@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,20 +21,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, NotFound
-from storage.models import (
-    Facility,
-    Inspection,
-    OrgUnit,
-    Patrol,
-    Subject,
-    Task,
-    User,
-    Visit,
-    WeeklyFigures,
-    WeeklyReport,
-)
-from storage.queries.common import in_scope
+from storage.models import Facility, OrgUnit, Patrol, Subject, Task, User, Visit, WeeklyFigures, WeeklyReport
+from storage.queries.common import in_scope, kept_under_lock
 from storage.queries.reports import COUNTED
+from storage.queries.tallies import tallies
 
 
 @dataclass
@@ -70,37 +60,20 @@ async def own_figures(session: AsyncSession, *, scope_path: str, since: datetime
     """Each unit's own figures (not its subtree's) for [since, until); states such as overdue are
     taken at `at` (the week's end, or now for the week under way)."""
     own: dict[uuid.UUID, Figures] = defaultdict(Figures)
-    flagged = func.count().filter(func.jsonb_array_length(Patrol.flags) > 0)
-    query: Executable  # each query below has its own row shape
-    query = (select(Patrol.org_unit_id, func.count().filter(Patrol.status != "returned"), flagged)
-             .where(in_scope(Patrol.org_unit_id, scope_path), Patrol.started_at >= since, Patrol.started_at < until)
-             .group_by(Patrol.org_unit_id))
-    for unit_id, done, n_flagged in await _rows(session, query):
-        own[unit_id].patrols_done += done
-        own[unit_id].flagged_records += n_flagged
-
-    flagged = func.count().filter(func.jsonb_array_length(Inspection.flags) > 0)
-    query = (select(Inspection.org_unit_id, func.count().filter(Inspection.status != "returned"), flagged)
-             .where(in_scope(Inspection.org_unit_id, scope_path), Inspection.started_at >= since,
-                    Inspection.started_at < until)
-             .group_by(Inspection.org_unit_id))
-    for unit_id, done, n_flagged in await _rows(session, query):
-        own[unit_id].inspections_done += done
-        own[unit_id].flagged_records += n_flagged
-
-    counted = Visit.status.in_(COUNTED)
-    query = (select(Visit.org_unit_id, Visit.visit_type, func.count().filter(counted),
-                    func.sum(Visit.cash_yuan).filter(counted), func.count().filter(and_(counted, Visit.goods != "")),
-                    func.count().filter(func.jsonb_array_length(Visit.flags) > 0))
-             .where(in_scope(Visit.org_unit_id, scope_path), Visit.visited_at >= since, Visit.visited_at < until)
-             .group_by(Visit.org_unit_id, Visit.visit_type))
-    for unit_id, kind, n, cash, goods, n_flagged in await _rows(session, query):
-        f = own[unit_id]
-        if n:
-            f.visits[kind] += n
-        f.cash_yuan += cash or 0
-        f.goods += goods
-        f.flagged_records += n_flagged
+    # Patrols and inspections done (not returned); visits once counted, by type, with cash and
+    # goods; flagged records of every kind and status.
+    for t in await tallies(session, scope_path=scope_path, since=since, until=until):
+        f = own[t.org_unit_id]
+        f.flagged_records += t.flagged
+        if t.kind == "patrol" and t.status != "returned":
+            f.patrols_done += t.n
+        elif t.kind == "inspection" and t.status != "returned":
+            f.inspections_done += t.n
+        elif t.kind == "visit" and t.status in COUNTED:
+            if t.n:
+                f.visits[t.visit_type] += t.n
+            f.cash_yuan += t.cash
+            f.goods += t.goods
 
     # Facilities: due as in the coverage report; overdue when the last approved patrol before `at`
     # (or the day the facility was added) plus its interval is before `at`.
@@ -110,6 +83,7 @@ async def own_figures(session: AsyncSession, *, scope_path: str, since: datetime
             .correlate(Facility).scalar_subquery())
 
     interval = func.make_interval(0, 0, 0, Facility.patrol_interval_days)
+    query: Executable  # each query below has its own row shape
     query = select(
         Facility.org_unit_id,
         func.count().filter(func.coalesce(last_patrol(since), Facility.created_at) + interval < until),
@@ -165,17 +139,26 @@ async def week_figures(session: AsyncSession, *, units: Sequence[OrgUnit], scope
     way is always computed."""
     if until > now:
         return await own_figures(session, scope_path=scope_path, since=since, until=until, at=now)
-    monday = since.date()
     ids = [u.id for u in units]
+    kept = await _kept(session, ids, since.date())
+    if kept is not None:
+        return kept
+    async with kept_under_lock(session, "weekly_figures") as locked:  # see migration b8e4f6a31d72
+        kept = await _kept(locked, ids, since.date())  # another report may have stored them meanwhile
+        if kept is not None:
+            return kept
+        own = await own_figures(locked, scope_path=scope_path, since=since, until=until, at=until)
+        rows = [{"org_unit_id": unit_id, "week_start": since.date(), "figures": _to_json(own.get(unit_id) or Figures())}
+                for unit_id in ids]
+        await locked.execute(insert(WeeklyFigures).values(rows).on_conflict_do_nothing())
+    return {unit_id: own.get(unit_id) or Figures() for unit_id in ids}
+
+
+async def _kept(session: AsyncSession, ids: list[uuid.UUID], monday: date) -> dict[uuid.UUID, Figures] | None:
+    """The kept figures of the week of `monday` for all of `ids`, or None when any is missing."""
     kept = {row.org_unit_id: row.figures for row in (await session.scalars(
         select(WeeklyFigures).where(WeeklyFigures.week_start == monday, WeeklyFigures.org_unit_id.in_(ids)))).all()}
-    if len(kept) == len(ids):
-        return {unit_id: _from_json(raw) for unit_id, raw in kept.items()}
-    own = await own_figures(session, scope_path=scope_path, since=since, until=until, at=until)
-    rows = [{"org_unit_id": unit_id, "week_start": monday, "figures": _to_json(own.get(unit_id) or Figures())}
-            for unit_id in ids]
-    await session.execute(insert(WeeklyFigures).values(rows).on_conflict_do_nothing())
-    return {unit_id: own.get(unit_id) or Figures() for unit_id in ids}
+    return {unit_id: _from_json(raw) for unit_id, raw in kept.items()} if len(kept) == len(ids) else None
 
 
 def fold(units: Sequence[OrgUnit], own: dict[uuid.UUID, Figures]) -> dict[uuid.UUID, Figures]:

@@ -2,6 +2,8 @@
 
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import text
+
 from storage.queries.tasks import sync_tasks_for_patrol
 from tests.builders import add_facility, add_patrol, add_subject, add_visit, login, make_district
 
@@ -105,3 +107,74 @@ async def test_map_config_has_no_tile_source_by_default(client, db):
     assert response.status_code == 200, response.text
     assert response.json()["tile_url"] is None and response.json()["datum"] == "wgs84"
     assert (await client.get("/api/v1/map-config")).status_code == 401
+
+
+async def test_record_tallies_follow_records_written_reviewed_resent_and_moved_through_the_api(client, db):
+    """The tallies the reports read stay a fresh GROUP BY over the records at every step."""
+    import uuid
+
+    from sqlalchemy import update
+
+    from storage.models import Facility
+    from tests.api.test_inspections import inspection_body
+    from tests.api.test_patrols import SITE, patrol_body
+    from tests.api.test_visits import HOME, visit_body
+    from tests.storage.test_record_tallies import assert_tallies_match
+
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1, lat=SITE[0], lon=SITE[1])
+    subject = await add_subject(db, d.community1, lat=HOME[0], lon=HOME[1])
+    worker, supervisor = await login(client, "worker1"), await login(client, "super1")
+    patrol_id, visit_id = uuid.uuid4(), uuid.uuid4()
+    earlier = {"started_at": (datetime.now(timezone.utc) - timedelta(days=1, hours=2)).isoformat(),
+               "ended_at": (datetime.now(timezone.utc) - timedelta(days=1, hours=1)).isoformat()}
+    steps = [
+        ("put", f"/api/v1/patrols/{patrol_id}", worker, patrol_body(facility)),
+        ("post", f"/api/v1/patrols/{patrol_id}/review", supervisor, {"decision": "return", "comment": "请补照片"}),
+        ("put", f"/api/v1/patrols/{patrol_id}", worker, patrol_body(facility, notes="补了", **earlier)),  # a day earlier
+        ("post", f"/api/v1/patrols/{patrol_id}/review", supervisor, {"decision": "approve"}),
+        ("put", f"/api/v1/visits/{visit_id}", worker, visit_body(subject)),
+        ("post", f"/api/v1/visits/{visit_id}/review", supervisor, {"decision": "approve"}),
+        ("put", f"/api/v1/inspections/{uuid.uuid4()}", supervisor, inspection_body(d.community1)),
+    ]
+    for method, url, who, body in steps:
+        response = await getattr(client, method)(url, json=body, headers=who)
+        assert response.status_code in (200, 201), response.text
+        await assert_tallies_match(db)
+    # The facility's records follow it to another community (as a data fix would move them).
+    await db.execute(update(Facility).where(Facility.id == facility).values(org_unit_id=d.community2.id))
+    await db.execute(text("update patrols set org_unit_id = :unit"), {"unit": d.community2.id})
+    await db.commit()
+    await assert_tallies_match(db)
+    week = {"from": (datetime.now(timezone.utc) - timedelta(days=7)).date().isoformat()}
+    body = (await client.get("/api/v1/reports/coverage", params=week, headers=await login(client, "admin"))).json()
+    west = body["units"][1]
+    assert west["patrols_by_status"] == {"approved": 1} and body["units"][0]["patrols_by_status"] == {}
+
+
+async def test_a_report_of_whole_days_answers_from_kept_site_figures_as_it_would_compute_them(client, db):
+    from sqlalchemy import delete
+
+    from storage.models import SiteFigures
+
+    d = await _district_with_work(db)
+    admin = await login(client, "admin")
+    today = datetime.now(timezone(timedelta(hours=8))).date()
+    days = {"from": (today - timedelta(days=30)).isoformat(), "to": today.isoformat()}
+
+    async def report(fresh: bool) -> dict:
+        if fresh:
+            await db.execute(delete(SiteFigures))
+            await db.commit()
+        response = await client.get("/api/v1/reports/coverage", params=days, headers=admin)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    first = await report(fresh=True)
+    assert await report(fresh=False) == first  # from the kept figures
+    subject = await add_subject(db, d.community2, name="王大山", created_at=OLD)
+    await add_visit(db, d.community2, d.users["worker2"], subject)
+    await db.commit()
+    kept = await report(fresh=False)
+    assert kept == await report(fresh=True) and kept != first
+    assert kept["units"][1]["subjects_total"]["visited"] == first["units"][1]["subjects_total"]["visited"] + 1
