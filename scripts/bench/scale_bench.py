@@ -20,7 +20,7 @@ from scripts.bench.api_bench import patrol_body, patrol_template, put_rate
 from scripts.bench.harness import BENCH_PASSWORD, report, running_stack, seed_demo
 from scripts.stack import free_port
 
-TOTAL = 480
+TOTAL = 2400  # about 10 s per figure at these rates: shorter runs swing by a fifth
 
 
 def measure(workers: int, server: str, *, target: str = "api.app:app_from_env", path: str = "/api/v1/patrols",
