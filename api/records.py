@@ -272,7 +272,7 @@ async def street_path(db_session: DbSession, org_unit_id: uuid.UUID) -> str:
     return "/" + "/".join(path.strip("/").split("/")[:2]) + "/"
 
 
-async def item_labels(db_session: DbSession, record: Record) -> dict[str, dict[str, str]]:
+async def version_labels(db_session: DbSession, record: Record) -> dict[str, dict[str, str]]:
     """The labels of the checklist version a patrol or inspection was filled against (flags name
     items as people know them, an item an admin added too)."""
     if isinstance(record, Visit) or record.template_id is None:
@@ -290,7 +290,7 @@ async def evaluate(db_session: DbSession, record: Record, site: Site, rules: Evi
                                            max_distance=rules.phash_max_distance,
                                            scope_path=await street_path(db_session, record.org_unit_id))
               if photos else {})
-    flags = compute_flags(record_evidence(record, await item_labels(db_session, record)),
+    flags = compute_flags(record_evidence(record, await version_labels(db_session, record)),
                           [_photo_evidence(p, reused) for p in photos], site, datetime.now(timezone.utc), rules)
     if record.status in ("incomplete", "submitted"):
         record.status = "submitted" if len(photos) == len(record.photo_ids) else "incomplete"

@@ -1,8 +1,9 @@
 """The weekly station report (服务站周报): figures per unit and week, and the heads' remarks.
 
 Records are summed from their tallies (storage/queries/tallies.py), sites and tasks with one
-GROUP BY each, scoped by path: the database sends one small row per unit, never a record. Figures of a unit's own rows are then added up the tree in
-Python, so one pass gives every unit of the subtree (the PDF has a table per level). Definitions
+GROUP BY each, scoped by path: the database sends one small row per unit, never a record. Figures
+of a unit's own rows are then added up the tree in Python, so one pass gives every unit of the
+subtree (the PDF has a table per level). Definitions
 match /reports/coverage (storage/queries/reports.py) for the same days: a patrol or inspection is
 done when it is not returned; visits count once complete and not returned."""
 
