@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import log_in, pending, shot, wait_for_scope_cached, wait_pending
+from tests.e2e.conftest import log_in, pending, shot, wait_for_scope_cached, wait_for_service_worker, wait_pending
 from tests.e2e.test_field_offline import fill_patrol, save
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +31,7 @@ async def open_menu(page) -> None:
 async def test_logout_ends_the_token_and_forgets_the_scope(page, live_server, area):
     base = live_server.url
     await log_in(page, base)
+    await wait_for_service_worker(page)  # the screens open offline only once precached
     await wait_for_scope_cached(page)
     stored = await page.evaluate(CACHE_KEYS)
     assert "红军烈士陵园" in stored["text"] and "张桂兰" in stored["text"], "the scope was cached to forget"
@@ -57,6 +58,7 @@ async def test_logout_ends_the_token_and_forgets_the_scope(page, live_server, ar
 async def test_unsent_work_is_kept_after_a_warning_with_a_choice(page, phone, live_server, area, photos):
     base = live_server.url
     await log_in(page, base)
+    await wait_for_service_worker(page)  # the screens open offline only once precached
     await wait_for_scope_cached(page)
     await phone.set_offline(True)
     await fill_patrol(page, area, [photos / "gps_DSCN0010.jpg"])
