@@ -15,13 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import urllib3
 from minio import Minio
-from minio.error import S3Error
+from minio.error import InvalidResponseError, S3Error, ServerError
 
 from storage.errors import NotFound, StoreUnavailable
 
 # Fail fast when the store is down: the phone keeps the photo and retries, we must not hang.
 CONNECTIONS = 16  # the pool's threads and urllib3's connections: one each
 CALL_TIMEOUT_S = 30.0  # a whole call, retries included
+_UNAVAILABLE = "the photo store cannot be reached; try again shortly"
 
 
 def original_key(sha256: str) -> str:
@@ -42,8 +43,11 @@ class ObjectStore:
         self.bucket = bucket
         self.timeout_s = timeout_s
         # Each socket wait is bounded too, so a timed-out call's thread comes back soon after.
+        # A dropped connection is retried once; a "not now" (503 and Retry-After, as MinIO says
+        # while it starts) is not waited out in here: it is the API's 503, and the phone retries.
+        retries = urllib3.Retry(total=1, backoff_factor=0.2, respect_retry_after_header=False)
         http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=min(3.0, timeout_s), read=timeout_s / 2),
-                                   retries=urllib3.Retry(total=1, backoff_factor=0.2), maxsize=CONNECTIONS)
+                                   retries=retries, maxsize=CONNECTIONS)
         self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, http_client=http)
         self._pool = ThreadPoolExecutor(max_workers=CONNECTIONS, thread_name_prefix="object-store")
 
@@ -51,10 +55,14 @@ class ObjectStore:
         call = asyncio.get_running_loop().run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
         try:
             return await asyncio.wait_for(call, self.timeout_s)
-        except S3Error:
-            raise
-        except (urllib3.exceptions.HTTPError, OSError, TimeoutError) as exc:
-            raise StoreUnavailable("the photo store cannot be reached; try again shortly") from exc
+        except S3Error as exc:
+            if exc.response is None or exc.response.status < 500:
+                raise
+            raise StoreUnavailable(_UNAVAILABLE) from exc  # starting, SlowDown, an internal error
+        # ServerError and InvalidResponseError: something other than the store answered (a proxy's
+        # error page), or the store answered a 5xx without an S3 body.
+        except (ServerError, InvalidResponseError, urllib3.exceptions.HTTPError, OSError, TimeoutError) as exc:
+            raise StoreUnavailable(_UNAVAILABLE) from exc
 
     async def ensure_bucket(self) -> None:
         if not await self._call(self._client.bucket_exists, self.bucket):
