@@ -23,7 +23,7 @@ from api import photos  # photo evidence
 from api import desk  # the supervisor's desktop
 from api import inspections, templates, weekly_print, weekly_report  # the station network
 from api import admission, metrics, observe  # running it for real
-from api.deps import provide_settings, provide_store, provide_user
+from api.deps import provide_db_session, provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
 from api.headers import security_headers
 from api.pwa import pwa_router
@@ -67,7 +67,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     gates = admission.Gates(max_inflight=settings.max_inflight, queue_wait_s=settings.queue_wait_s,
                             photo_ingests=settings.photo_ingests, photo_wait_s=settings.photo_wait_s)
     db = SQLAlchemyAsyncConfig(
-        engine_instance=engine, before_send_handler="autocommit", session_dependency_key="db_session",
+        # The plugin keeps the session in the request's scope and closes it; api/deps.py commits it.
+        engine_instance=engine, session_dependency_key="plugin_db_session",
         session_config=AsyncSessionConfig(expire_on_commit=False), create_all=False,
     )
 
@@ -87,8 +88,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[*CONTROLLERS, pwa_router(settings.pwa_dist)],
         plugins=[SQLAlchemyPlugin(config=db)],
         middleware=[observe.request_middleware(lambda: engine), admission.admission_middleware(gates), auth_middleware],
-        before_send=[security_headers],
+        before_send=[security_headers, observe.tag_response],
         dependencies={
+            "db_session": Provide(provide_db_session),
             "user": Provide(provide_user),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "store": Provide(provide_store, sync_to_thread=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import msgspec
@@ -10,6 +11,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import client_address
@@ -61,6 +63,18 @@ async def provide_user(request: Request, db_session: DbSession) -> Principal:
     user_id, username, display_name, role, org_unit_id, path = who
     return Principal(id=user_id, username=username, display_name=display_name, role=role,
                      org_unit_id=org_unit_id, scope_path=path, ip=client_ip(request))
+
+
+async def provide_db_session(state: State, scope: Scope) -> AsyncGenerator[AsyncSession, None]:
+    """The request's session, the one the token check used. Committed when the handler has
+    returned and before anything is sent, so a commit the database refuses becomes the answer
+    (503) and a phone is never told "stored" about a write that is not. An exception thrown in
+    here by the handler skips the commit; the plugin's before-send hook then closes the session,
+    rolling back. (The plugin's own "autocommit" hook commits as the answer starts, too late to
+    change it, and sends the 2xx even when the commit fails.)"""
+    session = state.db.provide_session(state, scope)
+    yield session
+    await session.commit()
 
 
 def provide_settings(state: State) -> Settings:

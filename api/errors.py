@@ -72,18 +72,26 @@ def http_error(_: Request, exc: HTTPException) -> Response:
     return _body(exc.status_code, exc.detail, field, headers=exc.headers)  # e.g. Retry-After on a 429
 
 
+def _sqlstate(exc: DBAPIError) -> str:
+    # asyncpg's errors reach us as a bare DBAPIError, so ask the code.
+    return str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    """Classes 08 (connection), 53 (too many connections), 57 (shutting down, starting up): a
+    restarting or overloaded server, as when a pool opens a connection during a restart."""
+    return isinstance(exc, OperationalError) or exc.connection_invalidated or _sqlstate(exc)[:2] in ("08", "53", "57")
+
+
 def database_error(_: Request, exc: DBAPIError) -> Response:
     if isinstance(exc, IntegrityError):
         return _body(409, "that conflicts with a stored record (a duplicate or a missing reference)")
     # SQLSTATE class 22, "data exception": a NUL character in text (PostgreSQL cannot store it),
-    # a number out of range. asyncpg's errors reach us as a bare DBAPIError, so ask the code.
-    sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
-    if isinstance(exc, DataError) or sqlstate.startswith("22"):
+    # a number out of range.
+    if isinstance(exc, DataError) or _sqlstate(exc).startswith("22"):
         return _body(400, "a value cannot be stored as sent (a control character in text, or a number "
                           "out of range); correct it and send again")
-    # Classes 08 (connection), 53 (too many connections), 57 (shutting down, starting up): a
-    # restarting or overloaded server, as when a pool opens a connection during a restart.
-    if isinstance(exc, OperationalError) or exc.connection_invalidated or sqlstate[:2] in ("08", "53", "57"):
+    if database_unavailable(exc):
         log.warning("database unavailable: %s", type(exc.orig).__name__)  # its text can quote values
         return _body(503, "the database cannot be reached; try again shortly", code="database_unavailable")
     log.exception("database error", exc_info=exc)
@@ -106,6 +114,13 @@ def too_deep(_: Request, exc: RecursionError) -> Response:
     return _body(500, "the server could not complete the request")
 
 
+def server_error(_: Request, exc: Exception) -> Response:
+    """Anything unforeseen: logged as its type and where it was raised (never its message, which
+    can quote what a person typed), answered as a plain 500."""
+    log.error("unhandled error", exc_info=exc)
+    return _body(500, "the server could not complete the request")
+
+
 HANDLERS: ExceptionHandlersMap = {
     StorageError: storage_error,
     ValidationException: validation_error,
@@ -113,4 +128,5 @@ HANDLERS: ExceptionHandlersMap = {
     DBAPIError: database_error,
     OSError: connection_error,
     RecursionError: too_deep,
+    Exception: server_error,
 }

@@ -31,8 +31,10 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from api.errors import database_unavailable
 
 access = logging.getLogger("xunfang.request")
 
@@ -45,6 +47,7 @@ DB_IN_USE = Gauge("xunfang_db_pool_in_use", "database connections checked out", 
 SHED = Counter("xunfang_shed_total", "requests answered 503 + Retry-After by admission control", ["reason"])
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_ID_KEY = "xunfang_request_id"
 
 
 def exposition(extra: str = "") -> tuple[bytes, str]:
@@ -87,9 +90,17 @@ def status_of(exc: Exception) -> int:
     code = getattr(exc, "status_code", None)
     if isinstance(code, int):
         return code
-    if isinstance(exc, (PoolTimeout, OperationalError, OSError)):
+    if isinstance(exc, (PoolTimeout, OSError)) or (isinstance(exc, DBAPIError) and database_unavailable(exc)):
         return 503  # api/admission.py, api/errors.py
     return 500
+
+
+async def tag_response(message: Message, scope: Scope) -> None:
+    """Litestar before_send hook: the request id on every answer, including the errors Litestar's
+    outermost handler sends for exceptions raised in middleware (outside request_middleware's send)."""
+    request_id = scope.get("state", {}).get(_ID_KEY)
+    if message["type"] == "http.response.start" and request_id:
+        message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
 
 
 def request_middleware(engine_of):
@@ -104,17 +115,17 @@ def request_middleware(engine_of):
             started = time.perf_counter()
             given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
             request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+            scope.setdefault("state", {})[_ID_KEY] = request_id  # for tag_response
             status = 500
 
-            async def send_with_id(message: Message) -> None:
+            async def send_noting_status(message: Message) -> None:
                 nonlocal status
                 if message["type"] == "http.response.start":
                     status = message["status"]
-                    message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
                 await send(message)
 
             try:
-                await app(scope, receive, send_with_id)
+                await app(scope, receive, send_noting_status)
             except Exception as exc:  # Litestar's handlers, outside us, answer it: count what they will say
                 status = status_of(exc)
                 raise

@@ -5,6 +5,8 @@ tests/builders.py."""
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api import observe
 from api.app import create_app
 from api.settings import Settings
 from scripts.stack import Stack, throwaway_stack
@@ -89,3 +92,16 @@ def photos() -> Path:
     if not FIXTURES.is_dir():
         pytest.fail(f"the shared photo fixtures are missing at {FIXTURES}")
     return FIXTURES
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """The JSON log lines the app writes while the test runs."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    stream = io.StringIO()
+    observe.configure_logging(stream)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the test's own client, not the server
+    yield stream
+    root.handlers[:], _ = saved
+    root.setLevel(saved[1])

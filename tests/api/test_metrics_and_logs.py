@@ -4,15 +4,11 @@ signature, not even when the database fails with values in its error."""
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import uuid
 
-import pytest
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from api import observe
 from storage.queries import ops
 from tests.builders import PASSWORD, login, make_district
 
@@ -33,18 +29,6 @@ async def test_metrics_answer_an_admin_and_nobody_else(client, db):
         assert name in text
     assert 'route="/metrics",status="403"' in text  # requests by route and status
     assert 'route="/metrics",status="401"' in text  # also those refused before any handler ran
-
-
-@pytest.fixture
-def captured_logs():
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    stream = io.StringIO()
-    observe.configure_logging(stream)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # the test's own client, not the server
-    yield stream
-    root.handlers[:], _ = saved
-    root.setLevel(saved[1])
 
 
 async def test_no_personal_data_position_token_or_signature_in_any_log_line(client, db, photos, captured_logs,
