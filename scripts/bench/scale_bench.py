@@ -5,7 +5,9 @@
 - the API vs a minimal Litestar + asyncpg one-INSERT handler on the same processes (the framework
   floor, target >= 0.4x), and vs raw asyncpg inserts (no HTTP at all);
 - where each PUT's CPU goes, API processes, PostgreSQL and the client, against the same for the
-  floor: on two cores that all of them share, these bound both ratios above.
+  floor: on two cores that all of them share, these bound both ratios above;
+- how many cores the 1-process run already keeps busy: 2 processes can be at most
+  (cores on the machine / that) times faster.
 
 Run alone: .venv/bin/python -m scripts.bench.scale_bench   (scripts/bench/run runs them all)."""
 
@@ -33,6 +35,13 @@ TOTAL = 2400  # about 10 s per figure at these rates: shorter runs swing by a fi
 class Run:
     rate: float  # PUTs per second
     cpu_ms: dict[str, float]  # CPU per PUT: "api" (the server's processes), "postgres", "client"
+    cores_busy: float  # the whole machine's CPU in use during the run, in cores
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy (all but idle and iowait), from /proc/stat."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def _tree(pid: int) -> list[int]:
@@ -81,8 +90,11 @@ def measure(stack: Stack, workers: int, server: str, *, target: str = "api.app:a
         parts = {"api": lambda: _cpu_s(_tree(process.pid)), "postgres": lambda: _cpu_s(_tree(postmaster)),
                  "client": time.process_time}
         before = {name: used() for name, used in parts.items()}
+        busy, started = _machine_busy_s(), time.perf_counter()
         rate = asyncio.run(put_rate(base, path, headers, body, TOTAL))  # its warm-up counts too: 32 more PUTs
-        return Run(rate, {name: (used() - before[name]) * 1000 / (TOTAL + 32) for name, used in parts.items()})
+        cores_busy = (_machine_busy_s() - busy) / (time.perf_counter() - started)
+        return Run(rate, {name: (used() - before[name]) * 1000 / (TOTAL + 32) for name, used in parts.items()},
+                   cores_busy)
     finally:
         asgi.stop(process)
 
@@ -97,6 +109,10 @@ def main() -> None:
             report(f"record_put_8_clients_2_processes_{server}", rates[(server, 2)], "records/s",
                    rates[(server, 1)], "records/s with 1 process")
         best = max(asgi.SERVERS, key=lambda s: rates[(s, 2)])
+        # One process already keeps more than one core busy (the server's I/O threads, PostgreSQL,
+        # the client): a second process can add at most what is left, cores / this.
+        report(f"record_put_8_clients_1_process_{best}_cores_busy", runs[(best, 1)].cores_busy, "cores",
+               float(os.cpu_count() or 1), "cores on this machine")
         other = next(s for s in asgi.SERVERS if s != best)
         report(f"asgi_server_{best}_vs_{other}_2_processes", rates[(best, 2)], "records/s", rates[(other, 2)])
         floor = measure(stack, 2, best, target="scripts.bench.floor_app:create", path="/floor", ready="/schema")
