@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
 from storage.models import Inspection, Patrol, RecordClaim, Review, User, Visit
-from storage.queries.common import in_scope, keyset_page
+from storage.queries.common import in_scope, keyset_page, unit_path
 
 Record = Patrol | Visit | Inspection
 RecordModel = type[Patrol] | type[Visit] | type[Inspection]
@@ -75,12 +75,14 @@ async def list_records(
     status: str | None = None, site_id: uuid.UUID | None = None, org_unit_id: uuid.UUID | None = None,
     since: datetime | None = None, until: datetime | None = None, cursor: str | None = None, limit: int = 50,
 ) -> tuple[Sequence[R], str | None]:
+    """Newest first, in pages. `org_unit_id`: that unit and the units below it."""
     at = time_column(model)
     query = select(model).where(in_scope(model.org_unit_id, scope_path))
-    for column, value in ((model.author_id, author_id), (model.status, status),
-                          (site_column(model), site_id), (model.org_unit_id, org_unit_id)):
+    for column, value in ((model.author_id, author_id), (model.status, status), (site_column(model), site_id)):
         if value is not None:
             query = query.where(column == value)
+    if org_unit_id is not None:
+        query = query.where(in_scope(model.org_unit_id, await unit_path(session, org_unit_id) or "/nowhere/"))
     if since:
         query = query.where(at >= since)
     if until:

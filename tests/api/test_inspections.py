@@ -54,6 +54,10 @@ async def test_a_street_inspects_a_community_station_once_per_id_and_the_head_ow
 
     listed = (await client.get(URL, params={"org_unit_id": str(d.community1.id)}, headers=supervisor)).json()
     assert [i["id"] for i in listed["items"]] == [str(inspection_id)] and listed["next_cursor"] is None
+    # A unit's list holds its stations' records below it, as the review queue and reports do.
+    for unit, found in ((d.street1, [str(inspection_id)]), (d.district, [str(inspection_id)]), (d.street2, [])):
+        below = (await client.get(URL, params={"org_unit_id": str(unit.id)}, headers=await login(client, "admin")))
+        assert [i["id"] for i in below.json()["items"]] == found, unit.name
     detail = (await client.get(f"{URL}/{inspection_id}", headers=supervisor)).json()
     assert detail["photos"] == [] and detail["reviews"] == []
     admin = await login(client, "admin")

@@ -107,6 +107,15 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
             "?.textContent.trim().startsWith('1')")
         assert (await cell.text_content()).strip().startswith("1")
         await look(admin, "stations-03-weekly-report")
+        # In English the long headers wrap; the units' names keep room to be read (not a
+        # character a line beside twelve unwrapped headers).
+        await admin.get_by_test_id("lang-switch").click()
+        await admin.wait_for_function("document.querySelector('[data-testid=weekly-table] thead th')?.textContent === 'Unit'")
+        name_widths = await admin.eval_on_selector_all(
+            "[data-testid=weekly-row] th",
+            "cells => cells.map(c => c.getBoundingClientRect().width / parseFloat(getComputedStyle(c).fontSize))")
+        assert name_widths and min(name_widths) >= 8, name_widths
+        await look(admin, "stations-03-weekly-report-en")
     finally:
         await context.close()
 
