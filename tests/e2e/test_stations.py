@@ -115,6 +115,7 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
             "[data-testid=weekly-row] th",
             "cells => cells.map(c => c.getBoundingClientRect().width / parseFloat(getComputedStyle(c).fontSize))")
         assert name_widths and min(name_widths) >= 8, name_widths
+        await admin.evaluate("window.scrollTo(0, 0)")
         await look(admin, "stations-03-weekly-report-en")
     finally:
         await context.close()

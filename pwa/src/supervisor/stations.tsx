@@ -11,7 +11,7 @@ import { Failed, download, errText, get, useLoad, useWide, when } from "./common
 
 const t = defineStrings(
   {
-    title: "服务站周报", week: "周次", thisWeek: "本周", lastWeek: "上周", unit: "单位", remarks: "站长备注",
+    title: "服务站周报", week: "周次", thisWeek: "（本周）", lastWeek: "（上周）", unit: "单位", remarks: "站长备注",
     pdf: "打印 PDF", xlsx: "导出 XLSX", save: "保存草稿", submit: "提交", submitted: "已提交 {at}", by: "填报：{name}",
     legend: "每格为“本周 / 上周”，红色为较上周变差", station: "服务站信息", address: "地址", standard: "标准",
     seven_ones: "七个一", four_haves: "四有", demo: "示范站", inspections: "最近督导", noInspections: "暂无督导记录",
@@ -21,7 +21,7 @@ const t = defineStrings(
     tasks_opened: "整改新增", tasks_closed: "整改销号", tasks_overdue: "整改逾期", flagged_records: "提示记录",
   },
   {
-    title: "Weekly station report", week: "Week", thisWeek: "This week", lastWeek: "Last week", unit: "Unit", remarks: "Head's remarks",
+    title: "Weekly station report", week: "Week", thisWeek: " (this week)", lastWeek: " (last week)", unit: "Unit", remarks: "Head's remarks",
     pdf: "Print PDF", xlsx: "Export XLSX", save: "Save draft", submit: "Submit", submitted: "Submitted {at}", by: "By {name}",
     legend: "Each cell is this week / last week; red: worse than last week", station: "Station", address: "Address", standard: "Standard",
     seven_ones: "Seven ones", four_haves: "Four haves", demo: "Demonstration", inspections: "Latest inspections", noInspections: "No inspections yet",
@@ -76,7 +76,7 @@ export default function Stations() {
           {all.map((u) => <option value={u.id}>{u.name}</option>)}
         </select></label>
         <label>{t("week")} <select data-testid="weekly-week" value={week} onChange={(e) => setWeek(e.currentTarget.value)}>
-          {weeks.map((w, i) => <option value={w}>{w}{i === 0 ? `（${t("thisWeek")}）` : i === 1 ? `（${t("lastWeek")}）` : ""}</option>)}
+          {weeks.map((w, i) => <option value={w}>{w}{i === 0 ? t("thisWeek") : i === 1 ? t("lastWeek") : ""}</option>)}
         </select></label>
         {report && <span class="muted small">{t("range", { from: report.from, to: report.to })} · {t("legend")}</span>}
       </div>
