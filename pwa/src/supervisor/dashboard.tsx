@@ -116,7 +116,6 @@ export default function Dashboard() {
           </Card>
           <Card title={t("visitsByType")} testid="card-visits">
             <Bars testid="visits-chart" rows={Object.entries(tot.visits_by_type).map(([k, v]) => ({ label: label("vt_", k), value: v }))} />
-            {!Object.keys(tot.visits_by_type).length && <p class="muted">{t("none")}</p>}
           </Card>
           <Card title={t("assistance")} testid="card-assistance">
             <p class="sv-big">{t("yuan", { n: tot.cash_yuan.toLocaleString() })}</p>
