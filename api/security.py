@@ -35,7 +35,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("log in first: send Authorization: Bearer <access_token>")
-        # The plugin's provider hands the handler this same session; its before-send hook ends it.
+        # The handler gets this same session (api/deps.py commits it); the plugin closes it.
         state = connection.app.state
         who = await users.user_for_token(state.db.provide_session(state, connection.scope), token=token)
         if who is None:
