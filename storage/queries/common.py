@@ -24,6 +24,13 @@ def in_scope(column: Any, scope_path: str) -> ColumnElement[bool]:
     return column.in_(units.scalar_subquery())
 
 
+def in_unit(column: Any, unit_id: uuid.UUID) -> ColumnElement[bool]:
+    """`column` is the unit `unit_id` or below it, in the same statement (no look-up of its path
+    first); an unknown unit matches nothing."""
+    path = select(OrgUnit.path).where(OrgUnit.id == unit_id).scalar_subquery()
+    return column.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(path)).scalar_subquery())
+
+
 def in_scope_of(column: Any, param: str = "scope_path") -> ColumnElement[bool]:
     """As in_scope, with the scope's path a bound parameter, for statements built once (the hot
     paths: building a statement costs more than running it). Paths are ids and slashes, so the

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
 from storage.models import Inspection, Patrol, RecordClaim, Review, User, Visit
-from storage.queries.common import in_scope, keyset_page, unit_path
+from storage.queries.common import in_scope, in_unit, keyset_page
 
 Record = Patrol | Visit | Inspection
 RecordModel = type[Patrol] | type[Visit] | type[Inspection]
@@ -82,7 +82,7 @@ async def list_records(
         if value is not None:
             query = query.where(column == value)
     if org_unit_id is not None:
-        query = query.where(in_scope(model.org_unit_id, await unit_path(session, org_unit_id) or "/nowhere/"))
+        query = query.where(in_unit(model.org_unit_id, org_unit_id))
     if since:
         query = query.where(at >= since)
     if until:

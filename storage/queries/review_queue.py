@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Invalid
 from storage.models import Facility, Inspection, OrgUnit, Patrol, Subject, User, Visit
-from storage.queries.common import in_scope, unit_path
+from storage.queries.common import in_scope, in_unit
 from storage.queries.records import site_column, time_column
 
 VISIT_TYPES = ("routine", "holiday", "merit_notice", "must_visit", "assistance", "other")
@@ -52,7 +52,7 @@ def _decode(sort: str, cursor: str) -> tuple:
         raise Invalid("cursor is not one this server handed out for this sort order", field="cursor") from exc
 
 
-def _branch(model: Any, kind: str, *, scope_path: str, unit_scope: str | None, f: QueueFilter, sort: str,
+def _branch(model: Any, kind: str, *, scope_path: str, f: QueueFilter, sort: str,
             after: tuple | None, limit: int):
     at, place = time_column(model), site_column(model)
     n_flags = func.jsonb_array_length(model.flags)
@@ -65,8 +65,8 @@ def _branch(model: Any, kind: str, *, scope_path: str, unit_scope: str | None, f
     ).where(in_scope(model.org_unit_id, scope_path))
     if f.status != "all":
         query = query.where(model.status == f.status)
-    if unit_scope:
-        query = query.where(in_scope(model.org_unit_id, unit_scope))
+    if f.org_unit_id:
+        query = query.where(in_unit(model.org_unit_id, f.org_unit_id))
     if model is Patrol and f.facility_id:
         query = query.where(model.facility_id == f.facility_id)
     if model is Visit and f.subject_id:
@@ -98,9 +98,6 @@ async def list_queue(
 ) -> tuple[Sequence[Row], str | None]:
     """Rows with kind, id, org_unit_id, author_id, at, status, flags, n_flags, place_id, type, n_photos."""
     after = _decode(sort, cursor) if cursor else None
-    unit_scope = None
-    if filters.org_unit_id:
-        unit_scope = await unit_path(session, filters.org_unit_id) or "/nowhere/"
     kinds: list[tuple[Any, str]] = []
     if not (filters.subject_id or filters.type in ("visit", "inspection", *VISIT_TYPES)):
         kinds.append((Patrol, "patrol"))
@@ -110,7 +107,7 @@ async def list_queue(
         kinds.append((Inspection, "inspection"))
     if not kinds:
         return [], None
-    branches = [_branch(m, k, scope_path=scope_path, unit_scope=unit_scope, f=filters, sort=sort, after=after,
+    branches = [_branch(m, k, scope_path=scope_path, f=filters, sort=sort, after=after,
                         limit=limit) for m, k in kinds]
     merged = union_all(*(select(b) for b in branches)).subquery()
     order = ([merged.c.n_flags.desc()] if sort == "most_flagged" else []) + [merged.c.at.desc(), merged.c.id.desc()]

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, Invalid, NotFound
 from storage.models import Facility, Inspection, OrgUnit, Patrol, Photo, Subject, Task, User, Visit
-from storage.queries.common import in_scope, keyset_page, unit_path
+from storage.queries.common import in_scope, in_unit, keyset_page, unit_path
 
 FOLLOW_UP = "follow_up"
 STATUSES = ("open", "fixed", "accepted", "cancelled")
@@ -115,8 +115,7 @@ async def list_tasks(
     query = select(Task).where(in_scope(Task.org_unit_id, scope_path))
     query = query.where(Task.status == status) if status else query.where(Task.status != "cancelled")
     if org_unit_id:
-        path = await unit_path(session, org_unit_id)
-        query = query.where(in_scope(Task.org_unit_id, path or "/nowhere/"))
+        query = query.where(in_unit(Task.org_unit_id, org_unit_id))
     if overdue is not None:
         late = (Task.status == "open") & (Task.due_at < func.now())
         query = query.where(late if overdue else ~late)
