@@ -14,6 +14,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import insert, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api import observe
@@ -53,7 +54,23 @@ async def empty_tables(request: pytest.FixtureRequest) -> None:
     """Each test starts from an empty database (unit tests of pure rules need none)."""
     if "engine" not in request.fixturenames and "db" not in request.fixturenames:
         return
-    engine: AsyncEngine = request.getfixturevalue("engine")
+    await empty_database(request.getfixturevalue("engine"))
+
+
+async def empty_database(engine: AsyncEngine) -> None:
+    # A live server may still be finishing a request from the previous test's closed browser. If
+    # its transaction and the TRUNCATE lock tables in opposite orders, PostgreSQL breaks the
+    # deadlock by aborting one; when that is ours, the other commits and the next try wipes it too.
+    for attempt in range(5):
+        try:
+            await _truncate_all(engine)
+            return
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "40P01" or attempt == 4:
+                raise
+
+
+async def _truncate_all(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         tables = (await conn.execute(text(
             "select string_agg(quote_ident(tablename), ', ') from pg_tables "

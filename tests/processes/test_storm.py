@@ -15,15 +15,16 @@ from tests.processes.conftest import serve
 
 @pytest.fixture(scope="module")
 def cramped(stack, engine, secret) -> Iterator[str]:
-    """Two processes with room for few requests at a time, so the storm meets 503 + Retry-After."""
+    """Two processes with room for two requests at a time, so the storm meets 503 + Retry-After:
+    thirty phones arriving together leave about thirteen a process waiting longer than allowed."""
     yield from serve(2, secret, quiet=True, env={
-        "XUNFANG_MAX_INFLIGHT": "4", "XUNFANG_QUEUE_WAIT_S": "0.1", "XUNFANG_PHOTO_INGESTS": "1",
-        "XUNFANG_PHOTO_WAIT_S": "0.2"})
+        "XUNFANG_MAX_INFLIGHT": "2", "XUNFANG_QUEUE_WAIT_S": "0.05", "XUNFANG_PHOTO_INGESTS": "1",
+        "XUNFANG_PHOTO_WAIT_S": "0.1"})
 
 
 async def test_thirty_phones_drain_through_shedding_with_nothing_lost_or_doubled(cramped, settings, db):
     await seed_demo(settings.database_url)
-    figures = await storm(cramped, settings.database_url, phones=30, records=1, photos=2, spread_s=1.0,
+    figures = await storm(cramped, settings.database_url, phones=30, records=1, photos=2, spread_s=0.0,
                           jpegs=phone_photos()[:2])
     assert figures["shed"] > 0  # the overload happened, and was answered with 503 + Retry-After
     assert figures["errors"] == 0, figures["error_kinds"]  # no 500s, no hangs
