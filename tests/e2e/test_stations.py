@@ -140,8 +140,10 @@ async def test_an_item_the_admin_adds_shows_on_the_next_patrol_and_old_records_k
     context, admin = await desk(browser, base, "admin")
     try:
         await admin.goto(f"{base}/#/templates")
-        await admin.locator("[data-testid=template-tab][data-key=patrol]").click()
+        # The daily patrol's checklist opens first, then the standards from the street down.
         await admin.locator("[data-testid=template-editor][data-key=patrol]").wait_for()
+        tabs = await admin.get_by_test_id("template-tab").evaluate_all("tabs => tabs.map(t => t.dataset.key)")
+        assert tabs == ["patrol", "seven_ones", "four_haves"]
         await admin.get_by_test_id("item-add").click()
         await admin.get_by_test_id("item-code-7").fill("fire_kit")
         await admin.get_by_test_id("item-zh-7").fill("消防器材")

@@ -27,13 +27,14 @@ export default function Templates() {
   const [list, error, reload] = useLoad(() => get<{ items: ChecklistTemplate[] }>("/checklist-templates"), []);
   const [key, setKey] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null); // kept here: the editor remounts on the new version
-  const current = list?.items.find((x) => x.key === key) ?? list?.items[0];
+  const templates = [...(list?.items ?? [])].sort((a, b) => rank(a) - rank(b));
+  const current = templates.find((x) => x.key === key) ?? templates[0];
   return (
     <div class="sv" data-testid="templates">
       <div class="screen-title"><h1 class="grow">{t("title")}</h1></div>
       {error && <Failed error={error} retry={reload} />}
       <div class="row">
-        {(list?.items ?? []).map((x) => (
+        {templates.map((x) => (
           <button class={`btn${x.key === current?.key ? " btn-primary" : ""}`} data-testid="template-tab" data-key={x.key} onClick={() => setKey(x.key)}>
             {x.name}
           </button>
@@ -43,6 +44,12 @@ export default function Templates() {
       {current && <Editor template={current} key={current.id} onSaved={(v) => { setMessage(t("saved", { v })); reload(); }} />}
     </div>
   );
+}
+
+/** The daily patrol first, then the standards from the street down to the community. */
+function rank(template: ChecklistTemplate): number {
+  if (template.kind === "patrol") return 0;
+  return template.applies_to.standard === "four_haves" ? 2 : 1;
 }
 
 function Editor({ template, onSaved }: { template: ChecklistTemplate; onSaved: (version: number) => void }) {
