@@ -68,8 +68,11 @@ def distance_m(a: Position, b: Position) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _metres(value: float) -> str:
-    return f"{value / 1000:.1f} km" if value >= 1000 else f"{value:.0f} m"
+def _metres(value: float) -> tuple[str, str]:
+    """A distance in English and in Chinese."""
+    if value >= 1000:
+        return f"{value / 1000:.1f} km", f"{value / 1000:.1f} 公里"
+    return f"{value:.0f} m", f"{value:.0f} 米"
 
 
 def _duration(gap: timedelta) -> tuple[str, str]:
@@ -87,11 +90,12 @@ def _far(what: str, what_zh: str, pos: Position, site: Site) -> Flag | None:
     slack = min(pos.accuracy_m or 0.0, 1000.0)  # a fix claiming ±50 km excuses nothing
     if gap - slack <= site.geofence_m:
         return None
-    accuracy = f", accuracy {_metres(pos.accuracy_m)}" if pos.accuracy_m is not None else ""
-    accuracy_zh = f"，定位精度 {_metres(pos.accuracy_m)}" if pos.accuracy_m is not None else ""
+    (gap_en, gap_zh), (acc_en, acc_zh) = _metres(gap), _metres(pos.accuracy_m or 0.0)
+    accuracy = f", accuracy {acc_en}" if pos.accuracy_m is not None else ""
+    accuracy_zh = f"，定位精度 {acc_zh}" if pos.accuracy_m is not None else ""
     return Flag("far_from_site",
-                f"{what} is {_metres(gap)} from the site (geofence {site.geofence_m:.0f} m{accuracy})",
-                f"{what_zh}距{site.noun_zh}{_metres(gap)}（范围 {site.geofence_m:.0f} 米{accuracy_zh}）")
+                f"{what} is {gap_en} from the site (geofence {site.geofence_m:.0f} m{accuracy})",
+                f"{what_zh}距{site.noun_zh} {gap_zh}（范围 {site.geofence_m:.0f} 米{accuracy_zh}）")
 
 
 def location_flags(record: RecordEvidence, photos: list[PhotoEvidence], site: Site,
@@ -101,10 +105,9 @@ def location_flags(record: RecordEvidence, photos: list[PhotoEvidence], site: Si
         flags.append(Flag("no_location", "the record has no position", "记录没有定位"))
     else:
         if record.position.accuracy_m is not None and record.position.accuracy_m > rules.low_accuracy_m:
-            flags.append(Flag("low_accuracy",
-                              f"position accuracy is {_metres(record.position.accuracy_m)} "
-                              f"(worse than {rules.low_accuracy_m:.0f} m)",
-                              f"定位精度 {_metres(record.position.accuracy_m)}，低于 {rules.low_accuracy_m:.0f} 米要求"))
+            en, zh = _metres(record.position.accuracy_m)
+            flags.append(Flag("low_accuracy", f"position accuracy is {en} (worse than {rules.low_accuracy_m:.0f} m)",
+                              f"定位精度 {zh}，低于 {rules.low_accuracy_m:.0f} 米要求"))
         flags.append(_far("the record's position", "记录位置", record.position, site))  # type: ignore[arg-type]
     for n, photo in enumerate(photos, 1):
         if photo.capture_position:

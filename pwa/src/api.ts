@@ -57,7 +57,7 @@ export type InspectionOut = RecordCommon & {
 export type TaskStatus = "open" | "fixed" | "accepted" | "cancelled";
 /** A rectification (整改) or follow-up task, as GET /tasks lists it. */
 export interface Task {
-  id: string; record_kind: "patrol" | "visit"; record_id: string; item: string; item_label: string; status: TaskStatus;
+  id: string; record_kind: "patrol" | "visit" | "inspection"; record_id: string; item: string; item_label: string; status: TaskStatus;
   detail: string; org_unit_id: string; facility_id: string | null; subject_id: string | null; place_name: string;
   assignee_id: string | null; assignee_name: string; opened_at: string; due_at: string; overdue: boolean;
   fix_note: string; fixed_at: string | null; fixed_by_name: string; accepted_at: string | null;

@@ -49,6 +49,10 @@ export function useLang(): Lang {
   return useValue(lang);
 }
 
+/** Punctuation between a label and its text: full-width in Chinese, ": " in English. */
+export const colon = (): string => (lang.get() === "en" ? ": " : "：");
+export const paren = (x: string): string => (lang.get() === "en" ? `(${x})` : `（${x}）`);
+
 export function formatTime(iso: string | number | undefined | null): string {
   if (iso == null || iso === "") return "";
   const d = new Date(iso);

@@ -53,6 +53,13 @@ def test_a_record_2_km_away_is_far_from_site_with_the_distance_in_the_detail():
     flags = compute_flags(patrol(position=far), [photo()], SITE, NOW, RULES)
     assert [f.code for f in flags] == ["far_from_site"]
     assert "2.0 km" in flags[0].detail
+    assert "2.0 公里" in flags[0].detail_zh and "km" not in flags[0].detail_zh  # units in the reader's language
+
+
+def test_low_accuracy_says_its_figures_in_each_language():
+    flags = compute_flags(patrol(position=Position(26.5925, 106.7134, 1500)), [photo()], SITE, NOW, RULES)
+    low = next(f for f in flags if f.code == "low_accuracy")
+    assert "1.5 km" in low.detail and "1.5 公里" in low.detail_zh and "km" not in low.detail_zh
 
 
 def test_the_fix_accuracy_is_allowed_for_at_the_geofence_edge():

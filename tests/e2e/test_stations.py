@@ -89,9 +89,23 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
     tasks = server_api.get("worker1", "/tasks", status="open")["items"]
     assert [t["item"] for t in tasks if t["record_kind"] == "inspection"] == ["basic_ledger"]
 
+    # Its author may not judge it: the desk says so instead of offering buttons the server refuses.
+    context, own = await desk(browser, base, "super1")
+    try:
+        await own.goto(f"{base}/#/review/inspection/{record_id}")
+        await own.get_by_test_id("own-record").wait_for()
+        assert await own.get_by_test_id("approve").count() == 0
+    finally:
+        await context.close()
+
     context, admin = await desk(browser, base, "admin")
     try:
         await admin.goto(f"{base}/#/review/inspection/{record_id}")
+        # The record lists the task it raised, linked to the task's page.
+        raised = admin.locator(f"[data-testid=raised-task][data-id='{tasks[0]['id']}']")
+        await raised.wait_for()
+        assert "有基本台账" in await raised.inner_text() and "待整改" in await raised.inner_text()
+        assert await raised.locator("a").get_attribute("href") == f"#/tasks/{tasks[0]['id']}"
         await admin.get_by_test_id("approve").click()
         await admin.wait_for_function("document.querySelector('[data-testid=record-status]')?.textContent.includes('已通过')")
         await look(admin, "stations-02-inspection-reviewed")
@@ -106,6 +120,8 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
             f"document.querySelector(\"[data-testid=weekly-row][data-id='{street1['id']}'] [data-testid=fig-inspections_done]\")"
             "?.textContent.trim().startsWith('1')")
         assert (await cell.text_content()).strip().startswith("1")
+        link = admin.locator(f"[data-testid=inspection-link][href$='{record_id}']")
+        assert "已通过" in await link.inner_text()  # the status in words, not its code
         await look(admin, "stations-03-weekly-report")
         # In English the long headers wrap; the units' names keep room to be read (not a
         # character a line beside twelve unwrapped headers).
@@ -115,6 +131,7 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
             "[data-testid=weekly-row] th",
             "cells => cells.map(c => c.getBoundingClientRect().width / parseFloat(getComputedStyle(c).fontSize))")
         assert name_widths and min(name_widths) >= 8, name_widths
+        assert "Approved" in await link.inner_text()
         await admin.evaluate("window.scrollTo(0, 0)")
         await look(admin, "stations-03-weekly-report-en")
     finally:
@@ -132,6 +149,12 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
     ledger = next(i["label"]["zh"] for i in four["items"] if i["code"] == "basic_ledger")
     assert f"{ledger}：台账未更新到本季度" in await detail.inner_text()
     await look(page, "stations-04-my-inspection")
+    # In English the label and the note are joined as English is punctuated.
+    await page.goto(f"{base}/#/menu")
+    await page.get_by_test_id("lang-switch").click()
+    await page.goto(f"{base}/#/records/inspection/{record_id}")
+    ledger_en = next(i["label"]["en"] for i in four["items"] if i["code"] == "basic_ledger")
+    await page.wait_for_function(f"document.querySelector('[data-testid=record-detail]')?.innerText.includes('{ledger_en}: ')")
 
 
 async def test_an_item_the_admin_adds_shows_on_the_next_patrol_and_old_records_keep_theirs(

@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Flag, type InspectionOut, type PatrolOut, type VisitOut } from "../api";
 import { cacheGet, cachePut } from "../db";
 import { describeError } from "../errors";
-import { formatTime, lang, useLang } from "../i18n";
+import { colon, formatTime, lang, useLang } from "../i18n";
 import * as outbox from "../outbox";
 import type { Params } from "../router";
 import { facilities, session, subjects } from "../session";
@@ -136,12 +136,12 @@ function Detail({ kind, id }: { kind: Kind; id: string }) {
         <ul class="list" style="margin-bottom:12px">
           {(rec as PatrolOut | InspectionOut).checklist.map((c) => (
             <li class="row checkrow">
-              <span>{itemName(c.item)}{c.note ? `：${c.note}` : ""}</span><span class={`badge ${c.result}`}>{tk(c.result)}</span>
+              <span>{itemName(c.item)}{c.note ? `${colon()}${c.note}` : ""}</span><span class={`badge ${c.result}`}>{tk(c.result)}</span>
             </li>
           ))}
         </ul>
       )}
-      {kind !== "visit" && (rec as PatrolOut | InspectionOut).notes && <p><strong>{t("notes")}：</strong>{(rec as PatrolOut | InspectionOut).notes}</p>}
+      {kind !== "visit" && (rec as PatrolOut | InspectionOut).notes && <p><strong>{t("notes")}{colon()}</strong>{(rec as PatrolOut | InspectionOut).notes}</p>}
       {visit && (
         <dl class="facts" data-testid="visit-facts">
           <dt>{t("summary").replace(/（必填）|\s*\(required\)/, "")}</dt><dd>{visit.summary}</dd>

@@ -3,6 +3,7 @@
 // pages of single things (a task's history).
 import { useState } from "preact/hooks";
 import type { Page } from "../api";
+import { colon } from "../i18n";
 import { query } from "../router";
 import { Failed, day, fieldName, get, useLoad, when } from "./common";
 import { label, t } from "./i18n";
@@ -49,7 +50,7 @@ function details(r: AuditRow): string[] {
   if (d.decision) out.push(t("s_decision", { d: d.decision === "approve" ? label("st_", "approved") : label("st_", "returned") }));
   if (d.comment) out.push(t("s_comment", { c: String(d.comment) }));
   if (d.period_from) out.push(t("s_period", { a: shown("", d.period_from), b: shown("", d.period_to) }));
-  if (d.role && r.action === "user_create") out.push(`${fieldName("role")}：${label("role_", String(d.role))}`);
+  if (d.role && r.action === "user_create") out.push(`${fieldName("role")}${colon()}${label("role_", String(d.role))}`);
   return out;
 }
 
@@ -132,7 +133,7 @@ export function AuditScreen() {
           <input type="text" data-testid="audit-search" placeholder={t("searchHint")} value={f.q} onChange={(e) => set("q", e.currentTarget.value)} />
         </label>
       </div>
-      {f.entity_id && rows[0]?.entity_name && <p class="notice">{label("en_", f.entity)}：{rows[0].entity_name} <button class="btn btn-small" onClick={() => set("entity_id", "")}>{t("all")}</button></p>}
+      {f.entity_id && rows[0]?.entity_name && <p class="notice">{label("en_", f.entity)}{colon()}{rows[0].entity_name} <button class="btn btn-small" onClick={() => set("entity_id", "")}>{t("all")}</button></p>}
       {error && <Failed error={error} retry={reload} />}
       {!error && !stale && !rows.length && <p class="muted">{t("none")}</p>}
       <div aria-busy={stale} style={stale ? "opacity:0.5" : undefined}><AuditList rows={rows} /></div>

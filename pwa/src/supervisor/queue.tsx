@@ -9,7 +9,7 @@ import { facilities, subjects } from "../session";
 import { useValue } from "../store";
 import { Failed, errText, get, useLoad, useWide, when, type Flag } from "./common";
 import { label, t } from "./i18n";
-import { RecordView, loadRecord, review, type Kind, type RecordOut } from "./record";
+import { RecordView, isOwn, loadRecord, review, type Kind, type RecordOut } from "./record";
 import { refreshCounts } from "./desk";
 
 interface Item {
@@ -112,8 +112,8 @@ export default function Queue() {
       if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || e.ctrlKey || e.metaKey || e.altKey) return;
       if (e.key === "j") setSel((s) => Math.min(s + 1, items.length - 1));
       else if (e.key === "k") setSel((s) => Math.max(s - 1, 0));
-      else if (e.key === "a" && record && record.status === "submitted") void decide("approve", "").catch((x) => setError(errText(x)));
-      else if (e.key === "r" && record) { e.preventDefault(); setReturning(true); }
+      else if (e.key === "a" && record && record.status === "submitted" && !isOwn(record)) void decide("approve", "").catch((x) => setError(errText(x)));
+      else if (e.key === "r" && record && !isOwn(record)) { e.preventDefault(); setReturning(true); }
       else return;
       setDone(null);
     };

@@ -2,14 +2,15 @@
 // each photo were taken against the site and its geofence, the photos, the checklist or the
 // visit's details, past reviews, and the decision (approve, or return with a comment).
 import { useEffect, useRef, useState } from "preact/hooks";
-import { lang, useLang } from "../i18n";
+import { colon, useLang } from "../i18n";
 import type { Params } from "../router";
 import { t as ft } from "../field/i18n";
-import { facilities, subjects } from "../session";
+import type { Page, Task } from "../api";
+import { facilities, session, subjects } from "../session";
 import { units } from "../stations";
 import { useValue } from "../store";
 import {
-  Failed, Flags, Thumbs, Viewer, errText, get, itemLabel, post, useLoad, useWide, when,
+  Failed, Flags, StatusBadge, Thumbs, Viewer, day, errText, get, itemLabel, post, useLoad, useWide, when,
   type Author, type Flag, type Photo, type ReviewOut,
 } from "./common";
 import { label, t } from "./i18n";
@@ -107,7 +108,7 @@ function Details({ record, kind, open }: { record: RecordOut; kind: Kind; open: 
             ))}
           </tbody>
         </table>
-        {record.notes && <p><strong>{t("notes")}：</strong>{record.notes}</p>}
+        {record.notes && <p><strong>{t("notes")}{colon()}</strong>{record.notes}</p>}
       </section>
     );
   }
@@ -152,7 +153,7 @@ function Reused({ n, photo, otherId }: { n: number; photo: Photo | undefined; ot
   return (
     <div class="card" data-testid="reused" data-other={otherId}>
       <strong>{t("reusedWith")} · {t("photoNo", { n })}</strong>{" "}
-      {other && <a href={`#/review/${other.kind}/${otherId}`} data-testid="reused-link">{t("openOther")}{lang.get() === "en" ? ": " : "："}{other.kind === "patrol" ? other.record.facility_name : other.record.subject_name} · {other.record.author.display_name} · {when(other.kind === "patrol" ? other.record.started_at : other.record.visited_at)}</a>}
+      {other && <a href={`#/review/${other.kind}/${otherId}`} data-testid="reused-link">{t("openOther")}{colon()}{other.kind === "patrol" ? other.record.facility_name : other.record.subject_name} · {other.record.author.display_name} · {when(other.kind === "patrol" ? other.record.started_at : other.record.visited_at)}</a>}
       <div class="sv-reuse">
         <figure>{photo && <img src={photo.review_url || photo.thumb_url} alt={`${t("reusedThis")} · ${t("photoNo", { n })}`} />}<figcaption>{t("reusedThis")} · {t("photoNo", { n })}</figcaption></figure>
         <figure>{theirs[0] && <img src={theirs[0].review_url || theirs[0].thumb_url} alt={t("reusedOther")} />}<figcaption>{t("reusedOther")}{theirs.length > 1 ? ` · ${t("photoN", { n: theirs.length })}` : ""}</figcaption></figure>
@@ -162,8 +163,8 @@ function Reused({ n, photo, otherId }: { n: number; photo: Photo | undefined; ot
 }
 
 /** The decision bar; `returning` opens the comment box (the queue's r key sets it). */
-export function Decision({ status, onDecide, returning, setReturning }: {
-  status: string; onDecide: Decide; returning: boolean; setReturning: (v: boolean) => void;
+export function Decision({ status, own, onDecide, returning, setReturning }: {
+  status: string; own: boolean; onDecide: Decide; returning: boolean; setReturning: (v: boolean) => void;
 }) {
   const [comment, setComment] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -171,6 +172,8 @@ export function Decision({ status, onDecide, returning, setReturning }: {
   const box = useRef<HTMLTextAreaElement>(null);
   useEffect(() => { if (returning) box.current?.focus(); }, [returning]);
   if (status !== "submitted" && status !== "incomplete") return null;
+  // The server refuses (and audits) a review of one's own record: say so instead of offering it.
+  if (own) return <p class="notice" data-testid="own-record">{t("ownRecord")}</p>;
   const run = async (decision: "approve" | "return") => {
     if (decision === "return" && !comment.trim()) { setError(t("commentNeeded")); box.current?.focus(); return; }
     setBusy(true);
@@ -195,6 +198,28 @@ export function Decision({ status, onDecide, returning, setReturning }: {
   );
 }
 
+export const isOwn = (record: RecordOut) => session.get()?.user.id === record.author.id;
+
+/** The rectification and follow-up tasks this record raised, each a link to its page. */
+function RaisedTasks({ recordId }: { recordId: string }) {
+  const [page] = useLoad(() => get<Page<Task>>("/tasks", { record_id: recordId, limit: 50 }), [recordId]);
+  if (!page?.items.length) return null;
+  return (
+    <section data-testid="raised-tasks">
+      <h2>{t("raisedTasks")} ({page.items.length})</h2>
+      <ul class="sv-raised">
+        {page.items.map((task) => (
+          <li data-testid="raised-task" data-id={task.id}>
+            <a href={`#/tasks/${task.id}`}>{itemLabel(task.item, task.item_label)}</a>{" "}
+            <StatusBadge status={task.status} /> {task.overdue && <span class="badge overdue">{t("overdue")}</span>}
+            <span class="muted small"> · {t("assignedTo")}{colon()}{task.assignee_name || t("noOwner")} · {t("due", { d: day(task.due_at) })}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function RecordView({ kind, record, onDecide, returning, setReturning }: {
   kind: Kind; record: RecordOut; onDecide: Decide; returning: boolean; setReturning: (v: boolean) => void;
 }) {
@@ -214,7 +239,7 @@ export function RecordView({ kind, record, onDecide, returning, setReturning }: 
         </div>
         <span class={`badge ${record.status}`} data-testid="record-status">{label("st_", record.status)}</span>
       </header>
-      <Decision status={record.status} onDecide={onDecide} returning={returning} setReturning={setReturning} />
+      <Decision status={record.status} own={isOwn(record)} onDecide={onDecide} returning={returning} setReturning={setReturning} />
       <section>
         <h2>{t("flags")}</h2>
         <Flags flags={record.flags} />
@@ -229,6 +254,7 @@ export function RecordView({ kind, record, onDecide, returning, setReturning }: 
         <Where record={record} kind={kind} />
       </div>
       <Details record={record} kind={kind} open={openId} />
+      <RaisedTasks recordId={record.id} />
       {(record.reviews ?? []).length > 0 && (
         <section>
           <h2>{t("reviews")}</h2>

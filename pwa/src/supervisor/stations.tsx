@@ -7,7 +7,7 @@ import { request } from "../api";
 import { session } from "../session";
 import { useValue } from "../store";
 import { units, type Unit } from "../stations";
-import { Failed, download, errText, get, useLoad, useWide, when } from "./common";
+import { Failed, StatusBadge, download, errText, get, useLoad, useWide, when } from "./common";
 
 const t = defineStrings(
   {
@@ -111,7 +111,7 @@ export default function Stations() {
           {(inspections?.items ?? []).map((i) => (
             <li><a class="item" data-testid="inspection-link" href={`#/review/inspection/${i.id}`}>
               <span class="main"><span class="name">{i.org_unit_name}</span><span class="sub">{i.author.display_name} · {when(i.started_at)}</span></span>
-              <span class={`badge ${i.status}`}>{i.status}</span>
+              <StatusBadge status={i.status} />
             </a></li>
           ))}
         </ul>

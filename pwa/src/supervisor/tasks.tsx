@@ -4,7 +4,7 @@
 import { useState } from "preact/hooks";
 import type { OrgUnit, Page, Task, TaskDetail as ApiTaskDetail } from "../api";
 import { FixState, TaskFixForm, shownFix, useFixes } from "../field/task-fix";
-import { lang, useLang } from "../i18n";
+import { colon, paren, useLang } from "../i18n";
 import { go, query, type Params } from "../router";
 import { session } from "../session";
 import { useValue } from "../store";
@@ -18,8 +18,6 @@ interface TaskDetail extends Omit<ApiTaskDetail, "before_photos" | "after_photos
 type TaskRow = Task & People;
 interface UserRow { id: string; display_name: string; username: string; role: string; org_unit_id: string; is_active: boolean }
 
-const colon = () => (lang.get() === "en" ? ": " : "：");
-const paren = (x: string) => (lang.get() === "en" ? `(${x})` : `（${x}）`);
 
 /** The task's owner: the facility's caretaker, else the station's head (not who reported it). */
 function Owner({ task }: { task: TaskRow }) {
