@@ -133,12 +133,17 @@ function StationPicker({ selected, onSelect, here }: { selected: Unit | undefine
     .sort((a, b) => (d(a) ?? 1e12) - (d(b) ?? 1e12) || a.name.localeCompare(b.name, "zh-CN"));
   const line = (u: Unit) => (
     <>
-      <span class="main"><span class="name">{u.name}</span><span class="sub">{u.station?.address}</span></span>
-      <span class="side">
-        {d(u) !== null && <div>{formatDistance(d(u)!)}</div>}
-        {u.station?.standard && <span class="badge">{t(u.station.standard)}</span>}
-        {u.station?.demonstration && <span class="badge">{t("demo")}</span>}
+      <span class="main">
+        <span class="name">{u.name}</span><span class="sub">{u.station?.address}</span>
+        {/* Under the name, not beside it: on a narrow phone the name keeps the width. */}
+        {(u.station?.standard || u.station?.demonstration) && (
+          <span class="tags">
+            {u.station?.standard && <span class="badge">{t(u.station.standard)}</span>}
+            {u.station?.demonstration && <span class="badge">{t("demo")}</span>}
+          </span>
+        )}
       </span>
+      {d(u) !== null && <span class="side">{formatDistance(d(u)!)}</span>}
     </>
   );
   if (selected) {
