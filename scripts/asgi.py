@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,19 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def port_taken(host: str, port: int) -> bool:
+    """Someone already listens there. Both servers bind with SO_REUSEPORT, so a second scripts/dev
+    would otherwise share the port with the first and split requests between two databases."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a closed server's TIME_WAITs are no owner
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def serve_forever(process: subprocess.Popen) -> int:
     """Wait for the server; Ctrl-C or SIGTERM stops it gracefully (its workers finish requests)."""
     try:
@@ -102,6 +116,11 @@ def serve_on_stack(*, default_workers: int, prepare: Callable[[str], object],
     """scripts/serve and scripts/dev: start the stack under XUNFANG_DATA (or use the external
     parts the environment names), prepare the database, serve WORKERS processes on HOST:PORT until
     Ctrl-C or SIGTERM, then stop the stack."""
+    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
+    if port_taken(host, port):
+        print(f"error: port {port} on {host} is in use (is another scripts/dev or scripts/serve running?): "
+              f"stop it, or serve on another port, e.g. PORT={port + 1}", file=sys.stderr)
+        return 1
     data = Path(os.environ.get("XUNFANG_DATA", ROOT / "data"))
     stack = Stack(data)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
@@ -114,7 +133,6 @@ def serve_on_stack(*, default_workers: int, prepare: Callable[[str], object],
         # Without a configured secret (loopback only): one for this run, so every process signs links alike.
         os.environ.setdefault("XUNFANG_SECRET", secrets.token_urlsafe(32))
         prepare(Settings.from_env().migration_url)  # migrations run as the schema owner
-        host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
         workers = int(os.environ.get("WORKERS") or default_workers)
         server = spawn(workers=workers, host=host, port=port, metrics=data / "run" / "metrics")
         probe = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a wildcard host is probed on loopback

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,3 +67,17 @@ async def test_the_server_log_holds_no_position_token_or_signature(two_processes
     assert "/api/v1/photos/{photo_id}" in routes and "/api/v1/photos/{photo_id}/thumb" in routes
     for secret in (LAT, LON, sig, token["access_token"], PASSWORD, "worker1"):
         assert secret not in text, secret
+
+
+def test_a_second_server_on_a_port_in_use_refuses_to_start(two_processes, tmp_path):
+    """Both servers bind with SO_REUSEPORT: without this check a second scripts/serve (or dev)
+    would quietly share the port with the first, each on its own database."""
+    base, _ = two_processes
+    port = base.rsplit(":", 1)[1]
+    env = {**os.environ, "PORT": port, "XUNFANG_DATA": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "scripts.run_serve"], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 1
+    assert f"port {port} on 127.0.0.1 is in use" in done.stderr
+    assert not any(tmp_path.iterdir()), "nothing was started"
