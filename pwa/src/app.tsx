@@ -204,6 +204,7 @@ export function Login({ again = false }: { again?: boolean }) {
   };
   return (
     <div class={again ? "card" : "login"}>
+      {/* eslint-disable-next-line no-restricted-syntax -- the logo glyph, the same in both languages */}
       {!again && <div class="login-head"><div class="login-logo" aria-hidden="true">巡</div><h1>{t("appLong")}</h1></div>}
       {again && <p class="error">{t("relogin")}</p>}
       <form onSubmit={submit} class="stack" autocomplete="on">

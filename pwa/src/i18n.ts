@@ -32,11 +32,15 @@ export function setLang(l: Lang): void {
 type Params = Record<string, string | number>;
 export type T<K extends string> = (key: K, params?: Params) => string;
 
+/** Every table defined so far, for the test that reads them all side by side. */
+export const stringTables: { zh: Record<string, string>; en: Record<string, string> }[] = [];
+
 /** Makes a translate function for one area; `{name}` in a string is replaced from params. */
 export function defineStrings<Z extends Record<string, string>>(
   zh: Z,
   en: { [K in keyof Z]: string },
 ): T<Extract<keyof Z, string>> {
+  stringTables.push({ zh, en });
   return (key, params) => {
     let s: string = (lang.get() === "en" ? en[key] : zh[key]) ?? String(key);
     if (params) for (const [k, v] of Object.entries(params)) s = s.split(`{${k}}`).join(String(v));

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, request, token, type OrgUnit, type Page } from "../api";
 import { describeError } from "../errors";
-import { lang, useLang } from "../i18n";
+import { lang, paren, useLang } from "../i18n";
 import { t as ft } from "../field/i18n";
 import { templateLabel } from "../stations";
 import { label, t, type Key } from "./i18n";
@@ -261,7 +261,7 @@ export function UnitOptions({ units, only }: { units: OrgUnit[]; only?: (u: OrgU
   return (
     <>
       {unitTree(units).filter(({ unit }) => !only || only(unit)).map(({ unit, depth }) => (
-        <option value={unit.id}>{"\u3000".repeat(depth)}{depth ? "└ " : ""}{unit.name}{lang.get() === "en" ? ` (${label("lvs_", unit.level)})` : `（${label("lvs_", unit.level)}）`}</option>
+        <option value={unit.id}>{"\u3000".repeat(depth)}{depth ? "└ " : ""}{unit.name}{lang.get() === "en" ? " " : ""}{paren(label("lvs_", unit.level))}</option>
       ))}
     </>
   );

@@ -2,7 +2,7 @@
 // figures that got worse highlighted, the heads' remarks (written and submitted here), the PDF and
 // XLSX for the weekly video meeting, and the unit's station details and latest inspections.
 import { useState } from "preact/hooks";
-import { defineStrings, useLang } from "../i18n";
+import { colon, defineStrings, useLang } from "../i18n";
 import { request } from "../api";
 import { session } from "../session";
 import { useValue } from "../store";
@@ -164,9 +164,9 @@ function StationCard({ unit }: { unit: Unit }) {
   const s = unit.station!;
   return (
     <section class="card" data-testid="station-card">
-      <h2>{t("station")}：{unit.name} {s.demonstration && <span class="badge approved">{t("demo")}</span>}</h2>
-      <p>{t("address")}：{s.address}</p>
-      {s.standard && <p>{t("standard")}：{t(s.standard)}</p>}
+      <h2>{t("station")}{colon()}{unit.name} {s.demonstration && <span class="badge approved">{t("demo")}</span>}</h2>
+      <p>{t("address")}{colon()}{s.address}</p>
+      {s.standard && <p>{t("standard")}{colon()}{t(s.standard)}</p>}
     </section>
   );
 }
