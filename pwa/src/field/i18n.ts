@@ -225,7 +225,7 @@ export const t = defineStrings(
     newVisitSub: "Home visit",
     myRecords: "My records",
     outbox: "Outbox",
-    scopeSaved: "{f} facilities and {s} people are on this phone for offline use (updated {at})",
+    scopeSaved: "On this phone for offline use: facilities {f}, people {s} (updated {at})",
     scopeEmpty: "No facilities or people on this phone yet: open the app once with a connection.",
     refresh: "Refresh",
     patrolTitle: "Memorial facility patrol",
