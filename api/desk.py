@@ -10,7 +10,7 @@ from storage.queries import desk
 
 
 class DeskCounts(msgspec.Struct):
-    review: int  # records submitted and awaiting a decision
+    review: int  # records submitted and awaiting this user's decision (their own wait for someone else's)
     tasks_to_accept: int  # fixed, awaiting acceptance
     tasks_open: int
     tasks_overdue: int  # open and past the deadline
@@ -21,4 +21,4 @@ class DeskCounts(msgspec.Struct):
 @get("/api/v1/desk/counts", operation_id="DeskCounts", tags=["review"])
 async def desk_counts(user: CurrentUser, db_session: DbSession) -> DeskCounts:
     user.require("supervisor", "admin")
-    return DeskCounts(**await desk.counts(db_session, scope_path=user.scope_path))
+    return DeskCounts(**await desk.counts(db_session, scope_path=user.scope_path, user_id=user.id))

@@ -72,9 +72,13 @@ class ReviewQueueController(Controller):
         to: FromQuery[datetime | None] = None, sort: FromQuery[Sort] = "newest",
         cursor: FromQuery[str | None] = None, limit: FromQuery[PageLimit] = 50,
     ) -> QueuePage:
+        """Records in scope. Those awaiting a decision leave out the user's own, which someone else
+        decides on (asked for by author_id, they are there)."""
         user.require("supervisor", "admin")
+        awaiting = status in ("submitted", "incomplete") and author_id is None
         filters = QueueFilter(status=status, org_unit_id=org_unit_id, facility_id=facility_id, subject_id=subject_id,
-                              type=type, flag=flag, author_id=author_id, since=from_, until=to)
+                              type=type, flag=flag, author_id=author_id, not_author_id=user.id if awaiting else None,
+                              since=from_, until=to)
         rows, next_cursor = await review_queue.list_queue(db_session, scope_path=user.scope_path, filters=filters,
                                                           sort=sort, cursor=cursor, limit=limit)
         names = await review_queue.labels(db_session, rows=rows)

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Facility, Patrol, Subject, Task, Visit
+from storage.models import Facility, Inspection, Patrol, Subject, Task, Visit
 from storage.queries import facilities, subjects
 from storage.queries.common import in_scope
 
 
-async def counts(session: AsyncSession, *, scope_path: str) -> dict[str, int]:
-    """Records awaiting review, tasks fixed and awaiting acceptance, open tasks past their
-    deadline, and facilities and subjects past their interval: one round trip."""
+async def counts(session: AsyncSession, *, scope_path: str, user_id: uuid.UUID) -> dict[str, int]:
+    """Records awaiting this user's review (not their own), tasks fixed and awaiting acceptance,
+    open tasks past their deadline, and facilities and subjects past their interval: one round trip."""
     def n(model, *where):  # noqa: ANN001, ANN202
         return select(func.count()).select_from(model).where(in_scope(model.org_unit_id, scope_path), *where) \
             .scalar_subquery()
     late_facility = facilities.next_due_at() < func.now()
     late_subject = subjects.next_due_at() < func.now()
     row = (await session.execute(select(
-        n(Patrol, Patrol.status == "submitted"), n(Visit, Visit.status == "submitted"),
+        *(n(m, m.status == "submitted", m.author_id != user_id) for m in (Patrol, Visit, Inspection)),
         n(Task, Task.status == "fixed"), n(Task, Task.status == "open"),
         n(Task, Task.status == "open", Task.due_at < func.now()),
         n(Facility, late_facility), n(Subject, late_subject)))).one()
-    review = row[0] + row[1]
-    return dict(review=review, tasks_to_accept=row[2], tasks_open=row[3], tasks_overdue=row[4],
-                facilities_overdue=row[5], subjects_overdue=row[6])
+    return dict(review=row[0] + row[1] + row[2], tasks_to_accept=row[3], tasks_open=row[4], tasks_overdue=row[5],
+                facilities_overdue=row[6], subjects_overdue=row[7])

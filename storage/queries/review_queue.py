@@ -33,6 +33,7 @@ class QueueFilter:
     type: str | None = None  # "patrol", "visit", a visit type or "inspection"
     flag: str | None = None
     author_id: uuid.UUID | None = None
+    not_author_id: uuid.UUID | None = None
     since: datetime | None = None
     until: datetime | None = None
 
@@ -77,6 +78,8 @@ def _branch(model: Any, kind: str, *, scope_path: str, f: QueueFilter, sort: str
         query = query.where(model.flags.contains([{"code": f.flag}]))
     if f.author_id:
         query = query.where(model.author_id == f.author_id)
+    if f.not_author_id:
+        query = query.where(model.author_id != f.not_author_id)
     if f.since:
         query = query.where(at >= f.since)
     if f.until:

@@ -134,13 +134,20 @@ async def test_inspections_join_the_review_queue_and_coverage_counts_stations_in
     inspection_id = uuid.uuid4()
     assert (await client.put(f"{URL}/{inspection_id}", json=inspection_body(d.community1),
                              headers=supervisor)).status_code == 201
-    queue = (await client.get("/api/v1/review-queue", headers=supervisor)).json()["items"]
-    assert [(q["kind"], q["id"], q["place_name"]) for q in queue] == [("inspection", str(inspection_id), "东一社区")]
-    only = (await client.get("/api/v1/review-queue", params={"type": "inspection"}, headers=supervisor)).json()
-    assert len(only["items"]) == 1
-    assert (await client.get("/api/v1/review-queue", params={"type": "patrol"},
-                             headers=supervisor)).json()["items"] == []
     admin = await login(client, "admin")
+    queue = (await client.get("/api/v1/review-queue", headers=admin)).json()["items"]
+    assert [(q["kind"], q["id"], q["place_name"]) for q in queue] == [("inspection", str(inspection_id), "东一社区")]
+    only = (await client.get("/api/v1/review-queue", params={"type": "inspection"}, headers=admin)).json()
+    assert len(only["items"]) == 1
+    assert (await client.get("/api/v1/review-queue", params={"type": "patrol"}, headers=admin)).json()["items"] == []
+    assert (await client.get("/api/v1/desk/counts", headers=admin)).json()["review"] == 1
+    # Its author may not decide on it: it waits in the queue above them, not in their own, nor in their badge.
+    assert (await client.get("/api/v1/review-queue", headers=supervisor)).json()["items"] == []
+    assert (await client.get("/api/v1/desk/counts", headers=supervisor)).json()["review"] == 0
+    mine = (await client.get("/api/v1/review-queue", params={"author_id": str(d.users["super1"].id)},
+                             headers=supervisor)).json()["items"]
+    assert [q["id"] for q in mine] == [str(inspection_id)]  # asked for by name, they are there
+    assert len((await client.get("/api/v1/review-queue", params={"status": "all"}, headers=supervisor)).json()["items"]) == 1
     coverage = (await client.get("/api/v1/reports/coverage", headers=admin)).json()
     # Two streets and two communities are stations; one was inspected.
     assert coverage["total"]["stations"] == {"total": 4, "inspected": 1}
