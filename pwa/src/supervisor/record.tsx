@@ -1,6 +1,7 @@
 // One patrol or visit as a reviewer sees it: flags in plain words, a map of where the record and
 // each photo were taken against the site and its geofence, the photos, the checklist or the
-// visit's details, past reviews, and the decision (approve, or return with a comment).
+// visit's details, the tasks it raised, past reviews, and the decision (approve, or return with a
+// comment; never on one's own record).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { colon, useLang } from "../i18n";
 import type { Params } from "../router";
