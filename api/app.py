@@ -23,6 +23,7 @@ from api import photos  # photo evidence
 from api import desk  # the supervisor's desktop
 from api import inspections, templates, weekly_print, weekly_report  # the station network
 from api import admission, metrics, observe  # running it for real
+from api import me  # today's route on the phone
 from api.deps import provide_db_session, provide_settings, provide_store, provide_user
 from api.errors import HANDLERS
 from api.headers import security_headers
@@ -55,6 +56,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     weekly_report.WeeklyReportController,
     weekly_print.WeeklyPrintController,
     metrics.get_metrics,
+    me.MeController,
 ]
 
 

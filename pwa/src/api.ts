@@ -47,8 +47,8 @@ interface RecordCommon {
   id: string; status: RecordStatus; author?: { id: string; display_name?: string; username?: string } | string;
   photos?: PhotoOut[]; flags?: Flag[]; reviews?: Review[]; photo_ids: string[]; location: Fix | null;
 }
-export type PatrolOut = PatrolIn & RecordCommon & { facility?: { name?: string } };
-export type VisitOut = VisitIn & RecordCommon & { subject?: { name?: string } };
+export type PatrolOut = PatrolIn & RecordCommon & { facility_name?: string };
+export type VisitOut = VisitIn & RecordCommon & { subject_name?: string };
 export type InspectionOut = RecordCommon & {
   org_unit_id: string; org_unit_name: string; template_id: string; started_at: string; ended_at: string;
   checklist: ChecklistItem[]; notes: string;
@@ -209,4 +209,13 @@ export const api = {
   review: (kind: "patrol" | "visit", id: string, decision: "approve" | "return", comment: string) =>
     request<unknown>("POST", `/${kind}s/${id}/review`, { json: { decision, comment } }),
   thumbUrl: (photoId: string) => `${BASE}/photos/${photoId}/thumb`,
+  /** Today's due facilities and people in the caller's scope, nearest first with `near`. */
+  myDue: (near?: Point) => get<DueOut>("/me/due", { near: near ? `${near.lat.toFixed(6)},${near.lon.toFixed(6)}` : undefined }),
 };
+
+/** GET /me/due (api-v1.md "Base map and today's route"); campaign items will join with their own kind. */
+export interface DueItem {
+  kind: "facility" | "subject"; id: string; name: string; detail: string; address: string; location: Point | null;
+  org_unit_id: string; next_due_at: string; overdue: boolean; distance_m: number | null;
+}
+export interface DueOut { items: DueItem[]; near: Point | null; until: string }

@@ -6,14 +6,15 @@ import { ApiError } from "./api";
 import { setLang, useLang, lang } from "./i18n";
 import { fieldRoutes } from "./field";
 import { t as ft } from "./field/i18n";
-import { navRoutes } from "./nav";
+import { navRoutes, registerNavRoutes } from "./nav";
 import { routes as supervisorRoutes } from "./supervisor";
 import { Desk, isDesk } from "./supervisor/desk";
 import { go, match, path, type Params, type Route } from "./router";
 import { login, logout, needsLogin, session } from "./session";
 import { t } from "./shell-i18n";
 import { describeError } from "./errors";
-import { failedCount, flash, isIosSafariTab, online, pending, persisted, SAVED } from "./status";
+import { failedCount, flash, isIosSafariTab, online, pending, pendingKinds, persisted, SAVED } from "./status";
+import { sayItems, sayKinds } from "./pending-text";
 import { useValue } from "./store";
 import { applyUpdate, updateReady } from "./sw-bridge";
 import { syncStatus } from "./sync";
@@ -24,6 +25,7 @@ export function setSyncNow(fn: () => void): void {
 }
 
 const menuRoute: Route = { path: "/menu", view: Menu };
+registerNavRoutes(supervisorRoutes);
 export const allRoutes = (): Route[] => [...fieldRoutes, ...supervisorRoutes, menuRoute];
 
 export function App() {
@@ -79,7 +81,8 @@ function TopBar() {
   const st = useValue(syncStatus);
   // Failed-for-good items are not "waiting": they wait for a person, so they are named apart.
   const waiting = n - failed;
-  const counts = !failed ? t("pending", { n }) : waiting ? t("pendingFailed", { n: waiting, m: failed }) : t("failedOnly", { m: failed });
+  const what = sayKinds(useValue(pendingKinds));
+  const counts = !failed ? t("pendingWhat", { what }) : waiting ? t("pendingWhatFailed", { what, m: failed }) : t("failedOnly", { m: failed });
   const label = counted === null ? t("loading")
     : !on ? (n ? `${t("offline")} · ${counts}` : t("offlineOnly"))
     : st.running && waiting ? t("syncing") : n ? counts : t("allSent");
@@ -128,6 +131,10 @@ function Notices() {
   const message = useValue(flash);
   const failed = useValue(failedCount);
   const waitingWork = useValue(pending);
+  // Work sent in the background (not just saved: that notice says it live) is told briefly.
+  useEffect(() => syncStatus.subscribe((st) => {
+    if (!st.running && st.sent?.length && flash.get() !== SAVED) flash.set(t("uploaded", { what: sayItems(st.sent.map((kind) => ({ kind }))) }));
+  }), []);
   useEffect(() => {
     if (!message) return;
     const timer = setTimeout(() => flash.set(null), 6000);

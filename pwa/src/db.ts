@@ -5,8 +5,9 @@ import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 
 export type OutboxState = "waiting" | "sending" | "sent" | "failed";
 export type RecordKind = "patrol" | "visit" | "inspection";
-/** What owns photos in the outbox: a record, or the fix of a rectification task. */
-export type OwnerKind = RecordKind | "taskfix";
+/** What owns photos in the outbox: a record, or the fix of a rectification task; and a station
+ * head's weekly remarks (no photos; id "weekly:<unit>:<week>", body src/weekly.ts RemarksPut). */
+export type OwnerKind = RecordKind | "taskfix" | "weekly";
 
 /**
  * One thing to send: a record (PUT its JSON), a task fix (POST /tasks/{taskId}/fix with its JSON,

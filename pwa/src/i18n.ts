@@ -55,13 +55,21 @@ export function useLang(): Lang {
 
 /** Punctuation between a label and its text: full-width in Chinese, ": " in English. */
 export const colon = (): string => (lang.get() === "en" ? ": " : "：");
+export const listSep = (): string => (lang.get() === "en" ? ", " : "、");
 export const paren = (x: string): string => (lang.get() === "en" ? `(${x})` : `（${x}）`);
 
-export function formatTime(iso: string | number | undefined | null): string {
+const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** A moment on the phone's clock as people write it: "12月7日 22:55", "Dec 7, 22:55"; another
+ * year is named ("2025年12月7日 22:55", "Dec 7, 2025, 22:55"). The field screens' one formatter. */
+export function formatTime(iso: string | number | undefined | null, now = new Date()): string {
   if (iso == null || iso === "") return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return d.toLocaleString(lang.get(), { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const hm = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  const year = d.getFullYear() !== now.getFullYear() ? d.getFullYear() : null;
+  if (lang.get() === "en") return `${MONTHS_EN[d.getMonth()]} ${d.getDate()}, ${year ? `${year}, ` : ""}${hm}`;
+  return `${year ? `${year}年` : ""}${d.getMonth() + 1}月${d.getDate()}日 ${hm}`;
 }
 
 /** A day without the time: "12/15" in both languages' own order. */

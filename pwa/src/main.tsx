@@ -9,6 +9,7 @@ import { askPersist, watchStatus } from "./status";
 import { registerSW } from "./sw-bridge";
 import { sendItem, startSync } from "./sync";
 import "./ui/app.css";
+import "./ui/lists.css";
 
 async function boot(): Promise<void> {
   document.documentElement.lang = lang.get();

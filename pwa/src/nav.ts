@@ -1,11 +1,18 @@
-// The menu entries a role may open: the supervisor extension's screens that carry a `nav` entry.
-// Its own module, so the field home (which lists them too) and the shell both read it.
+// The menu entries a role may open: screens that carry a `nav` entry. The shell registers the
+// supervisor extension's routes here (app.tsx), so the field home (which lists them too) reads
+// them without leaning on supervisor/.
 import type { Role } from "./api";
 import type { Route } from "./router";
-import { routes as supervisorRoutes } from "./supervisor";
+
+let registered: Route[] = [];
+
+/** Called once by the shell with every route that may carry a menu entry. */
+export function registerNavRoutes(routes: Route[]): void {
+  registered = routes;
+}
 
 export function navRoutes(role: Role | undefined): Route[] {
-  return supervisorRoutes
+  return registered
     .filter((r) => r.nav && (!r.roles || (role && r.roles.includes(role))))
     .sort((a, b) => (a.nav?.order ?? 0) - (b.nav?.order ?? 0));
 }

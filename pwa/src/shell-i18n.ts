@@ -38,6 +38,11 @@ export const t = defineStrings(
     pendingFailed: "待上传 {n} · {m} 项失败",
     failedOnly: "{m} 项上传失败",
     offlineOnly: "离线",
+    // h16b: what waits, counted by kind (records and photos apart), and the notice after a background sync
+    pw_patrol: "{n} 条巡查", pw_patrols: "{n} 条巡查", pw_visit: "{n} 次走访", pw_visits: "{n} 次走访",
+    pw_inspection: "{n} 次督导", pw_inspections: "{n} 次督导", pw_taskfix: "{n} 项整改", pw_taskfixs: "{n} 项整改",
+    pw_weekly: "{n} 份周报", pw_weeklys: "{n} 份周报", pw_photo: "{n} 张照片", pw_photos: "{n} 张照片",
+    pendingWhat: "待上传：{what}", pendingWhatFailed: "待上传：{what} · {m} 项失败", uploaded: "已上传：{what}",
   },
   {
     app: "Xunfang",
@@ -75,5 +80,10 @@ export const t = defineStrings(
     pendingFailed: "{n} waiting · {m} failed",
     failedOnly: "{m} failed",
     offlineOnly: "Offline",
+    // h16b: what waits, counted by kind (records and photos apart), and the notice after a background sync
+    pw_patrol: "{n} patrol", pw_patrols: "{n} patrols", pw_visit: "{n} visit", pw_visits: "{n} visits",
+    pw_inspection: "{n} inspection", pw_inspections: "{n} inspections", pw_taskfix: "{n} fix", pw_taskfixs: "{n} fixes",
+    pw_weekly: "{n} weekly report", pw_weeklys: "{n} weekly reports", pw_photo: "{n} photo", pw_photos: "{n} photos",
+    pendingWhat: "Waiting: {what}", pendingWhatFailed: "Waiting: {what} · {m} failed", uploaded: "Sent: {what}",
   },
 );

@@ -1,5 +1,6 @@
 // Device-wide status the shell shows on every screen: what is waiting, online or not, storage.
 import * as outbox from "./outbox";
+import { countKinds } from "./pending-text";
 import { session } from "./session";
 import { value } from "./store";
 
@@ -8,6 +9,8 @@ import { value } from "./store";
 export const pending = value<number | null>(null);
 /** Of those, the ones that failed for good: a person must retry or discard them. */
 export const failedCount = value(0);
+/** The waiting ones (not failed) by kind, records and photos apart (pending-text.ts says them). */
+export const pendingKinds = value<ReturnType<typeof countKinds>>({});
 export const online = value(typeof navigator === "undefined" ? true : navigator.onLine);
 export const persisted = value<boolean | null>(null); // null: unknown or not asked yet
 /** A one-line message for the next screen ("saved on this phone"). */
@@ -20,10 +23,12 @@ async function recount(): Promise<void> {
   if (!userId) { // nobody signed in (yet): never claim "all sent"
     pending.set(null);
     failedCount.set(0);
+    pendingKinds.set({});
     return;
   }
   const open = (await outbox.list(userId)).filter((i) => i.state !== "sent");
   failedCount.set(open.filter((i) => i.state === "failed").length);
+  pendingKinds.set(countKinds(open.filter((i) => i.state !== "failed")));
   pending.set(open.length);
 }
 

@@ -14,6 +14,7 @@ import { errorKey } from "./errors";
 import * as outbox from "./outbox";
 import type { OutboxItem } from "./outbox";
 import { value } from "./store";
+import { putRemarks, type RemarksPut } from "./weekly";
 
 export interface SyncDeps {
   userId: () => string | null;
@@ -22,7 +23,8 @@ export interface SyncDeps {
   random: () => number;
 }
 
-export interface SyncStatus { running: boolean; lastRunAt: number | null; lastError: string | null }
+/** `sent`: the kinds of the items the last run delivered (the shell says "已上传" after a background run). */
+export interface SyncStatus { running: boolean; lastRunAt: number | null; lastError: string | null; sent?: OutboxItem["kind"][] }
 export const syncStatus = value<SyncStatus>({ running: false, lastRunAt: null, lastError: null });
 
 /** lastError of an item that met no network (the outbox screen says it in the user's language). */
@@ -65,6 +67,7 @@ export async function sendItem(item: OutboxItem, blob: Blob | undefined): Promis
       return await api.putPhoto(item.id, blob, item.contentType ?? blob.type ?? "image/jpeg", item.query ?? {}, ctl.signal);
     }
     if (item.kind === "taskfix") return await api.fixTask(item.taskId ?? "", item.body, ctl.signal);
+    if (item.kind === "weekly") return await putRemarks(item.body as RemarksPut, ctl.signal);
     return await api.putRecord(item.kind, item.id, item.body, ctl.signal);
   } finally {
     clearTimeout(timer);
@@ -95,6 +98,7 @@ async function drainOnce(deps: SyncDeps): Promise<number> {
   if (!userId || Date.now() < pausedUntil) return 0;
   syncStatus.set({ ...syncStatus.get(), running: true });
   let sent = 0;
+  const sentKinds: OutboxItem["kind"][] = [];
   let failuresInARow = 0;
   let lastError: string | null = null;
   try {
@@ -107,6 +111,7 @@ async function drainOnce(deps: SyncDeps): Promise<number> {
         await deps.send(item, blob); // no transaction is open here
         await outbox.markSent(item.id);
         sent++;
+        sentKinds.push(item.kind);
         failuresInARow = 0;
       } catch (e) {
         const err = e instanceof ApiError ? e : new ApiError(0, String(e));
@@ -131,7 +136,7 @@ async function drainOnce(deps: SyncDeps): Promise<number> {
       }
     }
   } finally {
-    syncStatus.set({ running: false, lastRunAt: Date.now(), lastError });
+    syncStatus.set({ running: false, lastRunAt: Date.now(), lastError, sent: sentKinds });
   }
   return sent;
 }

@@ -194,7 +194,9 @@ async def remarks_for(session: AsyncSession, *, unit_ids: Sequence[uuid.UUID],
 
 async def save_remarks(session: AsyncSession, *, unit_id: uuid.UUID, week: str, remarks: str, by: uuid.UUID,
                        submit: bool, now: datetime) -> WeeklyReport:
-    """Remarks may change until submitted; once submitted they are final."""
+    """Remarks may change until submitted; once submitted they are final. The same submission
+    arriving again (a phone's outbox resending after a lost answer) is answered with the stored
+    report, changing nothing."""
     await session.execute(insert(WeeklyReport).values(org_unit_id=unit_id, week=week)
                           .on_conflict_do_nothing(index_elements=["org_unit_id", "week"]))
     report = await session.scalar(select(WeeklyReport).where(WeeklyReport.org_unit_id == unit_id,
@@ -202,6 +204,8 @@ async def save_remarks(session: AsyncSession, *, unit_id: uuid.UUID, week: str, 
     if report is None:  # made just above if missing; reports are never deleted
         raise NotFound("weekly report")
     if report.submitted_at is not None:
+        if submit and report.remarks == remarks:
+            return report
         raise Conflict("this week's report was submitted; its remarks are final")
     report.remarks, report.remarks_by_id, report.updated_at = remarks, by, now
     if submit:

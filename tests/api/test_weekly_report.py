@@ -5,7 +5,9 @@ import uuid
 from datetime import date, datetime, time, timedelta, timezone
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from storage.models import WeeklyReport
 from tests.api.test_inspections import inspection_body
 from tests.api.test_patrols import SITE, patrol_body
 from tests.builders import add_facility, add_subject, add_visit, login, make_district
@@ -130,6 +132,26 @@ async def test_the_head_adds_remarks_and_submits_and_then_they_are_final(client,
                                     headers=supervisor)
         assert response.status_code == 422, bad
         assert (await client.get("/api/v1/reports/weekly", params={"week": bad}, headers=supervisor)).status_code == 422
+
+
+async def test_the_same_submission_sent_again_is_answered_as_before_and_stored_once(client, db):
+    """A phone's outbox resends a submission whose answer it lost: that is not a failure."""
+    d = await make_district(db)
+    d.community1.head_user_id = d.users["worker1"].id
+    await db.commit()
+    head = await login(client, "worker1")
+    week = last_week()[0]
+    url = f"/api/v1/reports/weekly/{d.community1.id}/{week}"
+    body = {"remarks": "消防器材已更换", "submit": True}
+    first = await client.put(url, json=body, headers=head)
+    again = await client.put(url, json=body, headers=head)
+    assert (first.status_code, again.status_code) == (200, 200), again.text
+    assert again.json() == first.json()
+    rows = (await db.execute(select(WeeklyReport).where(WeeklyReport.org_unit_id == d.community1.id))).scalars().all()
+    assert [(r.week, r.remarks) for r in rows] == [(week, "消防器材已更换")]
+    # Different remarks, or the same ones as a mere draft, are still refused once submitted.
+    assert (await client.put(url, json={"remarks": "改了", "submit": True}, headers=head)).status_code == 409
+    assert (await client.put(url, json={"remarks": "消防器材已更换"}, headers=head)).status_code == 409
 
 
 async def test_xlsx_and_an_a4_pdf_with_an_embedded_chinese_font(client, db):

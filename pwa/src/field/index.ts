@@ -17,4 +17,8 @@ export const fieldRoutes: Route[] = [
   { path: "/tasks", roles: ["field_worker"], load: () => import("./tasks") },
   { path: "/tasks/:id", roles: ["field_worker"], load: () => import("./tasks") },
   { path: "/inspection/new", load: () => import("./inspection") },
+  // A station head's weekly report; a field worker opening the desk's address gets it too.
+  { path: "/due", load: () => import("./due") },
+  { path: "/weekly", load: () => import("./weekly") },
+  { path: "/stations", roles: ["field_worker"], load: () => import("./weekly") },
 ];

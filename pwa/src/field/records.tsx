@@ -1,6 +1,7 @@
-// My records: patrols and visits I sent (and station inspections, for those who make them), with
-// their status; a returned patrol or visit shows the supervisor's comment and can be corrected
-// and sent again (same id, PUT again).
+// My records: patrols, visits and station inspections I sent, all together or by kind, with
+// their status, the evidence flags the server raised and the number of items with an issue; a
+// returned patrol or visit shows the supervisor's comment and can be corrected and sent again
+// (same id, PUT again). A record sent again and not yet answered shows as waiting.
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Flag, type InspectionOut, type PatrolOut, type VisitOut } from "../api";
 import { cacheGet, cachePut } from "../db";
@@ -9,7 +10,7 @@ import { colon, formatTime, lang, useLang } from "../i18n";
 import * as outbox from "../outbox";
 import type { Params } from "../router";
 import { facilities, session, subjects } from "../session";
-import { stationsBelow, templateLabel, units } from "../stations";
+import { templateLabel } from "../stations";
 import { useValue } from "../store";
 import { t, tk } from "./i18n";
 import { lastReturn, withReviews } from "./load-record";
@@ -31,33 +32,46 @@ function title(r: Rec): string {
   if (r.kind === "inspection") return (r as InspectionOut).org_unit_name || t("kind_inspection");
   if (r.kind === "patrol") {
     const p = r as PatrolOut;
-    return facilities.get().find((f) => f.id === p.facility_id)?.name ?? p.facility?.name ?? t("kind_patrol");
+    return facilities.get().find((f) => f.id === p.facility_id)?.name ?? p.facility_name ?? t("kind_patrol");
   }
   const v = r as VisitOut;
-  const name = subjects.get().find((s) => s.id === v.subject_id)?.name ?? v.subject?.name ?? t("kind_visit");
+  const name = subjects.get().find((s) => s.id === v.subject_id)?.name ?? v.subject_name ?? t("kind_visit");
   return `${name} · ${tk(`vt_${v.visit_type}`)}`;
 }
 const when = (r: Rec) => (r.kind === "visit" ? (r as VisitOut).visited_at : (r as PatrolOut | InspectionOut).started_at);
 
+type Tab = Kind | "all";
+const KINDS: Kind[] = ["patrol", "visit", "inspection"];
+
+async function loadKind(kind: Kind, userId: string): Promise<Rec[]> {
+  const rows = (await LOAD[kind]({ author_id: userId })).items as Rec[];
+  return (kind === "inspection" ? rows : await withReviews(kind, rows)).map((r) => ({ ...r, kind }) as Rec);
+}
+
+/** Items of the checklist marked as an issue (patrols and inspections). */
+const issueCount = (r: Rec) => (r.kind === "visit" ? 0 : ((r as PatrolOut | InspectionOut).checklist ?? []).filter((c) => c.result === "issue").length);
+
 function List() {
   const s = useValue(session);
-  const [tab, setTab] = useState<Kind>("patrol");
+  const version = useValue(outbox.outboxVersion);
+  const [tab, setTab] = useState<Tab>("all");
   const [rows, setRows] = useState<Rec[] | null>(null);
   const [offline, setOffline] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [waiting, setWaiting] = useState<Set<string>>(new Set());
   useEffect(() => {
     if (!s) return;
-    const key = `records:${s.user.id}:${tab}`;
     let live = true;
-    void cacheGet<Rec[]>(key).then((cached) => live && cached && setRows((r) => r ?? cached));
-    const q = { author_id: s.user.id };
-    LOAD[tab](q).then(
-      async (page) => {
-        const rows = page.items as Rec[];
-        const list = (tab === "inspection" ? rows : await withReviews(tab, rows)).map((r) => ({ ...r, kind: tab }) as Rec);
-        if (session.get()?.user.id === s.user.id) await cachePut(key, list); // not after a logout
-        if (live) { setRows(list); setOffline(false); }
-      },
+    const kinds = tab === "all" ? KINDS : [tab];
+    const key = (k: Kind) => `records:${s.user.id}:${k}`;
+    const merge = (lists: Rec[][]) => lists.flat().sort((a, b) => Date.parse(when(b)) - Date.parse(when(a)));
+    void Promise.all(kinds.map((k) => cacheGet<Rec[]>(key(k)).then((c) => c ?? []))).then((c) => live && c.some((l) => l.length) && setRows((r) => r ?? merge(c)));
+    Promise.all(kinds.map(async (k) => {
+      const list = await loadKind(k, s.user.id);
+      if (session.get()?.user.id === s.user.id) await cachePut(key(k), list); // not after a logout
+      return list;
+    })).then(
+      (lists) => { if (live) { setRows(merge(lists)); setOffline(false); } },
       (e) => {
         if (!live) return;
         if (e instanceof ApiError && e.status === 0) setOffline(true);
@@ -67,15 +81,21 @@ function List() {
     );
     return () => { live = false; };
   }, [s, tab]);
-  const inspects = stationsBelow(useValue(units), s?.user.org_unit_id).length > 0; // as on the home screen
-  const tabs: Kind[] = inspects ? ["patrol", "visit", "inspection"] : ["patrol", "visit"];
+  useEffect(() => {
+    if (!s) return;
+    let live = true;
+    void outbox.list(s.user.id).then((items) => live && setWaiting(new Set(items.filter((i) => i.kind !== "photo" && i.state !== "sent").map((i) => i.id))));
+    return () => { live = false; };
+  }, [s, version]);
+  const tabs: Tab[] = ["all", ...KINDS];
+  const tabName = { all: t("recordsAll"), patrol: t("patrols"), visit: t("visits"), inspection: t("kind_inspection") };
   return (
     <div data-testid="records-screen">
       <h1>{t("recordsTitle")}</h1>
       <div class="seg" role="group" aria-label={t("recordsTitle")} style="margin-bottom:12px">
         {tabs.map((k) => (
           <button type="button" class="na" aria-pressed={tab === k} data-testid={`records-tab-${k}`}
-            onClick={() => { setRows(null); setTab(k); }}>{{ patrol: t("patrols"), visit: t("visits"), inspection: t("kind_inspection") }[k]}</button>
+            onClick={() => { setRows(null); setTab(k); }}>{tabName[k]}</button>
         ))}
       </div>
       {offline && <p class="notice" data-testid="records-offline">{rows?.length ? t("recordsOffline") : t("recordsOfflineEmpty")}</p>}
@@ -83,14 +103,25 @@ function List() {
       {rows && !rows.length && !offline && !error && <p>{t("recordsEmpty")}</p>}
       <ul class="list">
         {rows?.map((r) => {
-          const ret = r.status === "returned" ? lastReturn(r.reviews) : undefined;
+          const again = waiting.has(r.id);
+          const status = again ? "waiting" : r.status;
+          const ret = r.status === "returned" && !again ? lastReturn(r.reviews) : undefined;
+          const issues = issueCount(r);
+          const flags = r.flags ?? [];
           return (
-            <li key={r.id}><a class="item" href={`#/records/${r.kind}/${r.id}`} data-testid="record-item" data-id={r.id} data-status={r.status}>
+            <li key={`${r.kind}:${r.id}`}><a class="item" href={`#/records/${r.kind}/${r.id}`} data-testid="record-item" data-id={r.id} data-kind={r.kind}
+              data-status={r.status} data-issues={issues} data-flags={flags.length}>
               <span class="main"><span class="name">{title(r)}</span>
-                <span class="sub">{formatTime(when(r))}</span>
+                <span class="sub">{tab === "all" && <span class="tag kind">{tk(`kind_${r.kind}`)}</span>}{formatTime(when(r))}</span>
+                {(issues > 0 || flags.length > 0) && (
+                  <span class="sub" data-testid="record-tags">
+                    {issues > 0 && <span class="tag issue">{t("recordIssues", { n: issues })}</span>}
+                    {flags.map((f) => <span class="tag flag" data-flag={f.code}>{tk(`fl_${f.code}`, t("flags"))}</span>)}
+                  </span>
+                )}
                 {ret && <span class="sub error">{t("returnedComment", { c: ret.comment })}</span>}
               </span>
-              <span class="side"><span class={`badge ${r.status}`}>{tk(`rs_${r.status}`)}</span></span>
+              <span class="side"><span class={`badge ${status}`}>{again ? t("recordResent") : tk(`rs_${r.status}`)}</span></span>
             </a></li>
           );
         })}

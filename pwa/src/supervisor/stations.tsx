@@ -7,6 +7,7 @@ import { request } from "../api";
 import { session } from "../session";
 import { useValue } from "../store";
 import { units, type Unit } from "../stations";
+import { FIGURES, isoWeek, type WeeklyReport, type WeeklyRow } from "../weekly";
 import { Failed, StatusBadge, download, errText, get, useLoad, useWide, when } from "./common";
 
 const t = defineStrings(
@@ -32,25 +33,9 @@ const t = defineStrings(
   },
 );
 
-const FIGURES = ["patrols_done", "patrols_due", "facilities_overdue", "visits_total", "subjects_overdue", "cash_yuan", "goods",
-  "inspections_done", "tasks_opened", "tasks_closed", "tasks_overdue", "flagged_records"] as const;
-type Figure = (typeof FIGURES)[number];
-interface Row {
-  org_unit_id: string; name: string; level: string; figures: Record<Figure, number>; previous: Record<Figure, number>;
-  worse: string[]; remarks: string; remarks_by: string | null; submitted_at: string | null;
-}
-interface Report { week: string; from: string; to: string; units: Row[] }
+type Row = WeeklyRow;
+type Report = WeeklyReport;
 interface Inspection { id: string; org_unit_name: string; started_at: string; status: string; author: { display_name: string } }
-
-/** ISO week of a date in China time, as 2026-W48. */
-export function isoWeek(at = new Date()): string {
-  const d = new Date(at.getTime() + 8 * 3600_000);
-  const day = (d.getUTCDay() + 6) % 7;
-  d.setUTCDate(d.getUTCDate() - day + 3); // the week's Thursday names its year
-  const jan4 = new Date(Date.UTC(d.getUTCFullYear(), 0, 4));
-  const n = 1 + Math.round(((d.getTime() - jan4.getTime()) / 86400_000 - 3 + ((jan4.getUTCDay() + 6) % 7)) / 7);
-  return `${d.getUTCFullYear()}-W${String(n).padStart(2, "0")}`;
-}
 
 export default function Stations() {
   useLang();
