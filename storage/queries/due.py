@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, cast, func, literal, null, select, union_all
+from sqlalchemy import ColumnElement, Float, Select, case, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Facility, Subject
@@ -41,7 +41,9 @@ def distance_m(lat: Any, lon: Any, near: tuple[float, float]) -> ColumnElement[f
     h = (func.power(func.sin(func.radians(lat - here_lat) / 2), 2)
          + func.cos(func.radians(literal(here_lat))) * func.cos(func.radians(lat))
          * func.power(func.sin(func.radians(lon - here_lon) / 2), 2))
-    return 2 * EARTH_RADIUS_M * func.asin(func.least(literal(1.0), func.sqrt(h)))
+    # LEAST ignores NULLs (it would make a place without a position 20,000 km away): ask first.
+    return case((lat.is_(None) | lon.is_(None), null()),
+                else_=2 * EARTH_RADIUS_M * func.asin(func.least(literal(1.0), func.sqrt(h))))
 
 
 def _facilities(scope_path: str, until: datetime, near: tuple[float, float] | None) -> Select:

@@ -35,6 +35,7 @@ function useReturned(): ReturnedList | null {
     void cacheGet<ReturnedList>(key).then((c) => live && c && setList((l) => l ?? c));
     if (!on) return () => { live = false; };
     const q = { author_id: s.user.id, status: "returned" };
+    const asked = Date.now(); // before asking: a record sent again while the answer travels is newer than it
     void Promise.all([api.patrols(q).then((p) => withReviews("patrol", p.items)), api.visits(q).then((v) => withReviews("visit", v.items))]).then(async ([p, v]) => {
       const items: Returned[] = [
         ...p.map((r: PatrolOut) => ({ kind: "patrol" as const, id: r.id, at: r.started_at,
@@ -43,7 +44,7 @@ function useReturned(): ReturnedList | null {
           name: `${sub.find((x) => x.id === r.subject_id)?.name ?? r.subject_name ?? t("kind_visit")} · ${tk(`vt_${r.visit_type}`)}`,
           comment: lastReturn(r.reviews)?.comment ?? "" })),
       ];
-      const fresh = { items, at: Date.now() };
+      const fresh = { items, at: asked };
       await cachePut(key, fresh);
       if (live) setList(fresh);
     }, () => undefined);
