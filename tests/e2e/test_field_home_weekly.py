@@ -52,9 +52,9 @@ async def test_a_returned_record_sent_again_leaves_home_at_once(page, phone, liv
     await shot(page, "home-01-returned-and-due")
 
     # Fixed with no signal: home no longer lists it as returned, though the server has not heard yet.
-    await phone.set_offline(True)
     await page.goto(f"{base}/#/patrol/{record_id}/edit")
     await page.wait_for_function("document.querySelector('[data-testid=checklist-structure-note]')?.value === '台阶松动'")
+    await phone.set_offline(True)
     await page.get_by_test_id("checklist-structure-note").fill("东侧第三级台阶松动，已设警示")
     await page.get_by_test_id("record-save").click()
     await page.get_by_test_id("flash").wait_for()
