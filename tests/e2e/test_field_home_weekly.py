@@ -122,8 +122,11 @@ async def test_the_station_head_submits_the_weekly_remarks_offline_once(browser,
         assert row["submitted_at"] is None and row["remarks"] == ""
 
         await page.route(lambda url: "/api/v1/reports/weekly/" in url, lose_the_first_answer)
+        await page.get_by_test_id("flash").wait_for(state="detached", timeout=10_000)  # the save's own notice
         await context.set_offline(False)
         await wait_pending(page, 0, timeout=60_000)
+        # Sent in the background: a short notice says what went.
+        await page.get_by_test_id("flash").get_by_text("已上传：1 份周报").wait_for()
         assert cut["puts"] == 2  # sent again after the lost answer, and taken as done
         await page.get_by_test_id("weekly-submitted").wait_for()
         assert REMARKS in await page.get_by_test_id("weekly-remarks-text").inner_text()

@@ -8,6 +8,7 @@ import type { OutboxItem } from "../outbox";
 import { session } from "../session";
 import { useValue } from "../store";
 import { cannotSucceed, describeError } from "../errors";
+import { sayItems } from "../pending-text";
 import { syncStatus } from "../sync";
 import { t, tk } from "./i18n";
 
@@ -63,18 +64,18 @@ function Progress({ open }: { open: OutboxItem[] }) {
           <span class="small" data-testid="upload-percent">{pct}% · {t("sendingBytes", { done: formatBytes(moving.sent), total: formatBytes(moving.total) })}</span>
         </div>
       )}
-      <div class="small">{t("leftToSend", { n: left.length, size: formatBytes(Math.max(0, bytes)) })}</div>
+      <div class="small">{t("leftToSend", { what: sayItems(left), size: formatBytes(Math.max(0, bytes)) })}</div>
     </div>
   );
 }
 
 /** Labels are stored in the language of the moment they were saved: say their words in today's. */
-const WORDS = ["kind_patrol", "kind_visit", "kind_photo", "kind_taskfix", "vt_routine", "vt_holiday", "vt_merit_notice",
+const WORDS = ["kind_patrol", "kind_visit", "kind_photo", "kind_taskfix", "kind_weekly", "vt_routine", "vt_holiday", "vt_merit_notice",
   "vt_must_visit", "vt_assistance", "vt_other", "item_cleanliness", "item_greenery", "item_structure", "item_safety",
   "item_signage", "item_visitor_order", "item_surveillance", "followUpTask"];
 const SAID: Record<string, string> = {
   巡查: "kind_patrol", Patrol: "kind_patrol", 走访: "kind_visit", Visit: "kind_visit", 照片: "kind_photo", Photo: "kind_photo",
-  整改: "kind_taskfix", Fix: "kind_taskfix",
+  整改: "kind_taskfix", Fix: "kind_taskfix", 周报: "kind_weekly",
 };
 export function relabel(label: string): string {
   return label.split(" · ").map((part) => {
