@@ -69,7 +69,7 @@ async def test_patrol_logged_offline_arrives_once_with_its_photos(page, phone, l
     await page.get_by_test_id("outbox-item").first.wait_for()
     assert await page.locator("[data-testid=outbox-item][data-state=waiting]").count() == 4
     # records and photos counted apart, and their bytes
-    assert "还有 1 条巡查 · 3 张照片 待上传" in await page.get_by_test_id("outbox-progress").inner_text()
+    assert "还有 1 条巡查 · 3 张照片待上传" in await page.get_by_test_id("outbox-progress").inner_text()
     assert "待上传：1 条巡查 · 3 张照片" in await page.get_by_test_id("sync-status").inner_text()
     assert "离线" in await page.get_by_test_id("sync-status").inner_text()
     await shot(page, "05-outbox-offline")

@@ -64,7 +64,7 @@ function Progress({ open }: { open: OutboxItem[] }) {
           <span class="small" data-testid="upload-percent">{pct}% · {t("sendingBytes", { done: formatBytes(moving.sent), total: formatBytes(moving.total) })}</span>
         </div>
       )}
-      <div class="small">{t("leftToSend", { what: sayItems(left), size: formatBytes(Math.max(0, bytes)) })}</div>
+      <div class="small">{bytes > 0 ? t("leftToSend", { what: sayItems(left), size: formatBytes(bytes) }) : t("leftToSendNoBytes", { what: sayItems(left) })}</div>
     </div>
   );
 }

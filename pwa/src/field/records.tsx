@@ -88,7 +88,7 @@ function List() {
     return () => { live = false; };
   }, [s, version]);
   const tabs: Tab[] = ["all", ...KINDS];
-  const tabName = { all: t("recordsAll"), patrol: t("patrols"), visit: t("visits"), inspection: t("kind_inspection") };
+  const tabName = { all: t("recordsAll"), patrol: t("patrols"), visit: t("visits"), inspection: t("recordsInspections") };
   return (
     <div data-testid="records-screen">
       <h1>{t("recordsTitle")}</h1>
@@ -115,7 +115,7 @@ function List() {
                 <span class="sub">{tab === "all" && <span class="tag kind">{tk(`kind_${r.kind}`)}</span>}{formatTime(when(r))}</span>
                 {(issues > 0 || flags.length > 0) && (
                   <span class="sub" data-testid="record-tags">
-                    {issues > 0 && <span class="tag issue">{t("recordIssues", { n: issues })}</span>}
+                    {issues > 0 && <span class="tag issue">{t(issues === 1 ? "recordIssue" : "recordIssues", { n: issues })}</span>}
                     {flags.map((f) => <span class="tag flag" data-flag={f.code}>{tk(`fl_${f.code}`, t("flags"))}</span>)}
                   </span>
                 )}
