@@ -17,7 +17,9 @@ import { failedCount, flash, isIosSafariTab, online, pending, pendingKinds, pers
 import { sayItems, sayKinds } from "./pending-text";
 import { useValue } from "./store";
 import { applyUpdate, updateReady } from "./sw-bridge";
+import { units } from "./stations";
 import { syncStatus } from "./sync";
+import { headedStations } from "./weekly";
 
 let syncNow: () => void = () => undefined;
 export function setSyncNow(fn: () => void): void {
@@ -249,6 +251,7 @@ function Menu() {
   const s = useValue(session);
   const role = s?.user.role;
   const extra = navRoutes(role);
+  const heads = headedStations(useValue(units), s?.user.id).length > 0; // a station head's weekly report
   const roleName = role === "admin" ? t("roleAdmin") : role === "supervisor" ? t("roleSupervisor") : t("roleField");
   const doLogout = async () => {
     const n = pending.get();
@@ -267,6 +270,11 @@ function Menu() {
           {extra.map((r) => (
             <li><a class="item" href={`#${r.path}`}><span aria-hidden="true">{r.nav?.icon ?? "›"}</span><span class="main name">{r.nav?.label()}</span></a></li>
           ))}
+        </ul>
+      )}
+      {role === "field_worker" && heads && (
+        <ul class="list" style="margin-bottom:16px">
+          <li><a class="item" href="#/weekly" data-testid="menu-weekly"><span aria-hidden="true">⌂</span><span class="main name">{ft("weeklyTitle")}</span></a></li>
         </ul>
       )}
       <div class="stack">
