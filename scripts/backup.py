@@ -8,6 +8,10 @@ DIR gets
   manifest.json          this backup: the dump, its checksum and the row count of every table
                          (from the dump's own snapshot), object count, bytes, and what was copied
 
+Every folder in DIR is 0700 and every file 0600 (they hold every person's data). The dump is
+made by the client tools of the server's major version (or a newer one), its password in a passfile,
+never on a command line.
+
 Consistency: the dump is taken first. The API writes a photo's objects before its row, so every
 row in the dump has its objects in the bucket by then, and the objects copied after it are a
 superset (an extra object is an orphan, see scripts/reconcile)."""
@@ -28,8 +32,8 @@ from typing import Any
 
 import asyncpg
 
-from scripts.stack import _pg_bin
-from scripts.system import System, data_folder, external_database, open_system
+from scripts.stack import StackError
+from scripts.system import System, client_tools, data_folder, external_database, libpq, open_system
 
 MANIFEST = "manifest.json"
 CHECKSUMS = "objects.sha256"
@@ -44,13 +48,34 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def inside(out: Path, folder: str, relative: str) -> Path:
+    """DIR/folder/relative, refused (ValueError) when it is absolute, climbs out with `..`, or a
+    symlink (of the file or of a folder on the way, `folder` itself included) leads elsewhere."""
+    base = out.resolve() / folder
+    path = base / relative
+    if Path(relative).is_absolute() or ".." in Path(relative).parts or not relative:
+        raise ValueError(f"{relative!r} is not a plain path inside {folder}/")
+    if path.resolve() != path or base.resolve() != base:
+        raise ValueError(f"{folder}/{relative} leads outside {folder}/ (a symbolic link)")
+    return path
+
+
 def object_path(out: Path, key: str) -> Path:
     """Where a key lives in DIR; a key that would leave objects/ is refused."""
-    root = (out / "objects").resolve()
-    path = (root / key).resolve()
-    if root not in path.parents:
-        raise ValueError(f"refusing the object key {key!r}: it points outside the backup")
-    return path
+    try:
+        return inside(out, "objects", key)
+    except ValueError as exc:
+        raise ValueError(f"refusing the object key {key!r}: {exc}") from None
+
+
+def private_tree(out: Path) -> None:
+    """Close DIR and everything in it to other users (also a backup made before this rule)."""
+    for folder, dirs, files in os.walk(out):
+        for name in [*dirs, *files]:
+            path = Path(folder, name)
+            if not path.is_symlink() and path.stat().st_mode & 0o077:
+                path.chmod(0o700 if path.is_dir() else 0o600)
+    out.chmod(0o700)
 
 
 def read_checksums(out: Path) -> dict[str, str]:
@@ -64,7 +89,9 @@ def read_checksums(out: Path) -> dict[str, str]:
 
 def write_atomically(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
     os.replace(tmp, path)
 
 
@@ -82,21 +109,27 @@ async def dump_database(system: System, out: Path, stamp: str) -> dict[str, obje
     target = folder / f"{stamp}.dump"
     conn = await asyncpg.connect(system.libpq_url)
     try:
+        server_major = conn.get_server_version().major
+        try:
+            dump_major, tools = client_tools(server_major)
+        except StackError as exc:
+            raise SystemExit(f"error: {exc}") from None
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             snapshot = await conn.fetchval("select pg_export_snapshot()")
             counts = await table_counts(conn)
-            process = await asyncio.create_subprocess_exec(
-                str(_pg_bin() / "pg_dump"), "--format=custom", f"--snapshot={snapshot}",
-                f"--file={target}.tmp", f"--dbname={system.libpq_url}",
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            output, _ = await process.communicate()
+            with libpq(system.database_url) as (conninfo, env):
+                process = await asyncio.create_subprocess_exec(
+                    str(tools / "pg_dump"), "--format=custom", f"--snapshot={snapshot}",
+                    f"--file={target}.tmp", f"--dbname={conninfo}", env=env,
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                output, _ = await process.communicate()
             if process.returncode != 0:
                 raise SystemExit(f"error: pg_dump failed: {output.decode(errors='replace')[-2000:]}")
     finally:
         await conn.close()
     os.replace(f"{target}.tmp", target)
     return {"file": f"database/{target.name}", "bytes": target.stat().st_size, "sha256": sha256_file(target),
-            "tables": counts}
+            "tables": counts, "server_major": server_major, "pg_dump_major": dump_major}
 
 
 def copy_objects(system: System, out: Path) -> dict[str, object]:
@@ -134,7 +167,9 @@ def copy_objects(system: System, out: Path) -> dict[str, object]:
 
 def backup(system: System, out: Path) -> dict[str, Any]:
     """The manifest, as written to manifest.json (JSON: its readers index into it)."""
+    os.umask(0o077)  # every folder and file made from here on is this user's only
     out.mkdir(parents=True, exist_ok=True)
+    private_tree(out)
     started = time.monotonic()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     database = asyncio.run(dump_database(system, out, stamp))

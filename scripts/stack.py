@@ -201,6 +201,21 @@ END $$;
 """
 
 
+
+def app_grants_sql(app_role: str) -> str:
+    """The API role's rights as the migrations leave them: rows of every table and sequence, but
+    the audit log only read and appended to, and alembic_version only read. Run by the schema's
+    owner (scripts/restore after pg_restore --no-acl, which brings no grant back)."""
+    role = '"' + app_role.replace('"', '""') + '"'
+    return f"""
+GRANT USAGE ON SCHEMA public TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM PUBLIC, {role};
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM PUBLIC, {role};
+"""
+
+
 def _scram_verifier(password: str) -> str:
     """The SCRAM-SHA-256 verifier PostgreSQL stores, made here so that the password itself never
     reaches the server (nor its log, should a statement fail)."""
@@ -220,6 +235,8 @@ class Postgres:
     data_dir: Path
     port: int = 0
     fast_and_loose: bool = False  # tests: no fsync, the data is thrown away
+    bin_dir: Path | None = None  # another PostgreSQL's binaries (e.g. Debian's /usr/lib/postgresql/15/bin)
+    bootstrap: bool = True  # make Xunfang's roles and database; False: a bare cluster, its superuser only
     user: str | None = field(default=None, init=False)
     passwords: dict[str, str] = field(default_factory=dict, init=False)
 
@@ -230,6 +247,10 @@ class Postgres:
     def url(self) -> str:
         """The API's: rows only."""
         return self.role_url(PG_APP)
+
+    @property
+    def superuser_url(self) -> str:
+        return f"postgresql://postgres:{self.passwords['postgres']}@127.0.0.1:{self.port}/postgres"
 
     @property
     def owner_url(self) -> str:
@@ -261,7 +282,7 @@ class Postgres:
         # As root: postgres's own user and group only (root's groups would open nothing more).
         ids: dict = {"user": self.user, "group": _pg_gid(self.user), "extra_groups": []} if self.user else {}
         out = subprocess.run(
-            [str(_pg_bin() / args[0]), *args[1:]], check=False, input=stdin, env=env,
+            [str((self.bin_dir or _pg_bin()) / args[0]), *args[1:]], check=False, input=stdin, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **ids,
         )
         if check and out.returncode != 0:
@@ -307,6 +328,8 @@ class Postgres:
         if out.returncode != 0:
             log = (self.data_dir / "server.log").read_text(errors="replace")[-2000:]
             raise StackError(f"PostgreSQL did not start:\n{out.stdout}\n{log}")
+        if not self.bootstrap:
+            return self.superuser_url
         passwords = "".join(f"ALTER ROLE {role} PASSWORD '{_scram_verifier(pw)}';\n"
                             for role, pw in self.passwords.items())
         self._psql("postgres", PG_ROLES_SQL + passwords)
@@ -436,7 +459,7 @@ class MinioCluster(Minio):
         return self.data_dir / f"drive{node}"
 
     def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         self._credentials()
         if not self.ports:
             self.ports = [_saved_port(self.data_dir / f"node{i}.port") for i in range(self.nodes)]
@@ -456,15 +479,17 @@ class MinioCluster(Minio):
 
     def start_node(self, node: int, *, wait: bool = True) -> None:
         """(Re)start one node with the same settings as the others."""
-        self.drive(node).mkdir(parents=True, exist_ok=True)
+        private_dir(self.drive(node))
         drives = [f"http://127.0.0.1:{port}{self.drive(i)}" for i, port in enumerate(self.ports)]
         # MinIO believes it runs in a container here (/.dockerenv) and cannot tell which of the
         # loopback endpoints is its own without being told.
         env = {**self._env, "_MINIO_SERVER_LOCAL": f"127.0.0.1:{self.ports[node]}"}
         log = open(self.data_dir / f"node{node}.log", "ab")
+        os.chmod(log.fileno(), 0o600)
         self.processes[node] = subprocess.Popen(
             [str(minio_binary()), "server", *drives, "--address", f"127.0.0.1:{self.ports[node]}", "--quiet"],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            umask=0o077,  # as the single node: the objects it writes are this user's only
         )
         if wait:
             _wait(lambda: self._node_ready(node), f"MinIO node {node} on 127.0.0.1:{self.ports[node]}")

@@ -14,7 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
 
+def asyncpg_url(url: str) -> str:
+    """postgresql://, postgres:// or postgresql+<driver>:// as this driver's URL (operators copy
+    libpq's form from their database's documentation)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and (scheme in ("postgres", "postgresql") or scheme.startswith("postgresql+")):
+        return f"postgresql+asyncpg://{rest}"
+    return url
+
+
 def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
+    url = asyncpg_url(url)
     # pool_timeout: how long a caller waits for a connection before sqlalchemy's TimeoutError.
     # hide_parameters: errors and logs never quote the values (names, numbers, positions).
     # JSON columns (checklists, flags, audit details) through msgspec: several times faster than json.
