@@ -4,13 +4,22 @@ other roles)."""
 from __future__ import annotations
 
 from litestar import Response, get
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotFoundException
+from litestar.handlers import BaseRouteHandler
 
 from api import observe
 from api.deps import CurrentUser, DbSession
 from storage.queries import ops
 
 
-@get("/metrics", tags=["operations"], operation_id="GetMetrics", include_in_schema=False)
+def exact_path(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Only /metrics itself: `/metrics/` would pass a proxy's `location = /metrics` guard."""
+    if connection.scope["path"] != "/metrics":
+        raise NotFoundException()
+
+
+@get("/metrics", guards=[exact_path], tags=["operations"], operation_id="GetMetrics", include_in_schema=False)
 async def get_metrics(user: CurrentUser, db_session: DbSession) -> Response[bytes]:
     user.require("admin")
     incomplete = await ops.incomplete_records(db_session)

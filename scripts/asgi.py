@@ -4,7 +4,9 @@ the multi-process tests and the benchmarks, so all of them run what production r
 The server is uvicorn's worker supervisor or granian (XUNFANG_SERVER picks one; README "Running
 it for real" has the figures that chose the default). Both get the app from the same factory,
 leave access logs off (they would carry query strings: capture positions, link signatures; the
-app writes its own line per request, api/observe.py) and share one Prometheus folder."""
+app writes its own line per request, api/observe.py) and share one Prometheus folder. A worker
+that dies (kill -9, a crash) is replaced within about a second while the others keep serving:
+granian's --respawn-failed-workers, uvicorn's supervisor by itself."""
 
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ def command(*, workers: int, host: str, port: int, server: str | None = None,
     if server == "granian":
         return [sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port),
                 "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+                "--respawn-failed-workers", "--respawn-interval", "1",
                 *(["--factory"] if factory else []), target]
     return [sys.executable, "-m", "uvicorn", target, *(["--factory"] if factory else []), "--host", host,
             "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",

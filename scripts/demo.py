@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.passwords import hash_password
@@ -42,8 +42,26 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["桂兰", "秀英", "建华", "国强", "德明", "玉珍", "春生", "淑芬", "志刚", "秋菊", "永福", "凤英", "海波", "兰英"]
 
 
-async def demo_loaded(session: AsyncSession) -> bool:
-    return await session.scalar(select(User.id).where(User.username == "admin")) is not None
+# The mark of a demo installation: a comment on the database, set by scripts/dev in the same
+# transaction as the demo district, only in a data folder it created itself. pg_dump leaves
+# database comments out, so a restored installation is never a demo.
+DEMO_MARK = "xunfang demo: made by scripts/dev in a data folder it created; holds no real data"
+
+
+async def is_demo(session: AsyncSession) -> bool:
+    mark = await session.scalar(text(
+        "select shobj_description(oid, 'pg_database') from pg_database where datname = current_database()"))
+    return mark == DEMO_MARK
+
+
+async def has_users(session: AsyncSession) -> bool:
+    return await session.scalar(select(User.id).limit(1)) is not None
+
+
+async def mark_demo(session: AsyncSession) -> None:
+    await session.execute(text(f"""
+        DO $$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS %L', current_database(), '{DEMO_MARK}'); END $$
+    """))
 
 
 async def set_demo_password(session: AsyncSession, password: str) -> None:

@@ -126,7 +126,8 @@ def _open_path_for(user: str, path: Path) -> None:
     shutil.chown(path, entry.pw_uid, entry.pw_gid)
     bin_root = _pg_bin().parent
     for p in [bin_root, *bin_root.parents][:-1]:
-        p.chmod(p.stat().st_mode | 0o055)
+        if p.stat().st_mode & 0o055 != 0o055:  # (a read-only install is already open)
+            p.chmod(p.stat().st_mode | 0o055)
 
 
 # Every connection, over TCP or the socket, needs its role's password (initdb's trust is gone).
@@ -364,19 +365,29 @@ def _saved_port(path: Path) -> int:
 # --- MinIO ----------------------------------------------------------------------------------
 
 
-def minio_binary() -> Path:
-    """A `minio` on PATH, else the one built once into the cache from the pinned source."""
+def minio_found() -> Path | None:
+    """A `minio` on PATH, the one `scripts/setup --production` keeps in .venv/bin, or the one built
+    into the cache; None when it is still to be built."""
     on_path = shutil.which("minio")
     if on_path:
         return Path(on_path)
+    for path in (ROOT / ".venv" / "bin" / "minio", CACHE / "minio" / "bin" / "minio"):
+        if path.exists():
+            return path
+    return None
+
+
+def minio_binary() -> Path:
+    """A `minio` on PATH (or kept with the install), else the one built once into the cache from
+    the pinned source."""
+    if found := minio_found():
+        return found
     built = CACHE / "minio" / "bin" / "minio"
-    if built.exists():
-        return built
     go = shutil.which("go")
     if not go:
         raise StackError("MinIO is needed and neither `minio` nor Go is installed: install Go "
                          "(https://go.dev/doc/install) or put a `minio` server on PATH")
-    print(f"building MinIO once from {MINIO_MODULE} into {built.parent} (a few minutes)...",
+    print(f"building MinIO once from {MINIO_MODULE} into {built.parent} (5-8 minutes on 2 cores)...",
           file=sys.stderr, flush=True)
     env = {**os.environ, "GOBIN": str(built.parent), "CGO_ENABLED": "0"}
     result = subprocess.run([go, "install", MINIO_MODULE], env=env, cwd=CACHE.parent)

@@ -150,7 +150,7 @@ def main() -> int:
 
             with running_stack():
                 settings = Settings.from_env()
-                password = asyncio.run(prepare(settings.migration_url))
+                password = asyncio.run(prepare(settings.migration_url)) or ""
                 with serving(create_app(settings)) as base:
                     m = asyncio.run(measure(base, password, photos))
     print_figures(m, originals, js_kb)
