@@ -15,7 +15,7 @@ from storage.queries import ops
 
 def exact_path(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Only /metrics itself: `/metrics/` would pass a proxy's `location = /metrics` guard."""
-    if connection.scope["path"] != "/metrics":
+    if connection.scope.get("raw_path", b"/metrics") != b"/metrics":  # (its path is normalized)
         raise NotFoundException()
 
 
