@@ -358,7 +358,7 @@ def _saved_port(path: Path) -> int:
         if not _port_open(port):
             return port
     port = free_port()
-    path.write_text(str(port))
+    write_private(path, str(port))
     return port
 
 

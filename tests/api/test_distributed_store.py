@@ -120,3 +120,21 @@ async def test_a_node_killed_mid_stream_loses_no_acknowledged_photo_and_heals_wh
     finally:
         for node in others:
             await asyncio.to_thread(cluster.start_node, node)
+
+
+def test_the_distributed_nodes_keep_their_drives_to_this_user(cluster: MinioCluster):
+    """As the single node: every node runs with umask 077, so the shards it writes (and its own
+    folders and log) are this user's only."""
+    import io
+    import stat
+
+    from minio import Minio
+
+    s3 = Minio(cluster.endpoint, access_key=cluster.access_key, secret_key=cluster.secret_key, secure=False)
+    if not s3.bucket_exists("umask-check"):
+        s3.make_bucket("umask-check")
+    s3.put_object("umask-check", "originals/x", io.BytesIO(b"x" * 300_000), 300_000)
+    open_to_others = [path for path in cluster.data_dir.rglob("*")
+                      if not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) & 0o077]
+    assert not open_to_others, open_to_others[:5]
+    assert stat.S_IMODE(cluster.data_dir.stat().st_mode) == 0o700
