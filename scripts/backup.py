@@ -194,8 +194,12 @@ def main(argv: list[str]) -> int:
         print(f"error: there is no installation to back up in {data} (no postgres folder); set XUNFANG_DATA "
               "to its data folder, or DATABASE_URL and MINIO_* to its services", file=sys.stderr)
         return 1
-    with open_system(data) as system:
-        manifest = backup(system, out)
+    try:
+        with open_system(data) as system:
+            manifest = backup(system, out)
+    except (ValueError, StackError) as exc:  # e.g. an object key that would leave objects/
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     rows = sum(manifest["database"]["tables"].values())
     objects = manifest["objects"]
     print(f"backup in {out}: {rows} rows in {len(manifest['database']['tables'])} tables, "

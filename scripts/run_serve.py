@@ -8,6 +8,8 @@ import asyncio
 import os
 import sys
 
+from sqlalchemy import text
+
 from scripts import asgi
 from scripts.stack import ROOT
 from storage.db import make_engine, migrate
@@ -33,8 +35,17 @@ async def _migrate(url: str) -> None:
     engine = make_engine(url, pool_size=1)
     try:
         await migrate(engine)
+        async with engine.connect() as conn:
+            allowed = int(await conn.scalar(text("show max_connections")) or 0)
     finally:
         await engine.dispose()
+    workers = int(os.environ.get("WORKERS") or os.cpu_count() or 1)
+    pool = int(os.environ.get("XUNFANG_DB_POOL_SIZE") or 10)
+    if allowed < (needed := workers * 2 * pool + 10):
+        print(f"warning: PostgreSQL allows {allowed} connections; {workers} processes with XUNFANG_DB_POOL_SIZE={pool} "
+              f"may open {needed - 10} (plus 10 for migrations, scripts/admin and psql): raise max_connections to "
+              f"at least {needed} (times the number of servers) or lower WORKERS or XUNFANG_DB_POOL_SIZE",
+              file=sys.stderr, flush=True)
 
 
 def main() -> int:
