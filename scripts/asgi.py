@@ -10,6 +10,7 @@ granian's --respawn-failed-workers, uvicorn's supervisor by itself."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -83,6 +84,8 @@ def wait_ready(base: str, process: subprocess.Popen, timeout: float = 90.0, path
 
 
 def stop(process: subprocess.Popen) -> None:
+    """SIGTERM (workers finish their requests), then, after 30 s or once the server is gone, SIGKILL
+    to whatever is left of its process group (spawn() gives it one): no worker outlives its server."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -90,6 +93,8 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def port_taken(host: str, port: int) -> bool:
@@ -126,6 +131,7 @@ def serve_on_stack(*, default_workers: int, prepare: Callable[[str], object],
         return 1
     data = Path(os.environ.get("XUNFANG_DATA", ROOT / "data"))
     stack = Stack(data)
+    server: subprocess.Popen | None = None
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:
         try:
@@ -145,4 +151,6 @@ def serve_on_stack(*, default_workers: int, prepare: Callable[[str], object],
     except KeyboardInterrupt:
         return 0
     finally:
+        if server is not None:  # also when stopped before it was ready: never left behind
+            stop(server)
         stack.stop()

@@ -23,6 +23,21 @@ from tests.ops.test_nginx import readme_block
 PASSWORD = "a-long-admin-password"  # noqa: S105 - this test's own
 
 
+def descendants(pid: int, named: str) -> list[int]:
+    """Processes below `pid` whose command line holds `named`."""
+    table = subprocess.run(["ps", "-e", "-ww", "-o", "pid=,ppid=,args="], capture_output=True, text=True,  # noqa: S607
+                           check=True).stdout.splitlines()
+    rows = [(int(r.split(None, 2)[0]), int(r.split(None, 2)[1]), r.split(None, 2)[2] if len(r.split()) > 2 else "")
+            for r in table if r.strip()]
+    below, found = {pid}, []
+    for _ in range(10):
+        below |= {child for child, parent, _ in rows if parent in below}
+    for child, _, args in rows:
+        if child in below and named in args:
+            found.append(child)
+    return found
+
+
 def env_file() -> str:
     blocks = [b for b in re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
               if "XUNFANG_SECRET=" in b and "DATABASE_URL=" in b]
@@ -77,7 +92,7 @@ def test_serve_after_setup_production_writes_nothing_outside_its_data_folder(tmp
 
     def sandboxed(*command: str) -> list[str]:
         return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",  # noqa: S108 - PrivateTmp
-                "--bind", str(data), str(data), "--die-with-parent", "--chdir", str(ROOT), *command]
+                "--bind", str(data), str(data), "--unshare-pid", "--die-with-parent", "--chdir", str(ROOT), *command]
 
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
@@ -103,8 +118,15 @@ def test_serve_after_setup_production_writes_nothing_outside_its_data_folder(tmp
         assert httpx.get(f"{base}/api/v1/me", headers=admin).json()["role"] == "admin"
         assert httpx.get(f"{base}/metrics", headers=admin).status_code == 200
     finally:
-        os.killpg(serve.pid, signal.SIGTERM)
-        serve.wait(60)
+        # SIGTERM to scripts/serve, as systemd sends it; what is left when the sandbox's first
+        # process ends dies with its PID namespace.
+        for pid in descendants(serve.pid, "scripts.run_serve"):
+            os.kill(pid, signal.SIGTERM)
+        try:
+            serve.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
     text = log.read_text()
     assert "Read-only file system" not in text and "Traceback" not in text, text[-3000:]
     assert (data / "postgres" / "PG_VERSION").exists() and (data / "run" / "metrics").is_dir()
