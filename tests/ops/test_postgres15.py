@@ -8,6 +8,7 @@ role with exactly the rights the migrations give it, and the API works on the re
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -188,3 +189,19 @@ async def test_the_production_walk_on_postgresql_15(settings: Settings, photos, 
     done = run_script("restore", str(backup), env=services(app_b, owner_b, bucket_b, tmp_path))
     assert done.returncode == 0, done.stderr + done.stdout
     await assert_same((owner_url, "bureau_a_app", bucket), (owner_b, "bureau_b_app", bucket_b), settings)
+
+
+def test_readme_prints_the_recipe_scripts_admin_prints():
+    """README's SQL is the recipe, statement for statement (passwords aside)."""
+    from scripts.admin import db_setup_sql
+    from tests.ops.test_nginx import readme_block
+
+    def statements(sql: str) -> list[str]:
+        lines = [line.split("--")[0].strip() for line in sql.splitlines()]
+        text = " ".join(line for line in lines if line and not line.startswith("\\set"))
+        text = re.sub(r"PASSWORD '[^']*'", "PASSWORD '…'", text)
+        return [" ".join(s.split()) for s in re.split(r";|(?=\\connect)", text) if s.strip()]
+
+    printed = db_setup_sql(database="xunfang", owner="xunfang", app="xunfang_app", owner_password="x",
+                           app_password="y")
+    assert statements(readme_block("sql")) == statements(printed)
