@@ -24,8 +24,6 @@ export interface DraftIn {
 export interface DraftPhotoIn { photo: CapturedPhoto; item?: string }
 export interface LoadedDraft { entry: DraftEntry; photos: DraftPhotoIn[] }
 
-const stored = new Set<string>(); // photo ids whose bytes this page already wrote or read
-
 function meta({ photo: p, item }: DraftPhotoIn): DraftPhotoMeta {
   return { id: p.id, ...(item ? { item } : {}), contentType: p.contentType, capturedAt: p.capturedAt, fix: p.fix,
     sha256: p.sha256, originalBytes: p.originalBytes, resized: p.resized };
@@ -42,16 +40,13 @@ export async function saveDraft(d: DraftIn, photos: DraftPhotoIn[]): Promise<voi
   const before = await drafts.get(d.id);
   const now = Date.now();
   const keep = new Set(photos.map((p) => p.photo.id));
+  const had = new Set((before?.photos ?? []).map((p) => p.id));
   for (const p of photos) {
-    if (stored.has(p.photo.id)) continue;
-    if ((await blobs.getKey(p.photo.id)) === undefined) await blobs.put(p.photo.blob, p.photo.id);
-    stored.add(p.photo.id);
+    // Bytes are written once: a photo the draft held already is checked for, not copied again.
+    if (had.has(p.photo.id) && (await blobs.getKey(p.photo.id)) !== undefined) continue;
+    await blobs.put(p.photo.blob, p.photo.id);
   }
-  for (const old of before?.photos ?? []) {
-    if (keep.has(old.id)) continue;
-    await blobs.delete(old.id);
-    stored.delete(old.id);
-  }
+  for (const old of had) if (!keep.has(old)) await blobs.delete(old);
   await drafts.put({ ...d, photos: photos.map(meta), createdAt: before?.createdAt ?? now, updatedAt: now });
   await tx.done;
   if (!before) changed(); // a new draft shows on home; a keystroke in one does not need to
@@ -66,7 +61,6 @@ export async function loadDraft(id: string): Promise<LoadedDraft | null> {
   for (const m of entry.photos) {
     const blob = await tx.objectStore("draftBlobs").get(m.id);
     if (!blob) continue; // its bytes are gone: the photo is left out rather than sent empty
-    stored.add(m.id);
     const { item, ...rest } = m;
     photos.push({ photo: { ...rest, blob }, ...(item ? { item } : {}) });
   }
@@ -87,7 +81,6 @@ export async function discardDraft(id: string): Promise<void> {
   if (entry) {
     for (const p of entry.photos) {
       await tx.objectStore("draftBlobs").delete(p.id);
-      stored.delete(p.id);
     }
     await tx.objectStore("drafts").delete(id);
   }

@@ -11,6 +11,7 @@ import { stationsBelow, units } from "../stations";
 import { online } from "../status";
 import { useValue } from "../store";
 import { t, tk } from "./i18n";
+import { DraftsList } from "./drafts-list";
 import { lastReturn, withReviews } from "./load-record";
 
 type Returned = { kind: "patrol" | "visit"; id: string; name: string; comment: string; at: string };
@@ -85,6 +86,7 @@ export function Home() {
           {t("newInspection")}<small>{t("newInspectionSub")}</small>
         </a>
       )}
+      <DraftsList />
       <section aria-labelledby="needs-you" data-testid="needs-you">
         <h2 id="needs-you">{t("needsYou")}</h2>
         {!rows.length && <p class="muted" data-testid="nothing-needed">{t("nothingNeeded")}</p>}
