@@ -22,6 +22,7 @@ export interface DraftOptions {
 
 export interface Draft {
   savedAt: number | null;
+  savedPhotos: number; // in the last write
   restoredAt: number | null;
   dirty: boolean;
   leavingTo: string | null;
@@ -50,6 +51,7 @@ export function useDraft(o: DraftOptions): Draft {
   latest.current = o;
   const [exists, setExists] = useState(false);
   const [savedAt, setSavedAt] = useState<number | null>(null);
+  const [savedPhotos, setSavedPhotos] = useState(0);
   const [restoredAt, setRestoredAt] = useState<number | null>(null);
   const [leavingTo, setLeavingTo] = useState<string | null>(null);
 
@@ -64,8 +66,10 @@ export function useDraft(o: DraftOptions): Draft {
       const userId = session.get()?.user.id;
       if (!userId || closed.current) return;
       try {
-        await saveDraft({ id: cur.id, kind: cur.kind, userId, route: cur.route, label: cur.label, state: cur.state }, draftPhotos(cur.photos));
+        const photos = draftPhotos(cur.photos);
+        await saveDraft({ id: cur.id, kind: cur.kind, userId, route: cur.route, label: cur.label, state: cur.state }, photos);
         setSavedAt(Date.now());
+        setSavedPhotos(photos.length);
       } catch {
         /* the form is still on screen; the next change tries again */
       }
@@ -116,10 +120,11 @@ export function useDraft(o: DraftOptions): Draft {
     await writing.current;
   };
   return {
-    savedAt, restoredAt, dirty, leavingTo,
+    savedAt, savedPhotos, restoredAt, dirty, leavingTo,
     restored(d) {
       setExists(true);
       setRestoredAt(d.entry.updatedAt);
+      setSavedPhotos(d.photos.length);
     },
     settle,
     resume() { closed.current = false; },
@@ -148,7 +153,7 @@ export function DraftBar({ draft }: { draft: Draft }) {
   return (
     <>
       {at !== null && (
-        <div class="draft-bar" data-testid="draft-status" data-saved-at={draft.savedAt ?? ""} data-restored={draft.restoredAt ? "1" : ""}>
+        <div class="draft-bar" data-testid="draft-status" data-saved-at={draft.savedAt ?? ""} data-photos={draft.savedPhotos} data-restored={draft.restoredAt ? "1" : ""}>
           <span>{draft.restoredAt && !draft.savedAt ? ft("draftRestored", { at: formatTime(at) }) : ft("draftSaved", { at: formatTime(at) })}</span>
           {asking
             ? <span class="row" style="gap:6px;flex-wrap:nowrap">

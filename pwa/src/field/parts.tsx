@@ -202,9 +202,9 @@ export function useThumbs(ids: string[]): Record<string, string> {
 export function usePosition(initial: Fix | null = null) {
   const [fix, setFix] = useState<Fix | null>(initial);
   const [locating, setLocating] = useState(false);
-  const locate = () => {
+  const locate = (fresh = false) => {
     setLocating(true);
-    startFix().then((f) => {
+    startFix(20_000, fresh ? 0 : 15_000).then((f) => {
       setLocating(false);
       if (f) setFix(f);
     });
@@ -212,7 +212,7 @@ export function usePosition(initial: Fix | null = null) {
   useEffect(() => {
     if (!initial) locate();
   }, []);
-  return { fix, locating, locate };
+  return { fix, locating, locate: () => locate(true) }; // asked on the button: a new fix
 }
 
 export function PositionBox({ fix, locating, locate }: { fix: Fix | null; locating: boolean; locate: () => void }) {
