@@ -18,6 +18,7 @@ export interface DraftOptions {
   state: unknown; // the form's own fields, as JSON
   photos: DraftPhoto[];
   loaded: boolean; // the form holds its starting values (a restored draft, a returned record, or nothing)
+  empty?: boolean; // nothing entered beyond the picker's choice: not yet worth a draft or a question
 }
 
 export interface Draft {
@@ -87,15 +88,15 @@ export function useDraft(o: DraftOptions): Draft {
       baseline.current = snap;
       return;
     }
-    if (snap === baseline.current && !exists) return;
+    if (!exists && (snap === baseline.current || o.empty)) return;
     if (!exists) {
       setExists(true);
       if (o.route.includes("?draft=")) replaceQuietly(o.route); // a reload reopens this draft
     }
     write();
-  }, [o.loaded, snap]);
+  }, [o.loaded, snap, o.empty]);
 
-  const dirty = !closed.current && (exists || processing || (baseline.current !== null && snap !== baseline.current));
+  const dirty = !closed.current && (exists || processing || (!o.empty && baseline.current !== null && snap !== baseline.current));
 
   const guardOff = useRef<() => void>(() => undefined);
   useEffect(() => {

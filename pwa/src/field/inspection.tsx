@@ -51,7 +51,8 @@ export default function InspectionForm() {
   const codes = template?.items.map((i) => i.code) ?? [];
 
   const draft = useDraft({ kind: "inspection", id, route: `/inspection/new?draft=${id}`,
-    label: `${t("title")} · ${station?.name ?? fft("draftNew")}`, state: { startedAt, stationId, items, notes } satisfies InspectionDraft, photos, loaded });
+    label: `${t("title")} · ${station?.name ?? fft("draftNew")}`, state: { startedAt, stationId, items, notes } satisfies InspectionDraft, photos, loaded,
+    empty: !Object.keys(items).length && !notes.trim() && !photos.length });
   useEffect(() => {
     void loadDraft(id).catch(() => null).then((saved) => {
       if (saved) {

@@ -55,7 +55,8 @@ export default function PatrolForm({ params }: { params: Params }) {
 
   const state: PatrolDraft = { startedAt, facilityId, items, notes, existingPhotos, existingItem };
   const draft = useDraft({ kind: "patrol", id, route: editing ? `/patrol/${id}/edit` : `/patrol/new?draft=${id}`,
-    label: `${t("kind_patrol")} · ${facility?.name ?? ft("draftNew")}`, state, photos, loaded });
+    label: `${t("kind_patrol")} · ${facility?.name ?? ft("draftNew")}`, state, photos, loaded,
+    empty: !Object.keys(items).length && !notes.trim() && !photos.length });
 
   useEffect(() => {
     void (async () => {

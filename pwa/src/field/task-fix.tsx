@@ -43,7 +43,7 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
   const [busy, setBusy] = useState(false);
   const { photos, add, remove, restore } = usePhotos();
   const draft = useDraft({ kind: "taskfix", id, route: `/tasks/${task.id}`, label: `${t("kind_taskfix")} · ${task.place_name} · ${taskLabel(task)}`,
-    state: { taskId: task.id, note }, photos, loaded });
+    state: { taskId: task.id, note }, photos, loaded, empty: !note.trim() && !photos.length });
   useEffect(() => {
     // A fix in progress for this task, kept on the phone: it carries on under its own id.
     const userId = session.get()?.user.id;

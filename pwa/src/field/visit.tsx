@@ -48,7 +48,8 @@ export default function VisitForm({ params }: { params: Params }) {
 
   const state: VisitDraft = { visitedAt, subjectId, type, summary, needs, cash, goods, followUp, grade, coDeliverer, noPhotoReason, existingPhotos };
   const draft = useDraft({ kind: "visit", id, route: editing ? `/visit/${id}/edit` : `/visit/new?draft=${id}`,
-    label: `${t("kind_visit")} · ${subject?.name ?? ft("draftNew")} · ${tk(`vt_${type}`)}`, state, photos, loaded });
+    label: `${t("kind_visit")} · ${subject?.name ?? ft("draftNew")} · ${tk(`vt_${type}`)}`, state, photos, loaded,
+    empty: !summary.trim() && !needs.trim() && !cash && !goods.trim() && !followUp && !noPhotoReason.trim() && !coDeliverer.trim() && !photos.length });
 
   useEffect(() => {
     void (async () => {
