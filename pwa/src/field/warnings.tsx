@@ -2,7 +2,6 @@
 // see flagged and offers the fix (locate again, retake or remove the photo, take one). Never a block.
 import { useEffect, useState } from "preact/hooks";
 import type { Fix } from "../api";
-import { formatTime } from "../i18n";
 import { evidenceRules, onSiteWarnings, photoFacts, refreshEvidenceRules, type PhotoFacts, type Site, type Warning } from "../onsite";
 import { useValue } from "../store";
 import { formatDistance } from "../util";
@@ -52,8 +51,8 @@ export function OnSiteWarnings(p: WarningsProps) {
       case "no_position": return { text: ft("warnNoPosition"), fix: relocate };
       case "low_accuracy": return { text: ft("warnLowAccuracy", { a: formatDistance(w.accuracy), limit: formatDistance(w.limit) }), fix: relocate };
       case "far": return { text: ft("warnFar", { site: noun, d: formatDistance(w.distance), g: formatDistance(w.geofence), a: formatDistance(w.accuracy) }), fix: relocate };
-      case "far_photo": return { text: ft("warnFarPhoto", { n: w.n, site: noun, d: formatDistance(w.distance), g: formatDistance(w.geofence) }), fix: <PhotoFix {...p} photoKey={w.key} /> };
-      case "photo_time": return { text: ft("warnPhotoTime", { n: w.n, at: formatTime(w.at.toISOString()), gap: gapText(w.gapMs) }), fix: <PhotoFix {...p} photoKey={w.key} /> };
+      case "far_photo": return { text: ft("warnFarPhoto", { site: noun, d: formatDistance(w.distance), g: formatDistance(w.geofence) }), fix: null };
+      case "photo_time": return { text: ft("warnPhotoTime", { gap: gapText(w.gapMs) }), fix: null };
       case "no_photo": return { text: ft("warnNoPhoto"), fix: <CameraButton small testid="warning-take-photo" label={ft("takeOne")} onFiles={(f, fix) => p.onAdd(f, fix)} /> };
       case "issue_no_photo": {
         const item = p.issuesWithoutPhoto.find((i) => i.code === w.item);
@@ -62,15 +61,34 @@ export function OnSiteWarnings(p: WarningsProps) {
       }
     }
   };
+  // A photo's problems share one line and one pair of fixes (retake, remove).
+  const perPhoto = new Map<string, { n: number; codes: string[]; texts: string[] }>();
+  const rest: Warning[] = [];
+  for (const w of list) {
+    if (w.code !== "far_photo" && w.code !== "photo_time") {
+      rest.push(w);
+      continue;
+    }
+    const entry = perPhoto.get(w.key) ?? { n: w.n, codes: [], texts: [] };
+    entry.codes.push(w.code);
+    entry.texts.push(line(w).text);
+    perPhoto.set(w.key, entry);
+  }
   return (
     <div class="card warnings" data-testid="onsite-warnings" role="status">
       <strong>{ft("warnTitle")}</strong>
       <div class="small">{ft("warnNote")}</div>
       <ul>
-        {list.map((w) => {
+        {rest.map((w) => {
           const { text, fix } = line(w);
           return <li data-testid="onsite-warning" data-code={w.code}><div>{text}</div><div class="row">{fix}</div></li>;
         })}
+        {[...perPhoto].map(([key, e]) => (
+          <li data-testid="onsite-warning" data-code={e.codes.join(" ")} data-photo={key}>
+            <div>{ft("warnPhoto", { n: e.n, what: e.texts.join(ft("warnAnd")) })}</div>
+            <div class="row"><PhotoFix {...p} photoKey={key} /></div>
+          </li>
+        ))}
       </ul>
     </div>
   );
