@@ -173,3 +173,36 @@ async def test_a_position_700_m_from_the_facility_is_pointed_out_before_saving(b
     finally:
         await context.close()
     assert not errors, errors
+
+
+async def test_a_returned_patrols_item_photo_stays_on_its_item_when_corrected(page, live_server, server_api, area, photos):
+    base = live_server.url
+    await log_in(page, base)
+    await wait_for_scope_cached(page)
+    await page.get_by_test_id("new-patrol").click()
+    await page.locator(f"[data-testid=facility-item][data-id='{area.facility_id}']").click()
+    await page.get_by_test_id("checklist-structure-issue").click()
+    await page.get_by_test_id("checklist-structure-note").fill("台阶松动")
+    await page.get_by_test_id("checklist-structure-photo").set_input_files(str(photos / "orientation_landscape_1.jpg"))
+    await page.get_by_test_id("photo-input").set_input_files(str(photos / "orientation_landscape_8.jpg"))
+    await page.wait_for_function("document.querySelectorAll('.photo[data-state=ready]').length === 2", timeout=30_000)
+    item_photo = await page.locator("[data-testid=checklist-structure] .photo[data-state=ready]").get_attribute("data-id")
+    record_id = await page.get_by_test_id("patrol-form").get_attribute("data-record-id")
+    await page.get_by_test_id("checklist-all-ok").click()
+    await page.get_by_test_id("record-save").click()
+    await page.get_by_test_id("flash").wait_for()
+    await wait_pending(page, 0)
+    server_api.post("super1", f"/patrols/{record_id}/review", {"decision": "return", "comment": "请写明第几级台阶"})
+
+    await page.goto(f"{base}/#/patrol/{record_id}/edit")
+    kept = page.locator(f"[data-testid=checklist-structure] .photo[data-state=uploaded][data-id='{item_photo}']")
+    await kept.wait_for()  # on its item, not moved to the general strip
+    assert await page.locator(f"[data-testid=photo-strip] .photo[data-id='{item_photo}']").count() == 1
+    await page.get_by_test_id("checklist-structure-note").fill("东侧第三级台阶松动")
+    await page.get_by_test_id("record-save").click()
+    await page.get_by_test_id("flash").wait_for()
+    await wait_pending(page, 0)
+    patrol = server_api.get("worker1", f"/patrols/{record_id}")
+    structure = {c["item"]: c for c in patrol["checklist"]}["structure"]
+    assert structure["note"] == "东侧第三级台阶松动" and structure["photo_ids"] == [item_photo]
+    assert len(patrol["photo_ids"]) == 2 and item_photo in patrol["photo_ids"]
