@@ -18,7 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from api import auth, facilities, health, org_units, patrols, subjects, visits
-from api import audit_log, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
+from api import audit_log, evidence_rules, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
 from api import photos  # photo evidence
 from api import desk  # the supervisor's desktop
 from api import inspections, templates, weekly_print, weekly_report  # the station network
@@ -50,6 +50,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     audit_log.AuditLogController,
     imports.ImportController,
     map_config.get_map_config,
+    evidence_rules.get_evidence_rules,
     desk.desk_counts,
     templates.TemplateController,
     inspections.InspectionController,

@@ -136,8 +136,10 @@ def check_checklist_items(checklist: list[Any], photo_ids: list[uuid.UUID]) -> N
         seen.add(item.item)
         if item.result == "issue" and not item.note.strip():
             raise Invalid(f"say what is wrong: an issue ({item.item}) needs a note", field=f"checklist[{n}].note")
-        if not set(item.photo_ids) <= set(photo_ids):
-            raise Invalid("a checklist item names a photo the record does not list",
+        stray = [str(p) for p in item.photo_ids if p not in set(photo_ids)]
+        if stray:
+            raise Invalid(f"the checklist item {item.item} names a photo the record's photo_ids do not list "
+                          f"({', '.join(stray)}); list every item photo in the record's photo_ids too",
                           field=f"checklist[{n}].photo_ids")
 
 

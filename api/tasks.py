@@ -126,9 +126,10 @@ async def _detail(db_session: DbSession, settings: Settings, task: Task) -> Task
         before = [p for p in before if p.id in set(record.photo_ids)] or before
     # A checklist item may name the photos that show it: then those are the "before" photos.
     item = next((i for i in getattr(record, "checklist", None) or [] if i.get("item") == task.item), None)
+    # Exactly those: a photo of the item still on its way is not replaced by the record's others.
     if item and item.get("photo_ids"):
         shown = {str(i) for i in item["photo_ids"]}
-        before = [p for p in before if str(p.id) in shown] or before
+        before = [p for p in before if str(p.id) in shown]
     # After photos are uploaded with record_id=<task id>; another record's photo does not count.
     after = [p for p in await tasks.photos_by_ids(db_session, photo_ids=list(task.fix_photo_ids))
              if p.record_id == task.id]

@@ -18,7 +18,7 @@ export interface Facility {
 export interface Subject {
   id: string; name: string; category: string; address: string; location: Point | null; org_unit_id: string;
   phone_masked: string; id_number_masked: string; contact_user_id: string | null; last_visit_at: string | null;
-  next_due_at: string; overdue: boolean;
+  next_due_at: string; overdue: boolean; geofence_m?: number;
 }
 
 export type ChecklistCode = "cleanliness" | "greenery" | "structure" | "safety" | "signage" | "visitor_order" | "surveillance";
@@ -187,6 +187,7 @@ export const api = {
     (await request<LoginOut>("POST", "/auth/login", { json: { username, password } })).data,
   logout: async () => { await request<null>("POST", "/auth/logout"); },
   me: () => get<User>("/me"),
+  evidenceRules: () => get<import("./onsite").EvidenceRules>("/settings/evidence"),
   orgUnits: () => get<OrgUnit[] | Page<OrgUnit>>("/org-units"),
   facilities: () => getAll<Facility>("/facilities"),
   subjects: () => getAll<Subject>("/subjects"),

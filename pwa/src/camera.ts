@@ -19,8 +19,11 @@ export interface CapturedPhoto {
   resized: boolean;
 }
 
-/** Starts a one-off position fix; resolves null without permission, signal or in time. */
-export function startFix(timeoutMs = 20_000): Promise<Fix | null> {
+/**
+ * Starts a one-off position fix; resolves null without permission, signal or in time. `maxAgeMs`:
+ * how old a fix the phone may hand back (0 when the worker asks for a new one).
+ */
+export function startFix(timeoutMs = 20_000, maxAgeMs = 15_000): Promise<Fix | null> {
   return new Promise((resolve) => {
     if (!("geolocation" in navigator)) return resolve(null);
     const timer = setTimeout(() => resolve(null), timeoutMs + 1000);
@@ -34,7 +37,7 @@ export function startFix(timeoutMs = 20_000): Promise<Fix | null> {
         clearTimeout(timer);
         resolve(null);
       },
-      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 15_000 },
+      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: maxAgeMs },
     );
   });
 }

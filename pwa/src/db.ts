@@ -12,7 +12,7 @@ export type OwnerKind = RecordKind | "taskfix" | "weekly";
 /**
  * One thing to send: a record (PUT its JSON), a task fix (POST /tasks/{taskId}/fix with its JSON,
  * after its photos) or a photo (PUT its bytes, kept in `blobs`). A task fix needs no new store or
- * index, so the schema version stays 1.
+ * index; version 2 added the drafts stores beside these, untouched.
  */
 export interface OutboxItem {
   id: string; // the UUID made when the record or the fix was started, or the photo taken
@@ -49,10 +49,32 @@ export interface XunfangDB extends DBSchema {
   };
   blobs: { key: string; value: Blob };
   cache: { key: string; value: CacheEntry };
+  // Version 2: forms in progress (src/drafts.ts), never sent; their photos' bytes by photo id.
+  drafts: { key: string; value: DraftEntry; indexes: { "by-user": string } };
+  draftBlobs: { key: string; value: Blob };
+}
+
+/** A form being filled on the phone (src/drafts.ts): what the form holds, never sent. */
+export interface DraftEntry {
+  id: string; // the record's (or the fix's) id, made when it was started
+  kind: OwnerKind;
+  userId: string;
+  route: string; // where the form reopens, e.g. "/patrol/new?draft=<id>" or "/tasks/<task id>"
+  label: string; // what home's 继续填写 list shows
+  state: unknown; // the form's own fields
+  photos: DraftPhotoMeta[]; // ready photos, bytes in draftBlobs under the photo id
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface DraftPhotoMeta {
+  id: string; item?: string; contentType: string; capturedAt: string;
+  fix: { lat: number; lon: number; accuracy_m: number; captured_at: string } | null;
+  sha256: string | null; originalBytes: number; resized: boolean;
 }
 
 export const DB_NAME = "xunfang";
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 let opening: Promise<IDBPDatabase<XunfangDB>> | null = null;
 
@@ -66,7 +88,12 @@ export function db(): Promise<IDBPDatabase<XunfangDB>> {
         database.createObjectStore("blobs");
         database.createObjectStore("cache", { keyPath: "key" });
       }
-      // Later versions add stores or indexes here, as `if (oldVersion < 2) {...}`; never delete.
+      if (oldVersion < 2) {
+        const drafts = database.createObjectStore("drafts", { keyPath: "id" });
+        drafts.createIndex("by-user", "userId");
+        database.createObjectStore("draftBlobs");
+      }
+      // Later versions add stores or indexes here, as `if (oldVersion < 3) {...}`; never delete.
     },
     blocking() {
       // A newer version of the app wants to upgrade: let it, this page reloads on its next visit.

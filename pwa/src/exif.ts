@@ -128,3 +128,98 @@ export function jpegSize(jpeg: Uint8Array): { width: number; height: number } | 
   }
   return null;
 }
+
+// --- capture time and GPS, read on the phone for its on-site warnings (issue 16) -----------------
+
+interface Entry { type: number; count: number; at: number } // `at`: where the value's bytes start
+const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 9: 4, 10: 8 };
+
+function readIfd(view: DataView, tiff: number, le: boolean, offset: number): Map<number, Entry> {
+  const out = new Map<number, Entry>();
+  const ifd = tiff + offset;
+  if (offset <= 0 || ifd + 2 > view.byteLength) return out;
+  const count = view.getUint16(ifd, le);
+  for (let i = 0; i < count; i++) {
+    const e = ifd + 2 + i * 12;
+    if (e + 12 > view.byteLength) break;
+    const type = view.getUint16(e + 2, le);
+    const n = view.getUint32(e + 4, le);
+    const size = (TYPE_SIZE[type] ?? 1) * n;
+    const at = size <= 4 ? e + 8 : tiff + view.getUint32(e + 8, le);
+    if (at + size <= view.byteLength) out.set(view.getUint16(e, le), { type, count: n, at });
+  }
+  return out;
+}
+
+function ascii(view: DataView, e: Entry | undefined): string | null {
+  if (!e || e.type !== 2) return null;
+  let s = "";
+  for (let i = 0; i < e.count; i++) {
+    const c = view.getUint8(e.at + i);
+    if (!c) break;
+    s += String.fromCharCode(c);
+  }
+  return s.trim();
+}
+
+function rationals(view: DataView, e: Entry | undefined, le: boolean): number[] | null {
+  if (!e || e.type !== 5 || e.count < 3) return null;
+  const out: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const den = view.getUint32(e.at + i * 8 + 4, le);
+    if (!den) return null;
+    out.push(view.getUint32(e.at + i * 8, le) / den);
+  }
+  return out;
+}
+
+/**
+ * An EXIF "YYYY:MM:DD HH:MM:SS" with its optional "+08:00" offset tag as a Date, read as the server
+ * reads it (storage/images.py): without an offset, in the zone `naiveOffsetH` hours from UTC.
+ */
+export function exifDate(text: string | null, offset: string | null, naiveOffsetH: number): Date | null {
+  const m = text?.match(/^(\d{4}):(\d\d):(\d\d) (\d\d):(\d\d):(\d\d)/);
+  if (!m) return null;
+  let minutes = naiveOffsetH * 60;
+  const o = offset?.match(/^([+-])(\d\d):(\d\d)$/);
+  if (o && Number(o[2]) * 60 + Number(o[3]) < 15 * 60) minutes = (o[1] === "-" ? -1 : 1) * (Number(o[2]) * 60 + Number(o[3]));
+  const utc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - minutes * 60_000;
+  return Number.isNaN(utc) || +m[2] < 1 || +m[2] > 12 ? null : new Date(utc);
+}
+
+export interface ExifFacts { time: string | null; offset: string | null; gps: { lat: number; lon: number } | null }
+
+/** DateTimeOriginal (or DateTimeDigitized) with its offset, and the GPS position, each on its own. */
+export function readExifFacts(jpeg: Uint8Array): ExifFacts {
+  const none: ExifFacts = { time: null, offset: null, gps: null };
+  const app1 = findExif(jpeg);
+  const r = app1 && tiffReader(app1);
+  if (!r) return none;
+  const { view, tiff, le } = r;
+  const facts = { ...none };
+  try {
+    const ifd0 = readIfd(view, tiff, le, view.getUint32(tiff + 4, le));
+    const exifPtr = ifd0.get(0x8769);
+    if (exifPtr) {
+      const sub = readIfd(view, tiff, le, view.getUint32(exifPtr.at, le));
+      facts.time = ascii(view, sub.get(0x9003)) || ascii(view, sub.get(0x9004));
+      facts.offset = ascii(view, sub.get(0x9003) ? sub.get(0x9011) : sub.get(0x9012));
+    }
+    const gpsPtr = ifd0.get(0x8825);
+    if (gpsPtr) {
+      const gps = readIfd(view, tiff, le, view.getUint32(gpsPtr.at, le));
+      const lat = rationals(view, gps.get(2), le);
+      const lon = rationals(view, gps.get(4), le);
+      if (lat && lon) {
+        let la = lat[0] + lat[1] / 60 + lat[2] / 3600;
+        let lo = lon[0] + lon[1] / 60 + lon[2] / 3600;
+        if (ascii(view, gps.get(1)) === "S") la = -la;
+        if (ascii(view, gps.get(3)) === "W") lo = -lo;
+        if (Math.abs(la) <= 90 && Math.abs(lo) <= 180 && !(Math.abs(la) < 1e-9 && Math.abs(lo) < 1e-9)) facts.gps = { lat: la, lon: lo };
+      }
+    }
+  } catch {
+    /* a damaged block: what was read so far stands */
+  }
+  return facts;
+}

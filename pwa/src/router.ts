@@ -20,14 +20,50 @@ function current(): string {
 }
 
 export const path = value<string>(current());
-window.addEventListener("hashchange", () => path.set(current()));
+let shown = current(); // the address on screen, with a query added quietly (replaceQuietly)
+
+/**
+ * A screen that must not be left without asking (a form with unsaved changes) sets a guard: given
+ * where the user is going, it answers true to let them go now, or false to stay, put the address
+ * back and ask (it calls go() itself once they agree).
+ */
+type LeaveGuard = (to: string) => boolean;
+let leaveGuard: LeaveGuard | null = null;
+export function setLeaveGuard(guard: LeaveGuard): () => void {
+  leaveGuard = guard;
+  return () => {
+    if (leaveGuard === guard) leaveGuard = null;
+  };
+}
+
+window.addEventListener("hashchange", () => {
+  const to = current();
+  if (leaveGuard && to.split("?")[0] !== shown.split("?")[0] && !leaveGuard(to)) {
+    history.replaceState(null, "", `#${shown}`);
+    return;
+  }
+  shown = to;
+  path.set(to);
+});
 
 export function go(to: string, replace = false): void {
   const url = `#${to}`;
   if (replace) {
     history.replaceState(null, "", url);
-    path.set(current());
+    shown = current();
+    path.set(shown);
   } else location.hash = to;
+}
+
+/** Changes the address without changing the screen (a new form names its draft, for a reload). */
+export function replaceQuietly(to: string): void {
+  history.replaceState(null, "", `#${to}`);
+  shown = current();
+}
+
+/** A parameter of the address as it is now, quiet changes included. */
+export function addressParam(name: string): string | null {
+  return new URLSearchParams(current().split("?")[1] ?? "").get(name);
 }
 
 export function match(routes: Route[], p: string, role: Role | undefined): { route: Route; params: Params } | null {

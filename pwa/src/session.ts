@@ -2,6 +2,7 @@
 // straight to work. A 401 while syncing sets `needsLogin`; logging in again keeps everything.
 import { api, token, type Facility, type LoginOut, type Subject, type Task, type TaskDetail, type User } from "./api";
 import { cacheDelete, cacheGet, cachePut, forgetCached } from "./db";
+import { refreshEvidenceRules } from "./onsite";
 import { refreshStations, restoreStations } from "./stations";
 import { value } from "./store";
 
@@ -84,6 +85,7 @@ export async function refreshScope(): Promise<void> {
   subjects.set(sub);
   scopeSavedAt.set(now);
   await refreshTasks().catch(() => undefined);
+  await refreshEvidenceRules().catch(() => undefined); // the thresholds of the on-site warnings
   await refreshStations(s.user.id, () => session.get()?.user.id === s.user.id).catch(() => undefined);
 }
 

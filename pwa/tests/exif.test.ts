@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { carryExif, findExif, jpegSize, readOrientation, resetOrientation, segments, spliceExif } from "../src/exif";
+import { carryExif, findExif, jpegSize, readExifFacts, readOrientation, resetOrientation, segments, spliceExif } from "../src/exif";
 
 const FIXTURES = resolve(__dirname, "../../../shared/fixtures/photos");
 const fixture = (name: string) => new Uint8Array(readFileSync(resolve(FIXTURES, name)));
@@ -98,5 +98,19 @@ describe("EXIF splice", () => {
       expect(jpegSize(out)).toEqual(jpegSize(target));
     }
     expect(readOrientation(findExif(fixture("orientation_landscape_6.jpg"))!)).toBe(6);
+  });
+});
+
+describe.skipIf(!haveFixtures)("capture time and GPS for the on-site warnings", () => {
+  it("reads a camera's DateTimeOriginal and GPS position", () => {
+    const facts = readExifFacts(fixture("gps_DSCN0010.jpg"));
+    expect(facts.time).toBe("2008:10:22 16:28:39");
+    expect(facts.gps?.lat).toBeCloseTo(43 + 28 / 60 + 2.814 / 3600, 6);
+    expect(facts.gps?.lon).toBeCloseTo(11 + 53 / 60 + 6.456 / 3600, 5);
+  });
+
+  it("gives no position for a GPS block without one, and nothing for a file without EXIF", () => {
+    expect(readExifFacts(fixture("Canon_40D.jpg"))).toMatchObject({ time: "2008:05:30 15:56:01", gps: null });
+    expect(readExifFacts(new Uint8Array([0xff, 0xd8, 0xff, 0xd9]))).toEqual({ time: null, offset: null, gps: null });
   });
 });

@@ -90,8 +90,8 @@ describe("outbox", () => {
     expect(await outbox.list(USER)).toEqual([]);
   });
 
-  it("the schema has the stores the outbox needs", async () => {
+  it("the schema has the stores the outbox needs (and, since version 2, the drafts')", async () => {
     const d = await db();
-    expect([...d.objectStoreNames].sort()).toEqual(["blobs", "cache", "outbox"]);
+    expect([...d.objectStoreNames].sort()).toEqual(["blobs", "cache", "draftBlobs", "drafts", "outbox"]);
   });
 });

@@ -132,8 +132,12 @@ async def test_every_field_screen_in_both_languages(page, live_server, server_ap
         await page.get_by_test_id("visit-summary").fill("上门走访")
         await page.get_by_test_id("error-summary").wait_for(state="detached")
 
-        # Tasks, outbox, menu
+        # Tasks, outbox, menu. Leaving the visit form with changes asks first; its draft is discarded.
+        await page.get_by_test_id("draft-status").wait_for()  # the change is kept on the phone
         await page.goto(f"{base}/#/tasks")
+        await page.get_by_test_id("leave-dialog").wait_for()
+        await screen(page, "leave-dialog", lang)
+        await page.get_by_test_id("leave-discard").click()
         await page.locator(f"[data-testid=task-item][data-id='{task['id']}']").wait_for()
         await screen(page, "tasks", lang)
         await page.locator(f"[data-testid=task-item][data-id='{task['id']}']").click()

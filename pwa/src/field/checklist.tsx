@@ -1,6 +1,7 @@
 // One checklist item as patrols and station inspections show it: label, hint, ok / issue / n.a.,
 // and for an issue its note and the photos that show it.
 import type { Fix, ItemResult } from "../api";
+import { ft } from "./form-i18n";
 import { t } from "./i18n";
 import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, type DraftPhoto } from "./parts";
 
@@ -13,6 +14,7 @@ export function ChecklistCard(props: {
   setResult: (code: string, r: ItemResult) => void; setNote: (code: string, note: string) => void;
   add: (files: File[], fix: Promise<Fix | null>, item?: string) => void; remove: (key: string) => void;
   itemError?: string; noteError?: string; // shown next to what they are about, gone once fixed
+  existing?: string[]; onRemoveExisting?: (id: string) => void; // this item's photos already on the server
 }) {
   const { code, label, it, total } = props;
   return (
@@ -35,9 +37,21 @@ export function ChecklistCard(props: {
           <FieldError id={`note-${code}`} text={props.noteError} />
           <CameraButton testid={`checklist-${code}-photo`} label={t("photoOfItem")} disabled={total >= MAX_PHOTOS}
             onFiles={(files, fix) => props.add(files.slice(0, MAX_PHOTOS - total), fix, code)} />
-          <PhotoStrip photos={props.photos.filter((p) => p.item === code)} onRemove={props.remove} />
+          <PhotoStrip photos={props.photos.filter((p) => p.item === code)} onRemove={props.remove}
+            existing={props.existing} onRemoveExisting={props.onRemoveExisting} />
         </div>
       )}
+    </div>
+  );
+}
+
+/** 全部正常: sets every item not answered yet to OK in one tap; shown while any is unanswered. */
+export function AllOkButton({ left, onClick }: { left: number; onClick: () => void }) {
+  if (!left) return null;
+  return (
+    <div class="all-ok">
+      <button type="button" class="btn btn-block ok" data-testid="checklist-all-ok" onClick={onClick}>{ft("allOk")} ({left})</button>
+      <div class="small muted">{ft("allOkHint")}</div>
     </div>
   );
 }

@@ -16,6 +16,7 @@ import { headedStations } from "../weekly";
 import { useValue } from "../store";
 import { DueRow, useDue } from "./due";
 import { t, tk } from "./i18n";
+import { DraftsList } from "./drafts-list";
 import { lastReturn, withReviews } from "./load-record";
 
 type Returned = { kind: "patrol" | "visit"; id: string; name: string; comment: string; at: string };
@@ -112,6 +113,7 @@ export function Home() {
           {t("newInspection")}<small>{t("newInspectionSub")}</small>
         </a>
       )}
+      <DraftsList />
       <section aria-labelledby="needs-you" data-testid="needs-you">
         <h2 id="needs-you">{t("needsYou")}</h2>
         {!rows.length && <p class="muted" data-testid="nothing-needed">{t("nothingNeeded")}</p>}

@@ -1,17 +1,22 @@
 // 督导检查 (station inspection, "回头看"): pick a station below the user's own unit, walk the checklist
 // of its standard as cached on the phone (the version it had is what the record names), photos,
 // position, notes, save to the outbox. Works with no network once the phone has synced once.
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ItemResult } from "../api";
 import { defineStrings, useLang } from "../i18n";
+import type { Site } from "../onsite";
+import { addressParam } from "../router";
 import { session } from "../session";
 import { inspectionTemplate, pick, stationsBelow, templates, units, type InspectionIn, type InspectionItem, type Unit } from "../stations";
 import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
-import { ChecklistCard } from "./checklist";
+import { AllOkButton, ChecklistCard } from "./checklist";
+import { DraftBar, loadDraft, useDraft } from "./draft";
+import { ft as fft } from "./form-i18n";
+import { OnSiteWarnings } from "./warnings";
 import { t as ft } from "./i18n";
 import { describeError } from "../errors";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, UndoBar, saveToOutbox, usePhotos, usePosition } from "./parts";
 
 const t = defineStrings(
   {
@@ -28,21 +33,42 @@ const t = defineStrings(
 
 export default function InspectionForm() {
   useLang();
-  const [id] = useState(() => uuid()); // made when the inspection is started
-  const [startedAt] = useState(() => new Date().toISOString());
+  const [id] = useState(() => addressParam("draft") ?? uuid()); // made when the inspection is started
+  const [startedAt, setStartedAt] = useState(() => new Date().toISOString());
+  const [loaded, setLoaded] = useState(false);
   const [stationId, setStationId] = useState<string | null>(null);
   const [items, setItems] = useState<Record<string, InspectionItem>>({});
   const [notes, setNotes] = useState("");
   const [tried, setTried] = useState(false); // after the first save, problems show and clear live
   const [saveError, setSaveError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const { photos, add, remove } = usePhotos();
+  const { photos, add, remove, restore } = usePhotos();
   const position = usePosition();
   const all = useValue(units);
   const cached = useValue(templates);
   const station = all.find((u) => u.id === stationId);
   const template = useMemo(() => inspectionTemplate(station?.station?.standard), [cached, station]);
   const codes = template?.items.map((i) => i.code) ?? [];
+
+  const draft = useDraft({ kind: "inspection", id, route: `/inspection/new?draft=${id}`,
+    label: `${t("title")} · ${station?.name ?? fft("draftNew")}`, state: { startedAt, stationId, items, notes } satisfies InspectionDraft, photos, loaded,
+    empty: !Object.keys(items).length && !notes.trim() && !photos.length });
+  useEffect(() => {
+    void loadDraft(id).catch(() => null).then((saved) => {
+      if (saved) {
+        const d = saved.entry.state as InspectionDraft;
+        setStartedAt(d.startedAt);
+        setStationId(d.stationId);
+        setItems(d.items);
+        setNotes(d.notes);
+        restore(saved.photos);
+        draft.restored(saved);
+      }
+      setLoaded(true);
+    });
+  }, []);
+  const allOk = () => setItems((a) => ({
+    ...Object.fromEntries(codes.filter((c) => !a[c]).map((c) => [c, { item: c, result: "ok" as ItemResult, note: "" }])), ...a }));
 
   const setResult = (code: string, result: ItemResult) =>
     setItems((a) => ({ ...a, [code]: { item: code, result, note: a[code]?.note ?? "" } }));
@@ -58,7 +84,11 @@ export default function InspectionForm() {
     if (!items[c]) problems[`item-${c}`] = ft("errUnanswered", { item: label(c) });
     else if (items[c].result === "issue" && !items[c].note.trim()) problems[`note-${c}`] = ft("errIssueNote", { item: label(c) });
   }
-  if (codes.some((c) => items[c]?.result === "issue") && !ready.length) problems.photos = ft("issueNeedsPhoto");
+  const issues = codes.filter((c) => items[c]?.result === "issue");
+  if (issues.length && !ready.length) problems.photos = ft("issueNeedsPhoto");
+  const itemPhotoIds = (c: string) => ready.filter((p) => p.item === c).map((p) => p.photo!.id);
+  const anyItemPhotos = issues.some((c) => itemPhotoIds(c).length);
+  const issuesWithoutPhoto = anyItemPhotos ? issues.filter((c) => !itemPhotoIds(c).length) : issues.length && !ready.length ? issues : [];
   if (photos.some((p) => p.state === "processing")) problems.photos = ft("processing");
   const shown = tried ? problems : {};
 
@@ -75,21 +105,26 @@ export default function InspectionForm() {
       location: position.fix, notes: notes.trim(), photo_ids: ready.map((p) => p.photo!.id),
       checklist: codes.map((c) => ({
         item: c, result: items[c].result, note: items[c].note.trim(),
-        photo_ids: ready.filter((p) => p.item === c).map((p) => p.photo!.id),
+        ...(items[c].result === "issue" ? { photo_ids: itemPhotoIds(c) } : {}),
       })),
     };
+    await draft.settle();
     try {
       await saveToOutbox("inspection", id, body, ready.map((p) => p.photo!), `${t("title")} · ${station!.name}`);
     } catch (e) {
+      draft.resume();
       setSaveError(ft("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
 
   const total = photos.length;
+  const site: Site | null = station?.station?.location
+    ? { position: station.station.location, geofence_m: station.station.geofence_m, noun: "station" } : null;
   return (
     <div data-testid="inspection-form" data-record-id={id}>
       <h1>{t("title")}</h1>
+      <DraftBar draft={draft} />
       <StationPicker selected={station} onSelect={setStationId} here={position.fix} />
       <FieldError id="station" text={shown.station} />
       <PositionBox {...position} />
@@ -100,20 +135,25 @@ export default function InspectionForm() {
           <p class="small muted" data-testid="inspection-template" data-id={template.id}>
             {t("version", { name: template.name, v: template.version })}
           </p>
+          <AllOkButton left={codes.filter((c) => !items[c]).length} onClick={allOk} />
           {template.items.map(({ code, label, hint }) => (
             <ChecklistCard code={code} label={pick(label)} hint={pick(hint)} it={items[code]} photos={photos} total={total}
               setResult={setResult} setNote={setNote} add={add} remove={remove}
               itemError={shown[`item-${code}`]} noteError={shown[`note-${code}`]} />
           ))}
           <h2>{ft("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span></h2>
-          <PhotoStrip photos={photos.filter((p) => !p.item)} onRemove={remove} />
+          <PhotoStrip photos={photos.filter((p) => !(p.item && items[p.item]?.result === "issue"))} onRemove={remove} />
           <FieldError id="photos" text={shown.photos} />
           <CameraButton testid="photo-input" label={ft("takePhoto")} disabled={total >= MAX_PHOTOS}
             onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
           <label class="field" style="margin-top:14px"><span class="label">{ft("notes")}</span>
             <textarea data-testid="inspection-notes" value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
           </label>
+          <OnSiteWarnings site={site} position={position} photos={photos} numberFrom={0} start={startedAt} needsPhoto
+            issuesWithoutPhoto={issuesWithoutPhoto.map((c) => ({ code: c, label: label(c) }))}
+            onRemove={remove} onAdd={(files, fix, item) => add(files.slice(0, MAX_PHOTOS - total), fix, item)} />
           <FieldError id="save" text={saveError} />
+          <UndoBar />
           <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
         </>
       )}
@@ -121,6 +161,8 @@ export default function InspectionForm() {
     </div>
   );
 }
+
+interface InspectionDraft { startedAt: string; stationId: string | null; items: Record<string, InspectionItem>; notes: string }
 
 function StationPicker({ selected, onSelect, here }: { selected: Unit | undefined; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {
   const all = useValue(units);

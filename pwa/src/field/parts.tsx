@@ -4,12 +4,14 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Fix } from "../api";
 import type { RecordKind } from "../db";
 import { photoQuery, processPhoto, startFix, type CapturedPhoto } from "../camera";
+import { discardDraft, type DraftPhotoIn } from "../drafts";
 import { enqueue, type NewPhoto } from "../outbox";
 import { go } from "../router";
 import { session } from "../session";
 import { flash, online, SAVED } from "../status";
-import { useValue } from "../store";
+import { useValue, value } from "../store";
 import { formatDistance } from "../util";
+import { ft } from "./form-i18n";
 import { t } from "./i18n";
 
 export const MAX_PHOTOS = 12;
@@ -37,20 +39,84 @@ export function usePhotos() {
       );
     }
   };
-  const remove = (key: string) => setPhotos((ps) => {
-    const url = ps.find((p) => p.key === key)?.url;
-    if (url) URL.revokeObjectURL(url);
-    return ps.filter((p) => p.key !== key);
+  // A removed photo can be brought back for a few seconds (the undo bar); its picture stays loaded until then.
+  const remove = (key: string) => {
+    const at = live.current.findIndex((p) => p.key === key);
+    const gone = live.current[at];
+    if (!gone) return;
+    setPhotos((ps) => ps.filter((p) => p.key !== key));
+    offerUndo(ft("photoRemoved"), () => setPhotos((ps) => [...ps.slice(0, at), gone, ...ps.slice(at)]),
+      () => gone.url && URL.revokeObjectURL(gone.url));
+  };
+  /** A draft's photos, back from IndexedDB. */
+  const restore = (list: DraftPhotoIn[]) => setPhotos(list.map(({ photo, item }) => ({
+    key: photo.id, state: "ready", photo, url: URL.createObjectURL(photo.blob), ...(item ? { item } : {}) })));
+  return { photos, add, remove, restore };
+}
+
+/** The ready photos of a form as a draft keeps them. */
+export const draftPhotos = (photos: DraftPhoto[]): DraftPhotoIn[] =>
+  photos.filter((p) => p.state === "ready" && p.photo).map((p) => ({ photo: p.photo!, ...(p.item ? { item: p.item } : {}) }));
+
+interface UndoOffer { id: number; text: string; undo: () => void; expire: () => void }
+const undoOffer = value<UndoOffer | null>(null);
+let undoSeq = 0;
+let undoTimer: ReturnType<typeof setTimeout> | undefined;
+const UNDO_MS = 6000;
+
+/** Shows the undo bar for a few seconds; the previous offer expires. */
+export function offerUndo(text: string, undo: () => void, expire: () => void = () => undefined): void {
+  undoOffer.get()?.expire();
+  clearTimeout(undoTimer);
+  const offer = { id: ++undoSeq, text, undo, expire };
+  undoOffer.set(offer);
+  undoTimer = setTimeout(() => {
+    if (undoOffer.get()?.id !== offer.id) return;
+    offer.expire();
+    undoOffer.set(null);
+  }, UNDO_MS);
+}
+
+/** The short bar over the save button after a removal: what went, and 撤销. */
+export function UndoBar() {
+  const offer = useValue(undoOffer);
+  useEffect(() => () => {
+    const o = undoOffer.get();
+    if (o) {
+      clearTimeout(undoTimer);
+      o.expire();
+      undoOffer.set(null);
+    }
+  }, []);
+  if (!offer) return null;
+  return (
+    <div class="undo-bar" role="status" data-testid="undo-bar">
+      <span>{offer.text}</span>
+      <button type="button" class="linklike" data-testid="undo" onClick={() => {
+        clearTimeout(undoTimer);
+        undoOffer.set(null);
+        offer.undo();
+      }}>{ft("undo")}</button>
+    </div>
+  );
+}
+
+/** Removing a photo already on the server from a returned record: with undo as well. */
+export function removeExisting(set: (f: (ids: string[]) => string[]) => void, id: string): void {
+  let at = -1;
+  set((ids) => {
+    at = ids.indexOf(id);
+    return ids.filter((x) => x !== id);
   });
-  return { photos, add, remove };
+  offerUndo(ft("photoRemoved"), () => set((ids) => (ids.includes(id) ? ids : [...ids.slice(0, Math.max(0, at)), id, ...ids.slice(Math.max(0, at))])));
 }
 
 /** The camera: a big button over `<input type=file accept=image/* capture=environment>`. */
-export function CameraButton(props: { testid: string; label: string; onFiles: (files: File[], fix: Promise<Fix | null>) => void; disabled?: boolean }) {
+export function CameraButton(props: { testid: string; label: string; onFiles: (files: File[], fix: Promise<Fix | null>) => void; disabled?: boolean; small?: boolean }) {
   const fix = useRef<Promise<Fix | null> | null>(null);
   return (
-    <label class={`btn camera${props.disabled ? " disabled" : ""}`}>
-      <svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linejoin="round">
+    <label class={`btn camera${props.small ? " btn-small" : ""}${props.disabled ? " disabled" : ""}`}>
+      <svg width={props.small ? 20 : 26} height={props.small ? 20 : 26} viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linejoin="round">
         <path d="M3 8h4l2-3h6l2 3h4v11H3z" /><circle cx="12" cy="13" r="3.6" />
       </svg> {props.label}
       <input type="file" accept="image/*" capture="environment" multiple data-testid={props.testid} disabled={props.disabled}
@@ -84,7 +150,7 @@ export function PhotoStrip({ photos, onRemove, existing = [], onRemoveExisting }
         <div class="photo" data-state="uploaded" data-id={id}>
           {thumbs[id] ? <img src={thumbs[id]} alt={t("photoUploaded")} />
             : <div class="busy">{thumbs[id] === undefined && on ? t("processing") : t("photoOffline")}</div>}
-          {onRemoveExisting && <button type="button" class="remove" aria-label={t("removePhoto")} onClick={() => onRemoveExisting(id)}>✕</button>}
+          {onRemoveExisting && <RemoveButton onClick={() => onRemoveExisting(id)} />}
         </div>
       ))}
       {photos.map((p) => <DraftTile key={p.key} p={p} onRemove={onRemove} />)}
@@ -95,14 +161,19 @@ export function PhotoStrip({ photos, onRemove, existing = [], onRemoveExisting }
 function DraftTile({ p, onRemove }: { p: DraftPhoto; onRemove: (key: string) => void; key?: string }) {
   const [unreadable, setUnreadable] = useState(false);
   return (
-    <div class="photo" data-state={unreadable ? "unreadable" : p.state}>
+    <div class="photo" data-state={unreadable ? "unreadable" : p.state} data-id={p.photo?.id}>
       {p.url && !unreadable && <img src={p.url} alt={t("kind_photo")} onError={() => setUnreadable(true)} />}
       {p.state === "processing" && <div class="busy">{t("processing")}</div>}
       {(p.state === "error" || unreadable) && (p.photo?.contentType === "image/heic"
         ? <div class="busy heic">{t("photoHeic")}</div> : <div class="busy error">{t("photoUnreadable")}</div>)}
-      <button type="button" class="remove" aria-label={t("removePhoto")} onClick={() => onRemove(p.key)}>✕</button>
+      <RemoveButton onClick={() => onRemove(p.key)} />
     </div>
   );
+}
+
+/** A small cross in the photo's corner; the whole corner (44 px) takes the tap. */
+function RemoveButton({ onClick }: { onClick: () => void }) {
+  return <button type="button" class="remove" aria-label={t("removePhoto")} data-testid="photo-remove" onClick={onClick}><span aria-hidden="true">✕</span></button>;
 }
 
 /**
@@ -131,9 +202,9 @@ export function useThumbs(ids: string[]): Record<string, string> {
 export function usePosition(initial: Fix | null = null) {
   const [fix, setFix] = useState<Fix | null>(initial);
   const [locating, setLocating] = useState(false);
-  const locate = () => {
+  const locate = (fresh = false) => {
     setLocating(true);
-    startFix().then((f) => {
+    startFix(20_000, fresh ? 0 : 15_000).then((f) => {
       setLocating(false);
       if (f) setFix(f);
     });
@@ -141,7 +212,7 @@ export function usePosition(initial: Fix | null = null) {
   useEffect(() => {
     if (!initial) locate();
   }, []);
-  return { fix, locating, locate };
+  return { fix, locating, locate: () => locate(true) }; // asked on the button: a new fix
 }
 
 export function PositionBox({ fix, locating, locate }: { fix: Fix | null; locating: boolean; locate: () => void }) {
@@ -167,6 +238,7 @@ export async function saveToOutbox(kind: RecordKind, id: string, body: unknown, 
     query: photoQuery(p, id), label: `${label} · ${t("kind_photo")} ${i + 1}`,
   }));
   await enqueue({ kind, id, userId, body, label }, newPhotos);
+  await discardDraft(id).catch(() => undefined); // in the outbox now: the draft has done its work
   window.dispatchEvent(new Event("xunfang-sync"));
   flash.set(SAVED);
   go("/", true);

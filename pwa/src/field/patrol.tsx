@@ -4,16 +4,20 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ChecklistCode, ChecklistItem, Facility, ItemResult, PatrolIn } from "../api";
 import { useLang } from "../i18n";
-import type { Params } from "../router";
+import { addressParam, type Params } from "../router";
+import type { Site } from "../onsite";
 import { facilities } from "../session";
 import { patrolTemplate, pick, templates } from "../stations";
 import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { t, tk } from "./i18n";
-import { ChecklistCard } from "./checklist";
+import { AllOkButton, ChecklistCard } from "./checklist";
+import { DraftBar, loadDraft, useDraft } from "./draft";
+import { ft } from "./form-i18n";
+import { OnSiteWarnings } from "./warnings";
 import { loadRecord } from "./load-record";
 import { describeError } from "../errors";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, UndoBar, removeExisting, saveToOutbox, usePhotos, usePosition } from "./parts";
 import { ReturnedBanner } from "./returned";
 
 export const DEFAULT_CHECKLIST: ChecklistCode[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
@@ -21,20 +25,23 @@ export const DEFAULT_CHECKLIST: ChecklistCode[] = ["cleanliness", "greenery", "s
 export default function PatrolForm({ params }: { params: Params }) {
   useLang();
   const editing = params.id ?? null;
-  const [id] = useState(() => editing ?? uuid()); // made when the record is started
+  const [id] = useState(() => editing ?? addressParam("draft") ?? uuid()); // made when the record is started
   const [startedAt, setStartedAt] = useState(() => new Date().toISOString());
   const [facilityId, setFacilityId] = useState<string | null>(null);
   const [items, setItems] = useState<Record<string, ChecklistItem>>({});
   const [notes, setNotes] = useState("");
   const [existingPhotos, setExistingPhotos] = useState<string[]>([]);
+  const [existingItem, setExistingItem] = useState<Record<string, string>>({}); // photo id -> the item it shows
+  const [loaded, setLoaded] = useState(false);
   const [tried, setTried] = useState(false); // after the first save, problems show and clear live
   const [saveError, setSaveError] = useState<string | null>(null);
   const [returned, setReturned] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const { photos, add, remove } = usePhotos();
+  const { photos, add, remove, restore } = usePhotos();
   const position = usePosition();
   const cached = useValue(templates);
-  const kind = useValue(facilities).find((f) => f.id === facilityId)?.kind;
+  const facility = useValue(facilities).find((f) => f.id === facilityId);
+  const kind = facility?.kind;
   const template = useMemo(() => patrolTemplate(kind), [cached, kind]);
   const CHECKLIST: string[] = template ? template.items.map((i) => i.code) : DEFAULT_CHECKLIST;
   const label = (code: string) => {
@@ -46,26 +53,56 @@ export default function PatrolForm({ params }: { params: Params }) {
     return item ? pick(item.hint) : tk(`hint_${code}` as Parameters<typeof tk>[0]);
   };
 
+  const state: PatrolDraft = { startedAt, facilityId, items, notes, existingPhotos, existingItem };
+  const draft = useDraft({ kind: "patrol", id, route: editing ? `/patrol/${id}/edit` : `/patrol/new?draft=${id}`,
+    label: `${t("kind_patrol")} · ${facility?.name ?? ft("draftNew")}`, state, photos, loaded,
+    empty: !Object.keys(items).length && !notes.trim() && !photos.length });
+
   useEffect(() => {
-    if (!editing) return;
-    void loadRecord("patrol", editing).then((r) => {
-      if (!r) return;
-      setStartedAt(r.started_at);
-      setFacilityId(r.facility_id);
-      setItems(Object.fromEntries(r.checklist.map((c) => [c.item, { item: c.item, result: c.result, note: c.note ?? "" }])));
-      setNotes(r.notes ?? "");
-      setExistingPhotos(r.photo_ids ?? []);
-      setReturned(r.returnComment ?? null);
-    });
+    void (async () => {
+      const saved = await loadDraft(id).catch(() => null);
+      if (saved) {
+        const d = saved.entry.state as PatrolDraft;
+        setStartedAt(d.startedAt);
+        setFacilityId(d.facilityId);
+        setItems(d.items);
+        setNotes(d.notes);
+        setExistingPhotos(d.existingPhotos);
+        setExistingItem(d.existingItem);
+        restore(saved.photos);
+        draft.restored(saved);
+      }
+      const r = editing ? await loadRecord("patrol", editing) : null;
+      if (r) {
+        setReturned(r.returnComment ?? null);
+        if (!saved) {
+          setStartedAt(r.started_at);
+          setFacilityId(r.facility_id);
+          setItems(Object.fromEntries(r.checklist.map((c) => [c.item, { item: c.item, result: c.result, note: c.note ?? "" }])));
+          setNotes(r.notes ?? "");
+          setExistingPhotos(r.photo_ids ?? []);
+          // An item's photos stay on that item when a returned record is corrected.
+          setExistingItem(Object.fromEntries(r.checklist.flatMap((c) => (c.photo_ids ?? []).map((pid) => [pid, c.item]))));
+        }
+      }
+      setLoaded(true);
+    })();
   }, [editing]);
 
   const setResult = (code: string, result: ItemResult) =>
     setItems((all) => ({ ...all, [code]: { item: code, result, note: all[code]?.note ?? "" } }));
   const setNote = (code: string, note: string) =>
     setItems((all) => ({ ...all, [code]: { ...all[code], note } }));
+  /** 全部正常: every unanswered item OK in one tap; those already answered stay. */
+  const allOk = () => setItems((all) => ({
+    ...Object.fromEntries(CHECKLIST.filter((c) => !all[c]).map((c) => [c, { item: c, result: "ok" as ItemResult, note: "" }])), ...all }));
 
   const ready = photos.filter((p) => p.state === "ready");
   const issues = CHECKLIST.filter((c) => items[c]?.result === "issue");
+  // The photos of an item: those kept from the server on it, and those taken with 拍摄此项.
+  const itemPhotoIds = (c: string) => [...existingPhotos.filter((pid) => existingItem[pid] === c),
+    ...ready.filter((p) => p.item === c).map((p) => p.photo!.id)];
+  const onIssue = (item?: string) => !!item && items[item]?.result === "issue";
   // Each problem is keyed by where it shows: next to its field, never in a pile at the bottom.
   const problems: Record<string, string> = {};
   if (!facilityId) problems.facility = t("needFacility");
@@ -77,6 +114,10 @@ export default function PatrolForm({ params }: { params: Params }) {
   if (photos.some((p) => p.state === "processing")) problems.photos = t("processing");
   const shown = tried ? problems : {};
   const count = Object.keys(problems).length;
+  // As the server decides "an issue without a photo" (api/records.py issue_items_without_photos).
+  const anyItemPhotos = issues.some((c) => itemPhotoIds(c).length);
+  const issuesWithoutPhoto = anyItemPhotos ? issues.filter((c) => !itemPhotoIds(c).length)
+    : issues.length && !ready.length && !existingPhotos.length ? issues : [];
 
   const save = async () => {
     setTried(true);
@@ -88,23 +129,29 @@ export default function PatrolForm({ params }: { params: Params }) {
     setBusy(true);
     const body: PatrolIn = {
       facility_id: facilityId!, started_at: startedAt, ended_at: new Date().toISOString(), location: position.fix,
-      checklist: CHECKLIST.map((c) => ({ item: c, result: items[c].result, note: items[c].note.trim() })),
+      checklist: CHECKLIST.map((c) => ({ item: c, result: items[c].result, note: items[c].note.trim(),
+        ...(items[c].result === "issue" ? { photo_ids: itemPhotoIds(c) } : {}) })),
       notes: notes.trim(), photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
       ...(template ? { template_id: template.id } : {}),
     };
     const name = facilities.get().find((f) => f.id === facilityId)?.name ?? t("kind_patrol");
+    await draft.settle();
     try {
       await saveToOutbox("patrol", id, body, ready.map((p) => p.photo!), `${t("kind_patrol")} · ${name}`);
     } catch (e) {
+      draft.resume();
       setSaveError(t("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
 
   const total = photos.length + existingPhotos.length;
+  const dropExisting = (pid: string) => removeExisting(setExistingPhotos, pid);
+  const site: Site | null = facility ? { position: facility.location, geofence_m: facility.geofence_m, noun: "facility" } : null;
   return (
     <div data-testid="patrol-form" data-record-id={id}>
       <h1>{t("patrolTitle")}</h1>
+      <DraftBar draft={draft} />
       {editing && <ReturnedBanner comment={returned} />}
       <FacilityPicker selected={facilityId} onSelect={setFacilityId} here={position.fix} />
       <FieldError id="facility" text={shown.facility} />
@@ -112,14 +159,16 @@ export default function PatrolForm({ params }: { params: Params }) {
       {/* Before a facility is chosen the screen is a picker: no checklist and no save button yet. */}
       {facilityId && <>
       <h2>{t("checklist")}</h2>
+      <AllOkButton left={CHECKLIST.filter((c) => !items[c]).length} onClick={allOk} />
       {CHECKLIST.map((code) => (
         <ChecklistCard code={code} label={label(code)} hint={hint(code)} it={items[code]} photos={photos} total={total}
           setResult={setResult} setNote={setNote} add={add} remove={remove}
+          existing={existingPhotos.filter((pid) => existingItem[pid] === code)} onRemoveExisting={dropExisting}
           itemError={shown[`item-${code}`]} noteError={shown[`note-${code}`]} />
       ))}
       <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span></h2>
-      <PhotoStrip photos={photos.filter((p) => !p.item)} onRemove={remove} existing={existingPhotos}
-        onRemoveExisting={(pid) => setExistingPhotos((ids) => ids.filter((x) => x !== pid))} />
+      <PhotoStrip photos={photos.filter((p) => !onIssue(p.item))} onRemove={remove}
+        existing={existingPhotos.filter((pid) => !onIssue(existingItem[pid]))} onRemoveExisting={dropExisting} />
       <FieldError id="photos" text={shown.photos} />
       <CameraButton testid="photo-input" label={t("takePhoto")} disabled={total >= MAX_PHOTOS}
         onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
@@ -127,11 +176,20 @@ export default function PatrolForm({ params }: { params: Params }) {
       <label class="field" style="margin-top:14px"><span class="label">{t("notes")}</span>
         <textarea data-testid="patrol-notes" value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
       </label>
+      <OnSiteWarnings site={site} position={position} photos={photos} numberFrom={existingPhotos.length} start={startedAt}
+        needsPhoto={!existingPhotos.length} issuesWithoutPhoto={issuesWithoutPhoto.map((c) => ({ code: c, label: label(c) }))}
+        onRemove={remove} onAdd={(files, fix, item) => add(files.slice(0, MAX_PHOTOS - total), fix, item)} />
       <FieldError id="save" text={saveError} />
+      <UndoBar />
       <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
       </>}
     </div>
   );
+}
+
+interface PatrolDraft {
+  startedAt: string; facilityId: string | null; items: Record<string, ChecklistItem>; notes: string;
+  existingPhotos: string[]; existingItem: Record<string, string>;
 }
 
 export function FacilityPicker({ selected, onSelect, here }: { selected: string | null; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {

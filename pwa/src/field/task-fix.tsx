@@ -12,7 +12,9 @@ import { useValue } from "../store";
 import { describeError } from "../errors";
 import { uuid } from "../util";
 import { t, tk } from "./i18n";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, usePhotos } from "./parts";
+import { discardDraft, listDrafts } from "../drafts";
+import { DraftBar, loadDraft, useDraft } from "./draft";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, usePhotos } from "./parts";
 
 export const taskLabel = (task: Task): string =>
   task.item === "follow_up" ? t("followUpTask") : tk(`item_${task.item}`, task.item_label);
@@ -27,17 +29,36 @@ export async function saveFix(task: Task, fixId: string, note: string, photos: C
   }));
   const body: TaskFixIn = { photo_ids: photos.map((p) => p.id), note };
   await enqueue({ kind: "taskfix", id: fixId, taskId: task.id, userId, body, label }, newPhotos);
+  await discardDraft(fixId).catch(() => undefined); // in the outbox now: the draft has done its work
   window.dispatchEvent(new Event("xunfang-sync"));
   flash.set(t("fixSaved"));
 }
 
 export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void }) {
-  const [id] = useState(() => uuid()); // made when the fix is started
+  const [id, setId] = useState(() => uuid()); // made when the fix is started (or the draft's)
   const [note, setNote] = useState("");
+  const [loaded, setLoaded] = useState(false);
   const [tried, setTried] = useState(false); // after the first save, the problem shows and clears live
   const [saveError, setSaveError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const { photos, add, remove } = usePhotos();
+  const { photos, add, remove, restore } = usePhotos();
+  const draft = useDraft({ kind: "taskfix", id, route: `/tasks/${task.id}`, label: `${t("kind_taskfix")} · ${task.place_name} · ${taskLabel(task)}`,
+    state: { taskId: task.id, note }, photos, loaded, empty: !note.trim() && !photos.length });
+  useEffect(() => {
+    // A fix in progress for this task, kept on the phone: it carries on under its own id.
+    const userId = session.get()?.user.id;
+    void (userId ? listDrafts(userId) : Promise.resolve([])).then(async (all) => {
+      const mine = all.find((d) => d.kind === "taskfix" && (d.state as { taskId?: string }).taskId === task.id);
+      const saved = mine ? await loadDraft(mine.id) : null;
+      if (saved) {
+        setId(saved.entry.id);
+        setNote((saved.entry.state as { note: string }).note);
+        restore(saved.photos);
+        draft.restored(saved);
+      }
+      setLoaded(true);
+    }, () => setLoaded(true));
+  }, [task.id]);
   const ready = photos.filter((p) => p.state === "ready");
   const problem = photos.some((p) => p.state === "processing") ? t("processing")
     : task.record_kind === "patrol" && !ready.length ? t("fixNeedsPhoto")
@@ -47,16 +68,19 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
     setSaveError(null);
     if (problem) return;
     setBusy(true);
+    await draft.settle();
     try {
       await saveFix(task, id, note.trim(), ready.map((p) => p.photo!));
       onSaved();
     } catch (e) {
+      draft.resume();
       setSaveError(t("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
   return (
     <div class="card" data-testid="task-fix-form" data-fix-id={id}>
+      <DraftBar draft={draft} />
       <h2 style="margin-top:0">{t("afterPhotos")} <span class="muted small">{t("photoCount", { n: photos.length })}</span></h2>
       <PhotoStrip photos={photos} onRemove={remove} />
       <CameraButton testid="task-fix-photo" label={t("takeAfterPhoto")} disabled={photos.length >= MAX_PHOTOS}
@@ -66,6 +90,7 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
       </label>
       <FieldError id="fix" text={tried && problem} />
       <FieldError id="save" text={saveError} />
+      <UndoBar />
       <button type="button" class="btn btn-primary btn-block" data-testid="task-fix-save" disabled={busy} onClick={save}>
         {busy ? t("saving") : t("fixSave")}
       </button>

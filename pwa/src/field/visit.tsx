@@ -3,14 +3,18 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { Subject, VisitIn, VisitType } from "../api";
 import { useLang } from "../i18n";
-import { query, type Params } from "../router";
+import { evidenceRules, type Site } from "../onsite";
+import { addressParam, query, type Params } from "../router";
 import { subjects } from "../session";
 import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { t, tk } from "./i18n";
 import { loadRecord } from "./load-record";
 import { describeError } from "../errors";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, saveToOutbox, usePhotos, usePosition } from "./parts";
+import { DraftBar, loadDraft, useDraft } from "./draft";
+import { ft } from "./form-i18n";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, UndoBar, removeExisting, saveToOutbox, usePhotos, usePosition } from "./parts";
+import { OnSiteWarnings } from "./warnings";
 import { ReturnedBanner } from "./returned";
 
 const TYPES: VisitType[] = ["routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
@@ -19,7 +23,7 @@ const GRADES = ["first_class", "second_class", "third_class", "honorary_title", 
 export default function VisitForm({ params }: { params: Params }) {
   useLang();
   const editing = params.id ?? null;
-  const [id] = useState(() => editing ?? uuid());
+  const [id] = useState(() => editing ?? addressParam("draft") ?? uuid());
   const [visitedAt, setVisitedAt] = useState(() => new Date().toISOString());
   const [subjectId, setSubjectId] = useState<string | null>(() => query().subject ?? null);
   const [type, setType] = useState<VisitType>("routine");
@@ -32,33 +36,54 @@ export default function VisitForm({ params }: { params: Params }) {
   const [coDeliverer, setCoDeliverer] = useState("");
   const [noPhotoReason, setNoPhotoReason] = useState("");
   const [existingPhotos, setExistingPhotos] = useState<string[]>([]);
+  const [loaded, setLoaded] = useState(false);
   const [tried, setTried] = useState(false); // after the first save, problems show and clear live
   const [saveError, setSaveError] = useState<string | null>(null);
   const [returned, setReturned] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const { photos, add, remove } = usePhotos();
+  const { photos, add, remove, restore } = usePhotos();
   const position = usePosition();
+  const subject = useValue(subjects).find((x) => x.id === subjectId);
+  const rules = useValue(evidenceRules);
+
+  const state: VisitDraft = { visitedAt, subjectId, type, summary, needs, cash, goods, followUp, grade, coDeliverer, noPhotoReason, existingPhotos };
+  const draft = useDraft({ kind: "visit", id, route: editing ? `/visit/${id}/edit` : `/visit/new?draft=${id}`,
+    label: `${t("kind_visit")} · ${subject?.name ?? ft("draftNew")} · ${tk(`vt_${type}`)}`, state, photos, loaded,
+    empty: !summary.trim() && !needs.trim() && !cash && !goods.trim() && !followUp && !noPhotoReason.trim() && !coDeliverer.trim() && !photos.length });
 
   useEffect(() => {
-    if (!editing) return;
-    void loadRecord("visit", editing).then((r) => {
-      if (!r) return;
-      setVisitedAt(r.visited_at);
-      setSubjectId(r.subject_id);
-      setType(r.visit_type);
-      setSummary(r.summary ?? "");
-      setNeeds(r.needs ?? "");
-      setCash(r.assistance?.cash_yuan ? String(r.assistance.cash_yuan) : "");
-      setGoods(r.assistance?.goods ?? "");
-      setFollowUp(!!r.follow_up_needed);
-      if (r.award) {
-        setGrade(r.award.grade);
-        setCoDeliverer(r.award.co_deliverer ?? "");
+    void (async () => {
+      const saved = await loadDraft(id).catch(() => null);
+      if (saved) {
+        const d = saved.entry.state as VisitDraft;
+        setVisitedAt(d.visitedAt); setSubjectId(d.subjectId); setType(d.type); setSummary(d.summary); setNeeds(d.needs);
+        setCash(d.cash); setGoods(d.goods); setFollowUp(d.followUp); setGrade(d.grade); setCoDeliverer(d.coDeliverer);
+        setNoPhotoReason(d.noPhotoReason); setExistingPhotos(d.existingPhotos);
+        restore(saved.photos);
+        draft.restored(saved);
       }
-      setNoPhotoReason(r.no_photo_reason ?? "");
-      setExistingPhotos(r.photo_ids ?? []);
-      setReturned(r.returnComment ?? null);
-    });
+      const r = editing ? await loadRecord("visit", editing) : null;
+      if (r) {
+        setReturned(r.returnComment ?? null);
+        if (!saved) {
+          setVisitedAt(r.visited_at);
+          setSubjectId(r.subject_id);
+          setType(r.visit_type);
+          setSummary(r.summary ?? "");
+          setNeeds(r.needs ?? "");
+          setCash(r.assistance?.cash_yuan ? String(r.assistance.cash_yuan) : "");
+          setGoods(r.assistance?.goods ?? "");
+          setFollowUp(!!r.follow_up_needed);
+          if (r.award) {
+            setGrade(r.award.grade);
+            setCoDeliverer(r.award.co_deliverer ?? "");
+          }
+          setNoPhotoReason(r.no_photo_reason ?? "");
+          setExistingPhotos(r.photo_ids ?? []);
+        }
+      }
+      setLoaded(true);
+    })();
   }, [editing]);
 
   const ready = photos.filter((p) => p.state === "ready");
@@ -85,18 +110,24 @@ export default function VisitForm({ params }: { params: Params }) {
       award: type === "merit_notice" ? { grade, co_deliverer: coDeliverer.trim() } : null,
     };
     const name = subjects.get().find((s) => s.id === subjectId)?.name ?? "";
+    await draft.settle();
     try {
       await saveToOutbox("visit", id, body, ready.map((p) => p.photo!), `${t("kind_visit")} · ${name} · ${tk(`vt_${type}`)}`);
     } catch (e) {
+      draft.resume();
       setSaveError(t("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
 
   const total = photos.length + existingPhotos.length;
+  // The home's geofence: the person's own, else the rules' default for homes.
+  const fence = subject?.geofence_m ?? rules?.home_geofence_m;
+  const site: Site | null = subject?.location && fence ? { position: subject.location, geofence_m: fence, noun: "home" } : null;
   return (
     <div data-testid="visit-form" data-record-id={id}>
       <h1>{t("visitTitle")}</h1>
+      <DraftBar draft={draft} />
       {editing && <ReturnedBanner comment={returned} />}
       <SubjectPicker selected={subjectId} onSelect={setSubjectId} here={position.fix} />
       <PositionBox {...position} />
@@ -138,7 +169,7 @@ export default function VisitForm({ params }: { params: Params }) {
       <label class="check"><input type="checkbox" data-testid="visit-follow-up" checked={followUp} onChange={(e) => setFollowUp(e.currentTarget.checked)} />{t("followUp")}</label>
       <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span></h2>
       <PhotoStrip photos={photos} onRemove={remove} existing={existingPhotos}
-        onRemoveExisting={(pid) => setExistingPhotos((ids) => ids.filter((x) => x !== pid))} />
+        onRemoveExisting={(pid) => removeExisting(setExistingPhotos, pid)} />
       <CameraButton testid="photo-input" label={t("takePhoto")} disabled={total >= MAX_PHOTOS}
         onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
       {!hasPhotos && (
@@ -148,11 +179,20 @@ export default function VisitForm({ params }: { params: Params }) {
         </label>
       )}
       <FieldError id="photos" text={shown.photos} />
+      <OnSiteWarnings site={site} position={position} photos={photos} numberFrom={existingPhotos.length} start={visitedAt}
+        needsPhoto={!existingPhotos.length && !noPhotoReason.trim()} issuesWithoutPhoto={[]}
+        onRemove={remove} onAdd={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
       <FieldError id="save" text={saveError} />
+      <UndoBar />
       <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
       </>}
     </div>
   );
+}
+
+interface VisitDraft {
+  visitedAt: string; subjectId: string | null; type: VisitType; summary: string; needs: string; cash: string; goods: string;
+  followUp: boolean; grade: string; coDeliverer: string; noPhotoReason: string; existingPhotos: string[];
 }
 
 function SubjectPicker({ selected, onSelect, here }: { selected: string | null; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {
