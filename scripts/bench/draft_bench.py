@@ -107,7 +107,7 @@ def main() -> int:
 
             with running_stack():
                 settings = Settings.from_env()
-                password = asyncio.run(prepare(settings.migration_url))
+                password = asyncio.run(prepare(settings.migration_url)) or ""
                 with serving(create_app(settings)) as base:
                     m = asyncio.run(measure(base, password, photos))
     report("pwa_draft_save_4_photos_cpu4x_keystroke_median", m["keystroke"], "ms", TARGET_MS)

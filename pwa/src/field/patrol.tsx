@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ChecklistCode, ChecklistItem, Facility, ItemResult, PatrolIn } from "../api";
 import { useLang } from "../i18n";
-import { addressParam, type Params } from "../router";
+import { addressParam, query, type Params } from "../router";
 import type { Site } from "../onsite";
 import { facilities } from "../session";
 import { patrolTemplate, pick, templates } from "../stations";
@@ -27,7 +27,7 @@ export default function PatrolForm({ params }: { params: Params }) {
   const editing = params.id ?? null;
   const [id] = useState(() => editing ?? addressParam("draft") ?? uuid()); // made when the record is started
   const [startedAt, setStartedAt] = useState(() => new Date().toISOString());
-  const [facilityId, setFacilityId] = useState<string | null>(null);
+  const [facilityId, setFacilityId] = useState<string | null>(() => query().facility ?? null); // home's due list names it
   const [items, setItems] = useState<Record<string, ChecklistItem>>({});
   const [notes, setNotes] = useState("");
   const [existingPhotos, setExistingPhotos] = useState<string[]>([]);
