@@ -188,6 +188,8 @@ export default function Queue() {
       if (e.key === "j" && n) setSel((s) => (s == null ? Math.min(near, n - 1) : Math.min(s + 1, n - 1)));
       else if (e.key === "k" && n) setSel((s) => (s == null ? Math.max(Math.min(near, n) - 1, 0) : Math.max(s - 1, 0)));
       else if (e.key === "Escape" && confirming) setConfirming(false);
+      // Enter confirms (on a focused button the button's own click does it).
+      else if (e.key === "Enter" && confirming && tag !== "BUTTON" && tag !== "A" && approvable()) void decide("approve", "").catch((x) => setError(errText(x)));
       else if (e.key === "A" && e.shiftKey && approvable() && !confirming) void decide("approve", "").catch((x) => setError(errText(x)));
       else if (e.key === "a" && !e.shiftKey && approvable()) setConfirming(true); // a second a changes nothing
       else if (e.key === "r" && record && !isOwn(record) && !confirming) { e.preventDefault(); setReturning(true); }
