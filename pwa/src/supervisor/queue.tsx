@@ -69,7 +69,7 @@ function refusedOf(detail: string): { id: string; reason: string }[] {
 
 /** Approve every flag-free record of the page awaiting the user's decision, after a confirmation
  *  with the count; the server approves all of them or none. */
-function Batch({ items, onDone }: { items: Item[]; onDone: (ids: string[], message: string) => void }) {
+function Batch({ items, onDone, onRefused }: { items: Item[]; onDone: (ids: string[], message: () => string) => void; onRefused: () => void }) {
   const me = useValue(session)?.user.id;
   const clean = items.filter((i) => i.status === "submitted" && !i.flags.length && i.author_id !== me).slice(0, 100);
   const [asking, setAsking] = useState(false);
@@ -83,10 +83,11 @@ function Batch({ items, onDone }: { items: Item[]; onDone: (ids: string[], messa
     try {
       await post("/reviews/batch", { decision: "approve", records: clean.map((i) => ({ kind: i.kind, id: i.id })) });
       setAsking(false);
-      onDone(clean.map((i) => i.id), t("batchDone", { n: clean.length }));
+      const n = clean.length;
+      onDone(clean.map((i) => i.id), () => t("batchDone", { n }));
     } catch (e) {
       const named = e instanceof ApiError && e.status === 422 ? refusedOf(e.detail) : [];
-      if (named.length) setRefused(named); else setError(errText(e));
+      if (named.length) { setRefused(named); onRefused(); } else setError(errText(e));
       setAsking(false);
     } finally { setBusy(false); }
   };
@@ -129,7 +130,7 @@ export default function Queue() {
   const [record, setRecord] = useState<RecordOut | null>(null);
   const [returning, setReturning] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const [done, setDone] = useState<string | null>(null);
+  const [done, setDone] = useState<(() => string) | null>(null); // said in the language of the moment
   const [units] = useLoad(async () => {
     const u = await get<OrgUnit[] | Page<OrgUnit>>("/org-units");
     return Array.isArray(u) ? u : u.items;
@@ -163,9 +164,9 @@ export default function Queue() {
     return () => { live = false; };
   }, [current?.id]);
 
-  const settled = (ids: string[], message: string) => {
+  const settled = (ids: string[], message: () => string) => {
     void refreshCounts();
-    setDone(message);
+    setDone(() => message);
     const at = sel ?? near;
     const rest = items.filter((i) => !ids.includes(i.id));
     setItems(rest);
@@ -175,8 +176,9 @@ export default function Queue() {
   const decide = async (decision: "approve" | "return" | "reopen", comment: string) => {
     if (!current) return;
     await review(current.kind, current.id, decision, comment);
-    settled([current.id], decision === "reopen" ? t("reopened")
-      : t("decided", { what: `${current.place_name} · ${label("st_", decision === "approve" ? "approved" : "returned")}` }));
+    const place = current.place_name;
+    settled([current.id], () => (decision === "reopen" ? t("reopened")
+      : t("decided", { what: `${place} · ${label("st_", decision === "approve" ? "approved" : "returned")}` })));
   };
   const approvable = () => !!(current && record && record.id === current.id && record.status === "submitted" && !isOwn(record));
 
@@ -205,8 +207,8 @@ export default function Queue() {
     <div class="sv" data-testid="review-queue">
       <div class="screen-title"><h1 class="grow">{t("reviewQueue")}</h1><span class="small muted sv-keys">{t("keys")}</span></div>
       <Filters f={f} set={(k, v) => setF({ ...f, [k]: v })} units={units ?? []} />
-      {(f.status ?? "submitted") === "submitted" && <Batch items={items} onDone={settled} />}
-      {done && <div class="notice ok-notice" role="status" data-testid="decided">{done}</div>}
+      {(f.status ?? "submitted") === "submitted" && <Batch items={items} onDone={settled} onRefused={() => void load()} />}
+      {done && <div class="notice ok-notice" role="status" data-testid="decided">{done()}</div>}
       {error && <Failed error={error} retry={() => void load()} />}
       <div class="sv-split">
         <div class="sv-list">

@@ -263,7 +263,7 @@ function Reopen({ record, onDecide }: { record: RecordOut; onDecide: Decide }) {
     <div class="sv-decide" data-testid="reopen-record">
       <p class="small muted">{t("reopenRecordHint", { until: when(until.toISOString()) })}</p>
       {open && <textarea data-testid="reopen-record-comment" aria-label={t("reopenRecordReason")} placeholder={t("reopenRecordReason")} value={comment}
-        onInput={(e) => setComment(e.currentTarget.value)} onKeyDown={(e) => e.stopPropagation()} />}
+        onInput={(e) => { setComment(e.currentTarget.value); setError(null); }} onKeyDown={(e) => e.stopPropagation()} />}
       {error && <p class="error" role="alert">{error}</p>}
       <div class="row">
         {!open && <button class="btn" data-testid="reopen-record-open" onClick={() => setOpen(true)}>{t("reopenRecord")}</button>}
