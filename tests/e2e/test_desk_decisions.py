@@ -237,3 +237,23 @@ async def test_a_persons_numbers_are_masked_until_shown_and_only_showing_is_audi
         await context.close()
 
 
+
+
+async def test_an_admin_edits_the_ready_made_return_reasons(browser, live_server, db):
+    await make_district(db)
+    context, page, errors = await open_as(browser, live_server.url, "admin", "/admin/reasons")
+    try:
+        rows = page.get_by_test_id("reason-row")
+        await rows.first.wait_for()
+        before = await rows.count()
+        await rows.first.locator("input").first.fill("照片模糊，请在白天重新拍摄")
+        await page.get_by_test_id("reason-remove").last.click()
+        await look(page, "h20a-admin-reasons")
+        await page.get_by_test_id("reasons-save").click()
+        await page.get_by_test_id("reasons-message").wait_for()
+        reasons = Api(live_server.url).get("super1", "/return-reasons")
+        assert len(reasons) == before - 1
+        assert reasons[0]["text"]["zh"] == "照片模糊，请在白天重新拍摄"
+        assert not errors, errors
+    finally:
+        await context.close()
