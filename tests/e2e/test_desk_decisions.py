@@ -205,6 +205,18 @@ async def test_the_tasks_badge_and_the_list_agree(browser, live_server, db):
         # The other states list what they say.
         await page.get_by_test_id("task-state").select_option("to_fix")
         await page.wait_for_function("document.querySelectorAll('[data-testid=task-row]').length === 2")
+        # The same crack reported again on 纪念碑2号 joins its open task: one row, reported twice.
+        again = await add_patrol(db, d.community1, d.users["worker1"], made[1].facility_id, issues={"structure": "裂缝变长"})
+        await sync_tasks_for_patrol(db, patrol=again)
+        await db.commit()
+        await page.goto(f"{live_server.url}/#/tasks?state=to_fix")
+        await page.get_by_test_id("task-occurrences").wait_for()
+        assert await page.get_by_test_id("task-row").count() == 2
+        await look(page, "h20a-tasks-to-fix")
+        await page.locator(f"[data-testid=task-row][data-id='{made[1].id}'] a").click()
+        await page.get_by_test_id("task-reports").wait_for()
+        assert await page.get_by_test_id("task-reports").locator("a").count() == 2
+        await look(page, "h20a-task-reported-twice")
         assert not errors, errors
     finally:
         await context.close()
