@@ -197,3 +197,18 @@ async def test_return_reasons_refuse_a_code_twice_and_empty_text(client, db):
     assert (await client.put("/api/v1/return-reasons", headers=admin, json=blank)).status_code == 422
     bad = [{"code": "=cmd()", "text": {"zh": "甲", "en": "A"}}]
     assert (await client.put("/api/v1/return-reasons", headers=admin, json=bad)).status_code == 400
+
+
+async def test_reopening_a_visit_puts_the_subjects_clock_back(client, db):
+    d = await make_district(db)
+    subject = await add_subject(db, d.community1)
+    visit = await add_visit(db, d.community1, d.users["worker1"], subject)
+    await db.commit()
+    supervisor = await login(client, "super1")
+    approved = await client.post(f"/api/v1/visits/{visit.id}/review", json={"decision": "approve"}, headers=supervisor)
+    assert approved.status_code == 200
+    assert (await client.get(f"/api/v1/subjects/{subject}", headers=supervisor)).json()["last_visit_at"] is not None
+    reopened = await client.post(f"/api/v1/visits/{visit.id}/review", headers=supervisor,
+                                 json={"decision": "reopen", "comment": "金额填错了"})
+    assert reopened.status_code == 200 and reopened.json()["status"] == "submitted"
+    assert (await client.get(f"/api/v1/subjects/{subject}", headers=supervisor)).json()["last_visit_at"] is None

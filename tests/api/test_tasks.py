@@ -500,3 +500,16 @@ async def test_the_desk_counts_and_the_task_states_agree(client, db):
         assert len(items) == counts[key], state
     assert (counts["tasks_to_accept"], counts["tasks_overdue"], counts["tasks_open"]) == (2, 1, 2)
     assert (await client.get("/api/v1/tasks?state=done", headers=boss)).status_code == 400
+
+
+async def test_two_patrols_reporting_the_same_problem_at_once_make_one_task(client, db):
+    import asyncio
+
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    worker = await login(client, "worker1")
+    answers = await asyncio.gather(*(client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=_patrol_body(facility),
+                                                headers=worker) for _ in range(4)))
+    assert [a.status_code for a in answers] == [201] * 4
+    [task] = (await client.get("/api/v1/tasks", headers=await login(client, "super1"))).json()["items"]
+    assert task["occurrences"] == 4
