@@ -94,6 +94,13 @@ async def _sync(session: AsyncSession, *, record_id: uuid.UUID, record_kind: str
             if made is not None:
                 await _link(session, task_id=made, record_id=record_id, record_kind=record_kind)
         elif task.status in ("open", "cancelled"):
+            if task.status == "cancelled":
+                # Reported again after its cancellation: another record may have opened the problem's task since.
+                shared = await _open_task_of_site(session, record_kind=record_kind, values=values, item=item)
+                if shared is not None:
+                    await _link(session, task_id=shared.id, record_id=record_id, record_kind=record_kind)
+                    shared.updated_at = _now()
+                    continue
             task.detail = values["detail"]
             if task.status == "cancelled":
                 task.status, task.opened_at = "open", _now()

@@ -513,3 +513,18 @@ async def test_two_patrols_reporting_the_same_problem_at_once_make_one_task(clie
     assert [a.status_code for a in answers] == [201] * 4
     [task] = (await client.get("/api/v1/tasks", headers=await login(client, "super1"))).json()["items"]
     assert task["occurrences"] == 4
+
+
+async def test_a_record_reporting_again_after_its_task_was_cancelled_joins_the_open_one(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    worker = await login(client, "worker1")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    fixed = _patrol_body(facility)
+    fixed["checklist"] = [{"item": "structure", "result": "ok", "note": ""}]
+    await client.put(f"/api/v1/patrols/{first}", json=_patrol_body(facility), headers=worker)
+    await client.put(f"/api/v1/patrols/{first}", json=fixed, headers=worker)  # its task cancelled
+    await client.put(f"/api/v1/patrols/{second}", json=_patrol_body(facility), headers=worker)  # a new one
+    await client.put(f"/api/v1/patrols/{first}", json=_patrol_body(facility, "又发现裂缝"), headers=worker)
+    open_tasks = (await client.get("/api/v1/tasks?state=to_fix", headers=await login(client, "super1"))).json()["items"]
+    assert len(open_tasks) == 1 and open_tasks[0]["occurrences"] == 2
