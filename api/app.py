@@ -21,6 +21,7 @@ from api import auth, facilities, health, org_units, patrols, subjects, visits
 from api import audit_log, evidence_rules, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
 from api import photos  # photo evidence
 from api import desk  # the supervisor's desktop
+from api import reviews  # decisions at the desk
 from api import inspections, templates, weekly_print, weekly_report  # the station network
 from api import admission, metrics, observe  # running it for real
 from api import me  # today's route on the phone
@@ -52,6 +53,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     map_config.get_map_config,
     evidence_rules.get_evidence_rules,
     desk.desk_counts,
+    reviews.ReviewBatchController,
     templates.TemplateController,
     inspections.InspectionController,
     weekly_report.WeeklyReportController,

@@ -150,6 +150,4 @@ class PatrolController(Controller):
         patrol = await record_queries.get_record(db_session, model=Patrol, record_id=patrol_id,
                                                  scope_path=user.scope_path, for_update=True)
         await records.review(db_session, user, patrol, data)
-        if patrol.status == "approved":
-            await facilities.mark_patrolled(db_session, facility_id=patrol.facility_id, at=patrol.started_at)  # type: ignore[union-attr]
         return await patrol_detail(db_session, settings, patrol)  # type: ignore[arg-type]

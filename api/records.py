@@ -29,8 +29,10 @@ from api.settings import EvidenceRules
 from api.types import Fix, In
 from storage.errors import Conflict, Invalid
 from storage.models import Inspection, Patrol, Photo, Visit
+from storage.queries import facilities as facility_queries
 from storage.queries import photos as photo_queries
 from storage.queries import records
+from storage.queries import subjects as subject_queries
 from storage.queries import tasks as task_queries
 from storage.queries import templates as template_queries
 from storage.queries.common import unit_path
@@ -105,8 +107,12 @@ def record_fields(r: Record, author: AuthorOut) -> dict[str, Any]:
 
 
 class ReviewIn(In):
-    decision: Literal["approve", "return"]
+    decision: Literal["approve", "return", "reopen"]
     comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+# An approval may be taken back (reopen) this long after it was given.
+REOPEN_WINDOW = timedelta(hours=24)
 
 
 # --- checks on what came in -------------------------------------------------------------------
@@ -330,6 +336,9 @@ async def review(db_session: DbSession, user: Principal, record: Record, data: R
         raise PermissionDeniedException(f"you cannot review your own {kind}; another supervisor must")
     if data.decision == "return" and not data.comment.strip():
         raise Invalid("say what needs to change: a comment is required to return a record", field="comment")
+    if data.decision == "reopen":
+        await reopen(db_session, user, record, data.comment.strip())
+        return
     if record.status == "approved":
         raise Conflict(f"this {kind} is already approved")
     if record.status == "returned":
@@ -342,6 +351,41 @@ async def review(db_session: DbSession, user: Principal, record: Record, data: R
                              decision=data.decision, comment=data.comment.strip())
     await record_audit(db_session, user, f"{kind}_review", entity=kind, entity_id=record.id,
                        org_unit_id=record.org_unit_id, decision=data.decision)
+    if record.status == "approved":
+        if isinstance(record, Patrol):
+            await facility_queries.mark_patrolled(db_session, facility_id=record.facility_id, at=record.started_at)
+        elif isinstance(record, Visit):
+            await subject_queries.mark_visited(db_session, subject_id=record.subject_id, at=record.visited_at)
+
+
+async def reopen(db_session: DbSession, user: Principal, record: Record, comment: str) -> None:
+    """Take an approval back: within 24 hours of it, by the approver or a supervisor of a unit
+    above the approver's. The record waits for a decision again; the reopen stays in `reviews`."""
+    kind = records.kind_of(type(record))
+    if not comment:
+        raise Invalid("say why the approval is taken back: a comment is required to reopen a record", field="comment")
+    if record.status != "approved":
+        raise Conflict(f"only an approved {kind} can be reopened; this one is {record.status}")
+    last = await records.last_approval(db_session, record_id=record.id)
+    if last is None:
+        raise Conflict(f"this {kind} has no approval to take back")
+    approval, approver_path = last
+    if approval.reviewer_id != user.id and not (approver_path.startswith(user.scope_path)
+                                                and approver_path != user.scope_path):
+        raise PermissionDeniedException("only the supervisor who approved it, or one above them, can reopen it")
+    if datetime.now(timezone.utc) - approval.at > REOPEN_WINDOW:
+        raise Conflict(f"an approval can be taken back within 24 hours; this {kind} was approved "
+                       f"{approval.at.isoformat(timespec='minutes')}", field="decision")
+    record.status = "submitted"
+    record.updated_at = datetime.now(timezone.utc)
+    await records.add_review(db_session, record_kind=kind, record_id=record.id, reviewer_id=user.id,
+                             decision="reopen", comment=comment)
+    if isinstance(record, Patrol):
+        await facility_queries.recount_patrolled(db_session, facility_id=record.facility_id, at=record.started_at)
+    elif isinstance(record, Visit):
+        await subject_queries.recount_visited(db_session, subject_id=record.subject_id, at=record.visited_at)
+    await record_audit(db_session, user, f"{kind}_reopen", entity=kind, entity_id=record.id,
+                       org_unit_id=record.org_unit_id, approved_by=str(approval.reviewer_id), comment=comment)
 
 
 async def refuse_own(db_session: DbSession, user: Principal, action: str, *, entity: str, entity_id: uuid.UUID,

@@ -1,4 +1,4 @@
-"""Visit subjects: GET/POST /subjects, GET/PATCH /subjects/{id}. Numbers masked but on one page."""
+"""Visit subjects: GET/POST /subjects, GET/PATCH /subjects/{id}. Numbers masked unless revealed (audited)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, get, patch, post
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
@@ -78,7 +79,7 @@ class SubjectOut(msgspec.Struct):
     next_due_at: datetime
     overdue: bool
     notes: str
-    # Only on GET /subjects/{id}, for a supervisor or admin in scope; each such view is audited.
+    # Only on GET /subjects/{id}?reveal=true, for a supervisor or admin in scope; each is audited.
     phone: str | msgspec.UnsetType = msgspec.UNSET
     id_number: str | msgspec.UnsetType = msgspec.UNSET
 
@@ -152,12 +153,17 @@ class SubjectController(Controller):
         return subject_out(subject)  # masked: full numbers only on the audited GET
 
     @get("/{subject_id:uuid}", operation_id="GetSubject")
-    async def get_subject(self, subject_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession) -> SubjectOut:
+    async def get_subject(self, subject_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
+                          reveal: FromQuery[bool] = False) -> SubjectOut:
+        """Masked numbers; `reveal=true` (supervisor or admin in scope) answers the full ones and
+        writes an audit entry. Nothing else reveals them."""
         subject = await subjects.get_subject(db_session, subject_id=subject_id, scope_path=user.scope_path)
-        if user.reviews:
+        if reveal:
+            if not user.reviews:
+                raise PermissionDeniedException("only a supervisor or an administrator can see a person's full numbers")
             await record_audit(db_session, user, "subject_view_numbers", entity="subject", entity_id=subject.id,
                                org_unit_id=subject.org_unit_id)
-        return subject_out(subject, full_numbers=user.reviews)
+        return subject_out(subject, full_numbers=reveal)
 
     @patch("/{subject_id:uuid}", operation_id="UpdateSubject")
     async def update_subject(self, subject_id: FromPath[uuid.UUID], data: JSONBody[SubjectPatch], user: CurrentUser,

@@ -6,8 +6,9 @@ in scope, fixes any, and accepts or reopens."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, post
@@ -20,7 +21,7 @@ from api.photo_links import PhotoOut, photo_out
 from api.settings import Settings
 from api.types import In, Text
 from storage.errors import Invalid
-from storage.models import Task
+from storage.models import Photo, Task
 from storage.queries import tasks, users
 from storage.queries import templates as template_queries
 
@@ -55,6 +56,16 @@ class TaskDeadlineIn(In):
     due_at: datetime
 
 
+TaskState = Literal["to_fix", "to_accept", "overdue"]
+# `state` is a name Litestar keeps for itself: the parameter is named on the wire only.
+StateQuery = Annotated[TaskState | None, QueryParameter(name="state", description="what the desk counts")]
+
+
+class TaskRecordRef(msgspec.Struct):
+    kind: str
+    id: uuid.UUID
+
+
 class TaskOut(msgspec.Struct):
     id: uuid.UUID
     record_kind: str
@@ -83,6 +94,9 @@ class TaskOut(msgspec.Struct):
     owner_name: str = ""
     owner_kind: str = ""
     reporter_name: str = ""
+    # Every record that reported the problem (one task per site and item), oldest first.
+    records: list[TaskRecordRef] = msgspec.field(default_factory=list)
+    occurrences: int = 1
 
 
 class TaskDetailOut(TaskOut, kw_only=True):
@@ -97,9 +111,12 @@ class TaskPage(msgspec.Struct):
 
 
 def task_fields(t: Task, names: dict[uuid.UUID, str], labels: dict[str, str],
-                people: dict[uuid.UUID, tasks.People] | None = None) -> dict:
+                people: dict[uuid.UUID, tasks.People] | None = None,
+                reported: dict[uuid.UUID, list[tuple[str, uuid.UUID]]] | None = None) -> dict:
     who = (people or {}).get(t.id)
+    refs = tasks.reported_by(t, reported or {})
     return dict(
+        records=[TaskRecordRef(kind=k, id=i) for k, i in refs], occurrences=len(refs),
         owner_name=who.owner_name if who else "", owner_kind=who.owner_kind if who else "",
         reporter_name=who.reporter_name if who else "",
         id=t.id, record_kind=t.record_kind, record_id=t.record_id, item=t.item,
@@ -117,24 +134,32 @@ def task_fields(t: Task, names: dict[uuid.UUID, str], labels: dict[str, str],
     )
 
 
-async def _detail(db_session: DbSession, settings: Settings, task: Task) -> TaskDetailOut:
-    names = await tasks.names(db_session, tasks=[task])
-    people = await tasks.people(db_session, tasks=[task])
-    record = await tasks.record_of(db_session, task=task)
-    before = await tasks.photos_of_record(db_session, record_id=task.record_id)
-    if record is not None and record.photo_ids:
+def _before_photos(record: Any, item_code: str, photos: Sequence[Photo]) -> list[Photo]:
+    """A record's photos of the problem: exactly those its checklist item names, else the record's own."""
+    before = list(photos)
+    if record.photo_ids:
         before = [p for p in before if p.id in set(record.photo_ids)] or before
-    # A checklist item may name the photos that show it: then those are the "before" photos.
-    item = next((i for i in getattr(record, "checklist", None) or [] if i.get("item") == task.item), None)
+    item = next((i for i in getattr(record, "checklist", None) or [] if i.get("item") == item_code), None)
     # Exactly those: a photo of the item still on its way is not replaced by the record's others.
     if item and item.get("photo_ids"):
         shown = {str(i) for i in item["photo_ids"]}
         before = [p for p in before if str(p.id) in shown]
+    return before
+
+
+async def _detail(db_session: DbSession, settings: Settings, task: Task) -> TaskDetailOut:
+    names = await tasks.names(db_session, tasks=[task])
+    people = await tasks.people(db_session, tasks=[task])
+    reported = await tasks.records_of(db_session, task_ids=[task.id])
+    before = []
+    # The "before" photos of every record that reported the problem, the first report's first.
+    for record in await tasks.records_by_ids(db_session, refs=tasks.reported_by(task, reported)):
+        before += _before_photos(record, task.item, await tasks.photos_of_record(db_session, record_id=record.id))
     # After photos are uploaded with record_id=<task id>; another record's photo does not count.
     after = [p for p in await tasks.photos_by_ids(db_session, photo_ids=list(task.fix_photo_ids))
              if p.record_id == task.id]
     received = {p.id for p in after}
-    return TaskDetailOut(**task_fields(task, names, await item_labels(db_session), people), before_photos=[photo_out(p, settings) for p in before],
+    return TaskDetailOut(**task_fields(task, names, await item_labels(db_session), people, reported), before_photos=[photo_out(p, settings) for p in before],
                          after_photos=[photo_out(p, settings) for p in after],
                          missing_after_photo_ids=[i for i in task.fix_photo_ids if i not in received])
 
@@ -153,19 +178,23 @@ class TaskController(Controller):
         self, user: CurrentUser, db_session: DbSession, status: FromQuery[TaskStatus | None] = None,
         org_unit_id: FromQuery[uuid.UUID | None] = None, overdue: FromQuery[bool | None] = None,
         assignee_id: FromQuery[uuid.UUID | None] = None, record_id: FromQuery[uuid.UUID | None] = None,
-        cursor: FromQuery[str | None] = None, limit: FromQuery[PageLimit] = 50,
+        task_state: StateQuery = None, cursor: FromQuery[str | None] = None,
+        limit: FromQuery[PageLimit] = 50,
     ) -> TaskPage:
+        """`state` is what the desk's badges count: to_fix, to_accept, overdue."""
         if not user.reviews:
             if assignee_id not in (None, user.id):
                 raise PermissionDeniedException("a field worker sees only the tasks assigned to them")
             assignee_id = user.id
         rows, next_cursor = await tasks.list_tasks(
             db_session, scope_path=user.scope_path, status=status, org_unit_id=org_unit_id, overdue=overdue,
-            assignee_id=assignee_id, record_id=record_id, cursor=cursor, limit=limit)
+            assignee_id=assignee_id, record_id=record_id, state=task_state, cursor=cursor, limit=limit)
         names = await tasks.names(db_session, tasks=rows)
         people = await tasks.people(db_session, tasks=rows)
         labels = await item_labels(db_session)
-        return TaskPage(items=[TaskOut(**task_fields(t, names, labels, people)) for t in rows], next_cursor=next_cursor)
+        reported = await tasks.records_of(db_session, task_ids=[t.id for t in rows])
+        return TaskPage(items=[TaskOut(**task_fields(t, names, labels, people, reported)) for t in rows],
+                        next_cursor=next_cursor)
 
     @get("/{task_id:uuid}", operation_id="GetTask")
     async def get_task(self, task_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,

@@ -154,6 +154,4 @@ class VisitController(Controller):
         visit = await record_queries.get_record(db_session, model=Visit, record_id=visit_id,
                                                 scope_path=user.scope_path, for_update=True)
         await records.review(db_session, user, visit, data)
-        if visit.status == "approved":
-            await subjects.mark_visited(db_session, subject_id=visit.subject_id, at=visit.visited_at)  # type: ignore[union-attr]
         return await visit_detail(db_session, settings, visit)  # type: ignore[arg-type]

@@ -265,9 +265,20 @@ class Review(Base):
     at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     __table_args__ = (
         CheckConstraint("record_kind in ('patrol','visit','inspection')", name="record_kind"),
-        CheckConstraint("decision in ('approve','return')", name="decision"),
+        CheckConstraint("decision in ('approve','return','reopen')", name="decision"),
         Index("ix_reviews_record_id_at", "record_id", "at"),
     )
+
+
+class ReturnReason(Base):
+    """A ready-made comment for returning a record (照片不清楚, ...), in both languages; an admin edits them."""
+
+    __tablename__ = "return_reasons"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
 class Photo(Base):
@@ -369,7 +380,22 @@ class Task(Base):
         Index("ix_tasks_org_unit_id_status_opened_at", "org_unit_id", "status", "opened_at"),
         Index("ix_tasks_status_due_at", "status", "due_at"),
         Index("ix_tasks_assignee_id_status", "assignee_id", "status"),
+        # A site's open task for an item (one task per problem).
+        Index("ix_tasks_facility_id_item_open", "facility_id", "item", postgresql_where=text("status = 'open'")),
+        Index("ix_tasks_subject_id_item_open", "subject_id", "item", postgresql_where=text("status = 'open'")),
     )
+
+
+class TaskRecord(Base):
+    """Every record that reported a task's problem: the one that opened it, and each later record
+    of the same site and item that joined it while it was open."""
+
+    __tablename__ = "task_records"
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
+    record_kind: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    __table_args__ = (CheckConstraint("record_kind in ('patrol','visit','inspection')", name="record_kind"),)
 
 
 class WeeklyReport(Base):

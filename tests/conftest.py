@@ -23,7 +23,8 @@ from api.settings import Settings
 from scripts.stack import Stack, throwaway_stack
 from storage.checklists import default_template_rows
 from storage.db import make_engine, migrate
-from storage.models import ChecklistTemplate
+from storage.models import ChecklistTemplate, ReturnReason
+from storage.queries import return_reasons
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "photos"
 
@@ -82,6 +83,7 @@ async def _truncate_all(engine: AsyncEngine) -> None:
         await conn.execute(text("alter table audit_log enable trigger user"))
         # The default checklist templates are reference data the migration loads: put them back.
         await conn.execute(insert(ChecklistTemplate), default_template_rows())
+        await conn.execute(insert(ReturnReason), return_reasons.default_rows())  # so are the return reasons
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ export interface VisitIn {
 }
 export type RecordStatus = "incomplete" | "submitted" | "approved" | "returned";
 export interface Flag { code: string; detail: string }
-export interface Review { decision: "approve" | "return"; comment: string; reviewer?: unknown; at?: string; created_at?: string; reviewed_at?: string }
+export interface Review { decision: "approve" | "return" | "reopen"; comment: string; reviewer?: unknown; at?: string; created_at?: string; reviewed_at?: string }
 export interface PhotoOut {
   id: string; record_id: string; sha256: string; bytes: number; width: number; height: number;
   taken_at: string | null; url: string; thumb_url: string;

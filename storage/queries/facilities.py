@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
-from storage.models import Facility
+from storage.models import Facility, Patrol
 from storage.queries.common import in_scope, in_scope_of, keyset_page
 
 
@@ -66,6 +66,16 @@ async def mark_patrolled(session: AsyncSession, *, facility_id: uuid.UUID, at: d
     facility = await session.get(Facility, facility_id)
     if facility and (facility.last_patrol_at is None or facility.last_patrol_at < at):
         facility.last_patrol_at = at
+        await session.flush()
+
+
+async def recount_patrolled(session: AsyncSession, *, facility_id: uuid.UUID, at: datetime) -> None:
+    """After the approval of the patrol at `at` is taken back: when it set the facility's clock,
+    the clock goes back to the latest patrol still approved."""
+    facility = await session.get(Facility, facility_id)
+    if facility and facility.last_patrol_at == at:
+        facility.last_patrol_at = await session.scalar(select(func.max(Patrol.started_at)).where(
+            Patrol.facility_id == facility_id, Patrol.status == "approved"))
         await session.flush()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
-from storage.models import Inspection, Patrol, RecordClaim, Review, User, Visit
+from storage.models import Inspection, OrgUnit, Patrol, RecordClaim, Review, User, Visit
 from storage.queries.common import in_scope, in_unit, keyset_page
 
 Record = Patrol | Visit | Inspection
@@ -126,6 +126,14 @@ async def add_review(session: AsyncSession, *, record_kind: str, record_id: uuid
     await session.flush()
     await session.refresh(review)
     return review
+
+
+async def last_approval(session: AsyncSession, *, record_id: uuid.UUID) -> tuple[Review, str] | None:
+    """The record's latest approval and the path of its approver's unit."""
+    row = (await session.execute(
+        select(Review, OrgUnit.path).join(User, User.id == Review.reviewer_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(Review.record_id == record_id, Review.decision == "approve").order_by(Review.at.desc()).limit(1))).first()
+    return (row[0], row[1]) if row else None
 
 
 async def reviews_for(session: AsyncSession, *, record_id: uuid.UUID) -> Sequence[tuple[Review, User]]:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
-from storage.models import Subject
+from storage.models import Subject, Visit
 from storage.queries.common import in_scope, keyset_page
 
 
@@ -67,6 +67,16 @@ async def mark_visited(session: AsyncSession, *, subject_id: uuid.UUID, at: date
     subject = await session.get(Subject, subject_id)
     if subject and (subject.last_visit_at is None or subject.last_visit_at < at):
         subject.last_visit_at = at
+        await session.flush()
+
+
+async def recount_visited(session: AsyncSession, *, subject_id: uuid.UUID, at: datetime) -> None:
+    """After the approval of the visit at `at` is taken back: when it set the subject's clock,
+    the clock goes back to the latest visit still approved."""
+    subject = await session.get(Subject, subject_id)
+    if subject and subject.last_visit_at == at:
+        subject.last_visit_at = await session.scalar(select(func.max(Visit.visited_at)).where(
+            Visit.subject_id == subject_id, Visit.status == "approved"))
         await session.flush()
 
 

@@ -2,7 +2,9 @@
 
 `sync_tasks_for_patrol` / `sync_tasks_for_visit` are called after a record is stored: each
 checklist `issue` and each visit with follow_up_needed has exactly one task, keyed by
-(record_id, item), whatever number of times the record is sent."""
+(record_id, item), whatever number of times the record is sent. One problem is one task: a record
+reporting an item whose site already has an open task for it joins that task (task_records lists
+every record that reported it)."""
 
 from __future__ import annotations
 
@@ -12,16 +14,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, Invalid, NotFound
-from storage.models import Facility, Inspection, OrgUnit, Patrol, Photo, Subject, Task, User, Visit
+from storage.models import Facility, Inspection, OrgUnit, Patrol, Photo, Subject, Task, TaskRecord, User, Visit
 from storage.queries.common import in_scope, in_unit, keyset_page, unit_path
 
 FOLLOW_UP = "follow_up"
 STATUSES = ("open", "fixed", "accepted", "cancelled")
+# What the desk's badges count, as conditions: the badge and the list filtered on it agree.
+STATES: dict[str, Any] = {
+    "to_fix": lambda: (Task.status == "open",),
+    "to_accept": lambda: (Task.status == "fixed",),
+    "overdue": lambda: (Task.status == "open", Task.due_at < func.now()),
+}
 
 
 def _now() -> datetime:
@@ -36,54 +44,131 @@ class TaskRules:
     follow_up_due_days: int = 7
 
 
-async def _sync(session: AsyncSession, *, record_id: uuid.UUID, wanted: dict[str, dict]) -> None:
-    """Make the record's tasks match `wanted` (item -> columns of a new task)."""
+def _site_of(record_kind: str, values: dict[str, Any]) -> tuple[Any, uuid.UUID]:
+    """The site a task is about: a facility, a subject, or (an inspection) the station's unit."""
+    if record_kind == "patrol":
+        return Task.facility_id, values["facility_id"]
+    if record_kind == "visit":
+        return Task.subject_id, values["subject_id"]
+    return Task.org_unit_id, values["org_unit_id"]
+
+
+async def _open_task_of_site(session: AsyncSession, *, record_kind: str, values: dict[str, Any],
+                             item: str) -> Task | None:
+    """The site's open task for this item, if there is one. Holds a lock on (site, item) until the
+    transaction ends, so two records reporting the same problem at once make one task."""
+    column, site_id = _site_of(record_kind, values)
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"task:{site_id}:{item}"))))
+    return await session.scalar(
+        select(Task).where(column == site_id, Task.record_kind == record_kind, Task.item == item,
+                           Task.status == "open").order_by(Task.opened_at).limit(1).with_for_update())
+
+
+async def _link(session: AsyncSession, *, task_id: uuid.UUID, record_id: uuid.UUID, record_kind: str) -> None:
+    await session.execute(insert(TaskRecord).values(task_id=task_id, record_id=record_id, record_kind=record_kind)
+                          .on_conflict_do_nothing(index_elements=["task_id", "record_id"]))
+
+
+async def _sync(session: AsyncSession, *, record_id: uuid.UUID, record_kind: str, wanted: dict[str, dict]) -> None:
+    """Make the record's tasks match `wanted` (item -> columns of a new task). An item whose site
+    already has an open task joins it (one task per problem) instead of opening another."""
     existing = {t.item: t for t in (await session.scalars(
         select(Task).where(Task.record_id == record_id).with_for_update())).all()}
+    joined = {t.item: t for t in (await session.scalars(
+        select(Task).join(TaskRecord, TaskRecord.task_id == Task.id)
+        .where(TaskRecord.record_id == record_id, Task.record_id != record_id))).all()}
     for item, values in wanted.items():
         task = existing.get(item)
+        if task is None and item in joined:
+            continue
         if task is None:
+            shared = await _open_task_of_site(session, record_kind=record_kind, values=values, item=item)
+            if shared is not None:
+                await _link(session, task_id=shared.id, record_id=record_id, record_kind=record_kind)
+                shared.updated_at = _now()
+                continue
             # ON CONFLICT: two deliveries of the same record racing each other make one task.
-            await session.execute(insert(Task).values(id=uuid.uuid4(), record_id=record_id, item=item, **values)
-                                  .on_conflict_do_nothing(index_elements=["record_id", "item"]))
+            made = await session.scalar(
+                insert(Task).values(id=uuid.uuid4(), record_id=record_id, record_kind=record_kind, item=item, **values)
+                .on_conflict_do_nothing(index_elements=["record_id", "item"]).returning(Task.id))
+            if made is not None:
+                await _link(session, task_id=made, record_id=record_id, record_kind=record_kind)
         elif task.status in ("open", "cancelled"):
+            if task.status == "cancelled":
+                # Reported again after its cancellation: another record may have opened the problem's task since.
+                shared = await _open_task_of_site(session, record_kind=record_kind, values=values, item=item)
+                if shared is not None:
+                    await _link(session, task_id=shared.id, record_id=record_id, record_kind=record_kind)
+                    shared.updated_at = _now()
+                    continue
             task.detail = values["detail"]
             if task.status == "cancelled":
                 task.status, task.opened_at = "open", _now()
             task.updated_at = _now()
+            await _link(session, task_id=task.id, record_id=record_id, record_kind=record_kind)
     for item, task in existing.items():
         if item not in wanted and task.status == "open":
-            task.status, task.updated_at = "cancelled", _now()
+            # Other records still report the problem: the task stays open without this one.
+            await session.execute(delete(TaskRecord).where(TaskRecord.task_id == task.id,
+                                                           TaskRecord.record_id == record_id))
+            others = await session.scalar(select(func.count()).select_from(TaskRecord)
+                                          .where(TaskRecord.task_id == task.id))
+            if not others:
+                task.status = "cancelled"
+            task.updated_at = _now()
+    for item, task in joined.items():
+        if item not in wanted and task.status == "open":
+            await session.execute(delete(TaskRecord).where(TaskRecord.task_id == task.id,
+                                                           TaskRecord.record_id == record_id))
+            task.updated_at = _now()
     await session.flush()
+
+
+async def caretaker_user(session: AsyncSession, *, facility_id: uuid.UUID) -> uuid.UUID | None:
+    """The facility's caretaker (管护责任人) as a user: one active account whose display name or
+    username is the caretaker's name and whose unit covers the facility; else None."""
+    row = (await session.execute(select(Facility.caretaker, OrgUnit.path).join(
+        OrgUnit, OrgUnit.id == Facility.org_unit_id).where(Facility.id == facility_id))).first()
+    name = (row.caretaker or "").strip() if row else ""
+    if not name:
+        return None
+    found = (await session.execute(select(User.id, OrgUnit.path).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(
+        User.is_active.is_(True), or_(User.display_name == name, User.username == name)))).all()
+    covering = [user_id for user_id, path in found if row is not None and row.path.startswith(path)]
+    return covering[0] if len(covering) == 1 else None
 
 
 async def sync_tasks_for_patrol(session: AsyncSession, *, patrol: Patrol, rules: TaskRules | None = None,
                                 new: bool = False) -> None:
-    """`new`: the record was just created, so it has no tasks yet to update or cancel."""
+    """`new`: the record was just created, so it has no tasks yet to update or cancel. The owner is
+    the facility's caretaker when that person is a user, else the patrol's author."""
     rules = rules or TaskRules()
     due = patrol.started_at + timedelta(days=rules.patrol_issue_due_days)
+    issues = [e for e in patrol.checklist or [] if e.get("result") == "issue" and e.get("item")]
+    owner = (await caretaker_user(session, facility_id=patrol.facility_id) if issues else None) or patrol.author_id
     wanted = {
         str(entry.get("item")): dict(
-            record_kind="patrol", org_unit_id=patrol.org_unit_id, facility_id=patrol.facility_id,
-            assignee_id=patrol.author_id, detail=str(entry.get("note") or ""), due_at=due)
-        for entry in patrol.checklist or [] if entry.get("result") == "issue" and entry.get("item")
+            org_unit_id=patrol.org_unit_id, facility_id=patrol.facility_id,
+            assignee_id=owner, detail=str(entry.get("note") or ""), due_at=due)
+        for entry in issues
     }
     if wanted or not new:
-        await _sync(session, record_id=patrol.id, wanted=wanted)
+        await _sync(session, record_id=patrol.id, record_kind="patrol", wanted=wanted)
 
 
 async def sync_tasks_for_visit(session: AsyncSession, *, visit: Visit, rules: TaskRules | None = None,
                                new: bool = False) -> None:
+    """One open follow-up per subject: a later visit that needs one joins it."""
     rules = rules or TaskRules()
     wanted: dict[str, dict] = {}
     if visit.follow_up_needed:
         contact = await session.scalar(select(Subject.contact_user_id).where(Subject.id == visit.subject_id))
         wanted[FOLLOW_UP] = dict(
-            record_kind="visit", org_unit_id=visit.org_unit_id, subject_id=visit.subject_id,
+            org_unit_id=visit.org_unit_id, subject_id=visit.subject_id,
             assignee_id=contact or visit.author_id, detail=visit.needs or visit.summary or "",
             due_at=visit.visited_at + timedelta(days=rules.follow_up_due_days))
     if wanted or not new:
-        await _sync(session, record_id=visit.id, wanted=wanted)
+        await _sync(session, record_id=visit.id, record_kind="visit", wanted=wanted)
 
 
 async def sync_tasks_for_inspection(session: AsyncSession, *, inspection: Inspection,
@@ -95,12 +180,12 @@ async def sync_tasks_for_inspection(session: AsyncSession, *, inspection: Inspec
     due = inspection.started_at + timedelta(days=rules.patrol_issue_due_days)
     wanted = {
         str(entry.get("item")): dict(
-            record_kind="inspection", org_unit_id=inspection.org_unit_id, assignee_id=head,
+            org_unit_id=inspection.org_unit_id, assignee_id=head,
             detail=str(entry.get("note") or ""), due_at=due)
         for entry in inspection.checklist or [] if entry.get("result") == "issue" and entry.get("item")
     }
     if wanted or not new:
-        await _sync(session, record_id=inspection.id, wanted=wanted)
+        await _sync(session, record_id=inspection.id, record_kind="inspection", wanted=wanted)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -109,11 +194,15 @@ async def sync_tasks_for_inspection(session: AsyncSession, *, inspection: Inspec
 async def list_tasks(
     session: AsyncSession, *, scope_path: str, status: str | None = None, org_unit_id: uuid.UUID | None = None,
     overdue: bool | None = None, assignee_id: uuid.UUID | None = None, record_id: uuid.UUID | None = None,
-    cursor: str | None = None, limit: int = 50,
+    state: str | None = None, cursor: str | None = None, limit: int = 50,
 ) -> tuple[Sequence[Task], str | None]:
-    """Newest first. Without a status filter, cancelled tasks are left out."""
+    """Newest first. Without a status filter, cancelled tasks are left out. `state` is what the
+    desk counts (storage/queries/desk.py): to_fix (open), to_accept (fixed), overdue (open and
+    past its deadline)."""
     query = select(Task).where(in_scope(Task.org_unit_id, scope_path))
     query = query.where(Task.status == status) if status else query.where(Task.status != "cancelled")
+    if state in STATES:
+        query = query.where(*STATES[state]())
     if org_unit_id:
         query = query.where(in_unit(Task.org_unit_id, org_unit_id))
     if overdue is not None:
@@ -122,7 +211,8 @@ async def list_tasks(
     if assignee_id:
         query = query.where(Task.assignee_id == assignee_id)
     if record_id:
-        query = query.where(Task.record_id == record_id)
+        query = query.where(or_(Task.record_id == record_id,
+                                Task.id.in_(select(TaskRecord.task_id).where(TaskRecord.record_id == record_id))))
     return await keyset_page(session, query, time_col=Task.opened_at, id_col=Task.id, cursor=cursor, limit=limit)
 
 
@@ -163,6 +253,33 @@ async def names(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.UU
 async def record_of(session: AsyncSession, *, task: Task) -> Patrol | Visit | Inspection | None:
     models: dict[str, type[Patrol | Visit | Inspection]] = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}
     return await session.get(models[task.record_kind], task.record_id)
+
+
+async def records_of(session: AsyncSession, *, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[tuple[str, uuid.UUID]]]:
+    """Every record that reported each task, oldest first: (kind, id)."""
+    out: dict[uuid.UUID, list[tuple[str, uuid.UUID]]] = {i: [] for i in task_ids}
+    if task_ids:
+        for task_id, kind, record_id in (await session.execute(
+                select(TaskRecord.task_id, TaskRecord.record_kind, TaskRecord.record_id)
+                .where(TaskRecord.task_id.in_(set(task_ids))).order_by(TaskRecord.joined_at, TaskRecord.record_id))).all():
+            out[task_id].append((kind, record_id))
+    return out
+
+
+def reported_by(task: Task, found: dict[uuid.UUID, list[tuple[str, uuid.UUID]]]) -> list[tuple[str, uuid.UUID]]:
+    """A task's records; a task written without its list (a bulk load) has its opening record."""
+    return found.get(task.id) or [(task.record_kind, task.record_id)]
+
+
+async def records_by_ids(session: AsyncSession, *, refs: Sequence[tuple[str, uuid.UUID]]) -> list[Patrol | Visit | Inspection]:
+    """The records named, in the order given (those not found left out)."""
+    found: dict[uuid.UUID, Patrol | Visit | Inspection] = {}
+    models: dict[str, Any] = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}
+    for kind, model in models.items():
+        ids = {i for k, i in refs if k == kind}
+        if ids:
+            found.update((r.id, r) for r in (await session.scalars(select(model).where(model.id.in_(ids)))).all())
+    return [found[i] for _, i in refs if i in found]
 
 
 async def photos_by_ids(session: AsyncSession, *, photo_ids: Sequence[uuid.UUID]) -> Sequence[Photo]:

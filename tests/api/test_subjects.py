@@ -1,6 +1,6 @@
-"""Visit subjects: personal numbers masked everywhere but one supervisor's page, which is audited."""
+"""Visit subjects: personal numbers masked everywhere; a supervisor reveals one person's, audited."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.models import AuditEntry
 from tests.builders import add_subject, login, make_district
@@ -16,14 +16,44 @@ async def test_lists_show_masked_numbers_only(client, db):
     assert "phone" not in item and "id_number" not in item
 
 
-async def test_a_supervisor_sees_full_numbers_on_one_subject_and_the_view_is_audited(client, db):
+async def test_a_plain_get_answers_masked_numbers_and_is_not_audited(client, db):
     d = await make_district(db)
     subject = await add_subject(db, d.community1, phone="13812345678")
     supervisor = await login(client, "super1")
     body = (await client.get(f"/api/v1/subjects/{subject}", headers=supervisor)).json()
-    assert body["phone"] == "13812345678"
+    assert body["phone_masked"] == "138****5678" and "phone" not in body and "id_number" not in body
+    assert await db.scalar(select(func.count()).select_from(AuditEntry)
+                           .where(AuditEntry.action == "subject_view_numbers")) == 0
+
+
+async def test_reveal_answers_full_numbers_to_a_supervisor_and_is_audited(client, db):
+    d = await make_district(db)
+    subject = await add_subject(db, d.community1, phone="13812345678", id_number="520102195001011234")
+    supervisor = await login(client, "super1")
+    body = (await client.get(f"/api/v1/subjects/{subject}?reveal=true", headers=supervisor)).json()
+    assert (body["phone"], body["id_number"]) == ("13812345678", "520102195001011234")
     views = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "subject_view_numbers"))).all()
     assert [(v.actor_username, v.entity_id) for v in views] == [("super1", str(subject))]
+
+
+async def test_a_field_worker_cannot_reveal_and_nothing_is_audited(client, db):
+    d = await make_district(db)
+    subject = await add_subject(db, d.community1)
+    worker = await login(client, "worker1")
+    response = await client.get(f"/api/v1/subjects/{subject}?reveal=true", headers=worker)
+    assert response.status_code == 403
+    assert "13812345678" not in response.text
+    assert await db.scalar(select(func.count()).select_from(AuditEntry)
+                           .where(AuditEntry.action == "subject_view_numbers")) == 0
+
+
+async def test_reveal_outside_scope_is_404_and_not_audited(client, db):
+    d = await make_district(db)
+    subject = await add_subject(db, d.community2)
+    supervisor = await login(client, "super1")
+    assert (await client.get(f"/api/v1/subjects/{subject}?reveal=true", headers=supervisor)).status_code == 404
+    assert await db.scalar(select(func.count()).select_from(AuditEntry)
+                           .where(AuditEntry.action == "subject_view_numbers")) == 0
 
 
 async def test_a_field_worker_never_sees_full_numbers(client, db):

@@ -201,9 +201,9 @@ async def test_field_worker_sees_only_tasks_assigned_to_them(client, db):
 
 async def test_filters_overdue_and_status_and_keyset_pages(client, db):
     d = await make_district(db)
-    facility = await add_facility(db, d.community1)
     old = datetime.now(timezone.utc) - timedelta(days=40)
     for i in range(3):
+        facility = await add_facility(db, d.community1, name=f"烈士陵园{i}")  # one problem per site is one task
         patrol = await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"greenery": f"草{i}"},
                                   started_at=old if i == 0 else None)
         await sync_tasks_for_patrol(db, patrol=patrol)
@@ -379,3 +379,152 @@ async def test_the_desk_counts_what_waits_for_a_supervisor(client, db):
     other = await client.get("/api/v1/desk/counts", headers=await login(client, "super2"))
     assert other.json()["tasks_open"] == 0
     assert (await client.get("/api/v1/desk/counts", headers=await login(client, "worker1"))).status_code == 403
+
+
+# --- one task per problem ------------------------------------------------------------------
+
+
+def _patrol_body(facility, note="纪念碑基座有裂缝", item="structure"):
+    now = datetime.now(timezone.utc)
+    return {"facility_id": str(facility), "started_at": (now - timedelta(minutes=40)).isoformat(),
+            "ended_at": (now - timedelta(minutes=5)).isoformat(), "location": None, "notes": "", "photo_ids": [],
+            "checklist": [{"item": item, "result": "issue", "note": note}]}
+
+
+async def test_a_second_patrol_with_the_same_issue_on_the_same_facility_joins_the_open_task(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    worker = await login(client, "worker1")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert (await client.put(f"/api/v1/patrols/{first}", json=_patrol_body(facility), headers=worker)).status_code == 201
+    assert (await client.put(f"/api/v1/patrols/{second}", json=_patrol_body(facility, "裂缝变长了"),
+                             headers=worker)).status_code == 201
+    # Sent again (a phone's retry): still one task, still two records.
+    assert (await client.put(f"/api/v1/patrols/{second}", json=_patrol_body(facility, "裂缝变长了"),
+                             headers=worker)).status_code == 200
+    boss = await login(client, "super1")
+    [task] = (await client.get("/api/v1/tasks", headers=boss)).json()["items"]
+    assert task["occurrences"] == 2
+    assert task["records"] == [{"kind": "patrol", "id": str(first)}, {"kind": "patrol", "id": str(second)}]
+    assert task["record_id"] == str(first)
+    # The record that joined finds its task too.
+    joined = (await client.get(f"/api/v1/tasks?record_id={second}", headers=boss)).json()["items"]
+    assert [t["id"] for t in joined] == [task["id"]]
+    detail = (await client.get(f"/api/v1/tasks/{task['id']}", headers=boss)).json()
+    assert detail["occurrences"] == 2
+
+
+async def test_another_item_or_another_facility_is_another_task(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    elsewhere = await add_facility(db, d.community1, name="英雄纪念碑")
+    worker = await login(client, "worker1")
+    for body in (_patrol_body(facility), _patrol_body(facility, "标识褪色", item="signage"), _patrol_body(elsewhere)):
+        assert (await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=body, headers=worker)).status_code == 201
+    assert await db.scalar(select(func.count()).select_from(Task)) == 3
+
+
+async def test_once_the_task_is_fixed_a_new_report_opens_a_new_task(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    worker = await login(client, "worker1")
+    await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=_patrol_body(facility), headers=worker)
+    task = await db.scalar(select(Task))
+    task.status = "accepted"
+    await db.commit()
+    await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=_patrol_body(facility), headers=worker)
+    assert sorted((await db.scalars(select(Task.status))).all()) == ["accepted", "open"]
+
+
+async def test_a_joined_record_corrected_leaves_the_task_and_the_task_stays_open(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    worker = await login(client, "worker1")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    await client.put(f"/api/v1/patrols/{first}", json=_patrol_body(facility), headers=worker)
+    await client.put(f"/api/v1/patrols/{second}", json=_patrol_body(facility), headers=worker)
+    fixed = _patrol_body(facility)
+    fixed["checklist"] = [{"item": "structure", "result": "ok", "note": ""}]
+    assert (await client.put(f"/api/v1/patrols/{first}", json=fixed, headers=worker)).status_code == 200
+    [task] = (await client.get("/api/v1/tasks", headers=await login(client, "super1"))).json()["items"]
+    assert (task["status"], task["records"]) == ("open", [{"kind": "patrol", "id": str(second)}])
+
+
+async def test_one_open_follow_up_per_subject(client, db):
+    d = await make_district(db)
+    subject = await add_subject(db, d.community1)
+    worker = await login(client, "worker1")
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    for n, visit_id in enumerate(ids):
+        body = {"subject_id": str(subject), "visit_type": "routine",
+                "visited_at": (datetime.now(timezone.utc) - timedelta(minutes=30 - n)).isoformat(), "location": None,
+                "summary": "身体尚可", "needs": "屋顶漏雨", "assistance": {"cash_yuan": 0, "goods": ""},
+                "follow_up_needed": True, "photo_ids": [], "no_photo_reason": "老人不愿拍照", "award": None}
+        assert (await client.put(f"/api/v1/visits/{visit_id}", json=body, headers=worker)).status_code == 201
+    [task] = (await client.get("/api/v1/tasks", headers=await login(client, "super1"))).json()["items"]
+    assert task["item"] == "follow_up" and task["occurrences"] == 2
+
+
+async def test_the_caretaker_owns_the_task_when_that_person_is_a_user(client, db):
+    d = await make_district(db)
+    from tests.builders import add_user
+    caretaker = await add_user(db, "wanggl", "field_worker", d.community1)
+    caretaker.display_name = "王国良"
+    await db.commit()
+    facility = await add_facility(db, d.community1, caretaker="王国良")
+    unknown = await add_facility(db, d.community1, name="英雄纪念碑", caretaker="李四")
+    worker = await login(client, "worker1")
+    for site in (facility, unknown):
+        await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=_patrol_body(site), headers=worker)
+    owners = dict((await db.execute(select(Task.facility_id, Task.assignee_id))).all())
+    assert owners == {facility: caretaker.id, unknown: d.users["worker1"].id}
+
+
+async def test_the_desk_counts_and_the_task_states_agree(client, db):
+    d = await make_district(db)
+    old = datetime.now(timezone.utc) - timedelta(days=40)
+    made = []
+    for i in range(4):
+        facility = await add_facility(db, d.community1, name=f"烈士陵园{i}")
+        patrol = await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"greenery": f"草{i}"},
+                                  started_at=old if i < 2 else None)
+        await sync_tasks_for_patrol(db, patrol=patrol)
+        made.append(await db.scalar(select(Task).where(Task.record_id == patrol.id)))
+    made[0].status = "fixed"  # overdue no more: waits to be accepted
+    made[2].status = "fixed"
+    await db.commit()
+    boss = await login(client, "super1")
+    counts = (await client.get("/api/v1/desk/counts", headers=boss)).json()
+    for state, key in (("to_accept", "tasks_to_accept"), ("overdue", "tasks_overdue"), ("to_fix", "tasks_open")):
+        items = (await client.get(f"/api/v1/tasks?state={state}", headers=boss)).json()["items"]
+        assert len(items) == counts[key], state
+    assert (counts["tasks_to_accept"], counts["tasks_overdue"], counts["tasks_open"]) == (2, 1, 2)
+    assert (await client.get("/api/v1/tasks?state=done", headers=boss)).status_code == 400
+
+
+async def test_two_patrols_reporting_the_same_problem_at_once_make_one_task(client, db):
+    import asyncio
+
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    worker = await login(client, "worker1")
+    answers = await asyncio.gather(*(client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=_patrol_body(facility),
+                                                headers=worker) for _ in range(4)))
+    assert [a.status_code for a in answers] == [201] * 4
+    [task] = (await client.get("/api/v1/tasks", headers=await login(client, "super1"))).json()["items"]
+    assert task["occurrences"] == 4
+
+
+async def test_a_record_reporting_again_after_its_task_was_cancelled_joins_the_open_one(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    worker = await login(client, "worker1")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    fixed = _patrol_body(facility)
+    fixed["checklist"] = [{"item": "structure", "result": "ok", "note": ""}]
+    await client.put(f"/api/v1/patrols/{first}", json=_patrol_body(facility), headers=worker)
+    await client.put(f"/api/v1/patrols/{first}", json=fixed, headers=worker)  # its task cancelled
+    await client.put(f"/api/v1/patrols/{second}", json=_patrol_body(facility), headers=worker)  # a new one
+    await client.put(f"/api/v1/patrols/{first}", json=_patrol_body(facility, "又发现裂缝"), headers=worker)
+    open_tasks = (await client.get("/api/v1/tasks?state=to_fix", headers=await login(client, "super1"))).json()["items"]
+    assert len(open_tasks) == 1 and open_tasks[0]["occurrences"] == 2

@@ -107,6 +107,7 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
         assert "有基本台账" in await raised.inner_text() and "待整改" in await raised.inner_text()
         assert await raised.locator("a").get_attribute("href") == f"#/tasks/{tasks[0]['id']}"
         await admin.get_by_test_id("approve").click()
+        await admin.get_by_test_id("approve-yes").click()  # approving asks first, naming the record
         await admin.wait_for_function("document.querySelector('[data-testid=record-status]')?.textContent.includes('已通过')")
         await look(admin, "stations-02-inspection-reviewed")
         assert server_api.get("admin", f"/inspections/{record_id}")["status"] == "approved"

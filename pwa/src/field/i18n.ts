@@ -135,6 +135,8 @@ export const t = defineStrings(
     reviews: "审核记录",
     decision_approve: "通过",
     decision_return: "退回",
+    // A supervisor took an approval back (issue 20)
+    decision_reopen: "撤回通过",
     notSentYet: "本机还有未上传的修改",
     loadFailed: "加载失败：{detail}",
     // rectification tasks
@@ -387,6 +389,8 @@ export const t = defineStrings(
     reviews: "Reviews",
     decision_approve: "Approved",
     decision_return: "Returned",
+    // A supervisor took an approval back (issue 20)
+    decision_reopen: "Approval taken back",
     notSentYet: "Changes on this phone not sent yet",
     loadFailed: "Could not load: {detail}",
     tasksTitle: "My rectification tasks",

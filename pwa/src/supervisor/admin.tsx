@@ -9,6 +9,7 @@ import { useValue } from "../store";
 import { AuditScreen } from "./audit";
 import { Failed, UnitOptions, errText, get, loadUnits, post, unitTree, useLoad, useWide } from "./common";
 import { label, t } from "./i18n";
+import { ReturnReasons } from "./reasons";
 
 interface UserRow { id: string; username: string; display_name: string; role: string; org_unit_id: string; is_active: boolean }
 
@@ -130,6 +131,7 @@ const TABS = [
   { id: "users", label: () => t("users"), admin: true },
   { id: "units", label: () => t("orgUnits"), admin: false },
   { id: "audit", label: () => t("auditLog"), admin: false },
+  { id: "reasons", label: () => t("returnReasons"), admin: true },
 ];
 
 export default function Admin({ params }: { params: Params }) {
@@ -151,6 +153,7 @@ export default function Admin({ params }: { params: Params }) {
       {units && tab === "users" && <Users units={units} />}
       {units && tab === "units" && <Units units={units} reload={reload} />}
       {tab === "audit" && <AuditScreen />}
+      {tab === "reasons" && <ReturnReasons />}
     </div>
   );
 }

@@ -30,6 +30,9 @@ const SENTENCES: [RegExp, Key][] = [
   [/no such org unit|no unit named ''|org_unit is required/, "errm_unit_scope"],
   [/duplicate|already (taken|exists)/, "errm_user_exists"],
   [/why the task is reopened/, "errm_reopen"],
+  [/taken back within 24 hours/, "errm_reopen_late"],
+  [/only the supervisor who approved it/, "errm_reopen_who"],
+  [/why the approval is taken back/, "reopenRecordNeeds"],
   [/give both lat and lon/, "errm_both"],
   [/the same name and unit as line (\d+)/, "errm_same_as"],
   [/a facility needs its position/, "errm_needs_position"],
@@ -71,7 +74,7 @@ export interface Photo {
 }
 export interface Flag { code: string; detail: string; detail_zh?: string }
 export interface Author { id: string; username: string; display_name: string }
-export interface ReviewOut { id: string; decision: "approve" | "return"; comment: string; at: string; reviewer: Author }
+export interface ReviewOut { id: string; decision: "approve" | "return" | "reopen"; comment: string; at: string; reviewer: Author }
 
 /** Widen the app shell (phone-sized by default) while a supervisor screen is open. */
 export function useWide(): void {

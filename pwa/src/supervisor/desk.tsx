@@ -75,6 +75,15 @@ function badges(key: string, c: Counts | null): { n: number; title: string; hot?
   return [];
 }
 
+/** Where a nav link goes: for 整改, the list filtered on what its first badge counts, so the
+ *  badge and the list agree ("1 项待验收" opens the tasks to accept). */
+function navHref(href: string, key: string, c: Counts | null): string {
+  if (key !== "tasks" || !c) return href;
+  if (c.tasks_to_accept > 0) return `${href}?state=to_accept`;
+  if (c.tasks_overdue > 0) return `${href}?state=overdue`;
+  return href;
+}
+
 export function Desk({ path, children }: { path: string; children: ComponentChildren }) {
   useLang();
   const s = useValue(session);
@@ -109,7 +118,7 @@ export function Desk({ path, children }: { path: string; children: ComponentChil
               const here = base === item.href || base.startsWith(`${item.href}/`);
               return (
                 <li>
-                  <a href={`#${item.href}`} data-testid={`desk-nav-${item.key}`} aria-current={here ? "page" : undefined}>
+                  <a href={`#${navHref(item.href, item.key, c)}`} data-testid={`desk-nav-${item.key}`} aria-current={here ? "page" : undefined}>
                     <span class="desk-icon" aria-hidden="true">{item.icon}</span>
                     <span class="desk-label">{t(item.key)}</span>
                     {badges(item.key, c).filter((b) => b.n > 0).map((b) => (

@@ -2,7 +2,7 @@
 // page to be edited; CSV import with a template file and every bad field of every row listed.
 import { useState } from "preact/hooks";
 import { request, type Facility, type OrgUnit, type Page, type Subject } from "../api";
-import { useLang } from "../i18n";
+import { colon, useLang } from "../i18n";
 import { go, type Params } from "../router";
 import { refreshScope, session } from "../session";
 import { useValue } from "../store";
@@ -128,6 +128,30 @@ function diff<T extends Record<string, unknown>>(before: T, after: T): Partial<T
   return out;
 }
 
+/** A person's numbers stay masked until 显示号码 is clicked; only that click is audited (the
+ *  server answers the full numbers to GET ?reveal=true and logs it). */
+function Numbers({ item, onReveal }: { item: FullSubject; onReveal: (full: { phone: string; id_number: string }) => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const reveal = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const full = await get<FullSubject>(`/subjects/${item.id}`, { reveal: "true" });
+      onReveal({ phone: full.phone ?? "", id_number: full.id_number ?? "" });
+    } catch (e) { setError(errText(e)); } finally { setBusy(false); }
+  };
+  return (
+    <div class="sv-numbers" data-testid="masked-numbers">
+      <span>{t("phone")}{colon()}<span data-testid="phone-masked">{item.phone_masked || "—"}</span></span>
+      <span>{t("idNumber")}{colon()}<span data-testid="id-masked">{item.id_number_masked || "—"}</span></span>
+      <button type="button" class="btn btn-small" data-testid="reveal-numbers" disabled={busy} onClick={() => void reveal()}>{t("revealNumbers")}</button>
+      <span class="small muted">{t("revealHint")}</span>
+      {error && <span class="error" role="alert">{error}</span>}
+    </div>
+  );
+}
+
 function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
   const path = kind === "facility" ? `/facilities/${id}` : `/subjects/${id}`;
   const [item, error, reload] = useLoad(() => get<FullFacility & FullSubject>(path), [path]);
@@ -136,6 +160,7 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
   const [form, setForm] = useState<Record<string, string> | null>(null);
   const [msg, setMsg] = useState<{ ok: boolean; text: string; field?: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [numbers, setNumbers] = useState<{ phone: string; id_number: string } | null>(null);
   const boss = useValue(session)?.user.role !== "field_worker";
   if (error) return <Failed error={error} retry={reload} />;
   if (!item || !units) return <p>{t("loading")}</p>;
@@ -144,7 +169,7 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
     lat: item.location ? String(item.location.lat) : "", lon: item.location ? String(item.location.lon) : "",
     ...(kind === "facility"
       ? { kind: item.kind, protection_level: item.protection_level, caretaker: item.caretaker ?? "", patrol_interval_days: String(item.patrol_interval_days), protection_boundary: item.protection_boundary ?? "", geofence_m: String(item.geofence_m) }
-      : { category: item.category, phone: item.phone ?? "", id_number: item.id_number ?? "", contact_user_id: item.contact_user_id ?? "", notes: item.notes ?? "" }),
+      : { category: item.category, contact_user_id: item.contact_user_id ?? "", notes: item.notes ?? "", ...(numbers ?? {}) }),
   };
   const f = form ?? start;
   const set = (k: string, v: string) => setForm({ ...f, [k]: v });
@@ -166,6 +191,7 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
       await request("PATCH", path, { json: changed });
       setMsg({ ok: true, text: t("saved") });
       setForm(null);
+      if (numbers) setNumbers({ phone: f.phone ?? numbers.phone, id_number: (f.id_number ?? numbers.id_number).toUpperCase() });
       reload();
       void refreshCounts();
       void refreshScope().catch(() => undefined);
@@ -197,6 +223,9 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
         {" "}· {kind === "facility" ? t("nextDue") : t("nextVisitDue")} {day(item.next_due_at)} {item.overdue && <span class="badge overdue">{t("overdue")}</span>}
         {" "}· <a href={`#/admin/audit?entity=${kind}&entity_id=${id}`}>{t("history")}</a>
       </p>
+      {kind === "subject" && !numbers && boss && (
+        <Numbers item={item} onReveal={(full) => { setNumbers(full); if (form) setForm({ ...form, ...full }); }} />
+      )}
       <form class="stack" onSubmit={save}>
         <div class="sv-form">
           {input("name", kind === "facility" ? t("name") : t("displayName"))}
@@ -213,8 +242,8 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
           {kind === "facility" && input("caretaker", t("caretaker"))}
           {kind === "facility" && input("patrol_interval_days", t("interval"), "number")}
           {kind === "facility" && input("protection_boundary", fieldName("protection_boundary"))}
-          {kind === "subject" && input("phone", t("phone"), "tel")}
-          {kind === "subject" && input("id_number", t("idNumber"))}
+          {kind === "subject" && numbers && input("phone", t("phone"), "tel")}
+          {kind === "subject" && numbers && input("id_number", t("idNumber"))}
           {kind === "subject" && select("contact_user_id", t("contact"), [["", t("noOwner")], ...(people?.items ?? []).map((p): [string, string] => [p.id, p.display_name])])}
           {kind === "subject" && input("notes", t("notes"))}
         </div>

@@ -1,13 +1,16 @@
 // The review queue: records awaiting a decision on the left (filters above), the selected one on
-// the right. Keys: j/k next/previous, a approve, r return (type the reason, Ctrl+Enter sends).
+// the right. Keys: j/k next/previous, a approve (asks first, naming the record; Enter confirms),
+// Shift+A approve at once, r return (type the reason, Ctrl+Enter sends). After a decision nothing
+// is selected until j or k: no key decides on a record the user did not pick.
 import { useEffect, useState } from "preact/hooks";
 import type { OrgUnit, Page } from "../api";
 import { t as ft } from "../field/i18n";
-import { useLang } from "../i18n";
+import { colon, useLang } from "../i18n";
 import { query } from "../router";
-import { facilities, subjects } from "../session";
+import { facilities, session, subjects } from "../session";
 import { useValue } from "../store";
-import { Failed, errText, get, useLoad, useWide, when, type Flag } from "./common";
+import { ApiError } from "../api";
+import { Failed, errText, get, post, useLoad, useWide, when, type Flag } from "./common";
 import { label, t } from "./i18n";
 import { RecordView, isOwn, loadRecord, review, type Kind, type RecordOut } from "./record";
 import { refreshCounts } from "./desk";
@@ -52,6 +55,66 @@ function Filters({ f, set, units }: { f: Record<string, string>; set: (k: string
 const toTime = (d: string | undefined, end: boolean) =>
   d ? new Date(`${d}T00:00:00+08:00`).getTime() + (end ? 86400_000 : 0) : undefined;
 
+/** A batch refusal's records, from the server's sentence: "<kind> <id>: <why>" for each. */
+function refusedOf(detail: string): { id: string; reason: string }[] {
+  const out: { id: string; reason: string }[] = [];
+  for (const m of detail.matchAll(/(?:patrol|visit|inspection) ([0-9a-f-]{36}): ([^;)]*)/g)) {
+    const why = m[2];
+    const reason = /carries flags/.test(why) ? "flagged" : /your own;/.test(why) ? "own_record" : /own station/.test(why) ? "own_station"
+      : /no such/.test(why) ? "not_found" : "not_awaiting";
+    out.push({ id: m[1], reason });
+  }
+  return out;
+}
+
+/** Approve every flag-free record of the page awaiting the user's decision, after a confirmation
+ *  with the count; the server approves all of them or none. */
+function Batch({ items, onDone, onRefused }: { items: Item[]; onDone: (ids: string[], message: () => string) => void; onRefused: () => void }) {
+  const me = useValue(session)?.user.id;
+  const clean = items.filter((i) => i.status === "submitted" && !i.flags.length && i.author_id !== me).slice(0, 100);
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [refused, setRefused] = useState<{ id: string; reason: string }[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    setRefused(null);
+    try {
+      await post("/reviews/batch", { decision: "approve", records: clean.map((i) => ({ kind: i.kind, id: i.id })) });
+      setAsking(false);
+      const n = clean.length;
+      onDone(clean.map((i) => i.id), () => t("batchDone", { n }));
+    } catch (e) {
+      const named = e instanceof ApiError && e.status === 422 ? refusedOf(e.detail) : [];
+      if (named.length) { setRefused(named); onRefused(); } else setError(errText(e));
+      setAsking(false);
+    } finally { setBusy(false); }
+  };
+  const name = (id: string) => { const i = items.find((x) => x.id === id); return i ? `${i.place_name} · ${i.author_name} · ${when(i.at)}` : id; };
+  return (
+    <div class="sv-batch" data-testid="batch">
+      {!asking && <button class="btn" data-testid="batch-approve" disabled={!clean.length || busy} onClick={() => { setAsking(true); setRefused(null); }}>{t("batchApprove", { n: clean.length })}</button>}
+      {asking && (
+        <div class="sv-confirm-box" role="alertdialog" aria-labelledby="batch-q" data-testid="batch-confirm">
+          <p id="batch-q"><strong>{t("batchConfirm", { n: clean.length })}</strong></p>
+          <div class="row">
+            <button class="btn btn-primary" data-testid="batch-yes" disabled={busy} onClick={() => void run()}>{t("batchYes")}</button>
+            <button class="btn" onClick={() => setAsking(false)}>{t("cancel")}</button>
+          </div>
+        </div>
+      )}
+      {refused && (
+        <div class="notice danger" role="alert" data-testid="batch-refused">
+          <p>{t("batchRefused", { n: refused.length })}</p>
+          <ul>{refused.map((r) => <li data-id={r.id}>{name(r.id)}{colon()}{t(`br_${r.reason}` as "br_flagged")}</li>)}</ul>
+        </div>
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
+    </div>
+  );
+}
+
 export default function Queue() {
   useWide();
   useLang();
@@ -60,10 +123,14 @@ export default function Queue() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
-  const [sel, setSel] = useState(0);
+  // The selected row; null after a decision: the selection never moves onto a record by itself,
+  // so a second key press cannot decide on a record nobody looked at. j/k go on from `near`.
+  const [sel, setSel] = useState<number | null>(0);
+  const [near, setNear] = useState(0);
   const [record, setRecord] = useState<RecordOut | null>(null);
   const [returning, setReturning] = useState(false);
-  const [done, setDone] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [done, setDone] = useState<(() => string) | null>(null); // said in the language of the moment
   const [units] = useLoad(async () => {
     const u = await get<OrgUnit[] | Page<OrgUnit>>("/org-units");
     return Array.isArray(u) ? u : u.items;
@@ -86,47 +153,62 @@ export default function Queue() {
   };
   useEffect(() => { void load(); }, [JSON.stringify(f)]);
 
-  const current = items[sel];
+  const current = sel == null ? undefined : items[sel];
   useEffect(() => {
     setRecord(null);
     setReturning(false);
+    setConfirming(false);
     if (!current) return;
     let live = true;
     loadRecord(current.kind, current.id).then((r) => live && setRecord(r), (e) => live && setError(errText(e)));
     return () => { live = false; };
   }, [current?.id]);
 
-  const decide = async (decision: "approve" | "return", comment: string) => {
+  const settled = (ids: string[], message: () => string) => {
+    void refreshCounts();
+    setDone(() => message);
+    const at = sel ?? near;
+    const rest = items.filter((i) => !ids.includes(i.id));
+    setItems(rest);
+    setNear(Math.min(at, Math.max(rest.length - 1, 0)));
+    setSel(null);
+  };
+  const decide = async (decision: "approve" | "return" | "reopen", comment: string) => {
     if (!current) return;
     await review(current.kind, current.id, decision, comment);
-    void refreshCounts();
-    setDone(t("decided", { what: `${current.place_name} · ${label("st_", decision === "approve" ? "approved" : "returned")}` }));
-    const rest = items.filter((i) => i.id !== current.id);
-    setItems(rest);
-    setSel(Math.min(sel, Math.max(rest.length - 1, 0)));
+    const place = current.place_name;
+    settled([current.id], () => (decision === "reopen" ? t("reopened")
+      : t("decided", { what: `${place} · ${label("st_", decision === "approve" ? "approved" : "returned")}` })));
   };
+  const approvable = () => !!(current && record && record.id === current.id && record.status === "submitted" && !isOwn(record));
 
   useEffect(() => {
     const key = (e: KeyboardEvent) => {
       const tag = (e.target as HTMLElement)?.tagName;
       if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (e.key === "j") setSel((s) => Math.min(s + 1, items.length - 1));
-      else if (e.key === "k") setSel((s) => Math.max(s - 1, 0));
-      else if (e.key === "a" && record && record.status === "submitted" && !isOwn(record)) void decide("approve", "").catch((x) => setError(errText(x)));
-      else if (e.key === "r" && record && !isOwn(record)) { e.preventDefault(); setReturning(true); }
+      const n = items.length;
+      if (e.key === "j" && n) setSel((s) => (s == null ? Math.min(near, n - 1) : Math.min(s + 1, n - 1)));
+      else if (e.key === "k" && n) setSel((s) => (s == null ? Math.max(Math.min(near, n) - 1, 0) : Math.max(s - 1, 0)));
+      else if (e.key === "Escape" && confirming) setConfirming(false);
+      // Enter confirms (on a focused button the button's own click does it).
+      else if (e.key === "Enter" && confirming && tag !== "BUTTON" && tag !== "A" && approvable()) void decide("approve", "").catch((x) => setError(errText(x)));
+      else if (e.key === "A" && e.shiftKey && approvable() && !confirming) void decide("approve", "").catch((x) => setError(errText(x)));
+      else if (e.key === "a" && !e.shiftKey && approvable()) setConfirming(true); // a second a changes nothing
+      else if (e.key === "r" && record && !isOwn(record) && !confirming) { e.preventDefault(); setReturning(true); }
       else return;
       setDone(null);
     };
     window.addEventListener("keydown", key);
     return () => window.removeEventListener("keydown", key);
   });
-  useEffect(() => { document.querySelector(`[data-row="${sel}"]`)?.scrollIntoView({ block: "nearest" }); }, [sel]);
+  useEffect(() => { if (sel != null) document.querySelector(`[data-row="${sel}"]`)?.scrollIntoView({ block: "nearest" }); }, [sel]);
 
   return (
     <div class="sv" data-testid="review-queue">
-      <div class="screen-title"><h1 class="grow">{t("reviewQueue")}</h1><span class="small muted">{t("keys")}</span></div>
+      <div class="screen-title"><h1 class="grow">{t("reviewQueue")}</h1><span class="small muted sv-keys">{t("keys")}</span></div>
       <Filters f={f} set={(k, v) => setF({ ...f, [k]: v })} units={units ?? []} />
-      {done && <div class="notice ok-notice" role="status" data-testid="decided">{done}</div>}
+      {(f.status ?? "submitted") === "submitted" && <Batch items={items} onDone={settled} onRefused={() => void load()} />}
+      {done && <div class="notice ok-notice" role="status" data-testid="decided">{done()}</div>}
       {error && <Failed error={error} retry={() => void load()} />}
       <div class="sv-split">
         <div class="sv-list">
@@ -154,8 +236,9 @@ export default function Queue() {
         </div>
         <div class="sv-detail">
           {current && record && record.id === current.id
-            ? <RecordView kind={current.kind} record={record} onDecide={decide} returning={returning} setReturning={setReturning} />
-            : <p class="muted">{current ? t("loading") : t("pickRecord")}</p>}
+            ? <RecordView kind={current.kind} record={record} onDecide={decide} returning={returning} setReturning={setReturning}
+                confirming={confirming} setConfirming={setConfirming} />
+            : <p class="muted" data-testid="no-selection">{current ? t("loading") : items.length ? t("pickNext") : t("pickRecord")}</p>}
         </div>
       </div>
     </div>

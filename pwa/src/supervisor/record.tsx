@@ -3,7 +3,7 @@
 // visit's details, the tasks it raised, past reviews, and the decision (approve, or return with a
 // comment; never on one's own record).
 import { useEffect, useRef, useState } from "preact/hooks";
-import { colon, useLang } from "../i18n";
+import { colon, lang, useLang } from "../i18n";
 import type { Params } from "../router";
 import { t as ft } from "../field/i18n";
 import type { Page, Task } from "../api";
@@ -31,7 +31,7 @@ export interface RecordOut {
 }
 
 export type Kind = "patrol" | "visit" | "inspection";
-export type Decide = (decision: "approve" | "return", comment: string) => Promise<void>;
+export type Decide = (decision: "approve" | "return" | "reopen", comment: string) => Promise<void>;
 
 function Where({ record, kind }: { record: RecordOut; kind: Kind }) {
   const fs = useValue(facilities);
@@ -163,15 +163,30 @@ function Reused({ n, photo, otherId }: { n: number; photo: Photo | undefined; ot
   );
 }
 
-/** The decision bar; `returning` opens the comment box (the queue's r key sets it). */
-export function Decision({ status, own, onDecide, returning, setReturning }: {
+interface ReturnReason { code: string; text: { zh: string; en: string } }
+let reasonsOnce: Promise<ReturnReason[]> | null = null;
+/** The ready-made return comments (an admin edits them), fetched once a session. */
+const returnReasons = () => (reasonsOnce ??= get<ReturnReason[]>("/return-reasons").catch(() => { reasonsOnce = null; return []; }));
+
+/** What a confirmation names: the place, the author and the time. */
+export const recordTitle = (kind: Kind, record: RecordOut): string =>
+  `${kind === "patrol" ? record.facility_name : kind === "inspection" ? record.org_unit_name : record.subject_name} · ${record.author.display_name} · ${when(kind === "visit" ? record.visited_at : record.started_at)}`;
+
+/** The decision bar. Approving asks first (`confirming`, which the queue's a key sets too) and
+ *  names the record; `returning` opens the comment box (the r key), with ready-made reasons. */
+export function Decision({ status, own, onDecide, returning, setReturning, confirming, setConfirming, what }: {
   status: string; own: boolean; onDecide: Decide; returning: boolean; setReturning: (v: boolean) => void;
+  confirming: boolean; setConfirming: (v: boolean) => void; what: string;
 }) {
+  useLang();
   const [comment, setComment] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
+  const yes = useRef<HTMLButtonElement>(null);
+  const [reasons] = useLoad(() => (returning ? returnReasons() : Promise.resolve([])), [returning]);
   useEffect(() => { if (returning) box.current?.focus(); }, [returning]);
+  useEffect(() => { if (confirming) yes.current?.focus(); }, [confirming]);
   if (status !== "submitted" && status !== "incomplete") return null;
   // The server refuses (and audits) a review of one's own record: say so instead of offering it.
   if (own) return <p class="notice" data-testid="own-record">{t("ownRecord")}</p>;
@@ -179,21 +194,81 @@ export function Decision({ status, own, onDecide, returning, setReturning }: {
     if (decision === "return" && !comment.trim()) { setError(t("commentNeeded")); box.current?.focus(); return; }
     setBusy(true);
     setError(null);
-    try { await onDecide(decision, comment.trim()); setComment(""); setReturning(false); } catch (e) { setError(errText(e)); } finally { setBusy(false); }
+    try { await onDecide(decision, comment.trim()); setComment(""); setReturning(false); setConfirming(false); } catch (e) { setError(errText(e)); } finally { setBusy(false); }
+  };
+  const pick = (r: ReturnReason) => {
+    const text = lang.get() === "en" ? r.text.en : r.text.zh;
+    setComment((c) => (c.trim() ? `${c.trim()}${lang.get() === "en" ? "; " : "；"}${text}` : text));
+    box.current?.focus();
   };
   return (
     <div class="sv-decide" data-testid="decision">
+      {returning && (reasons ?? []).length > 0 && (
+        <div class="sv-reasons" role="group" aria-label={t("quickReasons")} data-testid="return-reasons">
+          <span class="small muted">{t("quickReasons")}{colon()}</span>
+          {reasons!.map((r) => (
+            <button type="button" class="btn btn-small" data-testid="return-reason" data-code={r.code} onClick={() => pick(r)}>
+              {lang.get() === "en" ? r.text.en : r.text.zh}
+            </button>
+          ))}
+        </div>
+      )}
       {returning && (
-        <textarea ref={box} data-testid="return-comment" placeholder={t("returnComment")} value={comment}
+        <textarea ref={box} data-testid="return-comment" placeholder={t("returnComment")} aria-label={t("returnComment")} value={comment}
           onInput={(e) => setComment(e.currentTarget.value)}
           onKeyDown={(e) => { e.stopPropagation(); if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void run("return"); if (e.key === "Escape") setReturning(false); }} />
       )}
+      {confirming && !returning && (
+        <div class="sv-confirm-box" role="alertdialog" aria-labelledby="approve-q" aria-describedby="approve-what" data-testid="approve-confirm">
+          <p><strong id="approve-q">{t("confirmApprove")}</strong><br /><span id="approve-what" data-testid="approve-what">{what}</span></p>
+          <div class="row">
+            <button ref={yes} class="btn btn-primary" data-testid="approve-yes" disabled={busy} onClick={() => void run("approve")}>{t("confirmYes")}</button>
+            <button class="btn" data-testid="approve-no" onClick={() => setConfirming(false)}>{t("cancel")}</button>
+          </div>
+        </div>
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
+      {!confirming && (
+        <div class="row">
+          {!returning && <button class="btn btn-primary" data-testid="approve" disabled={busy || status === "incomplete"} onClick={() => { setError(null); setConfirming(true); }}>{t("approve")}</button>}
+          {!returning && <button class="btn btn-danger" data-testid="return" disabled={busy} onClick={() => setReturning(true)}>{t("returnIt")}</button>}
+          {returning && <button class="btn btn-danger" data-testid="send-return" disabled={busy} onClick={() => void run("return")}>{t("sendReturn")}</button>}
+          {returning && <button class="btn" onClick={() => setReturning(false)}>{t("cancel")}</button>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+const REOPEN_MS = 24 * 3600_000;
+
+/** Take an approval back within 24 hours, with a reason (the approver, or a supervisor above:
+ *  the server decides and says so). */
+function Reopen({ record, onDecide }: { record: RecordOut; onDecide: Decide }) {
+  const [open, setOpen] = useState(false);
+  const [comment, setComment] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const last = [...(record.reviews ?? [])].reverse().find((r) => r.decision === "approve");
+  if (record.status !== "approved" || !last || isOwn(record)) return null;
+  const until = new Date(new Date(last.at).getTime() + REOPEN_MS);
+  if (until.getTime() < Date.now()) return null;
+  const send = async () => {
+    if (!comment.trim()) { setError(t("reopenRecordNeeds")); return; }
+    setBusy(true);
+    setError(null);
+    try { await onDecide("reopen", comment.trim()); setOpen(false); setComment(""); } catch (e) { setError(errText(e)); } finally { setBusy(false); }
+  };
+  return (
+    <div class="sv-decide" data-testid="reopen-record">
+      <p class="small muted">{t("reopenRecordHint", { until: when(until.toISOString()) })}</p>
+      {open && <textarea data-testid="reopen-record-comment" aria-label={t("reopenRecordReason")} placeholder={t("reopenRecordReason")} value={comment}
+        onInput={(e) => { setComment(e.currentTarget.value); setError(null); }} onKeyDown={(e) => e.stopPropagation()} />}
       {error && <p class="error" role="alert">{error}</p>}
       <div class="row">
-        {!returning && <button class="btn btn-primary" data-testid="approve" disabled={busy || status === "incomplete"} onClick={() => void run("approve")}>{t("approve")}</button>}
-        {!returning && <button class="btn btn-danger" data-testid="return" disabled={busy} onClick={() => setReturning(true)}>{t("returnIt")}</button>}
-        {returning && <button class="btn btn-danger" data-testid="send-return" disabled={busy} onClick={() => void run("return")}>{t("sendReturn")}</button>}
-        {returning && <button class="btn" onClick={() => setReturning(false)}>{t("cancel")}</button>}
+        {!open && <button class="btn" data-testid="reopen-record-open" onClick={() => setOpen(true)}>{t("reopenRecord")}</button>}
+        {open && <button class="btn btn-danger" data-testid="reopen-record-send" disabled={busy} onClick={() => void send()}>{t("sendReopenRecord")}</button>}
+        {open && <button class="btn" onClick={() => setOpen(false)}>{t("cancel")}</button>}
       </div>
     </div>
   );
@@ -221,8 +296,9 @@ function RaisedTasks({ recordId }: { recordId: string }) {
   );
 }
 
-export function RecordView({ kind, record, onDecide, returning, setReturning }: {
+export function RecordView({ kind, record, onDecide, returning, setReturning, confirming, setConfirming }: {
   kind: Kind; record: RecordOut; onDecide: Decide; returning: boolean; setReturning: (v: boolean) => void;
+  confirming: boolean; setConfirming: (v: boolean) => void;
 }) {
   useLang();
   const [viewing, setViewing] = useState<number | null>(null);
@@ -240,7 +316,9 @@ export function RecordView({ kind, record, onDecide, returning, setReturning }: 
         </div>
         <span class={`badge ${record.status}`} data-testid="record-status">{label("st_", record.status)}</span>
       </header>
-      <Decision status={record.status} own={isOwn(record)} onDecide={onDecide} returning={returning} setReturning={setReturning} />
+      <Decision status={record.status} own={isOwn(record)} onDecide={onDecide} returning={returning} setReturning={setReturning}
+        confirming={confirming} setConfirming={setConfirming} what={recordTitle(kind, record)} />
+      <Reopen record={record} onDecide={onDecide} />
       <section>
         <h2>{t("flags")}</h2>
         <Flags flags={record.flags} />
@@ -261,7 +339,7 @@ export function RecordView({ kind, record, onDecide, returning, setReturning }: 
           <h2>{t("reviews")}</h2>
           <ul class="sv-reviews">
             {record.reviews!.map((r) => (
-              <li><span class={`badge ${r.decision === "approve" ? "approved" : "returned"}`}>{r.decision === "approve" ? label("st_", "approved") : label("st_", "returned")}</span>{" "}
+              <li data-testid="review-entry" data-decision={r.decision}><span class={`badge ${r.decision === "approve" ? "approved" : r.decision === "reopen" ? "submitted" : "returned"}`}>{r.decision === "approve" ? label("st_", "approved") : r.decision === "reopen" ? t("rv_reopen") : label("st_", "returned")}</span>{" "}
                 {r.reviewer.display_name} · {when(r.at)} {r.comment && <q>{r.comment}</q>}</li>
             ))}
           </ul>
@@ -273,7 +351,7 @@ export function RecordView({ kind, record, onDecide, returning, setReturning }: 
 }
 
 export const loadRecord = (kind: Kind, id: string) => get<RecordOut>(`/${kind}s/${id}`);
-export const review = (kind: Kind, id: string, decision: "approve" | "return", comment: string) =>
+export const review = (kind: Kind, id: string, decision: "approve" | "return" | "reopen", comment: string) =>
   post<RecordOut>(`/${kind}s/${id}/review`, { decision, comment });
 
 /** The route /review/:kind/:id: one record on its own page. */
@@ -282,8 +360,10 @@ export default function RecordPage({ params }: { params: Params }) {
   const kind = params.kind as Kind;
   const [record, error, reload] = useLoad(() => loadRecord(kind, params.id), [kind, params.id]);
   const [returning, setReturning] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   if (error) return <Failed error={error} retry={reload} />;
   if (!record) return <p>{t("loading")}</p>;
   return <RecordView kind={kind} record={record} returning={returning} setReturning={setReturning}
+    confirming={confirming} setConfirming={setConfirming}
     onDecide={async (d, c) => { await review(kind, record.id, d, c); reload(); }} />;
 }

@@ -13,7 +13,7 @@ import { Failed, StatusBadge, UnitOptions, Thumbs, Viewer, day, errText, get, it
 import { refreshCounts } from "./desk";
 import { label, t } from "./i18n";
 
-interface People { owner_name?: string; owner_kind?: string; reporter_name?: string }
+interface People { owner_name?: string; owner_kind?: string; reporter_name?: string; records?: { kind: string; id: string }[]; occurrences?: number }
 interface TaskDetail extends Omit<ApiTaskDetail, "before_photos" | "after_photos">, People { before_photos: Photo[]; after_photos: Photo[] }
 type TaskRow = Task & People;
 interface UserRow { id: string; display_name: string; username: string; role: string; org_unit_id: string; is_active: boolean }
@@ -88,14 +88,15 @@ function TaskHistory({ id, n }: { id: string; n: number }) {
 }
 
 function TaskList() {
-  const [f, setF] = useState<Record<string, string>>(() => ({ status: "open", ...query() }));
+  // Opened from a desk badge: ?state= is exactly what the badge counted (to_fix, to_accept, overdue).
+  const [f, setF] = useState<Record<string, string>>(() => { const q = query(); return q.state ? q : { status: "open", ...q }; });
   const [units] = useLoad(async () => {
     const u = await get<OrgUnit[] | Page<OrgUnit>>("/org-units");
     return Array.isArray(u) ? u : u.items;
   }, []);
   const boss = useValue(session)?.user.role !== "field_worker";
   const [people] = useLoad(() => (boss ? get<Page<UserRow>>("/users") : Promise.resolve({ items: [], next_cursor: null })), [boss]);
-  const [page, error, reload] = useLoad(() => get<Page<TaskRow>>("/tasks", { ...f, limit: 200 }), [JSON.stringify(f)]);
+  const [page, error, reload] = useLoad(() => get<Page<TaskRow>>("/tasks", { ...Object.fromEntries(Object.entries(f).filter(([, v]) => v)), limit: 200 }), [JSON.stringify(f)]);
   const set = (k: string, v: string) => setF({ ...f, [k]: v });
   return (
     <div class="sv" data-testid="task-list">
@@ -105,6 +106,12 @@ function TaskList() {
           <select data-testid="task-status" value={f.status ?? ""} onChange={(e) => set("status", e.currentTarget.value)}>
             <option value="">{t("all")}</option>
             {["open", "fixed", "accepted", "cancelled"].map((s) => <option value={s}>{t(`st_${s}` as "st_open")}</option>)}
+          </select>
+        </label>
+        <label class="sv-filter"><span>{t("waiting")}</span>
+          <select data-testid="task-state" value={f.state ?? ""} onChange={(e) => setF({ ...f, state: e.currentTarget.value, status: e.currentTarget.value ? "" : f.status ?? "" })}>
+            <option value="">{t("all")}</option>
+            {(["to_fix", "to_accept", "overdue"] as const).map((s) => <option value={s}>{t(`ts_${s}`)}</option>)}
           </select>
         </label>
         <label class="sv-filter"><span>{t("unit")}</span>
@@ -134,7 +141,9 @@ function TaskList() {
           {(page?.items ?? []).map((task) => (
             <tr data-testid="task-row" data-id={task.id} onClick={() => go(`/tasks/${task.id}`)} class="sv-click">
               <td><a href={`#/tasks/${task.id}`} onClick={(e) => e.stopPropagation()}><strong>{task.place_name}</strong></a></td>
-              <td><span class="small">{itemLabel(task.item, task.item_label)}</span>{task.detail && <><br />{task.detail}</>}</td>
+              <td><span class="small">{itemLabel(task.item, task.item_label)}</span>
+                {(task.occurrences ?? 1) > 1 && <> <span class="badge issue" data-testid="task-occurrences">{t("occurrences", { n: task.occurrences ?? 1 })}</span></>}
+                {task.detail && <><br />{task.detail}</>}</td>
               <td data-testid="task-owner"><Owner task={task} /></td>
               <td>{task.assignee_name || <span class="muted">{t("noOwner")}</span>}</td>
               <td>{task.reporter_name}</td>
@@ -181,6 +190,10 @@ function TaskPage({ id }: { id: string }) {
         <div>
           <h1>{task.place_name} · {itemLabel(task.item, task.item_label)}</h1>
           <p class="muted">{task.detail}</p>
+          {(task.records ?? []).length > 1 && (
+            <p class="small" data-testid="task-reports">{t("occurrences", { n: task.occurrences ?? 1 })}{colon()}
+              {task.records!.map((r, n) => <>{n > 0 && " · "}<a href={`#/review/${r.kind}/${r.id}`}>{t("reports")} {n + 1}</a></>)}</p>
+          )}
           <p class="small" data-testid="task-people">{t("owner")}{colon()}<Owner task={task} /> · {t("assignedTo")}{colon()}{task.assignee_name || t("noOwner")}
             {" "}· {t("reporter")}{colon()}{task.reporter_name} · {t("opened", { d: when(task.opened_at) })} · <strong data-testid="task-due">{t("due", { d: day(task.due_at) })}</strong>
             {" "}<a href={`#/review/${task.record_kind}/${task.record_id}`}>{t("openRecord")}</a></p>
@@ -231,5 +244,6 @@ function TaskPage({ id }: { id: string }) {
 export default function Tasks({ params }: { params: Params }) {
   useWide();
   useLang();
-  return params.id ? <TaskPage id={params.id} /> : <TaskList />;
+  // A new ?state= (a desk badge clicked on this screen) starts the list afresh.
+  return params.id ? <TaskPage id={params.id} /> : <TaskList key={JSON.stringify(query())} />;
 }

@@ -1,0 +1,144 @@
+"""Decisions on many records at once, and the ready-made return comments.
+
+POST /reviews/batch approves flag-free records awaiting the caller's decision, all or none: one
+record that carries a flag, waits for no decision, or is not the caller's to decide, and nothing
+is approved (422 naming every such record). GET /return-reasons lists ready-made comments for a
+return; an admin replaces them with PUT."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Response, get, post, put
+from litestar.exceptions import PermissionDeniedException
+from litestar.openapi import ResponseSpec
+from litestar.params import JSONBody
+
+from api import records
+from api.deps import CurrentUser, DbSession, record_audit
+from api.records import ReviewIn
+from api.types import In
+from storage.errors import Invalid, NotFound
+from storage.models import Inspection, Patrol, Visit
+from storage.queries import org_units, return_reasons
+from storage.queries import records as record_queries
+from storage.queries.records import RecordModel
+
+MODELS: dict[str, RecordModel] = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}
+
+
+class RecordRef(In):
+    kind: Literal["patrol", "visit", "inspection"]
+    id: uuid.UUID
+
+
+class BatchIn(In):
+    decision: Literal["approve"]
+    records: Annotated[list[RecordRef], msgspec.Meta(min_length=1, max_length=100)]
+
+
+class BatchOut(msgspec.Struct):
+    approved: int
+    records: list[RecordRef]
+
+
+class Refused(msgspec.Struct):
+    kind: str
+    id: uuid.UUID
+    # flagged | not_awaiting | own_record | own_station | not_found
+    reason: str
+    detail: str
+
+
+class BatchRefusal(msgspec.Struct):
+    """The 422 of a batch: nothing was approved."""
+    status_code: int
+    detail: str
+    code: str
+    field: str
+    refused: list[Refused]
+
+
+class ReasonText(msgspec.Struct):
+    zh: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    en: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class ReturnReasonIO(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]{1,32}$")]
+    text: ReasonText
+
+
+async def _refusal(db_session: DbSession, user: CurrentUser, ref: RecordRef) -> Refused | None:
+    """Why this record cannot be approved in a batch by this user, if it cannot."""
+    def no(reason: str, detail: str) -> Refused:
+        return Refused(kind=ref.kind, id=ref.id, reason=reason, detail=detail)
+    try:
+        record = await record_queries.get_record(db_session, model=MODELS[ref.kind], record_id=ref.id,
+                                                 scope_path=user.scope_path, for_update=True)
+    except NotFound:
+        return no("not_found", f"no such {ref.kind} in your scope")
+    if record.author_id == user.id:
+        return no("own_record", f"this {ref.kind} is your own; another supervisor decides on it")
+    if record.status != "submitted":
+        return no("not_awaiting", f"this {ref.kind} is {record.status}, not awaiting a decision")
+    if record.flags:
+        codes = ", ".join(str(f.get("code")) for f in record.flags)
+        return no("flagged", f"this {ref.kind} carries flags ({codes}); decide on it on its own")
+    if ref.kind == "inspection":
+        station = await org_units.get_unit(db_session, unit_id=record.org_unit_id)
+        if station.path == user.scope_path:
+            return no("own_station", "an inspection of your own station is reviewed by a unit above it")
+    return None
+
+
+class ReviewBatchController(Controller):
+    path = "/api/v1"
+    tags = ["review"]
+
+    @post("/reviews/batch", operation_id="ReviewBatch", status_code=200,
+          responses={422: ResponseSpec(BatchRefusal, description="nothing was approved: the records named cannot be")})
+    async def review_batch(self, data: JSONBody[BatchIn], user: CurrentUser, db_session: DbSession) -> Response[BatchOut]:
+        """Approve up to 100 flag-free records awaiting the caller's decision, in one transaction."""
+        if not user.reviews:
+            raise PermissionDeniedException("only a supervisor or an administrator can review records")
+        if len({r.id for r in data.records}) != len(data.records):
+            raise Invalid("the batch names the same record twice", field="records")
+        # Locked in one order, so two batches sharing records wait for each other instead of deadlocking.
+        refs = sorted(data.records, key=lambda r: r.id)
+        refused = [r for r in [await _refusal(db_session, user, ref) for ref in refs] if r is not None]
+        if refused:
+            named = "; ".join(f"{r.kind} {r.id}: {r.detail}" for r in refused)
+            body = BatchRefusal(status_code=422, code="invalid", field="records", refused=refused,
+                                detail=f"nothing was approved: {len(refused)} of {len(refs)} records cannot be "
+                                       f"approved together ({named})")
+            return Response(body, status_code=422)  # type: ignore[arg-type]
+        for ref in refs:
+            record = await record_queries.get_record(db_session, model=MODELS[ref.kind], record_id=ref.id,
+                                                     scope_path=user.scope_path, for_update=True)
+            await records.review(db_session, user, record, ReviewIn(decision="approve"))
+        await record_audit(db_session, user, "review_batch", entity="review", approved=len(refs))
+        return Response(BatchOut(approved=len(refs), records=data.records))
+
+    @get("/return-reasons", operation_id="ListReturnReasons")
+    async def list_return_reasons(self, user: CurrentUser, db_session: DbSession) -> list[ReturnReasonIO]:
+        """Ready-made comments for returning a record, in both languages."""
+        return [ReturnReasonIO(code=r.code, text=ReasonText(zh=r.text_zh, en=r.text_en))
+                for r in await return_reasons.list_reasons(db_session)]
+
+    @put("/return-reasons", operation_id="PutReturnReasons", status_code=200)
+    async def put_return_reasons(self, data: JSONBody[Annotated[list[ReturnReasonIO], msgspec.Meta(max_length=50)]],
+                                 user: CurrentUser, db_session: DbSession) -> list[ReturnReasonIO]:
+        """Replace the whole list (admin); audited."""
+        user.require("admin")
+        codes = [r.code for r in data]
+        if len(set(codes)) != len(codes):
+            raise Invalid("two reasons have the same code", field="code")
+        texts = [(r.code, r.text.zh.strip(), r.text.en.strip()) for r in data]
+        if any(not zh or not en for _, zh, en in texts):
+            raise Invalid("each reason needs its text in Chinese and in English", field="text")
+        await return_reasons.replace_reasons(db_session, reasons=texts)
+        await record_audit(db_session, user, "return_reasons_update", entity="return_reasons", codes=codes)
+        return [ReturnReasonIO(code=c, text=ReasonText(zh=zh, en=en)) for c, zh, en in texts]
