@@ -15,7 +15,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar.exceptions import PermissionDeniedException
@@ -35,9 +35,9 @@ from storage.queries import tasks as task_queries
 from storage.queries import templates as template_queries
 from storage.queries.common import unit_path
 from storage.queries.records import RecordModel
+from storage.vocabulary import Decision, FlagCode, RecordStatus
 
 Record = Patrol | Visit | Inspection
-PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
 AwareTime = Annotated[datetime, msgspec.Meta(tz=True)]
 # Phones' clocks drift; a day ahead is no drift but a mistake, refused outright.
 FAR_FUTURE = timedelta(days=1)
@@ -61,14 +61,14 @@ class AuthorOut(msgspec.Struct):
 
 
 class FlagOut(msgspec.Struct):
-    code: str
+    code: FlagCode
     detail: str
     detail_zh: str = ""
 
 
 class ReviewOut(msgspec.Struct):
     id: uuid.UUID
-    decision: str
+    decision: Decision
     comment: str
     at: datetime
     reviewer: AuthorOut
@@ -88,7 +88,7 @@ class RecordOut(msgspec.Struct, kw_only=True):
     author: AuthorOut
     location: LocationOut | None
     photo_ids: list[uuid.UUID]
-    status: str
+    status: RecordStatus
     flags: list[FlagOut]
     received_at: datetime
     updated_at: datetime
@@ -105,7 +105,7 @@ def record_fields(r: Record, author: AuthorOut) -> dict[str, Any]:
 
 
 class ReviewIn(In):
-    decision: Literal["approve", "return"]
+    decision: Decision
     comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
 
 

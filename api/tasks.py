@@ -7,27 +7,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from api import records
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.photo_links import PhotoOut, photo_out
 from api.settings import Settings
-from api.types import In, Text
+from api.types import In, Limit, PhotoIds, Text
 from storage.errors import Invalid
 from storage.models import Task
 from storage.queries import tasks, users
 from storage.queries import templates as template_queries
+from storage.vocabulary import RecordKind, TaskStatus
 
-TaskStatus = Literal["open", "fixed", "accepted", "cancelled"]
-PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
-# Query limits need Parameter(): a msgspec.Meta on a query parameter is not enforced.
-PageLimit = Annotated[int, QueryParameter(ge=1, le=200, description="page size, at most 200")]
 Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 FOLLOW_UP = {"follow_up": "走访跟进"}
@@ -57,11 +54,11 @@ class TaskDeadlineIn(In):
 
 class TaskOut(msgspec.Struct):
     id: uuid.UUID
-    record_kind: str
+    record_kind: RecordKind
     record_id: uuid.UUID
     item: str
     item_label: str
-    status: str
+    status: TaskStatus
     detail: str
     org_unit_id: uuid.UUID
     facility_id: uuid.UUID | None
@@ -153,7 +150,7 @@ class TaskController(Controller):
         self, user: CurrentUser, db_session: DbSession, status: FromQuery[TaskStatus | None] = None,
         org_unit_id: FromQuery[uuid.UUID | None] = None, overdue: FromQuery[bool | None] = None,
         assignee_id: FromQuery[uuid.UUID | None] = None, record_id: FromQuery[uuid.UUID | None] = None,
-        cursor: FromQuery[str | None] = None, limit: FromQuery[PageLimit] = 50,
+        cursor: FromQuery[str | None] = None, limit: Limit = 50,
     ) -> TaskPage:
         if not user.reviews:
             if assignee_id not in (None, user.id):

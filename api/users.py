@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -19,8 +19,8 @@ from api.types import In, PersonName
 from storage.errors import Invalid
 from storage.models import User
 from storage.queries import org_units, users
+from storage.vocabulary import Role
 
-Role = Literal["field_worker", "supervisor", "admin"]
 Username = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{2,64}$",
                                        description="letters, digits, _ . -; 2 to 64 characters")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256, description="at least 8 characters")]
