@@ -14,6 +14,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
@@ -25,7 +26,7 @@ from api import inspections, templates, weekly_print, weekly_report  # the stati
 from api import admission, metrics, observe  # running it for real
 from api import me  # today's route on the phone
 from api.deps import provide_db_session, provide_settings, provide_store, provide_user
-from api.errors import HANDLERS
+from api.errors import HANDLERS, DocumentedJson
 from api.headers import security_headers
 from api.pwa import pwa_router
 from api.security import auth_middleware
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Xunfang API", version="1.0.0", path="/schema",
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
+            render_plugins=[DocumentedJson(), RedocRenderPlugin()],
         ),
         logging_config=None,
     )

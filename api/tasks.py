@@ -207,7 +207,7 @@ class TaskController(Controller):
                           db_session: DbSession, settings: AppSettings) -> TaskDetailOut:
         user.require("supervisor", "admin")
         if not data.comment.strip():
-            raise Invalid("say why the task is reopened (a comment)", field="comment")
+            raise Invalid("say why the task is reopened (a comment)", field="comment", code="reopen_comment_required")
         task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path, for_update=True)
         await tasks.reopen_task(db_session, task=task, comment=data.comment)
         await record_audit(db_session, user, "task_reopen", entity="task", entity_id=task.id,

@@ -10,7 +10,7 @@ import msgspec
 from litestar.params import QueryParameter
 
 from storage.models import Facility, OrgUnit, Subject, User
-from storage.vocabulary import MAX_PAGE_SIZE, MAX_PHOTOS_PER_RECORD
+from storage.vocabulary import MAX_PAGE_SIZE, MAX_PHOTOS_PER_RECORD, ErrorCode
 
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90, description="WGS-84 latitude")]
 Lon = Annotated[float, msgspec.Meta(ge=-180, le=180, description="WGS-84 longitude")]
@@ -54,6 +54,9 @@ class Fix(In):
 
 
 class ErrorOut(msgspec.Struct):
+    """Every error body (built by api/errors.py's error_content)."""
+
     status_code: int
     detail: str
+    code: ErrorCode
     field: str | None = None

@@ -99,7 +99,8 @@ class UserController(Controller):
         target = await users.get_user(db_session, user_id=user_id, scope_path=user.scope_path)
         values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if target.id == user.id and (values.get("is_active") is False or values.get("role", "admin") != "admin"):
-            raise Invalid("you cannot disable yourself or take away your own admin role", field="is_active")
+            raise Invalid("you cannot disable yourself or take away your own admin role", field="is_active",
+                          code="own_account")
         new_unit = None
         if "org_unit_id" in values:
             new_unit = await org_units.get_unit(db_session, unit_id=values["org_unit_id"], scope_path=user.scope_path)

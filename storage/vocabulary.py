@@ -50,6 +50,26 @@ StationStandard = Literal["seven_ones", "four_haves"]
 
 TaskStatus = Literal["open", "fixed", "accepted", "cancelled"]
 
+# --- error codes -----------------------------------------------------------------------------------
+
+# The `code` of every error body (api/errors.py): stable words the PWA turns into sentences in the
+# user's language. Never rename one; add finer ones where a screen says more than the status does.
+ErrorCode = Literal[
+    # by status or kind of failure
+    "bad_input", "invalid", "not_authenticated", "forbidden", "not_found", "not_allowed", "conflict",
+    "duplicate", "too_large", "not_an_image", "too_many_requests", "client_error", "server_error",
+    "unavailable", "busy", "database_unavailable", "storage_unavailable",
+    # finer: tasks
+    "task_not_found", "task_not_reassignable", "assignee_disabled", "assignee_out_of_scope",
+    "deadline_past", "deadline_too_far", "reopen_comment_required",
+    # finer: people, units, names and positions (forms and imports)
+    "own_account", "unit_not_found", "name_not_words", "position_zero", "position_abroad",
+    "position_swapped",
+    # finer: the rows of an import (each with its `value`)
+    "unknown_column", "unit_name_unknown", "user_name_unknown", "required", "lat_lon_pair",
+    "position_required", "same_as_line", "out_of_range", "bad_value",
+]
+
 # --- limits ---------------------------------------------------------------------------------------
 
 # Photos one record (or one task's fix) lists: the wire type's cap and the upload's.
@@ -74,6 +94,7 @@ ROLES: tuple[Role, ...] = get_args(Role)
 UNIT_LEVELS: tuple[UnitLevel, ...] = get_args(UnitLevel)
 STATION_STANDARDS: tuple[StationStandard, ...] = get_args(StationStandard)
 TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
+ERROR_CODES: tuple[ErrorCode, ...] = get_args(ErrorCode)
 
 
 def check_in(column: str, codes: tuple[str, ...]) -> str:
