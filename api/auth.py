@@ -18,6 +18,7 @@ from api.passwords import verified
 from api.settings import LoginThrottle, Settings
 from api.types import ErrorOut, In, Username
 from storage.queries import audit, users
+from storage.vocabulary import Role
 
 
 class LoginIn(In):
@@ -29,7 +30,7 @@ class UserOut(msgspec.Struct):
     id: uuid.UUID
     username: str
     display_name: str
-    role: str
+    role: Role
     org_unit_id: uuid.UUID
 
 

@@ -24,7 +24,7 @@ from litestar.params import QueryParameter
 
 from api.deps import DbSession, Principal, record_audit
 from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_flags
-from api.photo_links import photo_out
+from api.photo_links import PhotoOut, photo_out
 from api.settings import EvidenceRules
 from api.types import Fix, In
 from storage.errors import Conflict, Invalid
@@ -93,7 +93,7 @@ class RecordOut(msgspec.Struct, kw_only=True):
     received_at: datetime
     updated_at: datetime
     # On GET /{kind}/{id} (and the PUT's answer): each photo as the upload returned it.
-    photos: list[Any] | msgspec.UnsetType = msgspec.UNSET
+    photos: list[PhotoOut] | msgspec.UnsetType = msgspec.UNSET
     reviews: list[ReviewOut] | msgspec.UnsetType = msgspec.UNSET
 
 

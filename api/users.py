@@ -50,7 +50,7 @@ class UserAdminOut(msgspec.Struct):
     id: uuid.UUID
     username: str
     display_name: str
-    role: str
+    role: Role
     org_unit_id: uuid.UUID
     is_active: bool
     created_at: datetime

@@ -44,7 +44,9 @@ from storage.vocabulary import (
     Decision,
     RecordKind,
     RecordStatus,
+    Role,
     TaskStatus,
+    UnitLevel,
     VisitType,
     check_in,
 )
@@ -68,7 +70,7 @@ class OrgUnit(Base):
     __tablename__ = "org_units"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(120))
-    level: Mapped[str] = mapped_column(String(16))
+    level: Mapped[UnitLevel] = mapped_column(String(16))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"))
     # "/<root id>/.../<own id>/": scope is one prefix match on an indexed column.
     path: Mapped[str] = mapped_column(Text, unique=True)
@@ -94,7 +96,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(Text)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(String(16))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())

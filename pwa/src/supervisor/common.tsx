@@ -1,7 +1,7 @@
 // Pieces every supervisor screen uses: server calls, the wide layout, photos and their viewer,
 // flags in plain words, and small formatting helpers.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, request, token, type OrgUnit, type Page } from "../api";
+import { ApiError, request, token, type Flag, type OrgUnit, type Page, type PhotoOut as Photo } from "../api";
 import { describeError } from "../errors";
 import { lang, paren, useLang } from "../i18n";
 import { t as ft } from "../field/i18n";
@@ -35,14 +35,6 @@ export function errText(e: unknown): string {
   return describeError(e);
 }
 
-export interface Photo {
-  id: string; record_id: string; width: number; height: number; taken_at: string | null; url: string;
-  thumb_url: string; review_url?: string; exif_location: { lat: number; lon: number } | null;
-  capture: { captured_at: string | null; lat: number | null; lon: number | null; accuracy_m: number | null };
-}
-export interface Flag { code: string; detail: string; detail_zh?: string }
-export interface Author { id: string; username: string; display_name: string }
-export interface ReviewOut { id: string; decision: "approve" | "return"; comment: string; at: string; reviewer: Author }
 
 /** Widen the app shell (phone-sized by default) while a supervisor screen is open. */
 export function useWide(): void {

@@ -15,8 +15,8 @@ interface ImportError { line: number; field: string | null; reason: string; code
 /** The row errors of a refused import, each with its code (`codes` holds them in the same order). */
 const withCodes = (body: { errors?: ImportError[]; codes?: { code: string; value: string }[] }): ImportError[] | undefined =>
   body.errors?.map((e, i) => ({ ...e, ...body.codes?.[i] }));
-interface FullSubject extends Subject { phone?: string; id_number?: string; visit_interval_days?: number; notes?: string; geofence_m?: number }
-interface FullFacility extends Facility { protection_boundary?: string }
+type FullSubject = Subject; // an admin's answer holds the unmasked phone and id number too
+type FullFacility = Facility;
 interface UserRow { id: string; display_name: string; username: string }
 
 const KINDS = ["cemetery", "monument", "scattered_grave", "memorial_hall"];
