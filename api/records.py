@@ -27,6 +27,7 @@ from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_
 from api.photo_links import PhotoOut, photo_out
 from api.settings import EvidenceRules
 from api.types import Fix, In
+from storage.db import commit_early
 from storage.errors import Conflict, Invalid
 from storage.models import Inspection, Patrol, Photo, Visit
 from storage.queries import photos as photo_queries
@@ -350,7 +351,7 @@ async def refuse_own(db_session: DbSession, user: Principal, action: str, *, ent
     rolls everything else back."""
     await record_audit(db_session, user, action, entity=entity, entity_id=entity_id, org_unit_id=org_unit_id,
                        reason="own_record", **detail)
-    await db_session.commit()
+    await commit_early(db_session, "the refusal's audit entry stays: the 403 rolls back the rest")
 
 
 async def reviews_out(db_session: DbSession, record_id: uuid.UUID) -> list[ReviewOut]:

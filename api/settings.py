@@ -14,6 +14,11 @@ from storage.vocabulary import MAX_PHOTOS_PER_RECORD
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class ConfigurationError(RuntimeError):
+    """A setting the server cannot work with (a missing font, an unreadable map setting): the start
+    stops with this sentence, never a 503 or 500 later."""
+
+
 class EvidenceRules(msgspec.Struct, frozen=True):
     """Thresholds of product.md's evidence rules; each can be set with XUNFANG_<NAME>."""
 
