@@ -77,7 +77,7 @@ const KNOWN = new Set<string>(["network", "timeout", "not_authenticated", "forbi
 /** Codes said in the words of a general one (the desk says some of them more precisely). */
 export const SAID_AS: Record<string, Key> = {
   database_unavailable: "unavailable", storage_unavailable: "unavailable", server_error: "unavailable", busy: "unavailable",
-  not_allowed: "forbidden", duplicate: "conflict", client_error: "unknown",
+  not_allowed: "unknown", duplicate: "conflict", client_error: "unknown",
 };
 /** Whether this module has words of its own for a code (tests/vocabulary.test.ts). */
 export const says = (code: string): boolean => KNOWN.has(code) || code in SAID_AS;
@@ -113,7 +113,7 @@ export function errorKey(e: unknown): string {
 export function describeError(e: unknown): string {
   const f = errorFacts(e);
   const key: Key = KNOWN.has(f.code) ? (f.code as Key)
-    : f.code === "database_unavailable" || f.code === "storage_unavailable" || f.code === "server_error" ? SAID_AS[f.code]
+    : f.code in SAID_AS ? SAID_AS[f.code]
     : f.status === 0 ? "network" : BY_STATUS[f.status] ?? (f.status >= 500 ? "unavailable" : "unknown");
   const top = f.field.split(/[.[]/)[0];
   const name = top ? t(`f_${top}` as Key) : "";
