@@ -452,6 +452,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetDue */
+        get: operations["GetMyDue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/org-units": {
         parameters: {
             query?: never;
@@ -669,6 +686,23 @@ export interface paths {
         };
         /** ListReviewQueue */
         get: operations["ListReviewQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetEvidenceRules */
+        get: operations["GetEvidenceRules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1028,6 +1062,30 @@ export interface components {
             tasks_overdue: number;
             tasks_to_accept: number;
         };
+        /** DueItem */
+        DueItem: {
+            address: string;
+            detail: string;
+            distance_m: number | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "facility" | "subject";
+            location: components["schemas"]["Point"] | null;
+            name: string;
+            /** Format: date-time */
+            next_due_at: string;
+            /** Format: uuid */
+            org_unit_id: string;
+            overdue: boolean;
+        };
+        /** DueOut */
+        DueOut: {
+            items: components["schemas"]["DueItem"][];
+            near: components["schemas"]["Point"] | null;
+            /** Format: date-time */
+            until: string;
+        };
         ErrorOut: {
             /**
              * @description stable: a screen keys what it says, in the user's language, on it
@@ -1039,6 +1097,15 @@ export interface components {
             /** @description the offending field as a dotted path */
             field?: string | null;
             status_code: number;
+        };
+        /** EvidenceRulesOut */
+        EvidenceRulesOut: {
+            exif_naive_utc_offset_h: number;
+            facility_geofence_m: number;
+            future_tolerance_min: number;
+            home_geofence_m: number;
+            low_accuracy_m: number;
+            photo_time_window_h: number;
         };
         /** FacilityDot */
         FacilityDot: {
@@ -2804,6 +2871,40 @@ export interface operations {
             };
         };
     };
+    GetMyDue: {
+        parameters: {
+            query?: {
+                /** @description the phone's position, lat,lon (WGS-84) */
+                near?: string | null;
+                /** @description at most this many items, 200 by default */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DueOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     ListOrgUnits: {
         parameters: {
             query?: never;
@@ -3455,6 +3556,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    GetEvidenceRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceRulesOut"];
                 };
             };
         };
@@ -4135,6 +4256,7 @@ export const pathsApiV1ReviewQueueGetParametersQueryStatusValues: ReadonlyArray<
 export const pathsApiV1ReviewQueueGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/review-queue"]["get"]["parameters"]["query"]["sort"]> = ["newest", "most_flagged"];
 export const awardGradeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Award"]["grade"]> = ["first_class", "second_class", "third_class", "honorary_title", "bayi_medal"];
 export const checklistItemResultValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChecklistItem"]["result"]> = ["ok", "issue", "na"];
+export const dueItemKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DueItem"]["kind"]> = ["facility", "subject"];
 export const errorOutCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorOut"]["code"]> = ["bad_input", "invalid", "not_authenticated", "forbidden", "not_found", "not_allowed", "conflict", "duplicate", "too_large", "not_an_image", "too_many_requests", "client_error", "server_error", "unavailable", "busy", "database_unavailable", "storage_unavailable", "task_not_found", "task_not_reassignable", "assignee_disabled", "assignee_out_of_scope", "deadline_past", "deadline_too_far", "reopen_comment_required", "own_account", "unit_not_found", "name_not_words", "position_zero", "position_abroad", "position_swapped", "unknown_column", "unit_name_unknown", "user_name_unknown", "required", "lat_lon_pair", "position_required", "same_as_line", "out_of_range", "bad_value"];
 export const facilityInKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityIn"]["kind"]> = ["cemetery", "monument", "scattered_grave", "memorial_hall"];
 export const facilityInProtection_levelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityIn"]["protection_level"]> = ["national", "provincial", "city", "county", "unrated"];

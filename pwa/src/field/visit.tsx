@@ -192,7 +192,7 @@ export default function VisitForm({ params }: { params: Params }) {
 
 interface VisitDraft {
   visitedAt: string; subjectId: string | null; type: VisitType; summary: string; needs: string; cash: string; goods: string;
-  followUp: boolean; grade: string; coDeliverer: string; noPhotoReason: string; existingPhotos: string[];
+  followUp: boolean; grade: AwardGrade; coDeliverer: string; noPhotoReason: string; existingPhotos: string[];
 }
 
 function SubjectPicker({ selected, onSelect, here }: { selected: string | null; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {
