@@ -206,8 +206,5 @@ export const api = {
 };
 
 /** GET /me/due (api-v1.md "Base map and today's route"); campaign items will join with their own kind. */
-export interface DueItem {
-  kind: "facility" | "subject"; id: string; name: string; detail: string; address: string; location: Point | null;
-  org_unit_id: string; next_due_at: string; overdue: boolean; distance_m: number | null;
-}
-export interface DueOut { items: DueItem[]; near: Point | null; until: string }
+export type DueItem = Schemas["DueItem"];
+export type DueOut = Schemas["DueOut"];
