@@ -19,6 +19,7 @@ from litestar.types import ASGIApp, ExceptionHandlersMap, Receive, Scope, Send
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import observe
+from api.errors import error_content
 
 # Answered even when the process is full: a load balancer's probe and Prometheus must get through.
 UNGATED = ("/api/v1/health", "/metrics")
@@ -39,7 +40,7 @@ def retry_after_s(base: int = 2) -> int:
 
 def shed_response(reason: str, detail: str) -> Response:
     observe.SHED.labels(reason).inc()
-    return Response({"status_code": 503, "detail": detail}, status_code=503, media_type=MediaType.JSON,
+    return Response(error_content(503, detail, code="busy"), status_code=503, media_type=MediaType.JSON,
                     headers={"Retry-After": str(retry_after_s())})
 
 
@@ -96,7 +97,7 @@ def admission_middleware(gates: Gates):
                 return
             if not await gates.requests.acquire():
                 observe.SHED.labels("queue").inc()
-                body = json.dumps({"status_code": 503, "detail": "the server is busy; the app tries again shortly"})
+                body = json.dumps(error_content(503, "the server is busy; the app tries again shortly", code="busy"))
                 await send({"type": "http.response.start", "status": 503, "headers": [
                     (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                     (b"retry-after", str(retry_after_s()).encode())]})

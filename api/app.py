@@ -14,6 +14,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
@@ -26,11 +27,11 @@ from api import inspections, templates, weekly_print, weekly_report  # the stati
 from api import admission, metrics, observe  # running it for real
 from api import me  # today's route on the phone
 from api.deps import provide_db_session, provide_settings, provide_store, provide_user
-from api.errors import HANDLERS
+from api.errors import HANDLERS, DocumentedJson
 from api.headers import security_headers
 from api.pwa import pwa_router
 from api.security import auth_middleware
-from api.settings import Settings
+from api.settings import ConfigurationError, Settings
 from storage.db import make_engine, migrate_url
 from storage.object_store import ObjectStore
 
@@ -63,8 +64,21 @@ CONTROLLERS: list[ControllerRouterHandler] = [
 ]
 
 
+def configuration_problem() -> str | None:
+    """What in the configuration would fail requests later (a missing PDF font, an unreadable map
+    setting), as a sentence; None when all is well. The start stops on it: never a 503 later."""
+    try:
+        weekly_print.font_path()
+        map_config.map_config()
+    except ConfigurationError as exc:
+        return str(exc)
+    return None
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    if problem := configuration_problem():
+        raise ConfigurationError(problem)
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_wait_s)
     store = ObjectStore(endpoint=settings.minio_endpoint, access_key=settings.minio_access_key,
                         secret_key=settings.minio_secret_key, bucket=settings.minio_bucket,
@@ -111,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Xunfang API", version="1.0.0", path="/schema",
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
+            render_plugins=[DocumentedJson(), RedocRenderPlugin()],
         ),
         logging_config=None,
     )

@@ -13,7 +13,7 @@ from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
 from api.deps import CurrentUser, DbSession
-from api.tasks import PageLimit
+from api.types import Limit
 from storage.errors import Invalid
 from storage.queries import audit
 
@@ -52,7 +52,7 @@ class AuditLogController(Controller):
         self, user: CurrentUser, db_session: DbSession, q: FromQuery[Search] = None,
         action: FromQuery[Search] = None, actor_id: FromQuery[uuid.UUID | None] = None, from_: Since = None,
         to: FromQuery[datetime | None] = None, entity: FromQuery[Search] = None,
-        entity_id: FromQuery[Search] = None, cursor: FromQuery[str | None] = None, limit: FromQuery[PageLimit] = 50,
+        entity_id: FromQuery[Search] = None, cursor: FromQuery[str | None] = None, limit: Limit = 50,
     ) -> AuditPage:
         user.require("supervisor", "admin")
         if cursor is not None and not CURSOR.fullmatch(cursor):

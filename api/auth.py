@@ -17,7 +17,9 @@ from api.deps import AppSettings, CurrentUser, DbSession, client_ip, record_audi
 from api.passwords import verified
 from api.settings import LoginThrottle, Settings
 from api.types import ErrorOut, In, Username
+from storage.db import commit_early
 from storage.queries import audit, users
+from storage.vocabulary import Role
 
 
 class LoginIn(In):
@@ -29,7 +31,7 @@ class UserOut(msgspec.Struct):
     id: uuid.UUID
     username: str
     display_name: str
-    role: str
+    role: Role
     org_unit_id: uuid.UUID
 
 
@@ -75,11 +77,11 @@ async def note_attempt(db_session: DbSession, settings: Settings, *, username: s
     wait = retry_after([(by_name, rules.name_failures, name_max_s), (by_ip, rules.max_failures, ip_max_s)],
                        rules, now)
     if wait > 0:
-        await db_session.commit()  # releases the locks
+        await commit_early(db_session, "releases the login locks before the 429")
         raise TooManyAttempts(f"too many failed logins; try again in {wait} seconds, or ask an administrator "
                               "to reset your password", headers={"Retry-After": str(wait)})
     attempt_id = await users.note_login_attempt(db_session, username=username, ip=ip)
-    await db_session.commit()  # visible to every other attempt from here on; releases the locks
+    await commit_early(db_session, "the attempt is visible to every other from here on; releases the locks")
     return attempt_id
 
 
@@ -99,7 +101,7 @@ class AuthController(Controller):
             await users.confirm_login_failure(db_session, attempt_id=attempt_id)
             await audit.log(db_session, actor_id=user.id if user else None, actor_username=data.username,
                             ip=ip, action="login_failed", org_unit_id=user.org_unit_id if user else None)
-            await db_session.commit()  # the audit entry stays even though we answer 401
+            await commit_early(db_session, "the audit entry stays even though we answer 401")
             raise NotAuthorizedException("wrong username or password")
         token, expires_at = await users.issue_token(db_session, user_id=user.id,
                                                     ttl=timedelta(hours=settings.token_ttl_hours))

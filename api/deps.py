@@ -18,6 +18,7 @@ from api import client_address
 from api.settings import Settings
 from storage.object_store import ObjectStore
 from storage.queries import audit, users
+from storage.vocabulary import Role
 
 ROLES = ("field_worker", "supervisor", "admin")
 
@@ -33,7 +34,7 @@ class Principal(msgspec.Struct, frozen=True):
     id: uuid.UUID
     username: str
     display_name: str
-    role: str
+    role: Role
     org_unit_id: uuid.UUID
     scope_path: str
     ip: str

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from storage.errors import BadImage, Conflict, Invalid, NotFound, StorageError, StoreUnavailable, TooLarge
+from storage.vocabulary import ERROR_CODES, ErrorCode
 
 log = logging.getLogger("xunfang")
 
@@ -27,26 +30,36 @@ def unavailable_headers(status: int) -> dict[str, str]:
     return {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else {}
 
 
-# Stable error codes (api-v1.md): by storage error, else by HTTP status. Never rename one.
-CODE = {NotFound: "not_found", Conflict: "conflict", Invalid: "invalid", BadImage: "not_an_image",
-        TooLarge: "too_large", StoreUnavailable: "storage_unavailable"}
-CODE_BY_STATUS = {400: "bad_input", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-                  405: "not_allowed", 409: "conflict", 413: "too_large", 415: "not_an_image", 422: "invalid",
-                  429: "too_many_requests", 500: "server_error", 503: "unavailable"}
+# Stable error codes (api-v1.md; the words are storage/vocabulary.py's ErrorCode): the error's
+# own, else by storage error, else by HTTP status. Never rename one.
+CODE: dict[type[StorageError], ErrorCode] = {
+    NotFound: "not_found", Conflict: "conflict", Invalid: "invalid", BadImage: "not_an_image",
+    TooLarge: "too_large", StoreUnavailable: "storage_unavailable"}
+CODE_BY_STATUS: dict[int, ErrorCode] = {
+    400: "bad_input", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "not_allowed",
+    409: "conflict", 413: "too_large", 415: "not_an_image", 422: "invalid", 429: "too_many_requests",
+    500: "server_error", 503: "unavailable"}
 
 
-def _body(status: int, detail: str, field: str | None = None, code: str | None = None,
-          headers: dict[str, str] | None = None) -> Response:
-    content = {"status_code": status, "detail": detail,
-               "code": code or CODE_BY_STATUS.get(status, "client_error" if status < 500 else "server_error")}
+def error_content(status: int, detail: str, *, code: ErrorCode | None = None,
+                  field: str | None = None) -> dict[str, object]:
+    """The one error body (ErrorOut): every error the API answers is built here."""
+    content: dict[str, object] = {
+        "status_code": status, "detail": detail,
+        "code": code or CODE_BY_STATUS.get(status, "client_error" if status < 500 else "server_error")}
     if field:
         content["field"] = field
-    return Response(content, status_code=status, media_type=MediaType.JSON,
-                    headers={**unavailable_headers(status), **(headers or {})})
+    return content
+
+
+def _body(status: int, detail: str, field: str | None = None, code: ErrorCode | None = None,
+          headers: dict[str, str] | None = None) -> Response:
+    return Response(error_content(status, detail, code=code, field=field), status_code=status,
+                    media_type=MediaType.JSON, headers={**unavailable_headers(status), **(headers or {})})
 
 
 def storage_error(_: Request, exc: StorageError) -> Response:
-    return _body(STATUS.get(type(exc), 400), exc.detail, exc.field, CODE.get(type(exc)))
+    return _body(STATUS.get(type(exc), 400), exc.detail, exc.field, exc.code or CODE.get(type(exc)))
 
 
 _AT = re.compile(r" - at `\$\.?([^`]*)`")
@@ -66,10 +79,11 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
 
 
 def http_error(_: Request, exc: HTTPException) -> Response:
-    field = None
-    if isinstance(exc.extra, dict):
-        field = exc.extra.get("field")
-    return _body(exc.status_code, exc.detail, field, headers=exc.headers)  # e.g. Retry-After on a 429
+    field, code = None, None
+    if isinstance(exc.extra, dict):  # e.g. PermissionDeniedException(..., extra={"code": "reopen_not_yours"})
+        field, code = exc.extra.get("field"), exc.extra.get("code")
+    # Retry-After on a 429, for one
+    return _body(exc.status_code, exc.detail, field, code if code in ERROR_CODES else None, headers=exc.headers)
 
 
 def _sqlstate(exc: DBAPIError) -> str:
@@ -85,7 +99,8 @@ def database_unavailable(exc: DBAPIError) -> bool:
 
 def database_error(_: Request, exc: DBAPIError) -> Response:
     if isinstance(exc, IntegrityError):
-        return _body(409, "that conflicts with a stored record (a duplicate or a missing reference)")
+        return _body(409, "that conflicts with a stored record (a duplicate or a missing reference)",
+                     code="duplicate")
     # SQLSTATE class 22, "data exception": a NUL character in text (PostgreSQL cannot store it),
     # a number out of range.
     if isinstance(exc, DataError) or _sqlstate(exc).startswith("22"):
@@ -130,3 +145,44 @@ HANDLERS: ExceptionHandlersMap = {
     RecursionError: too_deep,
     Exception: server_error,
 }
+
+
+# --- the error body in the OpenAPI document ----------------------------------------------------
+
+ERROR_OUT = {
+    "type": "object", "required": ["status_code", "detail", "code"],
+    "properties": {
+        "status_code": {"type": "integer"},
+        "detail": {"type": "string", "description": "an English sentence for developers and logs"},
+        "code": {"type": "string", "enum": list(ERROR_CODES),
+                 "description": "stable: a screen keys what it says, in the user's language, on it"},
+        "field": {"oneOf": [{"type": "string"}, {"type": "null"}],
+                  "description": "the offending field as a dotted path"},
+    },
+}
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+
+
+def document_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """Every error response of every operation is an ErrorOut with `code` an enum of ErrorCode, so
+    the field the PWA keys its sentences on is in the contract (Litestar documents the 400s it
+    raises in its own shape, without `code`). In place, and idempotent."""
+    document.setdefault("components", {}).setdefault("schemas", {})["ErrorOut"] = ERROR_OUT
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+            for status, response in responses.items():
+                if str(status)[:1] in "45" and "content" in response:
+                    for media in response["content"].values():
+                        # Litestar's inline shape, or ours; a declared body of its own (health's
+                        # 503) stays.
+                        if media.get("schema", {}).get("$ref", _ERROR_REF["$ref"]) == _ERROR_REF["$ref"]:
+                            media["schema"] = _ERROR_REF
+    return document
+
+
+class DocumentedJson(JsonRenderPlugin):
+    """/schema/openapi.json, with document_errors applied (to Litestar's cached dictionary, once)."""
+
+    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, document_errors(openapi_schema))

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 import msgspec
 
 from api.settings import EvidenceRules
+from storage.vocabulary import FlagCode, RecordKind
 
 EARTH_RADIUS_M = 6_371_008.8
 
 
 class Flag(msgspec.Struct, frozen=True):
-    code: str
+    code: FlagCode
     detail: str
     detail_zh: str
 
@@ -50,7 +51,7 @@ class PhotoEvidence(msgspec.Struct, frozen=True):
 
 
 class RecordEvidence(msgspec.Struct, frozen=True):
-    kind: str  # patrol | visit | inspection
+    kind: RecordKind
     start: datetime
     end: datetime
     position: Position | None

@@ -39,21 +39,27 @@ from api.tasks import item_labels
 from storage.checklists import LABELS_ZH, PATROL_CODES
 from storage.models import OrgUnit
 from storage.queries import exports, org_units
+from storage.vocabulary import (
+    AWARD_GRADE_ZH,
+    DECISION_ZH,
+    FLAG_ZH,
+    ITEM_RESULT_ZH,
+    MAX_PHOTOS_PER_RECORD,
+    RECORD_STATUS_ZH,
+    SUBJECT_CATEGORY_ZH,
+    VISIT_TYPE_ZH,
+)
 
 CHECKLIST = PATROL_CODES
-RESULT = {"ok": "正常", "issue": "问题", "na": "不适用"}
-STATUS = {"incomplete": "照片未齐", "submitted": "待审核", "approved": "已通过", "returned": "已退回"}
-DECISION = {"approve": "通过", "return": "退回", None: "未审核"}
-VISIT_TYPE = {"routine": "日常走访", "holiday": "节日慰问", "merit_notice": "送喜报", "must_visit": "六必访",
-              "assistance": "帮扶", "other": "其他"}
-CATEGORY = {"martyr_family": "烈士遗属", "duty_death_family": "因公牺牲军人遗属", "illness_death_family": "病故军人遗属",
-            "disabled_veteran": "伤残军人", "demobilized_rural": "在乡复员军人", "ill_returned": "带病回乡退伍军人",
-            "combat_veteran": "参战参试退役军人", "hardship_veteran": "困难退役军人", "other_veteran": "其他退役军人"}
-GRADE = {"first_class": "一等功", "second_class": "二等功", "third_class": "三等功", "honorary_title": "荣誉称号",
-         "bayi_medal": "八一勋章"}
-FLAG = {"far_from_site": "距离过远", "no_location": "无定位", "low_accuracy": "定位精度低", "future_time": "时间超前",
-        "photo_time_mismatch": "拍摄时间不符", "reused_photo": "照片重复使用", "missing_photos": "缺少照片"}
-MAX_PHOTOS = 12
+RESULT = ITEM_RESULT_ZH
+STATUS = RECORD_STATUS_ZH
+DECISION: dict[str | None, str] = {None: "未审核"}
+DECISION.update(DECISION_ZH)
+VISIT_TYPE = VISIT_TYPE_ZH
+CATEGORY = SUBJECT_CATEGORY_ZH
+GRADE = AWARD_GRADE_ZH
+FLAG = FLAG_ZH
+MAX_PHOTOS = MAX_PHOTOS_PER_RECORD
 PHOTO_HEADERS = [f"照片{i}" for i in range(1, MAX_PHOTOS + 1)]
 REVIEW_HEADERS = ["状态", "证据提示", "审核结论", "审核人", "审核意见", "审核时间"]
 

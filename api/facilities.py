@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -15,9 +15,9 @@ from api.plausible import check_values
 from api.types import In, Limit, Name, Point, Text
 from storage.models import Facility
 from storage.queries import facilities, org_units
+from storage.vocabulary import FacilityKind, ProtectionLevel
 
-Kind = Literal["cemetery", "monument", "scattered_grave", "memorial_hall"]
-ProtectionLevel = Literal["national", "provincial", "city", "county", "unrated"]
+Kind = FacilityKind
 Days = Annotated[int, msgspec.Meta(ge=1, le=3660)]
 Geofence = Annotated[int, msgspec.Meta(ge=10, le=50_000)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from api.subjects import SubjectIn
 from api.subjects import _columns as subject_columns
 from storage.errors import Invalid
 from storage.queries import facilities, org_units, subjects, users
+from storage.vocabulary import ErrorCode
 
 MAX_CSV = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -65,7 +67,24 @@ TEMPLATES = {
 class RowError(msgspec.Struct):
     line: int
     field: str | None
+    reason: str  # English, for developers; a screen says its `codes` entry in its user's language
+
+
+class RowCode(msgspec.Struct):
+    """What a screen says for the row error at the same place in `errors`."""
+
+    code: ErrorCode
+    value: str = ""  # what the reason quotes: a column, a unit or user name, a line number, a value
+
+
+class Problem(msgspec.Struct):
+    """A row error with its code, as the checks find it."""
+
+    line: int
+    field: str | None
     reason: str
+    code: ErrorCode = "invalid"
+    value: str = ""
 
 
 class ImportOut(msgspec.Struct):
@@ -79,6 +98,8 @@ class ImportErrors(msgspec.Struct):
     status_code: int
     detail: str
     errors: list[RowError]
+    codes: list[RowCode]  # one per error, in the same order
+    code: ErrorCode = "invalid"
 
 
 def decode(body: bytes) -> str:
@@ -116,13 +137,18 @@ def read_rows(text: str, aliases: dict[str, str]) -> list[tuple[int, dict[str, s
     return rows
 
 
-def _error(line: int, exc: msgspec.ValidationError) -> RowError:
+def _error(line: int, exc: msgspec.ValidationError) -> Problem:
     message = str(exc)
     if message.startswith("Object contains unknown field `"):
         column = message.split("`")[1]
-        return RowError(line=line, field=column, reason=f"unknown column {column!r}")
+        return Problem(line=line, field=column, reason=f"unknown column {column!r}", code="unknown_column",
+                        value=column)
     field = message.split("`$.")[1].split("`")[0] if "`$." in message else None
-    return RowError(line=line, field=field, reason=message.split(" - at ")[0])
+    return Problem(line=line, field=field, reason=message.split(" - at ")[0], code="bad_value")
+
+
+# msgspec's sentence for a number or length past a bound: "Expected `int` >= 10".
+_OUT_OF_RANGE = re.compile(r"Expected `[^`]*` [<>]=? ")
 
 
 def _reason(exc: msgspec.ValidationError, value: Any) -> str:
@@ -152,18 +178,19 @@ class ImportController(Controller):
         rows = read_rows(decode(await request.body()), aliases)
         if not rows:
             raise Invalid("the CSV file has a header but no rows", field="body")
-        errors: list[RowError] = []
+        errors: list[Problem] = []
         checked: list[dict[str, Any]] = []
         seen: dict[tuple[str, Any], int] = {}
         for line, row in rows:
             values, problems = self._check(kind, row, unit_by, people)
             if problems:
-                errors.extend(RowError(line=line, field=p.field, reason=p.reason) for p in problems)
+                errors.extend(Problem(line=line, field=p.field, reason=p.reason, code=p.code, value=p.value)
+                              for p in problems)
                 continue
             key = (values["name"], values["org_unit_id"])
             if key in seen:
-                errors.append(RowError(line=line, field="name",
-                                       reason=f"the same name and unit as line {seen[key]}"))
+                errors.append(Problem(line=line, field="name", reason=f"the same name and unit as line {seen[key]}",
+                                       code="same_as_line", value=str(seen[key])))
                 continue
             seen[key] = line
             checked.append(values)
@@ -171,7 +198,8 @@ class ImportController(Controller):
             bad_rows = len({e.line for e in errors})
             return Response(ImportErrors(status_code=422, detail=f"{bad_rows} rows have problems; "
                                          "nothing was imported. Fix them and send the file again.",
-                                         errors=errors[:1000]), status_code=422)
+                                         errors=[RowError(e.line, e.field, e.reason) for e in errors[:1000]],
+                                         codes=[RowCode(e.code, e.value) for e in errors[:1000]]), status_code=422)
         if dry_run:
             return Response(ImportOut(imported=0, checked=len(checked), dry_run=True, ids=[]), status_code=200)
         create: Callable = facilities.create_facility if kind == "facilities" else subjects.create_subject
@@ -181,13 +209,14 @@ class ImportController(Controller):
         return Response(ImportOut(imported=len(ids), checked=len(checked), dry_run=False, ids=ids), status_code=201)
 
     def _check(self, kind: str, row: dict[str, str], unit_by: dict[str, uuid.UUID],
-               people: dict[str, uuid.UUID]) -> tuple[dict[str, Any], list[RowError]]:
+               people: dict[str, uuid.UUID]) -> tuple[dict[str, Any], list[Problem]]:
         """Every problem of the row, one per field, so a person fixes the file in one go."""
-        problems: list[RowError] = []
+        problems: list[Problem] = []
         unit_name = row.pop("org_unit", "") or row.pop("org_unit_id", "")
         if unit_name not in unit_by:
-            problems.append(RowError(0, "org_unit", f"no unit named {unit_name!r} in your scope" if unit_name
-                                     else "org_unit is required (a unit name or id)"))
+            problems.append(Problem(0, "org_unit", f"no unit named {unit_name!r} in your scope", "unit_name_unknown",
+                                     unit_name) if unit_name
+                            else Problem(0, "org_unit", "org_unit is required (a unit name or id)", "unit_not_found"))
         data: dict[str, Any] = {k: v for k, v in row.items() if v != ""}
         data["org_unit_id"] = str(unit_by.get(unit_name, uuid.UUID(int=0)))
         for field in ("lat", "lon", "geofence_m", "patrol_interval_days", "visit_interval_days"):
@@ -195,7 +224,8 @@ class ImportController(Controller):
                 data[field] = _number(data[field])
         lat, lon = data.pop("lat", None), data.pop("lon", None)
         if (lat is None) != (lon is None):
-            problems.append(RowError(0, "lat" if lat is None else "lon", "give both lat and lon, or neither"))
+            problems.append(Problem(0, "lat" if lat is None else "lon", "give both lat and lon, or neither",
+                                     "lat_lon_pair"))
         elif lat is not None:
             data["location"] = {"lat": lat, "lon": lon}
         if kind == "facilities":
@@ -207,7 +237,8 @@ class ImportController(Controller):
             data["category"] = CATEGORY.get(data.get("category", ""), data.get("category"))
             contact = data.pop("contact_username", None)
             if contact and contact not in people:
-                problems.append(RowError(0, "contact_username", f"no user named {contact!r} in your scope"))
+                problems.append(Problem(0, "contact_username", f"no user named {contact!r} in your scope",
+                                         "user_name_unknown", contact))
             elif contact:
                 data["contact_user_id"] = str(people[contact])
         fields = {f.name: f for f in msgspec.structs.fields(model)}
@@ -216,19 +247,21 @@ class ImportController(Controller):
                 del data[name]
                 continue
             if name not in fields:
-                problems.append(RowError(0, name, f"unknown column {name!r}"))
+                problems.append(Problem(0, name, f"unknown column {name!r}", "unknown_column", name))
                 del data[name]
                 continue
             try:
                 msgspec.convert(value, fields[name].type)
             except msgspec.ValidationError as exc:
                 at = str(exc).split("`$.")[1].split("`")[0] if "`$." in str(exc) else ""
-                problems.append(RowError(0, f"{name}.{at}" if at else name, _reason(exc, value)))
+                problems.append(Problem(0, f"{name}.{at}" if at else name, _reason(exc, value),
+                                         "out_of_range" if _OUT_OF_RANGE.match(str(exc)) else "bad_value",
+                                         str(value)[:40]))
         for name, f in fields.items():
             if f.required and data.get(name) is None and name not in ("org_unit_id", "location"):
-                problems.append(RowError(0, name, f"{name} is required"))
+                problems.append(Problem(0, name, f"{name} is required", "required"))
         if kind == "facilities" and "location" not in data and not any(p.field in ("lat", "lon") for p in problems):
-            problems.append(RowError(0, "lat", "a facility needs its position (lat and lon)"))
+            problems.append(Problem(0, "lat", "a facility needs its position (lat and lon)", "position_required"))
         # Plausibility beside the type checks, so a row's every problem shows at once.
         where = {k: v for k, v in (data.get("location") or {}).items() if isinstance(v, (int, float))}
         given_name = data.get("name") if isinstance(data.get("name"), str) else None
@@ -239,7 +272,7 @@ class ImportController(Controller):
             try:
                 check(*args)
             except Invalid as exc:
-                problems.append(RowError(0, field, exc.detail))
+                problems.append(Problem(0, field, exc.detail, exc.code or "invalid"))
         if problems:
             return {}, problems
         try:

@@ -17,9 +17,9 @@ from api import records
 from api.deps import AppSettings, CurrentUser, DbSession, Principal
 from api.evidence import Position, Site
 from api.patrols import ChecklistItem, ChecklistRecordOut, Status, checklist_fields
-from api.records import AuthorOut, AwareTime, PhotoIds, ReviewIn, Since, Until
+from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until
 from api.templates import check_checklist
-from api.types import Fix, In, Limit, Text
+from api.types import Fix, In, Limit, PhotoIds, Text
 from storage.errors import Invalid
 from storage.models import Inspection, OrgUnit
 from storage.queries import org_units, tasks, templates

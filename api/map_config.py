@@ -15,6 +15,7 @@ import msgspec
 from litestar import get
 
 from api.deps import CurrentUser
+from api.settings import ConfigurationError
 
 
 class MapConfigOut(msgspec.Struct):
@@ -29,9 +30,12 @@ class MapConfigOut(msgspec.Struct):
 def map_config() -> MapConfigOut:
     env = os.environ
     datum = env.get("XUNFANG_MAP_DATUM", "wgs84").lower()
+    zoom = env.get("XUNFANG_MAP_MAX_ZOOM", "18")
+    if not zoom.strip().isdigit():
+        raise ConfigurationError(f"XUNFANG_MAP_MAX_ZOOM is {zoom!r}: set it to a whole number of zoom levels (e.g. 18)")
     return MapConfigOut(
         tile_url=env.get("XUNFANG_MAP_TILE_URL") or None, datum="gcj02" if datum == "gcj02" else "wgs84",
-        attribution=env.get("XUNFANG_MAP_ATTRIBUTION", ""), max_zoom=int(env.get("XUNFANG_MAP_MAX_ZOOM", "18")),
+        attribution=env.get("XUNFANG_MAP_ATTRIBUTION", ""), max_zoom=int(zoom),
         subdomains=env.get("XUNFANG_MAP_SUBDOMAINS", ""),
     )
 

@@ -12,12 +12,13 @@ from api.deps import CurrentUser, DbSession, record_audit
 from api.stations import OrgUnitPatch, StationOut, check_may_edit, station_out, station_values
 from api.types import In, UnitName
 from storage.queries import org_units
+from storage.vocabulary import UnitLevel
 
 
 class OrgUnitOut(msgspec.Struct):
     id: uuid.UUID
     name: str
-    level: str
+    level: UnitLevel
     parent_id: uuid.UUID | None
     station: StationOut | None = None  # null for a district (api/stations.py)
 

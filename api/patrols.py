@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post, put
@@ -13,23 +13,24 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api import records
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
-from api.records import AuthorOut, AwareTime, PhotoIds, ReviewIn, Since, Until
+from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until
 from api.templates import check_checklist
-from api.types import Fix, In, Limit, Text
+from api.types import Fix, In, Limit, PhotoIds, Text
 from storage.errors import Invalid
 from storage.models import Facility, Inspection, Patrol
 from storage.queries import facilities, tasks
 from storage.queries import records as record_queries
 from storage.queries import templates as template_queries
+from storage.vocabulary import ItemResult, RecordStatus
 
 # The codes a patrol may use are those of its checklist template version (api/templates.py).
 ItemCode = Annotated[str, msgspec.Meta(max_length=32)]
-Status = Literal["incomplete", "submitted", "approved", "returned"]
+Status = RecordStatus
 
 
 class ChecklistItem(In):
     item: ItemCode
-    result: Literal["ok", "issue", "na"]
+    result: ItemResult
     note: Text = ""
     photo_ids: PhotoIds = []  # extension: which of the record's photos show this item
 

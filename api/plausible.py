@@ -21,19 +21,23 @@ def outside_china_allowed() -> bool:
 
 def check_name(name: str | None, *, field: str = "name") -> None:
     if name is not None and _NO_LETTERS.match(name):
-        raise Invalid("a name needs words, not only digits or marks", field=field)
+        raise Invalid("a name needs words, not only digits or marks", field=field, code="name_not_words")
 
 
 def check_point(lat: float | None, lon: float | None, *, field: str = "location") -> None:
     if lat is None or lon is None:
         return
     if abs(lat) < 1 and abs(lon) < 1:
-        raise Invalid("the position is 0,0 (a blank GPS fix); enter the real latitude and longitude", field=field)
+        raise Invalid("the position is 0,0 (a blank GPS fix); enter the real latitude and longitude", field=field,
+                      code="position_zero")
     lat_min, lat_max, lon_min, lon_max = CHINA
     if not outside_china_allowed() and not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
         swapped = lat_min <= lon <= lat_max and lon_min <= lat <= lon_max
-        raise Invalid("the position is outside China; latitude and longitude look swapped" if swapped
-                      else "the position is outside China; check the latitude and longitude", field=field)
+        if swapped:
+            raise Invalid("the position is outside China; latitude and longitude look swapped", field=field,
+                          code="position_swapped")
+        raise Invalid("the position is outside China; check the latitude and longitude", field=field,
+                      code="position_abroad")
 
 
 def check_values(values: dict) -> None:

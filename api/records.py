@@ -15,7 +15,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar.exceptions import PermissionDeniedException
@@ -24,9 +24,10 @@ from litestar.params import QueryParameter
 
 from api.deps import DbSession, Principal, record_audit
 from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_flags
-from api.photo_links import photo_out
+from api.photo_links import PhotoOut, photo_out
 from api.settings import EvidenceRules
 from api.types import Fix, In
+from storage.db import commit_early
 from storage.errors import Conflict, Invalid
 from storage.models import Inspection, Patrol, Photo, Visit
 from storage.queries import facilities as facility_queries
@@ -37,9 +38,9 @@ from storage.queries import tasks as task_queries
 from storage.queries import templates as template_queries
 from storage.queries.common import unit_path
 from storage.queries.records import RecordModel
+from storage.vocabulary import Decision, FlagCode, RecordStatus
 
 Record = Patrol | Visit | Inspection
-PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
 AwareTime = Annotated[datetime, msgspec.Meta(tz=True)]
 # Phones' clocks drift; a day ahead is no drift but a mistake, refused outright.
 FAR_FUTURE = timedelta(days=1)
@@ -63,14 +64,14 @@ class AuthorOut(msgspec.Struct):
 
 
 class FlagOut(msgspec.Struct):
-    code: str
+    code: FlagCode
     detail: str
     detail_zh: str = ""
 
 
 class ReviewOut(msgspec.Struct):
     id: uuid.UUID
-    decision: str
+    decision: Decision
     comment: str
     at: datetime
     reviewer: AuthorOut
@@ -90,12 +91,12 @@ class RecordOut(msgspec.Struct, kw_only=True):
     author: AuthorOut
     location: LocationOut | None
     photo_ids: list[uuid.UUID]
-    status: str
+    status: RecordStatus
     flags: list[FlagOut]
     received_at: datetime
     updated_at: datetime
     # On GET /{kind}/{id} (and the PUT's answer): each photo as the upload returned it.
-    photos: list[Any] | msgspec.UnsetType = msgspec.UNSET
+    photos: list[PhotoOut] | msgspec.UnsetType = msgspec.UNSET
     reviews: list[ReviewOut] | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -107,7 +108,7 @@ def record_fields(r: Record, author: AuthorOut) -> dict[str, Any]:
 
 
 class ReviewIn(In):
-    decision: Literal["approve", "return", "reopen"]
+    decision: Decision
     comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
 
 
@@ -363,7 +364,8 @@ async def reopen(db_session: DbSession, user: Principal, record: Record, comment
     above the approver's. The record waits for a decision again; the reopen stays in `reviews`."""
     kind = records.kind_of(type(record))
     if not comment:
-        raise Invalid("say why the approval is taken back: a comment is required to reopen a record", field="comment")
+        raise Invalid("say why the approval is taken back: a comment is required to reopen a record", field="comment",
+                      code="reopen_comment_required")
     if record.status != "approved":
         raise Conflict(f"only an approved {kind} can be reopened; this one is {record.status}")
     last = await records.last_approval(db_session, record_id=record.id)
@@ -372,10 +374,11 @@ async def reopen(db_session: DbSession, user: Principal, record: Record, comment
     approval, approver_path = last
     if approval.reviewer_id != user.id and not (approver_path.startswith(user.scope_path)
                                                 and approver_path != user.scope_path):
-        raise PermissionDeniedException("only the supervisor who approved it, or one above them, can reopen it")
+        raise PermissionDeniedException("only the supervisor who approved it, or one above them, can reopen it",
+                                        extra={"code": "reopen_not_yours"})
     if datetime.now(timezone.utc) - approval.at > REOPEN_WINDOW:
         raise Conflict(f"an approval can be taken back within 24 hours; this {kind} was approved "
-                       f"{approval.at.isoformat(timespec='minutes')}", field="decision")
+                       f"{approval.at.isoformat(timespec='minutes')}", field="decision", code="reopen_too_late")
     record.status = "submitted"
     record.updated_at = datetime.now(timezone.utc)
     await records.add_review(db_session, record_kind=kind, record_id=record.id, reviewer_id=user.id,
@@ -394,7 +397,7 @@ async def refuse_own(db_session: DbSession, user: Principal, action: str, *, ent
     rolls everything else back."""
     await record_audit(db_session, user, action, entity=entity, entity_id=entity_id, org_unit_id=org_unit_id,
                        reason="own_record", **detail)
-    await db_session.commit()
+    await commit_early(db_session, "the refusal's audit entry stays: the 403 rolls back the rest")
 
 
 async def reviews_out(db_session: DbSession, record_id: uuid.UUID) -> list[ReviewOut]:

@@ -15,28 +15,27 @@ from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
 from api.deps import CurrentUser, DbSession
-from api.tasks import PageLimit
+from api.types import Limit
 from storage.queries import review_queue
 from storage.queries.review_queue import QueueFilter
+from storage.vocabulary import FlagCode, RecordKind, RecordStatus, VisitType
 
-QueueStatus = Literal["submitted", "incomplete", "returned", "approved", "all"]
-QueueType = Literal["patrol", "visit", "routine", "holiday", "merit_notice", "must_visit", "assistance", "other",
-                   "inspection"]
-FlagCode = Literal["no_location", "low_accuracy", "far_from_site", "photo_time_mismatch", "reused_photo",
-                   "missing_photos", "future_time"]
+QueueStatus = Literal[RecordStatus, "all"]
+# A record kind, or a visit type (visits of that type only).
+QueueType = Literal[RecordKind, VisitType]
 Sort = Literal["newest", "most_flagged"]
 
 
 class Flag(msgspec.Struct):
-    code: str
+    code: FlagCode
     detail: str = ""
 
 
 class QueueItem(msgspec.Struct):
-    kind: str
+    kind: RecordKind
     id: uuid.UUID
-    type: str
-    status: str
+    type: QueueType
+    status: RecordStatus
     at: datetime
     org_unit_id: uuid.UUID
     org_unit_name: str
@@ -54,7 +53,7 @@ class QueuePage(msgspec.Struct):
 
 
 def _flags(raw: object) -> list[Flag]:
-    return [Flag(code=str(f.get("code", "")), detail=str(f.get("detail", "")))
+    return [Flag(code=f.get("code", ""), detail=str(f.get("detail", "")))
             for f in raw or [] if isinstance(f, dict)]  # type: ignore[attr-defined]
 
 
@@ -70,7 +69,7 @@ class ReviewQueueController(Controller):
         flag: FromQuery[FlagCode | None] = None, author_id: FromQuery[uuid.UUID | None] = None,
         from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
         to: FromQuery[datetime | None] = None, sort: FromQuery[Sort] = "newest",
-        cursor: FromQuery[str | None] = None, limit: FromQuery[PageLimit] = 50,
+        cursor: FromQuery[str | None] = None, limit: Limit = 50,
     ) -> QueuePage:
         """Records in scope. Those awaiting a decision leave out the user's own, which someone else
         decides on (asked for by author_id, they are there)."""

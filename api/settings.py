@@ -9,8 +9,14 @@ from pathlib import Path
 import msgspec
 
 from storage.queries.tasks import TaskRules
+from storage.vocabulary import MAX_PHOTOS_PER_RECORD
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the server cannot work with (a missing font, an unreadable map setting): the start
+    stops with this sentence, never a 503 or 500 later."""
 
 
 class EvidenceRules(msgspec.Struct, frozen=True):
@@ -35,7 +41,8 @@ class Settings(msgspec.Struct, frozen=True):
     token_ttl_hours: float = 12.0
     max_photo_bytes: int = 25 * 1024 * 1024
     max_photo_pixels: int = 50_000_000
-    max_photos_per_record: int = 12
+    # At most the wire type's cap (storage/vocabulary.py): a record cannot list more.
+    max_photos_per_record: int = MAX_PHOTOS_PER_RECORD
     max_json_bytes: int = 256 * 1024
     pwa_dist: Path = ROOT / "pwa" / "dist"
     evidence: EvidenceRules = EvidenceRules()

@@ -6,7 +6,7 @@ scope edits any station; a supervisor only the stations strictly below their own
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar.exceptions import PermissionDeniedException
@@ -16,8 +16,9 @@ from api.types import In, Point, Text
 from storage.errors import Invalid
 from storage.models import OrgUnit
 from storage.queries import org_units
+from storage.vocabulary import StationStandard
 
-Standard = Literal["seven_ones", "four_haves"]
+Standard = StationStandard
 
 
 class StationOut(msgspec.Struct):

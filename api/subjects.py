@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -17,18 +17,9 @@ from api.plausible import check_values
 from api.types import In, Limit, Point, SubjectName, Text
 from storage.models import Subject
 from storage.queries import org_units, subjects, users
+from storage.vocabulary import SubjectCategory
 
-Category = Literal[
-    "martyr_family",         # 烈士遗属
-    "duty_death_family",     # 因公牺牲军人遗属
-    "illness_death_family",  # 病故军人遗属
-    "disabled_veteran",      # 伤残军人
-    "demobilized_rural",     # 在乡复员军人
-    "ill_returned",          # 带病回乡退伍军人
-    "combat_veteran",        # 参战参试退役军人
-    "hardship_veteran",      # 困难退役军人
-    "other_veteran",         # 其他退役军人
-]
+Category = SubjectCategory
 Phone = Annotated[str, msgspec.Meta(pattern=r"^[0-9+\- ]{0,20}$")]
 IdNumber = Annotated[str, msgspec.Meta(pattern=r"^([0-9]{17}[0-9Xx]|[0-9]{15})?$")]
 Days = Annotated[int, msgspec.Meta(ge=1, le=3660)]

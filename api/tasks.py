@@ -19,16 +19,13 @@ from api import records
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.photo_links import PhotoOut, photo_out
 from api.settings import Settings
-from api.types import In, Text
+from api.types import In, Limit, PhotoIds, Text
 from storage.errors import Invalid
 from storage.models import Photo, Task
 from storage.queries import tasks, users
 from storage.queries import templates as template_queries
+from storage.vocabulary import RecordKind, TaskStatus
 
-TaskStatus = Literal["open", "fixed", "accepted", "cancelled"]
-PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=12)]
-# Query limits need Parameter(): a msgspec.Meta on a query parameter is not enforced.
-PageLimit = Annotated[int, QueryParameter(ge=1, le=200, description="page size, at most 200")]
 Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 FOLLOW_UP = {"follow_up": "走访跟进"}
@@ -68,11 +65,11 @@ class TaskRecordRef(msgspec.Struct):
 
 class TaskOut(msgspec.Struct):
     id: uuid.UUID
-    record_kind: str
+    record_kind: RecordKind
     record_id: uuid.UUID
     item: str
     item_label: str
-    status: str
+    status: TaskStatus
     detail: str
     org_unit_id: uuid.UUID
     facility_id: uuid.UUID | None
@@ -178,8 +175,7 @@ class TaskController(Controller):
         self, user: CurrentUser, db_session: DbSession, status: FromQuery[TaskStatus | None] = None,
         org_unit_id: FromQuery[uuid.UUID | None] = None, overdue: FromQuery[bool | None] = None,
         assignee_id: FromQuery[uuid.UUID | None] = None, record_id: FromQuery[uuid.UUID | None] = None,
-        task_state: StateQuery = None, cursor: FromQuery[str | None] = None,
-        limit: FromQuery[PageLimit] = 50,
+        task_state: StateQuery = None, cursor: FromQuery[str | None] = None, limit: Limit = 50,
     ) -> TaskPage:
         """`state` is what the desk's badges count: to_fix, to_accept, overdue."""
         if not user.reviews:
@@ -239,7 +235,7 @@ class TaskController(Controller):
                           db_session: DbSession, settings: AppSettings) -> TaskDetailOut:
         user.require("supervisor", "admin")
         if not data.comment.strip():
-            raise Invalid("say why the task is reopened (a comment)", field="comment")
+            raise Invalid("say why the task is reopened (a comment)", field="comment", code="reopen_comment_required")
         task = await tasks.get_task(db_session, task_id=task_id, scope_path=user.scope_path, for_update=True)
         await tasks.reopen_task(db_session, task=task, comment=data.comment)
         await record_audit(db_session, user, "task_reopen", entity="task", entity_id=task.id,

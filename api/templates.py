@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post, put
@@ -17,9 +17,10 @@ from api.types import In, Name
 from storage.errors import Invalid
 from storage.models import ChecklistTemplate
 from storage.queries import templates
+from storage.vocabulary import StationStandard, TemplateKind
 
-Kind = Literal["patrol", "inspection"]
-Standard = Literal["seven_ones", "four_haves"]
+Kind = TemplateKind
+Standard = StationStandard
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$",
                                    description="stable item code: lower-case letters, digits, _")]
 Short = Annotated[str, msgspec.Meta(max_length=200)]

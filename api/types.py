@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ import msgspec
 from litestar.params import QueryParameter
 
 from storage.models import Facility, OrgUnit, Subject, User
+from storage.vocabulary import MAX_PAGE_SIZE, MAX_PHOTOS_PER_RECORD, ErrorCode
 
 Lat = Annotated[float, msgspec.Meta(ge=-90, le=90, description="WGS-84 latitude")]
 Lon = Annotated[float, msgspec.Meta(ge=-180, le=180, description="WGS-84 longitude")]
@@ -27,7 +29,10 @@ SubjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=column_length
 UnitName = Annotated[str, msgspec.Meta(min_length=1, max_length=column_length(OrgUnit.name))]
 PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=column_length(User.display_name))]
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=column_length(User.username))]
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="page size, at most 200")]
+# Query limits need Parameter(): a msgspec.Meta on a query parameter is not enforced.
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description=f"page size, at most {MAX_PAGE_SIZE}")]
+# The photos a record (or a task's fix) lists.
+PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=MAX_PHOTOS_PER_RECORD)]
 
 
 class In(msgspec.Struct, forbid_unknown_fields=True):
@@ -49,6 +54,9 @@ class Fix(In):
 
 
 class ErrorOut(msgspec.Struct):
+    """Every error body (built by api/errors.py's error_content)."""
+
     status_code: int
     detail: str
+    code: ErrorCode
     field: str | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -19,8 +19,8 @@ from api.types import In, PersonName
 from storage.errors import Invalid
 from storage.models import User
 from storage.queries import org_units, users
+from storage.vocabulary import Role
 
-Role = Literal["field_worker", "supervisor", "admin"]
 Username = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{2,64}$",
                                        description="letters, digits, _ . -; 2 to 64 characters")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256, description="at least 8 characters")]
@@ -50,7 +50,7 @@ class UserAdminOut(msgspec.Struct):
     id: uuid.UUID
     username: str
     display_name: str
-    role: str
+    role: Role
     org_unit_id: uuid.UUID
     is_active: bool
     created_at: datetime
@@ -99,7 +99,8 @@ class UserController(Controller):
         target = await users.get_user(db_session, user_id=user_id, scope_path=user.scope_path)
         values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         if target.id == user.id and (values.get("is_active") is False or values.get("role", "admin") != "admin"):
-            raise Invalid("you cannot disable yourself or take away your own admin role", field="is_active")
+            raise Invalid("you cannot disable yourself or take away your own admin role", field="is_active",
+                          code="own_account")
         new_unit = None
         if "org_unit_id" in values:
             new_unit = await org_units.get_unit(db_session, unit_id=values["org_unit_id"], scope_path=user.scope_path)

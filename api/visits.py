@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post, put
@@ -13,15 +13,15 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api import records
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
-from api.records import AuthorOut, AwareTime, PhotoIds, ReviewIn, Since, Until
-from api.types import Fix, In, Limit, Text
+from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until
+from api.types import Fix, In, Limit, PhotoIds, Text
 from storage.errors import Invalid
 from storage.models import Subject, Visit
 from storage.queries import records as record_queries
 from storage.queries import subjects, tasks
+from storage.vocabulary import AWARD_VISIT_TYPE, AwardGrade, RecordStatus, VisitType
 
-VisitType = Literal["routine", "holiday", "merit_notice", "must_visit", "assistance", "other"]
-Status = Literal["incomplete", "submitted", "approved", "returned"]
+Status = RecordStatus
 Yuan = Annotated[float, msgspec.Meta(ge=0, le=10_000_000)]
 
 
@@ -33,7 +33,7 @@ class Assistance(In):
 class Award(In):
     """送喜报: the award delivered, and who delivered it with the station (e.g. 人武部)."""
 
-    grade: Literal["first_class", "second_class", "third_class", "honorary_title", "bayi_medal"]
+    grade: AwardGrade
     co_deliverer: Text = ""
 
 
@@ -54,7 +54,7 @@ class VisitIn(In):
 class VisitOut(records.RecordOut, kw_only=True):
     subject_id: uuid.UUID
     subject_name: str
-    visit_type: str
+    visit_type: VisitType
     visited_at: datetime
     summary: str
     needs: str
@@ -72,8 +72,8 @@ class VisitPage(msgspec.Struct):
 def check_visit(data: VisitIn) -> None:
     records.check_times(("visited_at", data.visited_at))
     records.check_photo_ids(data.photo_ids)
-    if data.award is not None and data.visit_type != "merit_notice":
-        raise Invalid("an award is recorded only on a merit_notice (送喜报) visit", field="award")
+    if data.award is not None and data.visit_type != AWARD_VISIT_TYPE:
+        raise Invalid(f"an award is recorded only on a {AWARD_VISIT_TYPE} (送喜报) visit", field="award")
 
 
 def home_site(subject: Subject) -> Site:

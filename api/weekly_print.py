@@ -25,8 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from api.deps import CurrentUser, DbSession, Principal, record_audit
 from api.exports import content_disposition
 from api.reports import CHINA
+from api.settings import ConfigurationError
 from api.weekly_report import LEVEL_ZH, Week, WeeklyOut, build, readable_unit
-from storage.errors import StoreUnavailable
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 SC = 2  # Simplified Chinese in the Noto Sans CJK collection (JP, KR, SC, TC, HK)
@@ -100,8 +100,8 @@ def xlsx(report: WeeklyOut, unit_name: str) -> bytes:
 def font_path() -> str:
     path = os.environ.get("XUNFANG_PDF_FONT", FONT)
     if not os.path.isfile(path):
-        raise StoreUnavailable(f"the PDF font is missing ({path}): install Debian's fonts-noto-cjk "
-                               "or set XUNFANG_PDF_FONT to a CJK TrueType/OpenType font")
+        raise ConfigurationError(f"the PDF font is missing ({path}): install Debian's fonts-noto-cjk "
+                                 "or set XUNFANG_PDF_FONT to a CJK TrueType/OpenType font")
     return path
 
 

@@ -125,7 +125,7 @@ async def readable_unit(db_session: DbSession, user: Principal, org_unit_id: uui
         return await org_units.get_unit(db_session, unit_id=unit_id, scope_path=user.scope_path)
     unit = await org_units.get_unit(db_session, unit_id=unit_id)
     if unit.head_user_id != user.id:
-        raise NotFound("no such org unit in your scope", field="org_unit_id")
+        raise NotFound("no such org unit in your scope", field="org_unit_id", code="unit_not_found")
     return unit
 
 

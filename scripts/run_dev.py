@@ -15,7 +15,7 @@ from pathlib import Path
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from api.app import create_app
+from api.app import configuration_problem, create_app
 from api.settings import Settings
 from scripts import asgi
 from scripts.demo import DEMO_USERS, has_users, is_demo, load_demo, mark_demo, set_demo_password
@@ -57,6 +57,9 @@ async def prepare(database_url: str, *, new_folder: bool = True) -> str | None:
 
 
 def main() -> int:
+    if problem := configuration_problem():
+        print(f"error: refusing to start: {problem}", file=sys.stderr)
+        return 2
     passwords: list[str | None] = []
     data = Path(os.environ.get("XUNFANG_DATA", ROOT / "data"))
     new_folder = not os.environ.get("DATABASE_URL") and not (data / "postgres" / "PG_VERSION").exists()

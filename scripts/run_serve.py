@@ -53,6 +53,11 @@ def main() -> int:
     if problem := secret_problem(host, os.environ.get("XUNFANG_SECRET")):
         print(f"error: refusing to start: {problem}", file=sys.stderr)
         return 2
+    from api.app import configuration_problem
+
+    if problem := configuration_problem():
+        print(f"error: refusing to start: {problem}", file=sys.stderr)
+        return 2
     if not (ROOT / "pwa" / "dist" / "index.html").exists():
         print("error: the PWA is not built (pwa/dist): run scripts/serve, which builds it before serving",
               file=sys.stderr)

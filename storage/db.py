@@ -9,9 +9,19 @@ import msgspec
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, exc
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
+
+
+async def commit_early(session: AsyncSession, why: str) -> None:
+    """A commit inside a request, before its end. Every request is committed once, at the edge
+    (api/deps.py's provide_db_session), after its handler returns; this is the named exception, for
+    what must not wait for that: a lock released early so that others do not wait out the whole
+    request, or an audit entry that must stay although the request ends in an error that rolls back
+    the rest. `why` says which, to the reader (tests/api/test_commit_edge.py finds no other commit)."""
+    del why
+    await session.commit()
 
 
 def asyncpg_url(url: str) -> str:

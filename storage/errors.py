@@ -1,11 +1,19 @@
-"""What storage can say went wrong; api/errors.py maps each to one HTTP status, once."""
+"""What storage can say went wrong; api/errors.py maps each to one HTTP status, once.
+
+`detail` is an English sentence for developers; `code` (storage/vocabulary.py's ErrorCode) is what
+a screen keys its own sentence on, when it says more than the class's general code."""
+
+from __future__ import annotations
+
+from storage.vocabulary import ErrorCode
 
 
 class StorageError(Exception):
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, code: ErrorCode | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.code = code
 
 
 class NotFound(StorageError):

@@ -31,6 +31,25 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.checklists import PATROL_V1
+from storage.vocabulary import (
+    DECISIONS,
+    RECORD_KINDS,
+    RECORD_STATUSES,
+    ROLES,
+    STATION_STANDARDS,
+    TASK_STATUSES,
+    TEMPLATE_KINDS,
+    UNIT_LEVELS,
+    VISIT_TYPES,
+    Decision,
+    RecordKind,
+    RecordStatus,
+    Role,
+    TaskStatus,
+    UnitLevel,
+    VisitType,
+    check_in,
+)
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -51,7 +70,7 @@ class OrgUnit(Base):
     __tablename__ = "org_units"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(120))
-    level: Mapped[str] = mapped_column(String(16))
+    level: Mapped[UnitLevel] = mapped_column(String(16))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("org_units.id"))
     # "/<root id>/.../<own id>/": scope is one prefix match on an indexed column.
     path: Mapped[str] = mapped_column(Text, unique=True)
@@ -65,8 +84,8 @@ class OrgUnit(Base):
     standard: Mapped[str | None] = mapped_column(String(16))
     demonstration: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     __table_args__ = (
-        CheckConstraint("level in ('district','street','community')", name="level"),
-        CheckConstraint("standard in ('seven_ones','four_haves')", name="standard"),
+        CheckConstraint(check_in("level", UNIT_LEVELS), name="level"),
+        CheckConstraint(check_in("standard", STATION_STANDARDS), name="standard"),
         Index("ix_org_units_path_prefix", "path", postgresql_ops={"path": "text_pattern_ops"}),
     )
 
@@ -77,11 +96,11 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(Text)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(String(16))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
-    __table_args__ = (CheckConstraint("role in ('field_worker','supervisor','admin')", name="role"),)
+    __table_args__ = (CheckConstraint(check_in("role", ROLES), name="role"),)
 
 
 class AuthToken(Base):
@@ -159,7 +178,7 @@ class _RecordColumns:
     accuracy_m: Mapped[float | None]
     location_captured_at: Mapped[datetime | None] = mapped_column(Timestamp)
     photo_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), server_default="{}")
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[RecordStatus] = mapped_column(String(16))
     flags: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     body_hash: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
@@ -182,7 +201,7 @@ class ChecklistTemplate(Base):
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     __table_args__ = (
-        CheckConstraint("kind in ('patrol','inspection')", name="kind"),
+        CheckConstraint(check_in("kind", TEMPLATE_KINDS), name="kind"),
         Index("uq_checklist_templates_key_version", "key", "version", unique=True),
         # One active version per key.
         Index("uq_checklist_templates_key_active", "key", unique=True, postgresql_where=text("active")),
@@ -201,7 +220,7 @@ class Patrol(_RecordColumns, Base):
     checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     notes: Mapped[str] = mapped_column(Text, server_default="")
     __table_args__ = (
-        CheckConstraint("status in ('incomplete','submitted','approved','returned')", name="status"),
+        CheckConstraint(check_in("status", RECORD_STATUSES), name="status"),
         # Keyset pages, newest first, overall and per unit / facility / author / status.
         Index("ix_patrols_started_at_id", "started_at", "id"),
         Index("ix_patrols_org_unit_id_started_at_id", "org_unit_id", "started_at", "id"),
@@ -214,7 +233,7 @@ class Patrol(_RecordColumns, Base):
 class Visit(_RecordColumns, Base):
     __tablename__ = "visits"
     subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subjects.id"))
-    visit_type: Mapped[str] = mapped_column(String(16))
+    visit_type: Mapped[VisitType] = mapped_column(String(16))
     visited_at: Mapped[datetime] = mapped_column(Timestamp)
     summary: Mapped[str] = mapped_column(Text, server_default="")
     needs: Mapped[str] = mapped_column(Text, server_default="")
@@ -224,10 +243,8 @@ class Visit(_RecordColumns, Base):
     no_photo_reason: Mapped[str | None] = mapped_column(Text)
     award: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     __table_args__ = (
-        CheckConstraint("status in ('incomplete','submitted','approved','returned')", name="status"),
-        CheckConstraint(
-            "visit_type in ('routine','holiday','merit_notice','must_visit','assistance','other')",
-            name="visit_type"),
+        CheckConstraint(check_in("status", RECORD_STATUSES), name="status"),
+        CheckConstraint(check_in("visit_type", VISIT_TYPES), name="visit_type"),
         Index("ix_visits_visited_at_id", "visited_at", "id"),
         Index("ix_visits_org_unit_id_visited_at_id", "org_unit_id", "visited_at", "id"),
         Index("ix_visits_subject_id_visited_at", "subject_id", "visited_at"),
@@ -246,7 +263,7 @@ class Inspection(_RecordColumns, Base):
     checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     notes: Mapped[str] = mapped_column(Text, server_default="")
     __table_args__ = (
-        CheckConstraint("status in ('incomplete','submitted','approved','returned')", name="status"),
+        CheckConstraint(check_in("status", RECORD_STATUSES), name="status"),
         Index("ix_inspections_started_at_id", "started_at", "id"),
         Index("ix_inspections_org_unit_id_started_at_id", "org_unit_id", "started_at", "id"),
         Index("ix_inspections_author_id_started_at", "author_id", "started_at"),
@@ -257,15 +274,15 @@ class Inspection(_RecordColumns, Base):
 class Review(Base):
     __tablename__ = "reviews"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    record_kind: Mapped[str] = mapped_column(String(16))
+    record_kind: Mapped[RecordKind] = mapped_column(String(16))
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     reviewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
-    decision: Mapped[str] = mapped_column(String(8))
+    decision: Mapped[Decision] = mapped_column(String(8))
     comment: Mapped[str] = mapped_column(Text, server_default="")
     at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     __table_args__ = (
-        CheckConstraint("record_kind in ('patrol','visit','inspection')", name="record_kind"),
-        CheckConstraint("decision in ('approve','return','reopen')", name="decision"),
+        CheckConstraint(check_in("record_kind", RECORD_KINDS), name="record_kind"),
+        CheckConstraint(check_in("decision", DECISIONS), name="decision"),
         Index("ix_reviews_record_id_at", "record_id", "at"),
     )
 
@@ -352,14 +369,14 @@ class Task(Base):
 
     __tablename__ = "tasks"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    record_kind: Mapped[str] = mapped_column(String(16))
+    record_kind: Mapped[RecordKind] = mapped_column(String(16))
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     item: Mapped[str] = mapped_column(String(32))
     org_unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("org_units.id"))
     facility_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilities.id"))
     subject_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("subjects.id"))
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(16), server_default="open")
+    status: Mapped[TaskStatus] = mapped_column(String(16), server_default="open")
     detail: Mapped[str] = mapped_column(Text, server_default="")
     due_at: Mapped[datetime] = mapped_column(Timestamp)
     opened_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
@@ -372,8 +389,8 @@ class Task(Base):
     reopen_comment: Mapped[str] = mapped_column(Text, server_default="")
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     __table_args__ = (
-        CheckConstraint("record_kind in ('patrol','visit','inspection')", name="record_kind"),
-        CheckConstraint("status in ('open','fixed','accepted','cancelled')", name="status"),
+        CheckConstraint(check_in("record_kind", RECORD_KINDS), name="record_kind"),
+        CheckConstraint(check_in("status", TASK_STATUSES), name="status"),
         Index("uq_tasks_record_id_item", "record_id", "item", unique=True),
         # Keyset pages newest first, overall and per unit; overdue and per-assignee lookups.
         Index("ix_tasks_opened_at_id", "opened_at", "id"),
@@ -447,7 +464,7 @@ class RecordTally(Base):
     day: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))  # patrol | visit | inspection
     status: Mapped[str] = mapped_column(String(16))
-    visit_type: Mapped[str] = mapped_column(String(16))  # "" but for visits
+    visit_type: Mapped[VisitType] = mapped_column(String(16))  # "" but for visits
     n: Mapped[int] = mapped_column(BigInteger)
     cash: Mapped[Decimal] = mapped_column(Numeric)
     goods: Mapped[int] = mapped_column(BigInteger)  # records with goods

@@ -2,69 +2,60 @@
 // server through here; the token comes from the remembered session.
 import { value } from "./store";
 
-export type Role = "field_worker" | "supervisor" | "admin";
-export interface User { id: string; username: string; display_name: string; role: Role; org_unit_id: string }
-export interface LoginOut { access_token: string; token_type: "bearer"; expires_at: string; user: User }
-export interface Point { lat: number; lon: number }
-export interface Fix { lat: number; lon: number; accuracy_m: number; captured_at: string }
+// The wire types are generated from the server's OpenAPI document (src/api-schema.ts, by
+// scripts/openapi.py): re-exported here under the names the screens use, never written by hand.
+import type { components } from "./api-schema";
+type Schemas = components["schemas"];
+
+export type User = Schemas["UserOut"];
+export type Role = User["role"];
+export type LoginOut = Schemas["LoginOut"];
+export type Point = Schemas["Point"];
+/** A position fix; the phone's own always has its accuracy and time. */
+export type Fix = Schemas["Fix"] & { accuracy_m: number; captured_at: string };
 export interface Page<T> { items: T[]; next_cursor: string | null }
 
-export interface OrgUnit { id: string; name: string; level: "district" | "street" | "community"; parent_id: string | null }
-export interface Facility {
-  id: string; name: string; kind: string; protection_level: string; address: string; location: Point;
-  geofence_m: number; org_unit_id: string; patrol_interval_days: number; last_patrol_at: string | null;
-  next_due_at: string; overdue: boolean; caretaker: string;
-}
-export interface Subject {
-  id: string; name: string; category: string; address: string; location: Point | null; org_unit_id: string;
-  phone_masked: string; id_number_masked: string; contact_user_id: string | null; last_visit_at: string | null;
-  next_due_at: string; overdue: boolean; geofence_m?: number;
-}
+export type OrgUnit = Schemas["OrgUnitOut"];
+export type Facility = Schemas["FacilityOut"];
+export type Subject = Schemas["SubjectOut"];
 
-export type ChecklistCode = "cleanliness" | "greenery" | "structure" | "safety" | "signage" | "visitor_order" | "surveillance";
-export type ItemResult = "ok" | "issue" | "na";
-// Codes come from the checklist templates (src/stations.ts); these seven are the default patrol's.
-export interface ChecklistItem { item: ChecklistCode | string; result: ItemResult; note: string; photo_ids?: string[] }
-export interface PatrolIn {
-  facility_id: string; started_at: string; ended_at: string; location: Fix | null;
-  checklist: ChecklistItem[]; notes: string; photo_ids: string[]; template_id?: string;
-}
-export type VisitType = "routine" | "holiday" | "merit_notice" | "must_visit" | "assistance" | "other";
-export interface VisitIn {
-  subject_id: string; visit_type: VisitType; visited_at: string; location: Fix | null; summary: string;
-  needs: string; assistance: { cash_yuan: number; goods: string }; follow_up_needed: boolean;
-  photo_ids: string[]; no_photo_reason: string | null; award: null | { grade: string; co_deliverer: string };
-}
-export type RecordStatus = "incomplete" | "submitted" | "approved" | "returned";
-export interface Flag { code: string; detail: string }
-export interface Review { decision: "approve" | "return" | "reopen"; comment: string; reviewer?: unknown; at?: string; created_at?: string; reviewed_at?: string }
-export interface PhotoOut {
-  id: string; record_id: string; sha256: string; bytes: number; width: number; height: number;
-  taken_at: string | null; url: string; thumb_url: string;
-  capture: { captured_at: string | null; lat: number | null; lon: number | null; accuracy_m: number | null };
-}
-interface RecordCommon {
-  id: string; status: RecordStatus; author?: { id: string; display_name?: string; username?: string } | string;
-  photos?: PhotoOut[]; flags?: Flag[]; reviews?: Review[]; photo_ids: string[]; location: Fix | null;
-}
-export type PatrolOut = PatrolIn & RecordCommon & { facility_name?: string };
-export type VisitOut = VisitIn & RecordCommon & { subject_name?: string };
-export type InspectionOut = RecordCommon & {
-  org_unit_id: string; org_unit_name: string; template_id: string; started_at: string; ended_at: string;
-  checklist: ChecklistItem[]; notes: string;
-};
+// Codes come from the checklist templates (src/stations.ts).
+export type ChecklistItem = Schemas["ChecklistItem"];
+export type ItemResult = ChecklistItem["result"];
+export type PatrolIn = Schemas["PatrolIn"];
+export type VisitIn = Schemas["VisitIn"];
+export type VisitType = VisitIn["visit_type"];
+export type RecordStatus = Schemas["PatrolOut"]["status"];
+export type Flag = Schemas["FlagOut"];
+export type FlagCode = Flag["code"];
+export type Review = Schemas["ReviewOut"];
+export type Author = Schemas["AuthorOut"];
+export type PhotoOut = Schemas["PhotoOut"];
+export type PatrolOut = Schemas["PatrolOut"];
+export type VisitOut = Schemas["VisitOut"];
+export type InspectionOut = Schemas["InspectionOut"];
+/** Any record as GET /{kind}s/{id} answers it. */
+export type RecordOut = PatrolOut | VisitOut | InspectionOut;
+export type RecordKind = Schemas["QueueItem"]["kind"];
+export type QueueItem = Schemas["QueueItem"];
+export type QueueType = QueueItem["type"];
+export type ErrorCode = Schemas["ErrorOut"]["code"];
+export type AwardGrade = Schemas["Award"]["grade"];
+// Every value of the schema's enums, for the pickers and filters that offer them (labels in the
+// string tables, keyed by code; tests/vocabulary.test.ts checks each has one in both languages).
+export {
+  awardGradeValues as AWARD_GRADES, errorOutCodeValues as ERROR_CODES, flagCodeValues as FLAG_CODES,
+  queueItemKindValues as RECORD_KINDS, queueItemStatusValues as RECORD_STATUSES, queueItemTypeValues as QUEUE_TYPES,
+  subjectInCategoryValues as SUBJECT_CATEGORIES, taskOutStatusValues as TASK_STATUSES,
+  visitInVisit_typeValues as VISIT_TYPES, facilityInKindValues as FACILITY_KINDS,
+  facilityInProtection_levelValues as PROTECTION_LEVELS, userInRoleValues as ROLES,
+} from "./api-schema";
 
-export type TaskStatus = "open" | "fixed" | "accepted" | "cancelled";
 /** A rectification (整改) or follow-up task, as GET /tasks lists it. */
-export interface Task {
-  id: string; record_kind: "patrol" | "visit" | "inspection"; record_id: string; item: string; item_label: string; status: TaskStatus;
-  detail: string; org_unit_id: string; facility_id: string | null; subject_id: string | null; place_name: string;
-  assignee_id: string | null; assignee_name: string; opened_at: string; due_at: string; overdue: boolean;
-  fix_note: string; fixed_at: string | null; fixed_by_name: string; accepted_at: string | null;
-  accepted_by_name: string; reopen_comment: string; fix_photo_ids: string[];
-}
-export interface TaskDetail extends Task { before_photos: PhotoOut[]; after_photos: PhotoOut[]; missing_after_photo_ids: string[] }
-export interface TaskFixIn { photo_ids: string[]; note: string }
+export type Task = Schemas["TaskOut"];
+export type TaskStatus = Task["status"];
+export type TaskDetail = Schemas["TaskDetailOut"];
+export type TaskFixIn = Schemas["TaskFixIn"];
 
 /** A failed call: status 0 means the network (offline, dropped, timed out). `code` is the
  * server's stable error code (errors.ts says it in the user's language; `detail` is English).
@@ -197,7 +188,7 @@ export const api = {
   patrol: (id: string) => get<PatrolOut>(`/patrols/${id}`),
   inspection: (id: string) => get<InspectionOut>(`/inspections/${id}`),
   visit: (id: string) => get<VisitOut>(`/visits/${id}`),
-  putRecord: (kind: "patrol" | "visit" | "inspection", id: string, body: unknown, signal?: AbortSignal) =>
+  putRecord: (kind: RecordKind, id: string, body: unknown, signal?: AbortSignal) =>
     request<unknown>("PUT", `/${kind}s/${id}`, { json: body, signal }),
   putPhoto: (id: string, blob: Blob, contentType: string, query: Record<string, string>, signal?: AbortSignal) =>
     typeof XMLHttpRequest === "undefined" ? request<PhotoOut>("PUT", `/photos/${id}`, { body: blob, contentType, query, signal })
@@ -215,8 +206,5 @@ export const api = {
 };
 
 /** GET /me/due (api-v1.md "Base map and today's route"); campaign items will join with their own kind. */
-export interface DueItem {
-  kind: "facility" | "subject"; id: string; name: string; detail: string; address: string; location: Point | null;
-  org_unit_id: string; next_due_at: string; overdue: boolean; distance_m: number | null;
-}
-export interface DueOut { items: DueItem[]; near: Point | null; until: string }
+export type DueItem = Schemas["DueItem"];
+export type DueOut = Schemas["DueOut"];

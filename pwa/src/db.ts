@@ -2,9 +2,10 @@
 // cumulative upgrades keyed on oldVersion. An upgrade must never drop the outbox or the blobs:
 // they hold field work that has not reached the server yet.
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import type { RecordKind } from "./api";
 
 export type OutboxState = "waiting" | "sending" | "sent" | "failed";
-export type RecordKind = "patrol" | "visit" | "inspection";
+export type { RecordKind };
 /** What owns photos in the outbox: a record, or the fix of a rectification task; and a station
  * head's weekly remarks (no photos; id "weekly:<unit>:<week>", body src/weekly.ts RemarksPut). */
 export type OwnerKind = RecordKind | "taskfix" | "weekly";

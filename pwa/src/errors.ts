@@ -74,6 +74,13 @@ const BY_STATUS: Record<number, Key> = {
 };
 const KNOWN = new Set<string>(["network", "timeout", "not_authenticated", "forbidden", "not_found", "conflict", "invalid",
   "bad_input", "not_an_image", "too_large", "photo_missing", "too_many_requests", "unavailable"]);
+/** Codes said in the words of a general one (the desk says some of them more precisely). */
+export const SAID_AS: Record<string, Key> = {
+  database_unavailable: "unavailable", storage_unavailable: "unavailable", server_error: "unavailable", busy: "unavailable",
+  not_allowed: "unknown", duplicate: "conflict", client_error: "unknown",
+};
+/** Whether this module has words of its own for a code (tests/vocabulary.test.ts). */
+export const says = (code: string): boolean => KNOWN.has(code) || code in SAID_AS;
 /** Statuses an upload can never get past by trying again: only discarding helps. */
 const HOPELESS = new Set([410, 413, 415]);
 
@@ -106,7 +113,7 @@ export function errorKey(e: unknown): string {
 export function describeError(e: unknown): string {
   const f = errorFacts(e);
   const key: Key = KNOWN.has(f.code) ? (f.code as Key)
-    : f.code === "database_unavailable" || f.code === "storage_unavailable" || f.code === "server_error" ? "unavailable"
+    : f.code in SAID_AS ? SAID_AS[f.code]
     : f.status === 0 ? "network" : BY_STATUS[f.status] ?? (f.status >= 500 ? "unavailable" : "unknown");
   const top = f.field.split(/[.[]/)[0];
   const name = top ? t(`f_${top}` as Key) : "";

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import commit_early
 from storage.errors import Invalid
 from storage.models import OrgUnit
 
@@ -48,14 +49,14 @@ async def kept_under_lock(session: AsyncSession, name: str) -> AsyncIterator[Asy
     nothing of the caller's pending) and this one at the end, so that writers wait only until the
     figures are stored, not until the request ends; one connection, so no request ever holds one
     while waiting for another."""
-    await session.commit()
+    await commit_early(session, "the caller's transaction ends before the figures' lock is taken")
     try:
         await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
         yield session
     except BaseException:
         await session.rollback()
         raise
-    await session.commit()
+    await commit_early(session, "the figures are stored and their lock released: writers wait no longer")
 
 
 async def unit_path(session: AsyncSession, unit_id: uuid.UUID) -> str | None:

@@ -27,7 +27,7 @@ async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID, scope_path: str
         query = query.where(OrgUnit.path.startswith(scope_path, autoescape=True))
     unit = await session.scalar(query)
     if unit is None:
-        raise NotFound("no such org unit in your scope", field="org_unit_id")
+        raise NotFound("no such org unit in your scope", field="org_unit_id", code="unit_not_found")
     return unit
 
 

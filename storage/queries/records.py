@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.errors import NotFound
 from storage.models import Inspection, OrgUnit, Patrol, RecordClaim, Review, User, Visit
 from storage.queries.common import in_scope, in_unit, keyset_page
+from storage.vocabulary import RecordKind
 
 Record = Patrol | Visit | Inspection
 RecordModel = type[Patrol] | type[Visit] | type[Inspection]
 R = TypeVar("R", Patrol, Visit, Inspection)  # list_records returns rows of the model it is given
-KINDS: dict[RecordModel, str] = {Patrol: "patrol", Visit: "visit", Inspection: "inspection"}
+KINDS: dict[RecordModel, RecordKind] = {Patrol: "patrol", Visit: "visit", Inspection: "inspection"}
 SITES: dict[type, str] = {Patrol: "facility_id", Visit: "subject_id", Inspection: "org_unit_id"}
 
 
@@ -32,7 +33,7 @@ def site_column(model: RecordModel) -> Any:
     return getattr(model, SITES[model])
 
 
-def kind_of(model: RecordModel) -> str:
+def kind_of(model: RecordModel) -> RecordKind:
     return KINDS[model]
 
 

@@ -20,8 +20,7 @@ from storage.errors import Invalid
 from storage.models import Facility, Inspection, OrgUnit, Patrol, Subject, User, Visit
 from storage.queries.common import in_scope, in_unit
 from storage.queries.records import site_column, time_column
-
-VISIT_TYPES = ("routine", "holiday", "merit_notice", "must_visit", "assistance", "other")
+from storage.vocabulary import VISIT_TYPES
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,7 @@ async def get_task(session: AsyncSession, *, task_id: uuid.UUID, scope_path: str
     query = select(Task).where(Task.id == task_id, in_scope(Task.org_unit_id, scope_path))
     task = await session.scalar(query.with_for_update() if for_update else query)
     if task is None:
-        raise NotFound("no such task in your scope", field="task_id")
+        raise NotFound("no such task in your scope", field="task_id", code="task_not_found")
     return task
 
 
@@ -334,13 +334,15 @@ async def reassign_task(session: AsyncSession, *, task: Task, assignee: User) ->
     """Give the task to another person; returns who had it. The person's unit must cover the
     task's place, or they could not open it."""
     if task.status not in ("open", "fixed"):
-        raise Conflict(f"this task is {task.status}; only an open or fixed task can be reassigned", field="status")
+        raise Conflict(f"this task is {task.status}; only an open or fixed task can be reassigned", field="status",
+                       code="task_not_reassignable")
     if not assignee.is_active:
-        raise Invalid("this account is disabled; choose someone who can sign in", field="assignee_id")
+        raise Invalid("this account is disabled; choose someone who can sign in", field="assignee_id",
+                      code="assignee_disabled")
     place, own = await unit_path(session, task.org_unit_id), await unit_path(session, assignee.org_unit_id)
     if not (place and own and place.startswith(own)):
         raise Invalid("this person's unit does not cover the task's place, so they could not open it",
-                      field="assignee_id")
+                      field="assignee_id", code="assignee_out_of_scope")
     before = task.assignee_id
     task.assignee_id, task.updated_at = assignee.id, _now()
     await session.flush()
@@ -350,11 +352,12 @@ async def reassign_task(session: AsyncSession, *, task: Task, assignee: User) ->
 async def set_deadline(session: AsyncSession, *, task: Task, due_at: datetime) -> datetime:
     """Move the deadline (整改时限); returns the old one."""
     if task.status not in ("open", "fixed"):
-        raise Conflict(f"this task is {task.status}; only an open or fixed task gets a new deadline", field="status")
+        raise Conflict(f"this task is {task.status}; only an open or fixed task gets a new deadline", field="status",
+                       code="task_not_reassignable")
     if due_at <= _now():
-        raise Invalid("the new deadline has already passed; choose a later day", field="due_at")
+        raise Invalid("the new deadline has already passed; choose a later day", field="due_at", code="deadline_past")
     if due_at > _now() + timedelta(days=3 * 366):
-        raise Invalid("the new deadline is more than three years away", field="due_at")
+        raise Invalid("the new deadline is more than three years away", field="due_at", code="deadline_too_far")
     before = task.due_at
     task.due_at, task.updated_at = due_at, _now()
     await session.flush()

@@ -57,3 +57,32 @@ def test_a_database_that_is_restarting_or_full_is_503_with_retry_after_never_500
     response = database_error(None, DBAPIError("connect", None, _PgError(sqlstate)))  # type: ignore[arg-type]
     assert response.status_code == 503
     assert response.headers["Retry-After"].isdigit()
+
+
+async def test_the_openapi_document_says_every_error_body_is_an_error_out_with_its_code(client):
+    from storage.vocabulary import ERROR_CODES
+
+    document = (await client.get("/schema/openapi.json")).json()
+    error_out = document["components"]["schemas"]["ErrorOut"]
+    assert error_out["properties"]["code"]["enum"] == list(ERROR_CODES) and "code" in error_out["required"]
+    schemas = [(path, status, media["schema"]) for path, item in document["paths"].items()
+               for operation in item.values() if isinstance(operation, dict)
+               for status, response in operation.get("responses", {}).items() if status[0] in "45"
+               for media in response.get("content", {}).values()]
+    assert schemas and all(schema == {"$ref": "#/components/schemas/ErrorOut"}
+                           for path, status, schema in schemas if path != "/api/v1/health")
+
+
+async def test_a_task_not_in_scope_says_so_in_its_own_code(client, db):
+    await make_district(db)
+    headers = await login(client, "super1")
+    response = await client.get(f"/api/v1/tasks/{uuid.uuid4()}", headers=headers)
+    assert response.status_code == 404
+    assert response.json()["code"] == "task_not_found"
+
+
+def test_a_shed_request_carries_a_code_too():
+    from api.admission import shed_response
+
+    body = shed_response("queue", "the server is busy").content
+    assert body["code"] == "busy" and body["status_code"] == 503

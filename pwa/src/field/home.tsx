@@ -40,9 +40,9 @@ function useReturned(): ReturnedList | null {
     void Promise.all([api.patrols(q).then((p) => withReviews("patrol", p.items)), api.visits(q).then((v) => withReviews("visit", v.items))]).then(async ([p, v]) => {
       const items: Returned[] = [
         ...p.map((r: PatrolOut) => ({ kind: "patrol" as const, id: r.id, at: r.started_at,
-          name: f.find((x) => x.id === r.facility_id)?.name ?? r.facility_name ?? t("kind_patrol"), comment: lastReturn(r.reviews)?.comment ?? "" })),
+          name: f.find((x) => x.id === r.facility_id)?.name ?? (r.facility_name || t("kind_patrol")), comment: lastReturn(r.reviews)?.comment ?? "" })),
         ...v.map((r: VisitOut) => ({ kind: "visit" as const, id: r.id, at: r.visited_at,
-          name: `${sub.find((x) => x.id === r.subject_id)?.name ?? r.subject_name ?? t("kind_visit")} · ${tk(`vt_${r.visit_type}`)}`,
+          name: `${sub.find((x) => x.id === r.subject_id)?.name ?? (r.subject_name || t("kind_visit"))} · ${tk(`vt_${r.visit_type}`)}`,
           comment: lastReturn(r.reviews)?.comment ?? "" })),
       ];
       const fresh = { items, at: asked };

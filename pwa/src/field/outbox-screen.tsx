@@ -1,7 +1,7 @@
 // The outbox: what is waiting, sending, sent, and failed with the reason in the user's language;
 // retry and discard (after asking) for what did not go, only discard for what can never go.
 import { useEffect, useState } from "preact/hooks";
-import { uploadProgress } from "../api";
+import { VISIT_TYPES, uploadProgress } from "../api";
 import { formatBytes, formatTime, useLang } from "../i18n";
 import * as outbox from "../outbox";
 import type { OutboxItem } from "../outbox";
@@ -70,8 +70,7 @@ function Progress({ open }: { open: OutboxItem[] }) {
 }
 
 /** Labels are stored in the language of the moment they were saved: say their words in today's. */
-const WORDS = ["kind_patrol", "kind_visit", "kind_photo", "kind_taskfix", "kind_weekly", "vt_routine", "vt_holiday", "vt_merit_notice",
-  "vt_must_visit", "vt_assistance", "vt_other", "item_cleanliness", "item_greenery", "item_structure", "item_safety",
+const WORDS = ["kind_patrol", "kind_visit", "kind_photo", "kind_taskfix", "kind_weekly", ...VISIT_TYPES.map((v) => `vt_${v}`), "item_cleanliness", "item_greenery", "item_structure", "item_safety",
   "item_signage", "item_visitor_order", "item_surveillance", "followUpTask"];
 const SAID: Record<string, string> = {
   巡查: "kind_patrol", Patrol: "kind_patrol", 走访: "kind_visit", Visit: "kind_visit", 照片: "kind_photo", Photo: "kind_photo",

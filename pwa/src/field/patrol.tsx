@@ -2,7 +2,7 @@
 // phone has cached for the facility's kind (the seven default items when none is cached yet),
 // photos, position, notes, save to the outbox.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import type { ChecklistCode, ChecklistItem, Facility, ItemResult, PatrolIn } from "../api";
+import type { ChecklistItem, Facility, ItemResult, PatrolIn } from "../api";
 import { useLang } from "../i18n";
 import { addressParam, query, type Params } from "../router";
 import type { Site } from "../onsite";
@@ -20,7 +20,7 @@ import { describeError } from "../errors";
 import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, UndoBar, removeExisting, saveToOutbox, usePhotos, usePosition } from "./parts";
 import { ReturnedBanner } from "./returned";
 
-export const DEFAULT_CHECKLIST: ChecklistCode[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
+export const DEFAULT_CHECKLIST: string[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
 
 export default function PatrolForm({ params }: { params: Params }) {
   useLang();

@@ -3,7 +3,7 @@
 // returned patrol or visit shows the supervisor's comment and can be corrected and sent again
 // (same id, PUT again). A record sent again and not yet answered shows as waiting.
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, type Flag, type InspectionOut, type PatrolOut, type VisitOut } from "../api";
+import { api, ApiError, type Flag, type InspectionOut, type PatrolOut, type RecordKind, type VisitOut } from "../api";
 import { cacheGet, cachePut } from "../db";
 import { describeError } from "../errors";
 import { colon, formatTime, lang, useLang } from "../i18n";
@@ -16,7 +16,7 @@ import { t, tk } from "./i18n";
 import { lastReturn, withReviews } from "./load-record";
 import { useThumbs } from "./parts";
 
-type Kind = "patrol" | "visit" | "inspection";
+type Kind = RecordKind;
 type Rec = (PatrolOut | VisitOut | InspectionOut) & { kind: Kind };
 const LOAD = { patrol: api.patrols, visit: api.visits, inspection: api.inspections };
 const ONE = { patrol: api.patrol, visit: api.visit, inspection: api.inspection };
@@ -32,10 +32,10 @@ function title(r: Rec): string {
   if (r.kind === "inspection") return (r as InspectionOut).org_unit_name || t("kind_inspection");
   if (r.kind === "patrol") {
     const p = r as PatrolOut;
-    return facilities.get().find((f) => f.id === p.facility_id)?.name ?? p.facility_name ?? t("kind_patrol");
+    return facilities.get().find((f) => f.id === p.facility_id)?.name ?? (p.facility_name || t("kind_patrol"));
   }
   const v = r as VisitOut;
-  const name = subjects.get().find((s) => s.id === v.subject_id)?.name ?? v.subject_name ?? t("kind_visit");
+  const name = subjects.get().find((s) => s.id === v.subject_id)?.name ?? (v.subject_name || t("kind_visit"));
   return `${name} · ${tk(`vt_${v.visit_type}`)}`;
 }
 const when = (r: Rec) => (r.kind === "visit" ? (r as VisitOut).visited_at : (r as PatrolOut | InspectionOut).started_at);
@@ -199,7 +199,7 @@ function Detail({ kind, id }: { kind: Kind; id: string }) {
       {!!rec.reviews?.length && (
         <><h2>{t("reviews")}</h2>
           <ul class="list">{rec.reviews.map((r) => (
-            <li class="card" style="margin:0"><strong>{tk(`decision_${r.decision}`)}</strong> <span class="muted small">{formatTime(r.at ?? r.created_at ?? "")}</span><div>{r.comment}</div></li>
+            <li class="card" style="margin:0"><strong>{tk(`decision_${r.decision}`)}</strong> <span class="muted small">{formatTime(r.at)}</span><div>{r.comment}</div></li>
           ))}</ul></>
       )}
     </div>

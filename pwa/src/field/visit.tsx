@@ -1,7 +1,7 @@
 // New home visit (and correcting a returned one): person, type, what happened, needs, what was
 // given, follow-up, photos or a reason for none (a photo with the person is never required).
 import { useEffect, useMemo, useState } from "preact/hooks";
-import type { Subject, VisitIn, VisitType } from "../api";
+import { AWARD_GRADES, VISIT_TYPES, type AwardGrade, type Subject, type VisitIn, type VisitType } from "../api";
 import { useLang } from "../i18n";
 import { evidenceRules, type Site } from "../onsite";
 import { addressParam, query, type Params } from "../router";
@@ -17,8 +17,8 @@ import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar,
 import { OnSiteWarnings } from "./warnings";
 import { ReturnedBanner } from "./returned";
 
-const TYPES: VisitType[] = ["routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
-const GRADES = ["first_class", "second_class", "third_class", "honorary_title", "bayi_medal"];
+const TYPES = VISIT_TYPES;
+const GRADES = AWARD_GRADES;
 
 export default function VisitForm({ params }: { params: Params }) {
   useLang();
@@ -141,7 +141,7 @@ export default function VisitForm({ params }: { params: Params }) {
       {type === "merit_notice" && (
         <div class="card">
           <label class="field"><span class="label">{t("awardGrade")}</span>
-            <select data-testid="award-grade" value={grade} onChange={(e) => setGrade(e.currentTarget.value)}>
+            <select data-testid="award-grade" value={grade} onChange={(e) => setGrade(e.currentTarget.value as AwardGrade)}>
               {GRADES.map((g) => <option value={g}>{tk(`award_${g}`)}</option>)}
             </select>
           </label>
@@ -192,7 +192,7 @@ export default function VisitForm({ params }: { params: Params }) {
 
 interface VisitDraft {
   visitedAt: string; subjectId: string | null; type: VisitType; summary: string; needs: string; cash: string; goods: string;
-  followUp: boolean; grade: string; coDeliverer: string; noPhotoReason: string; existingPhotos: string[];
+  followUp: boolean; grade: AwardGrade; coDeliverer: string; noPhotoReason: string; existingPhotos: string[];
 }
 
 function SubjectPicker({ selected, onSelect, here }: { selected: string | null; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {

@@ -1,7 +1,7 @@
 // Pieces every supervisor screen uses: server calls, the wide layout, photos and their viewer,
 // flags in plain words, and small formatting helpers.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, request, token, type OrgUnit, type Page } from "../api";
+import { ApiError, request, token, type Flag, type OrgUnit, type Page, type PhotoOut as Photo } from "../api";
 import { describeError } from "../errors";
 import { lang, paren, useLang } from "../i18n";
 import { t as ft } from "../field/i18n";
@@ -13,45 +13,13 @@ export type Query = Record<string, string | number | undefined | null>;
 export const get = async <R,>(path: string, query?: Query) => (await request<R>("GET", path, { query })).data;
 export const post = async <R,>(path: string, json?: unknown) => (await request<R>("POST", path, { json: json ?? {} })).data;
 
-// The server's sentences these screens meet, said more precisely than describeError's general
-// words for the status and code (which errText falls back to).
-const SENTENCES: [RegExp, Key][] = [
-  [/only an open or fixed task/, "errm_task_state"],
-  [/does not cover the task's place/, "errm_reassign_scope"],
-  [/account is disabled/, "errm_disabled"],
-  [/deadline has already passed/, "errm_deadline_past"],
-  [/more than three years/, "errm_deadline_far"],
-  [/no such task/, "errm_no_task"],
-  [/cannot disable yourself/, "errm_self"],
-  [/only digits or marks/, "errm_digits"],
-  [/is 0,0/, "errm_zero"],
-  [/look swapped/, "errm_swapped"],
-  [/outside China/, "errm_abroad"],
-  [/no such org unit|no unit named ''|org_unit is required/, "errm_unit_scope"],
-  [/duplicate|already (taken|exists)/, "errm_user_exists"],
-  [/why the task is reopened/, "errm_reopen"],
-  [/taken back within 24 hours/, "errm_reopen_late"],
-  [/only the supervisor who approved it/, "errm_reopen_who"],
-  [/why the approval is taken back/, "reopenRecordNeeds"],
-  [/give both lat and lon/, "errm_both"],
-  [/the same name and unit as line (\d+)/, "errm_same_as"],
-  [/a facility needs its position/, "errm_needs_position"],
-  [/unknown column '([^']*)'/, "errm_unknown_column"],
-  [/no unit named '([^']*)'/, "errm_no_unit"],
-  [/no user named '([^']*)'/, "errm_no_user"],
-  [/ is required$/, "errm_required"],
-  [/Expected `[^`]*` [<>]=? [^(]*\(got '([^']*)'\)/, "errm_too_big"],
-  [/Invalid enum value '([^']*)'/, "errm_bad_value"],
-  [/(Expected|Invalid).*\(got '([^']*)'\)/, "errm_bad_value"],
-];
-
-/** A server sentence in the user's language, or null when it is not one we know. */
-export function serverSentence(detail: string): string | null {
-  for (const [re, key] of SENTENCES) {
-    const m = re.exec(detail);
-    if (m) return t(key, { c: m[1] ?? "", n: m[1] ?? "", v: m[2] ?? m[1] ?? "" });
-  }
-  return lang.get() === "en" ? detail : null; // English readers may read the server's own sentence
+/** A server error's finer `code` (the schema's ErrorCode) in the user's language: the desk's own
+ *  sentence where it has one (ec_<code> in ./i18n), else null (describeError's general words for the
+ *  status then). `value` is what the sentence quotes (an import row's column, name or line). */
+export function serverSentence(code: string | undefined, value = "", detail = ""): string | null {
+  const key = `ec_${code}`;
+  if (code && t(key as Key, { v: value }) !== key) return t(key as Key, { v: value });
+  return lang.get() === "en" && detail ? detail : null; // English readers may read the server's own sentence
 }
 
 /** What a field is called on the screen ("location.lat" -> 纬度). */
@@ -62,19 +30,11 @@ export const fieldName = (field: string | null | undefined): string =>
  *  English, a code or an id on a Chinese screen. */
 export function errText(e: unknown): string {
   // The desk's own sentences where it knows the server's; otherwise the app's one describeError.
-  const known = e instanceof ApiError && e.status !== 0 ? serverSentence(e.detail) : null;
+  const known = e instanceof ApiError && e.status !== 0 ? serverSentence(e.code, "", e.detail) : null;
   if (known && e instanceof ApiError) return e.field && known !== e.detail ? t("err_field", { f: fieldName(e.field), m: known }) : known;
   return describeError(e);
 }
 
-export interface Photo {
-  id: string; record_id: string; width: number; height: number; taken_at: string | null; url: string;
-  thumb_url: string; review_url?: string; exif_location: { lat: number; lon: number } | null;
-  capture: { captured_at: string | null; lat: number | null; lon: number | null; accuracy_m: number | null };
-}
-export interface Flag { code: string; detail: string; detail_zh?: string }
-export interface Author { id: string; username: string; display_name: string }
-export interface ReviewOut { id: string; decision: "approve" | "return" | "reopen"; comment: string; at: string; reviewer: Author }
 
 /** Widen the app shell (phone-sized by default) while a supervisor screen is open. */
 export function useWide(): void {

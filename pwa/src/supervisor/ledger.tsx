@@ -11,9 +11,12 @@ import { label, t } from "./i18n";
 import { refreshCounts } from "./desk";
 
 type Kind = "facilities" | "subjects";
-interface ImportError { line: number; field: string | null; reason: string }
-interface FullSubject extends Subject { phone?: string; id_number?: string; visit_interval_days?: number; notes?: string; geofence_m?: number }
-interface FullFacility extends Facility { protection_boundary?: string }
+interface ImportError { line: number; field: string | null; reason: string; code?: string; value?: string }
+/** The row errors of a refused import, each with its code (`codes` holds them in the same order). */
+const withCodes = (body: { errors?: ImportError[]; codes?: { code: string; value: string }[] }): ImportError[] | undefined =>
+  body.errors?.map((e, i) => ({ ...e, ...body.codes?.[i] }));
+type FullSubject = Subject; // an admin's answer holds the unmasked phone and id number too
+type FullFacility = Facility;
 interface UserRow { id: string; display_name: string; username: string }
 
 const KINDS = ["cemetery", "monument", "scattered_grave", "memorial_hall"];
@@ -38,7 +41,7 @@ function Import({ kind, onDone }: { kind: Kind; onDone: () => void }) {
       if (res.ok) {
         setResult({ ok: dry ? t("checkedOk", { n: body.checked }) : t("imported", { n: body.imported }) });
         if (!dry) { void refreshScope().catch(() => undefined); onDone(); }
-      } else setResult({ errors: body.errors, detail: serverSentence(String(body.detail ?? "")) ?? t(res.status === 413 ? "err_413" : "err_422") });
+      } else setResult({ errors: withCodes(body), detail: serverSentence(body.code, "", String(body.detail ?? "")) ?? t(res.status === 413 ? "err_413" : "err_422") });
     } catch (e) {
       setResult({ detail: errText(e) });
     } finally {
@@ -65,7 +68,7 @@ function Import({ kind, onDone }: { kind: Kind; onDone: () => void }) {
             <tbody>
               {errors.map((e) => (
                 <tr data-testid="import-error" data-line={e.line} data-field={e.field ?? ""}>
-                  <td>{t("line", { n: e.line })}</td><td>{fieldName(e.field)}</td><td>{serverSentence(e.reason) ?? t("err_422")}</td>
+                  <td>{t("line", { n: e.line })}</td><td>{fieldName(e.field)}</td><td>{serverSentence(e.code, e.value, e.reason) ?? t("err_422")}</td>
                 </tr>
               ))}
             </tbody>

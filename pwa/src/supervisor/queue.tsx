@@ -3,24 +3,22 @@
 // Shift+A approve at once, r return (type the reason, Ctrl+Enter sends). After a decision nothing
 // is selected until j or k: no key decides on a record the user did not pick.
 import { useEffect, useState } from "preact/hooks";
-import type { OrgUnit, Page } from "../api";
+import { FLAG_CODES, QUEUE_TYPES, type OrgUnit, type Page, type QueueItem } from "../api";
 import { t as ft } from "../field/i18n";
 import { colon, useLang } from "../i18n";
 import { query } from "../router";
 import { facilities, session, subjects } from "../session";
 import { useValue } from "../store";
 import { ApiError } from "../api";
-import { Failed, errText, get, post, useLoad, useWide, when, type Flag } from "./common";
+import { Failed, errText, get, post, useLoad, useWide, when } from "./common";
 import { label, t } from "./i18n";
-import { RecordView, isOwn, loadRecord, review, type Kind, type RecordOut } from "./record";
+import { RecordView, isOwn, loadRecord, review, type RecordOut } from "./record";
 import { refreshCounts } from "./desk";
 
-interface Item {
-  kind: Kind; id: string; type: string; status: string; at: string; org_unit_name: string; author_id: string;
-  author_name: string; place_id: string; place_name: string; flags: Flag[]; photo_count: number;
-}
-const FLAGS = ["no_location", "low_accuracy", "far_from_site", "photo_time_mismatch", "reused_photo", "missing_photos", "future_time"];
-const TYPES = ["patrol", "inspection", "visit", "routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
+type Item = QueueItem;
+// The filters' codes are the schema's: a record kind, then the visit types.
+const FLAGS = FLAG_CODES;
+const TYPES = QUEUE_TYPES;
 
 function Filters({ f, set, units }: { f: Record<string, string>; set: (k: string, v: string) => void; units: OrgUnit[] }) {
   const fs = useValue(facilities);

@@ -6,32 +6,22 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { colon, lang, useLang } from "../i18n";
 import type { Params } from "../router";
 import { t as ft } from "../field/i18n";
-import type { Page, Task } from "../api";
+import type { InspectionOut, Page, PatrolOut, PhotoOut, RecordKind, RecordOut as AnyRecord, Review, Task, VisitOut } from "../api";
 import { facilities, session, subjects } from "../session";
 import { units } from "../stations";
 import { useValue } from "../store";
 import {
   Failed, Flags, StatusBadge, Thumbs, Viewer, day, errText, get, itemLabel, post, useLoad, useWide, when,
-  type Author, type Flag, type Photo, type ReviewOut,
 } from "./common";
 import { label, t } from "./i18n";
 import { ShapesMap, type Shape } from "./map";
 
-export interface RecordOut {
-  id: string; status: string; author: Author; flags: Flag[]; photos?: Photo[]; reviews?: ReviewOut[];
-  photo_ids: string[]; org_unit_id: string; org_unit_name?: string;
-  location: { lat: number; lon: number; accuracy_m: number | null; captured_at: string | null } | null;
-  // patrol
-  facility_id?: string; facility_name?: string; started_at?: string; ended_at?: string; notes?: string;
-  checklist?: { item: string; result: string; note: string; photo_ids?: string[] }[];
-  // visit
-  subject_id?: string; subject_name?: string; visit_type?: string; visited_at?: string; summary?: string; needs?: string;
-  assistance?: { cash_yuan: number; goods: string }; follow_up_needed?: boolean; no_photo_reason?: string | null;
-  award?: { grade: string; co_deliverer: string } | null;
-}
+/** A record of any kind as the desk reads it: what every kind carries, and each kind's own fields
+ *  (optional here, the generated types say which kind has which). */
+export type RecordOut = AnyRecord & Partial<PatrolOut> & Partial<VisitOut> & Partial<InspectionOut>;
 
-export type Kind = "patrol" | "visit" | "inspection";
-export type Decide = (decision: "approve" | "return" | "reopen", comment: string) => Promise<void>;
+export type Kind = RecordKind;
+export type Decide = (decision: Review["decision"], comment: string) => Promise<void>;
 
 function Where({ record, kind }: { record: RecordOut; kind: Kind }) {
   const fs = useValue(facilities);
@@ -143,7 +133,7 @@ function reusedPairs(record: RecordOut): [number, string][] {
 }
 
 /** The reused picture beside the other record's, with a link to that record. */
-function Reused({ n, photo, otherId }: { n: number; photo: Photo | undefined; otherId: string }) {
+function Reused({ n, photo, otherId }: { n: number; photo: PhotoOut | undefined; otherId: string }) {
   const [other] = useLoad(async () => {
     for (const kind of ["patrol", "visit"] as Kind[]) {
       try { return { kind, record: await loadRecord(kind, otherId) }; } catch { /* the other kind */ }

@@ -2,20 +2,18 @@
 // before and after photos side by side; the supervisor accepts or reopens, the assignee (or a
 // supervisor) records the fix with after photos, through the outbox like the field screens.
 import { useState } from "preact/hooks";
-import type { OrgUnit, Page, Task, TaskDetail as ApiTaskDetail } from "../api";
+import type { OrgUnit, Page, PhotoOut, Task, TaskDetail } from "../api";
 import { FixState, TaskFixForm, shownFix, useFixes } from "../field/task-fix";
 import { colon, paren, useLang } from "../i18n";
 import { go, query, type Params } from "../router";
 import { session } from "../session";
 import { useValue } from "../store";
 import { AuditList, type AuditRow } from "./audit";
-import { Failed, StatusBadge, UnitOptions, Thumbs, Viewer, day, errText, get, itemLabel, post, useLoad, useWide, when, type Photo } from "./common";
+import { Failed, StatusBadge, UnitOptions, Thumbs, Viewer, day, errText, get, itemLabel, post, useLoad, useWide, when } from "./common";
 import { refreshCounts } from "./desk";
 import { label, t } from "./i18n";
 
-interface People { owner_name?: string; owner_kind?: string; reporter_name?: string; records?: { kind: string; id: string }[]; occurrences?: number }
-interface TaskDetail extends Omit<ApiTaskDetail, "before_photos" | "after_photos">, People { before_photos: Photo[]; after_photos: Photo[] }
-type TaskRow = Task & People;
+type TaskRow = Task;
 interface UserRow { id: string; display_name: string; username: string; role: string; org_unit_id: string; is_active: boolean }
 
 
@@ -171,7 +169,7 @@ function TaskPage({ id }: { id: string }) {
   const [reopening, setReopening] = useState(false);
   const [busy, setBusy] = useState(false);
   const [actError, setActError] = useState<string | null>(null);
-  const [viewing, setViewing] = useState<{ photos: Photo[]; i: number } | null>(null);
+  const [viewing, setViewing] = useState<{ photos: PhotoOut[]; i: number } | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [changes, setChanges] = useState(0);
   if (error) return <Failed error={error} retry={reload} />;
