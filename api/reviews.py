@@ -25,6 +25,7 @@ from storage.models import Inspection, Patrol, Visit
 from storage.queries import org_units, return_reasons
 from storage.queries import records as record_queries
 from storage.queries.records import RecordModel
+from storage.vocabulary import ErrorCode
 
 MODELS: dict[str, RecordModel] = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}
 
@@ -53,10 +54,10 @@ class Refused(msgspec.Struct):
 
 
 class BatchRefusal(msgspec.Struct):
-    """The 422 of a batch: nothing was approved."""
+    """The 422 of a batch: nothing was approved. An ErrorOut (api/errors.py) with the records named."""
     status_code: int
     detail: str
-    code: str
+    code: ErrorCode
     field: str
     refused: list[Refused]
 

@@ -1075,34 +1075,37 @@ export interface components {
         /**
          * BatchRefusal
          * @example {
-         *       "code": "sdnjxheBhfgKPQDHNwAL",
-         *       "detail": "bcOYguawIGUCctxrbGzK",
-         *       "field": "GFHBlpJvStIgpSjGbFxU",
+         *       "code": "too_many_requests",
+         *       "detail": "aRrVLsGZikpQmmFEvCba",
+         *       "field": "bcOYguawIGUCctxrbGzK",
          *       "refused": [
          *         {
-         *           "detail": "MNuKkXmitSFJQuXZBMSE",
-         *           "id": "55a34550-ac79-4c27-8da5-f55f7528ffc4",
-         *           "kind": "QOrIizuyolBHDXChHqWg",
-         *           "reason": "YBtOOVLgZWwIRVLedtxq"
+         *           "detail": "rIizuyolBHDXChHqWgxJ",
+         *           "id": "0f71f032-9bdb-4549-8e7d-fa5ba2465d29",
+         *           "kind": "sdnjxheBhfgKPQDHNwAL",
+         *           "reason": "HBlpJvStIgpSjGbFxUQO"
          *         }
          *       ],
-         *       "status_code": 2018
+         *       "status_code": 512
          *     }
          */
         BatchRefusal: {
-            /** @example qbkVDGbgpSmpeFCZfQiy */
-            code: string;
+            /**
+             * @example task_not_found
+             * @enum {string}
+             */
+            code: "bad_input" | "invalid" | "not_authenticated" | "forbidden" | "not_found" | "not_allowed" | "conflict" | "duplicate" | "too_large" | "not_an_image" | "too_many_requests" | "client_error" | "server_error" | "unavailable" | "busy" | "database_unavailable" | "storage_unavailable" | "task_not_found" | "task_not_reassignable" | "assignee_disabled" | "assignee_out_of_scope" | "deadline_past" | "deadline_too_far" | "reopen_comment_required" | "reopen_too_late" | "reopen_not_yours" | "own_account" | "unit_not_found" | "name_not_words" | "position_zero" | "position_abroad" | "position_swapped" | "unknown_column" | "unit_name_unknown" | "user_name_unknown" | "required" | "lat_lon_pair" | "position_required" | "same_as_line" | "out_of_range" | "bad_value";
             /** @example TwdshFRPhSOVrnPxrBBM */
             detail: string;
-            /** @example suOZjEwZJqYSNRLxMkFg */
+            /** @example qbkVDGbgpSmpeFCZfQiy */
             field: string;
             /**
              * @example [
              *       {
-             *         "detail": "bHwRjcqyOagXkVuCETNg",
-             *         "id": "e83f45af-d56a-46f8-9878-1474195cae77",
-             *         "kind": "QYWrbRjKhHKYuQmvHLBS",
-             *         "reason": "BympIYulANfVEodTGDbu"
+             *         "detail": "BympIYulANfVEodTGDbu",
+             *         "id": "77ddb456-f69b-4ae6-8099-bc4ccf108ed3",
+             *         "kind": "VUDXFiXlEfDRpSuNeNzi",
+             *         "reason": "WrbRjKhHKYuQmvHLBSfR"
              *       }
              *     ]
              */
@@ -1548,23 +1551,23 @@ export interface components {
         /**
          * Refused
          * @example {
-         *       "detail": "VUDXFiXlEfDRpSuNeNzi",
-         *       "id": "5902a9db-e183-4ab6-93f0-903270723c4a",
-         *       "kind": "DORTIEbtWqHOgPriLBPe",
-         *       "reason": "dWxyxwFswQXAufHcSHjw"
+         *       "detail": "dWxyxwFswQXAufHcSHjw",
+         *       "id": "f46a41bd-c551-4140-8398-3ca09066fd97",
+         *       "kind": "tFmqCQcDdvDZVPEurUjW",
+         *       "reason": "RTIEbtWqHOgPriLBPewT"
          *     }
          */
         Refused: {
-            /** @example tFmqCQcDdvDZVPEurUjW */
+            /** @example oVSEeCtLViFvDEMpEHdu */
             detail: string;
             /**
              * Format: uuid
-             * @example b9fef1d6-5956-439d-976e-3d4fa3b633ab
+             * @example 35a7efc0-01fb-4e93-a08b-84f3c86342c2
              */
             id: string;
-            /** @example OawvtQkOPQsswkMypzVv */
+            /** @example suOZjEwZJqYSNRLxMkFg */
             kind: string;
-            /** @example oVSEeCtLViFvDEMpEHdu */
+            /** @example wvtQkOPQsswkMypzVvHs */
             reason: string;
         };
         /** RemarksIn */
@@ -4489,6 +4492,7 @@ export const pathsApiV1ImportsKindTemplateCsvGetParametersPathKindValues: Readon
 export const pathsApiV1ReviewQueueGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/review-queue"]["get"]["parameters"]["query"]["status"]> = ["incomplete", "submitted", "approved", "returned", "all"];
 export const pathsApiV1ReviewQueueGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/review-queue"]["get"]["parameters"]["query"]["sort"]> = ["newest", "most_flagged"];
 export const awardGradeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Award"]["grade"]> = ["first_class", "second_class", "third_class", "honorary_title", "bayi_medal"];
+export const batchRefusalCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BatchRefusal"]["code"]> = ["bad_input", "invalid", "not_authenticated", "forbidden", "not_found", "not_allowed", "conflict", "duplicate", "too_large", "not_an_image", "too_many_requests", "client_error", "server_error", "unavailable", "busy", "database_unavailable", "storage_unavailable", "task_not_found", "task_not_reassignable", "assignee_disabled", "assignee_out_of_scope", "deadline_past", "deadline_too_far", "reopen_comment_required", "reopen_too_late", "reopen_not_yours", "own_account", "unit_not_found", "name_not_words", "position_zero", "position_abroad", "position_swapped", "unknown_column", "unit_name_unknown", "user_name_unknown", "required", "lat_lon_pair", "position_required", "same_as_line", "out_of_range", "bad_value"];
 export const checklistItemResultValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChecklistItem"]["result"]> = ["ok", "issue", "na"];
 export const dueItemKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DueItem"]["kind"]> = ["facility", "subject"];
 export const errorOutCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorOut"]["code"]> = ["bad_input", "invalid", "not_authenticated", "forbidden", "not_found", "not_allowed", "conflict", "duplicate", "too_large", "not_an_image", "too_many_requests", "client_error", "server_error", "unavailable", "busy", "database_unavailable", "storage_unavailable", "task_not_found", "task_not_reassignable", "assignee_disabled", "assignee_out_of_scope", "deadline_past", "deadline_too_far", "reopen_comment_required", "reopen_too_late", "reopen_not_yours", "own_account", "unit_not_found", "name_not_words", "position_zero", "position_abroad", "position_swapped", "unknown_column", "unit_name_unknown", "user_name_unknown", "required", "lat_lon_pair", "position_required", "same_as_line", "out_of_range", "bad_value"];

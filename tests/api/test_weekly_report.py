@@ -31,8 +31,11 @@ async def records_of_last_week(db, client, d):
     times = {"started_at": mid.isoformat(), "ended_at": (mid + timedelta(minutes=30)).isoformat()}
     ids = [uuid.uuid4() for _ in range(3)]
     for n, patrol_id in enumerate(ids):
+        # Each a problem of its own (one item each): the same item again would join the open task.
+        checklist = [{"item": "cleanliness", "result": "ok", "note": ""},
+                     {"item": ("structure", "safety", "signage")[n], "result": "issue", "note": "纪念碑基座有裂缝"}]
         response = await client.put(f"/api/v1/patrols/{patrol_id}", headers=worker,
-                                    json=patrol_body(facility, **times, notes=f"第{n}次"))
+                                    json=patrol_body(facility, **times, notes=f"第{n}次", checklist=checklist))
         assert response.status_code == 201, response.text
     returned = await client.post(f"/api/v1/patrols/{ids[2]}/review", headers=supervisor,
                                  json={"decision": "return", "comment": "请补照片"})
