@@ -14,10 +14,11 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from api.deps import AppSettings, CurrentUser, DbSession, client_ip, record_audit
-from api.passwords import verified
+from api.passwords import hashed, verified
 from api.settings import LoginThrottle, Settings
 from api.types import ErrorOut, In, Username
 from storage.db import commit_early
+from storage.errors import Invalid
 from storage.queries import audit, users
 from storage.vocabulary import Role
 
@@ -25,6 +26,11 @@ from storage.vocabulary import Role
 class LoginIn(In):
     username: Username
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+
+
+class OwnPasswordIn(In):
+    current: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    new: Annotated[str, msgspec.Meta(min_length=8, max_length=256, description="at least 8 characters")]
 
 
 class UserOut(msgspec.Struct):
@@ -117,6 +123,21 @@ class AuthController(Controller):
         token = request.headers["authorization"].partition(" ")[2].strip()
         await users.revoke_token(db_session, token=token)
         await record_audit(db_session, user, "logout", entity="user", entity_id=user.id)
+
+    @post("/me/password", operation_id="ChangeOwnPassword", status_code=204, request_max_body_size=16_384)
+    async def change_own_password(self, data: JSONBody[OwnPasswordIn], request: Request, user: CurrentUser,
+                                  db_session: DbSession) -> None:
+        """Change one's own password: the current one is asked (a borrowed unlocked phone is not
+        enough); the session it is sent from stays, every other one ends."""
+        me = await users.get_user(db_session, user_id=user.id)
+        if not await verified(me.password_hash, data.current):
+            raise Invalid("current: the current password is not right", field="current", rule="wrong_password")
+        if data.new == data.current:
+            raise Invalid("new: the new password is the same as the current one", field="new", rule="same_password")
+        token = request.headers["authorization"].partition(" ")[2].strip()
+        await users.change_password(db_session, user_id=user.id, password_hash=await hashed(data.new),
+                                    keep_token=token)
+        await record_audit(db_session, user, "own_password_change", entity="user", entity_id=user.id)
 
     @get("/me", operation_id="GetMe")
     async def get_me(self, user: CurrentUser) -> UserOut:

@@ -42,40 +42,80 @@ CODE_BY_STATUS: dict[int, ErrorCode] = {
 
 
 def error_content(status: int, detail: str, *, code: ErrorCode | None = None,
-                  field: str | None = None) -> dict[str, object]:
+                  field: str | None = None, rule: str | None = None, limit: float | None = None) -> dict[str, object]:
     """The one error body (ErrorOut): every error the API answers is built here."""
     content: dict[str, object] = {
         "status_code": status, "detail": detail,
         "code": code or CODE_BY_STATUS.get(status, "client_error" if status < 500 else "server_error")}
     if field:
         content["field"] = field
+    if rule:  # which rule the value broke, a stable word the screens put in words (with `limit`)
+        content["rule"] = rule
+    if limit is not None:
+        content["limit"] = int(limit) if float(limit).is_integer() else limit
     return content
 
 
 def _body(status: int, detail: str, field: str | None = None, code: ErrorCode | None = None,
-          headers: dict[str, str] | None = None) -> Response:
-    return Response(error_content(status, detail, code=code, field=field), status_code=status,
+          headers: dict[str, str] | None = None, rule: str | None = None, limit: float | None = None) -> Response:
+    return Response(error_content(status, detail, code=code, field=field, rule=rule, limit=limit), status_code=status,
                     media_type=MediaType.JSON, headers={**unavailable_headers(status), **(headers or {})})
 
 
 def storage_error(_: Request, exc: StorageError) -> Response:
-    return _body(STATUS.get(type(exc), 400), exc.detail, exc.field, exc.code or CODE.get(type(exc)))
+    return _body(STATUS.get(type(exc), 400), exc.detail, exc.field, exc.code or CODE.get(type(exc)), rule=exc.rule)
 
 
 _AT = re.compile(r" - at `\$\.?([^`]*)`")
 _UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+# msgspec's sentences, each as the rule it names: (pattern, rule, sentence with {n} the limit).
+_RULES: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"^Expected `(?:str|array|object)` of length >= (\d+)"), "too_short", "at least {n} characters"),
+    (re.compile(r"^Expected `(?:str|array|object)` of length <= (\d+)"), "too_long", "at most {n} characters"),
+    (re.compile(r"^Expected `(?:int|float|number)` >= (-?[\d.]+)"), "too_small", "at least {n}"),
+    (re.compile(r"^Expected `(?:int|float|number)` <= (-?[\d.]+)"), "too_big", "at most {n}"),
+    (re.compile(r"^Expected `(?:int|float|number)` > (-?[\d.]+)"), "too_small", "more than {n}"),
+    (re.compile(r"^Expected `(?:int|float|number)` < (-?[\d.]+)"), "too_big", "less than {n}"),
+    (re.compile(r"^Expected `str` matching regex"), "format", "not in the expected format"),
+    (re.compile(r"^Invalid enum value"), "one_of", "not one of the allowed values"),
+    (re.compile(r"^Expected `(?:int|float|number)`, got"), "number", "a number"),
+    (re.compile(r"^Expected `str`, got"), "text", "text"),
+    (re.compile(r"^Invalid RFC3339|^Expected `datetime`"), "datetime", "a date and time (RFC 3339, with an offset)"),
+    (re.compile(r"^Invalid UUID|^Expected `uuid`"), "uuid", "an id (a UUID)"),
+    (re.compile(r"missing required field"), "required", "required"),
+    (re.compile(r"unknown field"), "unknown_field", "not a field of this request"),
+]
+# What a `format` field must look like, said by name (its pattern is in the OpenAPI document).
+_FORMATS = {"username": "letters, digits, _ . - only; 2 to 64 characters"}
+
+
+def rule_of(message: str, field: str) -> tuple[str | None, float | None, str]:
+    """(rule, limit, "field: the rule") for one of msgspec's sentences; the sentence unchanged
+    when it is not one we know."""
+    for pattern, rule, sentence in _RULES:
+        m = pattern.search(message)
+        if m:
+            limit = float(m.group(1)) if m.groups() else None
+            n = "" if limit is None else (int(limit) if limit.is_integer() else limit)
+            said = _FORMATS.get(field.rsplit(".", 1)[-1], sentence) if rule == "format" else sentence.format(n=n)
+            return rule, limit, f"{field}: {said}" if field else said
+    return None, None, message
 
 
 def validation_error(_: Request, exc: ValidationException) -> Response:
     """Name the offending field as a dotted path: `$.location.lat` -> location.lat."""
     extra = exc.extra[0] if isinstance(exc.extra, list) and exc.extra else {}
     message = str(extra.get("message") or exc.detail) if isinstance(extra, dict) else exc.detail
-    at, unknown = _AT.search(message), _UNKNOWN.search(message)
-    field = ".".join(p for p in (at.group(1) if at else "", unknown.group(1) if unknown else "") if p)
+    at, unknown, missing = _AT.search(message), _UNKNOWN.search(message), _MISSING.search(message)
+    field = ".".join(p for p in (at.group(1) if at else "", unknown.group(1) if unknown else "",
+                                 missing.group(1) if missing else "") if p)
     if not field and isinstance(extra, dict) and extra.get("key") not in (None, "data"):
         field = str(extra["key"])
-        message = f"{field}: {message}"
-    return _body(400, message, field or None, "bad_input")
+    rule, limit, sentence = rule_of(message, field)
+    if rule is None and field and not message.startswith(field):
+        sentence = f"{field}: {message}"
+    return _body(400, sentence, field or None, "bad_input", rule=rule, limit=limit)
 
 
 def http_error(_: Request, exc: HTTPException) -> Response:

@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.plausible import check_values
-from api.types import In, Limit, Name, Point, Text
+from api.types import In, Limit, Name, Place, Point, Text
 from storage.models import Facility
 from storage.queries import facilities, org_units
 from storage.vocabulary import FacilityKind, ProtectionLevel
@@ -26,7 +26,7 @@ class FacilityIn(In):
     name: Name
     kind: Kind
     protection_level: ProtectionLevel
-    location: Point
+    location: Place
     org_unit_id: uuid.UUID
     address: Text = ""
     geofence_m: Geofence | None = None  # None: the facility geofence of the evidence rules
@@ -39,7 +39,7 @@ class FacilityPatch(In):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     kind: Kind | msgspec.UnsetType = msgspec.UNSET
     protection_level: ProtectionLevel | msgspec.UnsetType = msgspec.UNSET
-    location: Point | msgspec.UnsetType = msgspec.UNSET
+    location: Place | msgspec.UnsetType = msgspec.UNSET
     org_unit_id: uuid.UUID | msgspec.UnsetType = msgspec.UNSET
     address: Text | msgspec.UnsetType = msgspec.UNSET
     geofence_m: Geofence | msgspec.UnsetType = msgspec.UNSET

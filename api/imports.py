@@ -1,9 +1,13 @@
 """CSV import of facilities and subjects: POST /imports/facilities, POST /imports/subjects.
 
 The body is the CSV file (UTF-8, with or without a BOM, or GB18030 as Excel saves it in China).
-Headers may be English field names or their Chinese labels. Every row is checked first; any bad
-row makes the whole import fail with 422 and a list of {line, field, reason}, and nothing is
-stored. `?dry_run=true` only checks. A successful import is audited."""
+Headers may be English field names or their Chinese labels. Every row is checked first, by the
+same rules as the forms (api/plausible.py); any bad row makes the whole import fail with 422 and
+every rejected row as {line, field, reason, rule}, and nothing is stored. A row matching a stored
+one (a facility by name within its unit, a subject by identity number, or without one by name
+within its unit) updates it instead of adding a copy, so sending the same file twice changes
+nothing: the answer counts `created`, `updated` and `unchanged`. `?dry_run=true` only checks and
+counts. A successful import is audited with its counts."""
 
 from __future__ import annotations
 
@@ -20,9 +24,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
 from api.deps import CurrentUser, DbSession, record_audit
+from api.errors import rule_of
 from api.facilities import FacilityIn
 from api.facilities import _columns as facility_columns
-from api.plausible import check_name, check_point
+from api.plausible import problems as plausibility_problems
 from api.subjects import SubjectIn
 from api.subjects import _columns as subject_columns
 from storage.errors import Invalid
@@ -64,10 +69,12 @@ TEMPLATES = {
 }
 
 
-class RowError(msgspec.Struct):
+class RowError(msgspec.Struct, omit_defaults=True):
     line: int
     field: str | None
-    reason: str  # English, for developers; a screen says its `codes` entry in its user's language
+    reason: str
+    rule: str | None = None  # a stable word for the rule broken (phone_format, required, ...)
+    limit: float | None = None
 
 
 class RowCode(msgspec.Struct):
@@ -77,29 +84,45 @@ class RowCode(msgspec.Struct):
     value: str = ""  # what the reason quotes: a column, a unit or user name, a line number, a value
 
 
-class Problem(msgspec.Struct):
-    """A row error with its code, as the checks find it."""
+# The stable code of each rule a row can break (the screens' words are keyed on codes; `rule` is finer).
+_ROW_CODE: dict[str, ErrorCode] = {
+    "unknown_column": "unknown_column", "no_unit": "unit_name_unknown", "no_user": "user_name_unknown",
+    "required": "required", "both_lat_lon": "lat_lon_pair", "needs_position": "position_required",
+    "duplicate_row": "same_as_line", "too_small": "out_of_range", "too_big": "out_of_range",
+    "latitude_range": "out_of_range", "longitude_range": "out_of_range", "name_no_letters": "name_not_words",
+    "position_zero": "position_zero", "position_swapped": "position_swapped",
+    "position_outside_china": "position_abroad"}
+_QUOTED = re.compile(r"'([^']*)'")
 
-    line: int
-    field: str | None
-    reason: str
-    code: ErrorCode = "invalid"
-    value: str = ""
+
+def row_code(e: RowError) -> RowCode:
+    value = str(int(e.limit)) if e.rule == "duplicate_row" and e.limit is not None else ""
+    if not value and (m := _QUOTED.search(e.reason)):
+        value = m.group(1)
+    return RowCode(_ROW_CODE.get(e.rule or "", "bad_value"), value)
 
 
 class ImportOut(msgspec.Struct):
-    imported: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[RowError]  # always empty here: one bad row and nothing is imported (422)
     checked: int
     dry_run: bool
-    ids: list[uuid.UUID]
+    imported: int  # created + updated
+    ids: list[uuid.UUID]  # of every row, in the file's order (none on a dry run)
 
 
 class ImportErrors(msgspec.Struct):
     status_code: int
     detail: str
-    errors: list[RowError]
+    code: str
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[RowError]
+    errors: list[RowError]  # the same as `rejected`, as earlier clients read it
     codes: list[RowCode]  # one per error, in the same order
-    code: ErrorCode = "invalid"
 
 
 def decode(body: bytes) -> str:
@@ -137,24 +160,20 @@ def read_rows(text: str, aliases: dict[str, str]) -> list[tuple[int, dict[str, s
     return rows
 
 
-def _error(line: int, exc: msgspec.ValidationError) -> Problem:
+def _error(line: int, exc: msgspec.ValidationError) -> RowError:
     message = str(exc)
     if message.startswith("Object contains unknown field `"):
         column = message.split("`")[1]
-        return Problem(line=line, field=column, reason=f"unknown column {column!r}", code="unknown_column",
-                        value=column)
+        return RowError(line=line, field=column, reason=f"unknown column {column!r}", rule="unknown_column")
     field = message.split("`$.")[1].split("`")[0] if "`$." in message else None
-    return Problem(line=line, field=field, reason=message.split(" - at ")[0], code="bad_value")
+    rule, limit, sentence = rule_of(message.split(" - at ")[0], field or "")
+    return RowError(line=line, field=field, reason=sentence, rule=rule, limit=limit)
 
 
-# msgspec's sentence for a number or length past a bound: "Expected `int` >= 10".
-_OUT_OF_RANGE = re.compile(r"Expected `[^`]*` [<>]=? ")
-
-
-def _reason(exc: msgspec.ValidationError, value: Any) -> str:
-    """msgspec's sentence for one value, without its `$` path (the field is named beside it)."""
-    sentence = str(exc).split(" - at ")[0]
-    return sentence if repr(str(value)) in sentence else f"{sentence} (got {str(value)[:40]!r})"
+def _problem(field: str, exc: msgspec.ValidationError, value: Any) -> RowError:
+    """msgspec's sentence for one value as the rule it names, with the value given."""
+    rule, limit, sentence = rule_of(str(exc).split(" - at ")[0], field)
+    return RowError(0, field, f"{sentence} (got {str(value)[:40]!r})", rule=rule, limit=limit)
 
 
 def _number(value: str) -> Any:
@@ -162,6 +181,24 @@ def _number(value: str) -> Any:
         return float(value) if "." in value else int(value)
     except ValueError:
         return value  # msgspec names the field and says what it expected
+
+
+def _row_key(values: dict[str, Any]) -> Any:
+    """What makes two rows the same thing: a subject's identity number when it has one, else the
+    name within the unit."""
+    return values.get("id_number") or (values["name"], values["org_unit_id"])
+
+
+async def _stored(db_session: DbSession, kind: str, rows: list[dict[str, Any]], scope_path: str) -> dict[Any, Any]:
+    """The stored rows the file's rows name, by the same keys as _row_key."""
+    if kind == "facilities":
+        found = await facilities.find_by_name(db_session, keys=[_row_key(v) for v in rows], scope_path=scope_path)
+        return dict(found)
+    keys = [_row_key(v) for v in rows]
+    by_number, by_name = await subjects.find_for_import(
+        db_session, id_numbers=[k for k in keys if isinstance(k, str)],
+        names=[k for k in keys if not isinstance(k, str)], scope_path=scope_path)
+    return {**by_number, **by_name}
 
 
 class ImportController(Controller):
@@ -178,45 +215,70 @@ class ImportController(Controller):
         rows = read_rows(decode(await request.body()), aliases)
         if not rows:
             raise Invalid("the CSV file has a header but no rows", field="body")
-        errors: list[Problem] = []
-        checked: list[dict[str, Any]] = []
-        seen: dict[tuple[str, Any], int] = {}
+        errors: list[RowError] = []
+        checked: list[tuple[dict[str, Any], set[str]]] = []
+        seen: dict[Any, int] = {}
         for line, row in rows:
-            values, problems = self._check(kind, row, unit_by, people)
+            values, given, problems = self._check(kind, row, unit_by, people)
             if problems:
-                errors.extend(Problem(line=line, field=p.field, reason=p.reason, code=p.code, value=p.value)
+                errors.extend(RowError(line=line, field=p.field, reason=p.reason, rule=p.rule, limit=p.limit)
                               for p in problems)
                 continue
-            key = (values["name"], values["org_unit_id"])
+            key = _row_key(values)
             if key in seen:
-                errors.append(Problem(line=line, field="name", reason=f"the same name and unit as line {seen[key]}",
-                                       code="same_as_line", value=str(seen[key])))
+                same = "identity number" if isinstance(key, str) else "name and unit"
+                errors.append(RowError(line=line, field="id_number" if isinstance(key, str) else "name",
+                                       reason=f"the same {same} as line {seen[key]}", rule="duplicate_row",
+                                       limit=seen[key]))
                 continue
             seen[key] = line
-            checked.append(values)
+            checked.append((values, given))
         if errors:
             bad_rows = len({e.line for e in errors})
-            return Response(ImportErrors(status_code=422, detail=f"{bad_rows} rows have problems; "
+            shown = errors[:1000]
+            return Response(ImportErrors(status_code=422, code="invalid", detail=f"{bad_rows} rows have problems; "
                                          "nothing was imported. Fix them and send the file again.",
-                                         errors=[RowError(e.line, e.field, e.reason) for e in errors[:1000]],
-                                         codes=[RowCode(e.code, e.value) for e in errors[:1000]]), status_code=422)
+                                         created=0, updated=0, unchanged=0, rejected=shown, errors=shown,
+                                         codes=[row_code(e) for e in shown]),
+                            status_code=422)
+        stored = await _stored(db_session, kind, [v for v, _ in checked], user.scope_path)
+        plan: list[tuple[dict[str, Any], Any, dict[str, Any]]] = []  # (values, stored row or None, changes)
+        for values, given in checked:
+            found = stored.get(_row_key(values))
+            changes = {k: v for k, v in values.items() if k in given and getattr(found, k) != v} if found else values
+            plan.append((values, found, changes))
+        created = sum(1 for _, row, _ in plan if row is None)
+        updated = sum(1 for _, row, changes in plan if row is not None and changes)
+        counts = {"created": created, "updated": updated, "unchanged": len(plan) - created - updated}
         if dry_run:
-            return Response(ImportOut(imported=0, checked=len(checked), dry_run=True, ids=[]), status_code=200)
-        create: Callable = facilities.create_facility if kind == "facilities" else subjects.create_subject
-        ids = [(await create(db_session, values=v)).id for v in checked]
+            return Response(ImportOut(**counts, rejected=[], imported=0, checked=len(checked), dry_run=True, ids=[]),
+                            status_code=200)
+        ids: list[uuid.UUID] = []
+        for values, row, changes in plan:
+            if row is None:
+                create: Callable = facilities.create_facility if kind == "facilities" else subjects.create_subject
+                row = await create(db_session, values=values)
+            elif changes:
+                update: Callable = facilities.update_facility if kind == "facilities" else subjects.update_subject
+                row = await update(db_session, **{"facility" if kind == "facilities" else "subject": row},
+                                   values=changes)
+            ids.append(row.id)
         action = "facility_import" if kind == "facilities" else "subject_import"
-        await record_audit(db_session, user, action, entity=kind, count=len(ids))
-        return Response(ImportOut(imported=len(ids), checked=len(checked), dry_run=False, ids=ids), status_code=201)
+        await record_audit(db_session, user, action, entity=kind, count=len(ids), created=created, updated=updated,
+                           unchanged=counts["unchanged"])
+        return Response(ImportOut(**counts, rejected=[], imported=created + updated, checked=len(checked),
+                                  dry_run=False, ids=ids), status_code=201)
 
     def _check(self, kind: str, row: dict[str, str], unit_by: dict[str, uuid.UUID],
-               people: dict[str, uuid.UUID]) -> tuple[dict[str, Any], list[Problem]]:
-        """Every problem of the row, one per field, so a person fixes the file in one go."""
-        problems: list[Problem] = []
+               people: dict[str, uuid.UUID]) -> tuple[dict[str, Any], set[str], list[RowError]]:
+        """The row's columns and which of them it gave (an update changes only those), or every
+        problem of the row, one per field, so a person fixes the file in one go."""
+        problems: list[RowError] = []
         unit_name = row.pop("org_unit", "") or row.pop("org_unit_id", "")
         if unit_name not in unit_by:
-            problems.append(Problem(0, "org_unit", f"no unit named {unit_name!r} in your scope", "unit_name_unknown",
-                                     unit_name) if unit_name
-                            else Problem(0, "org_unit", "org_unit is required (a unit name or id)", "unit_not_found"))
+            problems.append(RowError(0, "org_unit", f"no unit named {unit_name!r} in your scope" if unit_name
+                                     else "org_unit is required (a unit name or id)",
+                                     rule="no_unit" if unit_name else "required"))
         data: dict[str, Any] = {k: v for k, v in row.items() if v != ""}
         data["org_unit_id"] = str(unit_by.get(unit_name, uuid.UUID(int=0)))
         for field in ("lat", "lon", "geofence_m", "patrol_interval_days", "visit_interval_days"):
@@ -224,8 +286,8 @@ class ImportController(Controller):
                 data[field] = _number(data[field])
         lat, lon = data.pop("lat", None), data.pop("lon", None)
         if (lat is None) != (lon is None):
-            problems.append(Problem(0, "lat" if lat is None else "lon", "give both lat and lon, or neither",
-                                     "lat_lon_pair"))
+            problems.append(RowError(0, "lat" if lat is None else "lon", "give both lat and lon, or neither",
+                                     rule="both_lat_lon"))
         elif lat is not None:
             data["location"] = {"lat": lat, "lon": lon}
         if kind == "facilities":
@@ -237,8 +299,8 @@ class ImportController(Controller):
             data["category"] = CATEGORY.get(data.get("category", ""), data.get("category"))
             contact = data.pop("contact_username", None)
             if contact and contact not in people:
-                problems.append(Problem(0, "contact_username", f"no user named {contact!r} in your scope",
-                                         "user_name_unknown", contact))
+                problems.append(RowError(0, "contact_username", f"no user named {contact!r} in your scope",
+                                         rule="no_user"))
             elif contact:
                 data["contact_user_id"] = str(people[contact])
         fields = {f.name: f for f in msgspec.structs.fields(model)}
@@ -247,40 +309,34 @@ class ImportController(Controller):
                 del data[name]
                 continue
             if name not in fields:
-                problems.append(Problem(0, name, f"unknown column {name!r}", "unknown_column", name))
+                problems.append(RowError(0, name, f"unknown column {name!r}", rule="unknown_column"))
                 del data[name]
                 continue
             try:
                 msgspec.convert(value, fields[name].type)
             except msgspec.ValidationError as exc:
                 at = str(exc).split("`$.")[1].split("`")[0] if "`$." in str(exc) else ""
-                problems.append(Problem(0, f"{name}.{at}" if at else name, _reason(exc, value),
-                                         "out_of_range" if _OUT_OF_RANGE.match(str(exc)) else "bad_value",
-                                         str(value)[:40]))
+                problems.append(_problem(f"{name}.{at}" if at else name, exc, value))
         for name, f in fields.items():
             if f.required and data.get(name) is None and name not in ("org_unit_id", "location"):
-                problems.append(Problem(0, name, f"{name} is required", "required"))
+                problems.append(RowError(0, name, f"{name} is required", rule="required"))
         if kind == "facilities" and "location" not in data and not any(p.field in ("lat", "lon") for p in problems):
-            problems.append(Problem(0, "lat", "a facility needs its position (lat and lon)", "position_required"))
-        # Plausibility beside the type checks, so a row's every problem shows at once.
+            problems.append(RowError(0, "lat", "a facility needs its position (lat and lon)", rule="needs_position"))
+        # The forms' rules (api/plausible.py) beside the type checks, so a row's every problem shows at once.
         where = {k: v for k, v in (data.get("location") or {}).items() if isinstance(v, (int, float))}
-        given_name = data.get("name") if isinstance(data.get("name"), str) else None
-        for check, field, args in ((check_name, "name", (given_name,)),
-                                   (check_point, "location", (where.get("lat"), where.get("lon")))):
-            if any(p.field and p.field.split(".")[0] == field for p in problems):
-                continue
-            try:
-                check(*args)
-            except Invalid as exc:
-                problems.append(Problem(0, field, exc.detail, exc.code or "invalid"))
+        plain = {k: data[k] for k in ("name", "phone", "id_number") if isinstance(data.get(k), str)}
+        for broken in plausibility_problems({**plain, "lat": where.get("lat"), "lon": where.get("lon")}):
+            if not any(p.field and p.field.split(".")[0] == broken.field for p in problems):
+                problems.append(RowError(0, broken.field, broken.detail, rule=broken.rule))
         if problems:
-            return {}, problems
+            return {}, set(), problems
         try:
             struct = msgspec.convert(data, model)
             values = facility_columns(struct) if kind == "facilities" else subject_columns(struct)  # type: ignore[arg-type]
         except msgspec.ValidationError as exc:  # a rule across fields: one message
-            return {}, [_error(0, exc)]
-        return values, []
+            return {}, set(), [_error(0, exc)]
+        given = {k for k in data if k != "location"} | ({"lat", "lon"} if "location" in data else set())
+        return values, given, []
 
     @post("/facilities", operation_id="ImportFacilities", request_max_body_size=MAX_CSV + 1024, status_code=201)
     async def import_facilities(self, request: Request, user: CurrentUser, db_session: DbSession,

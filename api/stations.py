@@ -12,7 +12,8 @@ import msgspec
 from litestar.exceptions import PermissionDeniedException
 
 from api.deps import DbSession, Principal
-from api.types import In, Point, Text
+from api.plausible import check_point
+from api.types import In, Place, Point, Text
 from storage.errors import Invalid
 from storage.models import OrgUnit
 from storage.queries import org_units
@@ -34,7 +35,7 @@ class StationIn(In):
     """Only the fields sent change; `location` or `head_user_id` null clears it."""
 
     address: Text | msgspec.UnsetType = msgspec.UNSET
-    location: Point | None | msgspec.UnsetType = msgspec.UNSET
+    location: Place | None | msgspec.UnsetType = msgspec.UNSET
     geofence_m: Annotated[int, msgspec.Meta(ge=10, le=5000)] | msgspec.UnsetType = msgspec.UNSET
     head_user_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
     standard: Standard | None | msgspec.UnsetType = msgspec.UNSET
@@ -68,6 +69,7 @@ async def station_values(db_session: DbSession, unit: OrgUnit, data: StationIn) 
     if "location" in values:
         location = values.pop("location")
         values["lat"], values["lon"] = (location.lat, location.lon) if location else (None, None)
+        check_point(values["lat"], values["lon"], field="station.location")  # the forms' rules: swapped named
     if values.get("head_user_id") is not None:
         # The head works at the station or below it.
         head = await org_units.user_in_subtree(db_session, user_id=values["head_user_id"], path=unit.path)

@@ -14,14 +14,17 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api.deps import AppSettings, CurrentUser, DbSession, record_audit
 from api.masking import mask_id_number, mask_phone
 from api.plausible import check_values
-from api.types import In, Limit, Point, SubjectName, Text
+from api.types import In, Limit, Place, Point, SubjectName, Text, column_length
 from storage.models import Subject
 from storage.queries import org_units, subjects, users
 from storage.vocabulary import SubjectCategory
 
 Category = SubjectCategory
-Phone = Annotated[str, msgspec.Meta(pattern=r"^[0-9+\- ]{0,20}$")]
-IdNumber = Annotated[str, msgspec.Meta(pattern=r"^([0-9]{17}[0-9Xx]|[0-9]{15})?$")]
+# Checked by api/plausible.py (the same rules as the CSV import), which names the rule broken.
+Phone = Annotated[str, msgspec.Meta(max_length=column_length(Subject.phone), description=(
+    "an 11-digit mobile number (1[3-9]...) or a landline with its area code (0851-85551234); empty: none"))]
+IdNumber = Annotated[str, msgspec.Meta(max_length=column_length(Subject.id_number), description=(
+    "an 18-character identity number (GB 11643) whose check digit matches; empty: not known"))]
 Days = Annotated[int, msgspec.Meta(ge=1, le=3660)]
 Geofence = Annotated[int, msgspec.Meta(ge=10, le=50_000)]
 
@@ -31,7 +34,7 @@ class SubjectIn(In):
     category: Category
     org_unit_id: uuid.UUID
     address: Text = ""
-    location: Point | None = None
+    location: Place | None = None
     phone: Phone = ""
     id_number: IdNumber = ""
     contact_user_id: FromQuery[uuid.UUID | None] = None
@@ -45,7 +48,7 @@ class SubjectPatch(In):
     category: Category | msgspec.UnsetType = msgspec.UNSET
     org_unit_id: uuid.UUID | msgspec.UnsetType = msgspec.UNSET
     address: Text | msgspec.UnsetType = msgspec.UNSET
-    location: Point | None | msgspec.UnsetType = msgspec.UNSET
+    location: Place | None | msgspec.UnsetType = msgspec.UNSET
     phone: Phone | msgspec.UnsetType = msgspec.UNSET
     id_number: IdNumber | msgspec.UnsetType = msgspec.UNSET
     contact_user_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
@@ -103,7 +106,9 @@ def _columns(data: SubjectIn | SubjectPatch) -> dict[str, object]:
         point = values.pop("location")
         values.update(lat=point.lat if point else None, lon=point.lon if point else None)
     if isinstance(values.get("id_number"), str):
-        values["id_number"] = values["id_number"].upper()
+        values["id_number"] = values["id_number"].strip().upper()
+    if isinstance(values.get("phone"), str):
+        values["phone"] = values["phone"].strip()
     return values
 
 

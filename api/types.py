@@ -44,6 +44,15 @@ class Point(msgspec.Struct):
     lon: Lon
 
 
+class Place(In):
+    """A facility's or subject's position as a person types it: its range, 0,0, the box around
+    China and swapped latitude and longitude are checked by api/plausible.py, which names the
+    likely mistake (a latitude of 106 is refused as "swapped", not as "at most 90")."""
+
+    lat: Annotated[float, msgspec.Meta(description="WGS-84 latitude, -90 to 90")]
+    lon: Annotated[float, msgspec.Meta(description="WGS-84 longitude, -180 to 180")]
+
+
 class Fix(In):
     """A position fix as the phone's GPS gives it."""
 
@@ -60,3 +69,7 @@ class ErrorOut(msgspec.Struct):
     detail: str
     code: ErrorCode
     field: str | None = None
+    # The rule a value broke (too_short, phone_format, id_number_checksum, position_swapped, ...)
+    # and its number where it has one (8 for "at least 8 characters").
+    rule: str | None = None
+    limit: float | None = None

@@ -66,6 +66,24 @@ def user_out(u: User) -> UserAdminOut:
                         org_unit_id=u.org_unit_id, is_active=u.is_active, created_at=u.created_at)
 
 
+async def refuse_locking_out(db_session: DbSession, user: CurrentUser, target: User, values: dict) -> None:
+    """An administrator cannot disable, demote or move their own account (they would lock
+    themselves, and perhaps the bureau, out), nor disable or demote the last active admin."""
+    if target.id == user.id:
+        for field, changes in (("is_active", values.get("is_active") is False),
+                               ("role", values.get("role", target.role) != target.role),
+                               ("org_unit_id", values.get("org_unit_id", target.org_unit_id) != target.org_unit_id)):
+            if changes:
+                raise Invalid(f"{field}: you cannot disable, demote or move your own account; ask another admin",
+                              field=field, code="own_account", rule="own_account")
+    losing_admin = target.role == "admin" and target.is_active and (
+        values.get("is_active") is False or values.get("role", "admin") != "admin")
+    if losing_admin and await users.count_active_admins(db_session) <= 1:
+        field = "is_active" if values.get("is_active") is False else "role"
+        raise Invalid(f"{field}: this is the last active admin; make another admin first", field=field,
+                      rule="last_admin")
+
+
 class UserController(Controller):
     path = "/api/v1/users"
     tags = ["users"]
@@ -98,9 +116,7 @@ class UserController(Controller):
         user.require("admin")
         target = await users.get_user(db_session, user_id=user_id, scope_path=user.scope_path)
         values = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        if target.id == user.id and (values.get("is_active") is False or values.get("role", "admin") != "admin"):
-            raise Invalid("you cannot disable yourself or take away your own admin role", field="is_active",
-                          code="own_account")
+        await refuse_locking_out(db_session, user, target, values)
         new_unit = None
         if "org_unit_id" in values:
             new_unit = await org_units.get_unit(db_session, unit_id=values["org_unit_id"], scope_path=user.scope_path)
@@ -121,6 +137,9 @@ class UserController(Controller):
                              db_session: DbSession) -> None:
         user.require("admin")
         target = await users.get_user(db_session, user_id=user_id, scope_path=user.scope_path)
+        if target.id == user.id:  # it would end the session this is sent from: /me/password keeps it
+            raise Invalid("password: change your own password under POST /me/password, with your current one",
+                          field="password", rule="own_password_here")
         password_hash = await hashed(data.password)
         await users.update_user(db_session, user=target, values={"password_hash": password_hash})
         await users.clear_login_failures(db_session, username=target.username)

@@ -10,6 +10,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.passwords import hash_password
+from api.plausible import id_number_check_digit
 from scripts.demo_stations import set_up_stations
 from storage.models import OrgUnit, User
 from storage.queries import facilities, org_units, subjects, users
@@ -64,6 +65,14 @@ async def mark_demo(session: AsyncSession) -> None:
     """))
 
 
+def _id_number(rng: random.Random) -> str:
+    """A made-up identity number that passes the forms' check (GB 11643 check digit)."""
+    first17 = (f"5201{rng.randint(10, 99)}19{rng.randint(30, 70)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+               f"{rng.randint(100, 999)}")
+    rng.choice("0123456789X")  # was the (random) check digit: still drawn, so the rest of the demo is unchanged
+    return first17 + id_number_check_digit(first17)
+
+
 async def set_demo_password(session: AsyncSession, password: str) -> None:
     names = [u[0] for u in DEMO_USERS]
     await session.execute(update(User).where(User.username.in_(names)).values(password_hash=hash_password(password)))
@@ -105,8 +114,7 @@ async def load_demo(session: AsyncSession, password: str) -> None:
             org_unit_id=units[unit_key].id, address=f"{units[unit_key].name[:-3]}{rng.randint(1, 40)}组{rng.randint(1, 99)}号",
             lat=base[4] + rng.uniform(-0.01, 0.01), lon=base[5] + rng.uniform(-0.01, 0.01),
             phone=f"1{rng.choice('3589')}{rng.randint(100000000, 999999999)}",
-            id_number=f"5201{rng.randint(10, 99)}19{rng.randint(30, 70)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-                      f"{rng.randint(100, 999)}{rng.choice('0123456789X')}",
+            id_number=_id_number(rng),
             contact_user_id=contact.id if contact else None,
             visit_interval_days=90, created_at=now - timedelta(days=400),
             last_visit_at=now - timedelta(days=rng.choice([5, 20, 40, 70, 100, 130, 200]))))

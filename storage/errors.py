@@ -9,11 +9,13 @@ from storage.vocabulary import ErrorCode
 
 
 class StorageError(Exception):
-    def __init__(self, detail: str, *, field: str | None = None, code: ErrorCode | None = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, code: ErrorCode | None = None,
+                 rule: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
         self.code = code
+        self.rule = rule  # a stable word for the rule broken (phone_format, too_short, ...), when one is
 
 
 class NotFound(StorageError):

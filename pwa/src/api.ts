@@ -61,10 +61,24 @@ export type TaskFixIn = Schemas["TaskFixIn"];
  * server's stable error code (errors.ts says it in the user's language; `detail` is English).
  * `retryAfterMs`: the server's Retry-After (an overloaded or throttling server says when to come back). */
 export class ApiError extends Error {
+  /** The rule a value broke (too_short, phone_format, position_swapped, ...) and its number, when the server names one. */
+  rule?: string;
+  limit?: number;
   constructor(public status: number, public detail: string, public field?: string, public code?: string,
               public retryAfterMs?: number) {
     super(detail);
   }
+}
+
+/** An ApiError from an error body, with the rule it names. */
+function apiError(status: number, body: { detail?: unknown; message?: unknown; field?: string; code?: unknown; rule?: unknown; limit?: unknown },
+  fallback: string, retryAfter: string | null): ApiError {
+  const detail = body.detail || body.message || fallback || `HTTP ${status}`;
+  const e = new ApiError(status, typeof detail === "string" ? detail : JSON.stringify(detail), body.field,
+    typeof body.code === "string" ? body.code : undefined, parseRetryAfter(retryAfter));
+  if (typeof body.rule === "string") e.rule = body.rule;
+  if (typeof body.limit === "number") e.limit = body.limit;
+  return e;
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
@@ -112,10 +126,8 @@ export async function request<R>(method: string, path: string, init: { json?: un
     }
   }
   if (!res.ok) {
-    const body = (data && typeof data === "object" ? data : {}) as { detail?: unknown; message?: unknown; field?: string; code?: unknown };
-    const detail = body.detail || body.message || res.statusText || `HTTP ${res.status}`;
-    throw new ApiError(res.status, typeof detail === "string" ? detail : JSON.stringify(detail), body.field,
-      typeof body.code === "string" ? body.code : undefined, parseRetryAfter(res.headers.get("Retry-After")));
+    throw apiError(res.status, (data && typeof data === "object" ? data : {}) as Record<string, never>, res.statusText,
+      res.headers.get("Retry-After"));
   }
   return { status: res.status, data: data as R };
 }
@@ -148,10 +160,8 @@ function putWithProgress<R>(path: string, id: string, body: Blob, contentType: s
       let data: unknown = null;
       try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch { data = xhr.responseText; }
       if (xhr.status >= 200 && xhr.status < 300) return resolve({ status: xhr.status, data: data as R });
-      const body = (data && typeof data === "object" ? data : {}) as { detail?: unknown; message?: unknown; field?: string; code?: unknown };
-      const detail = body.detail || body.message || xhr.statusText || `HTTP ${xhr.status}`;
-      reject(new ApiError(xhr.status, typeof detail === "string" ? detail : JSON.stringify(detail), body.field,
-        typeof body.code === "string" ? body.code : undefined, parseRetryAfter(xhr.getResponseHeader("Retry-After"))));
+      reject(apiError(xhr.status, (data && typeof data === "object" ? data : {}) as Record<string, never>, xhr.statusText,
+        xhr.getResponseHeader("Retry-After")));
     };
     signal?.addEventListener("abort", () => xhr.abort());
     xhr.send(body);

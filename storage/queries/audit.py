@@ -7,10 +7,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import String, cast, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry, Facility, OrgUnit, Patrol, Photo, Subject, Task, User, Visit
+from storage.models import (
+    AuditEntry,
+    ChecklistTemplate,
+    Facility,
+    Inspection,
+    OrgUnit,
+    Patrol,
+    Photo,
+    Subject,
+    Task,
+    User,
+    Visit,
+)
 from storage.queries.common import in_scope
 
 
@@ -37,9 +49,7 @@ async def search(
     query = select(AuditEntry).where(
         or_(scoped, AuditEntry.org_unit_id.is_(None)) if include_unscoped else scoped)
     if text:
-        like = f"%{text}%"
-        query = query.where(or_(AuditEntry.actor_username.ilike(like), AuditEntry.action.ilike(like),
-                                AuditEntry.entity_id.ilike(like), AuditEntry.ip.ilike(like)))
+        query = query.where(_matches(text))
     if action:
         query = query.where(AuditEntry.action == action)
     if actor_id:
@@ -57,9 +67,36 @@ async def search(
     return (await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))).all()
 
 
+def _matches(text: str) -> Any:
+    """An entry whose actor, or the person or thing it names, is called `text` (in part), or
+    whose username, action, id or address contains it: "张伟" finds what 张伟 did and what was
+    done to the facility, person, unit, user, task or record called so."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # typed, not wildcards
+    like = f"%{escaped}%"
+
+    def ids(*columns: Any) -> Any:
+        return select(cast(columns[0], String)).where(columns[1].ilike(like))
+
+    people = select(User.id).where(User.display_name.ilike(like) | User.username.ilike(like))
+    facility_ids = select(Facility.id).where(Facility.name.ilike(like))
+    subject_ids = select(Subject.id).where(Subject.name.ilike(like))
+    unit_ids = select(OrgUnit.id).where(OrgUnit.name.ilike(like))
+    named = AuditEntry.entity_id.in_(
+        ids(Facility.id, Facility.name).union_all(
+            ids(Subject.id, Subject.name), ids(OrgUnit.id, OrgUnit.name), ids(User.id, User.display_name),
+            ids(ChecklistTemplate.id, ChecklistTemplate.name),
+            select(cast(Task.id, String)).where(Task.facility_id.in_(facility_ids) | Task.subject_id.in_(subject_ids)),
+            select(cast(Patrol.id, String)).where(Patrol.facility_id.in_(facility_ids)),
+            select(cast(Visit.id, String)).where(Visit.subject_id.in_(subject_ids)),
+            select(cast(Inspection.id, String)).where(Inspection.org_unit_id.in_(unit_ids))))
+    return or_(AuditEntry.actor_username.ilike(like), AuditEntry.action.ilike(like), AuditEntry.entity_id.ilike(like),
+               AuditEntry.ip.ilike(like), AuditEntry.actor_id.in_(people), named)
+
+
 # What each entity kind is called: its table and the column a person knows it by.
 _NAMED = {"facility": (Facility, Facility.name), "subject": (Subject, Subject.name), "user": (User, User.display_name),
-          "org_unit": (OrgUnit, OrgUnit.name), "facilities": None, "subjects": None}
+          "org_unit": (OrgUnit, OrgUnit.name), "weekly_report": (OrgUnit, OrgUnit.name),
+          "checklist_template": (ChecklistTemplate, ChecklistTemplate.name), "facilities": None, "subjects": None}
 
 
 async def names(session: AsyncSession, *, entries: Sequence[AuditEntry]) -> dict[str, str]:
@@ -92,6 +129,10 @@ async def names(session: AsyncSession, *, entries: Sequence[AuditEntry]) -> dict
                 .outerjoin(Facility, Facility.id == func.coalesce(Patrol.facility_id, Task.facility_id))
                 .outerjoin(Subject, Subject.id == func.coalesce(Visit.subject_id, Task.subject_id))
                 .where(Photo.id.in_(ids)))).all()
+        elif kind == "inspection":  # named by the station inspected
+            rows = (await session.execute(select(Inspection.id, OrgUnit.name)
+                                          .join(OrgUnit, OrgUnit.id == Inspection.org_unit_id)
+                                          .where(Inspection.id.in_(ids)))).all()
         elif kind in ("patrol", "visit"):
             model, place = (Patrol, Facility) if kind == "patrol" else (Visit, Subject)
             key = Patrol.facility_id if kind == "patrol" else Visit.subject_id

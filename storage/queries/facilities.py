@@ -84,3 +84,17 @@ async def names_by_id(session: AsyncSession, *, ids: Sequence[uuid.UUID]) -> dic
         return {}
     rows = await session.execute(select(Facility.id, Facility.name).where(Facility.id.in_(set(ids))))
     return {row_id: name for row_id, name in rows}
+
+
+async def find_by_name(
+    session: AsyncSession, *, keys: Sequence[tuple[str, uuid.UUID]], scope_path: str,
+) -> dict[tuple[str, uuid.UUID], Facility]:
+    """The facilities in scope named as in `keys` (name, unit): what an import updates instead of
+    adding a copy."""
+    if not keys:
+        return {}
+    names = sorted({name for name, _ in keys})
+    rows = (await session.scalars(select(Facility).where(
+        Facility.name.in_(names), in_scope(Facility.org_unit_id, scope_path)))).all()
+    wanted = set(keys)
+    return {(f.name, f.org_unit_id): f for f in rows if (f.name, f.org_unit_id) in wanted}

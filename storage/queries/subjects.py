@@ -85,3 +85,22 @@ async def names_by_id(session: AsyncSession, *, ids: Sequence[uuid.UUID]) -> dic
         return {}
     rows = await session.execute(select(Subject.id, Subject.name).where(Subject.id.in_(set(ids))))
     return {row_id: name for row_id, name in rows}
+
+
+async def find_for_import(
+    session: AsyncSession, *, id_numbers: Sequence[str], names: Sequence[tuple[str, uuid.UUID]], scope_path: str,
+) -> tuple[dict[str, Subject], dict[tuple[str, uuid.UUID], Subject]]:
+    """The subjects in scope an import updates instead of adding a copy: by identity number, and
+    for rows without one, by name within the unit among subjects without one."""
+    by_number: dict[str, Subject] = {}
+    by_name: dict[tuple[str, uuid.UUID], Subject] = {}
+    scoped = in_scope(Subject.org_unit_id, scope_path)
+    if id_numbers:
+        for s in (await session.scalars(select(Subject).where(Subject.id_number.in_(sorted(set(id_numbers))), scoped))).all():
+            by_number[s.id_number] = s
+    if names:
+        wanted = set(names)
+        rows = (await session.scalars(select(Subject).where(
+            Subject.name.in_(sorted({n for n, _ in names})), Subject.id_number == "", scoped))).all()
+        by_name = {(s.name, s.org_unit_id): s for s in rows if (s.name, s.org_unit_id) in wanted}
+    return by_number, by_name

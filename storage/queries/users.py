@@ -83,6 +83,14 @@ async def revoke_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> None:
     await session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
 
 
+async def change_password(session: AsyncSession, *, user_id: uuid.UUID, password_hash: str, keep_token: str) -> None:
+    """A person's own new password: every other session of theirs ends, the one it was made from
+    stays (whoever else knew the old password is logged out; they are not)."""
+    await session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+    await session.execute(delete(AuthToken).where(AuthToken.user_id == user_id,
+                                                  AuthToken.token_hash != _digest(keep_token)))
+
+
 async def revoke_token(session: AsyncSession, *, token: str) -> None:
     await session.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(token)))
 
@@ -168,3 +176,11 @@ async def update_user(session: AsyncSession, *, user: User, values: dict) -> Use
         await revoke_tokens(session, user_id=user.id)
     await session.flush()
     return user
+
+
+async def count_active_admins(session: AsyncSession) -> int:
+    """Active administrators, counted under a lock on them, so two admins disabling each other
+    at once cannot both succeed and leave none."""
+    ids = (await session.scalars(select(User.id).where(User.role == "admin", User.is_active.is_(True))
+                                 .with_for_update())).all()
+    return len(ids)

@@ -36,3 +36,21 @@ async def test_workers_cannot_read_it_and_bad_input_is_4xx(client, db):
     for query in ("cursor=abc", "from=yesterday", "limit=1000", "actor_id=1"):
         response = await client.get(f"/api/v1/audit-log?{query}", headers=admin)
         assert 400 <= response.status_code < 500, query
+
+
+async def test_search_finds_a_persons_name_and_an_objects_name(client, db):
+    d = await make_district(db)
+    admin = await login(client, "admin")
+    made = await client.post("/api/v1/facilities", headers=await login(client, "super1"), json={
+        "name": "青山烈士陵园", "kind": "cemetery", "protection_level": "county", "org_unit_id": str(d.community1.id),
+        "location": {"lat": 26.58, "lon": 106.71}})
+    assert made.status_code == 201, made.text
+    await client.patch(f"/api/v1/users/{d.users['worker1'].id}", headers=admin, json={"display_name": "王秀英"})
+    by_object = (await client.get("/api/v1/audit-log", params={"q": "青山"}, headers=admin)).json()["items"]
+    assert [e["action"] for e in by_object] == ["facility_create"]
+    await login(client, "worker1")
+    by_person = (await client.get("/api/v1/audit-log", params={"q": "秀英"}, headers=admin)).json()["items"]
+    # what 王秀英 did (a login) and what was done to her account (the new name)
+    assert {e["action"] for e in by_person} == {"login", "user_update"}
+    wildcard = (await client.get("/api/v1/audit-log", params={"q": "%"}, headers=admin)).json()["items"]
+    assert wildcard == []

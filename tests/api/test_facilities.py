@@ -75,15 +75,17 @@ async def test_patch_changes_only_what_is_sent(client, db):
     assert (response.json()["geofence_m"], response.json()["name"]) == (500, "旧名")
 
 
-async def test_bad_facility_values_are_400_naming_the_field(client, db):
+async def test_bad_facility_values_are_4xx_naming_the_field_and_the_rule(client, db):
     d = await make_district(db)
     supervisor = await login(client, "super1")
-    for change, field in [({"kind": "castle"}, "kind"), ({"geofence_m": 1}, "geofence_m"),
-                          ({"location": {"lat": 200, "lon": 0}}, "location.lat")]:
+    for change, status, field, rule in [({"kind": "castle"}, 400, "kind", "one_of"),
+                                        ({"geofence_m": 1}, 400, "geofence_m", "too_small"),
+                                        ({"location": {"lat": 200, "lon": 0}}, 422, "location.lat", "latitude_range")]:
         response = await client.post("/api/v1/facilities", json=new_facility(d.community1.id, **change),
                                      headers=supervisor)
-        assert response.status_code == 400, response.text
-        assert response.json()["field"] == field
+        assert response.status_code == status, response.text
+        assert (response.json()["field"], response.json()["rule"]) == (field, rule)
+        assert response.json()["detail"].startswith(f"{field}: ")
 
 
 async def test_implausible_facilities_are_refused_with_a_reason(client, db, monkeypatch):
@@ -94,7 +96,7 @@ async def test_implausible_facilities_are_refused_with_a_reason(client, db, monk
         ({**base, "location": {"lat": 0, "lon": 0}}, "location", "0,0"),
         ({**base, "name": "7", "location": {"lat": 26.5, "lon": 106.7}}, "name", "digits"),
         ({**base, "location": {"lat": 48.85, "lon": 2.35}}, "location", "outside China"),
-        ({**base, "location": {"lat": 106.7, "lon": 26.5}}, "location.lat", ""),
+        ({**base, "location": {"lat": 106.7, "lon": 26.5}}, "location", "look swapped"),
         ({**base, "location": {"lat": 40.0, "lon": 26.5}}, "location", "outside China"),
     ]:
         response = await client.post("/api/v1/facilities", headers=h, json=body)

@@ -41,7 +41,7 @@ async def test_one_bad_row_imports_nothing_and_names_every_bad_line(client, db):
 async def test_subjects_import_with_contact_and_gb18030(client, db):
     await make_district(db)
     text = ("name,category,org_unit,phone,id_number,contact_username,lat,lon\n"
-            "张桂兰,烈士遗属,东一社区,13812345678,520102195001011234,worker1,26.59,106.72\n"
+            "张桂兰,烈士遗属,东一社区,13812345678,520102195001011231,worker1,26.59,106.72\n"
             "李德明,hardship_veteran,东一社区,,,,,\n")
     response = await client.post("/api/v1/imports/subjects", content=text.encode("gb18030"),
                                  headers={**await login(client, "super1"), "Content-Type": "text/csv"})
@@ -66,7 +66,8 @@ async def test_unknown_columns_bad_values_and_duplicates_are_reported(client, db
     assert [(e["line"], e["field"]) for e in errors] == [(2, "colour"), (3, "category")]
     dupes = await _post(client, await login(client, "super1"), "facilities",
                         FACILITIES + "青山烈士陵园,陵园,省级,东一社区,26.59,106.71,,30,\n")
-    assert dupes.json()["errors"] == [{"line": 4, "field": "name", "reason": "the same name and unit as line 2"}]
+    assert dupes.json()["errors"] == [{"line": 4, "field": "name", "reason": "the same name and unit as line 2",
+                                       "rule": "duplicate_row"}]
 
 
 async def test_units_outside_scope_workers_and_empty_files_are_refused(client, db):
@@ -143,3 +144,63 @@ async def test_a_missing_required_column_is_reported_once_per_row(client, db):
                            "名称,所属单位,纬度,经度\n纪念亭,东一社区,26.5,106.7\n")
     fields = [e["field"] for e in response.json()["errors"]]
     assert sorted(fields) == ["kind", "protection_level"], fields
+
+
+async def test_the_same_file_again_changes_nothing_and_says_so(client, db):
+    await make_district(db)
+    h = await login(client, "super1")
+    first = await _post(client, h, "facilities", FACILITIES)
+    assert first.status_code == 201, first.text
+    assert {k: first.json()[k] for k in ("created", "updated", "unchanged", "rejected")} == {
+        "created": 2, "updated": 0, "unchanged": 0, "rejected": []}
+    again = await _post(client, h, "facilities", FACILITIES)
+    assert again.status_code == 201, again.text
+    assert {k: again.json()[k] for k in ("created", "updated", "unchanged")} == {"created": 0, "updated": 0, "unchanged": 2}
+    assert again.json()["ids"] == first.json()["ids"]
+    assert await db.scalar(select(func.count()).select_from(Facility)) == 2
+    audit = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "facility_import").order_by(AuditEntry.id))).all()
+    assert audit[-1].detail["unchanged"] == 2 and audit[-1].detail["created"] == 0
+
+
+async def test_a_changed_row_updates_its_facility_instead_of_adding_a_copy(client, db):
+    await make_district(db)
+    h = await login(client, "super1")
+    await _post(client, h, "facilities", FACILITIES)
+    changed = FACILITIES.replace("青山路1号,30,周志强", "青山路2号,30,周志强").replace("180,张伟", "180,张伟") + \
+        "红星纪念碑,纪念碑,县级,东一社区,26.62,106.74,,30,\n"
+    dry = await _post(client, h, "facilities", changed, "?dry_run=true")
+    assert {k: dry.json()[k] for k in ("created", "updated", "unchanged")} == {"created": 1, "updated": 1, "unchanged": 1}
+    response = await _post(client, h, "facilities", changed)
+    assert {k: response.json()[k] for k in ("created", "updated", "unchanged")} == {"created": 1, "updated": 1, "unchanged": 1}
+    assert await db.scalar(select(Facility.address).where(Facility.name == "青山烈士陵园")) == "青山路2号"
+    assert await db.scalar(select(func.count()).select_from(Facility)) == 3
+
+
+async def test_subjects_are_matched_by_identity_number_and_only_given_columns_change(client, db):
+    await make_district(db)
+    h = await login(client, "super1")
+    text = ("姓名,类别,所属单位,电话,身份证号\n张桂兰,烈士遗属,东一社区,13812345678,520102195001011231\n"
+            "李德明,困难退役军人,东一社区,,\n")
+    assert (await _post(client, h, "subjects", text)).json()["created"] == 2
+    # the same person under a corrected name and a new phone; the notes column is not in the file
+    renamed = ("姓名,类别,所属单位,电话,身份证号\n张桂兰（母）,烈士遗属,东一社区,0851-85551234,520102195001011231\n"
+               "李德明,困难退役军人,东一社区,,\n")
+    response = await _post(client, h, "subjects", renamed)
+    assert {k: response.json()[k] for k in ("created", "updated", "unchanged")} == {"created": 0, "updated": 1, "unchanged": 1}
+    rows = (await db.execute(select(Subject.name, Subject.phone).order_by(Subject.name))).all()
+    assert sorted(rows) == [("张桂兰（母）", "0851-85551234"), ("李德明", "")]
+
+
+async def test_bad_phone_and_identity_numbers_are_rejected_with_field_and_rule(client, db):
+    await make_district(db)
+    text = ("姓名,类别,所属单位,电话,身份证号,纬度,经度\n"
+            "甲,烈士遗属,东一社区,1381234567,520102195001011234,26.5,106.7\n"  # 10 digits; check digit wrong
+            "乙,烈士遗属,东一社区,13812345678,5201021950010112,106.7,26.5\n")  # 16 characters; swapped
+    response = await _post(client, await login(client, "super1"), "subjects", text)
+    assert response.status_code == 422
+    body = response.json()
+    got = {(e["line"], e["field"], e.get("rule")) for e in body["rejected"]}
+    assert got == {(2, "phone", "phone_format"), (2, "id_number", "id_number_checksum"),
+                   (3, "id_number", "id_number_format"), (3, "location", "position_swapped")}
+    assert body["created"] == 0 and body["errors"] == body["rejected"]
+    assert await db.scalar(select(func.count()).select_from(Subject)) == 0

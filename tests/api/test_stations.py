@@ -64,3 +64,15 @@ async def test_bad_station_values_are_4xx_and_change_nothing(client, db):
         response = await client.patch(url(d.community1), json={"station": station}, headers=admin)
         assert 400 <= response.status_code < 500 and response.status_code != 404, station
     assert (await client.get(url(d.community1), headers=admin)).json()["station"]["head_user_id"] is None
+
+
+async def test_a_station_s_position_follows_the_forms_rules_and_names_a_swap(client, db):
+    d = await make_district(db)
+    supervisor = await login(client, "super1")
+    swapped = await client.patch(url(d.community1), json={"station": {"location": {"lat": 106.71, "lon": 26.58}}},
+                                 headers=supervisor)
+    assert swapped.status_code == 422, swapped.text
+    assert (swapped.json()["field"], swapped.json()["rule"]) == ("station.location", "position_swapped")
+    zero = await client.patch(url(d.community1), json={"station": {"location": {"lat": 0, "lon": 0}}},
+                              headers=supervisor)
+    assert zero.status_code == 422 and zero.json()["rule"] == "position_zero"

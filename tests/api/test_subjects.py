@@ -74,7 +74,7 @@ async def test_another_streets_subject_does_not_exist_for_the_caller(client, db)
 async def test_creating_and_editing_subjects_needs_a_supervisor_and_checks_numbers(client, db):
     d = await make_district(db)
     body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
-            "phone": "13912345678", "id_number": "52010219500101123x"}
+            "phone": "13912345678", "id_number": "52010219500101108x"}
     worker = await login(client, "worker1")
     assert (await client.post("/api/v1/subjects", json=body, headers=worker)).status_code == 403
     supervisor = await login(client, "super1")
@@ -83,7 +83,8 @@ async def test_creating_and_editing_subjects_needs_a_supervisor_and_checks_numbe
     assert created.json()["id_number_masked"].endswith("X")
     bad = await client.patch(f"/api/v1/subjects/{created.json()['id']}", json={"id_number": "12345"},
                              headers=supervisor)
-    assert bad.status_code == 400 and bad.json()["field"] == "id_number"
+    assert bad.status_code == 422 and bad.json()["field"] == "id_number"
+    assert bad.json()["rule"] == "id_number_format" and "18 characters" in bad.json()["detail"]
     audit = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "subject_create"))).all()
     assert len(audit) == 1 and "13912345678" not in str(audit[0].detail)
 
@@ -121,7 +122,7 @@ async def test_creating_and_editing_answer_with_masked_numbers_only(client, db):
     d = await make_district(db)
     supervisor = await login(client, "super1")
     body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
-            "phone": "13912345678", "id_number": "520102195001011234"}
+            "phone": "13912345678", "id_number": "520102195001011231"}
     created = await client.post("/api/v1/subjects", json=body, headers=supervisor)
     assert created.status_code == 201, created.text
     patched = await client.patch(f"/api/v1/subjects/{created.json()['id']}", json={"phone": "13700001111"},
@@ -129,9 +130,9 @@ async def test_creating_and_editing_answer_with_masked_numbers_only(client, db):
     assert patched.status_code == 200, patched.text
     for answer, phone in ((created.json(), "13912345678"), (patched.json(), "13700001111")):
         assert "phone" not in answer and "id_number" not in answer
-        assert phone not in str(answer) and "520102195001011234" not in str(answer)
+        assert phone not in str(answer) and "520102195001011231" not in str(answer)
         assert answer["phone_masked"] == f"{phone[:3]}****{phone[-4:]}"
-        assert answer["id_number_masked"] == "5201**********1234"
+        assert answer["id_number_masked"] == "5201**********1231"
 
 
 async def test_implausible_subjects_are_refused_and_no_position_is_fine(client, db):
@@ -147,3 +148,39 @@ async def test_implausible_subjects_are_refused_and_no_position_is_fine(client, 
     zero = await client.patch(f"/api/v1/subjects/{created.json()['id']}", headers=h,
                               json={"location": {"lat": 0, "lon": 0}})
     assert zero.status_code == 422 and zero.json()["field"] == "location"
+
+
+async def test_phone_and_identity_number_rules_are_named_on_create_and_edit(client, db):
+    """The same rules as the CSV import (api/plausible.py): an 11-digit mobile or a landline with
+    its area code; 18 characters whose check digit matches (GB 11643)."""
+    d = await make_district(db)
+    h = await login(client, "super1")
+    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id)}
+    ten = await client.post("/api/v1/subjects", json={**body, "phone": "1391234567"}, headers=h)
+    assert ten.status_code == 422, ten.text
+    assert (ten.json()["field"], ten.json()["rule"]) == ("phone", "phone_format")
+    assert "11-digit mobile" in ten.json()["detail"] and "area code" in ten.json()["detail"]
+    for good in ("13912345678", "0851-85551234", "010 12345678", "+86 139 1234 5678"):
+        ok = await client.post("/api/v1/subjects", json={**body, "phone": good}, headers=h)
+        assert ok.status_code == 201, (good, ok.text)
+    checksum = await client.post("/api/v1/subjects", json={**body, "id_number": "520102195001011234"}, headers=h)
+    assert (checksum.status_code, checksum.json()["rule"]) == (422, "id_number_checksum")
+    born = await client.post("/api/v1/subjects", json={**body, "id_number": "520102195013011237"}, headers=h)
+    assert born.json()["rule"] == "id_number_birth_date"
+    subject = (await client.post("/api/v1/subjects", json=body, headers=h)).json()["id"]
+    patched = await client.patch(f"/api/v1/subjects/{subject}", json={"phone": "12345"}, headers=h)
+    assert (patched.status_code, patched.json()["field"], patched.json()["rule"]) == (422, "phone", "phone_format")
+
+
+async def test_swapped_latitude_and_longitude_are_named_as_the_likely_mistake(client, db):
+    d = await make_district(db)
+    h = await login(client, "super1")
+    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
+            "location": {"lat": 106.71, "lon": 26.58}}
+    swapped = await client.post("/api/v1/subjects", json=body, headers=h)
+    assert swapped.status_code == 422, swapped.text
+    assert swapped.json()["field"] == "location" and swapped.json()["rule"] == "position_swapped"
+    assert "swapped" in swapped.json()["detail"]
+    body["location"] = {"lat": 46.0, "lon": 126.0 + 10}
+    abroad = await client.post("/api/v1/subjects", json=body, headers=h)
+    assert abroad.status_code == 422 and abroad.json()["rule"] == "position_outside_china"

@@ -16,6 +16,7 @@ interface UserRow { id: string; username: string; display_name: string; role: st
 interface Pending { user: UserRow; body: Partial<UserRow>; question: string; done: string }
 
 function Users({ units }: { units: OrgUnit[] }) {
+  const myId = useValue(session)?.user.id;
   const [rows, error, reload] = useLoad(() => get<Page<UserRow>>("/users"), []);
   const [form, setForm] = useState({ username: "", display_name: "", password: "", role: "field_worker", org_unit_id: units[0]?.id ?? "" });
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
@@ -51,7 +52,7 @@ function Users({ units }: { units: OrgUnit[] }) {
         </div>
       )}
       {resetting && (
-        <form class="sv-confirm" onSubmit={(e) => {
+        <form class="sv-confirm" aria-label={`${t("resetPassword")} · ${resetting.user.display_name}`} onSubmit={(e) => {
           e.preventDefault();
           const r = resetting;
           void act(() => request("POST", `/users/${r.user.id}/password`, { json: { password: r.password } }), t("passwordReset", { name: r.user.display_name }))
@@ -67,17 +68,20 @@ function Users({ units }: { units: OrgUnit[] }) {
         <tbody>
           {(rows?.items ?? []).map((u) => {
             const pending = asking?.user.id === u.id ? asking.body : {};
+            // One's own role, unit and state are not changed here (the server refuses it too).
+            const self = u.id === myId;
             return (
               <tr data-testid="user-row" data-username={u.username} class={asking?.user.id === u.id ? "issue" : ""}>
-                <td>{u.username}</td><td>{u.display_name}</td>
-                <td><select data-testid="user-role" aria-label={`${t("role")} · ${u.display_name}`} value={pending.role ?? u.role} onChange={(e) => ask(u, { role: e.currentTarget.value })}>
+                <td>{u.username}</td><td>{u.display_name}{self && <span class="muted small" title={t("selfLocked")}>{t("thisIsYou")}</span>}</td>
+                <td><select data-testid="user-role" aria-label={`${t("role")} · ${u.display_name}`} disabled={self} value={pending.role ?? u.role} onChange={(e) => ask(u, { role: e.currentTarget.value })}>
                   {["field_worker", "supervisor", "admin"].map((r) => <option value={r}>{label("role_", r)}</option>)}</select></td>
-                <td><select data-testid="user-unit" aria-label={`${t("unit")} · ${u.display_name}`} value={pending.org_unit_id ?? u.org_unit_id} onChange={(e) => ask(u, { org_unit_id: e.currentTarget.value })}>
+                <td><select data-testid="user-unit" aria-label={`${t("unit")} · ${u.display_name}`} disabled={self} value={pending.org_unit_id ?? u.org_unit_id} onChange={(e) => ask(u, { org_unit_id: e.currentTarget.value })}>
                   <UnitOptions units={units} /></select></td>
                 <td>{u.is_active ? t("active") : <span class="badge overdue">{t("disabled")}</span>}</td>
                 <td class="row">
-                  <button class="btn btn-small" data-testid="toggle-active" onClick={() => ask(u, { is_active: !u.is_active })}>{u.is_active ? t("disable") : t("enable")}</button>
-                  <button class="btn btn-small" onClick={() => setResetting({ user: u, password: "" })}>{t("resetPassword")}</button>
+                  {!self && <button class="btn btn-small" data-testid="toggle-active" onClick={() => ask(u, { is_active: !u.is_active })}>{u.is_active ? t("disable") : t("enable")}</button>}
+                  {!self && <button class="btn btn-small" onClick={() => setResetting({ user: u, password: "" })}>{t("resetPassword")}</button>}
+                  {self && <a class="btn btn-small" href="#/admin/account">{t("changeOwnPassword")}</a>}
                   <a class="btn btn-small" href={`#/admin/audit?entity=user&entity_id=${u.id}`}>{t("history")}</a>
                 </td>
               </tr>
@@ -127,11 +131,43 @@ function Units({ units, reload }: { units: OrgUnit[]; reload: () => void }) {
   );
 }
 
+/** One's own password: the current one is asked; this session stays, the others end. */
+function Account() {
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <section data-testid="admin-account">
+      <h2>{t("changeOwnPassword")}</h2>
+      <form class="sv-filters" onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setMsg(null);
+        try {
+          await post("/me/password", { current, new: next });
+          setMsg({ ok: true, text: t("ownPasswordChanged") });
+          setCurrent("");
+          setNext("");
+        } catch (x) { setMsg({ ok: false, text: errText(x) }); } finally { setBusy(false); }
+      }}>
+        <label class="sv-filter"><span>{t("currentPassword")}</span>
+          <input type="password" autocomplete="current-password" data-testid="own-current" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} /></label>
+        <label class="sv-filter"><span>{t("newPasswordRule")}</span>
+          <input type="password" autocomplete="new-password" data-testid="own-new" value={next} onInput={(e) => setNext(e.currentTarget.value)} /></label>
+        <button class="btn btn-primary" type="submit" data-testid="own-save" disabled={busy}>{t("changeOwnPassword")}</button>
+      </form>
+      {msg && <p class={msg.ok ? "notice ok-notice" : "notice danger"} role={msg.ok ? "status" : "alert"} data-testid="own-message">{msg.text}</p>}
+    </section>
+  );
+}
+
 const TABS = [
   { id: "users", label: () => t("users"), admin: true },
   { id: "units", label: () => t("orgUnits"), admin: false },
   { id: "audit", label: () => t("auditLog"), admin: false },
   { id: "reasons", label: () => t("returnReasons"), admin: true },
+  { id: "account", label: () => t("account"), admin: false },
 ];
 
 export default function Admin({ params }: { params: Params }) {
@@ -154,6 +190,7 @@ export default function Admin({ params }: { params: Params }) {
       {units && tab === "units" && <Units units={units} reload={reload} />}
       {tab === "audit" && <AuditScreen />}
       {tab === "reasons" && <ReturnReasons />}
+      {tab === "account" && <Account />}
     </div>
   );
 }

@@ -19,8 +19,12 @@ const ACTIONS = [
   "visit_review", "photo_upload", "task_fix", "task_accept", "task_reopen", "task_reassign", "task_deadline",
   "facility_create", "facility_update", "facility_import", "subject_create", "subject_update", "subject_import",
   "subject_view_numbers", "user_create", "user_update", "user_disable", "user_password_reset", "org_unit_create", "export",
+  "inspection_create", "inspection_update", "inspection_review", "station_update", "template_create", "template_version",
+  "weekly_remarks", "own_password_change", "patrol_review_refused", "visit_review_refused", "inspection_review_refused",
+  "task_accept_refused",
 ];
-const ENTITIES = ["facility", "subject", "task", "patrol", "visit", "user", "org_unit", "photo"];
+const ENTITIES = ["facility", "subject", "task", "patrol", "visit", "inspection", "user", "org_unit", "photo", "checklist_template",
+  "weekly_report"];
 
 const has = (key: string) => label("", key) !== key;
 const actionWord = (a: string) => (has(`a_${a}`) ? label("a_", a) : a.replace(/_/g, " "));
@@ -47,6 +51,7 @@ function details(r: AuditRow): string[] {
   if (d.field && "old" in d) out.push(t("s_change", { field: fieldName(d.field === "assignee" ? "assignee_id" : String(d.field)), a: shown(String(d.field), d.old), b: shown(String(d.field), d.new) }));
   if (!changes && Array.isArray(d.changed) && d.changed.length) out.push(d.changed.map((f) => fieldName(String(f))).join("、"));
   if (typeof d.count === "number") out.push(t("s_count", { n: d.count }));
+  if (typeof d.created === "number") out.push(t("s_counts", { c: d.created, u: Number(d.updated ?? 0), n: Number(d.unchanged ?? 0) }));
   if (d.decision) out.push(t("s_decision", { d: d.decision === "approve" ? label("st_", "approved") : label("st_", "returned") }));
   if (d.comment) out.push(t("s_comment", { c: String(d.comment) }));
   if (d.period_from) out.push(t("s_period", { a: shown("", d.period_from), b: shown("", d.period_to) }));
@@ -130,7 +135,7 @@ export function AuditScreen() {
         <label class="sv-filter"><span>{t("from")}</span><input type="date" data-testid="audit-from" value={f.from} onChange={(e) => set("from", e.currentTarget.value)} /></label>
         <label class="sv-filter"><span>{t("to")}</span><input type="date" data-testid="audit-to" value={f.to} onChange={(e) => set("to", e.currentTarget.value)} /></label>
         <label class="sv-filter"><span>{t("search")}</span>
-          <input type="text" data-testid="audit-search" placeholder={t("searchHint")} value={f.q} onChange={(e) => set("q", e.currentTarget.value)} />
+          <input type="text" data-testid="audit-search" placeholder={t("auditFindHint")} value={f.q} onChange={(e) => set("q", e.currentTarget.value)} />
         </label>
       </div>
       {f.entity_id && rows[0]?.entity_name && <p class="notice">{label("en_", f.entity)}{colon()}{rows[0].entity_name} <button class="btn btn-small" onClick={() => set("entity_id", "")}>{t("all")}</button></p>}

@@ -22,13 +22,27 @@ export function serverSentence(code: string | undefined, value = "", detail = ""
   return lang.get() === "en" && detail ? detail : null; // English readers may read the server's own sentence
 }
 
+/** A rule the server names (`rule`, with its `limit`) in the user's language; null when unknown. */
+export function ruleText(rule: string | null | undefined, limit?: number | null): string | null {
+  if (!rule) return null;
+  const key = `rule_${rule}`;
+  const said = label("rule_", rule);
+  return said === rule ? null : t(key as Key, { n: limit ?? "" });
+}
+
 /** What a field is called on the screen ("location.lat" -> 纬度). */
-export const fieldName = (field: string | null | undefined): string =>
-  !field ? "" : label("f_", field) !== field ? label("f_", field) : field;
+export const fieldName = (field: string | null | undefined): string => {
+  if (!field) return "";
+  for (const k of [field, field.split(".").pop() ?? "", field.split(/[.[]/)[0]]) if (label("f_", k) !== k) return label("f_", k);
+  return field;
+};
 
 /** Every error shown on a supervisor or admin screen goes through here: never the server's
  *  English, a code or an id on a Chinese screen. */
 export function errText(e: unknown): string {
+  // The field and the rule the server names, said in the user's language ("电话：11 位手机号…").
+  const rule = e instanceof ApiError ? ruleText(e.rule, e.limit) : null;
+  if (rule && e instanceof ApiError) return e.field ? t("err_field", { f: fieldName(e.field), m: rule }) : rule;
   // The desk's own sentences where it knows the server's; otherwise the app's one describeError.
   const known = e instanceof ApiError && e.status !== 0 ? serverSentence(e.code, "", e.detail) : null;
   if (known && e instanceof ApiError) return e.field && known !== e.detail ? t("err_field", { f: fieldName(e.field), m: known }) : known;
@@ -41,7 +55,13 @@ export function useWide(): void {
   useEffect(() => {
     const app = document.getElementById("app");
     app?.classList.add("sv-wide");
-    return () => app?.classList.remove("sv-wide");
+    // On a phone a table scrolls sideways inside its own box (sv.css): it takes the keyboard's
+    // focus so that it can be scrolled without a pointer too.
+    const focusable = () => app?.querySelectorAll(".sv-table:not([tabindex])").forEach((e) => e.setAttribute("tabindex", "0"));
+    focusable();
+    const watch = new MutationObserver(focusable);
+    if (app) watch.observe(app, { childList: true, subtree: true });
+    return () => { watch.disconnect(); app?.classList.remove("sv-wide"); };
   }, []);
 }
 
@@ -140,7 +160,7 @@ export function Viewer({ photos, start, onClose }: { photos: Photo[]; start: num
   });
   const src = original ? p.url : p.review_url || p.thumb_url;
   return (
-    <div class="sv-viewer" role="dialog" aria-modal="true" data-testid="viewer"
+    <div class="sv-viewer" role="dialog" aria-modal="true" aria-label={t("photoViewer", { n: i + 1, of: photos.length })} data-testid="viewer"
       onWheel={(e) => { e.preventDefault(); setZoom((z) => Math.min(Math.max(z * (e.deltaY < 0 ? 1.25 : 0.8), 1), 8)); }}>
       <div class="sv-viewer-bar">
         <span>{i + 1} / {photos.length} · {p.taken_at ? t("takenAt", { t: when(p.taken_at) }) : p.capture.captured_at ? t("capturedAt", { t: when(p.capture.captured_at) }) : ""}</span>

@@ -43,3 +43,16 @@ export type Datum = "wgs84" | "gcj02";
 export function forDisplay(lat: number, lon: number, datum: Datum): [number, number] {
   return datum === "gcj02" ? wgs84ToGcj02(lat, lon) : [lat, lon];
 }
+
+/** The WGS-84 position of a point picked on a map whose tiles are in `datum` (the inverse of
+ *  forDisplay, by fixed-point iteration: within centimetres after a few rounds). */
+export function fromDisplay(lat: number, lon: number, datum: Datum): [number, number] {
+  if (datum !== "gcj02") return [lat, lon];
+  let [la, lo] = [lat, lon];
+  for (let i = 0; i < 5; i++) {
+    const [gla, glo] = wgs84ToGcj02(la, lo);
+    la += lat - gla;
+    lo += lon - glo;
+  }
+  return [la, lo];
+}

@@ -6,12 +6,12 @@ import { colon, useLang } from "../i18n";
 import { go, type Params } from "../router";
 import { refreshScope, session } from "../session";
 import { useValue } from "../store";
-import { Failed, UnitOptions, day, download, errText, fieldName, get, loadUnits, serverSentence, useLoad, useWide } from "./common";
+import { Failed, UnitOptions, day, download, errText, fieldName, get, loadUnits, post, ruleText, serverSentence, useLoad, useWide } from "./common";
 import { label, t } from "./i18n";
 import { refreshCounts } from "./desk";
 
 type Kind = "facilities" | "subjects";
-interface ImportError { line: number; field: string | null; reason: string; code?: string; value?: string }
+interface ImportError { line: number; field: string | null; reason: string; code?: string; value?: string; rule?: string; limit?: number }
 /** The row errors of a refused import, each with its code (`codes` holds them in the same order). */
 const withCodes = (body: { errors?: ImportError[]; codes?: { code: string; value: string }[] }): ImportError[] | undefined =>
   body.errors?.map((e, i) => ({ ...e, ...body.codes?.[i] }));
@@ -23,6 +23,12 @@ const KINDS = ["cemetery", "monument", "scattered_grave", "memorial_hall"];
 const LEVELS = ["national", "provincial", "city", "county", "unrated"];
 const CATEGORIES = ["martyr_family", "duty_death_family", "illness_death_family", "disabled_veteran", "demobilized_rural",
   "ill_returned", "combat_veteran", "hardship_veteran", "other_veteran"];
+
+/** A rule in words with the value the file gave, as the server quotes it ('…'), so the row is found. */
+const withValue = (rule: string | null, reason: string) => {
+  const v = /'([^']*)'/.exec(reason)?.[1];
+  return rule && v ? t("ruleWithValue", { m: rule, v }) : rule;
+};
 
 function Import({ kind, onDone }: { kind: Kind; onDone: () => void }) {
   const [file, setFile] = useState<File | null>(null);
@@ -39,7 +45,8 @@ function Import({ kind, onDone }: { kind: Kind; onDone: () => void }) {
       });
       const body = await res.json().catch(() => ({}));
       if (res.ok) {
-        setResult({ ok: dry ? t("checkedOk", { n: body.checked }) : t("imported", { n: body.imported }) });
+        const counts = { c: body.created ?? 0, u: body.updated ?? 0, n: body.unchanged ?? 0 };
+        setResult({ ok: dry ? t("checkedCounts", counts) : t("importCounts", counts) });
         if (!dry) { void refreshScope().catch(() => undefined); onDone(); }
       } else setResult({ errors: withCodes(body), detail: serverSentence(body.code, "", String(body.detail ?? "")) ?? t(res.status === 413 ? "err_413" : "err_422") });
     } catch (e) {
@@ -68,7 +75,7 @@ function Import({ kind, onDone }: { kind: Kind; onDone: () => void }) {
             <tbody>
               {errors.map((e) => (
                 <tr data-testid="import-error" data-line={e.line} data-field={e.field ?? ""}>
-                  <td>{t("line", { n: e.line })}</td><td>{fieldName(e.field)}</td><td>{serverSentence(e.code, e.value, e.reason) ?? t("err_422")}</td>
+                  <td>{t("line", { n: e.line })}</td><td>{fieldName(e.field)}</td><td>{withValue(ruleText(e.rule, e.limit), e.reason) ?? serverSentence(e.code, e.value, e.reason) ?? t("err_422")}</td>
                 </tr>
               ))}
             </tbody>
@@ -93,6 +100,7 @@ function List({ kind }: { kind: Kind }) {
     .sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.name.localeCompare(b.name, "zh-CN"));
   return (
     <section>
+      {boss && <p><a class="btn btn-primary" data-testid="ledger-new" href={`#/ledger/${one}/new`}>{kind === "facilities" ? t("newFacility") : t("newSubject")}</a></p>}
       {boss && <Import kind={kind} onDone={reload} />}
       <div class="sv-filters">
         <label class="sv-filter"><span>{t("findName")}</span><input type="text" data-testid="ledger-find" value={find} onInput={(e) => setFind(e.currentTarget.value)} /></label>
@@ -155,9 +163,18 @@ function Numbers({ item, onReveal }: { item: FullSubject; onReveal: (full: { pho
   );
 }
 
+/** A new facility or person: the form starts empty, in the user's own unit. */
+const blank = (unit: string) => ({
+  id: "new", name: "", address: "", org_unit_id: unit, location: null, kind: "monument", protection_level: "county",
+  caretaker: "", patrol_interval_days: 30, protection_boundary: "", geofence_m: "", category: "martyr_family", phone: "",
+  id_number: "", contact_user_id: null, notes: "", next_due_at: "", overdue: false,
+}) as unknown as FullFacility & FullSubject;
+
 function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
+  const isNew = id === "new";
   const path = kind === "facility" ? `/facilities/${id}` : `/subjects/${id}`;
-  const [item, error, reload] = useLoad(() => get<FullFacility & FullSubject>(path), [path]);
+  const own = useValue(session)?.user.org_unit_id ?? "";
+  const [item, error, reload] = useLoad(async () => (isNew ? blank(own) : get<FullFacility & FullSubject>(path)), [path]);
   const [units] = useLoad(loadUnits, []);
   const [people] = useLoad(() => get<Page<UserRow>>("/users", { active: "true" }).catch(() => ({ items: [], next_cursor: null })), []);
   const [form, setForm] = useState<Record<string, string> | null>(null);
@@ -179,13 +196,31 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
   const body = (x: Record<string, string>) => {
     const { lat, lon, ...rest } = x;
     const out: Record<string, unknown> = { ...rest };
-    for (const k of ["patrol_interval_days", "geofence_m"]) if (k in out) out[k] = Number(out[k]);
+    for (const k of ["patrol_interval_days", "geofence_m"]) if (k in out) out[k] = out[k] === "" ? undefined : Number(out[k]);
     if ("contact_user_id" in out) out.contact_user_id = out.contact_user_id || null;
     out.location = lat.trim() || lon.trim() ? { lat: Number(lat), lon: Number(lon) } : null;
     return out;
   };
+  const create = async () => {
+    const all = body(f);
+    if (kind === "subject" && !all.contact_user_id) delete all.contact_user_id;
+    setBusy(true);
+    setMsg(null);
+    try {
+      const made = await post<{ id: string; name: string }>(kind === "facility" ? "/facilities" : "/subjects", all);
+      void refreshCounts();
+      void refreshScope().catch(() => undefined);
+      setForm(null);
+      go(`/ledger/${kind}/${made.id}`, true);
+    } catch (x) {
+      setMsg({ ok: false, text: errText(x), field: (x as { field?: string }).field });
+    } finally {
+      setBusy(false);
+    }
+  };
   const save = async (e: Event) => {
     e.preventDefault();
+    if (isNew) { await create(); return; }
     const changed = diff(body(start), body(f));
     if (!Object.keys(changed).length) { setMsg({ ok: true, text: t("noChange") }); return; }
     setBusy(true);
@@ -204,10 +239,11 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
       setBusy(false);
     }
   };
-  const input = (k: string, name: string, type = "text") => (
+  const input = (k: string, name: string, type = "text", hint?: string) => (
     <label>{name}
       <input type={type} step={type === "number" ? "any" : undefined} data-testid={`edit-${k}`} value={f[k]} disabled={!boss}
         aria-invalid={msg?.field?.startsWith(k === "lat" || k === "lon" ? "location" : k) || undefined} onInput={(e) => set(k, e.currentTarget.value)} />
+      {hint && <span class="small muted">{hint}</span>}
     </label>
   );
   const select = (k: string, name: string, options: [string, string][]) => (
@@ -220,13 +256,13 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
   return (
     <div class="sv" data-testid={`${kind}-page`} data-id={id}>
       <p><a href={`#/ledger/${kind === "facility" ? "facilities" : "subjects"}`}>← {t("back")}</a></p>
-      <h1>{item.name}</h1>
-      <p class="muted">
+      <h1>{isNew ? (kind === "facility" ? t("newFacility") : t("newSubject")) : item.name}</h1>
+      {!isNew && <p class="muted">
         {kind === "facility" ? label("k_", item.kind) : label("cat_", item.category)} · {units.find((u: OrgUnit) => u.id === item.org_unit_id)?.name}
         {" "}· {kind === "facility" ? t("nextDue") : t("nextVisitDue")} {day(item.next_due_at)} {item.overdue && <span class="badge overdue">{t("overdue")}</span>}
         {" "}· <a href={`#/admin/audit?entity=${kind}&entity_id=${id}`}>{t("history")}</a>
-      </p>
-      {kind === "subject" && !numbers && boss && (
+      </p>}
+      {kind === "subject" && !isNew && !numbers && boss && (
         <Numbers item={item} onReveal={(full) => { setNumbers(full); if (form) setForm({ ...form, ...full }); }} />
       )}
       <form class="stack" onSubmit={save}>
@@ -240,13 +276,13 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
             </select>
           </label>
           {input("address", t("address"))}
-          {input("lat", t("lat"), "number")}
+          {input("lat", t("lat"), "number", t("latLonHint"))}
           {input("lon", t("lon"), "number")}
           {kind === "facility" && input("caretaker", t("caretaker"))}
           {kind === "facility" && input("patrol_interval_days", t("interval"), "number")}
           {kind === "facility" && input("protection_boundary", fieldName("protection_boundary"))}
-          {kind === "subject" && numbers && input("phone", t("phone"), "tel")}
-          {kind === "subject" && numbers && input("id_number", t("idNumber"))}
+          {kind === "subject" && (numbers || isNew) && input("phone", t("phone"), "tel", t("phoneHint"))}
+          {kind === "subject" && (numbers || isNew) && input("id_number", t("idNumber"), "text", t("idNumberHint"))}
           {kind === "subject" && select("contact_user_id", t("contact"), [["", t("noOwner")], ...(people?.items ?? []).map((p): [string, string] => [p.id, p.display_name])])}
           {kind === "subject" && input("notes", t("notes"))}
         </div>
@@ -254,7 +290,7 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
         {boss ? (
           <div class="row">
             <button class="btn btn-primary" type="submit" data-testid="edit-save" disabled={busy}>{t("save")}</button>
-            {form && <button class="btn" type="button" onClick={() => { setForm(null); setMsg(null); }}>{t("cancel")}</button>}
+            {form && !isNew && <button class="btn" type="button" onClick={() => { setForm(null); setMsg(null); }}>{t("cancel")}</button>}
           </div>
         ) : <p class="muted">{t("forbidden")}</p>}
       </form>

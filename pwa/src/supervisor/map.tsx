@@ -4,7 +4,7 @@
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { forDisplay, type Datum } from "./gcj02";
+import { forDisplay, fromDisplay, type Datum } from "./gcj02";
 import { get } from "./common";
 import { t } from "./i18n";
 
@@ -53,7 +53,10 @@ export function textLabel(text: string): HTMLElement {
   return span;
 }
 
-export function ShapesMap({ shapes, height = 320, testid = "map", labels = false }: { shapes: Shape[]; height?: number; testid?: string; labels?: boolean }) {
+export function ShapesMap({ shapes, height = 320, testid = "map", labels = false, onPick }: {
+  shapes: Shape[]; height?: number; testid?: string; labels?: boolean;
+  onPick?: (lat: number, lon: number) => void; // a click on the map picks a WGS-84 position
+}) {
   const box = useRef<HTMLDivElement>(null);
   const [blank, setBlank] = useState(false);
   useEffect(() => {
@@ -85,6 +88,12 @@ export function ShapesMap({ shapes, height = 320, testid = "map", labels = false
       }
       if (bounds.isValid()) map.fitBounds(bounds.pad(0.2), { maxZoom: 17 });
       else map.setView([35, 105], 4);
+      if (onPick) {
+        map.on("click", (e: L.LeafletMouseEvent) => {
+          const [lat, lon] = fromDisplay(e.latlng.lat, e.latlng.lng, cfg.datum);
+          onPick(Math.round(lat * 1e6) / 1e6, Math.round(lon * 1e6) / 1e6);
+        });
+      }
       for (const sh of shapes) {
         const at = forDisplay(sh.lat, sh.lon, cfg.datum);
         const mark = sh.radius_m

@@ -2,13 +2,14 @@
 // figures that got worse highlighted, the heads' remarks (written and submitted here), the PDF and
 // XLSX for the weekly video meeting, and the unit's station details and latest inspections.
 import { useState } from "preact/hooks";
-import { colon, defineStrings, useLang } from "../i18n";
+import { defineStrings, useLang } from "../i18n";
 import { request } from "../api";
 import { session } from "../session";
 import { useValue } from "../store";
-import { units, type Unit } from "../stations";
+import { units } from "../stations";
 import { FIGURES, isoWeek, type WeeklyReport, type WeeklyRow } from "../weekly";
 import { Failed, StatusBadge, download, errText, get, useLoad, useWide, when } from "./common";
+import { StationForm } from "./station-form";
 
 const t = defineStrings(
   {
@@ -88,7 +89,7 @@ export default function Stations() {
         </div>
       )}
       {report && <Remarks report={report} onSaved={reload} />}
-      {unit?.station && <StationCard unit={unit} />}
+      {unit?.station && <StationForm unit={unit} key={unit.id} />}
       <section>
         <h2>{t("inspections")}</h2>
         {!inspections?.items.length && <p class="muted">{t("noInspections")}</p>}
@@ -142,16 +143,5 @@ function RemarkBox({ row, week, onSaved }: { row: Row; week: string; onSaved: ()
       )}
       {error && <p class="error" role="alert">{error}</p>}
     </div>
-  );
-}
-
-function StationCard({ unit }: { unit: Unit }) {
-  const s = unit.station!;
-  return (
-    <section class="card" data-testid="station-card">
-      <h2>{t("station")}{colon()}{unit.name} {s.demonstration && <span class="badge approved">{t("demo")}</span>}</h2>
-      <p>{t("address")}{colon()}{s.address}</p>
-      {s.standard && <p>{t("standard")}{colon()}{t(s.standard)}</p>}
-    </section>
   );
 }

@@ -55,7 +55,7 @@ function TaskTools({ task, onDone }: { task: TaskDetail; onDone: (message: strin
       </label>
       {!confirming && <button class="btn" data-testid="reassign" disabled={!who} onClick={() => setConfirming(true)}>{t("reassign")}</button>}
       {confirming && chosen && (
-        <span class="sv-confirm" role="alertdialog">
+        <span class="sv-confirm" role="alertdialog" aria-label={t("reassign")}>
           {t("confirmReassign", { a: task.assignee_name || t("noOwner"), b: chosen.display_name })}{" "}
           <button class="btn btn-primary btn-small" data-testid="confirm-reassign" disabled={busy}
             onClick={() => void run(() => post(`/tasks/${task.id}/reassign`, { assignee_id: who }), t("reassigned", { n: chosen.display_name }))}>{t("apply")}</button>{" "}
