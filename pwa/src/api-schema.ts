@@ -469,6 +469,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** ChangeOwnPassword */
+        post: operations["ChangeOwnPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/org-units": {
         parameters: {
             query?: never;
@@ -1075,42 +1092,42 @@ export interface components {
         /**
          * BatchRefusal
          * @example {
-         *       "code": "too_many_requests",
-         *       "detail": "aRrVLsGZikpQmmFEvCba",
-         *       "field": "bcOYguawIGUCctxrbGzK",
+         *       "code": "not_authenticated",
+         *       "detail": "BoGranWAThdcdkahSRhb",
+         *       "field": "AKyyyVhuiIKQjAycEiKZ",
          *       "refused": [
          *         {
-         *           "detail": "rIizuyolBHDXChHqWgxJ",
-         *           "id": "0f71f032-9bdb-4549-8e7d-fa5ba2465d29",
-         *           "kind": "sdnjxheBhfgKPQDHNwAL",
-         *           "reason": "HBlpJvStIgpSjGbFxUQO"
+         *           "detail": "AzRIOjdLiFBdueXWxItG",
+         *           "id": "ee412da7-0282-424d-bdcf-4d100880b667",
+         *           "kind": "zsXNStUXMqccrBcFVeKb",
+         *           "reason": "tlyDIWfXQwjgGCCJMLRl"
          *         }
          *       ],
-         *       "status_code": 512
+         *       "status_code": 1712
          *     }
          */
         BatchRefusal: {
             /**
-             * @example task_not_found
+             * @example too_many_requests
              * @enum {string}
              */
             code: "bad_input" | "invalid" | "not_authenticated" | "forbidden" | "not_found" | "not_allowed" | "conflict" | "duplicate" | "too_large" | "not_an_image" | "too_many_requests" | "client_error" | "server_error" | "unavailable" | "busy" | "database_unavailable" | "storage_unavailable" | "task_not_found" | "task_not_reassignable" | "assignee_disabled" | "assignee_out_of_scope" | "deadline_past" | "deadline_too_far" | "reopen_comment_required" | "reopen_too_late" | "reopen_not_yours" | "own_account" | "unit_not_found" | "name_not_words" | "position_zero" | "position_abroad" | "position_swapped" | "unknown_column" | "unit_name_unknown" | "user_name_unknown" | "required" | "lat_lon_pair" | "position_required" | "same_as_line" | "out_of_range" | "bad_value";
-            /** @example TwdshFRPhSOVrnPxrBBM */
+            /** @example UyMKBwICnsGGkFTTHdwe */
             detail: string;
-            /** @example qbkVDGbgpSmpeFCZfQiy */
+            /** @example cnxNGoKAAnwrLzxyyJLP */
             field: string;
             /**
              * @example [
              *       {
-             *         "detail": "BympIYulANfVEodTGDbu",
-             *         "id": "77ddb456-f69b-4ae6-8099-bc4ccf108ed3",
-             *         "kind": "VUDXFiXlEfDRpSuNeNzi",
-             *         "reason": "WrbRjKhHKYuQmvHLBSfR"
+             *         "detail": "GUCctxrbGzKsdnjxheBh",
+             *         "id": "04d3e5f4-2bcc-46b6-8988-a7ccfc9a02b1",
+             *         "kind": "fHyEulsYjSBdQaRrVLsG",
+             *         "reason": "kpQmmFEvCbabcOYguawI"
              *       }
              *     ]
              */
             refused: components["schemas"]["Refused"][];
-            /** @example 578 */
+            /** @example 5054 */
             status_code: number;
         };
         /** CaptureOut */
@@ -1228,7 +1245,7 @@ export interface components {
             geofence_m?: number | null;
             /** @enum {string} */
             kind: "cemetery" | "monument" | "scattered_grave" | "memorial_hall";
-            location: components["schemas"]["Point"];
+            location: components["schemas"]["Place"];
             name: string;
             /** Format: uuid */
             org_unit_id: string;
@@ -1274,7 +1291,7 @@ export interface components {
             caretaker?: string;
             geofence_m?: number;
             kind?: "cemetery" | "monument" | "scattered_grave" | "memorial_hall";
-            location?: components["schemas"]["Point"];
+            location?: components["schemas"]["Place"];
             name?: string;
             org_unit_id?: string;
             patrol_interval_days?: number;
@@ -1426,6 +1443,12 @@ export interface components {
         OrgUnitPatch: {
             station: components["schemas"]["StationIn"];
         };
+        /** OwnPasswordIn */
+        OwnPasswordIn: {
+            current: string;
+            /** @description at least 8 characters */
+            new: string;
+        };
         /** PasswordIn */
         PasswordIn: {
             /** @description at least 8 characters */
@@ -1500,6 +1523,13 @@ export interface components {
             url: string;
             width: number;
         };
+        /** Place */
+        Place: {
+            /** @description WGS-84 latitude, -90 to 90 */
+            lat: number;
+            /** @description WGS-84 longitude, -180 to 180 */
+            lon: number;
+        };
         /** Point */
         Point: {
             /** @description WGS-84 latitude */
@@ -1551,23 +1581,23 @@ export interface components {
         /**
          * Refused
          * @example {
-         *       "detail": "dWxyxwFswQXAufHcSHjw",
-         *       "id": "f46a41bd-c551-4140-8398-3ca09066fd97",
-         *       "kind": "tFmqCQcDdvDZVPEurUjW",
-         *       "reason": "RTIEbtWqHOgPriLBPewT"
+         *       "detail": "UueXgfLqpHUrVGFBaiJK",
+         *       "id": "19822cac-2d3f-4b91-947a-c00e0caec993",
+         *       "kind": "QQrDxkwhWjGDYPstccqX",
+         *       "reason": "HsjXcFwrkivNyOTjTEvA"
          *     }
          */
         Refused: {
-            /** @example oVSEeCtLViFvDEMpEHdu */
+            /** @example FiiFSZbVAsuEshTKFLZj */
             detail: string;
             /**
              * Format: uuid
-             * @example 35a7efc0-01fb-4e93-a08b-84f3c86342c2
+             * @example 6bf19b82-f37e-47a3-92ea-67e4beb2993a
              */
             id: string;
-            /** @example suOZjEwZJqYSNRLxMkFg */
+            /** @example vPYZLdSRarqMFojiePWl */
             kind: string;
-            /** @example wvtQkOPQsswkMypzVvHs */
+            /** @example jDwYTakSDBQNXqcJcDSu */
             reason: string;
         };
         /** RemarksIn */
@@ -1614,7 +1644,7 @@ export interface components {
             demonstration?: boolean;
             geofence_m?: number;
             head_user_id?: string | null;
-            location?: components["schemas"]["Point"] | null;
+            location?: components["schemas"]["Place"] | null;
             standard?: ("seven_ones" | "four_haves") | null;
         };
         /** StationOut */
@@ -1642,15 +1672,21 @@ export interface components {
             category: "martyr_family" | "duty_death_family" | "illness_death_family" | "disabled_veteran" | "demobilized_rural" | "ill_returned" | "combat_veteran" | "hardship_veteran" | "other_veteran";
             contact_user_id?: string | null;
             geofence_m?: number | null;
-            /** @default  */
+            /**
+             * @description an 18-character identity number (GB 11643) whose check digit matches; empty: not known
+             * @default
+             */
             id_number: string;
-            location?: components["schemas"]["Point"] | null;
+            location?: components["schemas"]["Place"] | null;
             name: string;
             /** @default  */
             notes: string;
             /** Format: uuid */
             org_unit_id: string;
-            /** @default  */
+            /**
+             * @description an 11-digit mobile number (1[3-9]...) or a landline with its area code (0851-85551234); empty: none
+             * @default
+             */
             phone: string;
             visit_interval_days?: number | null;
         };
@@ -1688,11 +1724,13 @@ export interface components {
             category?: "martyr_family" | "duty_death_family" | "illness_death_family" | "disabled_veteran" | "demobilized_rural" | "ill_returned" | "combat_veteran" | "hardship_veteran" | "other_veteran";
             contact_user_id?: string | null;
             geofence_m?: number;
+            /** @description an 18-character identity number (GB 11643) whose check digit matches; empty: not known */
             id_number?: string;
-            location?: components["schemas"]["Point"] | null;
+            location?: components["schemas"]["Place"] | null;
             name?: string;
             notes?: string;
             org_unit_id?: string;
+            /** @description an 11-digit mobile number (1[3-9]...) or a landline with its area code (0851-85551234); empty: none */
             phone?: string;
             visit_interval_days?: number;
         };
@@ -3031,6 +3069,37 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["DueOut"];
                 };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    ChangeOwnPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OwnPasswordIn"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request syntax or unsupported method */
             400: {

@@ -67,7 +67,7 @@ async def test_unknown_columns_bad_values_and_duplicates_are_reported(client, db
     dupes = await _post(client, await login(client, "super1"), "facilities",
                         FACILITIES + "青山烈士陵园,陵园,省级,东一社区,26.59,106.71,,30,\n")
     assert dupes.json()["errors"] == [{"line": 4, "field": "name", "reason": "the same name and unit as line 2",
-                                       "rule": "duplicate_row"}]
+                                       "rule": "duplicate_row", "limit": 2}]
 
 
 async def test_units_outside_scope_workers_and_empty_files_are_refused(client, db):
