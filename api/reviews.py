@@ -100,7 +100,8 @@ class ReviewBatchController(Controller):
     tags = ["review"]
 
     @post("/reviews/batch", operation_id="ReviewBatch", status_code=200,
-          responses={422: ResponseSpec(BatchRefusal, description="nothing was approved: the records named cannot be")})
+          responses={422: ResponseSpec(BatchRefusal, generate_examples=False,
+                                    description="nothing was approved: the records named cannot be")})
     async def review_batch(self, data: JSONBody[BatchIn], user: CurrentUser, db_session: DbSession) -> Response[BatchOut]:
         """Approve up to 100 flag-free records awaiting the caller's decision, in one transaction."""
         if not user.reviews:

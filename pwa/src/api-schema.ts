@@ -1089,45 +1089,13 @@ export interface components {
             approved: number;
             records: components["schemas"]["RecordRef"][];
         };
-        /**
-         * BatchRefusal
-         * @example {
-         *       "code": "not_authenticated",
-         *       "detail": "BoGranWAThdcdkahSRhb",
-         *       "field": "AKyyyVhuiIKQjAycEiKZ",
-         *       "refused": [
-         *         {
-         *           "detail": "AzRIOjdLiFBdueXWxItG",
-         *           "id": "ee412da7-0282-424d-bdcf-4d100880b667",
-         *           "kind": "zsXNStUXMqccrBcFVeKb",
-         *           "reason": "tlyDIWfXQwjgGCCJMLRl"
-         *         }
-         *       ],
-         *       "status_code": 1712
-         *     }
-         */
+        /** BatchRefusal */
         BatchRefusal: {
-            /**
-             * @example too_many_requests
-             * @enum {string}
-             */
+            /** @enum {string} */
             code: "bad_input" | "invalid" | "not_authenticated" | "forbidden" | "not_found" | "not_allowed" | "conflict" | "duplicate" | "too_large" | "not_an_image" | "too_many_requests" | "client_error" | "server_error" | "unavailable" | "busy" | "database_unavailable" | "storage_unavailable" | "task_not_found" | "task_not_reassignable" | "assignee_disabled" | "assignee_out_of_scope" | "deadline_past" | "deadline_too_far" | "reopen_comment_required" | "reopen_too_late" | "reopen_not_yours" | "own_account" | "unit_not_found" | "name_not_words" | "position_zero" | "position_abroad" | "position_swapped" | "unknown_column" | "unit_name_unknown" | "user_name_unknown" | "required" | "lat_lon_pair" | "position_required" | "same_as_line" | "out_of_range" | "bad_value";
-            /** @example UyMKBwICnsGGkFTTHdwe */
             detail: string;
-            /** @example cnxNGoKAAnwrLzxyyJLP */
             field: string;
-            /**
-             * @example [
-             *       {
-             *         "detail": "GUCctxrbGzKsdnjxheBh",
-             *         "id": "04d3e5f4-2bcc-46b6-8988-a7ccfc9a02b1",
-             *         "kind": "fHyEulsYjSBdQaRrVLsG",
-             *         "reason": "kpQmmFEvCbabcOYguawI"
-             *       }
-             *     ]
-             */
             refused: components["schemas"]["Refused"][];
-            /** @example 5054 */
             status_code: number;
         };
         /** CaptureOut */
@@ -1578,26 +1546,12 @@ export interface components {
             /** @enum {string} */
             kind: "patrol" | "visit" | "inspection";
         };
-        /**
-         * Refused
-         * @example {
-         *       "detail": "UueXgfLqpHUrVGFBaiJK",
-         *       "id": "19822cac-2d3f-4b91-947a-c00e0caec993",
-         *       "kind": "QQrDxkwhWjGDYPstccqX",
-         *       "reason": "HsjXcFwrkivNyOTjTEvA"
-         *     }
-         */
+        /** Refused */
         Refused: {
-            /** @example FiiFSZbVAsuEshTKFLZj */
             detail: string;
-            /**
-             * Format: uuid
-             * @example 6bf19b82-f37e-47a3-92ea-67e4beb2993a
-             */
+            /** Format: uuid */
             id: string;
-            /** @example vPYZLdSRarqMFojiePWl */
             kind: string;
-            /** @example jDwYTakSDBQNXqcJcDSu */
             reason: string;
         };
         /** RemarksIn */
