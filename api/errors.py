@@ -63,7 +63,7 @@ def storage_error(_: Request, exc: StorageError) -> Response:
 
 
 _AT = re.compile(r" - at `\$\.?([^`]*)`")
-_UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+_UNKNOWN = re.compile(r"(?:unknown field|text in field) `([^`]+)`")  # the latter: api/types.py In
 
 
 def validation_error(_: Request, exc: ValidationException) -> Response:
@@ -71,7 +71,10 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
     extra = exc.extra[0] if isinstance(exc.extra, list) and exc.extra else {}
     message = str(extra.get("message") or exc.detail) if isinstance(extra, dict) else exc.detail
     at, unknown = _AT.search(message), _UNKNOWN.search(message)
-    field = ".".join(p for p in (at.group(1) if at else "", unknown.group(1) if unknown else "") if p)
+    # Litestar cuts " - at `$.checklist[1]`" off into the key: a field named in the message is in there.
+    within = at.group(1) if at else str(extra["key"]) if unknown and isinstance(extra, dict) and extra.get(
+        "key") not in (None, "data") else ""
+    field = ".".join(p for p in (within, unknown.group(1) if unknown else "") if p)
     if not field and isinstance(extra, dict) and extra.get("key") not in (None, "data"):
         field = str(extra["key"])
         message = f"{field}: {message}"

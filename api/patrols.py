@@ -11,6 +11,7 @@ from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api import records
+from api.dates import check_time
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
 from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until
@@ -134,7 +135,7 @@ class PatrolController(Controller):
     ) -> PatrolPage:
         rows, next_cursor = await record_queries.list_records(
             db_session, model=Patrol, scope_path=user.scope_path, author_id=records.visible_author(user) or author_id,
-            status=status, site_id=facility_id, org_unit_id=org_unit_id, since=since, until=until,
+            status=status, site_id=facility_id, org_unit_id=org_unit_id, since=check_time(since, "from"), until=check_time(until, "to"),
             cursor=cursor, limit=limit)
         return PatrolPage(items=await patrols_out(db_session, list(rows)), next_cursor=next_cursor)
 
