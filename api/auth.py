@@ -99,7 +99,8 @@ async def note_attempt(db_session: DbSession, settings: Settings, *, username: s
         if wait > 0:
             await commit_early(db_session, "releases the login locks before the 429")
             raise too_many(wait)
-        if by_ip.count + in_flight < rules.max_failures:
+        # Were every attempt in flight to fail, this address would be locked: wait for them.
+        if in_flight == 0 or by_ip.count + in_flight < rules.max_failures:
             attempt_id = await users.note_login_attempt(db_session, username=username, ip=ip)
             await commit_early(db_session, "the attempt is visible to every other from here on; releases the locks")
             return attempt_id

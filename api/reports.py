@@ -93,12 +93,12 @@ def _edge(value: str | None, field: str, *, end: bool) -> datetime | None:
     if not value:
         return None
     try:
-        if len(value) == 10:
-            day = check_day(date.fromisoformat(value), field) + timedelta(days=1 if end else 0)
-            return datetime.combine(day, time(), CHINA)
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        at = datetime.combine(date.fromisoformat(value), time(), CHINA) if len(value) == 10 else (
+            datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError as exc:
         raise Invalid(f"{field} must be a date (2026-11-01) or a time with an offset", field=field) from exc
+    if len(value) == 10:
+        return datetime.combine(check_day(at.date(), field) + timedelta(days=1 if end else 0), time(), CHINA)
     if at.tzinfo is None:
         raise Invalid(f"{field} needs a UTC offset, e.g. 2026-11-01T00:00:00+08:00", field=field)
     return check_time(at, field)
