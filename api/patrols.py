@@ -16,7 +16,7 @@ from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
 from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until
 from api.templates import check_checklist
-from api.types import Fix, In, Limit, PhotoIds, Text
+from api.types import Fix, In, Limit, PhotoIds, Text, as_stored
 from storage.errors import Invalid
 from storage.models import Facility, Inspection, Patrol
 from storage.queries import facilities, tasks
@@ -58,7 +58,7 @@ class ChecklistRecordOut(records.RecordOut, kw_only=True):
 
 def checklist_fields(r: Patrol | Inspection, author: AuthorOut) -> dict[str, Any]:
     return dict(records.record_fields(r, author), template_id=r.template_id, started_at=r.started_at,
-                ended_at=r.ended_at, checklist=msgspec.convert(r.checklist, list[ChecklistItem]), notes=r.notes)
+                ended_at=r.ended_at, checklist=as_stored(r.checklist, list[ChecklistItem]), notes=r.notes)
 
 
 class PatrolOut(ChecklistRecordOut, kw_only=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import typing
 import uuid
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -82,12 +83,37 @@ def _text_problem(value: Any, one_line: bool) -> str | None:
     return None  # numbers, ids, times; a nested Struct checks itself
 
 
+_JUDGING: ContextVar[bool] = ContextVar("judging_text", default=True)
+
+
+def as_stored(value: Any, type_: Any) -> Any:
+    """Data read back from the database into a request Struct for an answer (a record's checklist,
+    a visit's award): converted without judging its text again, so rows stored before these rules
+    are still shown (every file we write cleans them, storage/plain_text.py)."""
+    token = _JUDGING.set(False)
+    try:
+        return msgspec.convert(value, type_) if not isinstance(value, msgspec.Struct) else value
+    finally:
+        _JUDGING.reset(token)
+
+
+def stored(type_: Any, **fields: Any) -> Any:
+    """A request Struct built from stored columns for an answer, text not judged (as_stored)."""
+    token = _JUDGING.set(False)
+    try:
+        return type_(**fields)
+    finally:
+        _JUDGING.reset(token)
+
+
 class In(msgspec.Struct, forbid_unknown_fields=True):
     """Base of request bodies: a field we do not know is a caller's mistake, not noise; text that
     no file can hold (control characters, non-characters) or a name over several lines is refused
     here, for every body, before anything is stored."""
 
     def __post_init__(self) -> None:
+        if not _JUDGING.get():
+            return
         for name, one_line in _text_rules(type(self)):
             problem = _text_problem(getattr(self, name), one_line)
             if problem:

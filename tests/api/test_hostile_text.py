@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from storage import plain_text
-from storage.models import AuditEntry, Inspection, OrgUnit, Patrol, WeeklyReport
+from storage.models import AuditEntry, Inspection, OrgUnit, Patrol, Visit, WeeklyReport
 from tests.api.test_inspections import inspection_body
 from tests.api.test_patrols import SITE, patrol_body
 from tests.api.test_weekly_report import last_week
@@ -73,6 +73,25 @@ async def test_stored_hostile_texts_leave_every_ledger_and_weekly_file_whole(cli
     pdf = await client.get("/api/v1/exports/weekly.pdf", params={"week": week}, headers=admin)
     assert pdf.status_code == 200, pdf.text[:300]
     assert pdf.content.startswith(b"%PDF-")
+
+
+async def test_stored_hostile_texts_are_still_shown_in_lists_and_records(client, db):
+    """Answers read stored rows back through the request types (a checklist, an award): text
+    from before the input rules is shown as stored, not refused as if it were a request."""
+    d, _ = await hostile_district(db, client)
+    visit = await db.scalar(select(Visit))
+    visit.award = {"grade": "third_class", "co_deliverer": "武装部\x01"}
+    await db.commit()
+    for who in ("worker1", "super1"):
+        headers = await login(client, who)
+        for kind in ("patrols", "visits", "inspections"):
+            listed = await client.get(f"/api/v1/{kind}", headers=headers)
+            assert listed.status_code == 200, (who, kind, listed.text[:300])
+            for item in listed.json()["items"]:
+                one = await client.get(f"/api/v1/{kind}/{item['id']}", headers=headers)
+                assert one.status_code == 200, (who, kind, one.text[:300])
+    patrols = (await client.get("/api/v1/patrols", headers=await login(client, "super1"))).json()["items"]
+    assert any(i["note"] == NONCHARS for p in patrols for i in p["checklist"])
 
 
 @pytest.mark.parametrize("text, lines, cleaned", [
