@@ -1019,7 +1019,10 @@ export interface components {
         Assistance: {
             /** @default 0 */
             cash_yuan: number;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             goods: string;
         };
         /** AuditOut */
@@ -1056,7 +1059,10 @@ export interface components {
         };
         /** Award */
         Award: {
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             co_deliverer: string;
             /** @enum {string} */
             grade: "first_class" | "second_class" | "third_class" | "honorary_title" | "bayi_medal";
@@ -1123,7 +1129,10 @@ export interface components {
         /** ChecklistItem */
         ChecklistItem: {
             item: string;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             note: string;
             photo_ids?: string[];
             /** @enum {string} */
@@ -1221,20 +1230,30 @@ export interface components {
         };
         /** FacilityIn */
         FacilityIn: {
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             address: string;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             caretaker: string;
             geofence_m?: number | null;
             /** @enum {string} */
             kind: "cemetery" | "monument" | "scattered_grave" | "memorial_hall";
             location: components["schemas"]["Point"];
+            /** @description one line; no control characters */
             name: string;
             /** Format: uuid */
             org_unit_id: string;
             /** @default 30 */
             patrol_interval_days: number;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             protection_boundary: string;
             /** @enum {string} */
             protection_level: "national" | "provincial" | "city" | "county" | "unrated";
@@ -1270,14 +1289,18 @@ export interface components {
         };
         /** FacilityPatch */
         FacilityPatch: {
+            /** @description may hold line breaks; no control characters */
             address?: string;
+            /** @description may hold line breaks; no control characters */
             caretaker?: string;
             geofence_m?: number;
             kind?: "cemetery" | "monument" | "scattered_grave" | "memorial_hall";
             location?: components["schemas"]["Point"];
+            /** @description one line; no control characters */
             name?: string;
             org_unit_id?: string;
             patrol_interval_days?: number;
+            /** @description may hold line breaks; no control characters */
             protection_boundary?: string;
             protection_level?: "national" | "provincial" | "city" | "county" | "unrated";
         };
@@ -1324,7 +1347,10 @@ export interface components {
             /** Format: date-time */
             ended_at: string;
             location?: components["schemas"]["Fix"] | null;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             notes: string;
             /** Format: uuid */
             org_unit_id: string;
@@ -1382,6 +1408,7 @@ export interface components {
         /** LoginIn */
         LoginIn: {
             password: string;
+            /** @description one line; no control characters */
             username: string;
         };
         /** LoginOut */
@@ -1403,6 +1430,7 @@ export interface components {
         };
         /** OrgUnitIn */
         OrgUnitIn: {
+            /** @description one line; no control characters */
             name: string;
             /** Format: uuid */
             parent_id: string;
@@ -1424,7 +1452,9 @@ export interface components {
         };
         /** OrgUnitPatch */
         OrgUnitPatch: {
-            station: components["schemas"]["StationIn"];
+            /** @description one line; no control characters */
+            name?: string;
+            station?: components["schemas"]["StationIn"];
         };
         /** PasswordIn */
         PasswordIn: {
@@ -1439,7 +1469,10 @@ export interface components {
             /** Format: uuid */
             facility_id: string;
             location?: components["schemas"]["Fix"] | null;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             notes: string;
             photo_ids?: string[];
             /** Format: date-time */
@@ -1572,6 +1605,7 @@ export interface components {
         };
         /** RemarksIn */
         RemarksIn: {
+            /** @description may hold line breaks; no control characters */
             remarks: string;
             /** @default false */
             submit: boolean;
@@ -1610,6 +1644,7 @@ export interface components {
         };
         /** StationIn */
         StationIn: {
+            /** @description may hold line breaks; no control characters */
             address?: string;
             demonstration?: boolean;
             geofence_m?: number;
@@ -1636,7 +1671,10 @@ export interface components {
         };
         /** SubjectIn */
         SubjectIn: {
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             address: string;
             /** @enum {string} */
             category: "martyr_family" | "duty_death_family" | "illness_death_family" | "disabled_veteran" | "demobilized_rural" | "ill_returned" | "combat_veteran" | "hardship_veteran" | "other_veteran";
@@ -1645,8 +1683,12 @@ export interface components {
             /** @default  */
             id_number: string;
             location?: components["schemas"]["Point"] | null;
+            /** @description one line; no control characters */
             name: string;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             notes: string;
             /** Format: uuid */
             org_unit_id: string;
@@ -1684,13 +1726,16 @@ export interface components {
         };
         /** SubjectPatch */
         SubjectPatch: {
+            /** @description may hold line breaks; no control characters */
             address?: string;
             category?: "martyr_family" | "duty_death_family" | "illness_death_family" | "disabled_veteran" | "demobilized_rural" | "ill_returned" | "combat_veteran" | "hardship_veteran" | "other_veteran";
             contact_user_id?: string | null;
             geofence_m?: number;
             id_number?: string;
             location?: components["schemas"]["Point"] | null;
+            /** @description one line; no control characters */
             name?: string;
+            /** @description may hold line breaks; no control characters */
             notes?: string;
             org_unit_id?: string;
             phone?: string;
@@ -1757,7 +1802,10 @@ export interface components {
         };
         /** TaskFixIn */
         TaskFixIn: {
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             note: string;
             photo_ids?: string[];
         };
@@ -1831,6 +1879,7 @@ export interface components {
             key: string;
             /** @enum {string} */
             kind: "patrol" | "inspection";
+            /** @description one line; no control characters */
             name: string;
         };
         /** TemplateItem */
@@ -1865,6 +1914,7 @@ export interface components {
         TemplateVersionIn: {
             applies_to?: components["schemas"]["AppliesTo"] | null;
             items: components["schemas"]["TemplateItem"][];
+            /** @description one line; no control characters */
             name?: string | null;
         };
         /** UnitCoverage */
@@ -1908,6 +1958,7 @@ export interface components {
         };
         /** UserIn */
         UserIn: {
+            /** @description one line; no control characters */
             display_name: string;
             /** Format: uuid */
             org_unit_id: string;
@@ -1936,6 +1987,7 @@ export interface components {
         };
         /** UserPatch */
         UserPatch: {
+            /** @description one line; no control characters */
             display_name?: string;
             is_active?: boolean;
             org_unit_id?: string;
@@ -1948,13 +2000,19 @@ export interface components {
             /** @default false */
             follow_up_needed: boolean;
             location?: components["schemas"]["Fix"] | null;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             needs: string;
             no_photo_reason?: string | null;
             photo_ids?: string[];
             /** Format: uuid */
             subject_id: string;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             summary: string;
             /** @enum {string} */
             visit_type: "routine" | "holiday" | "merit_notice" | "must_visit" | "assistance" | "other";
@@ -2142,6 +2200,8 @@ export interface operations {
             /** @description Request fulfilled, nothing follows */
             204: {
                 headers: {
+                    /** @description the browser drops the photos it cached for this session */
+                    "Clear-Site-Data"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3317,6 +3377,8 @@ export interface operations {
         parameters: {
             query?: {
                 exp?: number | null;
+                /** @description the session a signed link was made for */
+                s?: string | null;
                 sig?: string | null;
             };
             header?: never;
@@ -3456,6 +3518,8 @@ export interface operations {
         parameters: {
             query?: {
                 exp?: number | null;
+                /** @description the session a signed link was made for */
+                s?: string | null;
                 sig?: string | null;
             };
             header?: never;
@@ -3490,6 +3554,8 @@ export interface operations {
         parameters: {
             query?: {
                 exp?: number | null;
+                /** @description the session a signed link was made for */
+                s?: string | null;
                 sig?: string | null;
             };
             header?: never;

@@ -18,7 +18,8 @@ const ACTIONS = [
   "login", "login_failed", "logout", "patrol_create", "patrol_update", "patrol_review", "visit_create", "visit_update",
   "visit_review", "photo_upload", "task_fix", "task_accept", "task_reopen", "task_reassign", "task_deadline",
   "facility_create", "facility_update", "facility_import", "subject_create", "subject_update", "subject_import",
-  "subject_view_numbers", "user_create", "user_update", "user_disable", "user_password_reset", "org_unit_create", "export",
+  "subject_view_numbers", "user_create", "user_update", "user_disable", "user_password_reset", "org_unit_create",
+  "org_unit_rename", "station_head_cleared", "export",
 ];
 const ENTITIES = ["facility", "subject", "task", "patrol", "visit", "user", "org_unit", "photo"];
 
