@@ -12,6 +12,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
+from api.dates import check_time
 from api.deps import CurrentUser, DbSession
 from api.types import Limit
 from storage.errors import Invalid
@@ -58,7 +59,7 @@ class AuditLogController(Controller):
         if cursor is not None and not CURSOR.fullmatch(cursor):
             raise Invalid("cursor is not one this server handed out", field="cursor")
         rows = await audit.search(db_session, scope_path=user.scope_path, text=q, action=action, actor_id=actor_id,
-                                  since=from_, until=to, before_id=int(cursor) if cursor else None,
+                                  since=check_time(from_, "from"), until=check_time(to, "to"), before_id=int(cursor) if cursor else None,
                                   limit=limit + 1, include_unscoped=user.role == "admin",
                                   entity=entity, entity_id=entity_id)
         page = rows[:limit]

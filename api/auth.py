@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+import random
+import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
@@ -16,7 +20,7 @@ from litestar.params import JSONBody
 from api.deps import AppSettings, CurrentUser, DbSession, client_ip, record_audit
 from api.passwords import hashed, verified
 from api.settings import LoginThrottle, Settings
-from api.types import ErrorOut, In, Username
+from api.types import ANY_TEXT, ErrorOut, In, Username
 from storage.db import commit_early
 from storage.errors import Invalid
 from storage.queries import audit, users
@@ -25,7 +29,7 @@ from storage.vocabulary import Role
 
 class LoginIn(In):
     username: Username
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256, extra=ANY_TEXT)]
 
 
 class OwnPasswordIn(In):
@@ -46,6 +50,9 @@ class LoginOut(msgspec.Struct):
     token_type: str
     expires_at: datetime
     user: UserOut
+
+
+QUEUE_S = 10.0  # how long an attempt waits for the ones in flight from its address
 
 
 class TooManyAttempts(HTTPException):
@@ -70,25 +77,43 @@ def retry_after(runs: list[tuple[users.FailureRun, int, float]], rules: LoginThr
     return math.ceil(wait)
 
 
+def too_many(wait: int) -> TooManyAttempts:
+    return TooManyAttempts(f"too many failed logins; try again in {wait} seconds, or ask an administrator "
+                           "to reset your password", headers={"Retry-After": str(wait)})
+
+
 async def note_attempt(db_session: DbSession, settings: Settings, *, username: str, ip: str) -> int:
     """Count this attempt as a failure before the password is looked at (a success removes it),
     under a per-name and per-address lock: however many guesses arrive at once, in however many
-    API processes, no more reach argon2 than the limit allows. 429 while throttled."""
+    API processes and over however many names, no more reach argon2 than the limit allows. 429
+    while throttled.
+
+    Per address, the failures plus the attempts still being checked stay under the limit: an
+    attempt beyond it waits (holding no lock or connection) until those are decided, so people
+    logging in together behind one address all get in, and a spray over many names from one
+    address is stopped after `max_failures` checks."""
     rules = settings.login
     name_max_s, ip_max_s = rules.max_name_lock_min * 60, rules.max_address_lock_min * 60
-    await users.lock_login(db_session, username=username, ip=ip)
-    by_name, by_ip, now = await users.login_failures(
-        db_session, username=username, ip=ip, name_since=timedelta(seconds=name_max_s),
-        ip_since=timedelta(seconds=ip_max_s))
-    wait = retry_after([(by_name, rules.name_failures, name_max_s), (by_ip, rules.max_failures, ip_max_s)],
-                       rules, now)
-    if wait > 0:
-        await commit_early(db_session, "releases the login locks before the 429")
-        raise TooManyAttempts(f"too many failed logins; try again in {wait} seconds, or ask an administrator "
-                              "to reset your password", headers={"Retry-After": str(wait)})
-    attempt_id = await users.note_login_attempt(db_session, username=username, ip=ip)
-    await commit_early(db_session, "the attempt is visible to every other from here on; releases the locks")
-    return attempt_id
+    deadline = time.monotonic() + QUEUE_S
+    while True:
+        await users.lock_login(db_session, username=username, ip=ip)
+        by_name, by_ip, in_flight, now = await users.login_failures(
+            db_session, username=username, ip=ip, name_since=timedelta(seconds=name_max_s),
+            ip_since=timedelta(seconds=ip_max_s))
+        wait = retry_after([(by_name, rules.name_failures, name_max_s), (by_ip, rules.max_failures, ip_max_s)],
+                           rules, now)
+        if wait > 0:
+            await commit_early(db_session, "releases the login locks before the 429")
+            raise too_many(wait)
+        # Were every attempt in flight to fail, this address would be locked: wait for them.
+        if in_flight == 0 or by_ip.count + in_flight < rules.max_failures:
+            attempt_id = await users.note_login_attempt(db_session, username=username, ip=ip)
+            await commit_early(db_session, "the attempt is visible to every other from here on; releases the locks")
+            return attempt_id
+        await commit_early(db_session, "releases the locks while the attempts in flight are decided")
+        if time.monotonic() > deadline:
+            raise too_many(1)
+        await asyncio.sleep(random.uniform(0.05, 0.15))  # noqa: S311 - jitter, not a secret
 
 
 class AuthController(Controller):
@@ -118,8 +143,11 @@ class AuthController(Controller):
                         user=UserOut(id=user.id, username=user.username, display_name=user.display_name,
                                      role=user.role, org_unit_id=user.org_unit_id))
 
-    @post("/auth/logout", operation_id="Logout", status_code=204)
+    @post("/auth/logout", operation_id="Logout", status_code=204,
+          response_headers=[ResponseHeader(name="Clear-Site-Data", value='"cache"',
+                                           description="the browser drops the photos it cached for this session")])
     async def logout(self, request: Request, user: CurrentUser, db_session: DbSession) -> None:
+        """Ends the token, and with it every photo link made for it (api/photo_links.py)."""
         token = request.headers["authorization"].partition(" ")[2].strip()
         await users.revoke_token(db_session, token=token)
         await record_audit(db_session, user, "logout", entity="user", entity_id=user.id)

@@ -67,7 +67,7 @@ def storage_error(_: Request, exc: StorageError) -> Response:
 
 
 _AT = re.compile(r" - at `\$\.?([^`]*)`")
-_UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+_UNKNOWN = re.compile(r"(?:unknown field|text in field) `([^`]+)`")  # the latter: api/types.py In
 _MISSING = re.compile(r"missing required field `([^`]+)`")
 # msgspec's sentences, each as the rule it names: (pattern, rule, sentence with {n} the limit).
 _RULES: list[tuple[re.Pattern[str], str, str]] = [
@@ -108,8 +108,11 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
     extra = exc.extra[0] if isinstance(exc.extra, list) and exc.extra else {}
     message = str(extra.get("message") or exc.detail) if isinstance(extra, dict) else exc.detail
     at, unknown, missing = _AT.search(message), _UNKNOWN.search(message), _MISSING.search(message)
-    field = ".".join(p for p in (at.group(1) if at else "", unknown.group(1) if unknown else "",
-                                 missing.group(1) if missing else "") if p)
+    # Litestar cuts " - at `$.checklist[1]`" off into the key: a field named in the message is in there.
+    within = at.group(1) if at else str(extra["key"]) if unknown and isinstance(extra, dict) and extra.get(
+        "key") not in (None, "data") else ""
+    field = ".".join(p for p in (within, unknown.group(1) if unknown else "", missing.group(1) if missing else "")
+                     if p)
     if not field and isinstance(extra, dict) and extra.get("key") not in (None, "data"):
         field = str(extra["key"])
     rule, limit, sentence = rule_of(message, field)

@@ -24,7 +24,6 @@ from litestar.params import FromQuery
 from litestar.response import Stream
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.packaging.relationship import Relationship
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -38,6 +37,7 @@ from api.reports import CHINA, PeriodEdge, PeriodEnd, period
 from api.tasks import item_labels
 from storage.checklists import LABELS_ZH, PATROL_CODES
 from storage.models import OrgUnit
+from storage.plain_text import clean
 from storage.queries import exports, org_units
 from storage.vocabulary import (
     AWARD_GRADE_ZH,
@@ -158,9 +158,10 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def clean_text(value: str) -> str:
-    """Control characters (other than tab and line breaks) cannot be stored in XLSX at all: one in
-    a note would fail the whole export. They carry nothing a reader needs, so they become spaces."""
-    return ILLEGAL_CHARACTERS_RE.sub(" ", value)
+    """Control characters (other than tab and line breaks) and non-characters such as U+FFFE
+    cannot be stored in XLSX at all: one in a note would fail the whole export. They carry
+    nothing a reader needs, so they become spaces (storage/plain_text.py, for every writer)."""
+    return clean(value)
 
 
 def csv_safe(value: Any) -> Any:

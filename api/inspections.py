@@ -14,6 +14,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api import records
+from api.dates import check_time
 from api.deps import AppSettings, CurrentUser, DbSession, Principal
 from api.evidence import Position, Site
 from api.patrols import ChecklistItem, ChecklistRecordOut, Status, checklist_fields
@@ -119,7 +120,7 @@ class InspectionController(Controller):
         rows, next_cursor = await record_queries.list_records(
             db_session, model=Inspection, scope_path=user.scope_path,
             author_id=records.visible_author(user) or author_id, status=status, org_unit_id=org_unit_id,
-            since=since, until=until, cursor=cursor, limit=limit)
+            since=check_time(since, "from"), until=check_time(until, "to"), cursor=cursor, limit=limit)
         return InspectionPage(items=await inspections_out(db_session, list(rows)), next_cursor=next_cursor)
 
     @get("/{inspection_id:uuid}", operation_id="GetInspection")

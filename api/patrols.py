@@ -11,11 +11,12 @@ from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api import records
+from api.dates import check_time
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
 from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until
 from api.templates import check_checklist
-from api.types import Fix, In, Limit, PhotoIds, Text
+from api.types import Fix, In, Limit, PhotoIds, Text, as_stored
 from storage.errors import Invalid
 from storage.models import Facility, Inspection, Patrol
 from storage.queries import facilities, tasks
@@ -57,7 +58,7 @@ class ChecklistRecordOut(records.RecordOut, kw_only=True):
 
 def checklist_fields(r: Patrol | Inspection, author: AuthorOut) -> dict[str, Any]:
     return dict(records.record_fields(r, author), template_id=r.template_id, started_at=r.started_at,
-                ended_at=r.ended_at, checklist=msgspec.convert(r.checklist, list[ChecklistItem]), notes=r.notes)
+                ended_at=r.ended_at, checklist=as_stored(r.checklist, list[ChecklistItem]), notes=r.notes)
 
 
 class PatrolOut(ChecklistRecordOut, kw_only=True):
@@ -134,7 +135,7 @@ class PatrolController(Controller):
     ) -> PatrolPage:
         rows, next_cursor = await record_queries.list_records(
             db_session, model=Patrol, scope_path=user.scope_path, author_id=records.visible_author(user) or author_id,
-            status=status, site_id=facility_id, org_unit_id=org_unit_id, since=since, until=until,
+            status=status, site_id=facility_id, org_unit_id=org_unit_id, since=check_time(since, "from"), until=check_time(until, "to"),
             cursor=cursor, limit=limit)
         return PatrolPage(items=await patrols_out(db_session, list(rows)), next_cursor=next_cursor)
 

@@ -24,7 +24,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 
 from api import inspections, observe, patrols, records, visits
 from api.deps import AppSettings, CurrentUser, DbSession, Store, provide_user, record_audit
-from api.photo_links import BASE, PhotoOut, photo_out, signature_ok
+from api.photo_links import BASE, PhotoOut, photo_out, session_prefix, signature_ok
 from api.settings import EvidenceRules, Settings
 from api.types import ErrorOut
 from storage import photos
@@ -32,6 +32,7 @@ from storage.images import KINDS
 from storage.models import Inspection, Patrol, Photo, Visit
 from storage.queries import photos as photo_queries
 from storage.queries import records as record_queries
+from storage.queries import users as user_queries
 
 # Litestar's own cap on the body: the default photo limit plus room; the handler applies the
 # configured max_photo_bytes (from Content-Length, then the body) and answers 413 itself.
@@ -42,6 +43,7 @@ QLat = FromQuery[Annotated[float | None, Parameter(ge=-90, le=90, description="W
 QLon = FromQuery[Annotated[float | None, Parameter(ge=-180, le=180, description="WGS-84 longitude at capture")]]
 QMeters = FromQuery[Annotated[float | None, Parameter(ge=0, le=100_000, description="fix accuracy, metres")]]
 QTime = FromQuery[Annotated[datetime | None, Parameter(description="device time at capture, RFC 3339 with offset")]]
+SessionKey = FromQuery[Annotated[str | None, Parameter(max_length=64, description="the session a signed link was made for")]]
 QSha256 = FromQuery[Annotated[str | None, Parameter(pattern="^[0-9a-fA-F]{64}$",
                                                      description="sha256 of the bytes before resizing")]]
 
@@ -89,9 +91,15 @@ _ERRORS = {code: ResponseSpec(ErrorOut, description=text) for code, text in {
 _IMAGE = {200: ResponseSpec(bytes, description="the image", media_type="image/*")}
 
 
+# Personal images are kept by the browser only briefly: an original (EXIF position and all) is
+# revalidated by its ETag each time; a thumbnail or review copy for five minutes, so one screen's
+# scrolling does not fetch it again, and what stays in the cache after logout is stale within
+# minutes (logout also answers Clear-Site-Data: "cache", api/auth.py).
+IMAGE_CACHE = {"original": "private, no-cache", "thumb": "private, max-age=300", "review": "private, max-age=300"}
+
+
 def _image_response(photo: Photo, data: bytes | None, media_type: str, size: str) -> Response[bytes]:
-    # An original (EXIF position and all) is never kept by a cache: revalidated by its ETag each time.
-    cache = "private, no-cache" if size == "original" else "private, max-age=31536000, immutable"
+    cache = IMAGE_CACHE.get(size, "private, no-cache")
     headers = {"ETag": f'"{photo.sha256}"', "Cache-Control": cache,
                "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
     if data is None:
@@ -138,11 +146,16 @@ class PhotoController(Controller):
         return Response(photo_out(photo, settings), status_code=201 if created else 200)
 
     async def _visible(self, request: Request, db_session: DbSession, settings: Settings, photo_id: uuid.UUID,
-                       path: str, exp: int | None, sig: str | None) -> Photo:
-        """A valid signature for this exact path, or a Bearer token whose user may see the photo."""
-        if signature_ok(settings, path, exp, sig):
-            return await photo_queries.get_visible_photo(db_session, photo_id=photo_id, scope_path=None,
-                                                         uploader_id=None)
+                       path: str, exp: int | None, session: str | None, sig: str | None) -> Photo:
+        """A valid signature for this exact path made for a session that still lives, or a Bearer
+        token whose user may see the photo."""
+        if signature_ok(settings, path, exp, session, sig):
+            prefix = session_prefix(session)
+            if prefix is not None and await user_queries.session_alive(db_session, prefix=prefix):
+                return await photo_queries.get_visible_photo(db_session, photo_id=photo_id, scope_path=None,
+                                                             uploader_id=None)
+            if "authorization" not in request.headers:
+                raise NotAuthorizedException("this photo link ended with its session; log in again")
         if sig is not None and "authorization" not in request.headers:
             raise NotAuthorizedException("this photo link has expired or was altered; reload the page")
         user = await provide_user(request, db_session)
@@ -151,9 +164,10 @@ class PhotoController(Controller):
             uploader_id=None if user.reviews else user.id)
 
     async def _serve(self, request: Request, db_session: DbSession, settings: Settings, store: Store,
-                     photo_id: uuid.UUID, size: photos.Size, exp: int | None, sig: str | None) -> Response[bytes]:
+                     photo_id: uuid.UUID, size: photos.Size, exp: int | None, session: str | None,
+                     sig: str | None) -> Response[bytes]:
         path = f"{BASE}/{photo_id}" + ("" if size == "original" else f"/{size}")
-        photo = await self._visible(request, db_session, settings, photo_id, path, exp, sig)
+        photo = await self._visible(request, db_session, settings, photo_id, path, exp, session, sig)
         if request.headers.get("if-none-match") == f'"{photo.sha256}"':
             return _image_response(photo, None, "", size)
         data, media_type = await photos.read_image(store, photo=photo, size=size,
@@ -163,20 +177,20 @@ class PhotoController(Controller):
     @get("/{photo_id:uuid}", operation_id="GetPhoto", responses=_IMAGE)
     async def get_photo(self, photo_id: FromPath[uuid.UUID], request: Request, db_session: DbSession,
                         settings: AppSettings, store: Store, exp: FromQuery[int | None] = None,
-                        sig: FromQuery[str | None] = None) -> Response[bytes]:
+                        s: SessionKey = None, sig: FromQuery[str | None] = None) -> Response[bytes]:
         """The original bytes, unchanged, with the kind sniffed at upload."""
-        return await self._serve(request, db_session, settings, store, photo_id, "original", exp, sig)
+        return await self._serve(request, db_session, settings, store, photo_id, "original", exp, s, sig)
 
     @get("/{photo_id:uuid}/thumb", operation_id="GetPhotoThumb", responses=_IMAGE)
     async def get_thumb(self, photo_id: FromPath[uuid.UUID], request: Request, db_session: DbSession,
                         settings: AppSettings, store: Store, exp: FromQuery[int | None] = None,
-                        sig: FromQuery[str | None] = None) -> Response[bytes]:
+                        s: SessionKey = None, sig: FromQuery[str | None] = None) -> Response[bytes]:
         """An upright, EXIF-free JPEG, long side 320."""
-        return await self._serve(request, db_session, settings, store, photo_id, "thumb", exp, sig)
+        return await self._serve(request, db_session, settings, store, photo_id, "thumb", exp, s, sig)
 
     @get("/{photo_id:uuid}/review", operation_id="GetPhotoReview", responses=_IMAGE)
     async def get_review(self, photo_id: FromPath[uuid.UUID], request: Request, db_session: DbSession,
                          settings: AppSettings, store: Store, exp: FromQuery[int | None] = None,
-                         sig: FromQuery[str | None] = None) -> Response[bytes]:
+                         s: SessionKey = None, sig: FromQuery[str | None] = None) -> Response[bytes]:
         """An upright, EXIF-free JPEG, long side 1600, for the reviewer's screen."""
-        return await self._serve(request, db_session, settings, store, photo_id, "review", exp, sig)
+        return await self._serve(request, db_session, settings, store, photo_id, "review", exp, s, sig)

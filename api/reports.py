@@ -1,24 +1,24 @@
 """GET /reports/coverage and GET /reports/facility-map: what supervisors report upward.
 
 `from` and `to` are dates (YYYY-MM-DD, China time; `to` inclusive) or RFC 3339 times (`to`
-exclusive); by default the current month so far."""
+exclusive); by default the current month so far; both within api/dates.py's range."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
+from api.dates import CHINA, check_day, check_time
 from api.deps import CurrentUser, DbSession
 from storage.errors import Invalid
 from storage.queries import org_units, reports
 from storage.queries.reports import Coverage
 
-CHINA = timezone(timedelta(hours=8))
 MAX_SPAN = timedelta(days=3660)
 PeriodEdge = Annotated[str | None, QueryParameter(name="from", max_length=40)]
 PeriodEnd = Annotated[str | None, QueryParameter(max_length=40)]
@@ -93,15 +93,15 @@ def _edge(value: str | None, field: str, *, end: bool) -> datetime | None:
     if not value:
         return None
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
-            return datetime.combine(day, time(), CHINA)
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        at = datetime.combine(date.fromisoformat(value), time(), CHINA) if len(value) == 10 else (
+            datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError as exc:
         raise Invalid(f"{field} must be a date (2026-11-01) or a time with an offset", field=field) from exc
+    if len(value) == 10:
+        return datetime.combine(check_day(at.date(), field) + timedelta(days=1 if end else 0), time(), CHINA)
     if at.tzinfo is None:
         raise Invalid(f"{field} needs a UTC offset, e.g. 2026-11-01T00:00:00+08:00", field=field)
-    return at
+    return check_time(at, field)
 
 
 def period(from_: str | None, to: str | None) -> tuple[datetime, datetime]:

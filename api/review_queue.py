@@ -14,6 +14,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import FromQuery, QueryParameter
 
+from api.dates import check_time
 from api.deps import CurrentUser, DbSession
 from api.types import Limit
 from storage.queries import review_queue
@@ -77,7 +78,7 @@ class ReviewQueueController(Controller):
         awaiting = status in ("submitted", "incomplete") and author_id is None
         filters = QueueFilter(status=status, org_unit_id=org_unit_id, facility_id=facility_id, subject_id=subject_id,
                               type=type, flag=flag, author_id=author_id, not_author_id=user.id if awaiting else None,
-                              since=from_, until=to)
+                              since=check_time(from_, "from"), until=check_time(to, "to"))
         rows, next_cursor = await review_queue.list_queue(db_session, scope_path=user.scope_path, filters=filters,
                                                           sort=sort, cursor=cursor, limit=limit)
         names = await review_queue.labels(db_session, rows=rows)

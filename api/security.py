@@ -13,6 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
 
+from api.photo_links import SESSION, session_key
 from storage.queries import users
 
 # Paths that answer without a token: health, login and the OpenAPI document; the PWA's own
@@ -40,6 +41,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         who = await users.user_for_token(state.db.provide_session(state, connection.scope), token=token)
         if who is None:
             raise NotAuthorizedException("your session has expired or was ended; log in again")
+        SESSION.set(session_key(token))  # photo links made for this request live as long as this session
         return AuthenticationResult(user=who, auth=token)
 
 

@@ -1,7 +1,11 @@
 """Stations (服务站): GET /org-units/{id} with its `station`, PATCH /org-units/{id} {"station": ...}.
 
 Street and community units are stations; a district is not (its `station` is null). An admin in
-scope edits any station; a supervisor only the stations strictly below their own unit."""
+scope edits any station; a supervisor only the stations strictly below their own unit.
+
+A station's head is an active user of the station or a unit below it: named so, and kept so
+(`release_heads`: a head moved elsewhere or disabled is no longer head, with an audit entry), and
+the head's rights (the weekly report) are checked against where the head works now."""
 
 from __future__ import annotations
 
@@ -11,11 +15,11 @@ from typing import Annotated
 import msgspec
 from litestar.exceptions import PermissionDeniedException
 
-from api.deps import DbSession, Principal
+from api.deps import DbSession, Principal, record_audit
 from api.plausible import check_point
-from api.types import In, Place, Point, Text
+from api.types import In, Place, Point, Text, UnitName
 from storage.errors import Invalid
-from storage.models import OrgUnit
+from storage.models import OrgUnit, User
 from storage.queries import org_units
 from storage.vocabulary import StationStandard
 
@@ -43,7 +47,10 @@ class StationIn(In):
 
 
 class OrgUnitPatch(In):
-    station: StationIn
+    """`name` renames the unit (admins only); `station` changes its station's fields."""
+
+    name: UnitName | msgspec.UnsetType = msgspec.UNSET
+    station: StationIn | msgspec.UnsetType = msgspec.UNSET
 
 
 def station_out(unit: OrgUnit) -> StationOut | None:
@@ -77,3 +84,21 @@ async def station_values(db_session: DbSession, unit: OrgUnit, data: StationIn) 
             raise Invalid("the station head must be an active user of this station or a unit below it",
                           field="station.head_user_id")
     return values
+
+
+def works_in(user: Principal, unit: OrgUnit) -> bool:
+    """The user's own unit is `unit` or below it."""
+    return user.scope_path.startswith(unit.path)
+
+
+async def release_heads(db_session: DbSession, actor: Principal, target: User, target_path: str) -> None:
+    """After `target` moved to the unit at `target_path` (or was disabled): every station they
+    head but no longer work in (or all, when disabled) loses its head, each with an audit entry
+    the station's supervisors see in the log."""
+    for unit in await org_units.units_headed_by(db_session, user_id=target.id):
+        if target.is_active and target_path.startswith(unit.path):
+            continue
+        await org_units.update_unit(db_session, unit=unit, values={"head_user_id": None})
+        await record_audit(db_session, actor, "station_head_cleared", entity="org_unit", entity_id=unit.id,
+                           org_unit_id=unit.id, head_user_id=str(target.id), head_username=target.username,
+                           reason="disabled" if not target.is_active else "moved")

@@ -13,7 +13,7 @@ from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import CurrentUser, DbSession, record_audit
-from api.types import In, Name
+from api.types import In, Name, as_stored
 from storage.errors import Invalid
 from storage.models import ChecklistTemplate
 from storage.queries import templates
@@ -84,7 +84,7 @@ class TemplatePage(msgspec.Struct):
 
 def template_out(t: ChecklistTemplate) -> TemplateOut:
     return TemplateOut(id=t.id, key=t.key, version=t.version, kind=t.kind, name=t.name, applies_to=t.applies_to,
-                       items=msgspec.convert(t.items, list[TemplateItem]), active=t.active, created_at=t.created_at)
+                       items=as_stored(t.items, list[TemplateItem]), active=t.active, created_at=t.created_at)
 
 
 def _applies_to(kind: str, applies_to: AppliesTo) -> dict[str, Any]:

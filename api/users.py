@@ -15,7 +15,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.deps import CurrentUser, DbSession, record_audit
 from api.passwords import hashed
-from api.types import In, PersonName
+from api.stations import release_heads
+from api.types import ANY_TEXT, In, PersonName
 from storage.errors import Invalid
 from storage.models import User
 from storage.queries import org_units, users
@@ -23,7 +24,8 @@ from storage.vocabulary import Role
 
 Username = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{2,64}$",
                                        description="letters, digits, _ . -; 2 to 64 characters")]
-Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256, description="at least 8 characters")]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256, description="at least 8 characters",
+                                       extra=ANY_TEXT)]
 Search = Annotated[str | None, msgspec.Meta(max_length=100)]
 
 
@@ -126,6 +128,8 @@ class UserController(Controller):
             old_unit = await org_units.get_unit(db_session, unit_id=target.org_unit_id, scope_path=None)
             changes["org_unit_id"] = [old_unit.name, new_unit.name]
         target = await users.update_user(db_session, user=target, values=values)
+        if "org_unit_id" in changes or values.get("is_active") is False:  # a head stays head only in the station
+            await release_heads(db_session, user, target, new_unit.path if new_unit is not None else "")
         action = "user_disable" if values.get("is_active") is False else "user_update"
         await record_audit(db_session, user, action, entity="user", entity_id=target.id,
                            org_unit_id=target.org_unit_id, changed=sorted(values), changes=changes or None)

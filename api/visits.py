@@ -11,10 +11,11 @@ from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api import records
+from api.dates import check_time
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
 from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until
-from api.types import Fix, In, Limit, PhotoIds, Text
+from api.types import Fix, In, Limit, PhotoIds, Text, as_stored, stored
 from storage.errors import Invalid
 from storage.models import Subject, Visit
 from storage.queries import records as record_queries
@@ -88,9 +89,9 @@ async def site_of(db_session: DbSession, visit: Visit) -> Site:
 def visit_out(r: Visit, author: AuthorOut, subject_name: str) -> VisitOut:
     return VisitOut(
         subject_id=r.subject_id, subject_name=subject_name, visit_type=r.visit_type, visited_at=r.visited_at,
-        summary=r.summary, needs=r.needs, assistance=Assistance(cash_yuan=float(r.cash_yuan), goods=r.goods),
+        summary=r.summary, needs=r.needs, assistance=stored(Assistance, cash_yuan=float(r.cash_yuan), goods=r.goods),
         follow_up_needed=r.follow_up_needed, no_photo_reason=r.no_photo_reason,
-        award=msgspec.convert(r.award, Award) if r.award else None, **records.record_fields(r, author))
+        award=as_stored(r.award, Award) if r.award else None, **records.record_fields(r, author))
 
 
 async def visits_out(db_session: DbSession, rows: list[Visit]) -> list[VisitOut]:
@@ -137,7 +138,7 @@ class VisitController(Controller):
     ) -> VisitPage:
         rows, next_cursor = await record_queries.list_records(
             db_session, model=Visit, scope_path=user.scope_path, author_id=records.visible_author(user) or author_id,
-            status=status, site_id=subject_id, org_unit_id=org_unit_id, since=since, until=until,
+            status=status, site_id=subject_id, org_unit_id=org_unit_id, since=check_time(since, "from"), until=check_time(until, "to"),
             cursor=cursor, limit=limit)
         return VisitPage(items=await visits_out(db_session, list(rows)), next_cursor=next_cursor)
 

@@ -4,7 +4,9 @@ GET /exports/weekly.pdf, A4, for the video meeting.
 The PDF is drawn with fpdf2 (maintained, pure Python, embeds a subset of a TrueType/OpenType font,
 so Chinese prints on any reader) in Noto Sans CJK SC from Debian's fonts-noto-cjk
 (XUNFANG_PDF_FONT overrides the path). Text a person typed goes in as text only: a cell value,
-never a formula or markup."""
+never a formula or markup, and only through storage/plain_text.py: nothing a file cannot hold,
+and a unit's name on one line of bounded length (a name over many lines would make its table row
+taller than a page)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from api.exports import content_disposition
 from api.reports import CHINA
 from api.settings import ConfigurationError
 from api.weekly_report import LEVEL_ZH, Week, WeeklyOut, build, readable_unit
+from storage.plain_text import clean, one_line
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 SC = 2  # Simplified Chinese in the Noto Sans CJK collection (JP, KR, SC, TC, HK)
@@ -39,12 +42,26 @@ COLUMNS: list[tuple[str, str]] = [
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # the subsetter's INFO lines list every glyph
 
 
+class _NoTypedGlyphs(logging.Filter):
+    """fpdf2 warns of characters its font lacks by quoting them, and they are characters people
+    typed: the warning stays, without them (no personal data in logs, SECURITY.md)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "missing the following glyphs" in str(record.msg):
+            font = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.msg, record.args = "Font %s is missing glyphs for characters of the text (not logged)", (font,)
+        return True
+
+
+logging.getLogger("fpdf.output").addFilter(_NoTypedGlyphs())
+
+
 def _number(value: Any) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
 
 def _title(report: WeeklyOut, unit_name: str) -> str:
-    return f"服务站周报　{unit_name}　{report.week}（{report.from_:%m月%d日}—{report.to:%m月%d日}）"
+    return f"服务站周报　{one_line(unit_name)}　{report.week}（{report.from_:%m月%d日}—{report.to:%m月%d日}）"
 
 
 def _levels(report: WeeklyOut) -> list[tuple[str, list[Any]]]:
@@ -64,7 +81,7 @@ def xlsx(report: WeeklyOut, unit_name: str) -> bytes:
     worse_fill, bold = PatternFill("solid", fgColor="FFD9D9"), Font(bold=True)
 
     def text(row: int, column: int, value: str) -> None:
-        cell = sheet.cell(row=row, column=column, value=value)
+        cell = sheet.cell(row=row, column=column, value=clean(value))
         cell.data_type = "s"  # typed text stays text, never a formula
 
     text(1, 1, _title(report, unit_name))
@@ -75,7 +92,7 @@ def xlsx(report: WeeklyOut, unit_name: str) -> bytes:
         text(2, column, header)
         sheet.cell(row=2, column=column).font = bold
     for row, u in enumerate(report.units, 3):
-        text(row, 1, u.name)
+        text(row, 1, one_line(u.name, max_chars=200))
         text(row, 2, LEVEL_ZH.get(u.level, u.level))
         for n, (key, _) in enumerate(COLUMNS):
             now = sheet.cell(row=row, column=3 + 2 * n, value=getattr(u.figures, key))
@@ -137,7 +154,7 @@ def pdf(report: WeeklyOut, unit_name: str) -> bytes:
                 heading.cell(label)
             for u in units:
                 row = table.row()
-                row.cell(u.name, align="LEFT")
+                row.cell(one_line(u.name), align="LEFT")
                 for key, _ in COLUMNS:
                     value = f"{_number(getattr(u.figures, key))} / {_number(getattr(u.previous, key))}"
                     row.cell(value, style=worse_face if key in u.worse else None)
@@ -149,9 +166,9 @@ def pdf(report: WeeklyOut, unit_name: str) -> bytes:
         for u in remarked:
             doc.set_font("cjk", size=10)
             state = "已提交" if u.submitted_at else "草稿"
-            doc.cell(0, 6, f"{u.name}（{u.remarks_by or ''}，{state}）", new_x="LMARGIN", new_y="NEXT")
+            doc.cell(0, 6, f"{one_line(u.name)}（{one_line(u.remarks_by)}，{state}）", new_x="LMARGIN", new_y="NEXT")
             doc.set_font("cjk", size=9)
-            doc.multi_cell(0, 5, u.remarks, new_x="LMARGIN", new_y="NEXT")
+            doc.multi_cell(0, 5, clean(u.remarks), new_x="LMARGIN", new_y="NEXT")
     return bytes(doc.output())
 
 

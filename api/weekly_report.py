@@ -16,8 +16,10 @@ import msgspec
 from litestar import Controller, get, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from api.dates import check_day
 from api.deps import CurrentUser, DbSession, Principal, record_audit
 from api.reports import CHINA
+from api.stations import works_in
 from api.types import In, Text
 from storage.errors import Invalid, NotFound
 from storage.models import OrgUnit
@@ -93,6 +95,7 @@ def week_bounds(week: str | None) -> tuple[str, datetime, datetime]:
         monday = None
     if monday is None:
         raise Invalid("week must be an ISO week such as 2026-W48", field="week")
+    check_day(monday, "week")
     since = datetime.combine(monday, time(), CHINA)
     if since > datetime.now(CHINA):
         raise Invalid("that week has not begun", field="week")
@@ -119,12 +122,13 @@ def worse(now: WeeklyFigures, before: WeeklyFigures) -> list[str]:
 
 
 async def readable_unit(db_session: DbSession, user: Principal, org_unit_id: uuid.UUID | None) -> OrgUnit:
-    """Supervisors and admins read units in scope; a station head reads their own station."""
+    """Supervisors and admins read units in scope; a station head reads their own station, while
+    they work in it (api/stations.py clears a head who moves; this holds whatever the row says)."""
     unit_id = org_unit_id or user.org_unit_id
     if user.reviews:
         return await org_units.get_unit(db_session, unit_id=unit_id, scope_path=user.scope_path)
     unit = await org_units.get_unit(db_session, unit_id=unit_id)
-    if unit.head_user_id != user.id:
+    if unit.head_user_id != user.id or not works_in(user, unit):
         raise NotFound("no such org unit in your scope", field="org_unit_id", code="unit_not_found")
     return unit
 

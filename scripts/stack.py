@@ -321,6 +321,9 @@ class Postgres:
         trusting = self._trusts()
         self.port = self.port or _saved_port(self.data_dir / "port")
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=200"
+        # The server log keeps no personal data: an error's DETAIL ("Key (username)=(...) already
+        # exists") and the statement that failed are left out, the error itself stays.
+        opts += " -c log_error_verbosity=terse -c log_min_error_statement=panic"
         if self.fast_and_loose:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._stop_stale()

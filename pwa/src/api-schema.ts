@@ -1036,7 +1036,10 @@ export interface components {
         Assistance: {
             /** @default 0 */
             cash_yuan: number;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             goods: string;
         };
         /** AuditOut */
@@ -1073,7 +1076,10 @@ export interface components {
         };
         /** Award */
         Award: {
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             co_deliverer: string;
             /** @enum {string} */
             grade: "first_class" | "second_class" | "third_class" | "honorary_title" | "bayi_medal";
@@ -1108,7 +1114,10 @@ export interface components {
         /** ChecklistItem */
         ChecklistItem: {
             item: string;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             note: string;
             photo_ids?: string[];
             /** @enum {string} */
@@ -1206,20 +1215,30 @@ export interface components {
         };
         /** FacilityIn */
         FacilityIn: {
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             address: string;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             caretaker: string;
             geofence_m?: number | null;
             /** @enum {string} */
             kind: "cemetery" | "monument" | "scattered_grave" | "memorial_hall";
             location: components["schemas"]["Place"];
+            /** @description one line; no control characters */
             name: string;
             /** Format: uuid */
             org_unit_id: string;
             /** @default 30 */
             patrol_interval_days: number;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             protection_boundary: string;
             /** @enum {string} */
             protection_level: "national" | "provincial" | "city" | "county" | "unrated";
@@ -1255,14 +1274,18 @@ export interface components {
         };
         /** FacilityPatch */
         FacilityPatch: {
+            /** @description may hold line breaks; no control characters */
             address?: string;
+            /** @description may hold line breaks; no control characters */
             caretaker?: string;
             geofence_m?: number;
             kind?: "cemetery" | "monument" | "scattered_grave" | "memorial_hall";
             location?: components["schemas"]["Place"];
+            /** @description one line; no control characters */
             name?: string;
             org_unit_id?: string;
             patrol_interval_days?: number;
+            /** @description may hold line breaks; no control characters */
             protection_boundary?: string;
             protection_level?: "national" | "provincial" | "city" | "county" | "unrated";
         };
@@ -1309,7 +1332,10 @@ export interface components {
             /** Format: date-time */
             ended_at: string;
             location?: components["schemas"]["Fix"] | null;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             notes: string;
             /** Format: uuid */
             org_unit_id: string;
@@ -1367,6 +1393,7 @@ export interface components {
         /** LoginIn */
         LoginIn: {
             password: string;
+            /** @description one line; no control characters */
             username: string;
         };
         /** LoginOut */
@@ -1388,6 +1415,7 @@ export interface components {
         };
         /** OrgUnitIn */
         OrgUnitIn: {
+            /** @description one line; no control characters */
             name: string;
             /** Format: uuid */
             parent_id: string;
@@ -1409,7 +1437,9 @@ export interface components {
         };
         /** OrgUnitPatch */
         OrgUnitPatch: {
-            station: components["schemas"]["StationIn"];
+            /** @description one line; no control characters */
+            name?: string;
+            station?: components["schemas"]["StationIn"];
         };
         /** OwnPasswordIn */
         OwnPasswordIn: {
@@ -1430,7 +1460,10 @@ export interface components {
             /** Format: uuid */
             facility_id: string;
             location?: components["schemas"]["Fix"] | null;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             notes: string;
             photo_ids?: string[];
             /** Format: date-time */
@@ -1556,6 +1589,7 @@ export interface components {
         };
         /** RemarksIn */
         RemarksIn: {
+            /** @description may hold line breaks; no control characters */
             remarks: string;
             /** @default false */
             submit: boolean;
@@ -1594,6 +1628,7 @@ export interface components {
         };
         /** StationIn */
         StationIn: {
+            /** @description may hold line breaks; no control characters */
             address?: string;
             demonstration?: boolean;
             geofence_m?: number;
@@ -1620,7 +1655,10 @@ export interface components {
         };
         /** SubjectIn */
         SubjectIn: {
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             address: string;
             /** @enum {string} */
             category: "martyr_family" | "duty_death_family" | "illness_death_family" | "disabled_veteran" | "demobilized_rural" | "ill_returned" | "combat_veteran" | "hardship_veteran" | "other_veteran";
@@ -1632,8 +1670,12 @@ export interface components {
              */
             id_number: string;
             location?: components["schemas"]["Place"] | null;
+            /** @description one line; no control characters */
             name: string;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             notes: string;
             /** Format: uuid */
             org_unit_id: string;
@@ -1674,6 +1716,7 @@ export interface components {
         };
         /** SubjectPatch */
         SubjectPatch: {
+            /** @description may hold line breaks; no control characters */
             address?: string;
             category?: "martyr_family" | "duty_death_family" | "illness_death_family" | "disabled_veteran" | "demobilized_rural" | "ill_returned" | "combat_veteran" | "hardship_veteran" | "other_veteran";
             contact_user_id?: string | null;
@@ -1681,7 +1724,9 @@ export interface components {
             /** @description an 18-character identity number (GB 11643) whose check digit matches; empty: not known */
             id_number?: string;
             location?: components["schemas"]["Place"] | null;
+            /** @description one line; no control characters */
             name?: string;
+            /** @description may hold line breaks; no control characters */
             notes?: string;
             org_unit_id?: string;
             /** @description an 11-digit mobile number (1[3-9]...) or a landline with its area code (0851-85551234); empty: none */
@@ -1749,7 +1794,10 @@ export interface components {
         };
         /** TaskFixIn */
         TaskFixIn: {
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             note: string;
             photo_ids?: string[];
         };
@@ -1823,6 +1871,7 @@ export interface components {
             key: string;
             /** @enum {string} */
             kind: "patrol" | "inspection";
+            /** @description one line; no control characters */
             name: string;
         };
         /** TemplateItem */
@@ -1857,6 +1906,7 @@ export interface components {
         TemplateVersionIn: {
             applies_to?: components["schemas"]["AppliesTo"] | null;
             items: components["schemas"]["TemplateItem"][];
+            /** @description one line; no control characters */
             name?: string | null;
         };
         /** UnitCoverage */
@@ -1900,6 +1950,7 @@ export interface components {
         };
         /** UserIn */
         UserIn: {
+            /** @description one line; no control characters */
             display_name: string;
             /** Format: uuid */
             org_unit_id: string;
@@ -1928,6 +1979,7 @@ export interface components {
         };
         /** UserPatch */
         UserPatch: {
+            /** @description one line; no control characters */
             display_name?: string;
             is_active?: boolean;
             org_unit_id?: string;
@@ -1940,13 +1992,19 @@ export interface components {
             /** @default false */
             follow_up_needed: boolean;
             location?: components["schemas"]["Fix"] | null;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             needs: string;
             no_photo_reason?: string | null;
             photo_ids?: string[];
             /** Format: uuid */
             subject_id: string;
-            /** @default  */
+            /**
+             * @description may hold line breaks; no control characters
+             * @default
+             */
             summary: string;
             /** @enum {string} */
             visit_type: "routine" | "holiday" | "merit_notice" | "must_visit" | "assistance" | "other";
@@ -2134,6 +2192,8 @@ export interface operations {
             /** @description Request fulfilled, nothing follows */
             204: {
                 headers: {
+                    /** @description the browser drops the photos it cached for this session */
+                    "Clear-Site-Data"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3340,6 +3400,8 @@ export interface operations {
         parameters: {
             query?: {
                 exp?: number | null;
+                /** @description the session a signed link was made for */
+                s?: string | null;
                 sig?: string | null;
             };
             header?: never;
@@ -3479,6 +3541,8 @@ export interface operations {
         parameters: {
             query?: {
                 exp?: number | null;
+                /** @description the session a signed link was made for */
+                s?: string | null;
                 sig?: string | null;
             };
             header?: never;
@@ -3513,6 +3577,8 @@ export interface operations {
         parameters: {
             query?: {
                 exp?: number | null;
+                /** @description the session a signed link was made for */
+                s?: string | null;
                 sig?: string | null;
             };
             header?: never;

@@ -61,6 +61,10 @@ async def user_in_subtree(session: AsyncSession, *, user_id: uuid.UUID, path: st
         .where(User.id == user_id, User.is_active, OrgUnit.path.startswith(path, autoescape=True)))
 
 
+async def units_headed_by(session: AsyncSession, *, user_id: uuid.UUID) -> Sequence[OrgUnit]:
+    return (await session.scalars(select(OrgUnit).where(OrgUnit.head_user_id == user_id).order_by(OrgUnit.path))).all()
+
+
 async def names_by_id(session: AsyncSession, *, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not ids:
         return {}

@@ -79,6 +79,15 @@ async def user_for_token(session: AsyncSession, *, token: str) -> tuple | None:
     return tuple(row) if row else None
 
 
+async def session_alive(session: AsyncSession, *, prefix: bytes) -> bool:
+    """Whether a live token of an active user has a hash starting with `prefix` (a photo link's
+    session, api/photo_links.py): one range scan of the primary key."""
+    low, high = prefix + b"\x00" * (32 - len(prefix)), prefix + b"\xff" * (32 - len(prefix))
+    return bool(await session.scalar(
+        select(func.count()).select_from(AuthToken).join(User, User.id == AuthToken.user_id)
+        .where(AuthToken.token_hash.between(low, high), AuthToken.expires_at > func.now(), User.is_active.is_(True))))
+
+
 async def revoke_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> None:
     await session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
 
@@ -124,10 +133,14 @@ async def lock_login(session: AsyncSession, *, username: str, ip: str) -> None:
         await session.execute(text("select pg_advisory_xact_lock(hashtextextended(:key, 7305022))"), {"key": key})
 
 
+IN_FLIGHT = timedelta(seconds=60)  # an unconfirmed attempt older than this belonged to a request that died
+
+
 async def login_failures(
     session: AsyncSession, *, username: str, ip: str, name_since: timedelta, ip_since: timedelta,
-) -> tuple[FailureRun, FailureRun, datetime]:
-    """Failures of this username and from this address within their lookbacks, and the
+) -> tuple[FailureRun, FailureRun, int, datetime]:
+    """Failures of this username and from this address within their lookbacks; how many
+    attempts from this address for other names are still being checked (in flight); and the
     database's clock (every API process judges by the same one). One round trip."""
     def run(since: timedelta, *where: Any) -> tuple[Any, Any]:
         where = (*where, LoginFailure.at > func.now() - since)
@@ -135,9 +148,12 @@ async def login_failures(
                 select(func.max(LoginFailure.at)).where(*where).scalar_subquery())
 
     by_ip = (LoginFailure.ip == ip, LoginFailure.confirmed | (LoginFailure.username == username))
+    in_flight = (select(func.count()).where(
+        LoginFailure.ip == ip, LoginFailure.confirmed.is_(False), LoginFailure.username != username,
+        LoginFailure.at > func.now() - IN_FLIGHT).scalar_subquery())
     row = (await session.execute(select(*run(name_since, LoginFailure.username == username),
-                                        *run(ip_since, *by_ip), func.now()))).one()
-    return FailureRun(row[0], row[1]), FailureRun(row[2], row[3]), row[4]
+                                        *run(ip_since, *by_ip), in_flight, func.now()))).one()
+    return FailureRun(row[0], row[1]), FailureRun(row[2], row[3]), row[4], row[5]
 
 
 async def clear_login_failures(session: AsyncSession, *, username: str, ip: str | None = None) -> None:
@@ -169,10 +185,14 @@ async def search_users(
 
 
 async def update_user(session: AsyncSession, *, user: User, values: dict) -> User:
-    """Change a user's columns; disabling or a new password ends every session they have."""
+    """Change a user's columns. Disabling, a new password, a new role or a new unit ends every
+    session they have: what they may see and do was decided at login, and they log in again to
+    the new one (SECURITY.md)."""
+    ends_sessions = values.get("is_active") is False or "password_hash" in values or any(
+        name in values and values[name] != getattr(user, name) for name in ("role", "org_unit_id"))
     for name, value in values.items():
         setattr(user, name, value)
-    if values.get("is_active") is False or "password_hash" in values:
+    if ends_sessions:
         await revoke_tokens(session, user_id=user.id)
     await session.flush()
     return user

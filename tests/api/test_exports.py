@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import date
 from urllib.parse import unquote
 
 from openpyxl import load_workbook
@@ -53,7 +54,7 @@ async def test_patrols_xlsx_has_one_row_per_record_with_flags_review_and_photo_l
 async def test_visits_csv_has_a_bom_and_masked_numbers(client, db):
     d = await make_district(db)
     await _records(db, d)
-    response = await client.get("/api/v1/exports/visits.csv?from=2020-01-01&to=2029-12-31",
+    response = await client.get(f"/api/v1/exports/visits.csv?from=2020-01-01&to={date.today().year + 1}-01-01",
                                 headers=await login(client, "super1"))
     assert response.status_code == 200, response.text
     assert response.content.startswith(b"\xef\xbb\xbf")
@@ -62,7 +63,7 @@ async def test_visits_csv_has_a_bom_and_masked_numbers(client, db):
     assert len(rows) == 1
     row = rows[0]
     assert (row["走访对象"], row["走访类型"], row["慰问金(元)"], row["慰问物品"]) == ("张桂兰", "节日慰问", "500.00", "米、油")
-    assert row["联系电话"] == "138****5678" and row["身份证号"] == "5201**********1234"
+    assert row["联系电话"] == "1******5678" and row["身份证号"] == "5201**********1234"
     assert "13812345678" not in response.text and "520102195001011234" not in response.text
     assert row["审核结论"] == "未审核"
 

@@ -12,11 +12,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from scripts.stack import free_port
+from storage.models import WeeklyReport
 from tests.builders import add_facility, add_patrol, add_subject, add_visit, login, make_district
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,14 +53,26 @@ def server(stack) -> Iterator[str]:
 
 
 async def seed(db) -> None:
-    """Something of every kind in scope, so reads and links find rows."""
+    """Something of every kind in scope, so reads and links find rows; and the hostile texts of
+    the security re-test (issue 18) already stored, as data from before the input rules: every
+    export, report and list must still answer."""
     d = await make_district(db)
     for unit in (d.community1, d.community2):
         facility = await add_facility(db, unit)
         subject = await add_subject(db, unit)
         author = d.users["worker1" if unit is d.community1 else "worker2"]
-        await add_patrol(db, unit, author, facility, issues={"structure": "碑体裂缝"})
-        await add_visit(db, unit, author, subject, follow_up=True)
+        patrol = await add_patrol(db, unit, author, facility, issues={"structure": "碑体裂缝\ufffe"})
+        patrol.notes = "前\ufffe\uffff后\x01"
+        visit = await add_visit(db, unit, author, subject, follow_up=True)
+        visit.summary = "走访\x07\ufffe"
+    d.community1.name = "\n".join(["行"] * 60)
+    d.community2.name = "西\x01一\ufffe社区"
+    china = timezone(timedelta(hours=8))
+    for weeks_ago in (0, 1):  # the default week and the one before, side by side in the files
+        year, number, _ = (datetime.now(china) - timedelta(days=7 * weeks_ago)).isocalendar()
+        for unit in (d.district, d.street1, d.street2, d.community1):
+            db.add(WeeklyReport(org_unit_id=unit.id, week=f"{year}-W{number:02d}", remarks="本周\x01\x1b\ufffe",
+                                remarks_by_id=d.users["admin"].id))
     await db.commit()
 
 

@@ -360,10 +360,10 @@ async def test_a_signed_thumb_url_works_without_a_token_and_fails_when_tampered_
     body = (await upload(client, worker, (photos / "Canon_40D.jpg").read_bytes())).json()
     assert (await client.get(body["thumb_url"])).status_code == 200
     path, query = body["thumb_url"].split("?")
-    exp, sig = (part.split("=", 1)[1] for part in query.split("&"))
-    tampered = f"{path}?exp={int(exp) + 900}&sig={sig}"
-    other_path = f"/api/v1/photos/{body['id']}?exp={exp}&sig={sig}"  # the thumb's signature on the original
-    expired = f"{path}?exp=1000&sig={sign(settings, path, 1000)}"
+    exp, session, sig = (part.split("=", 1)[1] for part in query.split("&"))
+    tampered = f"{path}?exp={int(exp) + 900}&s={session}&sig={sig}"
+    other_path = f"/api/v1/photos/{body['id']}?exp={exp}&s={session}&sig={sig}"  # the thumb's signature on the original
+    expired = f"{path}?exp=1000&s={session}&sig={sign(settings, path, 1000, session)}"
     for link in (tampered, other_path, expired, path):
         assert (await client.get(link)).status_code == 401, link
     assert (await client.get(f"/api/v1/photos/{uuid.uuid4()}/thumb")).status_code == 401

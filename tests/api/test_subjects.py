@@ -11,7 +11,7 @@ async def test_lists_show_masked_numbers_only(client, db):
     await add_subject(db, d.community1, phone="13812345678", id_number="520102195001011234")
     supervisor = await login(client, "super1")
     [item] = (await client.get("/api/v1/subjects", headers=supervisor)).json()["items"]
-    assert item["phone_masked"] == "138****5678"
+    assert item["phone_masked"] == "1******5678"
     assert item["id_number_masked"] == "5201**********1234"
     assert "phone" not in item and "id_number" not in item
 
@@ -21,7 +21,7 @@ async def test_a_plain_get_answers_masked_numbers_and_is_not_audited(client, db)
     subject = await add_subject(db, d.community1, phone="13812345678")
     supervisor = await login(client, "super1")
     body = (await client.get(f"/api/v1/subjects/{subject}", headers=supervisor)).json()
-    assert body["phone_masked"] == "138****5678" and "phone" not in body and "id_number" not in body
+    assert body["phone_masked"] == "1******5678" and "phone" not in body and "id_number" not in body
     assert await db.scalar(select(func.count()).select_from(AuditEntry)
                            .where(AuditEntry.action == "subject_view_numbers")) == 0
 
@@ -61,7 +61,7 @@ async def test_a_field_worker_never_sees_full_numbers(client, db):
     subject = await add_subject(db, d.community1)
     worker = await login(client, "worker1")
     body = (await client.get(f"/api/v1/subjects/{subject}", headers=worker)).json()
-    assert "phone" not in body and body["phone_masked"] == "138****5678"
+    assert "phone" not in body and body["phone_masked"] == "1******5678"
 
 
 async def test_another_streets_subject_does_not_exist_for_the_caller(client, db):
@@ -131,7 +131,7 @@ async def test_creating_and_editing_answer_with_masked_numbers_only(client, db):
     for answer, phone in ((created.json(), "13912345678"), (patched.json(), "13700001111")):
         assert "phone" not in answer and "id_number" not in answer
         assert phone not in str(answer) and "520102195001011231" not in str(answer)
-        assert answer["phone_masked"] == f"{phone[:3]}****{phone[-4:]}"
+        assert answer["phone_masked"] == f"{phone[:1]}******{phone[-4:]}"  # at most half shown
         assert answer["id_number_masked"] == "5201**********1231"
 
 

@@ -133,8 +133,9 @@ async def test_the_head_adds_remarks_and_submits_and_then_they_are_final(client,
     for bad in ("2026-48", "2026-W60", "9999-W01"):
         response = await client.put(f"/api/v1/reports/weekly/{d.community1.id}/{bad}", json={"remarks": "x"},
                                     headers=supervisor)
-        assert response.status_code == 422, bad
-        assert (await client.get("/api/v1/reports/weekly", params={"week": bad}, headers=supervisor)).status_code == 422
+        expected = 400 if bad.startswith("9999") else 422  # out of range (api/dates.py), or no such week
+        assert response.status_code == expected, bad
+        assert (await client.get("/api/v1/reports/weekly", params={"week": bad}, headers=supervisor)).status_code == expected
 
 
 async def test_the_same_submission_sent_again_is_answered_as_before_and_stored_once(client, db):

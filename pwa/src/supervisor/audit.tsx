@@ -22,6 +22,7 @@ const ACTIONS = [
   "inspection_create", "inspection_update", "inspection_review", "station_update", "template_create", "template_version",
   "weekly_remarks", "own_password_change", "patrol_review_refused", "visit_review_refused", "inspection_review_refused",
   "task_accept_refused",
+  "org_unit_rename", "station_head_cleared",
 ];
 const ENTITIES = ["facility", "subject", "task", "patrol", "visit", "inspection", "user", "org_unit", "photo", "checklist_template",
   "weekly_report"];

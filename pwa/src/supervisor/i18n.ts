@@ -271,6 +271,8 @@ export const t = defineStrings(
     a_user_password_reset: "重置密码", a_org_unit_create: "新建单位", a_photo_upload: "上传照片",
     a_patrol_create: "提交巡查", a_patrol_update: "修改巡查", a_patrol_review: "审核巡查", a_visit_create: "提交走访",
     a_visit_update: "修改走访", a_visit_review: "审核走访",
+    // Unit rename and station head cleared (issue 18)
+    a_org_unit_rename: "重命名单位", a_station_head_cleared: "解除站长",
     s_did: "{who} {action}",
     s_did_to: "{who} {action}「{thing}」",
     s_change: "{field}：{a} → {b}",
@@ -705,6 +707,8 @@ export const t = defineStrings(
     a_user_password_reset: "reset the password of", a_org_unit_create: "created unit", a_photo_upload: "uploaded a photo for",
     a_patrol_create: "submitted a patrol", a_patrol_update: "changed a patrol", a_patrol_review: "reviewed a patrol",
     a_visit_create: "submitted a visit", a_visit_update: "changed a visit", a_visit_review: "reviewed a visit",
+    // Unit rename and station head cleared (issue 18)
+    a_org_unit_rename: "renamed unit", a_station_head_cleared: "cleared the station head of",
     s_did: "{who} {action}",
     s_did_to: "{who} {action} “{thing}”",
     s_change: "{field}: {a} → {b}",
