@@ -40,8 +40,12 @@ def retry_after_s(base: int = 2) -> int:
 
 def shed_response(reason: str, detail: str) -> Response:
     observe.SHED.labels(reason).inc()
-    return Response(error_content(503, detail, code="busy"), status_code=503, media_type=MediaType.JSON,
-                    headers={"Retry-After": str(retry_after_s())})
+    return Response(
+        error_content(503, detail, code="busy"),
+        status_code=503,
+        media_type=MediaType.JSON,
+        headers={"Retry-After": str(retry_after_s())},
+    )
 
 
 class Gate:
@@ -98,9 +102,17 @@ def admission_middleware(gates: Gates):
             if not await gates.requests.acquire():
                 observe.SHED.labels("queue").inc()
                 body = json.dumps(error_content(503, "the server is busy; the app tries again shortly", code="busy"))
-                await send({"type": "http.response.start", "status": 503, "headers": [
-                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(retry_after_s()).encode())]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 503,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"retry-after", str(retry_after_s()).encode()),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body.encode(), "more_body": False})
                 return
             try:
@@ -118,8 +130,9 @@ def overloaded_error(_: Request, exc: Overloaded) -> Response:
 
 
 def db_wait_error(_: Request, exc: PoolTimeout) -> Response:
-    return shed_response("database", "the server is busy (every database connection is in use); "
-                                     "the app tries again shortly")
+    return shed_response(
+        "database", "the server is busy (every database connection is in use); the app tries again shortly"
+    )
 
 
 HANDLERS: ExceptionHandlersMap = {Overloaded: overloaded_error, PoolTimeout: db_wait_error}

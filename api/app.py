@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
 
 from advanced_alchemy.extensions.litestar import (
-    AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin,
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
 )
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -18,7 +20,17 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from api import auth, facilities, health, org_units, patrols, subjects, visits
-from api import audit_log, evidence_rules, exports, imports, map_config, reports, review_queue, tasks, users  # supervisor workspace
+from api import (
+    audit_log,
+    evidence_rules,
+    exports,
+    imports,
+    map_config,
+    reports,
+    review_queue,
+    tasks,
+    users,
+)  # supervisor workspace
 from api import photos  # photo evidence
 from api import desk  # the supervisor's desktop
 from api import reviews  # decisions at the desk
@@ -79,15 +91,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if problem := configuration_problem():
         raise ConfigurationError(problem)
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, pool_timeout=settings.db_wait_s)
-    store = ObjectStore(endpoint=settings.minio_endpoint, access_key=settings.minio_access_key,
-                        secret_key=settings.minio_secret_key, bucket=settings.minio_bucket,
-                        secure=settings.minio_secure)
-    gates = admission.Gates(max_inflight=settings.max_inflight, queue_wait_s=settings.queue_wait_s,
-                            photo_ingests=settings.photo_ingests, photo_wait_s=settings.photo_wait_s)
+    store = ObjectStore(
+        endpoint=settings.minio_endpoint,
+        access_key=settings.minio_access_key,
+        secret_key=settings.minio_secret_key,
+        bucket=settings.minio_bucket,
+        secure=settings.minio_secure,
+    )
+    gates = admission.Gates(
+        max_inflight=settings.max_inflight,
+        queue_wait_s=settings.queue_wait_s,
+        photo_ingests=settings.photo_ingests,
+        photo_wait_s=settings.photo_wait_s,
+    )
     db = SQLAlchemyAsyncConfig(
         # The plugin keeps the session in the request's scope and closes it; api/deps.py commits it.
-        engine_instance=engine, session_dependency_key="plugin_db_session",
-        session_config=AsyncSessionConfig(expire_on_commit=False), create_all=False,
+        engine_instance=engine,
+        session_dependency_key="plugin_db_session",
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        create_all=False,
     )
 
     @asynccontextmanager
@@ -118,10 +140,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "store": store, "engine": engine, "gates": gates, "db": db}),
         request_max_body_size=settings.max_json_bytes,
         # Level 6, zlib's own default: nearly level 9's size for much less CPU on big lists.
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6,
-                                             exclude=["/api/v1/photos"]),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude=["/api/v1/photos"]
+        ),
         openapi_config=OpenAPIConfig(
-            title="Xunfang API", version="1.0.0", path="/schema",
+            title="Xunfang API",
+            version="1.0.0",
+            path="/schema",
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
             # The document only, at /schema and /schema/openapi.json: the bundled viewers (Swagger,

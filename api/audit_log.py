@@ -50,23 +50,55 @@ class AuditLogController(Controller):
 
     @get(operation_id="SearchAuditLog")
     async def search_audit_log(
-        self, user: CurrentUser, db_session: DbSession, q: FromQuery[Search] = None,
-        action: FromQuery[Search] = None, actor_id: FromQuery[uuid.UUID | None] = None, from_: Since = None,
-        to: FromQuery[datetime | None] = None, entity: FromQuery[Search] = None,
-        entity_id: FromQuery[Search] = None, cursor: FromQuery[str | None] = None, limit: Limit = 50,
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        q: FromQuery[Search] = None,
+        action: FromQuery[Search] = None,
+        actor_id: FromQuery[uuid.UUID | None] = None,
+        from_: Since = None,
+        to: FromQuery[datetime | None] = None,
+        entity: FromQuery[Search] = None,
+        entity_id: FromQuery[Search] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 50,
     ) -> AuditPage:
         user.require("supervisor", "admin")
         if cursor is not None and not CURSOR.fullmatch(cursor):
             raise Invalid("cursor is not one this server handed out", field="cursor")
-        rows = await audit.search(db_session, scope_path=user.scope_path, text=q, action=action, actor_id=actor_id,
-                                  since=check_time(from_, "from"), until=check_time(to, "to"), before_id=int(cursor) if cursor else None,
-                                  limit=limit + 1, include_unscoped=user.role == "admin",
-                                  entity=entity, entity_id=entity_id)
+        rows = await audit.search(
+            db_session,
+            scope_path=user.scope_path,
+            text=q,
+            action=action,
+            actor_id=actor_id,
+            since=check_time(from_, "from"),
+            until=check_time(to, "to"),
+            before_id=int(cursor) if cursor else None,
+            limit=limit + 1,
+            include_unscoped=user.role == "admin",
+            entity=entity,
+            entity_id=entity_id,
+        )
         page = rows[:limit]
         names = await audit.names(db_session, entries=page)
         return AuditPage(
-            items=[AuditOut(id=e.id, at=e.at, actor_id=e.actor_id, actor_username=e.actor_username, ip=e.ip,
-                            action=e.action, entity=e.entity, entity_id=e.entity_id, org_unit_id=e.org_unit_id,
-                            detail=e.detail, actor_name=names.get(str(e.actor_id), ""),
-                            entity_name=names.get(e.entity_id, "")) for e in page],
-            next_cursor=str(page[-1].id) if len(rows) > limit else None)
+            items=[
+                AuditOut(
+                    id=e.id,
+                    at=e.at,
+                    actor_id=e.actor_id,
+                    actor_username=e.actor_username,
+                    ip=e.ip,
+                    action=e.action,
+                    entity=e.entity,
+                    entity_id=e.entity_id,
+                    org_unit_id=e.org_unit_id,
+                    detail=e.detail,
+                    actor_name=names.get(str(e.actor_id), ""),
+                    entity_name=names.get(e.entity_id, ""),
+                )
+                for e in page
+            ],
+            next_cursor=str(page[-1].id) if len(rows) > limit else None,
+        )

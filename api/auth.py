@@ -78,8 +78,10 @@ def retry_after(runs: list[tuple[users.FailureRun, int, float]], rules: LoginThr
 
 
 def too_many(wait: int) -> TooManyAttempts:
-    return TooManyAttempts(f"too many failed logins; try again in {wait} seconds, or ask an administrator "
-                           "to reset your password", headers={"Retry-After": str(wait)})
+    return TooManyAttempts(
+        f"too many failed logins; try again in {wait} seconds, or ask an administrator to reset your password",
+        headers={"Retry-After": str(wait)},
+    )
 
 
 async def note_attempt(db_session: DbSession, settings: Settings, *, username: str, ip: str) -> int:
@@ -98,10 +100,15 @@ async def note_attempt(db_session: DbSession, settings: Settings, *, username: s
     while True:
         await users.lock_login(db_session, username=username, ip=ip)
         by_name, by_ip, in_flight, now = await users.login_failures(
-            db_session, username=username, ip=ip, name_since=timedelta(seconds=name_max_s),
-            ip_since=timedelta(seconds=ip_max_s))
-        wait = retry_after([(by_name, rules.name_failures, name_max_s), (by_ip, rules.max_failures, ip_max_s)],
-                           rules, now)
+            db_session,
+            username=username,
+            ip=ip,
+            name_since=timedelta(seconds=name_max_s),
+            ip_since=timedelta(seconds=ip_max_s),
+        )
+        wait = retry_after(
+            [(by_name, rules.name_failures, name_max_s), (by_ip, rules.max_failures, ip_max_s)], rules, now
+        )
         if wait > 0:
             await commit_early(db_session, "releases the login locks before the 429")
             raise too_many(wait)
@@ -120,32 +127,72 @@ class AuthController(Controller):
     path = "/api/v1"
     tags = ["auth"]
 
-    @post("/auth/login", operation_id="Login", status_code=200, request_max_body_size=16_384, security=[],
-          responses={429: ResponseSpec(ErrorOut, description="too many failed logins: wait Retry-After seconds")})
-    async def login(self, data: JSONBody[LoginIn], request: Request, db_session: DbSession,
-                    settings: AppSettings) -> LoginOut:
+    @post(
+        "/auth/login",
+        operation_id="Login",
+        status_code=200,
+        request_max_body_size=16_384,
+        security=[],
+        responses={429: ResponseSpec(ErrorOut, description="too many failed logins: wait Retry-After seconds")},
+    )
+    async def login(
+        self, data: JSONBody[LoginIn], request: Request, db_session: DbSession, settings: AppSettings
+    ) -> LoginOut:
         ip = client_ip(request)
         attempt_id = await note_attempt(db_session, settings, username=data.username, ip=ip)
         user = await users.get_by_username(db_session, username=data.username)
         ok = await verified(user.password_hash if user else None, data.password)
         if not ok or user is None or not user.is_active:
             await users.confirm_login_failure(db_session, attempt_id=attempt_id)
-            await audit.log(db_session, actor_id=user.id if user else None, actor_username=data.username,
-                            ip=ip, action="login_failed", org_unit_id=user.org_unit_id if user else None)
+            await audit.log(
+                db_session,
+                actor_id=user.id if user else None,
+                actor_username=data.username,
+                ip=ip,
+                action="login_failed",
+                org_unit_id=user.org_unit_id if user else None,
+            )
             await commit_early(db_session, "the audit entry stays even though we answer 401")
             raise NotAuthorizedException("wrong username or password")
-        token, expires_at = await users.issue_token(db_session, user_id=user.id,
-                                                    ttl=timedelta(hours=settings.token_ttl_hours))
+        token, expires_at = await users.issue_token(
+            db_session, user_id=user.id, ttl=timedelta(hours=settings.token_ttl_hours)
+        )
         await users.clear_login_failures(db_session, username=data.username, ip=ip)
-        await audit.log(db_session, actor_id=user.id, actor_username=user.username, ip=ip, action="login",
-                        entity="user", entity_id=user.id, org_unit_id=user.org_unit_id)
-        return LoginOut(access_token=token, token_type="bearer", expires_at=expires_at,
-                        user=UserOut(id=user.id, username=user.username, display_name=user.display_name,
-                                     role=user.role, org_unit_id=user.org_unit_id))
+        await audit.log(
+            db_session,
+            actor_id=user.id,
+            actor_username=user.username,
+            ip=ip,
+            action="login",
+            entity="user",
+            entity_id=user.id,
+            org_unit_id=user.org_unit_id,
+        )
+        return LoginOut(
+            access_token=token,
+            token_type="bearer",
+            expires_at=expires_at,
+            user=UserOut(
+                id=user.id,
+                username=user.username,
+                display_name=user.display_name,
+                role=user.role,
+                org_unit_id=user.org_unit_id,
+            ),
+        )
 
-    @post("/auth/logout", operation_id="Logout", status_code=204,
-          response_headers=[ResponseHeader(name="Clear-Site-Data", value='"cache"',
-                                           description="the browser drops the photos it cached for this session")])
+    @post(
+        "/auth/logout",
+        operation_id="Logout",
+        status_code=204,
+        response_headers=[
+            ResponseHeader(
+                name="Clear-Site-Data",
+                value='"cache"',
+                description="the browser drops the photos it cached for this session",
+            )
+        ],
+    )
     async def logout(self, request: Request, user: CurrentUser, db_session: DbSession) -> None:
         """Ends the token, and with it every photo link made for it (api/photo_links.py)."""
         token = request.headers["authorization"].partition(" ")[2].strip()
@@ -153,8 +200,9 @@ class AuthController(Controller):
         await record_audit(db_session, user, "logout", entity="user", entity_id=user.id)
 
     @post("/me/password", operation_id="ChangeOwnPassword", status_code=204, request_max_body_size=16_384)
-    async def change_own_password(self, data: JSONBody[OwnPasswordIn], request: Request, user: CurrentUser,
-                                  db_session: DbSession) -> None:
+    async def change_own_password(
+        self, data: JSONBody[OwnPasswordIn], request: Request, user: CurrentUser, db_session: DbSession
+    ) -> None:
         """Change one's own password: the current one is asked (a borrowed unlocked phone is not
         enough); the session it is sent from stays, every other one ends."""
         me = await users.get_user(db_session, user_id=user.id)
@@ -163,11 +211,15 @@ class AuthController(Controller):
         if data.new == data.current:
             raise Invalid("new: the new password is the same as the current one", field="new", rule="same_password")
         token = request.headers["authorization"].partition(" ")[2].strip()
-        await users.change_password(db_session, user_id=user.id, password_hash=await hashed(data.new),
-                                    keep_token=token)
+        await users.change_password(db_session, user_id=user.id, password_hash=await hashed(data.new), keep_token=token)
         await record_audit(db_session, user, "own_password_change", entity="user", entity_id=user.id)
 
     @get("/me", operation_id="GetMe")
     async def get_me(self, user: CurrentUser) -> UserOut:
-        return UserOut(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-                       org_unit_id=user.org_unit_id)
+        return UserOut(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            org_unit_id=user.org_unit_id,
+        )

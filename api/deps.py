@@ -62,8 +62,15 @@ async def provide_user(request: Request, db_session: DbSession) -> Principal:
         if who is None:
             raise NotAuthorizedException("log in first: send Authorization: Bearer <access_token>")
     user_id, username, display_name, role, org_unit_id, path = who
-    return Principal(id=user_id, username=username, display_name=display_name, role=role,
-                     org_unit_id=org_unit_id, scope_path=path, ip=client_ip(request))
+    return Principal(
+        id=user_id,
+        username=username,
+        display_name=display_name,
+        role=role,
+        org_unit_id=org_unit_id,
+        scope_path=path,
+        ip=client_ip(request),
+    )
 
 
 async def provide_db_session(state: State, scope: Scope) -> AsyncGenerator[AsyncSession, None]:
@@ -87,13 +94,27 @@ def provide_store(state: State) -> ObjectStore:
 
 
 async def record_audit(
-    db_session: AsyncSession, user: Principal, action: str, *, entity: str = "", entity_id: object = "",
-    org_unit_id: uuid.UUID | None = None, **detail: Any,
+    db_session: AsyncSession,
+    user: Principal,
+    action: str,
+    *,
+    entity: str = "",
+    entity_id: object = "",
+    org_unit_id: uuid.UUID | None = None,
+    **detail: Any,
 ) -> None:
     """Every change of state, and every view of a subject's full numbers, lands here."""
-    await audit.log(db_session, actor_id=user.id, actor_username=user.username, ip=user.ip, action=action,
-                    entity=entity, entity_id=entity_id, org_unit_id=org_unit_id or user.org_unit_id,
-                    detail={k: v for k, v in detail.items() if v is not None})
+    await audit.log(
+        db_session,
+        actor_id=user.id,
+        actor_username=user.username,
+        ip=user.ip,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        org_unit_id=org_unit_id or user.org_unit_id,
+        detail={k: v for k, v in detail.items() if v is not None},
+    )
 
 
 CurrentUser = NamedDependency[Principal]

@@ -33,20 +33,44 @@ def unavailable_headers(status: int) -> dict[str, str]:
 # Stable error codes (api-v1.md; the words are storage/vocabulary.py's ErrorCode): the error's
 # own, else by storage error, else by HTTP status. Never rename one.
 CODE: dict[type[StorageError], ErrorCode] = {
-    NotFound: "not_found", Conflict: "conflict", Invalid: "invalid", BadImage: "not_an_image",
-    TooLarge: "too_large", StoreUnavailable: "storage_unavailable"}
+    NotFound: "not_found",
+    Conflict: "conflict",
+    Invalid: "invalid",
+    BadImage: "not_an_image",
+    TooLarge: "too_large",
+    StoreUnavailable: "storage_unavailable",
+}
 CODE_BY_STATUS: dict[int, ErrorCode] = {
-    400: "bad_input", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "not_allowed",
-    409: "conflict", 413: "too_large", 415: "not_an_image", 422: "invalid", 429: "too_many_requests",
-    500: "server_error", 503: "unavailable"}
+    400: "bad_input",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "not_an_image",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
 
 
-def error_content(status: int, detail: str, *, code: ErrorCode | None = None,
-                  field: str | None = None, rule: str | None = None, limit: float | None = None) -> dict[str, object]:
+def error_content(
+    status: int,
+    detail: str,
+    *,
+    code: ErrorCode | None = None,
+    field: str | None = None,
+    rule: str | None = None,
+    limit: float | None = None,
+) -> dict[str, object]:
     """The one error body (ErrorOut): every error the API answers is built here."""
     content: dict[str, object] = {
-        "status_code": status, "detail": detail,
-        "code": code or CODE_BY_STATUS.get(status, "client_error" if status < 500 else "server_error")}
+        "status_code": status,
+        "detail": detail,
+        "code": code or CODE_BY_STATUS.get(status, "client_error" if status < 500 else "server_error"),
+    }
     if field:
         content["field"] = field
     if rule:  # which rule the value broke, a stable word the screens put in words (with `limit`)
@@ -56,10 +80,21 @@ def error_content(status: int, detail: str, *, code: ErrorCode | None = None,
     return content
 
 
-def _body(status: int, detail: str, field: str | None = None, code: ErrorCode | None = None,
-          headers: dict[str, str] | None = None, rule: str | None = None, limit: float | None = None) -> Response:
-    return Response(error_content(status, detail, code=code, field=field, rule=rule, limit=limit), status_code=status,
-                    media_type=MediaType.JSON, headers={**unavailable_headers(status), **(headers or {})})
+def _body(
+    status: int,
+    detail: str,
+    field: str | None = None,
+    code: ErrorCode | None = None,
+    headers: dict[str, str] | None = None,
+    rule: str | None = None,
+    limit: float | None = None,
+) -> Response:
+    return Response(
+        error_content(status, detail, code=code, field=field, rule=rule, limit=limit),
+        status_code=status,
+        media_type=MediaType.JSON,
+        headers={**unavailable_headers(status), **(headers or {})},
+    )
 
 
 def storage_error(_: Request, exc: StorageError) -> Response:
@@ -109,10 +144,14 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
     message = str(extra.get("message") or exc.detail) if isinstance(extra, dict) else exc.detail
     at, unknown, missing = _AT.search(message), _UNKNOWN.search(message), _MISSING.search(message)
     # Litestar cuts " - at `$.checklist[1]`" off into the key: a field named in the message is in there.
-    within = at.group(1) if at else str(extra["key"]) if unknown and isinstance(extra, dict) and extra.get(
-        "key") not in (None, "data") else ""
-    field = ".".join(p for p in (within, unknown.group(1) if unknown else "", missing.group(1) if missing else "")
-                     if p)
+    within = (
+        at.group(1)
+        if at
+        else str(extra["key"])
+        if unknown and isinstance(extra, dict) and extra.get("key") not in (None, "data")
+        else ""
+    )
+    field = ".".join(p for p in (within, unknown.group(1) if unknown else "", missing.group(1) if missing else "") if p)
     if not field and isinstance(extra, dict) and extra.get("key") not in (None, "data"):
         field = str(extra["key"])
     rule, limit, sentence = rule_of(message, field)
@@ -142,13 +181,15 @@ def database_unavailable(exc: DBAPIError) -> bool:
 
 def database_error(_: Request, exc: DBAPIError) -> Response:
     if isinstance(exc, IntegrityError):
-        return _body(409, "that conflicts with a stored record (a duplicate or a missing reference)",
-                     code="duplicate")
+        return _body(409, "that conflicts with a stored record (a duplicate or a missing reference)", code="duplicate")
     # SQLSTATE class 22, "data exception": a NUL character in text (PostgreSQL cannot store it),
     # a number out of range.
     if isinstance(exc, DataError) or _sqlstate(exc).startswith("22"):
-        return _body(400, "a value cannot be stored as sent (a control character in text, or a number "
-                          "out of range); correct it and send again")
+        return _body(
+            400,
+            "a value cannot be stored as sent (a control character in text, or a number "
+            "out of range); correct it and send again",
+        )
     if database_unavailable(exc):
         log.warning("database unavailable: %s", type(exc.orig).__name__)  # its text can quote values
         return _body(503, "the database cannot be reached; try again shortly", code="database_unavailable")
@@ -193,14 +234,20 @@ HANDLERS: ExceptionHandlersMap = {
 # --- the error body in the OpenAPI document ----------------------------------------------------
 
 ERROR_OUT = {
-    "type": "object", "required": ["status_code", "detail", "code"],
+    "type": "object",
+    "required": ["status_code", "detail", "code"],
     "properties": {
         "status_code": {"type": "integer"},
         "detail": {"type": "string", "description": "an English sentence for developers and logs"},
-        "code": {"type": "string", "enum": list(ERROR_CODES),
-                 "description": "stable: a screen keys what it says, in the user's language, on it"},
-        "field": {"oneOf": [{"type": "string"}, {"type": "null"}],
-                  "description": "the offending field as a dotted path"},
+        "code": {
+            "type": "string",
+            "enum": list(ERROR_CODES),
+            "description": "stable: a screen keys what it says, in the user's language, on it",
+        },
+        "field": {
+            "oneOf": [{"type": "string"}, {"type": "null"}],
+            "description": "the offending field as a dotted path",
+        },
     },
 }
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}

@@ -94,21 +94,27 @@ def _far(what: str, what_zh: str, pos: Position, site: Site) -> Flag | None:
     (gap_en, gap_zh), (acc_en, acc_zh) = _metres(gap), _metres(pos.accuracy_m or 0.0)
     accuracy = f", accuracy {acc_en}" if pos.accuracy_m is not None else ""
     accuracy_zh = f"，定位精度 {acc_zh}" if pos.accuracy_m is not None else ""
-    return Flag("far_from_site",
-                f"{what} is {gap_en} from the site (geofence {site.geofence_m:.0f} m{accuracy})",
-                f"{what_zh}距{site.noun_zh} {gap_zh}（范围 {site.geofence_m:.0f} 米{accuracy_zh}）")
+    return Flag(
+        "far_from_site",
+        f"{what} is {gap_en} from the site (geofence {site.geofence_m:.0f} m{accuracy})",
+        f"{what_zh}距{site.noun_zh} {gap_zh}（范围 {site.geofence_m:.0f} 米{accuracy_zh}）",
+    )
 
 
-def location_flags(record: RecordEvidence, photos: list[PhotoEvidence], site: Site,
-                   rules: EvidenceRules) -> list[Flag]:
+def location_flags(record: RecordEvidence, photos: list[PhotoEvidence], site: Site, rules: EvidenceRules) -> list[Flag]:
     flags: list[Flag] = []
     if record.position is None:
         flags.append(Flag("no_location", "the record has no position", "记录没有定位"))
     else:
         if record.position.accuracy_m is not None and record.position.accuracy_m > rules.low_accuracy_m:
             en, zh = _metres(record.position.accuracy_m)
-            flags.append(Flag("low_accuracy", f"position accuracy is {en} (worse than {rules.low_accuracy_m:.0f} m)",
-                              f"定位精度 {zh}，低于 {rules.low_accuracy_m:.0f} 米要求"))
+            flags.append(
+                Flag(
+                    "low_accuracy",
+                    f"position accuracy is {en} (worse than {rules.low_accuracy_m:.0f} m)",
+                    f"定位精度 {zh}，低于 {rules.low_accuracy_m:.0f} 米要求",
+                )
+            )
         flags.append(_far("the record's position", "记录位置", record.position, site))  # type: ignore[arg-type]
     for n, photo in enumerate(photos, 1):
         if photo.capture_position:
@@ -118,27 +124,36 @@ def location_flags(record: RecordEvidence, photos: list[PhotoEvidence], site: Si
     return [f for f in flags if f is not None]
 
 
-def time_flags(record: RecordEvidence, photos: list[PhotoEvidence], now: datetime,
-               rules: EvidenceRules) -> list[Flag]:
+def time_flags(record: RecordEvidence, photos: list[PhotoEvidence], now: datetime, rules: EvidenceRules) -> list[Flag]:
     flags: list[Flag] = []
     window = timedelta(hours=rules.photo_time_window_h)
     ahead = now + timedelta(minutes=rules.future_tolerance_min)
     if record.start > ahead or record.end > ahead:
-        flags.append(Flag("future_time", "the record's time is ahead of the server's clock",
-                          "记录时间晚于服务器当前时间"))
+        flags.append(
+            Flag("future_time", "the record's time is ahead of the server's clock", "记录时间晚于服务器当前时间")
+        )
     for n, photo in enumerate(photos, 1):
         taken = photo.exif_time or photo.device_time
         if taken is None:
             continue
         source = "EXIF" if photo.exif_time else "device"
         if taken > ahead:
-            flags.append(Flag("future_time", f"photo {n} ({source} time) is ahead of the server's clock",
-                              f"照片{n}的拍摄时间晚于服务器当前时间"))
+            flags.append(
+                Flag(
+                    "future_time",
+                    f"photo {n} ({source} time) is ahead of the server's clock",
+                    f"照片{n}的拍摄时间晚于服务器当前时间",
+                )
+            )
         elif taken < record.start - window or taken > record.end + window:
             gap, gap_zh = _duration((record.start - taken) if taken < record.start else (taken - record.end))
-            flags.append(Flag("photo_time_mismatch",
-                              f"photo {n} was taken ({source} time) {gap} outside the record's time",
-                              f"照片{n}拍摄时间与记录时间相差 {gap_zh}"))
+            flags.append(
+                Flag(
+                    "photo_time_mismatch",
+                    f"photo {n} was taken ({source} time) {gap} outside the record's time",
+                    f"照片{n}拍摄时间与记录时间相差 {gap_zh}",
+                )
+            )
     return flags
 
 
@@ -147,23 +162,39 @@ def photo_flags(record: RecordEvidence, photos: list[PhotoEvidence]) -> list[Fla
     for n, photo in enumerate(photos, 1):
         if photo.reused_in or photo.reused_elsewhere:
             where = f"record {photo.reused_in}" if photo.reused_in else "a record of another street"
-            flags.append(Flag("reused_photo", f"photo {n} is already evidence in {where}",
-                              f"照片{n}已作为另一条记录的佐证"))
+            flags.append(
+                Flag("reused_photo", f"photo {n} is already evidence in {where}", f"照片{n}已作为另一条记录的佐证")
+            )
     if record.kind in ("patrol", "inspection"):
         if not record.photo_ids:
-            flags.append(Flag("missing_photos", f"the {record.kind} has no photo",
-                              "巡查记录没有照片" if record.kind == "patrol" else "督导记录没有照片"))
+            flags.append(
+                Flag(
+                    "missing_photos",
+                    f"the {record.kind} has no photo",
+                    "巡查记录没有照片" if record.kind == "patrol" else "督导记录没有照片",
+                )
+            )
         for item in record.issue_items_without_photos:
             label = record.item_labels.get(item, {})
-            flags.append(Flag("missing_photos", f"the issue '{label.get('en', item)}' has no photo",
-                              f"问题项“{label.get('zh', item)}”没有照片"))
+            flags.append(
+                Flag(
+                    "missing_photos",
+                    f"the issue '{label.get('en', item)}' has no photo",
+                    f"问题项“{label.get('zh', item)}”没有照片",
+                )
+            )
     elif not record.photo_ids and not (record.no_photo_reason or "").strip():
-        flags.append(Flag("missing_photos", "the visit has no photo and no reason for none",
-                          "走访记录既无照片也未说明原因"))
+        flags.append(
+            Flag("missing_photos", "the visit has no photo and no reason for none", "走访记录既无照片也未说明原因")
+        )
     return flags
 
 
-def compute_flags(record: RecordEvidence, photos: list[PhotoEvidence], site: Site, now: datetime,
-                  rules: EvidenceRules) -> list[Flag]:
-    return [*location_flags(record, photos, site, rules), *time_flags(record, photos, now, rules),
-            *photo_flags(record, photos)]
+def compute_flags(
+    record: RecordEvidence, photos: list[PhotoEvidence], site: Site, now: datetime, rules: EvidenceRules
+) -> list[Flag]:
+    return [
+        *location_flags(record, photos, site, rules),
+        *time_flags(record, photos, now, rules),
+        *photo_flags(record, photos),
+    ]

@@ -26,7 +26,11 @@ async def get_evidence_rules(user: CurrentUser, settings: AppSettings) -> Eviden
     """Any signed-in user: the numbers every record is flagged by (the near-duplicate photo
     threshold stays on the server)."""
     r = settings.evidence
-    return EvidenceRulesOut(low_accuracy_m=r.low_accuracy_m, facility_geofence_m=r.facility_geofence_m,
-                            home_geofence_m=r.home_geofence_m, photo_time_window_h=r.photo_time_window_h,
-                            future_tolerance_min=r.future_tolerance_min,
-                            exif_naive_utc_offset_h=r.exif_naive_utc_offset_h)
+    return EvidenceRulesOut(
+        low_accuracy_m=r.low_accuracy_m,
+        facility_geofence_m=r.facility_geofence_m,
+        home_geofence_m=r.home_geofence_m,
+        photo_time_window_h=r.photo_time_window_h,
+        future_tolerance_min=r.future_tolerance_min,
+        exif_naive_utc_offset_h=r.exif_naive_utc_offset_h,
+    )

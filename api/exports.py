@@ -63,11 +63,38 @@ MAX_PHOTOS = MAX_PHOTOS_PER_RECORD
 PHOTO_HEADERS = [f"照片{i}" for i in range(1, MAX_PHOTOS + 1)]
 REVIEW_HEADERS = ["状态", "证据提示", "审核结论", "审核人", "审核意见", "审核时间"]
 
-PATROL_HEADERS = (["记录编号", "设施", "所属单位", "巡查人", "开始时间", "结束时间", "纬度", "经度", "定位精度(米)"]
-                  + [LABELS_ZH[c] for c in CHECKLIST] + ["其他检查项", "备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
-VISIT_HEADERS = (["记录编号", "走访对象", "对象类别", "联系电话", "身份证号", "所属单位", "走访人", "走访类型", "走访时间",
-                  "纬度", "经度", "定位精度(米)", "情况摘要", "反映诉求", "慰问金(元)", "慰问物品", "需跟进",
-                  "未拍照原因", "喜报"] + REVIEW_HEADERS + PHOTO_HEADERS)
+PATROL_HEADERS = (
+    ["记录编号", "设施", "所属单位", "巡查人", "开始时间", "结束时间", "纬度", "经度", "定位精度(米)"]
+    + [LABELS_ZH[c] for c in CHECKLIST]
+    + ["其他检查项", "备注"]
+    + REVIEW_HEADERS
+    + PHOTO_HEADERS
+)
+VISIT_HEADERS = (
+    [
+        "记录编号",
+        "走访对象",
+        "对象类别",
+        "联系电话",
+        "身份证号",
+        "所属单位",
+        "走访人",
+        "走访类型",
+        "走访时间",
+        "纬度",
+        "经度",
+        "定位精度(米)",
+        "情况摘要",
+        "反映诉求",
+        "慰问金(元)",
+        "慰问物品",
+        "需跟进",
+        "未拍照原因",
+        "喜报",
+    ]
+    + REVIEW_HEADERS
+    + PHOTO_HEADERS
+)
 
 
 class PhotoLink(str):
@@ -96,8 +123,14 @@ def _flags(flags: Any) -> str:
 
 
 def _review_cells(r: Any) -> list[Any]:
-    return [STATUS.get(r.status, r.status), _flags(r.flags), DECISION.get(r.decision, r.decision),
-            r.reviewer or "", r.review_comment or "", _time(r.reviewed_at)]
+    return [
+        STATUS.get(r.status, r.status),
+        _flags(r.flags),
+        DECISION.get(r.decision, r.decision),
+        r.reviewer or "",
+        r.review_comment or "",
+        _time(r.reviewed_at),
+    ]
 
 
 def _item(entry: dict | None) -> str:
@@ -115,36 +148,99 @@ def _other_items(items: dict, labels: dict[str, str]) -> str:
 
 def patrol_row(r: Any, link: Callable[[uuid.UUID], PhotoLink], labels: dict[str, str]) -> list[Any]:
     items = {e.get("item"): e for e in r.checklist or []}
-    return ([str(r.id), r.facility, r.unit, r.author, _time(r.started_at), _time(r.ended_at), _coordinate(r.lat),
-             _coordinate(r.lon), r.accuracy_m] + [_item(items.get(c)) for c in CHECKLIST] + [_other_items(items, labels), r.notes]
-            + _review_cells(r)
-            + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
+    return (
+        [
+            str(r.id),
+            r.facility,
+            r.unit,
+            r.author,
+            _time(r.started_at),
+            _time(r.ended_at),
+            _coordinate(r.lat),
+            _coordinate(r.lon),
+            r.accuracy_m,
+        ]
+        + [_item(items.get(c)) for c in CHECKLIST]
+        + [_other_items(items, labels), r.notes]
+        + _review_cells(r)
+        + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]]
+    )
 
 
 def visit_row(r: Any, link: Callable[[uuid.UUID], PhotoLink], labels: dict[str, str]) -> list[Any]:
     award: Any = r.award or {}  # the row's JSON, as stored
     grade = GRADE.get(award.get("grade"), award.get("grade"))
     award_text = "；".join(str(v) for v in (grade, award.get("co_deliverer")) if v)
-    return ([str(r.id), r.subject, CATEGORY.get(r.category, r.category), mask_phone(r.phone),
-             mask_id_number(r.id_number), r.unit, r.author, VISIT_TYPE.get(r.visit_type, r.visit_type),
-             _time(r.visited_at), _coordinate(r.lat), _coordinate(r.lon), r.accuracy_m, r.summary, r.needs,
-             Money(Decimal(r.cash_yuan or 0).quantize(Decimal("0.01"))), r.goods,
-             "是" if r.follow_up_needed else "否", r.no_photo_reason or "", award_text] + _review_cells(r)
-            + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
+    return (
+        [
+            str(r.id),
+            r.subject,
+            CATEGORY.get(r.category, r.category),
+            mask_phone(r.phone),
+            mask_id_number(r.id_number),
+            r.unit,
+            r.author,
+            VISIT_TYPE.get(r.visit_type, r.visit_type),
+            _time(r.visited_at),
+            _coordinate(r.lat),
+            _coordinate(r.lon),
+            r.accuracy_m,
+            r.summary,
+            r.needs,
+            Money(Decimal(r.cash_yuan or 0).quantize(Decimal("0.01"))),
+            r.goods,
+            "是" if r.follow_up_needed else "否",
+            r.no_photo_reason or "",
+            award_text,
+        ]
+        + _review_cells(r)
+        + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]]
+    )
 
 
 STANDARD = {"seven_ones": "七个一", "four_haves": "四有"}
-INSPECTION_HEADERS = (["记录编号", "服务站", "标准", "督导人", "开始时间", "结束时间", "纬度", "经度", "定位精度(米)",
-                       "检查情况", "问题项数", "备注"] + REVIEW_HEADERS + PHOTO_HEADERS)
+INSPECTION_HEADERS = (
+    [
+        "记录编号",
+        "服务站",
+        "标准",
+        "督导人",
+        "开始时间",
+        "结束时间",
+        "纬度",
+        "经度",
+        "定位精度(米)",
+        "检查情况",
+        "问题项数",
+        "备注",
+    ]
+    + REVIEW_HEADERS
+    + PHOTO_HEADERS
+)
 
 
 def inspection_row(r: Any, link: Callable[[uuid.UUID], PhotoLink], labels: dict[str, str]) -> list[Any]:
     # Standards differ in items (and templates change), so the items go in one cell, by label.
     items = "；".join(f"{labels.get(e.get('item'), e.get('item'))}：{_item(e)}" for e in r.checklist or [])
     issues = sum(1 for e in r.checklist or [] if e.get("result") == "issue")
-    return ([str(r.id), r.unit, STANDARD.get(r.standard, r.standard or ""), r.author, _time(r.started_at),
-             _time(r.ended_at), _coordinate(r.lat), _coordinate(r.lon), r.accuracy_m, items, issues, r.notes] + _review_cells(r)
-            + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]])
+    return (
+        [
+            str(r.id),
+            r.unit,
+            STANDARD.get(r.standard, r.standard or ""),
+            r.author,
+            _time(r.started_at),
+            _time(r.ended_at),
+            _coordinate(r.lat),
+            _coordinate(r.lon),
+            r.accuracy_m,
+            items,
+            issues,
+            r.notes,
+        ]
+        + _review_cells(r)
+        + [link(p) for p in list(r.photo_ids)[:MAX_PHOTOS]]
+    )
 
 
 KINDS = {
@@ -184,8 +280,9 @@ def content_disposition(ascii_name: str, name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-async def _batches(state: State, kind: str, scope_path: str, since: datetime, until: datetime,
-                   base: str) -> AsyncIterator[list[list[Any]]]:
+async def _batches(
+    state: State, kind: str, scope_path: str, since: datetime, until: datetime, base: str
+) -> AsyncIterator[list[list[Any]]]:
     """Rows as lists of cells, a batch at a time, from a session of the export's own."""
     make_query, make_row, _, _ = KINDS[kind]
     link = lambda photo_id: PhotoLink(f"{base}/#/photo/{photo_id}")  # noqa: E731 - the PWA's photo viewer
@@ -249,8 +346,9 @@ class LinkedSheetWriter(WorksheetWriter):
 LINK_FONT = Font(color="0563C1", underline="single")
 
 
-async def xlsx_body(batches: AsyncIterator[list[list[Any]]], headers: Sequence[str], title: str,
-                    base: str) -> AsyncIterator[bytes]:
+async def xlsx_body(
+    batches: AsyncIterator[list[list[Any]]], headers: Sequence[str], title: str, base: str
+) -> AsyncIterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "B2"
@@ -300,14 +398,34 @@ class ExportController(Controller):
     path = "/api/v1/exports"
     tags = ["exports"]
 
-    async def _export(self, request: Request, user: CurrentUser, db_session: DbSession, *, kind: str, fmt: str,
-                      org_unit_id: uuid.UUID | None, from_: str | None, to: str | None) -> Stream:
+    async def _export(
+        self,
+        request: Request,
+        user: CurrentUser,
+        db_session: DbSession,
+        *,
+        kind: str,
+        fmt: str,
+        org_unit_id: uuid.UUID | None,
+        from_: str | None,
+        to: str | None,
+    ) -> Stream:
         user.require("supervisor", "admin")
         since, until = period(from_, to)
-        unit: OrgUnit = await org_units.get_unit(db_session, unit_id=org_unit_id or user.org_unit_id,
-                                                 scope_path=user.scope_path)
-        await record_audit(db_session, user, "export", entity=kind, entity_id=unit.id, org_unit_id=unit.id,
-                           format=fmt, period_from=since.isoformat(), period_to=until.isoformat())
+        unit: OrgUnit = await org_units.get_unit(
+            db_session, unit_id=org_unit_id or user.org_unit_id, scope_path=user.scope_path
+        )
+        await record_audit(
+            db_session,
+            user,
+            "export",
+            entity=kind,
+            entity_id=unit.id,
+            org_unit_id=unit.id,
+            format=fmt,
+            period_from=since.isoformat(),
+            period_to=until.isoformat(),
+        )
         _, _, headers, title = KINDS[kind]
         base = str(request.base_url).rstrip("/")
         batches = _batches(request.app.state, kind, unit.path, since, until, base)
@@ -315,51 +433,100 @@ class ExportController(Controller):
         # The period asked for: `to` is the last day included (the query ends just before the next).
         stem = f"{day(since)}-{day(until - timedelta(microseconds=1))}"
         body = csv_body(batches, headers) if fmt == "csv" else xlsx_body(batches, headers, title, base)
-        media = "text/csv; charset=utf-8" if fmt == "csv" else (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        return Stream(body, media_type=media, headers={
-            "Content-Disposition": content_disposition(f"{kind}-{stem}.{fmt}", f"{title}_{unit.name}_{stem}.{fmt}"),
-            "Cache-Control": "no-store",
-        })
+        media = (
+            "text/csv; charset=utf-8"
+            if fmt == "csv"
+            else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )
+        return Stream(
+            body,
+            media_type=media,
+            headers={
+                "Content-Disposition": content_disposition(f"{kind}-{stem}.{fmt}", f"{title}_{unit.name}_{stem}.{fmt}"),
+                "Cache-Control": "no-store",
+            },
+        )
 
     @get("/patrols.xlsx", operation_id="ExportPatrolsXlsx")
-    async def export_patrols_xlsx(self, request: Request, user: CurrentUser, db_session: DbSession,
-                                  org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
-                                  to: PeriodEnd = None) -> Stream:
-        return await self._export(request, user, db_session, kind="patrols", fmt="xlsx", org_unit_id=org_unit_id,
-                                  from_=from_, to=to)
+    async def export_patrols_xlsx(
+        self,
+        request: Request,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        from_: PeriodEdge = None,
+        to: PeriodEnd = None,
+    ) -> Stream:
+        return await self._export(
+            request, user, db_session, kind="patrols", fmt="xlsx", org_unit_id=org_unit_id, from_=from_, to=to
+        )
 
     @get("/patrols.csv", operation_id="ExportPatrolsCsv")
-    async def export_patrols_csv(self, request: Request, user: CurrentUser, db_session: DbSession,
-                                 org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
-                                 to: PeriodEnd = None) -> Stream:
-        return await self._export(request, user, db_session, kind="patrols", fmt="csv", org_unit_id=org_unit_id,
-                                  from_=from_, to=to)
+    async def export_patrols_csv(
+        self,
+        request: Request,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        from_: PeriodEdge = None,
+        to: PeriodEnd = None,
+    ) -> Stream:
+        return await self._export(
+            request, user, db_session, kind="patrols", fmt="csv", org_unit_id=org_unit_id, from_=from_, to=to
+        )
 
     @get("/visits.xlsx", operation_id="ExportVisitsXlsx")
-    async def export_visits_xlsx(self, request: Request, user: CurrentUser, db_session: DbSession,
-                                 org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
-                                 to: PeriodEnd = None) -> Stream:
-        return await self._export(request, user, db_session, kind="visits", fmt="xlsx", org_unit_id=org_unit_id,
-                                  from_=from_, to=to)
+    async def export_visits_xlsx(
+        self,
+        request: Request,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        from_: PeriodEdge = None,
+        to: PeriodEnd = None,
+    ) -> Stream:
+        return await self._export(
+            request, user, db_session, kind="visits", fmt="xlsx", org_unit_id=org_unit_id, from_=from_, to=to
+        )
 
     @get("/visits.csv", operation_id="ExportVisitsCsv")
-    async def export_visits_csv(self, request: Request, user: CurrentUser, db_session: DbSession,
-                                org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
-                                to: PeriodEnd = None) -> Stream:
-        return await self._export(request, user, db_session, kind="visits", fmt="csv", org_unit_id=org_unit_id,
-                                  from_=from_, to=to)
+    async def export_visits_csv(
+        self,
+        request: Request,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        from_: PeriodEdge = None,
+        to: PeriodEnd = None,
+    ) -> Stream:
+        return await self._export(
+            request, user, db_session, kind="visits", fmt="csv", org_unit_id=org_unit_id, from_=from_, to=to
+        )
 
     @get("/inspections.xlsx", operation_id="ExportInspectionsXlsx")
-    async def export_inspections_xlsx(self, request: Request, user: CurrentUser, db_session: DbSession,
-                                      org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
-                                      to: PeriodEnd = None) -> Stream:
-        return await self._export(request, user, db_session, kind="inspections", fmt="xlsx",
-                                  org_unit_id=org_unit_id, from_=from_, to=to)
+    async def export_inspections_xlsx(
+        self,
+        request: Request,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        from_: PeriodEdge = None,
+        to: PeriodEnd = None,
+    ) -> Stream:
+        return await self._export(
+            request, user, db_session, kind="inspections", fmt="xlsx", org_unit_id=org_unit_id, from_=from_, to=to
+        )
 
     @get("/inspections.csv", operation_id="ExportInspectionsCsv")
-    async def export_inspections_csv(self, request: Request, user: CurrentUser, db_session: DbSession,
-                                     org_unit_id: FromQuery[uuid.UUID | None] = None, from_: PeriodEdge = None,
-                                     to: PeriodEnd = None) -> Stream:
-        return await self._export(request, user, db_session, kind="inspections", fmt="csv",
-                                  org_unit_id=org_unit_id, from_=from_, to=to)
+    async def export_inspections_csv(
+        self,
+        request: Request,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        from_: PeriodEdge = None,
+        to: PeriodEnd = None,
+    ) -> Stream:
+        return await self._export(
+            request, user, db_session, kind="inspections", fmt="csv", org_unit_id=org_unit_id, from_=from_, to=to
+        )

@@ -73,10 +73,19 @@ class FacilityPage(msgspec.Struct):
 def facility_out(f: Facility) -> FacilityOut:
     due = (f.last_patrol_at or f.created_at) + timedelta(days=f.patrol_interval_days)
     return FacilityOut(
-        id=f.id, name=f.name, kind=f.kind, protection_level=f.protection_level, address=f.address,
-        location=Point(lat=f.lat, lon=f.lon), geofence_m=f.geofence_m, org_unit_id=f.org_unit_id,
-        patrol_interval_days=f.patrol_interval_days, last_patrol_at=f.last_patrol_at, next_due_at=due,
-        overdue=due < datetime.now(timezone.utc), caretaker=f.caretaker,
+        id=f.id,
+        name=f.name,
+        kind=f.kind,
+        protection_level=f.protection_level,
+        address=f.address,
+        location=Point(lat=f.lat, lon=f.lon),
+        geofence_m=f.geofence_m,
+        org_unit_id=f.org_unit_id,
+        patrol_interval_days=f.patrol_interval_days,
+        last_patrol_at=f.last_patrol_at,
+        next_due_at=due,
+        overdue=due < datetime.now(timezone.utc),
+        caretaker=f.caretaker,
         protection_boundary=f.protection_boundary,
     )
 
@@ -97,35 +106,52 @@ class FacilityController(Controller):
 
     @get(operation_id="ListFacilities")
     async def list_facilities(
-        self, user: CurrentUser, db_session: DbSession, org_unit_id: FromQuery[uuid.UUID | None] = None,
-        overdue: FromQuery[bool | None] = None, cursor: FromQuery[str | None] = None, limit: Limit = 200,
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        overdue: FromQuery[bool | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 200,
     ) -> FacilityPage:
         rows, next_cursor = await facilities.list_facilities(
-            db_session, scope_path=user.scope_path, org_unit_id=org_unit_id, overdue=overdue,
-            cursor=cursor, limit=limit)
+            db_session, scope_path=user.scope_path, org_unit_id=org_unit_id, overdue=overdue, cursor=cursor, limit=limit
+        )
         return FacilityPage(items=[facility_out(f) for f in rows], next_cursor=next_cursor)
 
     @post(operation_id="CreateFacility")
-    async def create_facility(self, data: JSONBody[FacilityIn], user: CurrentUser, db_session: DbSession,
-                              settings: AppSettings) -> FacilityOut:
+    async def create_facility(
+        self, data: JSONBody[FacilityIn], user: CurrentUser, db_session: DbSession, settings: AppSettings
+    ) -> FacilityOut:
         user.require("supervisor", "admin")
         await org_units.get_unit(db_session, unit_id=data.org_unit_id, scope_path=user.scope_path)
         values = _columns(data)
         check_values(values)
         values["geofence_m"] = data.geofence_m or settings.evidence.facility_geofence_m
         facility = await facilities.create_facility(db_session, values=values)
-        await record_audit(db_session, user, "facility_create", entity="facility", entity_id=facility.id,
-                           org_unit_id=facility.org_unit_id, name=facility.name)
+        await record_audit(
+            db_session,
+            user,
+            "facility_create",
+            entity="facility",
+            entity_id=facility.id,
+            org_unit_id=facility.org_unit_id,
+            name=facility.name,
+        )
         return facility_out(facility)
 
     @get("/{facility_id:uuid}", operation_id="GetFacility")
-    async def get_facility(self, facility_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession) -> FacilityOut:
-        return facility_out(await facilities.get_facility(db_session, facility_id=facility_id,
-                                                          scope_path=user.scope_path))
+    async def get_facility(
+        self, facility_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession
+    ) -> FacilityOut:
+        return facility_out(
+            await facilities.get_facility(db_session, facility_id=facility_id, scope_path=user.scope_path)
+        )
 
     @patch("/{facility_id:uuid}", operation_id="UpdateFacility")
-    async def update_facility(self, facility_id: FromPath[uuid.UUID], data: JSONBody[FacilityPatch], user: CurrentUser,
-                              db_session: DbSession) -> FacilityOut:
+    async def update_facility(
+        self, facility_id: FromPath[uuid.UUID], data: JSONBody[FacilityPatch], user: CurrentUser, db_session: DbSession
+    ) -> FacilityOut:
         user.require("supervisor", "admin")
         facility = await facilities.get_facility(db_session, facility_id=facility_id, scope_path=user.scope_path)
         values = _columns(data)
@@ -134,6 +160,14 @@ class FacilityController(Controller):
             await org_units.get_unit(db_session, unit_id=values["org_unit_id"], scope_path=user.scope_path)
         changes = {k: [str(getattr(facility, k)), str(v)] for k, v in values.items() if getattr(facility, k) != v}
         facility = await facilities.update_facility(db_session, facility=facility, values=values)
-        await record_audit(db_session, user, "facility_update", entity="facility", entity_id=facility.id,
-                           org_unit_id=facility.org_unit_id, changed=sorted(values), changes=changes or None)
+        await record_audit(
+            db_session,
+            user,
+            "facility_update",
+            entity="facility",
+            entity_id=facility.id,
+            org_unit_id=facility.org_unit_id,
+            changed=sorted(values),
+            changes=changes or None,
+        )
         return facility_out(facility)

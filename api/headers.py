@@ -31,8 +31,11 @@ def tile_sources(tile_url: str | None, subdomains: str) -> list[str]:
     parts = urlsplit(tile_url)
     if parts.scheme not in ("http", "https"):
         return []
-    hosts = [parts.netloc.replace("{s}", s) for s in (subdomains or DEFAULT_SUBDOMAINS)] \
-        if "{s}" in parts.netloc else [parts.netloc]
+    hosts = (
+        [parts.netloc.replace("{s}", s) for s in (subdomains or DEFAULT_SUBDOMAINS)]
+        if "{s}" in parts.netloc
+        else [parts.netloc]
+    )
     return sorted({f"{parts.scheme}://{h}" for h in hosts if HOST.match(h)})
 
 
@@ -43,11 +46,22 @@ def policy() -> str:
     cfg = map_config()
     tiles = " ".join(tile_sources(cfg.tile_url, cfg.subdomains))
     extra = f" {tiles}" if tiles else ""
-    return "; ".join([
-        "default-src 'self'", "script-src 'self'", "style-src 'self'", f"img-src 'self' data: blob:{extra}",
-        f"connect-src 'self'{extra}", "font-src 'self'", "worker-src 'self'", "manifest-src 'self'",
-        "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: blob:{extra}",
+            f"connect-src 'self'{extra}",
+            "font-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def _over_tls(scope: Scope) -> bool:

@@ -37,8 +37,13 @@ async def _storage(store: ObjectStore) -> str:
         return "unreachable"
 
 
-@get("/api/v1/health", tags=["health"], operation_id="GetHealth", security=[],
-      responses={503: ResponseSpec(HealthOut, description="the named part cannot be reached")})
+@get(
+    "/api/v1/health",
+    tags=["health"],
+    operation_id="GetHealth",
+    security=[],
+    responses={503: ResponseSpec(HealthOut, description="the named part cannot be reached")},
+)
 async def get_health(state: State) -> Response[HealthOut]:
     database, storage = await asyncio.gather(_database(state), _storage(state.store))
     ok = database == "ok" and storage == "ok"

@@ -38,34 +38,108 @@ MAX_CSV = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 
 FACILITY_HEADERS = {
-    "名称": "name", "设施名称": "name", "类型": "kind", "保护级别": "protection_level", "所属单位": "org_unit",
-    "纬度": "lat", "经度": "lon", "地址": "address", "围栏半径": "geofence_m", "巡查周期": "patrol_interval_days",
-    "管护责任人": "caretaker", "保护范围": "protection_boundary",
+    "名称": "name",
+    "设施名称": "name",
+    "类型": "kind",
+    "保护级别": "protection_level",
+    "所属单位": "org_unit",
+    "纬度": "lat",
+    "经度": "lon",
+    "地址": "address",
+    "围栏半径": "geofence_m",
+    "巡查周期": "patrol_interval_days",
+    "管护责任人": "caretaker",
+    "保护范围": "protection_boundary",
 }
 SUBJECT_HEADERS = {
-    "姓名": "name", "类别": "category", "所属单位": "org_unit", "地址": "address", "纬度": "lat", "经度": "lon",
-    "电话": "phone", "联系电话": "phone", "身份证号": "id_number", "联系人": "contact_username",
-    "走访周期": "visit_interval_days", "围栏半径": "geofence_m", "备注": "notes",
+    "姓名": "name",
+    "类别": "category",
+    "所属单位": "org_unit",
+    "地址": "address",
+    "纬度": "lat",
+    "经度": "lon",
+    "电话": "phone",
+    "联系电话": "phone",
+    "身份证号": "id_number",
+    "联系人": "contact_username",
+    "走访周期": "visit_interval_days",
+    "围栏半径": "geofence_m",
+    "备注": "notes",
 }
 # The labels the screens show ("纪念碑/亭") and their parts are accepted as well as the codes.
-KIND = {"陵园": "cemetery", "烈士陵园": "cemetery", "纪念碑": "monument", "纪念亭": "monument", "纪念碑亭": "monument",
-        "纪念碑/亭": "monument", "碑": "monument", "亭": "monument", "纪念塔": "monument", "英名墙": "monument",
-        "零散烈士墓(群)": "scattered_grave", "零散烈士墓群": "scattered_grave", "烈士墓": "scattered_grave",
-        "零散烈士墓": "scattered_grave", "零散墓": "scattered_grave", "纪念馆": "memorial_hall"}
-LEVEL = {"国家级": "national", "省级": "provincial", "设区的市级": "city", "市级": "city", "县级": "county",
-         "零散": "unrated", "未定级": "unrated", "零散/未定级": "unrated"}
-CATEGORY = {"烈士遗属": "martyr_family", "因公牺牲军人遗属": "duty_death_family", "病故军人遗属": "illness_death_family",
-            "伤残军人": "disabled_veteran", "在乡复员军人": "demobilized_rural", "带病回乡退伍军人": "ill_returned",
-            "参战参试退役军人": "combat_veteran", "困难退役军人": "hardship_veteran", "其他退役军人": "other_veteran"}
+KIND = {
+    "陵园": "cemetery",
+    "烈士陵园": "cemetery",
+    "纪念碑": "monument",
+    "纪念亭": "monument",
+    "纪念碑亭": "monument",
+    "纪念碑/亭": "monument",
+    "碑": "monument",
+    "亭": "monument",
+    "纪念塔": "monument",
+    "英名墙": "monument",
+    "零散烈士墓(群)": "scattered_grave",
+    "零散烈士墓群": "scattered_grave",
+    "烈士墓": "scattered_grave",
+    "零散烈士墓": "scattered_grave",
+    "零散墓": "scattered_grave",
+    "纪念馆": "memorial_hall",
+}
+LEVEL = {
+    "国家级": "national",
+    "省级": "provincial",
+    "设区的市级": "city",
+    "市级": "city",
+    "县级": "county",
+    "零散": "unrated",
+    "未定级": "unrated",
+    "零散/未定级": "unrated",
+}
+CATEGORY = {
+    "烈士遗属": "martyr_family",
+    "因公牺牲军人遗属": "duty_death_family",
+    "病故军人遗属": "illness_death_family",
+    "伤残军人": "disabled_veteran",
+    "在乡复员军人": "demobilized_rural",
+    "带病回乡退伍军人": "ill_returned",
+    "参战参试退役军人": "combat_veteran",
+    "困难退役军人": "hardship_veteran",
+    "其他退役军人": "other_veteran",
+}
 
 
 TEMPLATES = {
-    "facilities": [["名称", "类型", "保护级别", "所属单位", "纬度", "经度", "地址", "巡查周期", "管护责任人", "保护范围"],
-                   ["某某烈士纪念碑", "纪念碑/亭", "县级", "某某社区服务站", "26.6011", "106.7218", "某某路 1 号",
-                    "30", "某某社区 张三", "碑体四周 10 米"]],
-    "subjects": [["姓名", "类别", "所属单位", "地址", "纬度", "经度", "电话", "身份证号", "联系人", "走访周期", "备注"],
-                 ["张某某", "烈士遗属", "某某社区服务站", "某某组 1 号", "26.59", "106.72", "13800000000", "", "worker1",
-                  "90", ""]],
+    "facilities": [
+        ["名称", "类型", "保护级别", "所属单位", "纬度", "经度", "地址", "巡查周期", "管护责任人", "保护范围"],
+        [
+            "某某烈士纪念碑",
+            "纪念碑/亭",
+            "县级",
+            "某某社区服务站",
+            "26.6011",
+            "106.7218",
+            "某某路 1 号",
+            "30",
+            "某某社区 张三",
+            "碑体四周 10 米",
+        ],
+    ],
+    "subjects": [
+        ["姓名", "类别", "所属单位", "地址", "纬度", "经度", "电话", "身份证号", "联系人", "走访周期", "备注"],
+        [
+            "张某某",
+            "烈士遗属",
+            "某某社区服务站",
+            "某某组 1 号",
+            "26.59",
+            "106.72",
+            "13800000000",
+            "",
+            "worker1",
+            "90",
+            "",
+        ],
+    ],
 }
 
 
@@ -86,12 +160,22 @@ class RowCode(msgspec.Struct):
 
 # The stable code of each rule a row can break (the screens' words are keyed on codes; `rule` is finer).
 _ROW_CODE: dict[str, ErrorCode] = {
-    "unknown_column": "unknown_column", "no_unit": "unit_name_unknown", "no_user": "user_name_unknown",
-    "required": "required", "both_lat_lon": "lat_lon_pair", "needs_position": "position_required",
-    "duplicate_row": "same_as_line", "too_small": "out_of_range", "too_big": "out_of_range",
-    "latitude_range": "out_of_range", "longitude_range": "out_of_range", "name_no_letters": "name_not_words",
-    "position_zero": "position_zero", "position_swapped": "position_swapped",
-    "position_outside_china": "position_abroad"}
+    "unknown_column": "unknown_column",
+    "no_unit": "unit_name_unknown",
+    "no_user": "user_name_unknown",
+    "required": "required",
+    "both_lat_lon": "lat_lon_pair",
+    "needs_position": "position_required",
+    "duplicate_row": "same_as_line",
+    "too_small": "out_of_range",
+    "too_big": "out_of_range",
+    "latitude_range": "out_of_range",
+    "longitude_range": "out_of_range",
+    "name_no_letters": "name_not_words",
+    "position_zero": "position_zero",
+    "position_swapped": "position_swapped",
+    "position_outside_china": "position_abroad",
+}
 _QUOTED = re.compile(r"'([^']*)'")
 
 
@@ -196,8 +280,11 @@ async def _stored(db_session: DbSession, kind: str, rows: list[dict[str, Any]], 
         return dict(found)
     keys = [_row_key(v) for v in rows]
     by_number, by_name = await subjects.find_for_import(
-        db_session, id_numbers=[k for k in keys if isinstance(k, str)],
-        names=[k for k in keys if not isinstance(k, str)], scope_path=scope_path)
+        db_session,
+        id_numbers=[k for k in keys if isinstance(k, str)],
+        names=[k for k in keys if not isinstance(k, str)],
+        scope_path=scope_path,
+    )
     return {**by_number, **by_name}
 
 
@@ -205,8 +292,9 @@ class ImportController(Controller):
     path = "/api/v1/imports"
     tags = ["imports"]
 
-    async def _run(self, request: Request, user: CurrentUser, db_session: DbSession, *, kind: str,
-                   dry_run: bool) -> Response:
+    async def _run(
+        self, request: Request, user: CurrentUser, db_session: DbSession, *, kind: str, dry_run: bool
+    ) -> Response:
         user.require("supervisor", "admin")
         units = await org_units.list_units(db_session, scope_path=user.scope_path)
         unit_by = {**{u.name: u.id for u in units}, **{str(u.id): u.id for u in units}}
@@ -221,26 +309,42 @@ class ImportController(Controller):
         for line, row in rows:
             values, given, problems = self._check(kind, row, unit_by, people)
             if problems:
-                errors.extend(RowError(line=line, field=p.field, reason=p.reason, rule=p.rule, limit=p.limit)
-                              for p in problems)
+                errors.extend(
+                    RowError(line=line, field=p.field, reason=p.reason, rule=p.rule, limit=p.limit) for p in problems
+                )
                 continue
             key = _row_key(values)
             if key in seen:
                 same = "identity number" if isinstance(key, str) else "name and unit"
-                errors.append(RowError(line=line, field="id_number" if isinstance(key, str) else "name",
-                                       reason=f"the same {same} as line {seen[key]}", rule="duplicate_row",
-                                       limit=seen[key]))
+                errors.append(
+                    RowError(
+                        line=line,
+                        field="id_number" if isinstance(key, str) else "name",
+                        reason=f"the same {same} as line {seen[key]}",
+                        rule="duplicate_row",
+                        limit=seen[key],
+                    )
+                )
                 continue
             seen[key] = line
             checked.append((values, given))
         if errors:
             bad_rows = len({e.line for e in errors})
             shown = errors[:1000]
-            return Response(ImportErrors(status_code=422, code="invalid", detail=f"{bad_rows} rows have problems; "
-                                         "nothing was imported. Fix them and send the file again.",
-                                         created=0, updated=0, unchanged=0, rejected=shown, errors=shown,
-                                         codes=[row_code(e) for e in shown]),
-                            status_code=422)
+            return Response(
+                ImportErrors(
+                    status_code=422,
+                    code="invalid",
+                    detail=f"{bad_rows} rows have problems; nothing was imported. Fix them and send the file again.",
+                    created=0,
+                    updated=0,
+                    unchanged=0,
+                    rejected=shown,
+                    errors=shown,
+                    codes=[row_code(e) for e in shown],
+                ),
+                status_code=422,
+            )
         stored = await _stored(db_session, kind, [v for v, _ in checked], user.scope_path)
         plan: list[tuple[dict[str, Any], Any, dict[str, Any]]] = []  # (values, stored row or None, changes)
         for values, given in checked:
@@ -251,8 +355,10 @@ class ImportController(Controller):
         updated = sum(1 for _, row, changes in plan if row is not None and changes)
         counts = {"created": created, "updated": updated, "unchanged": len(plan) - created - updated}
         if dry_run:
-            return Response(ImportOut(**counts, rejected=[], imported=0, checked=len(checked), dry_run=True, ids=[]),
-                            status_code=200)
+            return Response(
+                ImportOut(**counts, rejected=[], imported=0, checked=len(checked), dry_run=True, ids=[]),
+                status_code=200,
+            )
         ids: list[uuid.UUID] = []
         for values, row, changes in plan:
             if row is None:
@@ -260,25 +366,44 @@ class ImportController(Controller):
                 row = await create(db_session, values=values)
             elif changes:
                 update: Callable = facilities.update_facility if kind == "facilities" else subjects.update_subject
-                row = await update(db_session, **{"facility" if kind == "facilities" else "subject": row},
-                                   values=changes)
+                row = await update(
+                    db_session, **{"facility" if kind == "facilities" else "subject": row}, values=changes
+                )
             ids.append(row.id)
         action = "facility_import" if kind == "facilities" else "subject_import"
-        await record_audit(db_session, user, action, entity=kind, count=len(ids), created=created, updated=updated,
-                           unchanged=counts["unchanged"])
-        return Response(ImportOut(**counts, rejected=[], imported=created + updated, checked=len(checked),
-                                  dry_run=False, ids=ids), status_code=201)
+        await record_audit(
+            db_session,
+            user,
+            action,
+            entity=kind,
+            count=len(ids),
+            created=created,
+            updated=updated,
+            unchanged=counts["unchanged"],
+        )
+        return Response(
+            ImportOut(**counts, rejected=[], imported=created + updated, checked=len(checked), dry_run=False, ids=ids),
+            status_code=201,
+        )
 
-    def _check(self, kind: str, row: dict[str, str], unit_by: dict[str, uuid.UUID],
-               people: dict[str, uuid.UUID]) -> tuple[dict[str, Any], set[str], list[RowError]]:
+    def _check(
+        self, kind: str, row: dict[str, str], unit_by: dict[str, uuid.UUID], people: dict[str, uuid.UUID]
+    ) -> tuple[dict[str, Any], set[str], list[RowError]]:
         """The row's columns and which of them it gave (an update changes only those), or every
         problem of the row, one per field, so a person fixes the file in one go."""
         problems: list[RowError] = []
         unit_name = row.pop("org_unit", "") or row.pop("org_unit_id", "")
         if unit_name not in unit_by:
-            problems.append(RowError(0, "org_unit", f"no unit named {unit_name!r} in your scope" if unit_name
-                                     else "org_unit is required (a unit name or id)",
-                                     rule="no_unit" if unit_name else "required"))
+            problems.append(
+                RowError(
+                    0,
+                    "org_unit",
+                    f"no unit named {unit_name!r} in your scope"
+                    if unit_name
+                    else "org_unit is required (a unit name or id)",
+                    rule="no_unit" if unit_name else "required",
+                )
+            )
         data: dict[str, Any] = {k: v for k, v in row.items() if v != ""}
         data["org_unit_id"] = str(unit_by.get(unit_name, uuid.UUID(int=0)))
         for field in ("lat", "lon", "geofence_m", "patrol_interval_days", "visit_interval_days"):
@@ -286,8 +411,9 @@ class ImportController(Controller):
                 data[field] = _number(data[field])
         lat, lon = data.pop("lat", None), data.pop("lon", None)
         if (lat is None) != (lon is None):
-            problems.append(RowError(0, "lat" if lat is None else "lon", "give both lat and lon, or neither",
-                                     rule="both_lat_lon"))
+            problems.append(
+                RowError(0, "lat" if lat is None else "lon", "give both lat and lon, or neither", rule="both_lat_lon")
+            )
         elif lat is not None:
             data["location"] = {"lat": lat, "lon": lon}
         if kind == "facilities":
@@ -299,8 +425,9 @@ class ImportController(Controller):
             data["category"] = CATEGORY.get(data.get("category", ""), data.get("category"))
             contact = data.pop("contact_username", None)
             if contact and contact not in people:
-                problems.append(RowError(0, "contact_username", f"no user named {contact!r} in your scope",
-                                         rule="no_user"))
+                problems.append(
+                    RowError(0, "contact_username", f"no user named {contact!r} in your scope", rule="no_user")
+                )
             elif contact:
                 data["contact_user_id"] = str(people[contact])
         fields = {f.name: f for f in msgspec.structs.fields(model)}
@@ -339,13 +466,15 @@ class ImportController(Controller):
         return values, given, []
 
     @post("/facilities", operation_id="ImportFacilities", request_max_body_size=MAX_CSV + 1024, status_code=201)
-    async def import_facilities(self, request: Request, user: CurrentUser, db_session: DbSession,
-                                dry_run: FromQuery[bool] = False) -> Response:
+    async def import_facilities(
+        self, request: Request, user: CurrentUser, db_session: DbSession, dry_run: FromQuery[bool] = False
+    ) -> Response:
         return await self._run(request, user, db_session, kind="facilities", dry_run=dry_run)
 
     @post("/subjects", operation_id="ImportSubjects", request_max_body_size=MAX_CSV + 1024, status_code=201)
-    async def import_subjects(self, request: Request, user: CurrentUser, db_session: DbSession,
-                              dry_run: FromQuery[bool] = False) -> Response:
+    async def import_subjects(
+        self, request: Request, user: CurrentUser, db_session: DbSession, dry_run: FromQuery[bool] = False
+    ) -> Response:
         return await self._run(request, user, db_session, kind="subjects", dry_run=dry_run)
 
     @get("/{kind:str}/template.csv", operation_id="ImportTemplate", media_type="text/csv")
@@ -357,5 +486,10 @@ class ImportController(Controller):
         out = io.StringIO()
         csv.writer(out, lineterminator="\r\n").writerows(rows)
         name = "设施导入模板.csv" if kind == "facilities" else "走访对象导入模板.csv"
-        return Response(("\ufeff" + out.getvalue()).encode(), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f"attachment; filename=\"{kind}-template.csv\"; filename*=UTF-8''{quote(name)}"})
+        return Response(
+            ("\ufeff" + out.getvalue()).encode(),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f"attachment; filename=\"{kind}-template.csv\"; filename*=UTF-8''{quote(name)}"
+            },
+        )

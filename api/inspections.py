@@ -68,8 +68,7 @@ def inspection_out(r: Inspection, author: AuthorOut, unit_name: str) -> Inspecti
 async def inspections_out(db_session: DbSession, rows: list[Inspection]) -> list[InspectionOut]:
     authors = await record_queries.users_by_id(db_session, ids=[r.author_id for r in rows])
     names = await org_units.names_by_id(db_session, ids=[r.org_unit_id for r in rows])
-    return [inspection_out(r, records.author_out(authors[r.author_id]), names.get(r.org_unit_id, ""))
-            for r in rows]
+    return [inspection_out(r, records.author_out(authors[r.author_id]), names.get(r.org_unit_id, "")) for r in rows]
 
 
 async def inspection_detail(db_session: DbSession, settings: Any, inspection: Inspection) -> InspectionOut:
@@ -81,11 +80,17 @@ class InspectionController(Controller):
     path = "/api/v1/inspections"
     tags = ["inspections"]
 
-    @put("/{inspection_id:uuid}", operation_id="PutInspection", status_code=200,
-         responses=records.created(InspectionOut))
-    async def put_inspection(self, inspection_id: FromPath[uuid.UUID], data: JSONBody[InspectionIn],
-                             user: CurrentUser, db_session: DbSession,
-                             settings: AppSettings) -> Response[InspectionOut]:
+    @put(
+        "/{inspection_id:uuid}", operation_id="PutInspection", status_code=200, responses=records.created(InspectionOut)
+    )
+    async def put_inspection(
+        self,
+        inspection_id: FromPath[uuid.UUID],
+        data: JSONBody[InspectionIn],
+        user: CurrentUser,
+        db_session: DbSession,
+        settings: AppSettings,
+    ) -> Response[InspectionOut]:
         records.check_times(("started_at", data.started_at), ("ended_at", data.ended_at))
         if data.ended_at < data.started_at:
             raise Invalid("ended_at is before started_at", field="ended_at")
@@ -93,49 +98,94 @@ class InspectionController(Controller):
         records.check_checklist_items(data.checklist, data.photo_ids)
         station = await org_units.get_unit(db_session, unit_id=data.org_unit_id, scope_path=user.scope_path)
         check_from_above(user, station)
-        template = await templates.template_for_record(db_session, kind="inspection", template_id=data.template_id,
-                                                       standard=station.standard)
+        template = await templates.template_for_record(
+            db_session, kind="inspection", template_id=data.template_id, standard=station.standard
+        )
         if template.applies_to.get("standard") != station.standard:
             raise Invalid("template_id is not the checklist of this station's standard", field="template_id")
         check_checklist(template, data.checklist)
         values = dict(
-            org_unit_id=station.id, template_id=template.id, started_at=data.started_at, ended_at=data.ended_at,
-            checklist=msgspec.to_builtins(data.checklist), notes=data.notes, photo_ids=data.photo_ids,
-            **records.location_columns(data.location))
+            org_unit_id=station.id,
+            template_id=template.id,
+            started_at=data.started_at,
+            ended_at=data.ended_at,
+            checklist=msgspec.to_builtins(data.checklist),
+            notes=data.notes,
+            photo_ids=data.photo_ids,
+            **records.location_columns(data.location),
+        )
         inspection, created, photos = await records.put_record(
-            db_session, user, model=Inspection, record_id=inspection_id, digest=records.body_hash(data),
-            values=values, site=station_site(station), rules=settings.evidence)
-        await tasks.sync_tasks_for_inspection(db_session, inspection=inspection, new=created,  # type: ignore[arg-type]
-                                              rules=settings.tasks)
+            db_session,
+            user,
+            model=Inspection,
+            record_id=inspection_id,
+            digest=records.body_hash(data),
+            values=values,
+            site=station_site(station),
+            rules=settings.evidence,
+        )
+        await tasks.sync_tasks_for_inspection(
+            db_session,
+            inspection=inspection,  # type: ignore[arg-type]
+            new=created,
+            rules=settings.tasks,
+        )
         out = inspection_out(inspection, records.author_out(user), station.name)  # type: ignore[arg-type]
         out = await records.with_evidence(db_session, settings, out, inspection, photos, new=created)
         return Response(out, status_code=201 if created else 200)
 
     @get(operation_id="ListInspections")
     async def list_inspections(
-        self, user: CurrentUser, db_session: DbSession, status: FromQuery[Status | None] = None,
-        org_unit_id: FromQuery[uuid.UUID | None] = None, author_id: FromQuery[uuid.UUID | None] = None,
-        since: Since = None, until: Until = None, cursor: FromQuery[str | None] = None, limit: Limit = 50,
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        status: FromQuery[Status | None] = None,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        author_id: FromQuery[uuid.UUID | None] = None,
+        since: Since = None,
+        until: Until = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 50,
     ) -> InspectionPage:
         rows, next_cursor = await record_queries.list_records(
-            db_session, model=Inspection, scope_path=user.scope_path,
-            author_id=records.visible_author(user) or author_id, status=status, org_unit_id=org_unit_id,
-            since=check_time(since, "from"), until=check_time(until, "to"), cursor=cursor, limit=limit)
+            db_session,
+            model=Inspection,
+            scope_path=user.scope_path,
+            author_id=records.visible_author(user) or author_id,
+            status=status,
+            org_unit_id=org_unit_id,
+            since=check_time(since, "from"),
+            until=check_time(until, "to"),
+            cursor=cursor,
+            limit=limit,
+        )
         return InspectionPage(items=await inspections_out(db_session, list(rows)), next_cursor=next_cursor)
 
     @get("/{inspection_id:uuid}", operation_id="GetInspection")
-    async def get_inspection(self, inspection_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
-                             settings: AppSettings) -> InspectionOut:
-        inspection = await record_queries.get_record(db_session, model=Inspection, record_id=inspection_id,
-                                                     scope_path=user.scope_path,
-                                                     author_id=records.visible_author(user))
+    async def get_inspection(
+        self, inspection_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession, settings: AppSettings
+    ) -> InspectionOut:
+        inspection = await record_queries.get_record(
+            db_session,
+            model=Inspection,
+            record_id=inspection_id,
+            scope_path=user.scope_path,
+            author_id=records.visible_author(user),
+        )
         return await inspection_detail(db_session, settings, inspection)  # type: ignore[arg-type]
 
     @post("/{inspection_id:uuid}/review", operation_id="ReviewInspection", status_code=200)
-    async def review_inspection(self, inspection_id: FromPath[uuid.UUID], data: JSONBody[ReviewIn],
-                                user: CurrentUser, db_session: DbSession, settings: AppSettings) -> InspectionOut:
-        inspection = await record_queries.get_record(db_session, model=Inspection, record_id=inspection_id,
-                                                     scope_path=user.scope_path, for_update=True)
+    async def review_inspection(
+        self,
+        inspection_id: FromPath[uuid.UUID],
+        data: JSONBody[ReviewIn],
+        user: CurrentUser,
+        db_session: DbSession,
+        settings: AppSettings,
+    ) -> InspectionOut:
+        inspection = await record_queries.get_record(
+            db_session, model=Inspection, record_id=inspection_id, scope_path=user.scope_path, for_update=True
+        )
         # A station's own people do not judge its inspection: the review, too, comes from above.
         station = await org_units.get_unit(db_session, unit_id=inspection.org_unit_id)
         if station.path == user.scope_path:

@@ -34,8 +34,10 @@ def map_config() -> MapConfigOut:
     if not zoom.strip().isdigit():
         raise ConfigurationError(f"XUNFANG_MAP_MAX_ZOOM is {zoom!r}: set it to a whole number of zoom levels (e.g. 18)")
     return MapConfigOut(
-        tile_url=env.get("XUNFANG_MAP_TILE_URL") or None, datum="gcj02" if datum == "gcj02" else "wgs84",
-        attribution=env.get("XUNFANG_MAP_ATTRIBUTION", ""), max_zoom=int(zoom),
+        tile_url=env.get("XUNFANG_MAP_TILE_URL") or None,
+        datum="gcj02" if datum == "gcj02" else "wgs84",
+        attribution=env.get("XUNFANG_MAP_ATTRIBUTION", ""),
+        max_zoom=int(zoom),
         subdomains=env.get("XUNFANG_MAP_SUBDOMAINS", ""),
     )
 

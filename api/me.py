@@ -57,8 +57,10 @@ def parse_near(near: str | None) -> tuple[float, float] | None:
     except ValueError:
         lat = lon = math.nan
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValidationException("near must be lat,lon in degrees, such as 26.58,106.71",
-                                  extra=[{"key": "near", "message": "not a position"}])
+        raise ValidationException(
+            "near must be lat,lon in degrees, such as 26.58,106.71",
+            extra=[{"key": "near", "message": "not a position"}],
+        )
     return lat, lon
 
 
@@ -72,16 +74,26 @@ class MeController(Controller):
     tags = ["me"]
 
     @get("/due", operation_id="GetMyDue")
-    async def get_due(self, user: CurrentUser, db_session: DbSession, near: Near = None,
-                      limit: DueLimit = 200) -> DueOut:
+    async def get_due(
+        self, user: CurrentUser, db_session: DbSession, near: Near = None, limit: DueLimit = 200
+    ) -> DueOut:
         here = parse_near(near)
         now = datetime.now(timezone.utc)
         until = end_of_today(now)
         rows = await due.due_items(db_session, scope_path=user.scope_path, until=until, near=here, limit=limit)
-        items = [DueItem(
-            kind=r.kind,  # type: ignore[arg-type]  # the query's literal
-            id=r.id, name=r.name, detail=r.detail, address=r.address,
-            location=Point(lat=r.lat, lon=r.lon) if r.lat is not None and r.lon is not None else None,
-            org_unit_id=r.org_unit_id, next_due_at=r.next_due_at, overdue=r.next_due_at < now,
-            distance_m=round(r.distance_m) if r.distance_m is not None else None) for r in rows]
+        items = [
+            DueItem(
+                kind=r.kind,  # type: ignore[arg-type]  # the query's literal
+                id=r.id,
+                name=r.name,
+                detail=r.detail,
+                address=r.address,
+                location=Point(lat=r.lat, lon=r.lon) if r.lat is not None and r.lon is not None else None,
+                org_unit_id=r.org_unit_id,
+                next_due_at=r.next_due_at,
+                overdue=r.next_due_at < now,
+                distance_m=round(r.distance_m) if r.distance_m is not None else None,
+            )
+            for r in rows
+        ]
         return DueOut(items=items, near=Point(lat=here[0], lon=here[1]) if here else None, until=until)

@@ -23,8 +23,10 @@ def exact_path(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 async def get_metrics(user: CurrentUser, db_session: DbSession) -> Response[bytes]:
     user.require("admin")
     incomplete = await ops.incomplete_records(db_session)
-    extra = ("# HELP xunfang_records_incomplete records still waiting for photos\n"
-             "# TYPE xunfang_records_incomplete gauge\n"
-             + "".join(f'xunfang_records_incomplete{{kind="{k}"}} {n}\n' for k, n in incomplete.items()))
+    extra = (
+        "# HELP xunfang_records_incomplete records still waiting for photos\n"
+        "# TYPE xunfang_records_incomplete gauge\n"
+        + "".join(f'xunfang_records_incomplete{{kind="{k}"}} {n}\n' for k, n in incomplete.items())
+    )
     body, media_type = observe.exposition(extra)
     return Response(body, media_type=media_type, headers={"Cache-Control": "no-store"})

@@ -39,10 +39,17 @@ from api.errors import database_unavailable
 access = logging.getLogger("xunfang.request")
 
 REQUESTS = Counter("xunfang_http_requests_total", "HTTP requests answered", ["route", "method", "status"])
-LATENCY = Histogram("xunfang_http_request_seconds", "time to answer a request", ["route", "method"],
-                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
-PHOTO_INGEST = Histogram("xunfang_photo_ingest_seconds", "time to check, decode and store one new photo",
-                         buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30))
+LATENCY = Histogram(
+    "xunfang_http_request_seconds",
+    "time to answer a request",
+    ["route", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+PHOTO_INGEST = Histogram(
+    "xunfang_photo_ingest_seconds",
+    "time to check, decode and store one new photo",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+)
 DB_IN_USE = Gauge("xunfang_db_pool_in_use", "database connections checked out", multiprocess_mode="livesum")
 SHED = Counter("xunfang_shed_total", "requests answered 503 + Retry-After by admission control", ["reason"])
 
@@ -66,13 +73,18 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         line.update(getattr(record, "fields", {}))
         if record.exc_info and record.exc_info[1] is not None:
             exc = record.exc_info[1]
             line["error"] = type(exc).__qualname__
-            line["at"] = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
-                          for f in traceback.extract_tb(exc.__traceback__)[-6:]]
+            line["at"] = [
+                f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
+                for f in traceback.extract_tb(exc.__traceback__)[-6:]
+            ]
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
@@ -138,9 +150,19 @@ def request_middleware(engine_of):
                 engine = engine_of()
                 if engine is not None:
                     DB_IN_USE.set(engine.pool.checkedout())
-                access.info("request", extra={"fields": {
-                    "request_id": request_id, "method": method, "route": route, "status": status,
-                    "ms": round(seconds * 1000, 1), "pid": os.getpid()}})
+                access.info(
+                    "request",
+                    extra={
+                        "fields": {
+                            "request_id": request_id,
+                            "method": method,
+                            "route": route,
+                            "status": status,
+                            "ms": round(seconds * 1000, 1),
+                            "pid": os.getpid(),
+                        }
+                    },
+                )
 
         return observed
 

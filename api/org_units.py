@@ -37,8 +37,7 @@ class OrgUnitPage(msgspec.Struct):
 
 
 def unit_out(unit) -> OrgUnitOut:
-    return OrgUnitOut(id=unit.id, name=unit.name, level=unit.level, parent_id=unit.parent_id,
-                      station=station_out(unit))
+    return OrgUnitOut(id=unit.id, name=unit.name, level=unit.level, parent_id=unit.parent_id, station=station_out(unit))
 
 
 class OrgUnitController(Controller):
@@ -56,8 +55,15 @@ class OrgUnitController(Controller):
         await org_units.get_unit(db_session, unit_id=data.parent_id, scope_path=user.scope_path)
         check_name(data.name)
         unit = await org_units.create_unit(db_session, name=data.name, parent_id=data.parent_id)
-        await record_audit(db_session, user, "org_unit_create", entity="org_unit", entity_id=unit.id,
-                           org_unit_id=unit.id, name=unit.name)
+        await record_audit(
+            db_session,
+            user,
+            "org_unit_create",
+            entity="org_unit",
+            entity_id=unit.id,
+            org_unit_id=unit.id,
+            name=unit.name,
+        )
         return unit_out(unit)
 
     @get("/{unit_id:uuid}", operation_id="GetOrgUnit")
@@ -65,8 +71,9 @@ class OrgUnitController(Controller):
         return unit_out(await org_units.get_unit(db_session, unit_id=unit_id, scope_path=user.scope_path))
 
     @patch("/{unit_id:uuid}", operation_id="PatchOrgUnit", request_max_body_size=16_384)
-    async def patch_org_unit(self, unit_id: FromPath[uuid.UUID], data: JSONBody[OrgUnitPatch], user: CurrentUser,
-                             db_session: DbSession) -> OrgUnitOut:
+    async def patch_org_unit(
+        self, unit_id: FromPath[uuid.UUID], data: JSONBody[OrgUnitPatch], user: CurrentUser, db_session: DbSession
+    ) -> OrgUnitOut:
         """The unit's name, by an admin; its station, by an admin or a supervisor of a unit above it."""
         unit = await org_units.get_unit(db_session, unit_id=unit_id, scope_path=user.scope_path)
         if data.name is msgspec.UNSET and data.station is msgspec.UNSET:
@@ -76,12 +83,26 @@ class OrgUnitController(Controller):
             check_name(data.name)
             old_name = unit.name
             await org_units.update_unit(db_session, unit=unit, values={"name": data.name})
-            await record_audit(db_session, user, "org_unit_rename", entity="org_unit", entity_id=unit.id,
-                               org_unit_id=unit.id, changes={"name": [old_name, unit.name]})
+            await record_audit(
+                db_session,
+                user,
+                "org_unit_rename",
+                entity="org_unit",
+                entity_id=unit.id,
+                org_unit_id=unit.id,
+                changes={"name": [old_name, unit.name]},
+            )
         if data.station is not msgspec.UNSET:
             check_may_edit(user, unit)
             values = await station_values(db_session, unit, data.station)
             await org_units.update_unit(db_session, unit=unit, values=values)
-            await record_audit(db_session, user, "station_update", entity="org_unit", entity_id=unit.id,
-                               org_unit_id=unit.id, fields=sorted(values))
+            await record_audit(
+                db_session,
+                user,
+                "station_update",
+                entity="org_unit",
+                entity_id=unit.id,
+                org_unit_id=unit.id,
+                fields=sorted(values),
+            )
         return unit_out(unit)

@@ -49,6 +49,7 @@ class PatrolIn(In):
 
 class ChecklistRecordOut(records.RecordOut, kw_only=True):
     """A record that walks a checklist template: patrols and station inspections."""
+
     template_id: uuid.UUID
     started_at: datetime
     ended_at: datetime
@@ -57,8 +58,14 @@ class ChecklistRecordOut(records.RecordOut, kw_only=True):
 
 
 def checklist_fields(r: Patrol | Inspection, author: AuthorOut) -> dict[str, Any]:
-    return dict(records.record_fields(r, author), template_id=r.template_id, started_at=r.started_at,
-                ended_at=r.ended_at, checklist=as_stored(r.checklist, list[ChecklistItem]), notes=r.notes)
+    return dict(
+        records.record_fields(r, author),
+        template_id=r.template_id,
+        started_at=r.started_at,
+        ended_at=r.ended_at,
+        checklist=as_stored(r.checklist, list[ChecklistItem]),
+        notes=r.notes,
+    )
 
 
 class PatrolOut(ChecklistRecordOut, kw_only=True):
@@ -107,20 +114,41 @@ class PatrolController(Controller):
     tags = ["patrols"]
 
     @put("/{patrol_id:uuid}", operation_id="PutPatrol", status_code=200, responses=records.created(PatrolOut))
-    async def put_patrol(self, patrol_id: FromPath[uuid.UUID], data: JSONBody[PatrolIn], user: CurrentUser,
-                         db_session: DbSession, settings: AppSettings) -> Response[PatrolOut]:
+    async def put_patrol(
+        self,
+        patrol_id: FromPath[uuid.UUID],
+        data: JSONBody[PatrolIn],
+        user: CurrentUser,
+        db_session: DbSession,
+        settings: AppSettings,
+    ) -> Response[PatrolOut]:
         check_patrol(data)
         facility = await facilities.get_facility(db_session, facility_id=data.facility_id, scope_path=user.scope_path)
         template = await template_queries.template_for_record(
-            db_session, kind="patrol", template_id=data.template_id, facility_kind=facility.kind)
+            db_session, kind="patrol", template_id=data.template_id, facility_kind=facility.kind
+        )
         check_checklist(template, data.checklist)
         values = dict(
-            facility_id=facility.id, template_id=template.id, org_unit_id=facility.org_unit_id, started_at=data.started_at,
-            ended_at=data.ended_at, checklist=msgspec.to_builtins(data.checklist), notes=data.notes,
-            photo_ids=data.photo_ids, **records.location_columns(data.location))
+            facility_id=facility.id,
+            template_id=template.id,
+            org_unit_id=facility.org_unit_id,
+            started_at=data.started_at,
+            ended_at=data.ended_at,
+            checklist=msgspec.to_builtins(data.checklist),
+            notes=data.notes,
+            photo_ids=data.photo_ids,
+            **records.location_columns(data.location),
+        )
         patrol, created, photos = await records.put_record(
-            db_session, user, model=Patrol, record_id=patrol_id, digest=records.body_hash(data), values=values,
-            site=facility_site(facility), rules=settings.evidence)
+            db_session,
+            user,
+            model=Patrol,
+            record_id=patrol_id,
+            digest=records.body_hash(data),
+            values=values,
+            site=facility_site(facility),
+            rules=settings.evidence,
+        )
         await tasks.sync_tasks_for_patrol(db_session, patrol=patrol, new=created, rules=settings.tasks)  # type: ignore[arg-type]
         out = patrol_out(patrol, records.author_out(user), facility.name)  # type: ignore[arg-type]
         out = await records.with_evidence(db_session, settings, out, patrol, photos, new=created)
@@ -128,28 +156,57 @@ class PatrolController(Controller):
 
     @get(operation_id="ListPatrols")
     async def list_patrols(
-        self, user: CurrentUser, db_session: DbSession, status: FromQuery[Status | None] = None,
-        facility_id: FromQuery[uuid.UUID | None] = None, org_unit_id: FromQuery[uuid.UUID | None] = None,
-        author_id: FromQuery[uuid.UUID | None] = None, since: Since = None, until: Until = None,
-        cursor: FromQuery[str | None] = None, limit: Limit = 50,
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        status: FromQuery[Status | None] = None,
+        facility_id: FromQuery[uuid.UUID | None] = None,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        author_id: FromQuery[uuid.UUID | None] = None,
+        since: Since = None,
+        until: Until = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 50,
     ) -> PatrolPage:
         rows, next_cursor = await record_queries.list_records(
-            db_session, model=Patrol, scope_path=user.scope_path, author_id=records.visible_author(user) or author_id,
-            status=status, site_id=facility_id, org_unit_id=org_unit_id, since=check_time(since, "from"), until=check_time(until, "to"),
-            cursor=cursor, limit=limit)
+            db_session,
+            model=Patrol,
+            scope_path=user.scope_path,
+            author_id=records.visible_author(user) or author_id,
+            status=status,
+            site_id=facility_id,
+            org_unit_id=org_unit_id,
+            since=check_time(since, "from"),
+            until=check_time(until, "to"),
+            cursor=cursor,
+            limit=limit,
+        )
         return PatrolPage(items=await patrols_out(db_session, list(rows)), next_cursor=next_cursor)
 
     @get("/{patrol_id:uuid}", operation_id="GetPatrol")
-    async def get_patrol(self, patrol_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
-                         settings: AppSettings) -> PatrolOut:
-        patrol = await record_queries.get_record(db_session, model=Patrol, record_id=patrol_id,
-                                                 scope_path=user.scope_path, author_id=records.visible_author(user))
+    async def get_patrol(
+        self, patrol_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession, settings: AppSettings
+    ) -> PatrolOut:
+        patrol = await record_queries.get_record(
+            db_session,
+            model=Patrol,
+            record_id=patrol_id,
+            scope_path=user.scope_path,
+            author_id=records.visible_author(user),
+        )
         return await patrol_detail(db_session, settings, patrol)  # type: ignore[arg-type]
 
     @post("/{patrol_id:uuid}/review", operation_id="ReviewPatrol", status_code=200)
-    async def review_patrol(self, patrol_id: FromPath[uuid.UUID], data: JSONBody[ReviewIn], user: CurrentUser,
-                            db_session: DbSession, settings: AppSettings) -> PatrolOut:
-        patrol = await record_queries.get_record(db_session, model=Patrol, record_id=patrol_id,
-                                                 scope_path=user.scope_path, for_update=True)
+    async def review_patrol(
+        self,
+        patrol_id: FromPath[uuid.UUID],
+        data: JSONBody[ReviewIn],
+        user: CurrentUser,
+        db_session: DbSession,
+        settings: AppSettings,
+    ) -> PatrolOut:
+        patrol = await record_queries.get_record(
+            db_session, model=Patrol, record_id=patrol_id, scope_path=user.scope_path, for_update=True
+        )
         await records.review(db_session, user, patrol, data)
         return await patrol_detail(db_session, settings, patrol)  # type: ignore[arg-type]

@@ -96,14 +96,25 @@ def signature_ok(settings: Settings, path: str, exp: int | None, session: str | 
 def photo_out(photo: Photo, settings: Settings) -> PhotoOut:
     """The photo as the upload returns it; records list their photos the same way."""
     path = f"{BASE}/{photo.id}"
-    location = Point(lat=photo.exif_lat, lon=photo.exif_lon) if photo.exif_lat is not None and photo.exif_lon is not None else None
+    location = (
+        Point(lat=photo.exif_lat, lon=photo.exif_lon)
+        if photo.exif_lat is not None and photo.exif_lon is not None
+        else None
+    )
     taken_at = photo.taken_at.astimezone(timezone.utc) if photo.taken_at else None
     return PhotoOut(
-        id=photo.id, record_id=photo.record_id, sha256=photo.sha256, bytes=photo.bytes,
-        content_type=photo.content_type, width=photo.width, height=photo.height, taken_at=taken_at,
+        id=photo.id,
+        record_id=photo.record_id,
+        sha256=photo.sha256,
+        bytes=photo.bytes,
+        content_type=photo.content_type,
+        width=photo.width,
+        height=photo.height,
+        taken_at=taken_at,
         exif_location=location,
-        capture=CaptureOut(captured_at=photo.captured_at, lat=photo.lat, lon=photo.lon,
-                           accuracy_m=photo.accuracy_m),
-        original_sha256=photo.original_sha256, url=signed_url(settings, path),
-        thumb_url=signed_url(settings, f"{path}/thumb"), review_url=signed_url(settings, f"{path}/review"),
+        capture=CaptureOut(captured_at=photo.captured_at, lat=photo.lat, lon=photo.lon, accuracy_m=photo.accuracy_m),
+        original_sha256=photo.original_sha256,
+        url=signed_url(settings, path),
+        thumb_url=signed_url(settings, f"{path}/thumb"),
+        review_url=signed_url(settings, f"{path}/review"),
     )

@@ -35,7 +35,12 @@ def outside_china_allowed() -> bool:
 
 def check_name(name: str | None, *, field: str = "name") -> None:
     if name is not None and _NO_LETTERS.match(name):
-        raise Invalid("name: a name needs words, not only digits or marks", field=field, code="name_not_words", rule="name_no_letters")
+        raise Invalid(
+            "name: a name needs words, not only digits or marks",
+            field=field,
+            code="name_not_words",
+            rule="name_no_letters",
+        )
 
 
 def check_point(lat: float | None, lon: float | None, *, field: str = "location") -> None:
@@ -44,22 +49,41 @@ def check_point(lat: float | None, lon: float | None, *, field: str = "location"
     lat_min, lat_max, lon_min, lon_max = CHINA
     swapped = lat_min <= lon <= lat_max and lon_min <= lat <= lon_max
     if swapped and (abs(lat) > 90 or not outside_china_allowed()):  # a latitude of 106: the columns swapped
-        raise Invalid(f"location: latitude and longitude look swapped (latitude {lon}, longitude {lat} would be "
-                      "in China); latitude comes first", field=field, code="position_swapped",
-                      rule="position_swapped")
+        raise Invalid(
+            f"location: latitude and longitude look swapped (latitude {lon}, longitude {lat} would be "
+            "in China); latitude comes first",
+            field=field,
+            code="position_swapped",
+            rule="position_swapped",
+        )
     if not (math.isfinite(lat) and -90 <= lat <= 90):
-        raise Invalid("location.lat: a latitude is between -90 and 90", field=f"{field}.lat", code="out_of_range",
-                      rule="latitude_range")
+        raise Invalid(
+            "location.lat: a latitude is between -90 and 90",
+            field=f"{field}.lat",
+            code="out_of_range",
+            rule="latitude_range",
+        )
     if not (math.isfinite(lon) and -180 <= lon <= 180):
-        raise Invalid("location.lon: a longitude is between -180 and 180", field=f"{field}.lon", code="out_of_range",
-                      rule="longitude_range")
+        raise Invalid(
+            "location.lon: a longitude is between -180 and 180",
+            field=f"{field}.lon",
+            code="out_of_range",
+            rule="longitude_range",
+        )
     if abs(lat) < 1 and abs(lon) < 1:
-        raise Invalid("location: the position is 0,0 (a blank GPS fix); enter the real latitude and longitude",
-                      field=field, code="position_zero", rule="position_zero")
+        raise Invalid(
+            "location: the position is 0,0 (a blank GPS fix); enter the real latitude and longitude",
+            field=field,
+            code="position_zero",
+            rule="position_zero",
+        )
     if not outside_china_allowed() and not (lat_min <= lat <= lat_max and lon_min <= lon <= lon_max):
-        raise Invalid("location: the position is outside China; check the latitude (3.5 to 54) and the "
-                      "longitude (73 to 135.5)", field=field, code="position_abroad",
-                      rule="position_outside_china")
+        raise Invalid(
+            "location: the position is outside China; check the latitude (3.5 to 54) and the longitude (73 to 135.5)",
+            field=field,
+            code="position_abroad",
+            rule="position_outside_china",
+        )
 
 
 def check_phone(phone: str | None, *, field: str = "phone") -> None:
@@ -70,8 +94,11 @@ def check_phone(phone: str | None, *, field: str = "phone") -> None:
     digits = re.sub(r"[\s\-()]", "", phone)
     if _MOBILE.match(digits) or (_LANDLINE.match(digits) and _LANDLINE_SHAPE.match(phone.strip())):
         return
-    raise Invalid("phone: an 11-digit mobile number starting 13 to 19, or a landline with its area code "
-                  "(such as 0851-85551234)", field=field, rule="phone_format")
+    raise Invalid(
+        "phone: an 11-digit mobile number starting 13 to 19, or a landline with its area code (such as 0851-85551234)",
+        field=field,
+        rule="phone_format",
+    )
 
 
 def id_number_check_digit(first17: str) -> str:
@@ -86,26 +113,40 @@ def check_id_number(value: str | None, *, field: str = "id_number") -> None:
         return
     value = value.strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", value):
-        raise Invalid("id_number: an identity number has 18 characters: 17 digits and a check digit (0-9 or X)",
-                      field=field, rule="id_number_format")
+        raise Invalid(
+            "id_number: an identity number has 18 characters: 17 digits and a check digit (0-9 or X)",
+            field=field,
+            rule="id_number_format",
+        )
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         born = None
     if born is None or born.year < 1880 or born > date.today():
-        raise Invalid("id_number: the birth date in the identity number (characters 7 to 14) is not a real date",
-                      field=field, rule="id_number_birth_date")
+        raise Invalid(
+            "id_number: the birth date in the identity number (characters 7 to 14) is not a real date",
+            field=field,
+            rule="id_number_birth_date",
+        )
     if id_number_check_digit(value[:17]) != value[17]:
-        raise Invalid("id_number: the identity number's last character does not match its check digit "
-                      "(GB 11643); a digit is likely mistyped", field=field, rule="id_number_checksum")
+        raise Invalid(
+            "id_number: the identity number's last character does not match its check digit "
+            "(GB 11643); a digit is likely mistyped",
+            field=field,
+            rule="id_number_checksum",
+        )
 
 
 def problems(values: dict) -> list[Invalid]:
     """Every rule the columns of a facility or subject break, one per field (an import lists them
     all at once; a form's answer names the first)."""
     found: list[Invalid] = []
-    checks = ((check_name, (values.get("name"),)), (check_point, (values.get("lat"), values.get("lon"))),
-              (check_phone, (values.get("phone"),)), (check_id_number, (values.get("id_number"),)))
+    checks = (
+        (check_name, (values.get("name"),)),
+        (check_point, (values.get("lat"), values.get("lon"))),
+        (check_phone, (values.get("phone"),)),
+        (check_id_number, (values.get("id_number"),)),
+    )
     for check, args in checks:
         try:
             check(*args)

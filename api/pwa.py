@@ -22,10 +22,18 @@ NO_BUILD = """<!doctype html><meta charset="utf-8"><title>巡访 Xunfang</title>
 <p>PWA 尚未构建 / The PWA is not built yet: run <code>scripts/dev</code>.</p>"""
 
 REVALIDATE = {"Cache-Control": "no-cache"}
-TYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript",
-         ".mjs": "text/javascript", ".html": "text/html",
-         ".svg": "image/svg+xml", ".png": "image/png", ".css": "text/css",
-         ".json": "application/json", ".ico": "image/x-icon", ".txt": "text/plain"}
+TYPES = {
+    ".webmanifest": "application/manifest+json",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".html": "text/html",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".css": "text/css",
+    ".json": "application/json",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain",
+}
 
 
 def _file(path: Path, headers: dict[str, str]) -> File:
@@ -50,11 +58,13 @@ def pwa_router(dist: Path) -> Router:
         return _file(path, REVALIDATE if revalidate else {"Cache-Control": "public, max-age=86400"})
 
     assets = create_static_files_router(
-        path="/assets", directories=[dist / "assets"], include_in_schema=False,
+        path="/assets",
+        directories=[dist / "assets"],
+        include_in_schema=False,
         # Vite names every asset after its content hash: a new build means new names.
         cache_control=CacheControlHeader(public=True, max_age=31_536_000, immutable=True),
-        send_as_attachment=False, name="assets",
+        send_as_attachment=False,
+        name="assets",
     )
     # The app shell must load without a token: it is what shows the login screen.
-    return Router(path="/", route_handlers=[shell, top_file, assets], include_in_schema=False,
-                  opt={PUBLIC_OPT: True})
+    return Router(path="/", route_handlers=[shell, top_file, assets], include_in_schema=False, opt={PUBLIC_OPT: True})

@@ -86,6 +86,7 @@ class LocationOut(msgspec.Struct):
 
 class RecordOut(msgspec.Struct, kw_only=True):
     """What the answer for every record kind carries; patrols, visits and inspections add their own."""
+
     id: uuid.UUID
     org_unit_id: uuid.UUID
     author: AuthorOut
@@ -102,9 +103,17 @@ class RecordOut(msgspec.Struct, kw_only=True):
 
 def record_fields(r: Record, author: AuthorOut) -> dict[str, Any]:
     """The RecordOut fields of a stored record."""
-    return dict(id=r.id, org_unit_id=r.org_unit_id, author=author, location=location_out(r),
-                photo_ids=list(r.photo_ids), status=r.status, flags=flags_out(r), received_at=r.received_at,
-                updated_at=r.updated_at)
+    return dict(
+        id=r.id,
+        org_unit_id=r.org_unit_id,
+        author=author,
+        location=location_out(r),
+        photo_ids=list(r.photo_ids),
+        status=r.status,
+        flags=flags_out(r),
+        received_at=r.received_at,
+        updated_at=r.updated_at,
+    )
 
 
 class ReviewIn(In):
@@ -145,9 +154,11 @@ def check_checklist_items(checklist: list[Any], photo_ids: list[uuid.UUID]) -> N
             raise Invalid(f"say what is wrong: an issue ({item.item}) needs a note", field=f"checklist[{n}].note")
         stray = [str(p) for p in item.photo_ids if p not in set(photo_ids)]
         if stray:
-            raise Invalid(f"the checklist item {item.item} names a photo the record's photo_ids do not list "
-                          f"({', '.join(stray)}); list every item photo in the record's photo_ids too",
-                          field=f"checklist[{n}].photo_ids")
+            raise Invalid(
+                f"the checklist item {item.item} names a photo the record's photo_ids do not list "
+                f"({', '.join(stray)}); list every item photo in the record's photo_ids too",
+                field=f"checklist[{n}].photo_ids",
+            )
 
 
 def body_hash(data: msgspec.Struct) -> str:
@@ -158,16 +169,25 @@ def body_hash(data: msgspec.Struct) -> str:
 def location_columns(location: Fix | None) -> dict[str, Any]:
     if location is None:
         return dict(lat=None, lon=None, accuracy_m=None, location_captured_at=None)
-    return dict(lat=location.lat, lon=location.lon, accuracy_m=location.accuracy_m,
-                location_captured_at=location.captured_at)
+    return dict(
+        lat=location.lat, lon=location.lon, accuracy_m=location.accuracy_m, location_captured_at=location.captured_at
+    )
 
 
 # --- the idempotent PUT ------------------------------------------------------------------------
 
 
-async def put_record(db_session: DbSession, user: Principal, *, model: type[Record], record_id: uuid.UUID,
-                     digest: str, values: dict[str, Any], site: Site,
-                     rules: EvidenceRules) -> tuple[Record, bool, list[Photo] | None]:
+async def put_record(
+    db_session: DbSession,
+    user: Principal,
+    *,
+    model: type[Record],
+    record_id: uuid.UUID,
+    digest: str,
+    values: dict[str, Any],
+    site: Site,
+    rules: EvidenceRules,
+) -> tuple[Record, bool, list[Photo] | None]:
     """Store the record with its status and flags settled; returns it, whether it was created, and
     its arrived photos (None when the same body came again and nothing was looked at)."""
     kind = records.kind_of(model)
@@ -189,14 +209,27 @@ async def put_record(db_session: DbSession, user: Principal, *, model: type[Reco
             setattr(existing, name, value)
         record = existing
     else:
-        record = model(**values, id=record_id, author_id=user.id, body_hash=digest, status="submitted",
-                       received_at=now, updated_at=now)
+        record = model(
+            **values,
+            id=record_id,
+            author_id=user.id,
+            body_hash=digest,
+            status="submitted",
+            received_at=now,
+            updated_at=now,
+        )
     photos = await evaluate(db_session, record, site, rules)
     if existing is None:
         db_session.add(record)
         await db_session.flush()
-    await record_audit(db_session, user, f"{kind}_{'update' if existing else 'create'}", entity=kind,
-                       entity_id=record_id, org_unit_id=record.org_unit_id)
+    await record_audit(
+        db_session,
+        user,
+        f"{kind}_{'update' if existing else 'create'}",
+        entity=kind,
+        entity_id=record_id,
+        org_unit_id=record.org_unit_id,
+    )
     await db_session.flush()
     return record, existing is None, photos
 
@@ -237,23 +270,47 @@ async def check_attach(db_session: DbSession, user: Principal, *, record_id: uui
 
 
 def _photo_evidence(photo: Photo, reused: dict[uuid.UUID, uuid.UUID | None]) -> PhotoEvidence:
-    exif = Position(photo.exif_lat, photo.exif_lon) if photo.exif_lat is not None and photo.exif_lon is not None else None
-    capture = Position(photo.lat, photo.lon, photo.accuracy_m) if photo.lat is not None and photo.lon is not None else None
-    return PhotoEvidence(id=photo.id, exif_time=photo.taken_at, device_time=photo.captured_at,
-                         exif_position=exif, capture_position=capture, reused_in=reused.get(photo.id),
-                         reused_elsewhere=photo.id in reused and reused[photo.id] is None)
+    exif = (
+        Position(photo.exif_lat, photo.exif_lon) if photo.exif_lat is not None and photo.exif_lon is not None else None
+    )
+    capture = (
+        Position(photo.lat, photo.lon, photo.accuracy_m) if photo.lat is not None and photo.lon is not None else None
+    )
+    return PhotoEvidence(
+        id=photo.id,
+        exif_time=photo.taken_at,
+        device_time=photo.captured_at,
+        exif_position=exif,
+        capture_position=capture,
+        reused_in=reused.get(photo.id),
+        reused_elsewhere=photo.id in reused and reused[photo.id] is None,
+    )
 
 
 def record_evidence(record: Record, labels: dict[str, dict[str, str]] | None = None) -> RecordEvidence:
-    position = (Position(record.lat, record.lon, record.accuracy_m)
-                if record.lat is not None and record.lon is not None else None)
+    position = (
+        Position(record.lat, record.lon, record.accuracy_m)
+        if record.lat is not None and record.lon is not None
+        else None
+    )
     if isinstance(record, (Patrol, Inspection)):
-        return RecordEvidence(kind=records.kind_of(type(record)), start=record.started_at, end=record.ended_at,
-                              position=position, photo_ids=list(record.photo_ids),
-                              issue_items_without_photos=issue_items_without_photos(record),
-                              item_labels=labels or {})
-    return RecordEvidence(kind="visit", start=record.visited_at, end=record.visited_at, position=position,
-                          photo_ids=list(record.photo_ids), no_photo_reason=record.no_photo_reason)
+        return RecordEvidence(
+            kind=records.kind_of(type(record)),
+            start=record.started_at,
+            end=record.ended_at,
+            position=position,
+            photo_ids=list(record.photo_ids),
+            issue_items_without_photos=issue_items_without_photos(record),
+            item_labels=labels or {},
+        )
+    return RecordEvidence(
+        kind="visit",
+        start=record.visited_at,
+        end=record.visited_at,
+        position=position,
+        photo_ids=list(record.photo_ids),
+        no_photo_reason=record.no_photo_reason,
+    )
 
 
 def issue_items_without_photos(patrol: Patrol | Inspection) -> list[str]:
@@ -269,8 +326,11 @@ async def arrived_photos(db_session: DbSession, record: Record) -> list[Photo]:
     """The record's photos that have arrived, in the order it lists them ("photo 2" is the second)."""
     if not record.photo_ids:
         return []
-    found = {p.id: p for p in await photo_queries.get_photos(db_session, ids=list(record.photo_ids))
-             if p.record_id == record.id}
+    found = {
+        p.id: p
+        for p in await photo_queries.get_photos(db_session, ids=list(record.photo_ids))
+        if p.record_id == record.id
+    }
     return [found[i] for i in record.photo_ids if i in found]
 
 
@@ -286,8 +346,9 @@ async def version_labels(db_session: DbSession, record: Record) -> dict[str, dic
     items as people know them, an item an admin added too)."""
     if isinstance(record, Visit) or record.template_id is None:
         return {}
-    version = await template_queries.template_for_record(db_session, kind=records.kind_of(type(record)),
-                                                         template_id=record.template_id)
+    version = await template_queries.template_for_record(
+        db_session, kind=records.kind_of(type(record)), template_id=record.template_id
+    )
     return {i["code"]: i["label"] for i in version.items}
 
 
@@ -295,12 +356,24 @@ async def evaluate(db_session: DbSession, record: Record, site: Site, rules: Evi
     """Set status (from which photos have arrived) and flags (from the record, its photos and its
     site); returns the arrived photos."""
     photos = await arrived_photos(db_session, record)
-    reused = (await photo_queries.reuse_of(db_session, photos=photos, record_id=record.id,
-                                           max_distance=rules.phash_max_distance,
-                                           scope_path=await street_path(db_session, record.org_unit_id))
-              if photos else {})
-    flags = compute_flags(record_evidence(record, await version_labels(db_session, record)),
-                          [_photo_evidence(p, reused) for p in photos], site, datetime.now(timezone.utc), rules)
+    reused = (
+        await photo_queries.reuse_of(
+            db_session,
+            photos=photos,
+            record_id=record.id,
+            max_distance=rules.phash_max_distance,
+            scope_path=await street_path(db_session, record.org_unit_id),
+        )
+        if photos
+        else {}
+    )
+    flags = compute_flags(
+        record_evidence(record, await version_labels(db_session, record)),
+        [_photo_evidence(p, reused) for p in photos],
+        site,
+        datetime.now(timezone.utc),
+        rules,
+    )
     if record.status in ("incomplete", "submitted"):
         record.status = "submitted" if len(photos) == len(record.photo_ids) else "incomplete"
     record.flags = [msgspec.structs.asdict(f) for f in flags]
@@ -319,8 +392,9 @@ def flags_out(record: Record) -> list[FlagOut]:
 def location_out(record: Record) -> LocationOut | None:
     if record.lat is None or record.lon is None:
         return None
-    return LocationOut(lat=record.lat, lon=record.lon, accuracy_m=record.accuracy_m,
-                       captured_at=record.location_captured_at)
+    return LocationOut(
+        lat=record.lat, lon=record.lon, accuracy_m=record.accuracy_m, captured_at=record.location_captured_at
+    )
 
 
 # --- review ------------------------------------------------------------------------------------
@@ -332,8 +406,15 @@ async def review(db_session: DbSession, user: Principal, record: Record, data: R
         raise PermissionDeniedException("only a supervisor or an administrator can review records")
     kind = records.kind_of(type(record))
     if record.author_id == user.id:
-        await refuse_own(db_session, user, f"{kind}_review_refused", entity=kind, entity_id=record.id,
-                         org_unit_id=record.org_unit_id, decision=data.decision)
+        await refuse_own(
+            db_session,
+            user,
+            f"{kind}_review_refused",
+            entity=kind,
+            entity_id=record.id,
+            org_unit_id=record.org_unit_id,
+            decision=data.decision,
+        )
         raise PermissionDeniedException(f"you cannot review your own {kind}; another supervisor must")
     if data.decision == "return" and not data.comment.strip():
         raise Invalid("say what needs to change: a comment is required to return a record", field="comment")
@@ -348,10 +429,23 @@ async def review(db_session: DbSession, user: Principal, record: Record, data: R
         raise Conflict(f"this {kind}'s photos have not all arrived yet; approve it when they have")
     record.status = "approved" if data.decision == "approve" else "returned"
     record.updated_at = datetime.now(timezone.utc)
-    await records.add_review(db_session, record_kind=kind, record_id=record.id, reviewer_id=user.id,
-                             decision=data.decision, comment=data.comment.strip())
-    await record_audit(db_session, user, f"{kind}_review", entity=kind, entity_id=record.id,
-                       org_unit_id=record.org_unit_id, decision=data.decision)
+    await records.add_review(
+        db_session,
+        record_kind=kind,
+        record_id=record.id,
+        reviewer_id=user.id,
+        decision=data.decision,
+        comment=data.comment.strip(),
+    )
+    await record_audit(
+        db_session,
+        user,
+        f"{kind}_review",
+        entity=kind,
+        entity_id=record.id,
+        org_unit_id=record.org_unit_id,
+        decision=data.decision,
+    )
     if record.status == "approved":
         if isinstance(record, Patrol):
             await facility_queries.mark_patrolled(db_session, facility_id=record.facility_id, at=record.started_at)
@@ -364,50 +458,92 @@ async def reopen(db_session: DbSession, user: Principal, record: Record, comment
     above the approver's. The record waits for a decision again; the reopen stays in `reviews`."""
     kind = records.kind_of(type(record))
     if not comment:
-        raise Invalid("say why the approval is taken back: a comment is required to reopen a record", field="comment",
-                      code="reopen_comment_required")
+        raise Invalid(
+            "say why the approval is taken back: a comment is required to reopen a record",
+            field="comment",
+            code="reopen_comment_required",
+        )
     if record.status != "approved":
         raise Conflict(f"only an approved {kind} can be reopened; this one is {record.status}")
     last = await records.last_approval(db_session, record_id=record.id)
     if last is None:
         raise Conflict(f"this {kind} has no approval to take back")
     approval, approver_path = last
-    if approval.reviewer_id != user.id and not (approver_path.startswith(user.scope_path)
-                                                and approver_path != user.scope_path):
-        raise PermissionDeniedException("only the supervisor who approved it, or one above them, can reopen it",
-                                        extra={"code": "reopen_not_yours"})
+    if approval.reviewer_id != user.id and not (
+        approver_path.startswith(user.scope_path) and approver_path != user.scope_path
+    ):
+        raise PermissionDeniedException(
+            "only the supervisor who approved it, or one above them, can reopen it", extra={"code": "reopen_not_yours"}
+        )
     if datetime.now(timezone.utc) - approval.at > REOPEN_WINDOW:
-        raise Conflict(f"an approval can be taken back within 24 hours; this {kind} was approved "
-                       f"{approval.at.isoformat(timespec='minutes')}", field="decision", code="reopen_too_late")
+        raise Conflict(
+            f"an approval can be taken back within 24 hours; this {kind} was approved "
+            f"{approval.at.isoformat(timespec='minutes')}",
+            field="decision",
+            code="reopen_too_late",
+        )
     record.status = "submitted"
     record.updated_at = datetime.now(timezone.utc)
-    await records.add_review(db_session, record_kind=kind, record_id=record.id, reviewer_id=user.id,
-                             decision="reopen", comment=comment)
+    await records.add_review(
+        db_session, record_kind=kind, record_id=record.id, reviewer_id=user.id, decision="reopen", comment=comment
+    )
     if isinstance(record, Patrol):
         await facility_queries.recount_patrolled(db_session, facility_id=record.facility_id, at=record.started_at)
     elif isinstance(record, Visit):
         await subject_queries.recount_visited(db_session, subject_id=record.subject_id, at=record.visited_at)
-    await record_audit(db_session, user, f"{kind}_reopen", entity=kind, entity_id=record.id,
-                       org_unit_id=record.org_unit_id, approved_by=str(approval.reviewer_id), comment=comment)
+    await record_audit(
+        db_session,
+        user,
+        f"{kind}_reopen",
+        entity=kind,
+        entity_id=record.id,
+        org_unit_id=record.org_unit_id,
+        approved_by=str(approval.reviewer_id),
+        comment=comment,
+    )
 
 
-async def refuse_own(db_session: DbSession, user: Principal, action: str, *, entity: str, entity_id: uuid.UUID,
-                     org_unit_id: uuid.UUID, **detail: Any) -> None:
+async def refuse_own(
+    db_session: DbSession,
+    user: Principal,
+    action: str,
+    *,
+    entity: str,
+    entity_id: uuid.UUID,
+    org_unit_id: uuid.UUID,
+    **detail: Any,
+) -> None:
     """Audit who tried to judge their own work; committed now, as the request ends in a 403 that
     rolls everything else back."""
-    await record_audit(db_session, user, action, entity=entity, entity_id=entity_id, org_unit_id=org_unit_id,
-                       reason="own_record", **detail)
+    await record_audit(
+        db_session,
+        user,
+        action,
+        entity=entity,
+        entity_id=entity_id,
+        org_unit_id=org_unit_id,
+        reason="own_record",
+        **detail,
+    )
     await commit_early(db_session, "the refusal's audit entry stays: the 403 rolls back the rest")
 
 
 async def reviews_out(db_session: DbSession, record_id: uuid.UUID) -> list[ReviewOut]:
-    return [ReviewOut(id=r.id, decision=r.decision, comment=r.comment, at=r.at,
-                      reviewer=AuthorOut(id=u.id, username=u.username, display_name=u.display_name))
-            for r, u in await records.reviews_for(db_session, record_id=record_id)]
+    return [
+        ReviewOut(
+            id=r.id,
+            decision=r.decision,
+            comment=r.comment,
+            at=r.at,
+            reviewer=AuthorOut(id=u.id, username=u.username, display_name=u.display_name),
+        )
+        for r, u in await records.reviews_for(db_session, record_id=record_id)
+    ]
 
 
-async def with_evidence(db_session: DbSession, settings: Any, out: Any, record: Record,
-                        photos: list[Photo] | None = None, new: bool = False) -> Any:
+async def with_evidence(
+    db_session: DbSession, settings: Any, out: Any, record: Record, photos: list[Photo] | None = None, new: bool = False
+) -> Any:
     """Fill a record's `photos` (as the upload returned them, with fresh signed links) and `reviews`."""
     if photos is None:
         photos = await arrived_photos(db_session, record)
@@ -424,4 +560,3 @@ def author_out(user: Any) -> AuthorOut:
 def visible_author(user: Principal) -> uuid.UUID | None:
     """Field workers see their own records; supervisors and admins everything in scope."""
     return None if user.reviews else user.id
-

@@ -93,8 +93,11 @@ def _edge(value: str | None, field: str, *, end: bool) -> datetime | None:
     if not value:
         return None
     try:
-        at = datetime.combine(date.fromisoformat(value), time(), CHINA) if len(value) == 10 else (
-            datetime.fromisoformat(value.replace("Z", "+00:00")))
+        at = (
+            datetime.combine(date.fromisoformat(value), time(), CHINA)
+            if len(value) == 10
+            else (datetime.fromisoformat(value.replace("Z", "+00:00")))
+        )
     except ValueError as exc:
         raise Invalid(f"{field} must be a date (2026-11-01) or a time with an offset", field=field) from exc
     if len(value) == 10:
@@ -123,14 +126,24 @@ def _subject(category: str, row: dict[str, int]) -> SubjectFigures:
 def _unit(unit_id: uuid.UUID, name: str, level: str, c: Coverage) -> UnitCoverage:
     totals = {k: sum(r[k] for r in c.subjects_by_category.values()) for k in ("total", "due", "visited", "overdue")}
     return UnitCoverage(
-        org_unit_id=unit_id, name=name, level=level, facilities=FacilityFigures(**c.facilities),
+        org_unit_id=unit_id,
+        name=name,
+        level=level,
+        facilities=FacilityFigures(**c.facilities),
         patrols_by_status=dict(c.patrols_by_status),
         subjects=[_subject(k, v) for k, v in sorted(c.subjects_by_category.items())],
-        subjects_total=_subject("all", totals), visits_by_type=dict(c.visits_by_type),
-        cash_yuan=float(c.cash_yuan), goods_visits=c.goods_visits,
-        tasks=TaskFigures(open=c.tasks["open"], fixed=c.tasks["fixed"], overdue=c.tasks["overdue"],
-                          open_age_days=dict(c.open_task_age)),
-        stations=dict(c.stations), inspections_by_status=dict(c.inspections_by_status),
+        subjects_total=_subject("all", totals),
+        visits_by_type=dict(c.visits_by_type),
+        cash_yuan=float(c.cash_yuan),
+        goods_visits=c.goods_visits,
+        tasks=TaskFigures(
+            open=c.tasks["open"],
+            fixed=c.tasks["fixed"],
+            overdue=c.tasks["overdue"],
+            open_age_days=dict(c.open_task_age),
+        ),
+        stations=dict(c.stations),
+        inspections_by_status=dict(c.inspections_by_status),
     )
 
 
@@ -146,29 +159,53 @@ class ReportController(Controller):
 
     @get("/coverage", operation_id="GetCoverage")
     async def get_coverage(
-        self, user: CurrentUser, db_session: DbSession, org_unit_id: FromQuery[uuid.UUID | None] = None,
-        from_: PeriodEdge = None, to: PeriodEnd = None,
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        from_: PeriodEdge = None,
+        to: PeriodEnd = None,
     ) -> CoverageOut:
         since, until = period(from_, to)
         unit = await report_unit(db_session, user, org_unit_id)
         shown, by_group, total = await reports.coverage(db_session, unit=unit, since=since, until=until)
         return CoverageOut(
-            org_unit_id=unit.id, period_from=since, period_to=until,
+            org_unit_id=unit.id,
+            period_from=since,
+            period_to=until,
             total=_unit(unit.id, unit.name, unit.level, total),
-            units=[_unit(u.id, u.name if u.id != unit.id else f"{u.name}（本级）", u.level, by_group[u.id])
-                   for u in shown],
+            units=[
+                _unit(u.id, u.name if u.id != unit.id else f"{u.name}（本级）", u.level, by_group[u.id]) for u in shown
+            ],
         )
 
     @get("/facility-map", operation_id="GetFacilityMap")
     async def get_facility_map(
-        self, user: CurrentUser, db_session: DbSession, org_unit_id: FromQuery[uuid.UUID | None] = None,
-        from_: PeriodEdge = None, to: PeriodEnd = None,
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        from_: PeriodEdge = None,
+        to: PeriodEnd = None,
     ) -> FacilityMapOut:
         since, until = period(from_, to)
         unit = await report_unit(db_session, user, org_unit_id)
         rows = await reports.facility_map(db_session, unit=unit, since=since, until=until)
-        return FacilityMapOut(items=[FacilityDot(
-            id=r.id, name=r.name, lat=r.lat, lon=r.lon, geofence_m=r.geofence_m, org_unit_id=r.org_unit_id,
-            last_patrol_at=r.last_patrol_at, overdue=bool(r.overdue), open_tasks=r.open_tasks or 0,
-            patrolled_in_period=bool(r.patrolled),
-            status="overdue" if r.overdue else "open_task" if r.open_tasks else "ok") for r in rows])
+        return FacilityMapOut(
+            items=[
+                FacilityDot(
+                    id=r.id,
+                    name=r.name,
+                    lat=r.lat,
+                    lon=r.lon,
+                    geofence_m=r.geofence_m,
+                    org_unit_id=r.org_unit_id,
+                    last_patrol_at=r.last_patrol_at,
+                    overdue=bool(r.overdue),
+                    open_tasks=r.open_tasks or 0,
+                    patrolled_in_period=bool(r.patrolled),
+                    status="overdue" if r.overdue else "open_task" if r.open_tasks else "ok",
+                )
+                for r in rows
+            ]
+        )

@@ -54,8 +54,7 @@ class QueuePage(msgspec.Struct):
 
 
 def _flags(raw: object) -> list[Flag]:
-    return [Flag(code=f.get("code", ""), detail=str(f.get("detail", "")))
-            for f in raw or [] if isinstance(f, dict)]  # type: ignore[attr-defined]
+    return [Flag(code=f.get("code", ""), detail=str(f.get("detail", ""))) for f in raw or [] if isinstance(f, dict)]  # type: ignore[attr-defined]
 
 
 class ReviewQueueController(Controller):
@@ -64,26 +63,60 @@ class ReviewQueueController(Controller):
 
     @get(operation_id="ListReviewQueue")
     async def list_review_queue(
-        self, user: CurrentUser, db_session: DbSession, status: FromQuery[QueueStatus] = "submitted",
-        org_unit_id: FromQuery[uuid.UUID | None] = None, facility_id: FromQuery[uuid.UUID | None] = None,
-        subject_id: FromQuery[uuid.UUID | None] = None, type: FromQuery[QueueType | None] = None,
-        flag: FromQuery[FlagCode | None] = None, author_id: FromQuery[uuid.UUID | None] = None,
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        status: FromQuery[QueueStatus] = "submitted",
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        facility_id: FromQuery[uuid.UUID | None] = None,
+        subject_id: FromQuery[uuid.UUID | None] = None,
+        type: FromQuery[QueueType | None] = None,
+        flag: FromQuery[FlagCode | None] = None,
+        author_id: FromQuery[uuid.UUID | None] = None,
         from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
-        to: FromQuery[datetime | None] = None, sort: FromQuery[Sort] = "newest",
-        cursor: FromQuery[str | None] = None, limit: Limit = 50,
+        to: FromQuery[datetime | None] = None,
+        sort: FromQuery[Sort] = "newest",
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 50,
     ) -> QueuePage:
         """Records in scope. Those awaiting a decision leave out the user's own, which someone else
         decides on (asked for by author_id, they are there)."""
         user.require("supervisor", "admin")
         awaiting = status in ("submitted", "incomplete") and author_id is None
-        filters = QueueFilter(status=status, org_unit_id=org_unit_id, facility_id=facility_id, subject_id=subject_id,
-                              type=type, flag=flag, author_id=author_id, not_author_id=user.id if awaiting else None,
-                              since=check_time(from_, "from"), until=check_time(to, "to"))
-        rows, next_cursor = await review_queue.list_queue(db_session, scope_path=user.scope_path, filters=filters,
-                                                          sort=sort, cursor=cursor, limit=limit)
+        filters = QueueFilter(
+            status=status,
+            org_unit_id=org_unit_id,
+            facility_id=facility_id,
+            subject_id=subject_id,
+            type=type,
+            flag=flag,
+            author_id=author_id,
+            not_author_id=user.id if awaiting else None,
+            since=check_time(from_, "from"),
+            until=check_time(to, "to"),
+        )
+        rows, next_cursor = await review_queue.list_queue(
+            db_session, scope_path=user.scope_path, filters=filters, sort=sort, cursor=cursor, limit=limit
+        )
         names = await review_queue.labels(db_session, rows=rows)
-        return QueuePage(next_cursor=next_cursor, items=[QueueItem(
-            kind=r.kind, id=r.id, type=r.type, status=r.status, at=r.at, org_unit_id=r.org_unit_id,
-            org_unit_name=names.get(r.org_unit_id, ""), author_id=r.author_id,
-            author_name=names.get(r.author_id, ""), place_id=r.place_id, place_name=names.get(r.place_id, ""),
-            flags=_flags(r.flags), photo_count=r.n_photos or 0) for r in rows])
+        return QueuePage(
+            next_cursor=next_cursor,
+            items=[
+                QueueItem(
+                    kind=r.kind,
+                    id=r.id,
+                    type=r.type,
+                    status=r.status,
+                    at=r.at,
+                    org_unit_id=r.org_unit_id,
+                    org_unit_name=names.get(r.org_unit_id, ""),
+                    author_id=r.author_id,
+                    author_name=names.get(r.author_id, ""),
+                    place_id=r.place_id,
+                    place_name=names.get(r.place_id, ""),
+                    flags=_flags(r.flags),
+                    photo_count=r.n_photos or 0,
+                )
+                for r in rows
+            ],
+        )

@@ -55,6 +55,7 @@ class Refused(msgspec.Struct):
 
 class BatchRefusal(msgspec.Struct):
     """The 422 of a batch: nothing was approved. An ErrorOut (api/errors.py) with the records named."""
+
     status_code: int
     detail: str
     code: ErrorCode
@@ -74,11 +75,14 @@ class ReturnReasonIO(msgspec.Struct, forbid_unknown_fields=True):
 
 async def _refusal(db_session: DbSession, user: CurrentUser, ref: RecordRef) -> Refused | None:
     """Why this record cannot be approved in a batch by this user, if it cannot."""
+
     def no(reason: str, detail: str) -> Refused:
         return Refused(kind=ref.kind, id=ref.id, reason=reason, detail=detail)
+
     try:
-        record = await record_queries.get_record(db_session, model=MODELS[ref.kind], record_id=ref.id,
-                                                 scope_path=user.scope_path, for_update=True)
+        record = await record_queries.get_record(
+            db_session, model=MODELS[ref.kind], record_id=ref.id, scope_path=user.scope_path, for_update=True
+        )
     except NotFound:
         return no("not_found", f"no such {ref.kind} in your scope")
     if record.author_id == user.id:
@@ -99,10 +103,19 @@ class ReviewBatchController(Controller):
     path = "/api/v1"
     tags = ["review"]
 
-    @post("/reviews/batch", operation_id="ReviewBatch", status_code=200,
-          responses={422: ResponseSpec(BatchRefusal, generate_examples=False,
-                                    description="nothing was approved: the records named cannot be")})
-    async def review_batch(self, data: JSONBody[BatchIn], user: CurrentUser, db_session: DbSession) -> Response[BatchOut]:
+    @post(
+        "/reviews/batch",
+        operation_id="ReviewBatch",
+        status_code=200,
+        responses={
+            422: ResponseSpec(
+                BatchRefusal, generate_examples=False, description="nothing was approved: the records named cannot be"
+            )
+        },
+    )
+    async def review_batch(
+        self, data: JSONBody[BatchIn], user: CurrentUser, db_session: DbSession
+    ) -> Response[BatchOut]:
         """Approve up to 100 flag-free records awaiting the caller's decision, in one transaction."""
         if not user.reviews:
             raise PermissionDeniedException("only a supervisor or an administrator can review records")
@@ -113,13 +126,19 @@ class ReviewBatchController(Controller):
         refused = [r for r in [await _refusal(db_session, user, ref) for ref in refs] if r is not None]
         if refused:
             named = "; ".join(f"{r.kind} {r.id}: {r.detail}" for r in refused)
-            body = BatchRefusal(status_code=422, code="invalid", field="records", refused=refused,
-                                detail=f"nothing was approved: {len(refused)} of {len(refs)} records cannot be "
-                                       f"approved together ({named})")
+            body = BatchRefusal(
+                status_code=422,
+                code="invalid",
+                field="records",
+                refused=refused,
+                detail=f"nothing was approved: {len(refused)} of {len(refs)} records cannot be "
+                f"approved together ({named})",
+            )
             return Response(body, status_code=422)  # type: ignore[arg-type]
         for ref in refs:
-            record = await record_queries.get_record(db_session, model=MODELS[ref.kind], record_id=ref.id,
-                                                     scope_path=user.scope_path, for_update=True)
+            record = await record_queries.get_record(
+                db_session, model=MODELS[ref.kind], record_id=ref.id, scope_path=user.scope_path, for_update=True
+            )
             await records.review(db_session, user, record, ReviewIn(decision="approve"))
         await record_audit(db_session, user, "review_batch", entity="review", approved=len(refs))
         return Response(BatchOut(approved=len(refs), records=data.records))
@@ -127,12 +146,18 @@ class ReviewBatchController(Controller):
     @get("/return-reasons", operation_id="ListReturnReasons")
     async def list_return_reasons(self, user: CurrentUser, db_session: DbSession) -> list[ReturnReasonIO]:
         """Ready-made comments for returning a record, in both languages."""
-        return [ReturnReasonIO(code=r.code, text=ReasonText(zh=r.text_zh, en=r.text_en))
-                for r in await return_reasons.list_reasons(db_session)]
+        return [
+            ReturnReasonIO(code=r.code, text=ReasonText(zh=r.text_zh, en=r.text_en))
+            for r in await return_reasons.list_reasons(db_session)
+        ]
 
     @put("/return-reasons", operation_id="PutReturnReasons", status_code=200)
-    async def put_return_reasons(self, data: JSONBody[Annotated[list[ReturnReasonIO], msgspec.Meta(max_length=50)]],
-                                 user: CurrentUser, db_session: DbSession) -> list[ReturnReasonIO]:
+    async def put_return_reasons(
+        self,
+        data: JSONBody[Annotated[list[ReturnReasonIO], msgspec.Meta(max_length=50)]],
+        user: CurrentUser,
+        db_session: DbSession,
+    ) -> list[ReturnReasonIO]:
         """Replace the whole list (admin); audited."""
         user.require("admin")
         codes = [r.code for r in data]

@@ -24,8 +24,12 @@ PUBLIC_OPT = "exclude_from_auth"
 
 def signed_photo_link(connection: ASGIConnection) -> bool:
     """<img> tags cannot send a header: photo GETs may carry a signature instead (api/photos.py)."""
-    return (connection.scope.get("method") == "GET" and connection.url.path.startswith("/api/v1/photos/")
-            and "sig" in connection.query_params and "authorization" not in connection.headers)
+    return (
+        connection.scope.get("method") == "GET"
+        and connection.url.path.startswith("/api/v1/photos/")
+        and "sig" in connection.query_params
+        and "authorization" not in connection.headers
+    )
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):

@@ -65,6 +65,7 @@ class Settings(msgspec.Struct, frozen=True):
     @property
     def migration_url(self) -> str:
         return self.database_migration_url or self.database_url
+
     # Admission control per process (api/admission.py): requests in flight and how long a request
     # may wait for a place, concurrent photo ingests and their wait, the database connections and
     # how long a request may wait for one. Past a wait: 503 with Retry-After.
@@ -81,8 +82,9 @@ class Settings(msgspec.Struct, frozen=True):
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         env = os.environ
-        missing = [k for k in ("DATABASE_URL", "MINIO_ENDPOINT", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY")
-                   if not env.get(k)]
+        missing = [
+            k for k in ("DATABASE_URL", "MINIO_ENDPOINT", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY") if not env.get(k)
+        ]
         if missing and not overrides:
             raise RuntimeError(f"set {', '.join(missing)} (scripts/dev sets them for you)")
         rules = {
@@ -99,8 +101,10 @@ class Settings(msgspec.Struct, frozen=True):
             minio_secure=env.get("MINIO_SECURE", "") in ("1", "true"),
             evidence=EvidenceRules(**rules),
         )
-        values["tasks"] = TaskRules(patrol_issue_due_days=int(env.get("XUNFANG_PATROL_ISSUE_DUE_DAYS", 15)),
-                                    follow_up_due_days=int(env.get("XUNFANG_FOLLOW_UP_DUE_DAYS", 7)))
+        values["tasks"] = TaskRules(
+            patrol_issue_due_days=int(env.get("XUNFANG_PATROL_ISSUE_DUE_DAYS", 15)),
+            follow_up_due_days=int(env.get("XUNFANG_FOLLOW_UP_DUE_DAYS", 7)),
+        )
         if env.get("XUNFANG_VISIT_INTERVALS"):
             pairs = (item.split("=", 1) for item in env["XUNFANG_VISIT_INTERVALS"].split(",") if "=" in item)
             values["visit_interval_days"] = {k.strip(): int(v) for k, v in pairs}

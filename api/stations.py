@@ -57,8 +57,14 @@ def station_out(unit: OrgUnit) -> StationOut | None:
     if unit.level == "district":
         return None
     location = Point(lat=unit.lat, lon=unit.lon) if unit.lat is not None and unit.lon is not None else None
-    return StationOut(address=unit.address, location=location, geofence_m=unit.geofence_m,
-                      head_user_id=unit.head_user_id, standard=unit.standard, demonstration=unit.demonstration)
+    return StationOut(
+        address=unit.address,
+        location=location,
+        geofence_m=unit.geofence_m,
+        head_user_id=unit.head_user_id,
+        standard=unit.standard,
+        demonstration=unit.demonstration,
+    )
 
 
 def check_may_edit(user: Principal, unit: OrgUnit) -> None:
@@ -81,8 +87,10 @@ async def station_values(db_session: DbSession, unit: OrgUnit, data: StationIn) 
         # The head works at the station or below it.
         head = await org_units.user_in_subtree(db_session, user_id=values["head_user_id"], path=unit.path)
         if head is None:
-            raise Invalid("the station head must be an active user of this station or a unit below it",
-                          field="station.head_user_id")
+            raise Invalid(
+                "the station head must be an active user of this station or a unit below it",
+                field="station.head_user_id",
+            )
     return values
 
 
@@ -99,6 +107,14 @@ async def release_heads(db_session: DbSession, actor: Principal, target: User, t
         if target.is_active and target_path.startswith(unit.path):
             continue
         await org_units.update_unit(db_session, unit=unit, values={"head_user_id": None})
-        await record_audit(db_session, actor, "station_head_cleared", entity="org_unit", entity_id=unit.id,
-                           org_unit_id=unit.id, head_user_id=str(target.id), head_username=target.username,
-                           reason="disabled" if not target.is_active else "moved")
+        await record_audit(
+            db_session,
+            actor,
+            "station_head_cleared",
+            entity="org_unit",
+            entity_id=unit.id,
+            org_unit_id=unit.id,
+            head_user_id=str(target.id),
+            head_username=target.username,
+            reason="disabled" if not target.is_active else "moved",
+        )

@@ -21,10 +21,22 @@ from storage.vocabulary import SubjectCategory
 
 Category = SubjectCategory
 # Checked by api/plausible.py (the same rules as the CSV import), which names the rule broken.
-Phone = Annotated[str, msgspec.Meta(max_length=column_length(Subject.phone), description=(
-    "an 11-digit mobile number (1[3-9]...) or a landline with its area code (0851-85551234); empty: none"))]
-IdNumber = Annotated[str, msgspec.Meta(max_length=column_length(Subject.id_number), description=(
-    "an 18-character identity number (GB 11643) whose check digit matches; empty: not known"))]
+Phone = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=column_length(Subject.phone),
+        description=(
+            "an 11-digit mobile number (1[3-9]...) or a landline with its area code (0851-85551234); empty: none"
+        ),
+    ),
+]
+IdNumber = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=column_length(Subject.id_number),
+        description=("an 18-character identity number (GB 11643) whose check digit matches; empty: not known"),
+    ),
+]
 Days = Annotated[int, msgspec.Meta(ge=1, le=3660)]
 Geofence = Annotated[int, msgspec.Meta(ge=10, le=50_000)]
 
@@ -86,11 +98,21 @@ class SubjectPage(msgspec.Struct):
 def subject_out(s: Subject, *, full_numbers: bool = False) -> SubjectOut:
     due = (s.last_visit_at or s.created_at) + timedelta(days=s.visit_interval_days)
     out = SubjectOut(
-        id=s.id, name=s.name, category=s.category, address=s.address,
+        id=s.id,
+        name=s.name,
+        category=s.category,
+        address=s.address,
         location=Point(lat=s.lat, lon=s.lon) if s.lat is not None and s.lon is not None else None,
-        org_unit_id=s.org_unit_id, phone_masked=mask_phone(s.phone), id_number_masked=mask_id_number(s.id_number),
-        contact_user_id=s.contact_user_id, visit_interval_days=s.visit_interval_days, geofence_m=s.geofence_m,
-        last_visit_at=s.last_visit_at, next_due_at=due, overdue=due < datetime.now(timezone.utc), notes=s.notes,
+        org_unit_id=s.org_unit_id,
+        phone_masked=mask_phone(s.phone),
+        id_number_masked=mask_id_number(s.id_number),
+        contact_user_id=s.contact_user_id,
+        visit_interval_days=s.visit_interval_days,
+        geofence_m=s.geofence_m,
+        last_visit_at=s.last_visit_at,
+        next_due_at=due,
+        overdue=due < datetime.now(timezone.utc),
+        notes=s.notes,
     )
     if full_numbers:
         out.phone, out.id_number = s.phone, s.id_number
@@ -125,18 +147,32 @@ class SubjectController(Controller):
 
     @get(operation_id="ListSubjects")
     async def list_subjects(
-        self, user: CurrentUser, db_session: DbSession, org_unit_id: FromQuery[uuid.UUID | None] = None,
-        category: FromQuery[Category | None] = None, overdue: FromQuery[bool | None] = None, contact_user_id: FromQuery[uuid.UUID | None] = None,
-        cursor: FromQuery[str | None] = None, limit: Limit = 200,
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        category: FromQuery[Category | None] = None,
+        overdue: FromQuery[bool | None] = None,
+        contact_user_id: FromQuery[uuid.UUID | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 200,
     ) -> SubjectPage:
         rows, next_cursor = await subjects.list_subjects(
-            db_session, scope_path=user.scope_path, org_unit_id=org_unit_id, category=category,
-            overdue=overdue, contact_user_id=contact_user_id, cursor=cursor, limit=limit)
+            db_session,
+            scope_path=user.scope_path,
+            org_unit_id=org_unit_id,
+            category=category,
+            overdue=overdue,
+            contact_user_id=contact_user_id,
+            cursor=cursor,
+            limit=limit,
+        )
         return SubjectPage(items=[subject_out(s) for s in rows], next_cursor=next_cursor)
 
     @post(operation_id="CreateSubject")
-    async def create_subject(self, data: JSONBody[SubjectIn], user: CurrentUser, db_session: DbSession,
-                             settings: AppSettings) -> SubjectOut:
+    async def create_subject(
+        self, data: JSONBody[SubjectIn], user: CurrentUser, db_session: DbSession, settings: AppSettings
+    ) -> SubjectOut:
         user.require("supervisor", "admin")
         values = _columns(data)
         check_values(values)
@@ -144,26 +180,35 @@ class SubjectController(Controller):
         values["geofence_m"] = data.geofence_m or settings.evidence.home_geofence_m
         await _check_refs(db_session, user, values)
         subject = await subjects.create_subject(db_session, values=values)
-        await record_audit(db_session, user, "subject_create", entity="subject", entity_id=subject.id,
-                           org_unit_id=subject.org_unit_id)
+        await record_audit(
+            db_session, user, "subject_create", entity="subject", entity_id=subject.id, org_unit_id=subject.org_unit_id
+        )
         return subject_out(subject)  # masked: full numbers only on the audited GET
 
     @get("/{subject_id:uuid}", operation_id="GetSubject")
-    async def get_subject(self, subject_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
-                          reveal: FromQuery[bool] = False) -> SubjectOut:
+    async def get_subject(
+        self, subject_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession, reveal: FromQuery[bool] = False
+    ) -> SubjectOut:
         """Masked numbers; `reveal=true` (supervisor or admin in scope) answers the full ones and
         writes an audit entry. Nothing else reveals them."""
         subject = await subjects.get_subject(db_session, subject_id=subject_id, scope_path=user.scope_path)
         if reveal:
             if not user.reviews:
                 raise PermissionDeniedException("only a supervisor or an administrator can see a person's full numbers")
-            await record_audit(db_session, user, "subject_view_numbers", entity="subject", entity_id=subject.id,
-                               org_unit_id=subject.org_unit_id)
+            await record_audit(
+                db_session,
+                user,
+                "subject_view_numbers",
+                entity="subject",
+                entity_id=subject.id,
+                org_unit_id=subject.org_unit_id,
+            )
         return subject_out(subject, full_numbers=reveal)
 
     @patch("/{subject_id:uuid}", operation_id="UpdateSubject")
-    async def update_subject(self, subject_id: FromPath[uuid.UUID], data: JSONBody[SubjectPatch], user: CurrentUser,
-                             db_session: DbSession) -> SubjectOut:
+    async def update_subject(
+        self, subject_id: FromPath[uuid.UUID], data: JSONBody[SubjectPatch], user: CurrentUser, db_session: DbSession
+    ) -> SubjectOut:
         user.require("supervisor", "admin")
         subject = await subjects.get_subject(db_session, subject_id=subject_id, scope_path=user.scope_path)
         values = _columns(data)
@@ -171,6 +216,13 @@ class SubjectController(Controller):
         await _check_refs(db_session, user, values)
         subject = await subjects.update_subject(db_session, subject=subject, values=values)
         # Record which fields changed, never their values: the log must not become a copy of PII.
-        await record_audit(db_session, user, "subject_update", entity="subject", entity_id=subject.id,
-                           org_unit_id=subject.org_unit_id, changed=sorted(values))
+        await record_audit(
+            db_session,
+            user,
+            "subject_update",
+            entity="subject",
+            entity_id=subject.id,
+            org_unit_id=subject.org_unit_id,
+            changed=sorted(values),
+        )
         return subject_out(subject)  # masked: full numbers only on the audited GET

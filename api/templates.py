@@ -21,8 +21,9 @@ from storage.vocabulary import StationStandard, TemplateKind
 
 Kind = TemplateKind
 Standard = StationStandard
-Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$",
-                                   description="stable item code: lower-case letters, digits, _")]
+Code = Annotated[
+    str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="stable item code: lower-case letters, digits, _")
+]
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Hint = Annotated[str, msgspec.Meta(max_length=1000)]
 
@@ -83,8 +84,17 @@ class TemplatePage(msgspec.Struct):
 
 
 def template_out(t: ChecklistTemplate) -> TemplateOut:
-    return TemplateOut(id=t.id, key=t.key, version=t.version, kind=t.kind, name=t.name, applies_to=t.applies_to,
-                       items=as_stored(t.items, list[TemplateItem]), active=t.active, created_at=t.created_at)
+    return TemplateOut(
+        id=t.id,
+        key=t.key,
+        version=t.version,
+        kind=t.kind,
+        name=t.name,
+        applies_to=t.applies_to,
+        items=as_stored(t.items, list[TemplateItem]),
+        active=t.active,
+        created_at=t.created_at,
+    )
 
 
 def _applies_to(kind: str, applies_to: AppliesTo) -> dict[str, Any]:
@@ -99,8 +109,9 @@ def _items(items: list[TemplateItem]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     for n, item in enumerate(items):
         if item.code in seen:
-            raise Invalid(f"the code {item.code} is listed twice; codes of a template are unique",
-                          field=f"items[{n}].code")
+            raise Invalid(
+                f"the code {item.code} is listed twice; codes of a template are unique", field=f"items[{n}].code"
+            )
         seen.add(item.code)
     return msgspec.to_builtins(items)
 
@@ -110,8 +121,10 @@ def check_checklist(template: templates.Version, checklist: Sequence[Any]) -> No
     codes = {i["code"] for i in template.items}
     for n, entry in enumerate(checklist):
         if entry.item not in codes:
-            raise Invalid(f"checklist item {entry.item} is not in the checklist {template.name} "
-                          f"(version {template.version})", field=f"checklist[{n}].item")
+            raise Invalid(
+                f"checklist item {entry.item} is not in the checklist {template.name} (version {template.version})",
+                field=f"checklist[{n}].item",
+            )
 
 
 class TemplateController(Controller):
@@ -119,31 +132,54 @@ class TemplateController(Controller):
     tags = ["checklist templates"]
 
     @get(operation_id="ListChecklistTemplates")
-    async def list_templates(self, user: CurrentUser, db_session: DbSession, kind: FromQuery[Kind | None] = None,
-                             all_versions: FromQuery[bool] = False) -> TemplatePage:
+    async def list_templates(
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        kind: FromQuery[Kind | None] = None,
+        all_versions: FromQuery[bool] = False,
+    ) -> TemplatePage:
         """The active templates (every user: phones cache them); `all_versions=true` adds earlier ones."""
         rows = await templates.list_templates(db_session, kind=kind, active_only=not all_versions)
         return TemplatePage(items=[template_out(t) for t in rows])
 
     @get("/{template_id:uuid}", operation_id="GetChecklistTemplate")
-    async def get_template(self, template_id: FromPath[uuid.UUID], user: CurrentUser,
-                           db_session: DbSession) -> TemplateOut:
+    async def get_template(
+        self, template_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession
+    ) -> TemplateOut:
         return template_out(await templates.get_template(db_session, template_id=template_id))
 
     @post(operation_id="CreateChecklistTemplate", request_max_body_size=262_144)
-    async def create_template(self, data: JSONBody[TemplateIn], user: CurrentUser,
-                              db_session: DbSession) -> Response[TemplateOut]:
+    async def create_template(
+        self, data: JSONBody[TemplateIn], user: CurrentUser, db_session: DbSession
+    ) -> Response[TemplateOut]:
         user.require("admin")
-        template = await templates.create_template(db_session, created_by_id=user.id, values=dict(
-            key=data.key, kind=data.kind, name=data.name, applies_to=_applies_to(data.kind, data.applies_to),
-            items=_items(data.items)))
-        await record_audit(db_session, user, "template_create", entity="checklist_template",
-                           entity_id=template.id, key=template.key, version=template.version)
+        template = await templates.create_template(
+            db_session,
+            created_by_id=user.id,
+            values=dict(
+                key=data.key,
+                kind=data.kind,
+                name=data.name,
+                applies_to=_applies_to(data.kind, data.applies_to),
+                items=_items(data.items),
+            ),
+        )
+        await record_audit(
+            db_session,
+            user,
+            "template_create",
+            entity="checklist_template",
+            entity_id=template.id,
+            key=template.key,
+            version=template.version,
+        )
         return Response(template_out(template), status_code=201)
 
     @put("/{key:str}", operation_id="PutChecklistTemplateVersion", status_code=201, request_max_body_size=262_144)
-    async def new_version(self, key: FromPath[str], data: JSONBody[TemplateVersionIn], user: CurrentUser,
-                          db_session: DbSession) -> TemplateOut:
+    async def new_version(
+        self, key: FromPath[str], data: JSONBody[TemplateVersionIn], user: CurrentUser, db_session: DbSession
+    ) -> TemplateOut:
         """A new version that becomes the active one; records keep the version they were filled with."""
         user.require("admin")
         values: dict[str, Any] = dict(items=_items(data.items), name=data.name)
@@ -151,6 +187,13 @@ class TemplateController(Controller):
         if data.applies_to is not None:
             values["applies_to"] = _applies_to(current.kind, data.applies_to)
         template = await templates.new_version(db_session, key=key, values=values, created_by_id=user.id)
-        await record_audit(db_session, user, "template_version", entity="checklist_template",
-                           entity_id=template.id, key=template.key, version=template.version)
+        await record_audit(
+            db_session,
+            user,
+            "template_version",
+            entity="checklist_template",
+            entity_id=template.id,
+            key=template.key,
+            version=template.version,
+        )
         return template_out(template)

@@ -34,8 +34,15 @@ def column_length(column: Any) -> int:
 
 def name_type(column: Any) -> Any:
     """A name that fits its column, on one line."""
-    return Annotated[str, msgspec.Meta(min_length=1, max_length=column_length(column), extra=ONE_LINE,
-                                       description="one line; no control characters")]
+    return Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=column_length(column),
+            extra=ONE_LINE,
+            description="one line; no control characters",
+        ),
+    ]
 
 
 Name = name_type(Facility.name)  # a facility's
@@ -78,8 +85,7 @@ def _text_problem(value: Any, one_line: bool) -> str | None:
     if isinstance(value, (list, tuple)):
         return next((p for v in value if (p := _text_problem(v, one_line))), None)
     if isinstance(value, dict):
-        return next((p for k, v in value.items() if (p := _text_problem(k, True) or _text_problem(v, one_line))),
-                    None)
+        return next((p for k, v in value.items() if (p := _text_problem(k, True) or _text_problem(v, one_line))), None)
     return None  # numbers, ids, times; a nested Struct checks itself
 
 

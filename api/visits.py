@@ -88,10 +88,18 @@ async def site_of(db_session: DbSession, visit: Visit) -> Site:
 
 def visit_out(r: Visit, author: AuthorOut, subject_name: str) -> VisitOut:
     return VisitOut(
-        subject_id=r.subject_id, subject_name=subject_name, visit_type=r.visit_type, visited_at=r.visited_at,
-        summary=r.summary, needs=r.needs, assistance=stored(Assistance, cash_yuan=float(r.cash_yuan), goods=r.goods),
-        follow_up_needed=r.follow_up_needed, no_photo_reason=r.no_photo_reason,
-        award=as_stored(r.award, Award) if r.award else None, **records.record_fields(r, author))
+        subject_id=r.subject_id,
+        subject_name=subject_name,
+        visit_type=r.visit_type,
+        visited_at=r.visited_at,
+        summary=r.summary,
+        needs=r.needs,
+        assistance=stored(Assistance, cash_yuan=float(r.cash_yuan), goods=r.goods),
+        follow_up_needed=r.follow_up_needed,
+        no_photo_reason=r.no_photo_reason,
+        award=as_stored(r.award, Award) if r.award else None,
+        **records.record_fields(r, author),
+    )
 
 
 async def visits_out(db_session: DbSession, rows: list[Visit]) -> list[VisitOut]:
@@ -110,20 +118,41 @@ class VisitController(Controller):
     tags = ["visits"]
 
     @put("/{visit_id:uuid}", operation_id="PutVisit", status_code=200, responses=records.created(VisitOut))
-    async def put_visit(self, visit_id: FromPath[uuid.UUID], data: JSONBody[VisitIn], user: CurrentUser,
-                        db_session: DbSession, settings: AppSettings) -> Response[VisitOut]:
+    async def put_visit(
+        self,
+        visit_id: FromPath[uuid.UUID],
+        data: JSONBody[VisitIn],
+        user: CurrentUser,
+        db_session: DbSession,
+        settings: AppSettings,
+    ) -> Response[VisitOut]:
         check_visit(data)
         subject = await subjects.get_subject(db_session, subject_id=data.subject_id, scope_path=user.scope_path)
         values = dict(
-            subject_id=subject.id, org_unit_id=subject.org_unit_id, visit_type=data.visit_type,
-            visited_at=data.visited_at, summary=data.summary, needs=data.needs,
-            cash_yuan=round(data.assistance.cash_yuan, 2), goods=data.assistance.goods,
-            follow_up_needed=data.follow_up_needed, photo_ids=data.photo_ids,
-            no_photo_reason=data.no_photo_reason, award=msgspec.to_builtins(data.award) if data.award else None,
-            **records.location_columns(data.location))
+            subject_id=subject.id,
+            org_unit_id=subject.org_unit_id,
+            visit_type=data.visit_type,
+            visited_at=data.visited_at,
+            summary=data.summary,
+            needs=data.needs,
+            cash_yuan=round(data.assistance.cash_yuan, 2),
+            goods=data.assistance.goods,
+            follow_up_needed=data.follow_up_needed,
+            photo_ids=data.photo_ids,
+            no_photo_reason=data.no_photo_reason,
+            award=msgspec.to_builtins(data.award) if data.award else None,
+            **records.location_columns(data.location),
+        )
         visit, created, photos = await records.put_record(
-            db_session, user, model=Visit, record_id=visit_id, digest=records.body_hash(data), values=values,
-            site=home_site(subject), rules=settings.evidence)
+            db_session,
+            user,
+            model=Visit,
+            record_id=visit_id,
+            digest=records.body_hash(data),
+            values=values,
+            site=home_site(subject),
+            rules=settings.evidence,
+        )
         await tasks.sync_tasks_for_visit(db_session, visit=visit, new=created, rules=settings.tasks)  # type: ignore[arg-type]
         out = visit_out(visit, records.author_out(user), subject.name)  # type: ignore[arg-type]
         out = await records.with_evidence(db_session, settings, out, visit, photos, new=created)
@@ -131,28 +160,57 @@ class VisitController(Controller):
 
     @get(operation_id="ListVisits")
     async def list_visits(
-        self, user: CurrentUser, db_session: DbSession, status: FromQuery[Status | None] = None,
-        subject_id: FromQuery[uuid.UUID | None] = None, org_unit_id: FromQuery[uuid.UUID | None] = None,
-        author_id: FromQuery[uuid.UUID | None] = None, since: Since = None, until: Until = None,
-        cursor: FromQuery[str | None] = None, limit: Limit = 50,
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        status: FromQuery[Status | None] = None,
+        subject_id: FromQuery[uuid.UUID | None] = None,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        author_id: FromQuery[uuid.UUID | None] = None,
+        since: Since = None,
+        until: Until = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 50,
     ) -> VisitPage:
         rows, next_cursor = await record_queries.list_records(
-            db_session, model=Visit, scope_path=user.scope_path, author_id=records.visible_author(user) or author_id,
-            status=status, site_id=subject_id, org_unit_id=org_unit_id, since=check_time(since, "from"), until=check_time(until, "to"),
-            cursor=cursor, limit=limit)
+            db_session,
+            model=Visit,
+            scope_path=user.scope_path,
+            author_id=records.visible_author(user) or author_id,
+            status=status,
+            site_id=subject_id,
+            org_unit_id=org_unit_id,
+            since=check_time(since, "from"),
+            until=check_time(until, "to"),
+            cursor=cursor,
+            limit=limit,
+        )
         return VisitPage(items=await visits_out(db_session, list(rows)), next_cursor=next_cursor)
 
     @get("/{visit_id:uuid}", operation_id="GetVisit")
-    async def get_visit(self, visit_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession,
-                        settings: AppSettings) -> VisitOut:
-        visit = await record_queries.get_record(db_session, model=Visit, record_id=visit_id,
-                                                scope_path=user.scope_path, author_id=records.visible_author(user))
+    async def get_visit(
+        self, visit_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession, settings: AppSettings
+    ) -> VisitOut:
+        visit = await record_queries.get_record(
+            db_session,
+            model=Visit,
+            record_id=visit_id,
+            scope_path=user.scope_path,
+            author_id=records.visible_author(user),
+        )
         return await visit_detail(db_session, settings, visit)  # type: ignore[arg-type]
 
     @post("/{visit_id:uuid}/review", operation_id="ReviewVisit", status_code=200)
-    async def review_visit(self, visit_id: FromPath[uuid.UUID], data: JSONBody[ReviewIn], user: CurrentUser,
-                           db_session: DbSession, settings: AppSettings) -> VisitOut:
-        visit = await record_queries.get_record(db_session, model=Visit, record_id=visit_id,
-                                                scope_path=user.scope_path, for_update=True)
+    async def review_visit(
+        self,
+        visit_id: FromPath[uuid.UUID],
+        data: JSONBody[ReviewIn],
+        user: CurrentUser,
+        db_session: DbSession,
+        settings: AppSettings,
+    ) -> VisitOut:
+        visit = await record_queries.get_record(
+            db_session, model=Visit, record_id=visit_id, scope_path=user.scope_path, for_update=True
+        )
         await records.review(db_session, user, visit, data)
         return await visit_detail(db_session, settings, visit)  # type: ignore[arg-type]

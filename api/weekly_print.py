@@ -34,10 +34,18 @@ from storage.plain_text import clean, one_line
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 SC = 2  # Simplified Chinese in the Noto Sans CJK collection (JP, KR, SC, TC, HK)
 COLUMNS: list[tuple[str, str]] = [
-    ("patrols_done", "巡查完成"), ("patrols_due", "应巡设施"), ("facilities_overdue", "逾期设施"),
-    ("visits_total", "走访"), ("subjects_overdue", "逾期对象"), ("cash_yuan", "慰问金(元)"), ("goods", "物品慰问"),
-    ("inspections_done", "督导检查"), ("tasks_opened", "整改新增"), ("tasks_closed", "整改销号"),
-    ("tasks_overdue", "整改逾期"), ("flagged_records", "提示记录"),
+    ("patrols_done", "巡查完成"),
+    ("patrols_due", "应巡设施"),
+    ("facilities_overdue", "逾期设施"),
+    ("visits_total", "走访"),
+    ("subjects_overdue", "逾期对象"),
+    ("cash_yuan", "慰问金(元)"),
+    ("goods", "物品慰问"),
+    ("inspections_done", "督导检查"),
+    ("tasks_opened", "整改新增"),
+    ("tasks_closed", "整改销号"),
+    ("tasks_overdue", "整改逾期"),
+    ("flagged_records", "提示记录"),
 ]
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # the subsetter's INFO lines list every glyph
 
@@ -117,8 +125,10 @@ def xlsx(report: WeeklyOut, unit_name: str) -> bytes:
 def font_path() -> str:
     path = os.environ.get("XUNFANG_PDF_FONT", FONT)
     if not os.path.isfile(path):
-        raise ConfigurationError(f"the PDF font is missing ({path}): install Debian's fonts-noto-cjk "
-                                 "or set XUNFANG_PDF_FONT to a CJK TrueType/OpenType font")
+        raise ConfigurationError(
+            f"the PDF font is missing ({path}): install Debian's fonts-noto-cjk "
+            "or set XUNFANG_PDF_FONT to a CJK TrueType/OpenType font"
+        )
     return path
 
 
@@ -146,8 +156,12 @@ def pdf(report: WeeklyOut, unit_name: str) -> bytes:
         doc.set_font("cjk", size=12)
         doc.cell(0, 8, f"{LEVEL_ZH.get(level, level)}服务站（{len(units)}）", new_x="LMARGIN", new_y="NEXT")
         doc.set_font("cjk", size=8)
-        with doc.table(col_widths=widths, text_align="CENTER", line_height=5,
-                       headings_style=FontFace(emphasis=None, fill_color=(230, 236, 245))) as table:
+        with doc.table(
+            col_widths=widths,
+            text_align="CENTER",
+            line_height=5,
+            headings_style=FontFace(emphasis=None, fill_color=(230, 236, 245)),
+        ) as table:
             heading = table.row()
             heading.cell("单位")
             for _, label in COLUMNS:
@@ -176,26 +190,56 @@ class WeeklyPrintController(Controller):
     path = "/api/v1/exports"
     tags = ["reports"]
 
-    @get("/weekly.xlsx", operation_id="ExportWeeklyXlsx",
-         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    async def export_weekly_xlsx(self, user: CurrentUser, db_session: DbSession,
-                                 org_unit_id: FromQuery[uuid.UUID | None] = None, week: Week = None) -> Response[bytes]:
+    @get(
+        "/weekly.xlsx",
+        operation_id="ExportWeeklyXlsx",
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    async def export_weekly_xlsx(
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        week: Week = None,
+    ) -> Response[bytes]:
         return await self._file(user, db_session, org_unit_id, week, "xlsx", xlsx)
 
     @get("/weekly.pdf", operation_id="ExportWeeklyPdf", media_type="application/pdf")
-    async def export_weekly_pdf(self, user: CurrentUser, db_session: DbSession,
-                                org_unit_id: FromQuery[uuid.UUID | None] = None, week: Week = None) -> Response[bytes]:
+    async def export_weekly_pdf(
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        week: Week = None,
+    ) -> Response[bytes]:
         return await self._file(user, db_session, org_unit_id, week, "pdf", pdf)
 
-    async def _file(self, user: Principal, db_session: DbSession, org_unit_id: uuid.UUID | None, week: str | None,
-                    fmt: str, render) -> Response[bytes]:
+    async def _file(
+        self, user: Principal, db_session: DbSession, org_unit_id: uuid.UUID | None, week: str | None, fmt: str, render
+    ) -> Response[bytes]:
         unit = await readable_unit(db_session, user, org_unit_id)
         report = await build(db_session, unit, week, all_levels=True)
-        await record_audit(db_session, user, "export", entity="weekly_report", entity_id=unit.id,
-                           org_unit_id=unit.id, format=fmt, week=report.week)
+        await record_audit(
+            db_session,
+            user,
+            "export",
+            entity="weekly_report",
+            entity_id=unit.id,
+            org_unit_id=unit.id,
+            format=fmt,
+            week=report.week,
+        )
         body = await asyncio.to_thread(render, report, unit.name)
-        media = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(body, media_type=media, headers={
-            "Content-Disposition": content_disposition(f"weekly-{report.week}.{fmt}",
-                                                       f"服务站周报_{unit.name}_{report.week}.{fmt}"),
-            "Cache-Control": "no-store"})
+        media = (
+            "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        return Response(
+            body,
+            media_type=media,
+            headers={
+                "Content-Disposition": content_disposition(
+                    f"weekly-{report.week}.{fmt}", f"服务站周报_{unit.name}_{report.week}.{fmt}"
+                ),
+                "Cache-Control": "no-store",
+            },
+        )

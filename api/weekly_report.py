@@ -109,16 +109,26 @@ def previous_week(since: datetime) -> str:
 
 def figures_out(f: Figures) -> WeeklyFigures:
     return WeeklyFigures(
-        patrols_done=f.patrols_done, patrols_due=f.patrols_due, facilities_overdue=f.facilities_overdue,
-        visits=dict(f.visits), visits_total=sum(f.visits.values()), subjects_overdue=f.subjects_overdue,
-        cash_yuan=float(f.cash_yuan), goods=f.goods, inspections_done=f.inspections_done,
-        tasks_opened=f.tasks_opened, tasks_closed=f.tasks_closed, tasks_overdue=f.tasks_overdue,
-        flagged_records=f.flagged_records)
+        patrols_done=f.patrols_done,
+        patrols_due=f.patrols_due,
+        facilities_overdue=f.facilities_overdue,
+        visits=dict(f.visits),
+        visits_total=sum(f.visits.values()),
+        subjects_overdue=f.subjects_overdue,
+        cash_yuan=float(f.cash_yuan),
+        goods=f.goods,
+        inspections_done=f.inspections_done,
+        tasks_opened=f.tasks_opened,
+        tasks_closed=f.tasks_closed,
+        tasks_overdue=f.tasks_overdue,
+        flagged_records=f.flagged_records,
+    )
 
 
 def worse(now: WeeklyFigures, before: WeeklyFigures) -> list[str]:
-    return ([n for n in MORE_IS_WORSE if getattr(now, n) > getattr(before, n)]
-            + [n for n in FEWER_IS_WORSE if getattr(now, n) < getattr(before, n)])
+    return [n for n in MORE_IS_WORSE if getattr(now, n) > getattr(before, n)] + [
+        n for n in FEWER_IS_WORSE if getattr(now, n) < getattr(before, n)
+    ]
 
 
 async def readable_unit(db_session: DbSession, user: Principal, org_unit_id: uuid.UUID | None) -> OrgUnit:
@@ -133,16 +143,21 @@ async def readable_unit(db_session: DbSession, user: Principal, org_unit_id: uui
     return unit
 
 
-async def build(db_session: DbSession, unit: OrgUnit, week: str | None, *,
-                all_levels: bool = False) -> WeeklyOut:
+async def build(db_session: DbSession, unit: OrgUnit, week: str | None, *, all_levels: bool = False) -> WeeklyOut:
     """The unit then each unit directly below it (or, for the printed report, every unit below)."""
     name, since, until = week_bounds(week)
     now = datetime.now(timezone.utc)
     units = await weekly.subtree(db_session, unit=unit)
-    this = weekly.fold(units, await weekly.week_figures(db_session, units=units, scope_path=unit.path,
-                                                        since=since, until=until, now=now))
-    before = weekly.fold(units, await weekly.week_figures(db_session, units=units, scope_path=unit.path,
-                                                          since=since - timedelta(days=7), until=since, now=now))
+    this = weekly.fold(
+        units,
+        await weekly.week_figures(db_session, units=units, scope_path=unit.path, since=since, until=until, now=now),
+    )
+    before = weekly.fold(
+        units,
+        await weekly.week_figures(
+            db_session, units=units, scope_path=unit.path, since=since - timedelta(days=7), until=since, now=now
+        ),
+    )
     shown = [unit] + sorted((u for u in units if u.parent_id == unit.id), key=lambda u: u.name)
     if all_levels:
         order = {"district": 0, "street": 1, "community": 2}
@@ -152,10 +167,20 @@ async def build(db_session: DbSession, unit: OrgUnit, week: str | None, *,
     for u in shown:
         figures, previous = figures_out(this[u.id]), figures_out(before[u.id])
         report, by = remarks.get(u.id, (None, None))
-        out.units.append(WeeklyUnit(
-            org_unit_id=u.id, name=u.name, level=u.level, parent_id=u.parent_id, figures=figures, previous=previous,
-            worse=worse(figures, previous), remarks=report.remarks if report else "",
-            remarks_by=by or None, submitted_at=report.submitted_at if report else None))
+        out.units.append(
+            WeeklyUnit(
+                org_unit_id=u.id,
+                name=u.name,
+                level=u.level,
+                parent_id=u.parent_id,
+                figures=figures,
+                previous=previous,
+                worse=worse(figures, previous),
+                remarks=report.remarks if report else "",
+                remarks_by=by or None,
+                submitted_at=report.submitted_at if report else None,
+            )
+        )
     return out
 
 
@@ -164,21 +189,56 @@ class WeeklyReportController(Controller):
     tags = ["reports"]
 
     @get("/reports/weekly", operation_id="GetWeeklyReport")
-    async def get_weekly(self, user: CurrentUser, db_session: DbSession,
-                         org_unit_id: FromQuery[uuid.UUID | None] = None, week: Week = None) -> WeeklyOut:
+    async def get_weekly(
+        self,
+        user: CurrentUser,
+        db_session: DbSession,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        week: Week = None,
+    ) -> WeeklyOut:
         unit = await readable_unit(db_session, user, org_unit_id)
         return await build(db_session, unit, week)
 
-    @put("/reports/weekly/{org_unit_id:uuid}/{week:str}", operation_id="PutWeeklyRemarks", status_code=200,
-         request_max_body_size=16_384)
-    async def put_remarks(self, org_unit_id: FromPath[uuid.UUID], week: FromPath[str], data: JSONBody[RemarksIn],
-                          user: CurrentUser, db_session: DbSession) -> RemarksOut:
+    @put(
+        "/reports/weekly/{org_unit_id:uuid}/{week:str}",
+        operation_id="PutWeeklyRemarks",
+        status_code=200,
+        request_max_body_size=16_384,
+    )
+    async def put_remarks(
+        self,
+        org_unit_id: FromPath[uuid.UUID],
+        week: FromPath[str],
+        data: JSONBody[RemarksIn],
+        user: CurrentUser,
+        db_session: DbSession,
+    ) -> RemarksOut:
         """By the station's head, a supervisor whose scope covers the unit, or an admin."""
         unit = await readable_unit(db_session, user, org_unit_id)
         name, _, _ = week_bounds(week)
-        report = await weekly.save_remarks(db_session, unit_id=unit.id, week=name, remarks=data.remarks.strip(),
-                                           by=user.id, submit=data.submit, now=datetime.now(timezone.utc))
-        await record_audit(db_session, user, "weekly_remarks", entity="weekly_report", entity_id=unit.id,
-                           org_unit_id=unit.id, week=name, submit=data.submit)
-        return RemarksOut(org_unit_id=unit.id, week=name, remarks=report.remarks, remarks_by=user.display_name,
-                          submitted_at=report.submitted_at)
+        report = await weekly.save_remarks(
+            db_session,
+            unit_id=unit.id,
+            week=name,
+            remarks=data.remarks.strip(),
+            by=user.id,
+            submit=data.submit,
+            now=datetime.now(timezone.utc),
+        )
+        await record_audit(
+            db_session,
+            user,
+            "weekly_remarks",
+            entity="weekly_report",
+            entity_id=unit.id,
+            org_unit_id=unit.id,
+            week=name,
+            submit=data.submit,
+        )
+        return RemarksOut(
+            org_unit_id=unit.id,
+            week=name,
+            remarks=report.remarks,
+            remarks_by=user.display_name,
+            submitted_at=report.submitted_at,
+        )

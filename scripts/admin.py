@@ -82,8 +82,14 @@ async def create_admin(url: str, *, username: str, district: str, password: str)
             made = top is None
             if top is None:
                 top = await org_units.create_unit(session, name=district, parent_id=None)
-            await users.create_user(session, username=username, display_name=username, password_hash=password_hash,
-                                    role="admin", org_unit_id=top.id)
+            await users.create_user(
+                session,
+                username=username,
+                display_name=username,
+                password_hash=password_hash,
+                role="admin",
+                org_unit_id=top.id,
+            )
         return f"made the district {district!r} and" if made else f"in the existing district {top.name!r},"
     finally:
         await engine.dispose()
@@ -124,15 +130,28 @@ ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT USAGE, SELECT O
 def print_db_setup(args: argparse.Namespace) -> int:
     names = (args.database, args.owner, args.app)
     if not all(IDENTIFIER.fullmatch(name) for name in names) or len(set(names[1:])) != 2:
-        print("error: the database and the two role names are lowercase identifiers ([a-z_][a-z0-9_]*), "
-              "and the two roles differ", file=sys.stderr)
+        print(
+            "error: the database and the two role names are lowercase identifiers ([a-z_][a-z0-9_]*), "
+            "and the two roles differ",
+            file=sys.stderr,
+        )
         return 2
     passwords = {role: secrets.token_urlsafe(24) for role in (args.owner, args.app)}
-    print(db_setup_sql(database=args.database, owner=args.owner, app=args.app,
-                       owner_password=passwords[args.owner], app_password=passwords[args.app]), end="")
+    print(
+        db_setup_sql(
+            database=args.database,
+            owner=args.owner,
+            app=args.app,
+            owner_password=passwords[args.owner],
+            app_password=passwords[args.app],
+        ),
+        end="",
+    )
     where = f"{args.host}:{args.port}/{args.database}"
-    urls = (f"DATABASE_URL=postgresql://{args.app}:{quote(passwords[args.app])}@{where}\n"
-            f"DATABASE_MIGRATION_URL=postgresql://{args.owner}:{quote(passwords[args.owner])}@{where}\n")
+    urls = (
+        f"DATABASE_URL=postgresql://{args.app}:{quote(passwords[args.app])}@{where}\n"
+        f"DATABASE_MIGRATION_URL=postgresql://{args.owner}:{quote(passwords[args.owner])}@{where}\n"
+    )
     if args.urls:
         fd = os.open(args.urls, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a") as f:

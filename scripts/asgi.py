@@ -32,19 +32,59 @@ DEFAULT_SERVER = "granian"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-def command(*, workers: int, host: str, port: int, server: str | None = None,
-            target: str = "api.app:app_from_env", factory: bool = True) -> list[str]:
+def command(
+    *,
+    workers: int,
+    host: str,
+    port: int,
+    server: str | None = None,
+    target: str = "api.app:app_from_env",
+    factory: bool = True,
+) -> list[str]:
     server = server or os.environ.get("XUNFANG_SERVER") or DEFAULT_SERVER
     if server not in SERVERS:
         raise SystemExit(f"error: XUNFANG_SERVER must be one of {', '.join(SERVERS)}, not {server!r}")
     if server == "granian":
-        return [sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port),
-                "--workers", str(workers), "--log-level", "warning", "--no-access-log",
-                "--respawn-failed-workers", "--respawn-interval", "1",
-                *(["--factory"] if factory else []), target]
-    return [sys.executable, "-m", "uvicorn", target, *(["--factory"] if factory else []), "--host", host,
-            "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
-            "--no-proxy-headers", "--timeout-graceful-shutdown", "20"]
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--respawn-failed-workers",
+            "--respawn-interval",
+            "1",
+            *(["--factory"] if factory else []),
+            target,
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        *(["--factory"] if factory else []),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--no-proxy-headers",
+        "--timeout-graceful-shutdown",
+        "20",
+    ]
 
 
 def metrics_dir(base: Path | None = None) -> Path:
@@ -55,16 +95,29 @@ def metrics_dir(base: Path | None = None) -> Path:
     return path
 
 
-def spawn(*, workers: int, host: str = "127.0.0.1", port: int, env: dict[str, str] | None = None,
-          server: str | None = None, target: str = "api.app:app_from_env", factory: bool = True,
-          metrics: Path | None = None, quiet: bool = False, log: Path | None = None) -> subprocess.Popen:
+def spawn(
+    *,
+    workers: int,
+    host: str = "127.0.0.1",
+    port: int,
+    env: dict[str, str] | None = None,
+    server: str | None = None,
+    target: str = "api.app:app_from_env",
+    factory: bool = True,
+    metrics: Path | None = None,
+    quiet: bool = False,
+    log: Path | None = None,
+) -> subprocess.Popen:
     env = {**os.environ, **(env or {})}
     env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir(metrics)))
-    return subprocess.Popen(command(workers=workers, host=host, port=port, server=server, target=target,
-                                    factory=factory),
-                            cwd=ROOT, env=env, start_new_session=True,
-                            stdout=open(log, "ab") if log else subprocess.DEVNULL if quiet else None,
-                            stderr=subprocess.STDOUT if log else subprocess.DEVNULL if quiet else None)
+    return subprocess.Popen(
+        command(workers=workers, host=host, port=port, server=server, target=target, factory=factory),
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=open(log, "ab") if log else subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL if quiet else None,
+    )
 
 
 def wait_ready(base: str, process: subprocess.Popen, timeout: float = 90.0, path: str = "/api/v1/health") -> None:
@@ -119,15 +172,19 @@ def serve_forever(process: subprocess.Popen) -> int:
         return 0
 
 
-def serve_on_stack(*, default_workers: int, prepare: Callable[[str], object],
-                   announce: Callable[[str, int, int], None]) -> int:
+def serve_on_stack(
+    *, default_workers: int, prepare: Callable[[str], object], announce: Callable[[str, int, int], None]
+) -> int:
     """scripts/serve and scripts/dev: start the stack under XUNFANG_DATA (or use the external
     parts the environment names), prepare the database, serve WORKERS processes on HOST:PORT until
     Ctrl-C or SIGTERM, then stop the stack."""
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
     if port_taken(host, port):
-        print(f"error: port {port} on {host} is in use (is another scripts/dev or scripts/serve running?): "
-              f"stop it, or serve on another port, e.g. PORT={port + 1}", file=sys.stderr)
+        print(
+            f"error: port {port} on {host} is in use (is another scripts/dev or scripts/serve running?): "
+            f"stop it, or serve on another port, e.g. PORT={port + 1}",
+            file=sys.stderr,
+        )
         return 1
     data = Path(os.environ.get("XUNFANG_DATA", ROOT / "data"))
     stack = Stack(data)

@@ -98,8 +98,10 @@ def write_atomically(path: Path, text: str) -> None:
 async def table_counts(conn: asyncpg.Connection) -> dict[str, int]:
     tables = await conn.fetch("select tablename from pg_tables where schemaname = 'public' order by tablename")
     # Table names come from pg_tables, quoted: nothing a person typed.
-    return {r["tablename"]: await conn.fetchval(f'select count(*) from public."{r["tablename"]}"')  # noqa: S608
-            for r in tables}
+    return {
+        r["tablename"]: await conn.fetchval(f'select count(*) from public."{r["tablename"]}"')  # noqa: S608
+        for r in tables
+    }
 
 
 async def dump_database(system: System, out: Path, stamp: str) -> dict[str, object]:
@@ -119,17 +121,29 @@ async def dump_database(system: System, out: Path, stamp: str) -> dict[str, obje
             counts = await table_counts(conn)
             with libpq(system.database_url) as (conninfo, env):
                 process = await asyncio.create_subprocess_exec(
-                    str(tools / "pg_dump"), "--format=custom", f"--snapshot={snapshot}",
-                    f"--file={target}.tmp", f"--dbname={conninfo}", env=env,
-                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                    str(tools / "pg_dump"),
+                    "--format=custom",
+                    f"--snapshot={snapshot}",
+                    f"--file={target}.tmp",
+                    f"--dbname={conninfo}",
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
                 output, _ = await process.communicate()
             if process.returncode != 0:
                 raise SystemExit(f"error: pg_dump failed: {output.decode(errors='replace')[-2000:]}")
     finally:
         await conn.close()
     os.replace(f"{target}.tmp", target)
-    return {"file": f"database/{target.name}", "bytes": target.stat().st_size, "sha256": sha256_file(target),
-            "tables": counts, "server_major": server_major, "pg_dump_major": dump_major}
+    return {
+        "file": f"database/{target.name}",
+        "bytes": target.stat().st_size,
+        "sha256": sha256_file(target),
+        "tables": counts,
+        "server_major": server_major,
+        "pg_dump_major": dump_major,
+    }
 
 
 def copy_objects(system: System, out: Path) -> dict[str, object]:
@@ -137,9 +151,11 @@ def copy_objects(system: System, out: Path) -> dict[str, object]:
     s3 = system.s3()
     known = read_checksums(out)
     listed = {o.object_name: o.size for o in s3.list_objects(system.bucket, recursive=True)}
-    missing = [key for key, size in listed.items()
-               if key not in known or not object_path(out, key).exists()
-               or object_path(out, key).stat().st_size != size]
+    missing = [
+        key
+        for key, size in listed.items()
+        if key not in known or not object_path(out, key).exists() or object_path(out, key).stat().st_size != size
+    ]
 
     def fetch(key: str) -> tuple[str, str, int]:
         path = object_path(out, key)
@@ -160,9 +176,14 @@ def copy_objects(system: System, out: Path) -> dict[str, object]:
     kept = {key: known[key] for key in sorted(listed)}
     lines = "".join(f"{digest}  objects/{key}\n" for key, digest in kept.items())
     write_atomically(out / CHECKSUMS, lines)
-    return {"count": len(kept), "bytes": sum(listed.values()), "copied": len(missing),
-            "copied_bytes": copied_bytes, "checksums": CHECKSUMS,
-            "checksums_sha256": hashlib.sha256(lines.encode()).hexdigest()}
+    return {
+        "count": len(kept),
+        "bytes": sum(listed.values()),
+        "copied": len(missing),
+        "copied_bytes": copied_bytes,
+        "checksums": CHECKSUMS,
+        "checksums_sha256": hashlib.sha256(lines.encode()).hexdigest(),
+    }
 
 
 def backup(system: System, out: Path) -> dict[str, Any]:
@@ -174,8 +195,14 @@ def backup(system: System, out: Path) -> dict[str, Any]:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     database = asyncio.run(dump_database(system, out, stamp))
     objects = copy_objects(system, out)
-    manifest = {"format": 1, "created_at": stamp, "bucket": system.bucket, "database": database,
-                "objects": objects, "seconds": round(time.monotonic() - started, 3)}
+    manifest = {
+        "format": 1,
+        "created_at": stamp,
+        "bucket": system.bucket,
+        "database": database,
+        "objects": objects,
+        "seconds": round(time.monotonic() - started, 3),
+    }
     write_atomically(out / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
 
@@ -186,13 +213,18 @@ def main(argv: list[str]) -> int:
         return 2
     out = Path(argv[0])
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
-        print(f"error: {out} holds other files and no {MANIFEST}; back up into an empty folder or an "
-              "earlier backup", file=sys.stderr)
+        print(
+            f"error: {out} holds other files and no {MANIFEST}; back up into an empty folder or an earlier backup",
+            file=sys.stderr,
+        )
         return 1
     data = data_folder()
     if not external_database() and not (data / "postgres" / "PG_VERSION").exists():
-        print(f"error: there is no installation to back up in {data} (no postgres folder); set XUNFANG_DATA "
-              "to its data folder, or DATABASE_URL and MINIO_* to its services", file=sys.stderr)
+        print(
+            f"error: there is no installation to back up in {data} (no postgres folder); set XUNFANG_DATA "
+            "to its data folder, or DATABASE_URL and MINIO_* to its services",
+            file=sys.stderr,
+        )
         return 1
     try:
         with open_system(data) as system:
@@ -202,9 +234,11 @@ def main(argv: list[str]) -> int:
         return 1
     rows = sum(manifest["database"]["tables"].values())
     objects = manifest["objects"]
-    print(f"backup in {out}: {rows} rows in {len(manifest['database']['tables'])} tables, "
-          f"{objects['count']} objects ({objects['bytes']} bytes), {objects['copied']} copied now "
-          f"({objects['copied_bytes']} bytes), {manifest['seconds']} s")
+    print(
+        f"backup in {out}: {rows} rows in {len(manifest['database']['tables'])} tables, "
+        f"{objects['count']} objects ({objects['bytes']} bytes), {objects['copied']} copied now "
+        f"({objects['copied_bytes']} bytes), {manifest['seconds']} s"
+    )
     return 0
 
 

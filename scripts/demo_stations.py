@@ -31,9 +31,18 @@ STATIONS = {
 
 async def set_up_stations(session: AsyncSession, units: dict[str, OrgUnit], people: dict[str, User]) -> None:
     for key, (address, lat, lon, head, demonstration) in STATIONS.items():
-        await session.execute(update(OrgUnit).where(OrgUnit.id == units[key].id).values(
-            address=address, lat=lat, lon=lon, geofence_m=200, demonstration=demonstration,
-            head_user_id=people[head].id if head else None))
+        await session.execute(
+            update(OrgUnit)
+            .where(OrgUnit.id == units[key].id)
+            .values(
+                address=address,
+                lat=lat,
+                lon=lon,
+                geofence_m=200,
+                demonstration=demonstration,
+                head_user_id=people[head].id if head else None,
+            )
+        )
 
 
 def _week(at: datetime) -> str:
@@ -41,20 +50,41 @@ def _week(at: datetime) -> str:
     return f"{year}-W{number:02d}"
 
 
-async def _inspection(client: Any, headers: dict[str, str], unit: dict, *, hours_ago: float,
-                      template: dict, issues: dict[str, str], shot: int) -> str:
+async def _inspection(
+    client: Any,
+    headers: dict[str, str],
+    unit: dict,
+    *,
+    hours_ago: float,
+    template: dict,
+    issues: dict[str, str],
+    shot: int,
+) -> str:
     record_id = uuid.uuid4()
     start = datetime.now(timezone.utc) - timedelta(hours=hours_ago)
     where = (unit["station"]["location"]["lat"] + 0.0002, unit["station"]["location"]["lon"])
-    photo_ids = await _photos(client, headers, record_id, [(None, shot), (None, shot + 1)],
-                              start + timedelta(minutes=15), where)
-    checklist = [{"item": i["code"], "result": "issue" if i["code"] in issues else "ok",
-                  "note": issues.get(i["code"], ""), "photo_ids": photo_ids[1:] if i["code"] in issues else []}
-                 for i in template["items"]]
-    body = {"org_unit_id": unit["id"], "template_id": template["id"], "started_at": start.isoformat(),
-            "ended_at": (start + timedelta(minutes=50)).isoformat(), "checklist": checklist,
-            "location": {"lat": where[0], "lon": where[1], "accuracy_m": 10, "captured_at": start.isoformat()},
-            "notes": "回头看：现场核查服务站建设情况", "photo_ids": photo_ids}
+    photo_ids = await _photos(
+        client, headers, record_id, [(None, shot), (None, shot + 1)], start + timedelta(minutes=15), where
+    )
+    checklist = [
+        {
+            "item": i["code"],
+            "result": "issue" if i["code"] in issues else "ok",
+            "note": issues.get(i["code"], ""),
+            "photo_ids": photo_ids[1:] if i["code"] in issues else [],
+        }
+        for i in template["items"]
+    ]
+    body = {
+        "org_unit_id": unit["id"],
+        "template_id": template["id"],
+        "started_at": start.isoformat(),
+        "ended_at": (start + timedelta(minutes=50)).isoformat(),
+        "checklist": checklist,
+        "location": {"lat": where[0], "lon": where[1], "accuracy_m": 10, "captured_at": start.isoformat()},
+        "notes": "回头看：现场核查服务站建设情况",
+        "photo_ids": photo_ids,
+    }
     (await client.put(f"/api/v1/inspections/{record_id}", json=body, headers=headers)).raise_for_status()
     return str(record_id)
 
@@ -66,13 +96,24 @@ async def load_station_records(client: Any, password: str) -> None:
     templates = {t["key"]: t for t in (await client.get("/api/v1/checklist-templates", headers=admin)).json()["items"]}
     qingyun, songbai = units["青云社区服务站"], units["松柏社区服务站"]
     # Today: super1 inspects the demonstration station; its ledger falls short (a task for its head).
-    await _inspection(client, super1, qingyun, hours_ago=5, template=templates["four_haves"],
-                      issues={"basic_ledger": "服务对象台账未更新到本季度，缺3户走访记录"}, shot=31)
+    await _inspection(
+        client,
+        super1,
+        qingyun,
+        hours_ago=5,
+        template=templates["four_haves"],
+        issues={"basic_ledger": "服务对象台账未更新到本季度，缺3户走访记录"},
+        shot=31,
+    )
     # Last week: an inspection of 松柏社区, approved by the district.
-    last = await _inspection(client, super1, songbai, hours_ago=24 * 7 + 2, template=templates["four_haves"],
-                             issues={}, shot=33)
-    (await client.post(f"/api/v1/inspections/{last}/review", json={"decision": "approve", "comment": "符合“四有”"},
-                       headers=admin)).raise_for_status()
+    last = await _inspection(
+        client, super1, songbai, hours_ago=24 * 7 + 2, template=templates["four_haves"], issues={}, shot=33
+    )
+    (
+        await client.post(
+            f"/api/v1/inspections/{last}/review", json={"decision": "approve", "comment": "符合“四有”"}, headers=admin
+        )
+    ).raise_for_status()
     week = _week(datetime.now(timezone.utc) - timedelta(days=7))
     street = units["青云街道退役军人服务站"]
     remarks = [
@@ -80,5 +121,8 @@ async def load_station_records(client: Any, password: str) -> None:
         (super1, street, "本周完成松柏社区“回头看”督导，符合“四有”标准；青云山纪念碑基座裂缝已报区局评估。", True),
     ]
     for headers, unit, text, submit in remarks:
-        (await client.put(f"/api/v1/reports/weekly/{unit['id']}/{week}", json={"remarks": text, "submit": submit},
-                          headers=headers)).raise_for_status()
+        (
+            await client.put(
+                f"/api/v1/reports/weekly/{unit['id']}/{week}", json={"remarks": text, "submit": submit}, headers=headers
+            )
+        ).raise_for_status()

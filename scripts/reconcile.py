@@ -35,14 +35,22 @@ KEY = re.compile(r"^(?:originals/([0-9a-f]{64})|(?:thumbs|review)/([0-9a-f]{64})
 
 
 async def reconcile(system: System, *, dry_run: bool, grace: timedelta) -> dict[str, int]:
-    store = ObjectStore(endpoint=system.endpoint, access_key=system.access_key, secret_key=system.secret_key,
-                        bucket=system.bucket, secure=system.secure)
+    store = ObjectStore(
+        endpoint=system.endpoint,
+        access_key=system.access_key,
+        secret_key=system.secret_key,
+        bucket=system.bucket,
+        secure=system.secure,
+    )
     s3 = system.s3()
     engine = make_engine(system.database_url, pool_size=2)
     try:
         async with async_sessionmaker(engine)() as session, session.begin():
-            rows = (await session.execute(select(Photo.id, Photo.record_id, Photo.sha256, Photo.content_type,
-                                                 Photo.org_unit_id))).all()
+            rows = (
+                await session.execute(
+                    select(Photo.id, Photo.record_id, Photo.sha256, Photo.content_type, Photo.org_unit_id)
+                )
+            ).all()
             listed = await asyncio.to_thread(lambda: list(s3.list_objects(system.bucket, recursive=True)))
             keys = {o.object_name for o in listed}
             named = {row.sha256 for row in rows}
@@ -54,40 +62,63 @@ async def reconcile(system: System, *, dry_run: bool, grace: timedelta) -> dict[
                 if sha and sha not in named and o.last_modified and o.last_modified < cutoff:
                     orphans.append(o.object_name)
             bare = [row for row in rows if original_key(row.sha256) not in keys]
-            thumbless = {row.sha256: row.content_type for row in rows
-                         if original_key(row.sha256) in keys and thumb_key(row.sha256) not in keys}
+            thumbless = {
+                row.sha256: row.content_type
+                for row in rows
+                if original_key(row.sha256) in keys and thumb_key(row.sha256) not in keys
+            }
             if not dry_run:
                 for key in orphans:
                     await asyncio.to_thread(s3.remove_object, system.bucket, key)
                 if bare:
                     await session.execute(delete(Photo).where(Photo.id.in_([row.id for row in bare])))
                 for row in bare:
-                    await audit.log(session, actor_id=None, actor_username="reconcile", ip="", action="photo_missing_bytes",
-                                    entity="photo", entity_id=row.id, org_unit_id=row.org_unit_id,
-                                    detail={"record_id": str(row.record_id), "sha256": row.sha256})
+                    await audit.log(
+                        session,
+                        actor_id=None,
+                        actor_username="reconcile",
+                        ip="",
+                        action="photo_missing_bytes",
+                        entity="photo",
+                        entity_id=row.id,
+                        org_unit_id=row.org_unit_id,
+                        detail={"record_id": str(row.record_id), "sha256": row.sha256},
+                    )
                 for sha, kind in thumbless.items():
                     original = await store.get(original_key(sha))
-                    decoded = await asyncio.to_thread(images.decode, original, kind=kind, max_pixels=10**9,
-                                                      naive_offset_h=0)
+                    decoded = await asyncio.to_thread(
+                        images.decode, original, kind=kind, max_pixels=10**9, naive_offset_h=0
+                    )
                     await store.put(thumb_key(sha), decoded.thumb_jpeg, "image/jpeg")
     finally:
         await engine.dispose()
-    return {"rows": len(rows), "objects": len(keys), "orphan_objects": len(orphans),
-            "rows_without_bytes": len(bare), "thumbnails_remade": len(thumbless)}
+    return {
+        "rows": len(rows),
+        "objects": len(keys),
+        "orphan_objects": len(orphans),
+        "rows_without_bytes": len(bare),
+        "thumbnails_remade": len(thumbless),
+    }
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="scripts/reconcile", description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="report only; change nothing")
-    parser.add_argument("--grace-minutes", type=float, default=24 * 60,
-                        help="leave objects younger than this alone (an upload may be in flight)")
+    parser.add_argument(
+        "--grace-minutes",
+        type=float,
+        default=24 * 60,
+        help="leave objects younger than this alone (an upload may be in flight)",
+    )
     args = parser.parse_args(argv)
     with open_system() as system:
         found = asyncio.run(reconcile(system, dry_run=args.dry_run, grace=timedelta(minutes=args.grace_minutes)))
     verb = "found" if args.dry_run else "cleaned"
-    print(f"{found['rows']} photo rows, {found['objects']} objects; {verb}: {found['orphan_objects']} objects "
-          f"of no photo, {found['rows_without_bytes']} photo rows without their original, "
-          f"{found['thumbnails_remade']} missing thumbnails")
+    print(
+        f"{found['rows']} photo rows, {found['objects']} objects; {verb}: {found['orphan_objects']} objects "
+        f"of no photo, {found['rows_without_bytes']} photo rows without their original, "
+        f"{found['thumbnails_remade']} missing thumbnails"
+    )
     return 0
 
 

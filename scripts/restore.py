@@ -86,8 +86,10 @@ class Backup:
         with ThreadPoolExecutor(COPY_THREADS) as pool:
             for key, good in zip(self.objects, pool.map(self._matches, self.objects.values()), strict=True):
                 if not good:
-                    raise Refused(f"the backup's copy of {key} is missing or does not match its checksum in "
-                                  f"{CHECKSUMS}; nothing was restored")
+                    raise Refused(
+                        f"the backup's copy of {key} is missing or does not match its checksum in "
+                        f"{CHECKSUMS}; nothing was restored"
+                    )
 
     @staticmethod
     def _matches(item: tuple[str, Path]) -> bool:
@@ -98,9 +100,11 @@ class Backup:
 def check_data_folder(data: Path) -> None:
     if data.exists() and any(data.iterdir()):
         held = ", ".join(sorted(p.name for p in data.iterdir())[:5])
-        raise Refused(f"refusing to restore into {data}: it already holds data ({held}), and a restore "
-                      "only goes into an empty data folder so nothing there is overwritten; move it away "
-                      "or set XUNFANG_DATA to a new folder")
+        raise Refused(
+            f"refusing to restore into {data}: it already holds data ({held}), and a restore "
+            "only goes into an empty data folder so nothing there is overwritten; move it away "
+            "or set XUNFANG_DATA to a new folder"
+        )
 
 
 async def check_database_empty(system: System) -> set[str]:
@@ -113,9 +117,11 @@ async def check_database_empty(system: System) -> set[str]:
     finally:
         await conn.close()
     if tables:
-        raise Refused(f"refusing to restore: the database already has {len(tables)} tables "
-                      f"({', '.join(sorted(r['tablename'] for r in tables)[:5])}); restore only goes into an "
-                      "empty database so nothing there is overwritten")
+        raise Refused(
+            f"refusing to restore: the database already has {len(tables)} tables "
+            f"({', '.join(sorted(r['tablename'] for r in tables)[:5])}); restore only goes into an "
+            "empty database so nothing there is overwritten"
+        )
     if major < MIN_PG:
         raise Refused(f"the target server is PostgreSQL {major}; Xunfang needs {MIN_PG} or newer")
     return settings
@@ -124,8 +130,10 @@ async def check_database_empty(system: System) -> set[str]:
 def check_bucket_empty(system: System) -> None:
     s3 = system.s3()
     if s3.bucket_exists(system.bucket) and next(iter(s3.list_objects(system.bucket, recursive=True)), None):
-        raise Refused(f"refusing to restore: the bucket {system.bucket} already holds objects; restore only "
-                      "goes into an empty bucket so nothing there is overwritten")
+        raise Refused(
+            f"refusing to restore: the bucket {system.bucket} already holds objects; restore only "
+            "goes into an empty bucket so nothing there is overwritten"
+        )
 
 
 def restore_database(system: System, backup: Backup, known_settings: set[str]) -> None:
@@ -136,11 +144,28 @@ def restore_database(system: System, backup: Backup, known_settings: set[str]) -
     except StackError as exc:
         raise Refused(str(exc)) from None
     with libpq(system.database_url) as (conninfo, env), tempfile.TemporaryFile() as errors:
-        reader = subprocess.Popen([str(tools / "pg_restore"), "--no-owner", "--no-acl", "--file=-", str(backup.dump)],
-                                  stdout=subprocess.PIPE, stderr=errors)
-        writer = subprocess.Popen([str(tools / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
-                                   "-o", os.devnull, f"--dbname={conninfo}"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors, env=env)
+        reader = subprocess.Popen(
+            [str(tools / "pg_restore"), "--no-owner", "--no-acl", "--file=-", str(backup.dump)],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+        )
+        writer = subprocess.Popen(
+            [
+                str(tools / "psql"),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "--single-transaction",
+                "-o",
+                os.devnull,
+                f"--dbname={conninfo}",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=env,
+        )
         assert reader.stdout and writer.stdin  # noqa: S101 - both are pipes
         in_copy = False
         try:
@@ -160,8 +185,10 @@ def restore_database(system: System, backup: Backup, known_settings: set[str]) -
         failed = reader.wait() != 0 or writer.wait() != 0
         errors.seek(0)
         if failed:
-            raise Refused(f"restoring the database failed, nothing of it was kept: "
-                          f"{errors.read().decode(errors='replace')[-2000:]}")
+            raise Refused(
+                f"restoring the database failed, nothing of it was kept: "
+                f"{errors.read().decode(errors='replace')[-2000:]}"
+            )
 
 
 async def grant_app_role(system: System) -> None:
@@ -221,8 +248,10 @@ def restore(folder: Path) -> str:
     if counts != backup.tables:
         raise Refused(f"the restored row counts {counts} differ from the backup's {backup.tables}")
     where = "the external services" if external_database() and external_store() else str(data)
-    return (f"restored into {where}: {sum(counts.values())} rows in {len(counts)} tables, {count} objects "
-            f"({size} bytes), all matching the manifest of {backup.created_at}")
+    return (
+        f"restored into {where}: {sum(counts.values())} rows in {len(counts)} tables, {count} objects "
+        f"({size} bytes), all matching the manifest of {backup.created_at}"
+    )
 
 
 def main(argv: list[str]) -> int:

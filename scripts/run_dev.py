@@ -65,10 +65,14 @@ def main() -> int:
     new_folder = not os.environ.get("DATABASE_URL") and not (data / "postgres" / "PG_VERSION").exists()
 
     def announce(host: str, port: int, workers: int) -> None:
-        print(f"\n巡访 Xunfang is running: http://{host}:{port}/   (OpenAPI: /schema/openapi.json, {workers} processes)")
+        print(
+            f"\n巡访 Xunfang is running: http://{host}:{port}/   (OpenAPI: /schema/openapi.json, {workers} processes)"
+        )
         if passwords[0] is None:
-            print("This database is not a demo scripts/dev made (a restored or production installation): "
-                  "no demo users; log in with its own accounts (scripts/admin create-admin makes one).")
+            print(
+                "This database is not a demo scripts/dev made (a restored or production installation): "
+                "no demo users; log in with its own accounts (scripts/admin create-admin makes one)."
+            )
         else:
             print(f"demo logins (password: {passwords[0]}):")
             for username, display, role, _ in DEMO_USERS:
@@ -76,10 +80,13 @@ def main() -> int:
         print("Ctrl-C stops everything.\n", flush=True)
 
     status = asgi.serve_on_stack(
-        default_workers=2, announce=announce,
-        prepare=lambda url: passwords.append(asyncio.run(prepare(url, new_folder=new_folder))))
+        default_workers=2,
+        announce=announce,
+        prepare=lambda url: passwords.append(asyncio.run(prepare(url, new_folder=new_folder))),
+    )
     print("stopped PostgreSQL and MinIO.", flush=True)
     return status
+
 
 if __name__ == "__main__":
     sys.exit(main())

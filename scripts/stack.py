@@ -202,7 +202,6 @@ END $$;
 """
 
 
-
 def app_grants_sql(app_role: str) -> str:
     """The API role's rights as the migrations leave them: rows of every table and sequence, but
     the audit log only read and appended to, and alembic_version only read. Run by the schema's
@@ -283,22 +282,45 @@ class Postgres:
         # As root: postgres's own user and group only (root's groups would open nothing more).
         ids: dict = {"user": self.user, "group": _pg_gid(self.user), "extra_groups": []} if self.user else {}
         out = subprocess.run(
-            [str((self.bin_dir or _pg_bin()) / args[0]), *args[1:]], check=False, input=stdin, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **ids,
+            [str((self.bin_dir or _pg_bin()) / args[0]), *args[1:]],
+            check=False,
+            input=stdin,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            **ids,
         )
         if check and out.returncode != 0:
             raise StackError(f"{args[0]} failed:\n{out.stdout}")
         return out
 
     def _psql(self, database: str, sql: str) -> None:
-        self._run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port),
-                  "-U", "postgres", "-d", database, stdin=sql)
+        self._run(
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            stdin=sql,
+        )
 
     def _trusts(self) -> bool:
         """A data folder made before passwords (initdb --auth=trust) lets any local user in."""
         hba = self.data_dir / "pg_hba.conf"
-        return any(line.split()[-1:] == ["trust"] for line in hba.read_text().splitlines()
-                   if line.strip() and not line.lstrip().startswith("#"))
+        return any(
+            line.split()[-1:] == ["trust"]
+            for line in hba.read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        )
 
     def start(self) -> str:
         self.user = _pg_user()
@@ -313,8 +335,17 @@ class Postgres:
             try:
                 if self.user:
                     shutil.chown(pwfile, self.user)
-                self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=scram-sha-256",
-                          f"--pwfile={pwfile}", "--encoding=UTF8", "--locale=C.UTF-8")
+                self._run(
+                    "initdb",
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                )
             finally:
                 pwfile.unlink()
             (self.data_dir / "pg_hba.conf").write_text(PG_HBA)
@@ -327,22 +358,38 @@ class Postgres:
         if self.fast_and_loose:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._stop_stale()
-        out = self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),
-                        "-o", opts, "-w", "-t", "60", "start", check=False)
+        out = self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "60",
+            "start",
+            check=False,
+        )
         if out.returncode != 0:
             log = (self.data_dir / "server.log").read_text(errors="replace")[-2000:]
             raise StackError(f"PostgreSQL did not start:\n{out.stdout}\n{log}")
         if not self.bootstrap:
             return self.superuser_url
-        passwords = "".join(f"ALTER ROLE {role} PASSWORD '{_scram_verifier(pw)}';\n"
-                            for role, pw in self.passwords.items())
+        passwords = "".join(
+            f"ALTER ROLE {role} PASSWORD '{_scram_verifier(pw)}';\n" for role, pw in self.passwords.items()
+        )
         self._psql("postgres", PG_ROLES_SQL + passwords)
         self._psql("xunfang", PG_SCHEMA_SQL)
         if trusting:  # upgrade: the passwords are set above, now require them
             (self.data_dir / "pg_hba.conf").write_text(PG_HBA)
             self._run("pg_ctl", "-D", str(self.data_dir), "reload")
-            print(f"==> PostgreSQL in {self.data_dir} now requires passwords (kept in "
-                  f"{self.credentials_file})", file=sys.stderr, flush=True)
+            print(
+                f"==> PostgreSQL in {self.data_dir} now requires passwords (kept in {self.credentials_file})",
+                file=sys.stderr,
+                flush=True,
+            )
         return self.url
 
     def _stop_stale(self) -> None:
@@ -388,10 +435,15 @@ def minio_binary() -> Path:
     built = CACHE / "minio" / "bin" / "minio"
     go = shutil.which("go")
     if not go:
-        raise StackError("MinIO is needed and neither `minio` nor Go is installed: install Go "
-                         "(https://go.dev/doc/install) or put a `minio` server on PATH")
-    print(f"building MinIO once from {MINIO_MODULE} into {built.parent} (5-8 minutes on 2 cores)...",
-          file=sys.stderr, flush=True)
+        raise StackError(
+            "MinIO is needed and neither `minio` nor Go is installed: install Go "
+            "(https://go.dev/doc/install) or put a `minio` server on PATH"
+        )
+    print(
+        f"building MinIO once from {MINIO_MODULE} into {built.parent} (5-8 minutes on 2 cores)...",
+        file=sys.stderr,
+        flush=True,
+    )
     env = {**os.environ, "GOBIN": str(built.parent), "CGO_ENABLED": "0"}
     result = subprocess.run([go, "install", MINIO_MODULE], env=env, cwd=CACHE.parent)
     if result.returncode != 0 or not built.exists():
@@ -426,13 +478,22 @@ class Minio:
         private_dir(self.data_dir)
         self._credentials()
         self.port = self.port or _saved_port(self.data_dir.parent / f"{self.data_dir.name}.port")
-        env = {**os.environ, "MINIO_ROOT_USER": self.access_key, "MINIO_ROOT_PASSWORD": self.secret_key,
-               "MINIO_BROWSER": "off", "MINIO_UPDATE": "off", "MINIO_CALLHOME_ENABLE": "off"}
+        env = {
+            **os.environ,
+            "MINIO_ROOT_USER": self.access_key,
+            "MINIO_ROOT_PASSWORD": self.secret_key,
+            "MINIO_BROWSER": "off",
+            "MINIO_UPDATE": "off",
+            "MINIO_CALLHOME_ENABLE": "off",
+        }
         log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
         os.chmod(log.fileno(), 0o600)
         self.process = subprocess.Popen(
             [str(binary), "server", str(self.data_dir), "--address", self.endpoint, "--quiet"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             umask=0o077,  # the objects it writes are this user's only
         )
         _wait(self._ready, f"MinIO on {self.endpoint}")
@@ -455,7 +516,6 @@ class Minio:
                 self.process.kill()
                 self.process.wait()
         self.process = None
-
 
 
 @dataclass
@@ -481,9 +541,14 @@ class MinioCluster(Minio):
         # Every node, and a node started again later, must see exactly the same MINIO_* settings or
         # it never rejoins: none is inherited (the stack itself exports MINIO_ENDPOINT and keys).
         self._env = {k: v for k, v in os.environ.items() if not k.startswith(("MINIO_", "_MINIO_"))}
-        self._env.update(MINIO_ROOT_USER=self.access_key, MINIO_ROOT_PASSWORD=self.secret_key,
-                         MINIO_BROWSER="off", MINIO_UPDATE="off", MINIO_CALLHOME_ENABLE="off",
-                         MINIO_CI_CD="1")  # drives on the root filesystem are refused without it
+        self._env.update(
+            MINIO_ROOT_USER=self.access_key,
+            MINIO_ROOT_PASSWORD=self.secret_key,
+            MINIO_BROWSER="off",
+            MINIO_UPDATE="off",
+            MINIO_CALLHOME_ENABLE="off",
+            MINIO_CI_CD="1",
+        )  # drives on the root filesystem are refused without it
         self.processes = [None] * self.nodes
         for node in range(self.nodes):
             self.start_node(node, wait=False)
@@ -502,7 +567,10 @@ class MinioCluster(Minio):
         os.chmod(log.fileno(), 0o600)
         self.processes[node] = subprocess.Popen(
             [str(minio_binary()), "server", *drives, "--address", f"127.0.0.1:{self.ports[node]}", "--quiet"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             umask=0o077,  # as the single node: the objects it writes are this user's only
         )
         if wait:
@@ -577,8 +645,11 @@ class Stack:
             else:
                 self.minio = Minio(self.data_dir / "minio")
             self.minio.start()
-            env.update(MINIO_ENDPOINT=self.minio.endpoint, MINIO_ACCESS_KEY=self.minio.access_key,
-                       MINIO_SECRET_KEY=self.minio.secret_key)
+            env.update(
+                MINIO_ENDPOINT=self.minio.endpoint,
+                MINIO_ACCESS_KEY=self.minio.access_key,
+                MINIO_SECRET_KEY=self.minio.secret_key,
+            )
         return env
 
     def stop(self) -> None:

@@ -47,8 +47,12 @@ def libpq(url: str) -> Iterator[tuple[str, dict[str, str]]]:
     private temporary folder, deleted after): the password never appears on a command line, where
     every local user could read it in /proc/<pid>/cmdline."""
     parts = urlsplit(plain_url(url))
-    values = {"host": parts.hostname or "", "port": str(parts.port or 5432), "user": unquote(parts.username or ""),
-              "dbname": unquote(parts.path.lstrip("/")) or unquote(parts.username or "")}
+    values = {
+        "host": parts.hostname or "",
+        "port": str(parts.port or 5432),
+        "user": unquote(parts.username or ""),
+        "dbname": unquote(parts.path.lstrip("/")) or unquote(parts.username or ""),
+    }
     values.update((k, v) for k, v in parse_qsl(parts.query) if k != "password")
 
     def quoted(value: str) -> str:
@@ -97,6 +101,7 @@ def client_tools(at_least: int) -> tuple[int, Path]:
     """The folder of pg_dump, pg_restore and psql of the lowest major >= `at_least` (pg_dump reads
     older servers, never newer ones; pg_restore reads older archives): the server's own when it is
     installed. Installs Debian's postgresql-client-NN when none fits and we may."""
+
     def fitting() -> tuple[int, Path] | None:
         found = client_dirs()
         majors = sorted(m for m in found if m >= at_least)
@@ -107,12 +112,18 @@ def client_tools(at_least: int) -> tuple[int, Path]:
     package = f"postgresql-client-{at_least}"
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print(f"==> installing {package} (the PostgreSQL {at_least} client tools)", flush=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", package], check=False,  # noqa: S607 - the system's own
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", package],  # noqa: S607
+            check=False,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            stdout=subprocess.DEVNULL,
+        )
         if found := fitting():
             return found
-    raise StackError(f"PostgreSQL {at_least}'s client tools (pg_dump, pg_restore, psql) are needed: install "
-                     f"{package} (e.g. `sudo apt-get install {package}` with the PostgreSQL apt repository)")
+    raise StackError(
+        f"PostgreSQL {at_least}'s client tools (pg_dump, pg_restore, psql) are needed: install "
+        f"{package} (e.g. `sudo apt-get install {package}` with the PostgreSQL apt repository)"
+    )
 
 
 @dataclass(frozen=True)
@@ -200,9 +211,15 @@ def open_system(data: Path | None = None) -> Iterator[System]:
                 store.start()
                 started.append(store)
             endpoint, access_key, secret_key = store.endpoint, store.access_key, store.secret_key
-        yield System(database_url=sqlalchemy_url(database_url), endpoint=endpoint, access_key=access_key, secret_key=secret_key,
-                     bucket=os.environ.get("MINIO_BUCKET", "xunfang"),
-                     secure=os.environ.get("MINIO_SECURE", "") in ("1", "true"), app_role=app_role)
+        yield System(
+            database_url=sqlalchemy_url(database_url),
+            endpoint=endpoint,
+            access_key=access_key,
+            secret_key=secret_key,
+            bucket=os.environ.get("MINIO_BUCKET", "xunfang"),
+            secure=os.environ.get("MINIO_SECURE", "") in ("1", "true"),
+            app_role=app_role,
+        )
     finally:
         for service in reversed(started):
             service.stop()

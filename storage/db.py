@@ -38,9 +38,16 @@ def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) ->
     # pool_timeout: how long a caller waits for a connection before sqlalchemy's TimeoutError.
     # hide_parameters: errors and logs never quote the values (names, numbers, positions).
     # JSON columns (checklists, flags, audit details) through msgspec: several times faster than json.
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
-                                 pool_timeout=pool_timeout, hide_parameters=True,
-                                 json_serializer=_json_text, json_deserializer=msgspec.json.decode)
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        pool_timeout=pool_timeout,
+        hide_parameters=True,
+        json_serializer=_json_text,
+        json_deserializer=msgspec.json.decode,
+    )
     event.listen(engine.sync_engine, "checkout", _refuse_closed)
     return engine
 

@@ -9,8 +9,9 @@ from storage.vocabulary import ErrorCode
 
 
 class StorageError(Exception):
-    def __init__(self, detail: str, *, field: str | None = None, code: ErrorCode | None = None,
-                 rule: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, code: ErrorCode | None = None, rule: str | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field

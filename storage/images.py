@@ -51,8 +51,11 @@ def sniff_kind(data: bytes) -> str | None:
 
 # Tags a browser would act on, then a delimiter; never looked for inside compressed pixel data,
 # where any byte sequence can occur by chance.
-_MARKUP = re.compile(rb"<(?:script|html|body|head|svg|iframe|object|embed|form|img|!doctype)[\s/>]"
-                     rb"|javascript:", re.IGNORECASE)
+_MARKUP = re.compile(
+    rb"<(?:script|html|body|head|svg|iframe|object|embed|form|img|!doctype)[\s/>]"
+    rb"|javascript:",
+    re.IGNORECASE,
+)
 # A marker that can follow entropy-coded data (SOFn, DHT, EOI, SOS, DQT, DRI, APPn, COM, ...); any
 # other 0xFF pair there is stuffing, a restart, or damage the decoder will judge.
 _JPEG_MARKER = re.compile(rb"\xff[\xc0-\xcf\xd9-\xfe]")
@@ -65,7 +68,7 @@ def _jpeg_walk(data: bytes, start: int) -> tuple[list[tuple[int, int]], int]:
     spans: list[tuple[int, int]] = []
     i, n = start + 2, len(data)
     while i < n:
-        if data[i] != 0xFF or data[i + 1:i + 2] in (b"\x00", b""):
+        if data[i] != 0xFF or data[i + 1 : i + 2] in (b"\x00", b""):
             found = _JPEG_MARKER.search(data, i)
             if not found:
                 break
@@ -80,7 +83,7 @@ def _jpeg_walk(data: bytes, start: int) -> tuple[list[tuple[int, int]], int]:
             return spans, i
         if 0xD0 <= marker <= 0xD8 or marker == 0x01:
             continue
-        length = int.from_bytes(data[i:i + 2], "big")
+        length = int.from_bytes(data[i : i + 2], "big")
         if 0xE0 <= marker <= 0xEF or marker == 0xFE:
             spans.append((i + 2, min(i + length, n)))
         i += max(length, 2)
@@ -94,7 +97,7 @@ def _png_walk(data: bytes) -> tuple[list[tuple[int, int]], int]:
     spans: list[tuple[int, int]] = []
     i, n = 8, len(data)
     while i + 8 <= n:
-        length, kind = int.from_bytes(data[i:i + 4], "big"), data[i + 4:i + 8]
+        length, kind = int.from_bytes(data[i : i + 4], "big"), data[i + 4 : i + 8]
         body = (i + 8, min(i + 8 + length, n))
         i = body[0] + length + 4  # data and CRC
         if kind == b"IEND":
@@ -108,7 +111,7 @@ def _webp_walk(data: bytes) -> tuple[list[tuple[int, int]], int]:
     spans, end = [], min(8 + int.from_bytes(data[4:8], "little"), len(data))
     i = 12
     while i + 8 <= end:
-        kind, length = data[i:i + 4], int.from_bytes(data[i + 4:i + 8], "little")
+        kind, length = data[i : i + 4], int.from_bytes(data[i + 4 : i + 8], "little")
         if kind not in (b"VP8 ", b"VP8L", b"ALPH", b"ANMF"):
             spans.append((i + 8, min(i + 8 + length, end)))
         i += 8 + length + (length & 1)
@@ -118,9 +121,9 @@ def _webp_walk(data: bytes) -> tuple[list[tuple[int, int]], int]:
 def _heic_walk(data: bytes) -> tuple[list[tuple[int, int]], int]:
     spans, i, n = [], 0, len(data)
     while i + 8 <= n:
-        size, kind, head = int.from_bytes(data[i:i + 4], "big"), data[i + 4:i + 8], 8
+        size, kind, head = int.from_bytes(data[i : i + 4], "big"), data[i + 4 : i + 8], 8
         if size == 1:
-            size, head = int.from_bytes(data[i + 8:i + 16], "big"), 16
+            size, head = int.from_bytes(data[i + 8 : i + 16], "big"), 16
         elif size == 0:
             size = n - i
         if size < head:
@@ -212,8 +215,9 @@ def read_exif(img: Image.Image, *, naive_offset_h: float) -> tuple[datetime | No
     taken_at = position = None
     try:
         sub = exif.get_ifd(ExifTags.IFD.Exif)
-        taken_at = (exif_time(sub.get(0x9003), sub.get(0x9011), naive_offset_h=naive_offset_h)
-                    or exif_time(sub.get(0x9004), sub.get(0x9012), naive_offset_h=naive_offset_h))
+        taken_at = exif_time(sub.get(0x9003), sub.get(0x9011), naive_offset_h=naive_offset_h) or exif_time(
+            sub.get(0x9004), sub.get(0x9012), naive_offset_h=naive_offset_h
+        )
     except Exception:  # noqa: S110 - a damaged block loses only itself
         pass
     try:
@@ -232,7 +236,7 @@ def dhash(img: Image.Image) -> int:
     px = small.tobytes()
     bits = 0
     for y in range(8):
-        row = px[y * 9:(y + 1) * 9]
+        row = px[y * 9 : (y + 1) * 9]
         for x in range(8):
             bits = (bits << 1) | (row[x] > row[x + 1])
     return bits
@@ -276,8 +280,14 @@ def _jpeg(img: Image.Image, side: int, quality: int, icc: bytes | None) -> tuple
     # Pillow's default filter: a quarter cheaper than LANCZOS, and alike at these sizes.
     img.thumbnail((side, side), Image.Resampling.BICUBIC, reducing_gap=2.0)
     out = io.BytesIO()
-    img.save(out, "JPEG", quality=quality, optimize=True, progressive=side > THUMB_SIDE,
-             **({"icc_profile": icc} if icc else {}))  # colour profile yes, EXIF never
+    img.save(
+        out,
+        "JPEG",
+        quality=quality,
+        optimize=True,
+        progressive=side > THUMB_SIDE,
+        **({"icc_profile": icc} if icc else {}),
+    )  # colour profile yes, EXIF never
     return img, out.getvalue()
 
 
@@ -288,8 +298,7 @@ def _open(data: bytes, kind: str, max_pixels: int, side: int) -> tuple[Image.Ima
         img = Image.open(io.BytesIO(data), formats=[KINDS[kind]])
         width, height = img.size
         if width * height > max_pixels or width <= 0 or height <= 0:
-            raise TooLarge(f"the image has {width}x{height} pixels; the limit is "
-                           f"{max_pixels / 1e6:.0f} megapixels")
+            raise TooLarge(f"the image has {width}x{height} pixels; the limit is {max_pixels / 1e6:.0f} megapixels")
         if kind == "image/jpeg":
             scale = side / max(width, height)
             img.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
@@ -298,11 +307,12 @@ def _open(data: bytes, kind: str, max_pixels: int, side: int) -> tuple[Image.Ima
     except TooLarge:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise TooLarge(f"the image declares too many pixels; the limit is {max_pixels / 1e6:.0f} "
-                       "megapixels") from exc
+        raise TooLarge(f"the image declares too many pixels; the limit is {max_pixels / 1e6:.0f} megapixels") from exc
     except Exception as exc:  # Pillow and pillow-heif raise many types for damaged input
-        raise BadImage(f"the file is not a complete {ACCEPTED} image ({exc.__class__.__name__}); "
-                       "send the photo again from the phone") from exc
+        raise BadImage(
+            f"the file is not a complete {ACCEPTED} image ({exc.__class__.__name__}); "
+            "send the photo again from the phone"
+        ) from exc
 
 
 def _upright(img: Image.Image) -> Image.Image:
@@ -328,8 +338,9 @@ def decode(data: bytes, *, kind: str, max_pixels: int, naive_offset_h: float) ->
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     thumb, thumb_jpeg = _jpeg(_upright(img), THUMB_SIDE, 80, img.info.get("icc_profile"))
-    return Decoded(width=width, height=height, taken_at=taken_at, exif_location=position,
-                   phash=dhash(thumb), thumb_jpeg=thumb_jpeg)
+    return Decoded(
+        width=width, height=height, taken_at=taken_at, exif_location=position, phash=dhash(thumb), thumb_jpeg=thumb_jpeg
+    )
 
 
 def review_image(data: bytes, *, kind: str, max_pixels: int) -> bytes:

@@ -123,8 +123,10 @@ class LoginFailure(Base):
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     confirmed: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
-                      Index("ix_login_failures_ip_at", "ip", "at"))
+    __table_args__ = (
+        Index("ix_login_failures_username_at", "username", "at"),
+        Index("ix_login_failures_ip_at", "ip", "at"),
+    )
 
 
 class Facility(Base):
@@ -214,7 +216,8 @@ class Patrol(_RecordColumns, Base):
     # The checklist version the patrol was filled against; rows written without one (bulk loads,
     # rows from before templates) are on the default patrol template's first version.
     template_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("checklist_templates.id"), server_default=text(f"'{PATROL_V1}'"))
+        ForeignKey("checklist_templates.id"), server_default=text(f"'{PATROL_V1}'")
+    )
     started_at: Mapped[datetime] = mapped_column(Timestamp)
     ended_at: Mapped[datetime] = mapped_column(Timestamp)
     checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
@@ -475,7 +478,15 @@ class RecordTally(Base):
 # --- Indexes for the coverage report (storage/queries/reports.py) ---------------------------
 # "The last approved patrol of this facility before the period" and "the last counted visit of
 # this subject" are one index probe each, however many unapproved records a site has.
-Index("ix_patrols_facility_id_started_at_approved", Patrol.facility_id, Patrol.started_at,
-      postgresql_where=Patrol.status == "approved")
-Index("ix_visits_subject_id_visited_at_counted", Visit.subject_id, Visit.visited_at,
-      postgresql_where=Visit.status.in_(("submitted", "approved")))
+Index(
+    "ix_patrols_facility_id_started_at_approved",
+    Patrol.facility_id,
+    Patrol.started_at,
+    postgresql_where=Patrol.status == "approved",
+)
+Index(
+    "ix_visits_subject_id_visited_at_counted",
+    Visit.subject_id,
+    Visit.visited_at,
+    postgresql_where=Visit.status.in_(("submitted", "approved")),
+)

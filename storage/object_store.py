@@ -38,16 +38,27 @@ def thumb_key(sha256: str) -> str:
 
 
 class ObjectStore:
-    def __init__(self, *, endpoint: str, access_key: str, secret_key: str, bucket: str,
-                 secure: bool = False, timeout_s: float = CALL_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        secure: bool = False,
+        timeout_s: float = CALL_TIMEOUT_S,
+    ) -> None:
         self.bucket = bucket
         self.timeout_s = timeout_s
         # Each socket wait is bounded too, so a timed-out call's thread comes back soon after.
         # A dropped connection is retried once; a "not now" (503 and Retry-After, as MinIO says
         # while it starts) is not waited out in here: it is the API's 503, and the phone retries.
         retries = urllib3.Retry(total=1, backoff_factor=0.2, respect_retry_after_header=False)
-        http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=min(3.0, timeout_s), read=timeout_s / 2),
-                                   retries=retries, maxsize=CONNECTIONS)
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=min(3.0, timeout_s), read=timeout_s / 2),
+            retries=retries,
+            maxsize=CONNECTIONS,
+        )
         self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, http_client=http)
         self._pool = ThreadPoolExecutor(max_workers=CONNECTIONS, thread_name_prefix="object-store")
 
@@ -85,8 +96,9 @@ class ObjectStore:
             raise
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
-        await self._call(self._client.put_object, self.bucket, key, io.BytesIO(data), len(data),
-                         content_type=content_type)
+        await self._call(
+            self._client.put_object, self.bucket, key, io.BytesIO(data), len(data), content_type=content_type
+        )
 
     async def put_if_absent(self, key: str, data: bytes, content_type: str) -> bool:
         """Content-addressed keys hold the same bytes forever: write only when missing."""

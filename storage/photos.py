@@ -62,15 +62,18 @@ def _megabytes(n: int) -> str:
 def check_size(size: int, limits: Limits) -> None:
     """Also used on Content-Length before the body is read."""
     if size > limits.max_bytes:
-        raise TooLarge(f"the photo is {_megabytes(size)}; the limit is {_megabytes(limits.max_bytes)}. "
-                       "Send it at a smaller size (the app resizes to about 2048 px)")
+        raise TooLarge(
+            f"the photo is {_megabytes(size)}; the limit is {_megabytes(limits.max_bytes)}. "
+            "Send it at a smaller size (the app resizes to about 2048 px)"
+        )
 
 
 def _same_photo(existing: Photo, *, sha256: str, record_id: uuid.UUID) -> Photo:
     """A resend of `existing` is fine; the same id with other bytes or another record is not."""
     if existing.sha256 != sha256:
-        raise Conflict(f"photo {existing.id} was already received with different bytes; "
-                       "a new photo needs a new id", field="id")
+        raise Conflict(
+            f"photo {existing.id} was already received with different bytes; a new photo needs a new id", field="id"
+        )
     if existing.record_id != record_id:
         raise Conflict(f"photo {existing.id} already belongs to record {existing.record_id}", field="record_id")
     return existing
@@ -79,43 +82,76 @@ def _same_photo(existing: Photo, *, sha256: str, record_id: uuid.UUID) -> Photo:
 async def _check_room(session: AsyncSession, *, record_id: uuid.UUID, limits: Limits) -> None:
     held = await queries.count_for_record(session, record_id=record_id)
     if held >= limits.max_per_record:
-        raise Invalid(f"record {record_id} already has {held} photos; a record holds at most "
-                      f"{limits.max_per_record}", field="record_id")
+        raise Invalid(
+            f"record {record_id} already has {held} photos; a record holds at most {limits.max_per_record}",
+            field="record_id",
+        )
 
 
 def _facts(data: bytes, kind: str, limits: Limits) -> images.Decoded:
     """Worker-thread part: polyglot scan, then the one decode."""
     if reason := images.find_markup(data, kind):
-        raise BadImage(f"the file is an image with something else hidden in it ({reason}); "
-                       "send the photo straight from the camera")
+        raise BadImage(
+            f"the file is an image with something else hidden in it ({reason}); send the photo straight from the camera"
+        )
     return images.decode(data, kind=kind, max_pixels=limits.max_pixels, naive_offset_h=limits.naive_utc_offset_h)
 
 
 def _decoded_columns(d: images.Decoded, kind: str) -> dict[str, object]:
     b0, b1, b2, b3 = images.bands(d.phash)
     lat, lon = d.exif_location or (None, None)
-    return dict(content_type=kind, width=d.width, height=d.height, taken_at=d.taken_at, exif_lat=lat,
-                exif_lon=lon, phash=queries.signed64(d.phash), phash_b0=b0, phash_b1=b1, phash_b2=b2,
-                phash_b3=b3)
+    return dict(
+        content_type=kind,
+        width=d.width,
+        height=d.height,
+        taken_at=d.taken_at,
+        exif_lat=lat,
+        exif_lon=lon,
+        phash=queries.signed64(d.phash),
+        phash_b0=b0,
+        phash_b1=b1,
+        phash_b2=b2,
+        phash_b3=b3,
+    )
 
 
 def _twin_columns(twin: Photo) -> dict[str, object]:
-    names = ("content_type", "width", "height", "taken_at", "exif_lat", "exif_lon", "phash",
-             "phash_b0", "phash_b1", "phash_b2", "phash_b3")
+    names = (
+        "content_type",
+        "width",
+        "height",
+        "taken_at",
+        "exif_lat",
+        "exif_lon",
+        "phash",
+        "phash_b0",
+        "phash_b1",
+        "phash_b2",
+        "phash_b3",
+    )
     return {name: getattr(twin, name) for name in names}
 
 
-async def _store_objects(store: ObjectStore, *, sha256: str, kind: str, data: bytes,
-                         decoded: images.Decoded) -> None:
+async def _store_objects(store: ObjectStore, *, sha256: str, kind: str, data: bytes, decoded: images.Decoded) -> None:
     # No row has these bytes (the caller asked): at most an orphan of a failed try holds the same
     # content-addressed keys, so writing again is harmless and saves a round trip per object.
-    await asyncio.gather(store.put(original_key(sha256), data, kind),
-                         store.put(thumb_key(sha256), decoded.thumb_jpeg, "image/jpeg"))
+    await asyncio.gather(
+        store.put(original_key(sha256), data, kind), store.put(thumb_key(sha256), decoded.thumb_jpeg, "image/jpeg")
+    )
 
 
 async def put_photo(
-    session: AsyncSession, store: ObjectStore, *, photo_id: uuid.UUID, record_id: uuid.UUID, data: bytes,
-    uploader_id: uuid.UUID, org_unit_id: uuid.UUID, capture: Capture, limits: Limits, locked: bool = False,
+    session: AsyncSession,
+    store: ObjectStore,
+    *,
+    photo_id: uuid.UUID,
+    record_id: uuid.UUID,
+    data: bytes,
+    uploader_id: uuid.UUID,
+    org_unit_id: uuid.UUID,
+    capture: Capture,
+    limits: Limits,
+    locked: bool = False,
 ) -> tuple[Photo, bool]:
     """Store one photo; returns the row and whether it is new (201) or a resend (200). `locked`:
     the caller already holds a lock that orders this record's uploads (its claim)."""
@@ -132,8 +168,7 @@ async def put_photo(
         if existing is not None:
             return _same_photo(existing, sha256=sha256, record_id=record_id), False
         if twin is None and decoding is None:
-            raise BadImage(f"the body is not a {images.ACCEPTED} image (judged from its bytes, "
-                           "not its Content-Type)")
+            raise BadImage(f"the body is not a {images.ACCEPTED} image (judged from its bytes, not its Content-Type)")
         # A twin's bytes were checked, decoded and stored before; new bytes must decode.
         decoded = await decoding if twin is None and decoding is not None else None
     finally:
@@ -150,10 +185,23 @@ async def put_photo(
     else:
         await _store_objects(store, sha256=sha256, kind=kind, data=data, decoded=decoded)  # type: ignore[arg-type]
         columns = _decoded_columns(decoded, kind)  # type: ignore[arg-type]
-    row = await queries.insert_photo(session, values=dict(
-        id=photo_id, record_id=record_id, uploader_id=uploader_id, org_unit_id=org_unit_id, sha256=sha256,
-        bytes=len(data), captured_at=capture.captured_at, lat=capture.lat, lon=capture.lon,
-        accuracy_m=capture.accuracy_m, original_sha256=capture.original_sha256, **columns))
+    row = await queries.insert_photo(
+        session,
+        values=dict(
+            id=photo_id,
+            record_id=record_id,
+            uploader_id=uploader_id,
+            org_unit_id=org_unit_id,
+            sha256=sha256,
+            bytes=len(data),
+            captured_at=capture.captured_at,
+            lat=capture.lat,
+            lon=capture.lon,
+            accuracy_m=capture.accuracy_m,
+            original_sha256=capture.original_sha256,
+            **columns,
+        ),
+    )
     if row is None:  # a concurrent request with the same id got there first
         existing = await queries.get_photo(session, photo_id=photo_id)
         assert existing is not None  # noqa: S101 - the row that won the conflict; narrows the type
@@ -172,7 +220,6 @@ async def read_image(store: ObjectStore, *, photo: Photo, size: Size, max_pixels
         return await store.get(review_key(photo.sha256)), "image/jpeg"
     except NotFound:
         original = await store.get(original_key(photo.sha256))
-        review = await _in_pool(images.review_image, original, kind=photo.content_type,
-                                         max_pixels=max_pixels)
+        review = await _in_pool(images.review_image, original, kind=photo.content_type, max_pixels=max_pixels)
         await store.put_if_absent(review_key(photo.sha256), review, "image/jpeg")
         return review, "image/jpeg"

@@ -15,7 +15,8 @@ import re
 
 _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # tab (09), line feed (0a) and CR (0d) are lines
 _NONCHARS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
-    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17))
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)
+)
 _SURROGATES = "\ud800-\udfff"
 _BAD = re.compile(f"[{_CONTROLS}{_NONCHARS}{_SURROGATES}]")
 _BAD_ONE_LINE = re.compile(f"[\t\n\r{_CONTROLS}{_NONCHARS}{_SURROGATES}]")

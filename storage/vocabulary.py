@@ -23,22 +23,29 @@ VisitType = Literal["routine", "holiday", "merit_notice", "must_visit", "assista
 AWARD_VISIT_TYPE: VisitType = "merit_notice"
 AwardGrade = Literal["first_class", "second_class", "third_class", "honorary_title", "bayi_medal"]
 # What the server finds in a record's evidence (api/evidence.py).
-FlagCode = Literal["no_location", "low_accuracy", "far_from_site", "photo_time_mismatch", "reused_photo",
-                   "missing_photos", "future_time"]
+FlagCode = Literal[
+    "no_location",
+    "low_accuracy",
+    "far_from_site",
+    "photo_time_mismatch",
+    "reused_photo",
+    "missing_photos",
+    "future_time",
+]
 TemplateKind = Literal["patrol", "inspection"]
 
 # --- sites and people -----------------------------------------------------------------------------
 
 SubjectCategory = Literal[
-    "martyr_family",         # 烈士遗属
-    "duty_death_family",     # 因公牺牲军人遗属
+    "martyr_family",  # 烈士遗属
+    "duty_death_family",  # 因公牺牲军人遗属
     "illness_death_family",  # 病故军人遗属
-    "disabled_veteran",      # 伤残军人
-    "demobilized_rural",     # 在乡复员军人
-    "ill_returned",          # 带病回乡退伍军人
-    "combat_veteran",        # 参战参试退役军人
-    "hardship_veteran",      # 困难退役军人
-    "other_veteran",         # 其他退役军人
+    "disabled_veteran",  # 伤残军人
+    "demobilized_rural",  # 在乡复员军人
+    "ill_returned",  # 带病回乡退伍军人
+    "combat_veteran",  # 参战参试退役军人
+    "hardship_veteran",  # 困难退役军人
+    "other_veteran",  # 其他退役军人
 ]
 FacilityKind = Literal["cemetery", "monument", "scattered_grave", "memorial_hall"]
 ProtectionLevel = Literal["national", "provincial", "city", "county", "unrated"]
@@ -56,20 +63,51 @@ TaskStatus = Literal["open", "fixed", "accepted", "cancelled"]
 # user's language. Never rename one; add finer ones where a screen says more than the status does.
 ErrorCode = Literal[
     # by status or kind of failure
-    "bad_input", "invalid", "not_authenticated", "forbidden", "not_found", "not_allowed", "conflict",
-    "duplicate", "too_large", "not_an_image", "too_many_requests", "client_error", "server_error",
-    "unavailable", "busy", "database_unavailable", "storage_unavailable",
+    "bad_input",
+    "invalid",
+    "not_authenticated",
+    "forbidden",
+    "not_found",
+    "not_allowed",
+    "conflict",
+    "duplicate",
+    "too_large",
+    "not_an_image",
+    "too_many_requests",
+    "client_error",
+    "server_error",
+    "unavailable",
+    "busy",
+    "database_unavailable",
+    "storage_unavailable",
     # finer: tasks
-    "task_not_found", "task_not_reassignable", "assignee_disabled", "assignee_out_of_scope",
-    "deadline_past", "deadline_too_far", "reopen_comment_required",
+    "task_not_found",
+    "task_not_reassignable",
+    "assignee_disabled",
+    "assignee_out_of_scope",
+    "deadline_past",
+    "deadline_too_far",
+    "reopen_comment_required",
     # finer: taking an approval back (reopen)
-    "reopen_too_late", "reopen_not_yours",
+    "reopen_too_late",
+    "reopen_not_yours",
     # finer: people, units, names and positions (forms and imports)
-    "own_account", "unit_not_found", "name_not_words", "position_zero", "position_abroad",
+    "own_account",
+    "unit_not_found",
+    "name_not_words",
+    "position_zero",
+    "position_abroad",
     "position_swapped",
     # finer: the rows of an import (each with its `value`)
-    "unknown_column", "unit_name_unknown", "user_name_unknown", "required", "lat_lon_pair",
-    "position_required", "same_as_line", "out_of_range", "bad_value",
+    "unknown_column",
+    "unit_name_unknown",
+    "user_name_unknown",
+    "required",
+    "lat_lon_pair",
+    "position_required",
+    "same_as_line",
+    "out_of_range",
+    "bad_value",
 ]
 
 # --- limits ---------------------------------------------------------------------------------------
@@ -106,18 +144,46 @@ def check_in(column: str, codes: tuple[str, ...]) -> str:
 
 # --- Chinese labels, for what the server writes for people (exports, PDFs) -------------------------
 
-RECORD_STATUS_ZH: dict[str, str] = {"incomplete": "照片未齐", "submitted": "待审核", "approved": "已通过",
-                                             "returned": "已退回"}
+RECORD_STATUS_ZH: dict[str, str] = {
+    "incomplete": "照片未齐",
+    "submitted": "待审核",
+    "approved": "已通过",
+    "returned": "已退回",
+}
 ITEM_RESULT_ZH: dict[str, str] = {"ok": "正常", "issue": "问题", "na": "不适用"}
 DECISION_ZH: dict[str, str] = {"approve": "通过", "return": "退回"}
-VISIT_TYPE_ZH: dict[str, str] = {"routine": "日常走访", "holiday": "节日慰问", "merit_notice": "送喜报",
-                                       "must_visit": "六必访", "assistance": "帮扶", "other": "其他"}
+VISIT_TYPE_ZH: dict[str, str] = {
+    "routine": "日常走访",
+    "holiday": "节日慰问",
+    "merit_notice": "送喜报",
+    "must_visit": "六必访",
+    "assistance": "帮扶",
+    "other": "其他",
+}
 SUBJECT_CATEGORY_ZH: dict[str, str] = {
-    "martyr_family": "烈士遗属", "duty_death_family": "因公牺牲军人遗属", "illness_death_family": "病故军人遗属",
-    "disabled_veteran": "伤残军人", "demobilized_rural": "在乡复员军人", "ill_returned": "带病回乡退伍军人",
-    "combat_veteran": "参战参试退役军人", "hardship_veteran": "困难退役军人", "other_veteran": "其他退役军人"}
-AWARD_GRADE_ZH: dict[str, str] = {"first_class": "一等功", "second_class": "二等功", "third_class": "三等功",
-                                         "honorary_title": "荣誉称号", "bayi_medal": "八一勋章"}
-FLAG_ZH: dict[str, str] = {"far_from_site": "距离过远", "no_location": "无定位", "low_accuracy": "定位精度低",
-                                "future_time": "时间超前", "photo_time_mismatch": "拍摄时间不符",
-                                "reused_photo": "照片重复使用", "missing_photos": "缺少照片"}
+    "martyr_family": "烈士遗属",
+    "duty_death_family": "因公牺牲军人遗属",
+    "illness_death_family": "病故军人遗属",
+    "disabled_veteran": "伤残军人",
+    "demobilized_rural": "在乡复员军人",
+    "ill_returned": "带病回乡退伍军人",
+    "combat_veteran": "参战参试退役军人",
+    "hardship_veteran": "困难退役军人",
+    "other_veteran": "其他退役军人",
+}
+AWARD_GRADE_ZH: dict[str, str] = {
+    "first_class": "一等功",
+    "second_class": "二等功",
+    "third_class": "三等功",
+    "honorary_title": "荣誉称号",
+    "bayi_medal": "八一勋章",
+}
+FLAG_ZH: dict[str, str] = {
+    "far_from_site": "距离过远",
+    "no_location": "无定位",
+    "low_accuracy": "定位精度低",
+    "future_time": "时间超前",
+    "photo_time_mismatch": "拍摄时间不符",
+    "reused_photo": "照片重复使用",
+    "missing_photos": "缺少照片",
+}

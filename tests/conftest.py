@@ -73,9 +73,14 @@ async def empty_database(engine: AsyncEngine) -> None:
 
 async def _truncate_all(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        tables = (await conn.execute(text(
-            "select string_agg(quote_ident(tablename), ', ') from pg_tables "
-            "where schemaname = 'public' and tablename <> 'alembic_version'"))).scalar_one()
+        tables = (
+            await conn.execute(
+                text(
+                    "select string_agg(quote_ident(tablename), ', ') from pg_tables "
+                    "where schemaname = 'public' and tablename <> 'alembic_version'"
+                )
+            )
+        ).scalar_one()
         # The audit log refuses TRUNCATE (its trigger) even from its owner. Only tests lift that,
         # inside this transaction: nobody else ever sees the trigger disabled.
         await conn.execute(text("alter table audit_log disable trigger user"))

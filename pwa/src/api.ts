@@ -13,7 +13,10 @@ export type LoginOut = Schemas["LoginOut"];
 export type Point = Schemas["Point"];
 /** A position fix; the phone's own always has its accuracy and time. */
 export type Fix = Schemas["Fix"] & { accuracy_m: number; captured_at: string };
-export interface Page<T> { items: T[]; next_cursor: string | null }
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
 
 export type OrgUnit = Schemas["OrgUnitOut"];
 export type Facility = Schemas["FacilityOut"];
@@ -44,11 +47,18 @@ export type AwardGrade = Schemas["Award"]["grade"];
 // Every value of the schema's enums, for the pickers and filters that offer them (labels in the
 // string tables, keyed by code; tests/vocabulary.test.ts checks each has one in both languages).
 export {
-  awardGradeValues as AWARD_GRADES, errorOutCodeValues as ERROR_CODES, flagCodeValues as FLAG_CODES,
-  queueItemKindValues as RECORD_KINDS, queueItemStatusValues as RECORD_STATUSES, queueItemTypeValues as QUEUE_TYPES,
-  subjectInCategoryValues as SUBJECT_CATEGORIES, taskOutStatusValues as TASK_STATUSES,
-  visitInVisit_typeValues as VISIT_TYPES, facilityInKindValues as FACILITY_KINDS,
-  facilityInProtection_levelValues as PROTECTION_LEVELS, userInRoleValues as ROLES,
+  awardGradeValues as AWARD_GRADES,
+  errorOutCodeValues as ERROR_CODES,
+  flagCodeValues as FLAG_CODES,
+  queueItemKindValues as RECORD_KINDS,
+  queueItemStatusValues as RECORD_STATUSES,
+  queueItemTypeValues as QUEUE_TYPES,
+  subjectInCategoryValues as SUBJECT_CATEGORIES,
+  taskOutStatusValues as TASK_STATUSES,
+  visitInVisit_typeValues as VISIT_TYPES,
+  facilityInKindValues as FACILITY_KINDS,
+  facilityInProtection_levelValues as PROTECTION_LEVELS,
+  userInRoleValues as ROLES,
 } from "./api-schema";
 
 /** A rectification (整改) or follow-up task, as GET /tasks lists it. */
@@ -64,18 +74,32 @@ export class ApiError extends Error {
   /** The rule a value broke (too_short, phone_format, position_swapped, ...) and its number, when the server names one. */
   rule?: string;
   limit?: number;
-  constructor(public status: number, public detail: string, public field?: string, public code?: string,
-              public retryAfterMs?: number) {
+  constructor(
+    public status: number,
+    public detail: string,
+    public field?: string,
+    public code?: string,
+    public retryAfterMs?: number,
+  ) {
     super(detail);
   }
 }
 
 /** An ApiError from an error body, with the rule it names. */
-function apiError(status: number, body: { detail?: unknown; message?: unknown; field?: string; code?: unknown; rule?: unknown; limit?: unknown },
-  fallback: string, retryAfter: string | null): ApiError {
+function apiError(
+  status: number,
+  body: { detail?: unknown; message?: unknown; field?: string; code?: unknown; rule?: unknown; limit?: unknown },
+  fallback: string,
+  retryAfter: string | null,
+): ApiError {
   const detail = body.detail || body.message || fallback || `HTTP ${status}`;
-  const e = new ApiError(status, typeof detail === "string" ? detail : JSON.stringify(detail), body.field,
-    typeof body.code === "string" ? body.code : undefined, parseRetryAfter(retryAfter));
+  const e = new ApiError(
+    status,
+    typeof detail === "string" ? detail : JSON.stringify(detail),
+    body.field,
+    typeof body.code === "string" ? body.code : undefined,
+    parseRetryAfter(retryAfter),
+  );
   if (typeof body.rule === "string") e.rule = body.rule;
   if (typeof body.limit === "number") e.limit = body.limit;
   return e;
@@ -94,7 +118,17 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
 export const token = value<string | null>(null);
 export const BASE = "/api/v1";
 
-export async function request<R>(method: string, path: string, init: { json?: unknown; body?: BodyInit; contentType?: string; query?: Record<string, string | number | undefined | null>; signal?: AbortSignal } = {}): Promise<{ status: number; data: R }> {
+export async function request<R>(
+  method: string,
+  path: string,
+  init: {
+    json?: unknown;
+    body?: BodyInit;
+    contentType?: string;
+    query?: Record<string, string | number | undefined | null>;
+    signal?: AbortSignal;
+  } = {},
+): Promise<{ status: number; data: R }> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const t = token.get();
   if (t) headers.Authorization = `Bearer ${t}`;
@@ -126,8 +160,12 @@ export async function request<R>(method: string, path: string, init: { json?: un
     }
   }
   if (!res.ok) {
-    throw apiError(res.status, (data && typeof data === "object" ? data : {}) as Record<string, never>, res.statusText,
-      res.headers.get("Retry-After"));
+    throw apiError(
+      res.status,
+      (data && typeof data === "object" ? data : {}) as Record<string, never>,
+      res.statusText,
+      res.headers.get("Retry-After"),
+    );
   }
   return { status: res.status, data: data as R };
 }
@@ -139,7 +177,14 @@ export const uploadProgress = value<{ id: string; sent: number; total: number } 
  * A PUT of bytes that reports how many have gone: fetch cannot tell upload progress, so this is
  * XMLHttpRequest, with the same answers and errors as request().
  */
-function putWithProgress<R>(path: string, id: string, body: Blob, contentType: string, query: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; data: R }> {
+function putWithProgress<R>(
+  path: string,
+  id: string,
+  body: Blob,
+  contentType: string,
+  query: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<{ status: number; data: R }> {
   const q = new URLSearchParams(query).toString();
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -148,20 +193,36 @@ function putWithProgress<R>(path: string, id: string, body: Blob, contentType: s
     xhr.setRequestHeader("Content-Type", contentType);
     const t = token.get();
     if (t) xhr.setRequestHeader("Authorization", `Bearer ${t}`);
-    const done = () => { if (uploadProgress.get()?.id === id) uploadProgress.set(null); };
+    const done = () => {
+      if (uploadProgress.get()?.id === id) uploadProgress.set(null);
+    };
     uploadProgress.set({ id, sent: 0, total: body.size });
-    xhr.upload.onprogress = (e) => uploadProgress.set({ id, sent: e.loaded, total: e.lengthComputable ? e.total : body.size });
-    const fail = (why: string) => { done(); reject(new ApiError(0, why)); };
+    xhr.upload.onprogress = (e) =>
+      uploadProgress.set({ id, sent: e.loaded, total: e.lengthComputable ? e.total : body.size });
+    const fail = (why: string) => {
+      done();
+      reject(new ApiError(0, why));
+    };
     xhr.onerror = () => fail("network error");
     xhr.onabort = () => fail("aborted");
     xhr.ontimeout = () => fail("timeout");
     xhr.onload = () => {
       done();
       let data: unknown = null;
-      try { data = xhr.responseText ? JSON.parse(xhr.responseText) : null; } catch { data = xhr.responseText; }
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        data = xhr.responseText;
+      }
       if (xhr.status >= 200 && xhr.status < 300) return resolve({ status: xhr.status, data: data as R });
-      reject(apiError(xhr.status, (data && typeof data === "object" ? data : {}) as Record<string, never>, xhr.statusText,
-        xhr.getResponseHeader("Retry-After")));
+      reject(
+        apiError(
+          xhr.status,
+          (data && typeof data === "object" ? data : {}) as Record<string, never>,
+          xhr.statusText,
+          xhr.getResponseHeader("Retry-After"),
+        ),
+      );
     };
     signal?.addEventListener("abort", () => xhr.abort());
     xhr.send(body);
@@ -186,7 +247,9 @@ export async function getAll<T>(path: string, query: Record<string, string | und
 export const api = {
   login: async (username: string, password: string) =>
     (await request<LoginOut>("POST", "/auth/login", { json: { username, password } })).data,
-  logout: async () => { await request<null>("POST", "/auth/logout"); },
+  logout: async () => {
+    await request<null>("POST", "/auth/logout");
+  },
   me: () => get<User>("/me"),
   evidenceRules: () => get<import("./onsite").EvidenceRules>("/settings/evidence"),
   orgUnits: () => get<OrgUnit[] | Page<OrgUnit>>("/org-units"),
@@ -201,7 +264,8 @@ export const api = {
   putRecord: (kind: RecordKind, id: string, body: unknown, signal?: AbortSignal) =>
     request<unknown>("PUT", `/${kind}s/${id}`, { json: body, signal }),
   putPhoto: (id: string, blob: Blob, contentType: string, query: Record<string, string>, signal?: AbortSignal) =>
-    typeof XMLHttpRequest === "undefined" ? request<PhotoOut>("PUT", `/photos/${id}`, { body: blob, contentType, query, signal })
+    typeof XMLHttpRequest === "undefined"
+      ? request<PhotoOut>("PUT", `/photos/${id}`, { body: blob, contentType, query, signal })
       : putWithProgress<PhotoOut>(`/photos/${id}`, id, blob, contentType, query, signal),
   /** Open tasks assigned to this user (a field worker sees only those anyway). */
   myOpenTasks: (userId: string) => getAll<Task>("/tasks", { status: "open", assignee_id: userId }),
@@ -212,7 +276,8 @@ export const api = {
     request<unknown>("POST", `/${kind}s/${id}/review`, { json: { decision, comment } }),
   thumbUrl: (photoId: string) => `${BASE}/photos/${photoId}/thumb`,
   /** Today's due facilities and people in the caller's scope, nearest first with `near`. */
-  myDue: (near?: Point) => get<DueOut>("/me/due", { near: near ? `${near.lat.toFixed(6)},${near.lon.toFixed(6)}` : undefined }),
+  myDue: (near?: Point) =>
+    get<DueOut>("/me/due", { near: near ? `${near.lat.toFixed(6)},${near.lon.toFixed(6)}` : undefined }),
 };
 
 /** GET /me/due (api-v1.md "Base map and today's route"); campaign items will join with their own kind. */

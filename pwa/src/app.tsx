@@ -21,6 +21,8 @@ import { units } from "./stations";
 import { syncStatus } from "./sync";
 import { headedStations } from "./weekly";
 
+const LOGO = "巡"; // the logo glyph, the same in both languages
+
 let syncNow: () => void = () => undefined;
 export function setSyncNow(fn: () => void): void {
   syncNow = fn;
@@ -35,7 +37,12 @@ export function App() {
   const s = useValue(session);
   const relogin = useValue(needsLogin);
   const p = useValue(path);
-  if (!s) return <main class="login-main"><Login /></main>;
+  if (!s)
+    return (
+      <main class="login-main">
+        <Login />
+      </main>
+    );
   const found = match(allRoutes(), p, s.user.role);
   if (isDesk(s.user.role)) {
     // Supervisors and admins work at a desk: their own frame and navigation (supervisor/desk.tsx).
@@ -62,14 +69,19 @@ export function App() {
 
 const loaded = new Map<Route, ComponentType<{ params: Params }>>();
 function RouteView({ route, params }: { route: Route; params: Params }) {
-  const [View, setView] = useState<ComponentType<{ params: Params }> | undefined>(() => route.view ?? loaded.get(route));
+  const [View, setView] = useState<ComponentType<{ params: Params }> | undefined>(
+    () => route.view ?? loaded.get(route),
+  );
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (View || !route.load) return;
-    route.load().then((m) => {
-      loaded.set(route, m.default);
-      setView(() => m.default);
-    }, (e) => setError(describeError(e)));
+    route.load().then(
+      (m) => {
+        loaded.set(route, m.default);
+        setView(() => m.default);
+      },
+      (e) => setError(describeError(e)),
+    );
   }, [route]);
   if (error) return <p class="error">{t("loadFailed", { detail: error })}</p>;
   return View ? <View params={params} /> : <p>{t("loading")}</p>;
@@ -84,16 +96,39 @@ function TopBar() {
   // Failed-for-good items are not "waiting": they wait for a person, so they are named apart.
   const waiting = n - failed;
   const what = sayKinds(useValue(pendingKinds));
-  const counts = !failed ? t("pendingWhat", { what }) : waiting ? t("pendingWhatFailed", { what, m: failed }) : t("failedOnly", { m: failed });
-  const label = counted === null ? t("loading")
-    : !on ? (n ? `${t("offline")} · ${counts}` : t("offlineOnly"))
-    : st.running && waiting ? t("syncing") : n ? counts : t("allSent");
+  const counts = !failed
+    ? t("pendingWhat", { what })
+    : waiting
+      ? t("pendingWhatFailed", { what, m: failed })
+      : t("failedOnly", { m: failed });
+  const label =
+    counted === null
+      ? t("loading")
+      : !on
+        ? n
+          ? `${t("offline")} · ${counts}`
+          : t("offlineOnly")
+        : st.running && waiting
+          ? t("syncing")
+          : n
+            ? counts
+            : t("allSent");
   return (
     <header class="topbar">
-      <a class="title" href="#/">{t("app")}</a>
-      <button type="button" class={`sync${on ? "" : " offline"}`} data-testid="sync-status"
+      <a class="title" href="#/">
+        {t("app")}
+      </a>
+      <button
+        type="button"
+        class={`sync${on ? "" : " offline"}`}
+        data-testid="sync-status"
         data-pending={counted === null ? undefined : String(counted)}
-        aria-live="polite" title={t("syncNow")} onClick={() => { syncNow(); }}>
+        aria-live="polite"
+        title={t("syncNow")}
+        onClick={() => {
+          syncNow();
+        }}
+      >
         <span class="dot" aria-hidden="true" />
         {label}
       </button>
@@ -114,8 +149,15 @@ function TabBar({ current }: { current: string }) {
     <nav class="tabbar" aria-label={t("menu")}>
       <div class="tabbar-inner">
         {fieldTabs.map((tab) => (
-          <a class="tab" href={`#${tab.href}`} data-testid={tab.id} aria-current={base === tab.href ? "page" : undefined}>
-            <span class="icon" aria-hidden="true">{tab.icon}</span>
+          <a
+            class="tab"
+            href={`#${tab.href}`}
+            data-testid={tab.id}
+            aria-current={base === tab.href ? "page" : undefined}
+          >
+            <span class="icon" aria-hidden="true">
+              {tab.icon}
+            </span>
             {tab.label}
             {tab.count ? <span class="count">{tab.count}</span> : null}
           </a>
@@ -134,9 +176,14 @@ function Notices() {
   const failed = useValue(failedCount);
   const waitingWork = useValue(pending);
   // Work sent in the background (not just saved: that notice says it live) is told briefly.
-  useEffect(() => syncStatus.subscribe((st) => {
-    if (!st.running && st.sent?.length && flash.get() !== SAVED) flash.set(t("uploaded", { what: sayItems(st.sent.map((kind) => ({ kind }))) }));
-  }), []);
+  useEffect(
+    () =>
+      syncStatus.subscribe((st) => {
+        if (!st.running && st.sent?.length && flash.get() !== SAVED)
+          flash.set(t("uploaded", { what: sayItems(st.sent.map((kind) => ({ kind }))) }));
+      }),
+    [],
+  );
   useEffect(() => {
     if (!message) return;
     const timer = setTimeout(() => flash.set(null), 6000);
@@ -156,24 +203,40 @@ function Notices() {
   };
   return (
     <>
-      {message && <div class={`notice ${message === SAVED && failed ? "danger" : "ok-notice"}`} role="status" data-testid="flash">{message === SAVED ? <SavedNotice /> : message}</div>}
+      {message && (
+        <div class={`notice ${message === SAVED && failed ? "danger" : "ok-notice"}`} role="status" data-testid="flash">
+          {message === SAVED ? <SavedNotice /> : message}
+        </div>
+      )}
       {waiting && (
         <div class="notice" role="status">
           {t("updateReady")}
-          <div class="row"><button class="btn btn-primary btn-small" onClick={applyUpdate}>{t("updateApply")}</button></div>
+          <div class="row">
+            <button class="btn btn-primary btn-small" onClick={applyUpdate}>
+              {t("updateApply")}
+            </button>
+          </div>
         </div>
       )}
       {/* Only while work waits on this phone: then clearing the browser's data would lose it. */}
       {persist === false && (waitingWork ?? 0) > 0 && !hidden.persist && (
         <div class="notice" data-testid="persist-refused">
           {t("persistRefused")}
-          <div class="row"><button class="btn btn-small" onClick={() => hide("persist")}>{t("dismiss")}</button></div>
+          <div class="row">
+            <button class="btn btn-small" onClick={() => hide("persist")}>
+              {t("dismiss")}
+            </button>
+          </div>
         </div>
       )}
       {isIosSafariTab() && !hidden.ios && (
         <div class="notice" data-testid="ios-install">
           {t("iosInstall")}
-          <div class="row"><button class="btn btn-small" onClick={() => hide("ios")}>{t("dismiss")}</button></div>
+          <div class="row">
+            <button class="btn btn-small" onClick={() => hide("ios")}>
+              {t("dismiss")}
+            </button>
+          </div>
         </div>
       )}
     </>
@@ -185,7 +248,17 @@ function SavedNotice() {
   const n = useValue(pending) ?? 0;
   const on = useValue(online);
   const failed = useValue(failedCount);
-  return <>{failed ? ft("savedFailed", { n: failed }) : !on ? ft("savedOffline") : n > 0 ? ft("savedSending") : ft("savedSent")}</>;
+  return (
+    <>
+      {failed
+        ? ft("savedFailed", { n: failed })
+        : !on
+          ? ft("savedOffline")
+          : n > 0
+            ? ft("savedSending")
+            : ft("savedSent")}
+    </>
+  );
 }
 
 export function Login({ again = false }: { again?: boolean }) {
@@ -205,27 +278,60 @@ export function Login({ again = false }: { again?: boolean }) {
       if (before && before !== after.user.id) go("/", true);
       syncNow();
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 0 ? t("loginOffline")
-        : err instanceof ApiError && err.status === 401 ? t("loginFailed") : describeError(err));
+      setError(
+        err instanceof ApiError && err.status === 0
+          ? t("loginOffline")
+          : err instanceof ApiError && err.status === 401
+            ? t("loginFailed")
+            : describeError(err),
+      );
     } finally {
       setBusy(false);
     }
   };
   return (
     <div class={again ? "card" : "login"}>
-      {/* eslint-disable-next-line no-restricted-syntax -- the logo glyph, the same in both languages */}
-      {!again && <div class="login-head"><div class="login-logo" aria-hidden="true">巡</div><h1>{t("appLong")}</h1></div>}
+      {!again && (
+        <div class="login-head">
+          <div class="login-logo" aria-hidden="true">
+            {LOGO}
+          </div>
+          <h1>{t("appLong")}</h1>
+        </div>
+      )}
       {again && <p class="error">{t("relogin")}</p>}
       <form onSubmit={submit} class="stack" autocomplete="on">
-        <label class="field"><span class="label">{t("username")}</span>
-          <input type="text" name="username" autocomplete="username" autocapitalize="none" spellcheck={false} required
-            data-testid="login-username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
+        <label class="field">
+          <span class="label">{t("username")}</span>
+          <input
+            type="text"
+            name="username"
+            autocomplete="username"
+            autocapitalize="none"
+            spellcheck={false}
+            required
+            data-testid="login-username"
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
         </label>
-        <label class="field"><span class="label">{t("password")}</span>
-          <input type="password" name="password" autocomplete="current-password" required data-testid="login-password"
-            value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        <label class="field">
+          <span class="label">{t("password")}</span>
+          <input
+            type="password"
+            name="password"
+            autocomplete="current-password"
+            required
+            data-testid="login-password"
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </label>
-        {error && <p class="error" role="alert">{error}</p>}
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
         <button type="submit" class="btn btn-primary btn-block" data-testid="login-submit" disabled={busy}>
           {busy ? t("loggingIn") : t("login")}
         </button>
@@ -239,7 +345,12 @@ function LangSwitch() {
   const l = useValue(lang);
   return (
     <p class="row" style="margin-top:16px">
-      <button type="button" class="btn btn-small" data-testid="lang-switch" onClick={() => setLang(l === "en" ? "zh-CN" : "en")}>
+      <button
+        type="button"
+        class="btn btn-small"
+        data-testid="lang-switch"
+        onClick={() => setLang(l === "en" ? "zh-CN" : "en")}
+      >
         {t("language")}
       </button>
     </p>
@@ -263,23 +374,38 @@ function Menu() {
     <div>
       <h1>{t("menu")}</h1>
       <div class="card">
-        <strong>{s?.user.display_name}</strong> <span class="muted">({s?.user.username} · {roleName})</span>
+        <strong>{s?.user.display_name}</strong>{" "}
+        <span class="muted">
+          ({s?.user.username} · {roleName})
+        </span>
       </div>
       {extra.length > 0 && (
         <ul class="list" style="margin-bottom:16px">
           {extra.map((r) => (
-            <li><a class="item" href={`#${r.path}`}><span aria-hidden="true">{r.nav?.icon ?? "›"}</span><span class="main name">{r.nav?.label()}</span></a></li>
+            <li>
+              <a class="item" href={`#${r.path}`}>
+                <span aria-hidden="true">{r.nav?.icon ?? "›"}</span>
+                <span class="main name">{r.nav?.label()}</span>
+              </a>
+            </li>
           ))}
         </ul>
       )}
       {role === "field_worker" && heads && (
         <ul class="list" style="margin-bottom:16px">
-          <li><a class="item" href="#/weekly" data-testid="menu-weekly"><span aria-hidden="true">⌂</span><span class="main name">{ft("weeklyTitle")}</span></a></li>
+          <li>
+            <a class="item" href="#/weekly" data-testid="menu-weekly">
+              <span aria-hidden="true">⌂</span>
+              <span class="main name">{ft("weeklyTitle")}</span>
+            </a>
+          </li>
         </ul>
       )}
       <div class="stack">
         <LangSwitch />
-        <button type="button" class="btn btn-danger btn-block" data-testid="logout" onClick={doLogout}>{t("logout")}</button>
+        <button type="button" class="btn btn-danger btn-block" data-testid="logout" onClick={doLogout}>
+          {t("logout")}
+        </button>
       </div>
     </div>
   );

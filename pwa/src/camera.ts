@@ -30,8 +30,12 @@ export function startFix(timeoutMs = 20_000, maxAgeMs = 15_000): Promise<Fix | n
     navigator.geolocation.getCurrentPosition(
       (p) => {
         clearTimeout(timer);
-        resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy_m: Math.round(p.coords.accuracy * 10) / 10,
-          captured_at: new Date(p.timestamp || Date.now()).toISOString() });
+        resolve({
+          lat: p.coords.latitude,
+          lon: p.coords.longitude,
+          accuracy_m: Math.round(p.coords.accuracy * 10) / 10,
+          captured_at: new Date(p.timestamp || Date.now()).toISOString(),
+        });
       },
       () => {
         clearTimeout(timer);
@@ -67,16 +71,17 @@ function resizer(): Worker | null {
 let queue: Promise<unknown> = Promise.resolve();
 /** One resize at a time: 12 MP bitmaps are large on a mid-range phone. */
 function resize(blob: Blob): Promise<Blob | null> {
-  const run = () => new Promise<Blob | null>((resolve) => {
-    const w = resizer();
-    if (!w) return resolve(resizeOnMainThread(blob));
-    const onMessage = (e: MessageEvent<{ blob?: Blob; error?: string }>) => {
-      w.removeEventListener("message", onMessage);
-      resolve(e.data.blob ?? null);
-    };
-    w.addEventListener("message", onMessage);
-    w.postMessage({ blob, maxSide: MAX_SIDE, quality: QUALITY });
-  });
+  const run = () =>
+    new Promise<Blob | null>((resolve) => {
+      const w = resizer();
+      if (!w) return resolve(resizeOnMainThread(blob));
+      const onMessage = (e: MessageEvent<{ blob?: Blob; error?: string }>) => {
+        w.removeEventListener("message", onMessage);
+        resolve(e.data.blob ?? null);
+      };
+      w.addEventListener("message", onMessage);
+      w.postMessage({ blob, maxSide: MAX_SIDE, quality: QUALITY });
+    });
   const p = queue.then(run, run);
   queue = p.catch(() => undefined);
   return p;
@@ -113,13 +118,23 @@ export async function processPhoto(file: Blob, fix: Promise<Fix | null>): Promis
     const out = await resize(file);
     if (out && out.size < file.size) {
       const outBytes = new Uint8Array(await out.arrayBuffer());
-      blob = new Blob([(type === "image/jpeg" ? carryExif(bytes, outBytes) : outBytes) as BlobPart], { type: "image/jpeg" });
+      blob = new Blob([(type === "image/jpeg" ? carryExif(bytes, outBytes) : outBytes) as BlobPart], {
+        type: "image/jpeg",
+      });
       resized = true;
     }
   }
   const position = await Promise.race([fix, new Promise<null>((r) => setTimeout(() => r(null), 3000))]);
-  return { id: uuid(), blob, contentType: resized ? "image/jpeg" : type, capturedAt, fix: position, sha256,
-    originalBytes: file.size, resized };
+  return {
+    id: uuid(),
+    blob,
+    contentType: resized ? "image/jpeg" : type,
+    capturedAt,
+    fix: position,
+    sha256,
+    originalBytes: file.size,
+    resized,
+  };
 }
 
 /** The query string of PUT /photos/{id}: what the phone knew at the shutter. */

@@ -69,9 +69,14 @@ export interface DraftEntry {
 }
 
 export interface DraftPhotoMeta {
-  id: string; item?: string; contentType: string; capturedAt: string;
+  id: string;
+  item?: string;
+  contentType: string;
+  capturedAt: string;
   fix: { lat: number; lon: number; accuracy_m: number; captured_at: string } | null;
-  sha256: string | null; originalBytes: number; resized: boolean;
+  sha256: string | null;
+  originalBytes: number;
+  resized: boolean;
 }
 
 export const DB_NAME = "xunfang";
@@ -136,6 +141,7 @@ export async function forgetCached(): Promise<void> {
   await tx.done;
   if (typeof caches !== "undefined") {
     // Only the app shell is precached; anything else kept by Cache Storage (runtime caches) goes.
-    for (const name of await caches.keys()) if (!name.includes("-shell-") && !name.includes("precache")) await caches.delete(name);
+    for (const name of await caches.keys())
+      if (!name.includes("-shell-") && !name.includes("precache")) await caches.delete(name);
   }
 }

@@ -19,14 +19,33 @@ function changed(): void {
 }
 
 export interface DraftIn {
-  id: string; kind: OwnerKind; userId: string; route: string; label: string; state: unknown;
+  id: string;
+  kind: OwnerKind;
+  userId: string;
+  route: string;
+  label: string;
+  state: unknown;
 }
-export interface DraftPhotoIn { photo: CapturedPhoto; item?: string }
-export interface LoadedDraft { entry: DraftEntry; photos: DraftPhotoIn[] }
+export interface DraftPhotoIn {
+  photo: CapturedPhoto;
+  item?: string;
+}
+export interface LoadedDraft {
+  entry: DraftEntry;
+  photos: DraftPhotoIn[];
+}
 
 function meta({ photo: p, item }: DraftPhotoIn): DraftPhotoMeta {
-  return { id: p.id, ...(item ? { item } : {}), contentType: p.contentType, capturedAt: p.capturedAt, fix: p.fix,
-    sha256: p.sha256, originalBytes: p.originalBytes, resized: p.resized };
+  return {
+    id: p.id,
+    ...(item ? { item } : {}),
+    contentType: p.contentType,
+    capturedAt: p.capturedAt,
+    fix: p.fix,
+    sha256: p.sha256,
+    originalBytes: p.originalBytes,
+    resized: p.resized,
+  };
 }
 
 /**

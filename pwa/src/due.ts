@@ -15,7 +15,8 @@ export function sortDue(items: DueItem[], nearFirst: boolean): DueItem[] {
   const due = (i: DueItem) => Date.parse(i.next_due_at);
   return [...items].sort((a, b) => {
     if (nearFirst && (a.distance_m !== null) !== (b.distance_m !== null)) return a.distance_m === null ? 1 : -1;
-    if (nearFirst && a.distance_m !== null && b.distance_m !== null && a.distance_m !== b.distance_m) return a.distance_m - b.distance_m;
+    if (nearFirst && a.distance_m !== null && b.distance_m !== null && a.distance_m !== b.distance_m)
+      return a.distance_m - b.distance_m;
     return due(a) - due(b) || (a.id < b.id ? -1 : 1);
   });
 }
@@ -25,12 +26,34 @@ export function dueFromLists(fs: Facility[], ss: Subject[], here: Point | null, 
   const until = endOfTodayChina(now).getTime();
   const dist = (p: Point | null) => (here && p ? Math.round(distanceM(here, p)) : null);
   const items: DueItem[] = [
-    ...fs.filter((f) => Date.parse(f.next_due_at) < until).map((f): DueItem => ({
-      kind: "facility", id: f.id, name: f.name, detail: f.kind, address: f.address, location: f.location,
-      org_unit_id: f.org_unit_id, next_due_at: f.next_due_at, overdue: Date.parse(f.next_due_at) < now.getTime(), distance_m: dist(f.location) })),
-    ...ss.filter((s) => Date.parse(s.next_due_at) < until).map((s): DueItem => ({
-      kind: "subject", id: s.id, name: s.name, detail: s.category, address: s.address, location: s.location,
-      org_unit_id: s.org_unit_id, next_due_at: s.next_due_at, overdue: Date.parse(s.next_due_at) < now.getTime(), distance_m: dist(s.location) })),
+    ...fs
+      .filter((f) => Date.parse(f.next_due_at) < until)
+      .map((f): DueItem => ({
+        kind: "facility",
+        id: f.id,
+        name: f.name,
+        detail: f.kind,
+        address: f.address,
+        location: f.location,
+        org_unit_id: f.org_unit_id,
+        next_due_at: f.next_due_at,
+        overdue: Date.parse(f.next_due_at) < now.getTime(),
+        distance_m: dist(f.location),
+      })),
+    ...ss
+      .filter((s) => Date.parse(s.next_due_at) < until)
+      .map((s): DueItem => ({
+        kind: "subject",
+        id: s.id,
+        name: s.name,
+        detail: s.category,
+        address: s.address,
+        location: s.location,
+        org_unit_id: s.org_unit_id,
+        next_due_at: s.next_due_at,
+        overdue: Date.parse(s.next_due_at) < now.getTime(),
+        distance_m: dist(s.location),
+      })),
   ];
   return { items: sortDue(items, !!here), near: here, until: new Date(until).toISOString() };
 }
@@ -40,13 +63,21 @@ export function daysOverdue(item: Pick<DueItem, "next_due_at">, now = Date.now()
   return Math.max(0, Math.floor((now - Date.parse(item.next_due_at)) / 86400_000));
 }
 
-export interface DueAnswer { out: DueOut; offline: boolean }
+export interface DueAnswer {
+  out: DueOut;
+  offline: boolean;
+}
 
 /**
  * The server's answer when it can be had (kept on the phone), else the phone's own from the
  * cached lists. Distances of a kept answer are not reused offline: the phone has moved since.
  */
-export async function loadDue(userId: string, here: Point | null, lists: { facilities: Facility[]; subjects: Subject[] }, isOnline: boolean): Promise<DueAnswer> {
+export async function loadDue(
+  userId: string,
+  here: Point | null,
+  lists: { facilities: Facility[]; subjects: Subject[] },
+  isOnline: boolean,
+): Promise<DueAnswer> {
   const key = `due:${userId}`;
   if (isOnline) {
     try {
@@ -57,7 +88,8 @@ export async function loadDue(userId: string, here: Point | null, lists: { facil
       if (!(e instanceof ApiError && e.status === 0)) throw e;
     }
   }
-  if (lists.facilities.length || lists.subjects.length) return { out: dueFromLists(lists.facilities, lists.subjects, here), offline: true };
+  if (lists.facilities.length || lists.subjects.length)
+    return { out: dueFromLists(lists.facilities, lists.subjects, here), offline: true };
   const kept = await cacheGet<DueOut>(key);
   return { out: kept ?? { items: [], near: null, until: endOfTodayChina().toISOString() }, offline: true };
 }
@@ -70,7 +102,11 @@ export async function quietPosition(): Promise<Point | null> {
   } catch {
     return null;
   }
-  return new Promise((resolve) => navigator.geolocation.getCurrentPosition(
-    (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude }), () => resolve(null),
-    { maximumAge: 5 * 60_000, timeout: 8000, enableHighAccuracy: false }));
+  return new Promise((resolve) =>
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude }),
+      () => resolve(null),
+      { maximumAge: 5 * 60_000, timeout: 8000, enableHighAccuracy: false },
+    ),
+  );
 }

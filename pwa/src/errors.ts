@@ -69,15 +69,42 @@ const t = defineStrings(
 
 type Key = Parameters<typeof t>[0];
 const BY_STATUS: Record<number, Key> = {
-  400: "bad_input", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 408: "timeout", 409: "conflict",
-  410: "photo_missing", 413: "too_large", 415: "not_an_image", 422: "invalid", 429: "too_many_requests",
+  400: "bad_input",
+  401: "not_authenticated",
+  403: "forbidden",
+  404: "not_found",
+  408: "timeout",
+  409: "conflict",
+  410: "photo_missing",
+  413: "too_large",
+  415: "not_an_image",
+  422: "invalid",
+  429: "too_many_requests",
 };
-const KNOWN = new Set<string>(["network", "timeout", "not_authenticated", "forbidden", "not_found", "conflict", "invalid",
-  "bad_input", "not_an_image", "too_large", "photo_missing", "too_many_requests", "unavailable"]);
+const KNOWN = new Set<string>([
+  "network",
+  "timeout",
+  "not_authenticated",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "invalid",
+  "bad_input",
+  "not_an_image",
+  "too_large",
+  "photo_missing",
+  "too_many_requests",
+  "unavailable",
+]);
 /** Codes said in the words of a general one (the desk says some of them more precisely). */
 export const SAID_AS: Record<string, Key> = {
-  database_unavailable: "unavailable", storage_unavailable: "unavailable", server_error: "unavailable", busy: "unavailable",
-  not_allowed: "unknown", duplicate: "conflict", client_error: "unknown",
+  database_unavailable: "unavailable",
+  storage_unavailable: "unavailable",
+  server_error: "unavailable",
+  busy: "unavailable",
+  not_allowed: "unknown",
+  duplicate: "conflict",
+  client_error: "unknown",
 };
 /** Whether this module has words of its own for a code (tests/vocabulary.test.ts). */
 export const says = (code: string): boolean => KNOWN.has(code) || code in SAID_AS;
@@ -85,12 +112,20 @@ export const says = (code: string): boolean => KNOWN.has(code) || code in SAID_A
 const HOPELESS = new Set([410, 413, 415]);
 
 /** The facts of an error that are kept (e.g. in the outbox) and said later: status, code, field. */
-export interface ErrorFacts { status: number; code: string; field: string }
+export interface ErrorFacts {
+  status: number;
+  code: string;
+  field: string;
+}
 
 export function errorFacts(e: unknown): ErrorFacts {
   if (e instanceof ApiError) {
     const timeout = e.status === 0 && /abort|timeout/i.test(e.detail);
-    return { status: e.status, code: e.code ?? (timeout ? "timeout" : e.status === 0 ? "network" : ""), field: e.field ?? "" };
+    return {
+      status: e.status,
+      code: e.code ?? (timeout ? "timeout" : e.status === 0 ? "network" : ""),
+      field: e.field ?? "",
+    };
   }
   if (typeof e === "string") {
     if (e === "network") return { status: 0, code: "network", field: "" };
@@ -98,7 +133,8 @@ export function errorFacts(e: unknown): ErrorFacts {
     if (m) return { status: Number(m[1]), code: m[2], field: m[3] };
     return { status: -1, code: "", field: "" }; // a sentence stored by an older version: not shown
   }
-  if (e instanceof DOMException && (e.name === "AbortError" || e.name === "TimeoutError")) return { status: 0, code: "timeout", field: "" };
+  if (e instanceof DOMException && (e.name === "AbortError" || e.name === "TimeoutError"))
+    return { status: 0, code: "timeout", field: "" };
   if (e instanceof TypeError && /fetch|network|load/i.test(e.message)) return { status: 0, code: "network", field: "" };
   return { status: -1, code: "", field: "" };
 }
@@ -112,9 +148,13 @@ export function errorKey(e: unknown): string {
 /** Any API, network or program error (or an errorKey string) as a sentence in the user's language. */
 export function describeError(e: unknown): string {
   const f = errorFacts(e);
-  const key: Key = KNOWN.has(f.code) ? (f.code as Key)
-    : f.code in SAID_AS ? SAID_AS[f.code]
-    : f.status === 0 ? "network" : BY_STATUS[f.status] ?? (f.status >= 500 ? "unavailable" : "unknown");
+  const key: Key = KNOWN.has(f.code)
+    ? (f.code as Key)
+    : f.code in SAID_AS
+      ? SAID_AS[f.code]
+      : f.status === 0
+        ? "network"
+        : (BY_STATUS[f.status] ?? (f.status >= 500 ? "unavailable" : "unknown"));
   const top = f.field.split(/[.[]/)[0];
   const name = top ? t(`f_${top}` as Key) : "";
   return t(key, { field: name && name !== `f_${top}` ? t("field", { name }) : "" });

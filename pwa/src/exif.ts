@@ -2,10 +2,18 @@
 // 1 (the resized pixels are already upright), and splice it into the resized JPEG so capture time,
 // GPS and camera travel with the small file. Pure functions on bytes, no DOM.
 
-const SOI = 0xd8, SOS = 0xda, EOI = 0xd9, APP0 = 0xe0, APP1 = 0xe1;
+const SOI = 0xd8,
+  SOS = 0xda,
+  EOI = 0xd9,
+  APP0 = 0xe0,
+  APP1 = 0xe1;
 const ORIENTATION = 0x0112;
 
-interface Segment { marker: number; start: number; end: number } // [start, end) includes FF marker and length
+interface Segment {
+  marker: number;
+  start: number;
+  end: number;
+} // [start, end) includes FF marker and length
 
 /** The marker segments before the image data (up to, not including, SOS). */
 export function segments(jpeg: Uint8Array): { list: Segment[]; dataStart: number } | null {
@@ -19,7 +27,10 @@ export function segments(jpeg: Uint8Array): { list: Segment[]; dataStart: number
     const marker = jpeg[m];
     const start = m - 1;
     if (marker === SOS || marker === EOI) return { list, dataStart: start };
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { off = m + 1; continue; } // no length
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      off = m + 1;
+      continue;
+    } // no length
     const len = (jpeg[m + 1] << 8) | jpeg[m + 2];
     if (len < 2 || m + 1 + len > jpeg.length) return null;
     list.push({ marker, start, end: m + 1 + len });
@@ -30,8 +41,16 @@ export function segments(jpeg: Uint8Array): { list: Segment[]; dataStart: number
 
 function isExif(jpeg: Uint8Array, s: Segment): boolean {
   const h = s.start + 4;
-  return s.marker === APP1 && s.end - h >= 6 && jpeg[h] === 0x45 && jpeg[h + 1] === 0x78 && jpeg[h + 2] === 0x69 &&
-    jpeg[h + 3] === 0x66 && jpeg[h + 4] === 0 && jpeg[h + 5] === 0;
+  return (
+    s.marker === APP1 &&
+    s.end - h >= 6 &&
+    jpeg[h] === 0x45 &&
+    jpeg[h + 1] === 0x78 &&
+    jpeg[h + 2] === 0x69 &&
+    jpeg[h + 3] === 0x66 &&
+    jpeg[h + 4] === 0 &&
+    jpeg[h + 5] === 0
+  );
 }
 
 function isJfif(jpeg: Uint8Array, s: Segment): boolean {
@@ -131,7 +150,11 @@ export function jpegSize(jpeg: Uint8Array): { width: number; height: number } | 
 
 // --- capture time and GPS, read on the phone for its on-site warnings (issue 16) -----------------
 
-interface Entry { type: number; count: number; at: number } // `at`: where the value's bytes start
+interface Entry {
+  type: number;
+  count: number;
+  at: number;
+} // `at`: where the value's bytes start
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 9: 4, 10: 8 };
 
 function readIfd(view: DataView, tiff: number, le: boolean, offset: number): Map<number, Entry> {
@@ -182,12 +205,17 @@ export function exifDate(text: string | null, offset: string | null, naiveOffset
   if (!m) return null;
   let minutes = naiveOffsetH * 60;
   const o = offset?.match(/^([+-])(\d\d):(\d\d)$/);
-  if (o && Number(o[2]) * 60 + Number(o[3]) < 15 * 60) minutes = (o[1] === "-" ? -1 : 1) * (Number(o[2]) * 60 + Number(o[3]));
+  if (o && Number(o[2]) * 60 + Number(o[3]) < 15 * 60)
+    minutes = (o[1] === "-" ? -1 : 1) * (Number(o[2]) * 60 + Number(o[3]));
   const utc = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) - minutes * 60_000;
   return Number.isNaN(utc) || +m[2] < 1 || +m[2] > 12 ? null : new Date(utc);
 }
 
-export interface ExifFacts { time: string | null; offset: string | null; gps: { lat: number; lon: number } | null }
+export interface ExifFacts {
+  time: string | null;
+  offset: string | null;
+  gps: { lat: number; lon: number } | null;
+}
 
 /** DateTimeOriginal (or DateTimeDigitized) with its offset, and the GPS position, each on its own. */
 export function readExifFacts(jpeg: Uint8Array): ExifFacts {
@@ -215,7 +243,8 @@ export function readExifFacts(jpeg: Uint8Array): ExifFacts {
         let lo = lon[0] + lon[1] / 60 + lon[2] / 3600;
         if (ascii(view, gps.get(1)) === "S") la = -la;
         if (ascii(view, gps.get(3)) === "W") lo = -lo;
-        if (Math.abs(la) <= 90 && Math.abs(lo) <= 180 && !(Math.abs(la) < 1e-9 && Math.abs(lo) < 1e-9)) facts.gps = { lat: la, lon: lo };
+        if (Math.abs(la) <= 90 && Math.abs(lo) <= 180 && !(Math.abs(la) < 1e-9 && Math.abs(lo) < 1e-9))
+          facts.gps = { lat: la, lon: lo };
       }
     }
   } catch {

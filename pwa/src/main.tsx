@@ -19,7 +19,7 @@ async function boot(): Promise<void> {
   root.textContent = ""; // the boot message
   render(<App />, root);
   const sync = startSync({
-    userId: () => (needsLogin.get() ? null : session.get()?.user.id ?? null),
+    userId: () => (needsLogin.get() ? null : (session.get()?.user.id ?? null)),
     send: sendItem,
     onAuthNeeded: () => needsLogin.set(true),
     random: Math.random,

@@ -11,8 +11,12 @@ import { value } from "./store";
 import { distanceM } from "./util";
 
 export interface EvidenceRules {
-  low_accuracy_m: number; facility_geofence_m: number; home_geofence_m: number;
-  photo_time_window_h: number; future_tolerance_min: number; exif_naive_utc_offset_h: number;
+  low_accuracy_m: number;
+  facility_geofence_m: number;
+  home_geofence_m: number;
+  photo_time_window_h: number;
+  future_tolerance_min: number;
+  exif_naive_utc_offset_h: number;
 }
 
 export const evidenceRules = value<EvidenceRules | null>(null);
@@ -26,10 +30,21 @@ export async function refreshEvidenceRules(): Promise<void> {
   evidenceRules.set(fresh);
 }
 
-export interface Site { position: { lat: number; lon: number } | null; geofence_m: number; noun: "facility" | "home" | "station" }
+export interface Site {
+  position: { lat: number; lon: number } | null;
+  geofence_m: number;
+  noun: "facility" | "home" | "station";
+}
 
 /** What the phone read from a photo: its capture fix and its EXIF time and GPS. */
-export interface PhotoFacts { key: string; n: number; fix: Fix | null; exifTime: Date | null; deviceTime: Date | null; exifGps: { lat: number; lon: number } | null }
+export interface PhotoFacts {
+  key: string;
+  n: number;
+  fix: Fix | null;
+  exifTime: Date | null;
+  deviceTime: Date | null;
+  exifGps: { lat: number; lon: number } | null;
+}
 
 export type Warning =
   | { code: "no_position" }
@@ -41,8 +56,14 @@ export type Warning =
   | { code: "issue_no_photo"; item: string };
 
 export interface Checked {
-  rules: EvidenceRules | null; site: Site | null; fix: Fix | null; photos: PhotoFacts[];
-  start: Date; end: Date; needsPhoto: boolean; issuesWithoutPhoto: string[];
+  rules: EvidenceRules | null;
+  site: Site | null;
+  fix: Fix | null;
+  photos: PhotoFacts[];
+  start: Date;
+  end: Date;
+  needsPhoto: boolean;
+  issuesWithoutPhoto: string[];
 }
 
 /** Beyond the geofence even if the fix is off by its whole stated accuracy (capped at 1 km), as the server. */
@@ -56,15 +77,18 @@ export function onSiteWarnings(c: Checked): Warning[] {
   const out: Warning[] = [];
   if (!c.fix) out.push({ code: "no_position" });
   else {
-    if (c.rules && c.fix.accuracy_m > c.rules.low_accuracy_m) out.push({ code: "low_accuracy", accuracy: c.fix.accuracy_m, limit: c.rules.low_accuracy_m });
+    if (c.rules && c.fix.accuracy_m > c.rules.low_accuracy_m)
+      out.push({ code: "low_accuracy", accuracy: c.fix.accuracy_m, limit: c.rules.low_accuracy_m });
     const far = c.site && beyond(c.fix, c.fix.accuracy_m, c.site);
-    if (far !== null && far !== undefined && c.site) out.push({ code: "far", distance: far, geofence: c.site.geofence_m, accuracy: c.fix.accuracy_m });
+    if (far !== null && far !== undefined && c.site)
+      out.push({ code: "far", distance: far, geofence: c.site.geofence_m, accuracy: c.fix.accuracy_m });
   }
   for (const p of c.photos) {
     const taken = c.site && p.fix ? beyond(p.fix, p.fix.accuracy_m, c.site) : null;
     const exif = c.site && p.exifGps ? beyond(p.exifGps, 0, c.site) : null;
     const worst = Math.max(taken ?? -1, exif ?? -1);
-    if (worst >= 0 && c.site) out.push({ code: "far_photo", key: p.key, n: p.n, distance: worst, geofence: c.site.geofence_m });
+    if (worst >= 0 && c.site)
+      out.push({ code: "far_photo", key: p.key, n: p.n, distance: worst, geofence: c.site.geofence_m });
     const at = p.exifTime ?? p.deviceTime;
     if (c.rules && at) {
       const window = c.rules.photo_time_window_h * 3600_000;
@@ -77,16 +101,32 @@ export function onSiteWarnings(c: Checked): Warning[] {
   return out;
 }
 
-const read = new Map<string, { time: string | null; offset: string | null; gps: { lat: number; lon: number } | null }>();
+const read = new Map<
+  string,
+  { time: string | null; offset: string | null; gps: { lat: number; lon: number } | null }
+>();
 
 /** A photo's facts (its EXIF read once per photo). */
-export async function photoFacts(photo: CapturedPhoto, key: string, n: number, rules: EvidenceRules | null): Promise<PhotoFacts> {
+export async function photoFacts(
+  photo: CapturedPhoto,
+  key: string,
+  n: number,
+  rules: EvidenceRules | null,
+): Promise<PhotoFacts> {
   let exif = read.get(photo.id);
   if (!exif) {
-    exif = photo.contentType === "image/jpeg" ? readExifFacts(new Uint8Array(await photo.blob.arrayBuffer()))
-      : { time: null, offset: null, gps: null };
+    exif =
+      photo.contentType === "image/jpeg"
+        ? readExifFacts(new Uint8Array(await photo.blob.arrayBuffer()))
+        : { time: null, offset: null, gps: null };
     read.set(photo.id, exif);
   }
-  return { key, n, fix: photo.fix, exifTime: rules ? exifDate(exif.time, exif.offset, rules.exif_naive_utc_offset_h) : null,
-    deviceTime: new Date(photo.capturedAt), exifGps: exif.gps };
+  return {
+    key,
+    n,
+    fix: photo.fix,
+    exifTime: rules ? exifDate(exif.time, exif.offset, rules.exif_naive_utc_offset_h) : null,
+    deviceTime: new Date(photo.capturedAt),
+    exifGps: exif.gps,
+  };
 }

@@ -17,10 +17,23 @@ function changed(): void {
 }
 
 /** A record (patrol, visit) or a task fix ({photo_ids, note} for POST /tasks/{taskId}/fix). */
-export interface NewRecord { kind: OwnerKind; id: string; userId: string; body: unknown; label: string; taskId?: string }
+export interface NewRecord {
+  kind: OwnerKind;
+  id: string;
+  userId: string;
+  body: unknown;
+  label: string;
+  taskId?: string;
+}
 export interface NewPhoto {
-  id: string; recordId: string; recordKind: OwnerKind; userId: string; blob: Blob; contentType: string;
-  query: Record<string, string>; label: string;
+  id: string;
+  recordId: string;
+  recordKind: OwnerKind;
+  userId: string;
+  blob: Blob;
+  contentType: string;
+  query: Record<string, string>;
+  label: string;
 }
 
 let seq = 0;
@@ -46,13 +59,32 @@ export async function enqueue(record: NewRecord, photos: NewPhoto[] = []): Promi
   try {
     for (const [i, p] of photos.entries()) {
       await blobs.put(p.blob, p.id);
-      await outbox.put({ ...base, id: p.id, kind: "photo", recordId: p.recordId, recordKind: p.recordKind,
-        userId: p.userId, query: p.query, contentType: p.contentType, bytes: p.blob.size, label: p.label,
-        createdAt: photoStamps[i] });
+      await outbox.put({
+        ...base,
+        id: p.id,
+        kind: "photo",
+        recordId: p.recordId,
+        recordKind: p.recordKind,
+        userId: p.userId,
+        query: p.query,
+        contentType: p.contentType,
+        bytes: p.blob.size,
+        label: p.label,
+        createdAt: photoStamps[i],
+      });
     }
-    await outbox.put({ ...base, id: record.id, kind: record.kind, recordId: record.id, recordKind: record.kind,
-      userId: record.userId, body: record.body, label: record.label, createdAt: fixLast ? stamp() : recordStamp,
-      ...(record.taskId ? { taskId: record.taskId } : {}) });
+    await outbox.put({
+      ...base,
+      id: record.id,
+      kind: record.kind,
+      recordId: record.id,
+      recordKind: record.kind,
+      userId: record.userId,
+      body: record.body,
+      label: record.label,
+      createdAt: fixLast ? stamp() : recordStamp,
+      ...(record.taskId ? { taskId: record.taskId } : {}),
+    });
   } catch (e) {
     tx.abort(); // a thrown put does not abort by itself: make it all or nothing
     await tx.done.catch(() => undefined);
@@ -114,10 +146,16 @@ export function markSent(id: string): Promise<void> {
  * must retry or discard.
  */
 export function markFailed(id: string, detail: string, retryInMs?: number, countAttempt = true): Promise<void> {
-  return update(id, (item) => retryInMs === undefined
-    ? { state: "failed", lastError: detail, attempts: item.attempts + 1 }
-    : { state: "waiting", lastError: detail, attempts: item.attempts + (countAttempt ? 1 : 0),
-        nextAttemptAt: Date.now() + retryInMs });
+  return update(id, (item) =>
+    retryInMs === undefined
+      ? { state: "failed", lastError: detail, attempts: item.attempts + 1 }
+      : {
+          state: "waiting",
+          lastError: detail,
+          attempts: item.attempts + (countAttempt ? 1 : 0),
+          nextAttemptAt: Date.now() + retryInMs,
+        },
+  );
 }
 
 /** A person asks to try a failed (or backing-off) item again now. */
@@ -141,7 +179,11 @@ export async function discard(id: string): Promise<void> {
     const fix = await outbox.get(item.recordId);
     const body = fix?.body as { photo_ids?: string[] } | undefined;
     if (fix && fix.state !== "sent" && body?.photo_ids)
-      await outbox.put({ ...fix, body: { ...body, photo_ids: body.photo_ids.filter((p) => p !== id) }, updatedAt: Date.now() });
+      await outbox.put({
+        ...fix,
+        body: { ...body, photo_ids: body.photo_ids.filter((p) => p !== id) },
+        updatedAt: Date.now(),
+      });
   }
   for (const i of ids) {
     await outbox.delete(i);
@@ -154,7 +196,8 @@ export async function discard(id: string): Promise<void> {
 /** Items left "sending" by a closed tab or a crash go back to waiting (PUT makes resending safe). */
 export async function resetStale(): Promise<void> {
   const tx = (await db()).transaction("outbox", "readwrite");
-  for (const item of await tx.store.index("by-state").getAll("sending")) await tx.store.put({ ...item, state: "waiting" });
+  for (const item of await tx.store.index("by-state").getAll("sending"))
+    await tx.store.put({ ...item, state: "waiting" });
   await tx.done;
   changed();
 }
@@ -163,7 +206,8 @@ export async function resetStale(): Promise<void> {
 export async function prune(olderThanMs = 14 * 86400_000): Promise<void> {
   const tx = (await db()).transaction("outbox", "readwrite");
   const cutoff = Date.now() - olderThanMs;
-  for (const item of await tx.store.index("by-state").getAll("sent")) if ((item.sentAt ?? 0) < cutoff) await tx.store.delete(item.id);
+  for (const item of await tx.store.index("by-state").getAll("sent"))
+    if ((item.sentAt ?? 0) < cutoff) await tx.store.delete(item.id);
   await tx.done;
 }
 

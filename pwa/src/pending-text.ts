@@ -15,10 +15,12 @@ export function countKinds(items: Pick<OutboxItem, "kind">[]): Partial<Record<Ki
 
 /** "1 条巡查 · 2 张照片"; "" when nothing is counted. */
 export function sayKinds(counts: Partial<Record<Kind, number>>): string {
-  return ORDER.filter((k) => counts[k]).map((k) => {
-    const n = counts[k]!;
-    return t((n === 1 ? `pw_${k}` : `pw_${k}s`) as Parameters<typeof t>[0], { n });
-  }).join(" · ");
+  return ORDER.filter((k) => counts[k])
+    .map((k) => {
+      const n = counts[k]!;
+      return t((n === 1 ? `pw_${k}` : `pw_${k}s`) as Parameters<typeof t>[0], { n });
+    })
+    .join(" · ");
 }
 
 export const sayItems = (items: Pick<OutboxItem, "kind">[]) => sayKinds(countKinds(items));

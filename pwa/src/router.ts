@@ -73,7 +73,11 @@ export function match(routes: Route[], p: string, role: Role | undefined): { rou
     const want = route.path.split("/").filter(Boolean);
     if (want.length !== parts.length) continue;
     const params: Params = {};
-    if (want.every((w, i) => (w.startsWith(":") ? ((params[w.slice(1)] = decodeURIComponent(parts[i])), true) : w === parts[i])))
+    if (
+      want.every((w, i) =>
+        w.startsWith(":") ? ((params[w.slice(1)] = decodeURIComponent(parts[i])), true) : w === parts[i],
+      )
+    )
       return { route, params };
   }
   return null;

@@ -6,7 +6,11 @@ import { refreshEvidenceRules } from "./onsite";
 import { refreshStations, restoreStations } from "./stations";
 import { value } from "./store";
 
-export interface Session { token: string; expiresAt: string; user: User }
+export interface Session {
+  token: string;
+  expiresAt: string;
+  user: User;
+}
 
 export const session = value<Session | null>(null);
 export const needsLogin = value(false);

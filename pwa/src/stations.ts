@@ -7,21 +7,55 @@ import { lang } from "./i18n";
 import { value } from "./store";
 
 export type Standard = "seven_ones" | "four_haves";
-export interface Bilingual { zh: string; en: string }
-export interface TemplateItem { code: string; label: Bilingual; hint: Bilingual }
+export interface Bilingual {
+  zh: string;
+  en: string;
+}
+export interface TemplateItem {
+  code: string;
+  label: Bilingual;
+  hint: Bilingual;
+}
 export interface ChecklistTemplate {
-  id: string; key: string; version: number; kind: "patrol" | "inspection"; name: string;
-  applies_to: { facility_kinds?: string[]; standard?: Standard }; items: TemplateItem[]; active: boolean;
+  id: string;
+  key: string;
+  version: number;
+  kind: "patrol" | "inspection";
+  name: string;
+  applies_to: { facility_kinds?: string[]; standard?: Standard };
+  items: TemplateItem[];
+  active: boolean;
 }
 export interface Station {
-  address: string; location: { lat: number; lon: number } | null; geofence_m: number;
-  head_user_id: string | null; standard: Standard | null; demonstration: boolean;
+  address: string;
+  location: { lat: number; lon: number } | null;
+  geofence_m: number;
+  head_user_id: string | null;
+  standard: Standard | null;
+  demonstration: boolean;
 }
-export interface Unit { id: string; name: string; level: "district" | "street" | "community"; parent_id: string | null; station: Station | null }
-export interface InspectionItem { item: string; result: ItemResult; note: string; photo_ids?: string[] }
+export interface Unit {
+  id: string;
+  name: string;
+  level: "district" | "street" | "community";
+  parent_id: string | null;
+  station: Station | null;
+}
+export interface InspectionItem {
+  item: string;
+  result: ItemResult;
+  note: string;
+  photo_ids?: string[];
+}
 export interface InspectionIn {
-  org_unit_id: string; template_id: string; started_at: string; ended_at: string; location: Fix | null;
-  checklist: InspectionItem[]; notes: string; photo_ids: string[];
+  org_unit_id: string;
+  template_id: string;
+  started_at: string;
+  ended_at: string;
+  location: Fix | null;
+  checklist: InspectionItem[];
+  notes: string;
+  photo_ids: string[];
 }
 
 export const templates = value<ChecklistTemplate[]>([]);
@@ -55,8 +89,10 @@ export async function refreshStations(userId: string, isCurrent: () => boolean):
 /** The active patrol template for a facility kind: one naming the kind before the one for all kinds. */
 export function patrolTemplate(kind: string | undefined): ChecklistTemplate | undefined {
   const patrol = templates.get().filter((t) => t.kind === "patrol" && t.active);
-  return patrol.find((t) => kind && t.applies_to.facility_kinds?.includes(kind))
-    ?? patrol.find((t) => !t.applies_to.facility_kinds?.length);
+  return (
+    patrol.find((t) => kind && t.applies_to.facility_kinds?.includes(kind)) ??
+    patrol.find((t) => !t.applies_to.facility_kinds?.length)
+  );
 }
 
 export function inspectionTemplate(standard: Standard | null | undefined): ChecklistTemplate | undefined {

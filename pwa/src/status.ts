@@ -20,7 +20,8 @@ export const SAVED = "\u0001saved";
 
 async function recount(): Promise<void> {
   const userId = session.get()?.user.id;
-  if (!userId) { // nobody signed in (yet): never claim "all sent"
+  if (!userId) {
+    // nobody signed in (yet): never claim "all sent"
     pending.set(null);
     failedCount.set(0);
     pendingKinds.set({});
@@ -54,7 +55,8 @@ export async function askPersist(): Promise<void> {
 export function isIosSafariTab(): boolean {
   const ua = navigator.userAgent;
   const ios = /iP(hone|ad|od)/.test(ua) || (ua.includes("Macintosh") && navigator.maxTouchPoints > 1);
-  const standalone = (navigator as Navigator & { standalone?: boolean }).standalone === true ||
+  const standalone =
+    (navigator as Navigator & { standalone?: boolean }).standalone === true ||
     matchMedia("(display-mode: standalone)").matches;
   return ios && !standalone;
 }

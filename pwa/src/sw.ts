@@ -21,9 +21,15 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL("index.html"), { denyl
 // Caches of other versions go when this one takes over.
 self.addEventListener("activate", (event) => {
   event.waitUntil(
-    caches.keys().then((keys) =>
-      Promise.all(keys.filter((k) => k.startsWith(`${PREFIX}-`) && !k.endsWith(`-${__APP_VERSION__}`)).map((k) => caches.delete(k))),
-    ),
+    caches
+      .keys()
+      .then((keys) =>
+        Promise.all(
+          keys
+            .filter((k) => k.startsWith(`${PREFIX}-`) && !k.endsWith(`-${__APP_VERSION__}`))
+            .map((k) => caches.delete(k)),
+        ),
+      ),
   );
 });
 

@@ -24,7 +24,12 @@ export interface SyncDeps {
 }
 
 /** `sent`: the kinds of the items the last run delivered (the shell says "已上传" after a background run). */
-export interface SyncStatus { running: boolean; lastRunAt: number | null; lastError: string | null; sent?: OutboxItem["kind"][] }
+export interface SyncStatus {
+  running: boolean;
+  lastRunAt: number | null;
+  lastError: string | null;
+  sent?: OutboxItem["kind"][];
+}
 export const syncStatus = value<SyncStatus>({ running: false, lastRunAt: null, lastError: null });
 
 /** lastError of an item that met no network (the outbox screen says it in the user's language). */
@@ -64,7 +69,13 @@ export async function sendItem(item: OutboxItem, blob: Blob | undefined): Promis
   try {
     if (item.kind === "photo") {
       if (!blob) throw new ApiError(410, "the photo is no longer on this device", undefined, "photo_missing");
-      return await api.putPhoto(item.id, blob, item.contentType ?? blob.type ?? "image/jpeg", item.query ?? {}, ctl.signal);
+      return await api.putPhoto(
+        item.id,
+        blob,
+        item.contentType ?? blob.type ?? "image/jpeg",
+        item.query ?? {},
+        ctl.signal,
+      );
     }
     if (item.kind === "taskfix") return await api.fixTask(item.taskId ?? "", item.body, ctl.signal);
     if (item.kind === "weekly") return await putRemarks(item.body as RemarksPut, ctl.signal);
@@ -83,8 +94,12 @@ let running: Promise<number> | null = null;
 export function drain(deps: SyncDeps): Promise<number> {
   if (running) return running;
   const run = async () => {
-    const locks = typeof navigator !== "undefined" ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
-    if (locks?.request) return (await locks.request("xunfang-sync", { ifAvailable: true }, (lock) => (lock ? drainOnce(deps) : 0))) as number;
+    const locks =
+      typeof navigator !== "undefined" ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
+    if (locks?.request)
+      return (await locks.request("xunfang-sync", { ifAvailable: true }, (lock) =>
+        lock ? drainOnce(deps) : 0,
+      )) as number;
     return drainOnce(deps);
   };
   running = run().finally(() => {

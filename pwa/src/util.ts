@@ -12,8 +12,10 @@ export function uuid(): string {
 
 /** Great-circle distance in metres. */
 export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const r = 6371000, rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad, dLon = (b.lon - a.lon) * rad;
+  const r = 6371000,
+    rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad,
+    dLon = (b.lon - a.lon) * rad;
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
   return 2 * r * Math.asin(Math.sqrt(h));
 }
@@ -21,5 +23,7 @@ export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon
 /** Metres or kilometres in the user's language ("15 米", "1.2 公里"; "15 m", "1.2 km"). */
 export function formatDistance(m: number): string {
   const zh = lang.get() !== "en";
-  return m < 1000 ? `${Math.round(m)} ${zh ? "米" : "m"}` : `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} ${zh ? "公里" : "km"}`;
+  return m < 1000
+    ? `${Math.round(m)} ${zh ? "米" : "m"}`
+    : `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} ${zh ? "公里" : "km"}`;
 }

@@ -4,16 +4,45 @@
 import { request } from "./api";
 import type { Unit } from "./stations";
 
-export const FIGURES = ["patrols_done", "patrols_due", "facilities_overdue", "visits_total", "subjects_overdue", "cash_yuan", "goods",
-  "inspections_done", "tasks_opened", "tasks_closed", "tasks_overdue", "flagged_records"] as const;
+export const FIGURES = [
+  "patrols_done",
+  "patrols_due",
+  "facilities_overdue",
+  "visits_total",
+  "subjects_overdue",
+  "cash_yuan",
+  "goods",
+  "inspections_done",
+  "tasks_opened",
+  "tasks_closed",
+  "tasks_overdue",
+  "flagged_records",
+] as const;
 export type Figure = (typeof FIGURES)[number];
 export interface WeeklyRow {
-  org_unit_id: string; name: string; level: string; figures: Record<Figure, number>; previous: Record<Figure, number>;
-  worse: string[]; remarks: string; remarks_by: string | null; submitted_at: string | null;
+  org_unit_id: string;
+  name: string;
+  level: string;
+  figures: Record<Figure, number>;
+  previous: Record<Figure, number>;
+  worse: string[];
+  remarks: string;
+  remarks_by: string | null;
+  submitted_at: string | null;
 }
-export interface WeeklyReport { week: string; from: string; to: string; units: WeeklyRow[] }
+export interface WeeklyReport {
+  week: string;
+  from: string;
+  to: string;
+  units: WeeklyRow[];
+}
 /** The body of PUT /reports/weekly/{org_unit_id}/{week}, with where it goes (kept in the outbox). */
-export interface RemarksPut { org_unit_id: string; week: string; remarks: string; submit: boolean }
+export interface RemarksPut {
+  org_unit_id: string;
+  week: string;
+  remarks: string;
+  submit: boolean;
+}
 
 /** ISO week of a date in China time, as 2026-W48. */
 export function isoWeek(at = new Date()): string {
@@ -29,7 +58,10 @@ export function isoWeek(at = new Date()): string {
 export const remarksOutboxId = (unitId: string, week: string) => `weekly:${unitId}:${week}`;
 
 export const putRemarks = (r: RemarksPut, signal?: AbortSignal) =>
-  request<unknown>("PUT", `/reports/weekly/${r.org_unit_id}/${r.week}`, { json: { remarks: r.remarks, submit: r.submit }, signal });
+  request<unknown>("PUT", `/reports/weekly/${r.org_unit_id}/${r.week}`, {
+    json: { remarks: r.remarks, submit: r.submit },
+    signal,
+  });
 
 /** The stations a user heads, from the units kept on the phone. */
 export function headedStations(all: Unit[], userId: string | undefined): Unit[] {

@@ -8,17 +8,35 @@ import { discardDraft, listDrafts, loadDraft, saveDraft } from "../src/drafts";
 import * as outbox from "../src/outbox";
 
 const photo = (id: string, bytes = 3): CapturedPhoto => ({
-  id, blob: new Blob([new Uint8Array(bytes)], { type: "image/jpeg" }), contentType: "image/jpeg", capturedAt: "2026-12-07T08:00:00Z",
-  fix: { lat: 26.58, lon: 106.71, accuracy_m: 12, captured_at: "2026-12-07T08:00:00Z" }, sha256: null, originalBytes: bytes, resized: false,
+  id,
+  blob: new Blob([new Uint8Array(bytes)], { type: "image/jpeg" }),
+  contentType: "image/jpeg",
+  capturedAt: "2026-12-07T08:00:00Z",
+  fix: { lat: 26.58, lon: 106.71, accuracy_m: 12, captured_at: "2026-12-07T08:00:00Z" },
+  sha256: null,
+  originalBytes: bytes,
+  resized: false,
 });
-const base = { id: "r1", kind: "patrol" as const, userId: "u1", route: "/patrol/new?draft=r1", label: "巡查 · 红军烈士陵园" };
+const base = {
+  id: "r1",
+  kind: "patrol" as const,
+  userId: "u1",
+  route: "/patrol/new?draft=r1",
+  label: "巡查 · 红军烈士陵园",
+};
 
 describe("drafts", () => {
   it("keep the form and its photos, each photo's bytes under its id, an item photo on its item", async () => {
-    await saveDraft({ ...base, state: { notes: "碑体裂缝" } }, [{ photo: photo("p1"), item: "structure" }, { photo: photo("p2", 5) }]);
+    await saveDraft({ ...base, state: { notes: "碑体裂缝" } }, [
+      { photo: photo("p1"), item: "structure" },
+      { photo: photo("p2", 5) },
+    ]);
     const back = await loadDraft("r1");
     expect(back?.entry.state).toEqual({ notes: "碑体裂缝" });
-    expect(back?.photos.map((p) => [p.photo.id, p.item, p.photo.blob.size])).toEqual([["p1", "structure", 3], ["p2", undefined, 5]]);
+    expect(back?.photos.map((p) => [p.photo.id, p.item, p.photo.blob.size])).toEqual([
+      ["p1", "structure", 3],
+      ["p2", undefined, 5],
+    ]);
     expect(back?.photos[0].photo.fix?.accuracy_m).toBe(12);
   });
 
@@ -55,8 +73,19 @@ describe("drafts", () => {
         d.createObjectStore("cache", { keyPath: "key" });
       },
     });
-    await v1.put("outbox", { id: "x", kind: "patrol", recordId: "x", recordKind: "patrol", userId: "u1", label: "巡查", state: "waiting",
-      attempts: 0, nextAttemptAt: 0, createdAt: 1, updatedAt: 1 });
+    await v1.put("outbox", {
+      id: "x",
+      kind: "patrol",
+      recordId: "x",
+      recordKind: "patrol",
+      userId: "u1",
+      label: "巡查",
+      state: "waiting",
+      attempts: 0,
+      nextAttemptAt: 0,
+      createdAt: 1,
+      updatedAt: 1,
+    });
     v1.close();
     expect((await outbox.get("x"))?.state).toBe("waiting");
     await saveDraft({ ...base, state: {} }, []);

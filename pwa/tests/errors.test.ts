@@ -33,7 +33,9 @@ describe("describeError: what went wrong, in the user's words, never the server'
   it("speaks English when the user chose it", () => {
     lang.set("en");
     try {
-      expect(describeError(new ApiError(409, "this visit was approved", undefined, "conflict"))).toMatch(/^Someone changed/);
+      expect(describeError(new ApiError(409, "this visit was approved", undefined, "conflict"))).toMatch(
+        /^Someone changed/,
+      );
     } finally {
       lang.set("zh-CN");
     }

@@ -1,7 +1,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { carryExif, findExif, jpegSize, readExifFacts, readOrientation, resetOrientation, segments, spliceExif } from "../src/exif";
+import {
+  carryExif,
+  findExif,
+  jpegSize,
+  readExifFacts,
+  readOrientation,
+  resetOrientation,
+  segments,
+  spliceExif,
+} from "../src/exif";
 
 const FIXTURES = resolve(__dirname, "../../../shared/fixtures/photos");
 const fixture = (name: string) => new Uint8Array(readFileSync(resolve(FIXTURES, name)));

@@ -41,11 +41,34 @@ describe("what waits, counted by kind", () => {
 describe("today's due list worked out on the phone", () => {
   const now = new Date("2026-12-07T10:00:00Z"); // 18:00 in China
   const facility = (id: string, due: string, lat: number): Facility => ({
-    id, name: id, kind: "cemetery", protection_level: "county", address: "", location: { lat, lon: 106.71 }, geofence_m: 200,
-    org_unit_id: "u", patrol_interval_days: 30, last_patrol_at: null, next_due_at: due, overdue: false, caretaker: "" });
+    id,
+    name: id,
+    kind: "cemetery",
+    protection_level: "county",
+    address: "",
+    location: { lat, lon: 106.71 },
+    geofence_m: 200,
+    org_unit_id: "u",
+    patrol_interval_days: 30,
+    last_patrol_at: null,
+    next_due_at: due,
+    overdue: false,
+    caretaker: "",
+  });
   const subject = (id: string, due: string, lat: number | null): Subject => ({
-    id, name: id, category: "martyr_family", address: "", location: lat === null ? null : { lat, lon: 106.71 }, org_unit_id: "u",
-    phone_masked: "", id_number_masked: "", contact_user_id: null, last_visit_at: null, next_due_at: due, overdue: false });
+    id,
+    name: id,
+    category: "martyr_family",
+    address: "",
+    location: lat === null ? null : { lat, lon: 106.71 },
+    org_unit_id: "u",
+    phone_masked: "",
+    id_number_masked: "",
+    contact_user_id: null,
+    last_visit_at: null,
+    next_due_at: due,
+    overdue: false,
+  });
 
   it("counts today as China's day", () => {
     expect(endOfTodayChina(now).toISOString()).toBe("2026-12-07T16:00:00.000Z");
@@ -53,7 +76,7 @@ describe("today's due list worked out on the phone", () => {
   });
 
   it("keeps what falls due by the end of today, nearest first, places without a position last", () => {
-    const fs = [facility("far", "2026-11-01T00:00:00Z", 26.60), facility("tomorrow", "2026-12-08T01:00:00Z", 26.58)];
+    const fs = [facility("far", "2026-11-01T00:00:00Z", 26.6), facility("tomorrow", "2026-12-08T01:00:00Z", 26.58)];
     const ss = [subject("near", "2026-12-07T15:00:00Z", 26.581), subject("nowhere", "2026-01-01T00:00:00Z", null)];
     const out = dueFromLists(fs, ss, { lat: 26.58, lon: 106.71 }, now);
     expect(out.items.map((i) => i.id)).toEqual(["near", "far", "nowhere"]);

@@ -3,13 +3,32 @@ import { describe, expect, it } from "vitest";
 import { exifDate } from "../src/exif";
 import { onSiteWarnings, type Checked, type EvidenceRules } from "../src/onsite";
 
-const RULES: EvidenceRules = { low_accuracy_m: 100, facility_geofence_m: 200, home_geofence_m: 300, photo_time_window_h: 2,
-  future_tolerance_min: 10, exif_naive_utc_offset_h: 8 };
+const RULES: EvidenceRules = {
+  low_accuracy_m: 100,
+  facility_geofence_m: 200,
+  home_geofence_m: 300,
+  photo_time_window_h: 2,
+  future_tolerance_min: 10,
+  exif_naive_utc_offset_h: 8,
+};
 const SITE = { position: { lat: 26.58, lon: 106.71 }, geofence_m: 200, noun: "facility" as const };
 const NORTH = (m: number) => 26.58 + m / 111_195;
-const fix = (m: number, accuracy = 12) => ({ lat: NORTH(m), lon: 106.71, accuracy_m: accuracy, captured_at: "2026-12-07T08:00:00Z" });
-const base: Checked = { rules: RULES, site: SITE, fix: fix(0), photos: [], start: new Date("2026-12-07T08:00:00Z"),
-  end: new Date("2026-12-07T08:30:00Z"), needsPhoto: false, issuesWithoutPhoto: [] };
+const fix = (m: number, accuracy = 12) => ({
+  lat: NORTH(m),
+  lon: 106.71,
+  accuracy_m: accuracy,
+  captured_at: "2026-12-07T08:00:00Z",
+});
+const base: Checked = {
+  rules: RULES,
+  site: SITE,
+  fix: fix(0),
+  photos: [],
+  start: new Date("2026-12-07T08:00:00Z"),
+  end: new Date("2026-12-07T08:30:00Z"),
+  needsPhoto: false,
+  issuesWithoutPhoto: [],
+};
 const codes = (c: Partial<Checked>) => onSiteWarnings({ ...base, ...c }).map((w) => w.code);
 
 describe("on-site warnings", () => {
@@ -29,8 +48,14 @@ describe("on-site warnings", () => {
   });
 
   it("point out a photo taken outside the record's window, by its EXIF time first", () => {
-    const photo = (at: string | null, device = "2026-12-07T08:10:00Z") => ({ key: "k", n: 1, fix: null,
-      exifTime: at ? new Date(at) : null, deviceTime: new Date(device), exifGps: null });
+    const photo = (at: string | null, device = "2026-12-07T08:10:00Z") => ({
+      key: "k",
+      n: 1,
+      fix: null,
+      exifTime: at ? new Date(at) : null,
+      deviceTime: new Date(device),
+      exifGps: null,
+    });
     expect(codes({ photos: [photo("2026-12-07T10:29:00Z")] })).toEqual([]);
     expect(codes({ photos: [photo("2026-12-07T10:31:00Z")] })).toEqual(["photo_time"]);
     expect(codes({ photos: [photo("2015-01-01T00:00:00Z")] })).toEqual(["photo_time"]);
@@ -38,10 +63,15 @@ describe("on-site warnings", () => {
   });
 
   it("point out a photo whose EXIF GPS is far from the site, and no photo where one is needed", () => {
-    expect(codes({ photos: [{ key: "k", n: 1, fix: null, exifTime: null, deviceTime: null, exifGps: { lat: 43.46, lon: 11.88 } }] }))
-      .toEqual(["far_photo"]);
+    expect(
+      codes({
+        photos: [{ key: "k", n: 1, fix: null, exifTime: null, deviceTime: null, exifGps: { lat: 43.46, lon: 11.88 } }],
+      }),
+    ).toEqual(["far_photo"]);
     expect(codes({ needsPhoto: true })).toEqual(["no_photo"]);
-    expect(onSiteWarnings({ ...base, issuesWithoutPhoto: ["structure"] })).toEqual([{ code: "issue_no_photo", item: "structure" }]);
+    expect(onSiteWarnings({ ...base, issuesWithoutPhoto: ["structure"] })).toEqual([
+      { code: "issue_no_photo", item: "structure" },
+    ]);
   });
 
   it("without the server's rules, check only what the site itself says", () => {

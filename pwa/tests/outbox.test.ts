@@ -5,8 +5,14 @@ import * as outbox from "../src/outbox";
 const USER = "u1";
 const record = (id = "r1") => ({ kind: "patrol" as const, id, userId: USER, body: { notes: "x" }, label: "巡查" });
 const photo = (id: string, recordId = "r1") => ({
-  id, recordId, recordKind: "patrol" as const, userId: USER, blob: new Blob([new Uint8Array([0xff, 0xd8, 1, 2])], { type: "image/jpeg" }),
-  contentType: "image/jpeg", query: { record_id: recordId }, label: "照片",
+  id,
+  recordId,
+  recordKind: "patrol" as const,
+  userId: USER,
+  blob: new Blob([new Uint8Array([0xff, 0xd8, 1, 2])], { type: "image/jpeg" }),
+  contentType: "image/jpeg",
+  query: { record_id: recordId },
+  label: "照片",
 });
 
 describe("outbox", () => {

@@ -11,7 +11,13 @@ describe("wgs84ToGcj02", () => {
   });
 
   it("shifts every position in mainland China by the usual 100 to 700 metres", () => {
-    for (const [lat, lon] of [[26.5923, 106.7132], [31.23037, 121.4737], [23.1291, 113.2644], [45.75, 126.65], [29.65, 91.1]]) {
+    for (const [lat, lon] of [
+      [26.5923, 106.7132],
+      [31.23037, 121.4737],
+      [23.1291, 113.2644],
+      [45.75, 126.65],
+      [29.65, 91.1],
+    ]) {
       const [a, b] = wgs84ToGcj02(lat, lon);
       const metres = Math.hypot((a - lat) * 111_320, (b - lon) * 111_320 * Math.cos((lat * Math.PI) / 180));
       expect(metres).toBeGreaterThan(100);

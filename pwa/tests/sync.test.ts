@@ -9,8 +9,26 @@ const USER = "u1";
 
 async function seed() {
   await outbox.enqueue({ kind: "visit", id: "v1", userId: USER, body: { summary: "ok" }, label: "走访" }, [
-    { id: "p1", recordId: "v1", recordKind: "visit", userId: USER, blob: new Blob(["a"]), contentType: "image/jpeg", query: {}, label: "1" },
-    { id: "p2", recordId: "v1", recordKind: "visit", userId: USER, blob: new Blob(["b"]), contentType: "image/jpeg", query: {}, label: "2" },
+    {
+      id: "p1",
+      recordId: "v1",
+      recordKind: "visit",
+      userId: USER,
+      blob: new Blob(["a"]),
+      contentType: "image/jpeg",
+      query: {},
+      label: "1",
+    },
+    {
+      id: "p2",
+      recordId: "v1",
+      recordKind: "visit",
+      userId: USER,
+      blob: new Blob(["b"]),
+      contentType: "image/jpeg",
+      query: {},
+      label: "2",
+    },
   ]);
 }
 
@@ -49,7 +67,10 @@ describe("sync", () => {
     await seed();
     const s = fakeServer();
     // the server stores v1, but the answer never reaches the phone
-    s.script.push((item) => { s.stored.set(item.id, 1); throw new ApiError(0, "connection reset"); });
+    s.script.push((item) => {
+      s.stored.set(item.id, 1);
+      throw new ApiError(0, "connection reset");
+    });
     await drain(s.deps);
     expect(await outbox.get("v1")).toMatchObject({ state: "waiting", attempts: 1 });
     await outbox.retry("v1");
@@ -62,7 +83,12 @@ describe("sync", () => {
   it("a dropped photo upload goes again after its backoff; the others are not held up", async () => {
     await seed();
     const s = fakeServer();
-    s.script.push(() => undefined, () => { throw new ApiError(0, "aborted"); });
+    s.script.push(
+      () => undefined,
+      () => {
+        throw new ApiError(0, "aborted");
+      },
+    );
     await drain(s.deps);
     expect((await outbox.get("p1"))?.state).toBe("waiting");
     expect((await outbox.get("p2"))?.state).toBe("sent");
@@ -77,15 +103,28 @@ describe("sync", () => {
   it("a 5xx, 408 or 429 waits and is tried again, counting attempts", async () => {
     await seed();
     const s = fakeServer();
-    s.script.push(() => { throw new ApiError(503, "database unavailable", undefined, "database_unavailable"); });
+    s.script.push(() => {
+      throw new ApiError(503, "database unavailable", undefined, "database_unavailable");
+    });
     await drain(s.deps);
-    expect(await outbox.get("v1")).toMatchObject({ state: "waiting", attempts: 1, lastError: "503:database_unavailable:" });
+    expect(await outbox.get("v1")).toMatchObject({
+      state: "waiting",
+      attempts: 1,
+      lastError: "503:database_unavailable:",
+    });
   });
 
   it("stops after two failures in a row: the link is down", async () => {
     await seed();
     const s = fakeServer();
-    s.script.push(() => { throw new ApiError(0, "offline"); }, () => { throw new ApiError(0, "offline"); });
+    s.script.push(
+      () => {
+        throw new ApiError(0, "offline");
+      },
+      () => {
+        throw new ApiError(0, "offline");
+      },
+    );
     await drain(s.deps);
     expect(s.send).toHaveBeenCalledTimes(2);
     expect((await outbox.get("p2"))?.state).toBe("waiting");
@@ -94,7 +133,12 @@ describe("sync", () => {
   it("a 4xx is a permanent failure, kept as facts said in the user's language (never the server's English)", async () => {
     await seed();
     const s = fakeServer();
-    s.script.push(() => undefined, () => { throw new ApiError(415, "not an accepted image", undefined, "not_an_image"); });
+    s.script.push(
+      () => undefined,
+      () => {
+        throw new ApiError(415, "not an accepted image", undefined, "not_an_image");
+      },
+    );
     await drain(s.deps);
     const failed = await outbox.get("p1");
     expect(failed).toMatchObject({ state: "failed", lastError: "415:not_an_image:" });
@@ -107,7 +151,9 @@ describe("sync", () => {
   it("a 409 on a decided record is permanent too", async () => {
     await seed();
     const s = fakeServer();
-    s.script.push(() => { throw new ApiError(409, "this visit was approved", undefined, "conflict"); });
+    s.script.push(() => {
+      throw new ApiError(409, "this visit was approved", undefined, "conflict");
+    });
     await drain(s.deps);
     expect(await outbox.get("v1")).toMatchObject({ state: "failed", lastError: "409:conflict:" });
     expect(cannotSucceed("409:conflict:")).toBe(false);
@@ -116,7 +162,9 @@ describe("sync", () => {
   it("a 401 asks for a new login and loses nothing", async () => {
     await seed();
     const s = fakeServer();
-    s.script.push(() => { throw new ApiError(401, "token expired"); });
+    s.script.push(() => {
+      throw new ApiError(401, "token expired");
+    });
     await drain(s.deps);
     expect(s.deps.onAuthNeeded).toHaveBeenCalledOnce();
     expect(s.send).toHaveBeenCalledTimes(1);
@@ -161,7 +209,9 @@ describe("sync", () => {
     const start = Date.now() - 60_000; // a clock of our own, ending its pause before the real now
     const clock = vi.spyOn(Date, "now").mockReturnValue(start);
     try {
-      s.script.push(() => { throw new ApiError(503, "busy", undefined, "unavailable", 7000); });
+      s.script.push(() => {
+        throw new ApiError(503, "busy", undefined, "unavailable", 7000);
+      });
       expect(await drain(s.deps)).toBe(0);
       expect(s.send).toHaveBeenCalledTimes(1); // the rest of the queue did not hammer the server
       expect(pausedUntilAt() - start).toBeGreaterThanOrEqual(7000);

@@ -9,13 +9,28 @@ const USER = "u1";
 const TASK = "task-1";
 
 const photo = (id: string, fixId = "f1") => ({
-  id, recordId: fixId, recordKind: "taskfix" as const, userId: USER, blob: new Blob([id]), contentType: "image/jpeg",
-  query: { record_id: TASK, captured_at: "2025-05-01T02:00:00Z" }, label: `整改 · 照片 ${id}`,
+  id,
+  recordId: fixId,
+  recordKind: "taskfix" as const,
+  userId: USER,
+  blob: new Blob([id]),
+  contentType: "image/jpeg",
+  query: { record_id: TASK, captured_at: "2025-05-01T02:00:00Z" },
+  label: `整改 · 照片 ${id}`,
 });
 
 async function seedFix(fixId = "f1", photoIds = ["p1", "p2"], taskId = TASK) {
-  await outbox.enqueue({ kind: "taskfix", id: fixId, taskId, userId: USER, body: { photo_ids: photoIds, note: "已修补" },
-    label: "整改 · 红军烈士陵园" }, photoIds.map((p) => photo(p, fixId)));
+  await outbox.enqueue(
+    {
+      kind: "taskfix",
+      id: fixId,
+      taskId,
+      userId: USER,
+      body: { photo_ids: photoIds, note: "已修补" },
+      label: "整改 · 红军烈士陵园",
+    },
+    photoIds.map((p) => photo(p, fixId)),
+  );
 }
 
 /** Stores what arrives; a fix is checked against the photos the server already has. */
@@ -41,9 +56,20 @@ describe("task fix in the outbox", () => {
   it("keeps the fix and its photo blobs under the ids made at start, with the task it fixes", async () => {
     await seedFix();
     const fix = await outbox.get("f1");
-    expect(fix).toMatchObject({ kind: "taskfix", taskId: TASK, recordId: "f1", recordKind: "taskfix", state: "waiting",
-      body: { photo_ids: ["p1", "p2"], note: "已修补" } });
-    expect(await outbox.get("p1")).toMatchObject({ kind: "photo", recordId: "f1", recordKind: "taskfix", query: { record_id: TASK } });
+    expect(fix).toMatchObject({
+      kind: "taskfix",
+      taskId: TASK,
+      recordId: "f1",
+      recordKind: "taskfix",
+      state: "waiting",
+      body: { photo_ids: ["p1", "p2"], note: "已修补" },
+    });
+    expect(await outbox.get("p1")).toMatchObject({
+      kind: "photo",
+      recordId: "f1",
+      recordKind: "taskfix",
+      query: { record_id: TASK },
+    });
     expect(await (await outbox.getBlob("p2"))?.text()).toBe("p2");
     expect(await outbox.pendingCount(USER)).toBe(3);
     expect((await outbox.fixesByTask(USER)).get(TASK)?.id).toBe("f1");
@@ -106,7 +132,9 @@ describe("task fix sync", () => {
   it("a photo that did not go holds the fix back; both go later, still in order", async () => {
     await seedFix();
     const s = fakeServer();
-    s.script.push(() => { throw new ApiError(503, "store unavailable"); });
+    s.script.push(() => {
+      throw new ApiError(503, "store unavailable");
+    });
     await drain(s.deps);
     expect(s.order).toEqual(["p2"]);
     expect(await outbox.get("f1")).toMatchObject({ state: "waiting", attempts: 0 });
@@ -118,7 +146,9 @@ describe("task fix sync", () => {
   it("a permanently failed photo keeps the fix waiting, never sent without it", async () => {
     await seedFix();
     const s = fakeServer();
-    s.script.push(() => { throw new ApiError(415, "not an accepted image"); });
+    s.script.push(() => {
+      throw new ApiError(415, "not an accepted image");
+    });
     await drain(s.deps);
     expect(await outbox.get("p1")).toMatchObject({ state: "failed", lastError: "415::" });
     expect(await outbox.get("f1")).toMatchObject({ state: "waiting" });
@@ -128,20 +158,31 @@ describe("task fix sync", () => {
   it("a lost answer to the fix is sent again with the same body", async () => {
     await seedFix();
     const s = fakeServer();
-    s.script.push(() => undefined, () => undefined, () => { throw new ApiError(0, "connection reset"); });
+    s.script.push(
+      () => undefined,
+      () => undefined,
+      () => {
+        throw new ApiError(0, "connection reset");
+      },
+    );
     await drain(s.deps);
     expect(await outbox.get("f1")).toMatchObject({ state: "waiting", attempts: 1, lastError: "network" });
     await outbox.retry("f1");
     await drain(s.deps);
     const fixes = s.send.mock.calls.filter(([i]) => i.id === "f1").map(([i]) => i.body);
-    expect(fixes).toEqual([{ photo_ids: ["p1", "p2"], note: "已修补" }, { photo_ids: ["p1", "p2"], note: "已修补" }]);
+    expect(fixes).toEqual([
+      { photo_ids: ["p1", "p2"], note: "已修补" },
+      { photo_ids: ["p1", "p2"], note: "已修补" },
+    ]);
     expect(await outbox.get("f1")).toMatchObject({ state: "sent" });
   });
 
   it("a 409 (the task was accepted or cancelled meanwhile) fails for good", async () => {
     await seedFix("f3", []);
     const s = fakeServer();
-    s.script.push(() => { throw new ApiError(409, "this task is cancelled; only an open task can be fixed"); });
+    s.script.push(() => {
+      throw new ApiError(409, "this task is cancelled; only an open task can be fixed");
+    });
     await drain(s.deps);
     expect(await outbox.get("f3")).toMatchObject({ state: "failed", lastError: "409::" });
   });
@@ -149,7 +190,9 @@ describe("task fix sync", () => {
   it("a 5xx on the fix waits and is tried again", async () => {
     await seedFix("f3", []);
     const s = fakeServer();
-    s.script.push(() => { throw new ApiError(502, "bad gateway"); });
+    s.script.push(() => {
+      throw new ApiError(502, "bad gateway");
+    });
     await drain(s.deps);
     const item = await outbox.get("f3");
     expect(item).toMatchObject({ state: "waiting", attempts: 1 });

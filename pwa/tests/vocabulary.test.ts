@@ -3,7 +3,14 @@
 // is a failing test here, never a raw code on a screen.
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
-  AWARD_GRADES, ERROR_CODES, FLAG_CODES, RECORD_KINDS, RECORD_STATUSES, ROLES, SUBJECT_CATEGORIES, TASK_STATUSES,
+  AWARD_GRADES,
+  ERROR_CODES,
+  FLAG_CODES,
+  RECORD_KINDS,
+  RECORD_STATUSES,
+  ROLES,
+  SUBJECT_CATEGORIES,
+  TASK_STATUSES,
   VISIT_TYPES,
 } from "../src/api";
 import { says } from "../src/errors";
@@ -21,9 +28,14 @@ const labelled = () => new Set(stringTables.flatMap(({ zh, en }) => Object.keys(
 
 describe("every code of the schema's enums", () => {
   const cases: [string, readonly string[], string][] = [
-    ["visit types", VISIT_TYPES, "vt_"], ["subject categories", SUBJECT_CATEGORIES, "cat_"],
-    ["award grades", AWARD_GRADES, "award_"], ["flag codes", FLAG_CODES, "fl_"], ["record kinds", RECORD_KINDS, "kind_"],
-    ["record statuses", RECORD_STATUSES, "st_"], ["task statuses", TASK_STATUSES, "st_"], ["roles", ROLES, "role_"],
+    ["visit types", VISIT_TYPES, "vt_"],
+    ["subject categories", SUBJECT_CATEGORIES, "cat_"],
+    ["award grades", AWARD_GRADES, "award_"],
+    ["flag codes", FLAG_CODES, "fl_"],
+    ["record kinds", RECORD_KINDS, "kind_"],
+    ["record statuses", RECORD_STATUSES, "st_"],
+    ["task statuses", TASK_STATUSES, "st_"],
+    ["roles", ROLES, "role_"],
   ];
   for (const [name, codes, prefix] of cases)
     it(`has a label in both languages: ${name}`, () => {

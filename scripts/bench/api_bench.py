@@ -46,12 +46,20 @@ def bench_photo_ingest(base: str, headers: dict[str, str], settings: Settings, f
         for n in range(runs):
             body = unique_jpeg(original, n)
             started = time.perf_counter()
-            response = client.put(f"/api/v1/photos/{uuid.uuid4()}", params={"record_id": str(uuid.uuid4())},
-                                  content=body, headers={"Content-Type": "image/jpeg"})
+            response = client.put(
+                f"/api/v1/photos/{uuid.uuid4()}",
+                params={"record_id": str(uuid.uuid4())},
+                content=body,
+                headers={"Content-Type": "image/jpeg"},
+            )
             api_ms.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 201, response.text
-    minio = Minio(settings.minio_endpoint, access_key=settings.minio_access_key,
-                  secret_key=settings.minio_secret_key, secure=False)
+    minio = Minio(
+        settings.minio_endpoint,
+        access_key=settings.minio_access_key,
+        secret_key=settings.minio_secret_key,
+        secure=False,
+    )
     floor_ms = []
     for n in range(runs):
         body = unique_jpeg(original, 1000 + n)
@@ -59,34 +67,45 @@ def bench_photo_ingest(base: str, headers: dict[str, str], settings: Settings, f
         floor_ingest(minio, settings.minio_bucket, body)
         floor_ms.append((time.perf_counter() - started) * 1000)
     mp = Image.open(io.BytesIO(original)).size
-    report(f"photo_ingest_{mp[0] * mp[1] / 1e6:.0f}mp_median", statistics.median(api_ms), "ms",
-           statistics.median(floor_ms))
+    report(
+        f"photo_ingest_{mp[0] * mp[1] / 1e6:.0f}mp_median", statistics.median(api_ms), "ms", statistics.median(floor_ms)
+    )
 
 
 def patrol_body(facility_id: str, lat: float, lon: float, template_id: str | None = None) -> dict:
     now = datetime.now(timezone.utc)
-    return {"facility_id": facility_id, "started_at": (now - timedelta(minutes=30)).isoformat(),
-            "ended_at": now.isoformat(), "location": {"lat": lat, "lon": lon, "accuracy_m": 12},
-            "checklist": [{"item": "cleanliness", "result": "ok"}, {"item": "greenery", "result": "ok"}],
-            "notes": "bench", "photo_ids": [], **({"template_id": template_id} if template_id else {})}
+    return {
+        "facility_id": facility_id,
+        "started_at": (now - timedelta(minutes=30)).isoformat(),
+        "ended_at": now.isoformat(),
+        "location": {"lat": lat, "lon": lon, "accuracy_m": 12},
+        "checklist": [{"item": "cleanliness", "result": "ok"}, {"item": "greenery", "result": "ok"}],
+        "notes": "bench",
+        "photo_ids": [],
+        **({"template_id": template_id} if template_id else {}),
+    }
 
 
 def patrol_template(base: str, headers: dict[str, str]) -> str:
     """The active patrol checklist's id: phones name the version they filled against."""
-    return httpx.get(f"{base}/api/v1/checklist-templates", params={"kind": "patrol"}, headers=headers).json()["items"][0]["id"]
+    return httpx.get(f"{base}/api/v1/checklist-templates", params={"kind": "patrol"}, headers=headers).json()["items"][
+        0
+    ]["id"]
 
 
 async def put_rate(base: str, path: str, headers: dict[str, str], body: dict, total: int) -> float:
     """Record PUTs per second with CLIENTS clients, each PUT a new id, after a warm-up. The client
     is aiohttp (a compiled parser): a fifth of httpx's CPU per request, which on these two shared
     cores would otherwise be taken from the server being measured."""
+
     async def client_loop(client: aiohttp.ClientSession, count: int) -> None:
         for _ in range(count):
             async with client.put(f"{path}/{uuid.uuid4()}", json=body) as response:
                 assert response.status == 201, await response.text()
 
-    async with aiohttp.ClientSession(base, headers=headers, timeout=aiohttp.ClientTimeout(total=60),
-                                     connector=aiohttp.TCPConnector(limit=CLIENTS)) as client:
+    async with aiohttp.ClientSession(
+        base, headers=headers, timeout=aiohttp.ClientTimeout(total=60), connector=aiohttp.TCPConnector(limit=CLIENTS)
+    ) as client:
         await asyncio.gather(*(client_loop(client, 4) for _ in range(CLIENTS)))  # warm every process
         started = time.perf_counter()
         await asyncio.gather(*(client_loop(client, total // CLIENTS) for _ in range(CLIENTS)))
@@ -104,11 +123,19 @@ async def bench_record_throughput(base: str, headers: dict[str, str], database_u
     conn = await asyncpg.connect(dsn)
     author, unit = await conn.fetchrow("select author_id, org_unit_id from patrols limit 1")
     await conn.close()
-    row = (uuid.UUID(f["id"]), unit, author, datetime.fromisoformat(body["started_at"]),
-           datetime.fromisoformat(body["ended_at"]), json.dumps(body["checklist"]))
-    insert = ("insert into patrols (id, facility_id, org_unit_id, author_id, started_at, ended_at, lat, lon, "
-              "accuracy_m, checklist, notes, status, flags, body_hash) values "
-              "($1, $2, $3, $4, $5, $6, 26.6, 106.7, 12, $7::jsonb, 'bench', 'submitted', '[]', 'x')")
+    row = (
+        uuid.UUID(f["id"]),
+        unit,
+        author,
+        datetime.fromisoformat(body["started_at"]),
+        datetime.fromisoformat(body["ended_at"]),
+        json.dumps(body["checklist"]),
+    )
+    insert = (
+        "insert into patrols (id, facility_id, org_unit_id, author_id, started_at, ended_at, lat, lon, "
+        "accuracy_m, checklist, notes, status, flags, body_hash) values "
+        "($1, $2, $3, $4, $5, $6, 26.6, 106.7, 12, $7::jsonb, 'bench', 'submitted', '[]', 'x')"
+    )
     pool = await asyncpg.create_pool(dsn, min_size=CLIENTS, max_size=CLIENTS)
 
     async def raw_client(count: int) -> None:

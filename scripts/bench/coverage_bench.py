@@ -52,7 +52,8 @@ async def fill(database_url: str, target: int) -> None:
     more_p, more_v = max(0, target * 6 // 10 - have_p), max(0, target * 4 // 10 - have_v)
     author = await conn.fetchval("select id from users where username = 'worker1'")
     if more_p:
-        await conn.execute(f"""
+        await conn.execute(
+            f"""
             with f as (select array_agg(id) ids, array_agg(org_unit_id) units, count(*) n from facilities)
             insert into patrols (id, facility_id, org_unit_id, author_id, started_at, ended_at, lat, lon, accuracy_m,
                                  checklist, notes, status, flags, body_hash)
@@ -60,7 +61,9 @@ async def fill(database_url: str, target: int) -> None:
                    26.6, 106.7, 15, '[{{"item":"structure","result":"ok"}}]'::jsonb, '',
                    (array['submitted','approved','approved','returned'])[1 + abs(hashtext(g::text)) % 4], '[]'::jsonb, 'x'
             from f, generate_series({have_p + 1}, {have_p + more_p}) g,
-                 lateral (select now() - ((g::bigint * 7919) % (730 * 86400)) * interval '1 second' as t) ts""", author)
+                 lateral (select now() - ((g::bigint * 7919) % (730 * 86400)) * interval '1 second' as t) ts""",
+            author,
+        )
         await conn.execute("""
             insert into tasks (id, record_kind, record_id, item, org_unit_id, facility_id, assignee_id, status, due_at,
                                opened_at)
@@ -70,7 +73,8 @@ async def fill(database_url: str, target: int) -> None:
             from patrols p where abs(hashtext(p.id::text)) % 20 = 0
             on conflict do nothing""")
     if more_v:
-        await conn.execute(f"""
+        await conn.execute(
+            f"""
             with s as (select array_agg(id) ids, array_agg(org_unit_id) units, count(*) n from subjects)
             insert into visits (id, subject_id, org_unit_id, author_id, visit_type, visited_at, lat, lon, accuracy_m,
                                 summary, cash_yuan, goods, status, flags, body_hash)
@@ -79,7 +83,9 @@ async def fill(database_url: str, target: int) -> None:
                    26.6, 106.7, 20, '', (g % 5) * 100, case when g % 3 = 0 then '米、油' else '' end,
                    (array['submitted','approved','approved','returned'])[1 + abs(hashtext(g::text)) % 4], '[]'::jsonb, 'x'
             from s, generate_series({have_v + 1}, {have_v + more_v}) g,
-                 lateral (select now() - ((g::bigint * 7907) % (730 * 86400)) * interval '1 second' as t) ts""", author)
+                 lateral (select now() - ((g::bigint * 7907) % (730 * 86400)) * interval '1 second' as t) ts""",
+            author,
+        )
     # Vacuumed too, so that autovacuum of the bulk load does not run during the timings.
     await conn.execute("vacuum analyze")
     await conn.close()
@@ -102,8 +108,10 @@ async def main() -> int:
         settings = Settings.from_env()
         await seed(settings.migration_url)
         china = timezone(timedelta(hours=8))
-        period = {"from": (datetime.now(china) - timedelta(days=90)).date().isoformat(),
-                  "to": datetime.now(china).date().isoformat()}
+        period = {
+            "from": (datetime.now(china) - timedelta(days=90)).date().isoformat(),
+            "to": datetime.now(china).date().isoformat(),
+        }
         with serving() as base:  # the API in its own process
             admin, street = login(base, "admin"), login(base, "super1")
             results = {}

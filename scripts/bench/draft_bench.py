@@ -55,9 +55,14 @@ async def measure(base: str, password: str, photos: list[Path]) -> dict[str, flo
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 360, "height": 800}, is_mobile=True, has_touch=True,
-                                            locale="zh-CN", geolocation={"latitude": 26.58, "longitude": 106.71},
-                                            permissions=["geolocation"])
+        context = await browser.new_context(
+            viewport={"width": 360, "height": 800},
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            geolocation={"latitude": 26.58, "longitude": 106.71},
+            permissions=["geolocation"],
+        )
         page = await context.new_page()
         page.set_default_timeout(120_000)
         await page.goto(base + "/")
@@ -76,9 +81,12 @@ async def measure(base: str, password: str, photos: list[Path]) -> dict[str, flo
         for photo in photos:  # one at a time, as a worker takes them
             n = await page.locator(".photo[data-state=ready]").count()
             await page.get_by_test_id("photo-input").set_input_files(str(photo))
-            await page.wait_for_function(f"() => document.querySelectorAll('.photo[data-state=ready]').length === {n + 1}")
             await page.wait_for_function(
-                f"() => document.querySelector('[data-testid=draft-status]')?.dataset.photos === '{n + 1}'")
+                f"() => document.querySelectorAll('.photo[data-state=ready]').length === {n + 1}"
+            )
+            await page.wait_for_function(
+                f"() => document.querySelector('[data-testid=draft-status]')?.dataset.photos === '{n + 1}'"
+            )
         with_bytes = [s["ms"] for s in await page.evaluate("() => window.__draftSaves")]
         await page.evaluate("() => { window.__draftSaves = []; }")
         note = page.get_by_test_id("checklist-structure-note")
@@ -87,8 +95,11 @@ async def measure(base: str, password: str, photos: list[Path]) -> dict[str, flo
             await page.wait_for_function(f"() => window.__draftSaves.length >= {i + 1}")
         keystrokes = [s["ms"] for s in await page.evaluate("() => window.__draftSaves") if s["photos"] == len(photos)]
         await browser.close()
-    return {"keystroke": statistics.median(keystrokes), "keystroke_p90": sorted(keystrokes)[int(len(keystrokes) * 0.9) - 1],
-            "photo": max(with_bytes)}
+    return {
+        "keystroke": statistics.median(keystrokes),
+        "keystroke_p90": sorted(keystrokes)[int(len(keystrokes) * 0.9) - 1],
+        "photo": max(with_bytes),
+    }
 
 
 def main() -> int:
@@ -98,7 +109,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="xunfang-draft-bench-") as tmp:
         photos = make_photos(Path(tmp))
         if os.environ.get("XUNFANG_BENCH_URL"):
-            m = asyncio.run(measure(os.environ["XUNFANG_BENCH_URL"], os.environ.get("XUNFANG_DEMO_PASSWORD", "xunfang-demo"), photos))
+            m = asyncio.run(
+                measure(
+                    os.environ["XUNFANG_BENCH_URL"], os.environ.get("XUNFANG_DEMO_PASSWORD", "xunfang-demo"), photos
+                )
+            )
         else:
             from api.app import create_app
             from api.settings import Settings

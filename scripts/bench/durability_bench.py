@@ -61,7 +61,8 @@ def add_photos(settings: Settings, system: System, count: int) -> None:
                 "insert into photos (id, record_id, uploader_id, org_unit_id, sha256, content_type, bytes, width,"
                 " height, phash, phash_b0, phash_b1, phash_b2, phash_b3)"
                 " values ($1, $2, $3, $4, $5, 'image/jpeg', $6, 640, 480, 0, 0, 0, 0, 0)",
-                [(uuid.uuid4(), uuid.uuid4(), user["id"], user["org_unit_id"], sha, size) for sha, size in stored])
+                [(uuid.uuid4(), uuid.uuid4(), user["id"], user["org_unit_id"], sha, size) for sha, size in stored],
+            )
         finally:
             await conn.close()
 
@@ -80,17 +81,26 @@ def bench_backup_and_restore(settings: Settings, system: System) -> None:
         second = backup(system, out)
         second_s = time.perf_counter() - started
         report("backup_10k_photos_first_s", first_s, "s", first_s)
-        report("backup_10k_photos_first_copied_mb", first["objects"]["copied_bytes"] / 1e6, "MB",
-               first["objects"]["bytes"] / 1e6)
+        report(
+            "backup_10k_photos_first_copied_mb",
+            first["objects"]["copied_bytes"] / 1e6,
+            "MB",
+            first["objects"]["bytes"] / 1e6,
+        )
         report("backup_after_100_more_s", second_s, "s", first_s)
-        report("backup_after_100_more_copied_mb", second["objects"]["copied_bytes"] / 1e6, "MB",
-               first["objects"]["copied_bytes"] / 1e6)
+        report(
+            "backup_after_100_more_copied_mb",
+            second["objects"]["copied_bytes"] / 1e6,
+            "MB",
+            first["objects"]["copied_bytes"] / 1e6,
+        )
 
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("MINIO_")}
         env["XUNFANG_DATA"] = str(Path(tmp) / "fresh-data")
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "scripts.restore", str(out)], cwd=ROOT, env=env,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "scripts.restore", str(out)], cwd=ROOT, env=env, capture_output=True, text=True
+        )
         restore_s = time.perf_counter() - started
         if done.returncode != 0:
             raise RuntimeError(f"restore failed: {done.stderr}")
@@ -107,8 +117,12 @@ def upload_p95(base: str) -> float:
                 record_id = uuid.uuid4()  # a record holds at most 12 photos
             data = unique_jpeg(jpeg, n)
             started = time.perf_counter()
-            response = client.put(f"/api/v1/photos/{uuid.uuid4()}", params={"record_id": str(record_id)},
-                                  content=data, headers={"Content-Type": "image/jpeg"})
+            response = client.put(
+                f"/api/v1/photos/{uuid.uuid4()}",
+                params={"record_id": str(record_id)},
+                content=data,
+                headers={"Content-Type": "image/jpeg"},
+            )
             samples.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 201, response.text
     return percentile(samples, 0.95)
@@ -118,9 +132,14 @@ def main() -> int:
     with running_stack():
         settings = Settings.from_env()
         asyncio.run(seed_demo(settings.migration_url))
-        system = System(database_url=settings.migration_url, endpoint=settings.minio_endpoint,
-                        access_key=settings.minio_access_key, secret_key=settings.minio_secret_key,
-                        bucket=settings.minio_bucket, secure=False)
+        system = System(
+            database_url=settings.migration_url,
+            endpoint=settings.minio_endpoint,
+            access_key=settings.minio_access_key,
+            secret_key=settings.minio_secret_key,
+            bucket=settings.minio_bucket,
+            secure=False,
+        )
         with serving() as base:
             single = upload_p95(base)
         with tempfile.TemporaryDirectory(prefix="xunfang-bench-cluster-") as tmp:
@@ -128,8 +147,11 @@ def main() -> int:
             saved = {k: os.environ[k] for k in ("MINIO_ENDPOINT", "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY")}
             try:
                 cluster.start()
-                os.environ.update(MINIO_ENDPOINT=cluster.endpoint, MINIO_ACCESS_KEY=cluster.access_key,
-                                  MINIO_SECRET_KEY=cluster.secret_key)
+                os.environ.update(
+                    MINIO_ENDPOINT=cluster.endpoint,
+                    MINIO_ACCESS_KEY=cluster.access_key,
+                    MINIO_SECRET_KEY=cluster.secret_key,
+                )
                 with serving() as base:
                     distributed = upload_p95(base)
             finally:

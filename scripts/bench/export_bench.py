@@ -67,10 +67,16 @@ async def fill(database_url: str, target: int) -> None:
     if have < target:
         author = await conn.fetchval("select id from users where username = 'worker1'")
         reviewer = await conn.fetchval("select id from users where username = 'super1'")
-        checklist = ('[' + ','.join(f'{{"item":"{c}","result":"ok","note":""}}' for c in (
-            "cleanliness", "greenery", "signage", "safety", "visitor_order", "surveillance"))
-            + ',{"item":"structure","result":"issue","note":"碑体东侧有裂缝，约三十厘米"}]')
-        await conn.execute(f"""
+        checklist = (
+            "["
+            + ",".join(
+                f'{{"item":"{c}","result":"ok","note":""}}'
+                for c in ("cleanliness", "greenery", "signage", "safety", "visitor_order", "surveillance")
+            )
+            + ',{"item":"structure","result":"issue","note":"碑体东侧有裂缝，约三十厘米"}]'
+        )
+        await conn.execute(
+            f"""
             with f as (select array_agg(id) ids, array_agg(org_unit_id) units, count(*) n from facilities)
             insert into patrols (id, facility_id, org_unit_id, author_id, started_at, ended_at, lat, lon, accuracy_m,
                                  checklist, notes, photo_ids, status, flags, body_hash)
@@ -80,13 +86,19 @@ async def fill(database_url: str, target: int) -> None:
                    case when g % 4 = 0 then '[{{"code":"far_from_site","detail":"x","detail_zh":"记录位置距设施 1.5 km"}}]'::jsonb
                         else '[]'::jsonb end, 'x'
             from f, generate_series({have + 1}, {target}) g,
-                 lateral (select now() - (g * interval '5 minutes') as t) ts""", author, checklist)
-        await conn.execute("""
+                 lateral (select now() - (g * interval '5 minutes') as t) ts""",
+            author,
+            checklist,
+        )
+        await conn.execute(
+            """
             insert into reviews (id, record_kind, record_id, reviewer_id, decision, comment)
             select gen_random_uuid(), 'patrol', id, $1, case when status = 'approved' then 'approve' else 'return' end,
                    '请补拍近景'
             from patrols p where status <> 'submitted'
-              and not exists (select 1 from reviews r where r.record_id = p.id)""", reviewer)
+              and not exists (select 1 from reviews r where r.record_id = p.id)""",
+            reviewer,
+        )
         await conn.execute("analyze")
     await conn.close()
 
@@ -106,8 +118,12 @@ async def materialise(database_url: str, scope_path: str) -> int:
     engine = make_engine(database_url, pool_size=1)
     async with AsyncSession(engine) as session:
         from datetime import datetime, timezone
-        query = exports.patrols_query(scope_path=scope_path, since=datetime(2020, 1, 1, tzinfo=timezone.utc),
-                                      until=datetime(2030, 1, 1, tzinfo=timezone.utc))
+
+        query = exports.patrols_query(
+            scope_path=scope_path,
+            since=datetime(2020, 1, 1, tzinfo=timezone.utc),
+            until=datetime(2030, 1, 1, tzinfo=timezone.utc),
+        )
         rows = (await session.execute(query)).all()
         link: Callable = lambda i: f"http://x/#/photo/{i}"  # noqa: E731
         cells = [patrol_row(r, link, LABELS_ZH) for r in rows]
@@ -124,7 +140,9 @@ async def main() -> int:
         district = await conn.fetchval("select path from org_units where level = 'district'")
         await conn.close()
         with serving(create_app(settings)) as base:
-            token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "admin", "password": BENCH_PASSWORD}).json()
+            token = httpx.post(
+                f"{base}/api/v1/auth/login", json={"username": "admin", "password": BENCH_PASSWORD}
+            ).json()
             headers = {"Authorization": f"Bearer {token['access_token']}"}
             peaks: dict[tuple[int, str], Peak] = {}
             times: dict[tuple[int, str], float] = {}
@@ -143,16 +161,41 @@ async def main() -> int:
             await materialise(settings.migration_url, district)
             naive_s = time.perf_counter() - started
         for fmt in ("csv", "xlsx"):
-            report(f"export_patrols_{fmt}_100k_time", times[100_000, fmt], "s", naive_s,
-                   "s to materialise the rows as a list")
-            report(f"export_patrols_{fmt}_100k_rate", 100_000 / times[100_000, fmt], "rows/s",
-                   10_000 / times[10_000, fmt], "rows/s at 10k")
-            report(f"export_patrols_{fmt}_100k_peak_traced", peaks[100_000, fmt].traced_mb, "MB", naive.traced_mb,
-                   "MB materialised list")
-            report(f"export_patrols_{fmt}_100k_peak_rss", max(peaks[100_000, fmt].rss_mb, 0.1), "MB",
-                   max(naive.rss_mb, 0.1), "MB materialised list")
-            report(f"export_patrols_{fmt}_peak_traced_100k_vs_10k", peaks[100_000, fmt].traced_mb, "MB",
-                   peaks[10_000, fmt].traced_mb, "MB at 10k")
+            report(
+                f"export_patrols_{fmt}_100k_time",
+                times[100_000, fmt],
+                "s",
+                naive_s,
+                "s to materialise the rows as a list",
+            )
+            report(
+                f"export_patrols_{fmt}_100k_rate",
+                100_000 / times[100_000, fmt],
+                "rows/s",
+                10_000 / times[10_000, fmt],
+                "rows/s at 10k",
+            )
+            report(
+                f"export_patrols_{fmt}_100k_peak_traced",
+                peaks[100_000, fmt].traced_mb,
+                "MB",
+                naive.traced_mb,
+                "MB materialised list",
+            )
+            report(
+                f"export_patrols_{fmt}_100k_peak_rss",
+                max(peaks[100_000, fmt].rss_mb, 0.1),
+                "MB",
+                max(naive.rss_mb, 0.1),
+                "MB materialised list",
+            )
+            report(
+                f"export_patrols_{fmt}_peak_traced_100k_vs_10k",
+                peaks[100_000, fmt].traced_mb,
+                "MB",
+                peaks[10_000, fmt].traced_mb,
+                "MB at 10k",
+            )
     return 0
 
 

@@ -38,8 +38,9 @@ def login(base: str, username: str) -> dict[str, str]:
 def report(name: str, value: float, unit: str, baseline: float, baseline_unit: str | None = None) -> None:
     """One line per figure: `name: value unit (baseline value unit, ratio R)`."""
     ratio = value / baseline if baseline else float("inf")
-    print(f"{name}: {value:.4g} {unit} (baseline {baseline:.4g} {baseline_unit or unit}, ratio {ratio:.2f})",
-          flush=True)
+    print(
+        f"{name}: {value:.4g} {unit} (baseline {baseline:.4g} {baseline_unit or unit}, ratio {ratio:.2f})", flush=True
+    )
 
 
 def floor_ingest(minio, bucket: str, body: bytes) -> None:
@@ -85,8 +86,9 @@ def _in_thread(app) -> Iterator[str]:
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

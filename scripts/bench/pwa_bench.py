@@ -29,15 +29,24 @@ from storage.checklists import PATROL_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "pwa" / "dist"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8, "uploadThroughput": 750_000 / 8}
 
 
 def first_screen_js_gzip_kb() -> float:
     """The scripts index.html loads before the first screen (entry + modulepreloads), gzipped."""
     html = (DIST / "index.html").read_text()
-    srcs = re.findall(r'<script[^>]+src="/?([^"]+\.js)"', html) + re.findall(r'<link[^>]+rel="modulepreload"[^>]+href="/?([^"]+)"', html)
+    srcs = re.findall(r'<script[^>]+src="/?([^"]+\.js)"', html) + re.findall(
+        r'<link[^>]+rel="modulepreload"[^>]+href="/?([^"]+)"', html
+    )
     return sum(len(gzip.compress((DIST / s).read_bytes(), 6)) for s in set(srcs)) / 1024
 
 
@@ -71,9 +80,14 @@ async def measure(base: str, password: str, photos: list[Path]) -> dict[str, flo
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 360, "height": 800}, is_mobile=True, has_touch=True,
-                                            locale="zh-CN", geolocation={"latitude": 26.58, "longitude": 106.71},
-                                            permissions=["geolocation"])
+        context = await browser.new_context(
+            viewport={"width": 360, "height": 800},
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            geolocation={"latitude": 26.58, "longitude": 106.71},
+            permissions=["geolocation"],
+        )
         page = await context.new_page()
         page.set_default_timeout(120_000)
         await throttle(page, context)
@@ -115,8 +129,9 @@ async def measure(base: str, password: str, photos: list[Path]) -> dict[str, flo
             req.onerror = () => reject(req.error);
         })""")
         t0 = time.perf_counter()
-        await page.wait_for_function("document.querySelector('[data-testid=sync-status]').dataset.pending === '0'",
-                                     timeout=600_000)
+        await page.wait_for_function(
+            "document.querySelector('[data-testid=sync-status]').dataset.pending === '0'", timeout=600_000
+        )
         out["upload"] = time.perf_counter() - t0
         await browser.close()
     return out
@@ -141,7 +156,11 @@ def main() -> int:
         photos = make_12mp_photos(Path(tmp))
         originals = sum(p.stat().st_size for p in photos)
         if os.environ.get("XUNFANG_BENCH_URL"):
-            m = asyncio.run(measure(os.environ["XUNFANG_BENCH_URL"], os.environ.get("XUNFANG_DEMO_PASSWORD", "xunfang-demo"), photos))
+            m = asyncio.run(
+                measure(
+                    os.environ["XUNFANG_BENCH_URL"], os.environ.get("XUNFANG_DEMO_PASSWORD", "xunfang-demo"), photos
+                )
+            )
         else:
             from api.app import create_app
             from api.settings import Settings

@@ -67,11 +67,25 @@ def _cpu_s(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def measure(stack: Stack, workers: int, server: str, *, target: str = "api.app:app_from_env",
-            path: str = "/api/v1/patrols", ready: str = "/api/v1/health") -> Run:
+def measure(
+    stack: Stack,
+    workers: int,
+    server: str,
+    *,
+    target: str = "api.app:app_from_env",
+    path: str = "/api/v1/patrols",
+    ready: str = "/api/v1/health",
+) -> Run:
     port = free_port()
-    process = asgi.spawn(workers=workers, port=port, server=server, target=target, quiet=True,
-                         factory=True, env={"XUNFANG_SECRET": "bench-" + "x" * 40})
+    process = asgi.spawn(
+        workers=workers,
+        port=port,
+        server=server,
+        target=target,
+        quiet=True,
+        factory=True,
+        env={"XUNFANG_SECRET": "bench-" + "x" * 40},
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         asgi.wait_ready(base, process, path=ready)
@@ -87,14 +101,18 @@ def measure(stack: Stack, workers: int, server: str, *, target: str = "api.app:a
         if stack.postgres is None:
             raise SystemExit("error: the benchmark needs its own PostgreSQL, to count its CPU")
         postmaster = int((stack.postgres.data_dir / "postmaster.pid").read_text().split()[0])
-        parts = {"api": lambda: _cpu_s(_tree(process.pid)), "postgres": lambda: _cpu_s(_tree(postmaster)),
-                 "client": time.process_time}
+        parts = {
+            "api": lambda: _cpu_s(_tree(process.pid)),
+            "postgres": lambda: _cpu_s(_tree(postmaster)),
+            "client": time.process_time,
+        }
         before = {name: used() for name, used in parts.items()}
         busy, started = _machine_busy_s(), time.perf_counter()
         rate = asyncio.run(put_rate(base, path, headers, body, TOTAL))  # its warm-up counts too: 32 more PUTs
         cores_busy = (_machine_busy_s() - busy) / (time.perf_counter() - started)
-        return Run(rate, {name: (used() - before[name]) * 1000 / (TOTAL + 32) for name, used in parts.items()},
-                   cores_busy)
+        return Run(
+            rate, {name: (used() - before[name]) * 1000 / (TOTAL + 32) for name, used in parts.items()}, cores_busy
+        )
     finally:
         asgi.stop(process)
 
@@ -106,18 +124,33 @@ def main() -> None:
         runs = {(server, n): measure(stack, n, server) for server in asgi.SERVERS for n in (1, 2)}
         rates = {key: run.rate for key, run in runs.items()}
         for server in asgi.SERVERS:
-            report(f"record_put_8_clients_2_processes_{server}", rates[(server, 2)], "records/s",
-                   rates[(server, 1)], "records/s with 1 process")
+            report(
+                f"record_put_8_clients_2_processes_{server}",
+                rates[(server, 2)],
+                "records/s",
+                rates[(server, 1)],
+                "records/s with 1 process",
+            )
         best = max(asgi.SERVERS, key=lambda s: rates[(s, 2)])
         # One process already keeps more than one core busy (the server's I/O threads, PostgreSQL,
         # the client): a second process can add at most what is left, cores / this.
-        report(f"record_put_8_clients_1_process_{best}_cores_busy", runs[(best, 1)].cores_busy, "cores",
-               float(os.cpu_count() or 1), "cores on this machine")
+        report(
+            f"record_put_8_clients_1_process_{best}_cores_busy",
+            runs[(best, 1)].cores_busy,
+            "cores",
+            float(os.cpu_count() or 1),
+            "cores on this machine",
+        )
         other = next(s for s in asgi.SERVERS if s != best)
         report(f"asgi_server_{best}_vs_{other}_2_processes", rates[(best, 2)], "records/s", rates[(other, 2)])
         floor = measure(stack, 2, best, target="scripts.bench.floor_app:create", path="/floor", ready="/schema")
-        report(f"record_put_8_clients_2_processes_vs_framework_floor_{best}", rates[(best, 2)], "records/s",
-               floor.rate, "records/s minimal Litestar + asyncpg one-INSERT handler")
+        report(
+            f"record_put_8_clients_2_processes_vs_framework_floor_{best}",
+            rates[(best, 2)],
+            "records/s",
+            floor.rate,
+            "records/s minimal Litestar + asyncpg one-INSERT handler",
+        )
         for part, ms in runs[(best, 2)].cpu_ms.items():
             report(f"record_put_cpu_per_request_{part}", ms, "ms", floor.cpu_ms[part], "ms for the one-INSERT handler")
 

@@ -99,12 +99,20 @@ async def send(client: aiohttp.ClientSession, tally: Tally, method: str, url: st
         if retry_after and retry_after.isdigit():
             delay = int(retry_after) * (1 + 0.2 * random.random())
         else:
-            delay = min(MAX_BACKOFF_S, 2 ** attempt) * (0.8 + 0.4 * random.random())
+            delay = min(MAX_BACKOFF_S, 2**attempt) * (0.8 + 0.4 * random.random())
         await asyncio.sleep(delay)
 
 
-async def phone(client: aiohttp.ClientSession, tally: Tally, token: str, facility: dict, jpegs: list[bytes],
-                records: int, photos: int, spread_s: float) -> None:
+async def phone(
+    client: aiohttp.ClientSession,
+    tally: Tally,
+    token: str,
+    facility: dict,
+    jpegs: list[bytes],
+    records: int,
+    photos: int,
+    spread_s: float,
+) -> None:
     await asyncio.sleep(random.random() * spread_s)  # reconnecting within a few seconds of each other
     auth = {"Authorization": f"Bearer {token}"}
     for _ in range(records):
@@ -113,15 +121,32 @@ async def phone(client: aiohttp.ClientSession, tally: Tally, token: str, facilit
         now = datetime.now(timezone.utc)
         lat, lon = facility["location"]["lat"], facility["location"]["lon"]
         for photo_id in photo_ids:
-            await send(client, tally, "PUT", f"/api/v1/photos/{photo_id}", data=unique(random.choice(jpegs)),
-                       params={"record_id": str(record_id), "lat": lat, "lon": lon, "accuracy_m": 10,
-                               "captured_at": (now - timedelta(minutes=5)).isoformat()},
-                       headers={**auth, "Content-Type": "image/jpeg"})
+            await send(
+                client,
+                tally,
+                "PUT",
+                f"/api/v1/photos/{photo_id}",
+                data=unique(random.choice(jpegs)),
+                params={
+                    "record_id": str(record_id),
+                    "lat": lat,
+                    "lon": lon,
+                    "accuracy_m": 10,
+                    "captured_at": (now - timedelta(minutes=5)).isoformat(),
+                },
+                headers={**auth, "Content-Type": "image/jpeg"},
+            )
             tally.photos += 1
-        body = {"facility_id": facility["id"], "started_at": (now - timedelta(minutes=30)).isoformat(),
-                "ended_at": now.isoformat(), "location": {"lat": lat, "lon": lon, "accuracy_m": 10},
-                "checklist": [{"item": "cleanliness", "result": "ok"}], "notes": "storm",
-                "photo_ids": [str(p) for p in photo_ids], "template_id": facility["template_id"]}
+        body = {
+            "facility_id": facility["id"],
+            "started_at": (now - timedelta(minutes=30)).isoformat(),
+            "ended_at": now.isoformat(),
+            "location": {"lat": lat, "lon": lon, "accuracy_m": 10},
+            "checklist": [{"item": "cleanliness", "result": "ok"}],
+            "notes": "storm",
+            "photo_ids": [str(p) for p in photo_ids],
+            "template_id": facility["template_id"],
+        }
         await send(client, tally, "PUT", f"/api/v1/patrols/{record_id}", json=body, headers=auth)
         tally.records.append(record_id)
 
@@ -145,11 +170,18 @@ async def tokens_and_facilities(dsn: str, base: str, phones: int) -> list[tuple[
     await engine.dispose()
     out = []
     async with httpx.AsyncClient(base_url=base) as http:
-        sites = {name: (await http.get("/api/v1/facilities", headers={"Authorization": f"Bearer {ts[0]}"}))
-                 .json()["items"] for name, ts in tokens.items()}
+        sites = {
+            name: (await http.get("/api/v1/facilities", headers={"Authorization": f"Bearer {ts[0]}"})).json()["items"]
+            for name, ts in tokens.items()
+        }
         # Phones fill records against the checklist version they cached, and name it.
-        template = (await http.get("/api/v1/checklist-templates", params={"kind": "patrol"},
-                                   headers={"Authorization": f"Bearer {tokens['worker1'][0]}"})).json()["items"][0]
+        template = (
+            await http.get(
+                "/api/v1/checklist-templates",
+                params={"kind": "patrol"},
+                headers={"Authorization": f"Bearer {tokens['worker1'][0]}"},
+            )
+        ).json()["items"][0]
     sites = {name: [{**site, "template_id": template["id"]} for site in s] for name, s in sites.items()}
     for name, ts in tokens.items():
         out += [(t, sites[name][i % len(sites[name])]) for i, t in enumerate(ts)]
@@ -162,7 +194,8 @@ async def verify(dsn: str, records: list[uuid.UUID], photos_each: int) -> tuple[
     try:
         rows = await conn.fetch(
             "select p.id, p.status, (select count(*) from photos f where f.record_id = p.id) as photos "
-            "from patrols p where p.notes = 'storm'")
+            "from patrols p where p.notes = 'storm'"
+        )
     finally:
         await conn.close()
     stored = {r["id"]: r for r in rows}
@@ -174,8 +207,12 @@ async def verify(dsn: str, records: list[uuid.UUID], photos_each: int) -> tuple[
 
 def floor_photos_per_s(settings: Settings, jpegs: list[bytes], count: int, threads: int) -> float:
     """MinIO put + Pillow draft thumbnail, in this process on `threads` threads."""
-    minio = Minio(settings.minio_endpoint, access_key=settings.minio_access_key,
-                  secret_key=settings.minio_secret_key, secure=False)
+    minio = Minio(
+        settings.minio_endpoint,
+        access_key=settings.minio_access_key,
+        secret_key=settings.minio_secret_key,
+        secure=False,
+    )
 
     def one(n: int) -> None:
         floor_ingest(minio, settings.minio_bucket, unique(jpegs[n % len(jpegs)]))
@@ -187,24 +224,39 @@ def floor_photos_per_s(settings: Settings, jpegs: list[bytes], count: int, threa
         return count / (time.perf_counter() - started)
 
 
-async def storm(base: str, dsn: str, *, phones: int, records: int, photos: int, spread_s: float,
-                jpegs: list[bytes]) -> dict[str, Any]:
+async def storm(
+    base: str, dsn: str, *, phones: int, records: int, photos: int, spread_s: float, jpegs: list[bytes]
+) -> dict[str, Any]:
     crowd = await tokens_and_facilities(dsn, base, phones)
     tally = Tally()
     # The phones' side costs little CPU (aiohttp's parser is compiled): on these shared cores,
     # what the storm measures is the server.
-    async with aiohttp.ClientSession(base, timeout=aiohttp.ClientTimeout(total=120, connect=30),
-                                     connector=aiohttp.TCPConnector(limit=phones)) as client:
+    async with aiohttp.ClientSession(
+        base, timeout=aiohttp.ClientTimeout(total=120, connect=30), connector=aiohttp.TCPConnector(limit=phones)
+    ) as client:
         started = time.perf_counter()
-        await asyncio.gather(*(phone(client, tally, token, site, jpegs, records, photos, spread_s)
-                               for token, site in crowd))
+        await asyncio.gather(
+            *(phone(client, tally, token, site, jpegs, records, photos, spread_s) for token, site in crowd)
+        )
         drained = time.perf_counter() - started
     lost, duplicated, unfinished = await verify(dsn, tally.records, photos)
     lat = tally.latencies_ms
-    return dict(drain_s=drained, records=len(tally.records), photos=tally.photos, requests=len(lat),
-                p50=percentile(lat, 0.5), p95=percentile(lat, 0.95), p99=percentile(lat, 0.99), shed=tally.shed,
-                errors=sum(tally.other_errors.values()), error_kinds=tally.other_errors, lost=lost,
-                duplicated=duplicated, unfinished=unfinished, expected=phones * records)
+    return dict(
+        drain_s=drained,
+        records=len(tally.records),
+        photos=tally.photos,
+        requests=len(lat),
+        p50=percentile(lat, 0.5),
+        p95=percentile(lat, 0.95),
+        p99=percentile(lat, 0.99),
+        shed=tally.shed,
+        errors=sum(tally.other_errors.values()),
+        error_kinds=tally.other_errors,
+        lost=lost,
+        duplicated=duplicated,
+        unfinished=unfinished,
+        expected=phones * records,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,34 +269,64 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     jpegs = phone_photos()
     sizes = sorted(len(j) for j in jpegs)
-    print(f"storm: {args.phones} phones x {args.records} records x {args.photos} photos "
-          f"({sizes[0] // 1024}-{sizes[-1] // 1024} KB each), {args.workers} API processes", file=sys.stderr)
+    print(
+        f"storm: {args.phones} phones x {args.records} records x {args.photos} photos "
+        f"({sizes[0] // 1024}-{sizes[-1] // 1024} KB each), {args.workers} API processes",
+        file=sys.stderr,
+    )
     with running_stack():
         settings = Settings.from_env()
         asyncio.run(seed_demo(settings.migration_url))
         port = free_port()
-        server = asgi.spawn(workers=args.workers, port=port, quiet=True,
-                            env={"XUNFANG_SECRET": "storm-" + "x" * 40, "PYTHONWARNINGS": "ignore"})
+        server = asgi.spawn(
+            workers=args.workers,
+            port=port,
+            quiet=True,
+            env={"XUNFANG_SECRET": "storm-" + "x" * 40, "PYTHONWARNINGS": "ignore"},
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             asgi.wait_ready(base, server)
-            figures = asyncio.run(storm(base, settings.database_url, phones=args.phones, records=args.records,
-                                        photos=args.photos, spread_s=args.spread, jpegs=jpegs))
+            figures = asyncio.run(
+                storm(
+                    base,
+                    settings.database_url,
+                    phones=args.phones,
+                    records=args.records,
+                    photos=args.photos,
+                    spread_s=args.spread,
+                    jpegs=jpegs,
+                )
+            )
         finally:
             asgi.stop(server)
         floor = floor_photos_per_s(settings, jpegs, count=min(figures["photos"], 240), threads=os.cpu_count() or 2)
     k = args.phones
-    print(f"storm_{k}_phones_drain_time: {figures['drain_s']:.1f} s ({figures['records']} records, "
-          f"{figures['photos']} photos, {figures['requests']} requests)", flush=True)
-    report(f"storm_{k}_phones_photos_per_s", figures["photos"] / figures["drain_s"], "photos/s", floor,
-           "photos/s MinIO put + Pillow draft thumbnail in-process")
+    print(
+        f"storm_{k}_phones_drain_time: {figures['drain_s']:.1f} s ({figures['records']} records, "
+        f"{figures['photos']} photos, {figures['requests']} requests)",
+        flush=True,
+    )
+    report(
+        f"storm_{k}_phones_photos_per_s",
+        figures["photos"] / figures["drain_s"],
+        "photos/s",
+        floor,
+        "photos/s MinIO put + Pillow draft thumbnail in-process",
+    )
     print(f"storm_{k}_phones_records_per_s: {figures['records'] / figures['drain_s']:.1f} records/s")
     for q in ("p50", "p95", "p99"):
         print(f"storm_{k}_phones_request_{q}: {figures[q]:.0f} ms")
     print(f"storm_{k}_phones_shed_503: {figures['shed']} requests (other errors: {figures['error_kinds'] or 0})")
-    print(f"storm_{k}_phones_lost: {figures['lost']} records; duplicated: {figures['duplicated']}; "
-          f"not submitted with all photos: {figures['unfinished']} (of {figures['expected']})", flush=True)
-    ok = figures["lost"] == figures["duplicated"] == figures["unfinished"] == 0 and figures["records"] == figures["expected"]
+    print(
+        f"storm_{k}_phones_lost: {figures['lost']} records; duplicated: {figures['duplicated']}; "
+        f"not submitted with all photos: {figures['unfinished']} (of {figures['expected']})",
+        flush=True,
+    )
+    ok = (
+        figures["lost"] == figures["duplicated"] == figures["unfinished"] == 0
+        and figures["records"] == figures["expected"]
+    )
     return 0 if ok else 1
 
 

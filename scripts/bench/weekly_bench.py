@@ -33,16 +33,24 @@ async def add_stations(database_url: str) -> None:
     district = await conn.fetchrow("select id, path from org_units where level = 'district'")
     have = await conn.fetchval("select count(*) from org_units where level = 'street'")
     for n in range(have, 12):
-        await conn.execute("""insert into org_units (id, name, level, parent_id, path, standard)
+        await conn.execute(
+            """insert into org_units (id, name, level, parent_id, path, standard)
             select g, $1, 'street', $2, $3 || g || '/', 'seven_ones' from gen_random_uuid() g""",
-                           f"街道{n + 1}", district["id"], district["path"])
+            f"街道{n + 1}",
+            district["id"],
+            district["path"],
+        )
     streets = await conn.fetch("select id, path from org_units where level = 'street' order by path")
     have = await conn.fetchval("select count(*) from org_units where level = 'community'")
     for n in range(have, 300):
         street = streets[n % len(streets)]
-        await conn.execute("""insert into org_units (id, name, level, parent_id, path, standard, lat, lon)
+        await conn.execute(
+            """insert into org_units (id, name, level, parent_id, path, standard, lat, lon)
             select g, $1, 'community', $2, $3 || g || '/', 'four_haves', 26.5, 106.7 from gen_random_uuid() g""",
-                           f"社区{n + 1}", street["id"], street["path"])
+            f"社区{n + 1}",
+            street["id"],
+            street["path"],
+        )
     await conn.close()
 
 
@@ -54,7 +62,8 @@ async def fill(database_url: str, target: int) -> None:
     more = max(0, target * 2 // 100 - have)
     author = await conn.fetchval("select id from users where username = 'super1'")
     if more:
-        await conn.execute(f"""
+        await conn.execute(
+            f"""
             with u as (select array_agg(id) ids, array_agg(standard) std, count(*) n from org_units
                        where level = 'community')
             insert into inspections (id, org_unit_id, template_id, author_id, started_at, ended_at, checklist, notes,
@@ -65,13 +74,16 @@ async def fill(database_url: str, target: int) -> None:
                    case when g % 7 = 0 then '[{{"code":"no_location"}}]'::jsonb else '[]'::jsonb end, 'x'
             from u, generate_series({have + 1}, {have + more}) g,
                  lateral (select now() - ((g::bigint * 7901) % (730 * 86400)) * interval '1 second' as t) ts""",
-                           author)
+            author,
+        )
     # Vacuumed too, so that autovacuum of the bulk load does not run during the timings.
     await conn.execute("vacuum analyze")
     await conn.close()
 
 
-def timings(base: str, headers: dict[str, str], path: str, params: dict[str, str], samples: int = SAMPLES) -> list[float]:
+def timings(
+    base: str, headers: dict[str, str], path: str, params: dict[str, str], samples: int = SAMPLES
+) -> list[float]:
     out = []
     with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
         client.get(path, params=params)  # warm up
@@ -99,8 +111,10 @@ async def main() -> int:
         china = timezone(timedelta(hours=8))
         year, week, _ = (datetime.now(china) - timedelta(days=7)).isocalendar()
         weekly = {"week": f"{year}-W{week:02d}"}
-        period = {"from": (datetime.now(china) - timedelta(days=90)).date().isoformat(),
-                  "to": datetime.now(china).date().isoformat()}
+        period = {
+            "from": (datetime.now(china) - timedelta(days=90)).date().isoformat(),
+            "to": datetime.now(china).date().isoformat(),
+        }
         with serving() as base:
             admin = login(base, "admin")
             results = {}
@@ -108,16 +122,23 @@ async def main() -> int:
                 started = time.perf_counter()
                 await fill(settings.migration_url, size)
                 print(f"# {size} records loaded in {time.perf_counter() - started:.0f} s", flush=True)
-                results[size] = (timings(base, admin, "/api/v1/reports/weekly", weekly),
-                                 timings(base, admin, "/api/v1/reports/coverage", period),
-                                 pdf_pages(base, admin, weekly),
-                                 timings(base, admin, "/api/v1/reports/weekly", {}))  # the week under way
-            for name, small, large in (("weekly_district", results[10_000][0], results[1_000_000][0]),
-                                       ("coverage_district", results[10_000][1], results[1_000_000][1]),
-                                       ("weekly_district_this_week", results[10_000][3], results[1_000_000][3])):
+                results[size] = (
+                    timings(base, admin, "/api/v1/reports/weekly", weekly),
+                    timings(base, admin, "/api/v1/reports/coverage", period),
+                    pdf_pages(base, admin, weekly),
+                    timings(base, admin, "/api/v1/reports/weekly", {}),
+                )  # the week under way
+            for name, small, large in (
+                ("weekly_district", results[10_000][0], results[1_000_000][0]),
+                ("coverage_district", results[10_000][1], results[1_000_000][1]),
+                ("weekly_district_this_week", results[10_000][3], results[1_000_000][3]),
+            ):
                 report(f"{name}_p50_at_1m", percentile(large, 0.5), "ms", percentile(small, 0.5), "ms at 10k")
                 report(f"{name}_p95_at_1m", percentile(large, 0.95), "ms", percentile(small, 0.95), "ms at 10k")
-            (ms_small, pages, size_small), (ms_large, pages_large, size_large) = results[10_000][2], results[1_000_000][2]
+            (ms_small, pages, size_small), (ms_large, pages_large, size_large) = (
+                results[10_000][2],
+                results[1_000_000][2],
+            )
             report("weekly_pdf_time_at_1m", ms_large, "ms", ms_small, "ms at 10k")
             report("weekly_pdf_pages_at_1m", pages_large, "pages", pages, "pages at 10k")
             report("weekly_pdf_bytes_at_1m", size_large, "bytes", size_small, "bytes at 10k")

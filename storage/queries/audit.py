@@ -27,27 +27,54 @@ from storage.queries.common import in_scope
 
 
 async def log(
-    session: AsyncSession, *, actor_id: uuid.UUID | None, actor_username: str, ip: str,
-    action: str, entity: str = "", entity_id: object = "", org_unit_id: uuid.UUID | None = None,
+    session: AsyncSession,
+    *,
+    actor_id: uuid.UUID | None,
+    actor_username: str,
+    ip: str,
+    action: str,
+    entity: str = "",
+    entity_id: object = "",
+    org_unit_id: uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
     # A plain INSERT now, not an entity for the next flush: every change writes one, and the
     # unit of work's bookkeeping cost more than the row.
-    await session.execute(insert(AuditEntry), [dict(
-        actor_id=actor_id, actor_username=actor_username, ip=ip, action=action, entity=entity,
-        entity_id=str(entity_id), org_unit_id=org_unit_id, detail=detail or {})])
+    await session.execute(
+        insert(AuditEntry),
+        [
+            dict(
+                actor_id=actor_id,
+                actor_username=actor_username,
+                ip=ip,
+                action=action,
+                entity=entity,
+                entity_id=str(entity_id),
+                org_unit_id=org_unit_id,
+                detail=detail or {},
+            )
+        ],
+    )
 
 
 async def search(
-    session: AsyncSession, *, scope_path: str, text: str | None = None, action: str | None = None,
-    actor_id: uuid.UUID | None = None, since: datetime | None = None, until: datetime | None = None,
-    before_id: int | None = None, limit: int = 50, include_unscoped: bool = False,
-    entity: str | None = None, entity_id: str | None = None,
+    session: AsyncSession,
+    *,
+    scope_path: str,
+    text: str | None = None,
+    action: str | None = None,
+    actor_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+    include_unscoped: bool = False,
+    entity: str | None = None,
+    entity_id: str | None = None,
 ) -> Sequence[AuditEntry]:
     """Newest first. Entries with no unit (a login with an unknown name) show only to admins."""
     scoped = in_scope(AuditEntry.org_unit_id, scope_path)
-    query = select(AuditEntry).where(
-        or_(scoped, AuditEntry.org_unit_id.is_(None)) if include_unscoped else scoped)
+    query = select(AuditEntry).where(or_(scoped, AuditEntry.org_unit_id.is_(None)) if include_unscoped else scoped)
     if text:
         query = query.where(_matches(text))
     if action:
@@ -83,20 +110,37 @@ def _matches(text: str) -> Any:
     unit_ids = select(OrgUnit.id).where(OrgUnit.name.ilike(like))
     named = AuditEntry.entity_id.in_(
         ids(Facility.id, Facility.name).union_all(
-            ids(Subject.id, Subject.name), ids(OrgUnit.id, OrgUnit.name), ids(User.id, User.display_name),
+            ids(Subject.id, Subject.name),
+            ids(OrgUnit.id, OrgUnit.name),
+            ids(User.id, User.display_name),
             ids(ChecklistTemplate.id, ChecklistTemplate.name),
             select(cast(Task.id, String)).where(Task.facility_id.in_(facility_ids) | Task.subject_id.in_(subject_ids)),
             select(cast(Patrol.id, String)).where(Patrol.facility_id.in_(facility_ids)),
             select(cast(Visit.id, String)).where(Visit.subject_id.in_(subject_ids)),
-            select(cast(Inspection.id, String)).where(Inspection.org_unit_id.in_(unit_ids))))
-    return or_(AuditEntry.actor_username.ilike(like), AuditEntry.action.ilike(like), AuditEntry.entity_id.ilike(like),
-               AuditEntry.ip.ilike(like), AuditEntry.actor_id.in_(people), named)
+            select(cast(Inspection.id, String)).where(Inspection.org_unit_id.in_(unit_ids)),
+        )
+    )
+    return or_(
+        AuditEntry.actor_username.ilike(like),
+        AuditEntry.action.ilike(like),
+        AuditEntry.entity_id.ilike(like),
+        AuditEntry.ip.ilike(like),
+        AuditEntry.actor_id.in_(people),
+        named,
+    )
 
 
 # What each entity kind is called: its table and the column a person knows it by.
-_NAMED = {"facility": (Facility, Facility.name), "subject": (Subject, Subject.name), "user": (User, User.display_name),
-          "org_unit": (OrgUnit, OrgUnit.name), "weekly_report": (OrgUnit, OrgUnit.name),
-          "checklist_template": (ChecklistTemplate, ChecklistTemplate.name), "facilities": None, "subjects": None}
+_NAMED = {
+    "facility": (Facility, Facility.name),
+    "subject": (Subject, Subject.name),
+    "user": (User, User.display_name),
+    "org_unit": (OrgUnit, OrgUnit.name),
+    "weekly_report": (OrgUnit, OrgUnit.name),
+    "checklist_template": (ChecklistTemplate, ChecklistTemplate.name),
+    "facilities": None,
+    "subjects": None,
+}
 
 
 async def names(session: AsyncSession, *, entries: Sequence[AuditEntry]) -> dict[str, str]:
@@ -117,26 +161,41 @@ async def names(session: AsyncSession, *, entries: Sequence[AuditEntry]) -> dict
             model, label = _NAMED[kind]  # type: ignore[misc]
             rows = (await session.execute(select(model.id, label).where(model.id.in_(ids)))).all()
         elif kind == "task":
-            rows = (await session.execute(select(Task.id, func.coalesce(Facility.name, Subject.name))
-                                          .outerjoin(Facility, Facility.id == Task.facility_id)
-                                          .outerjoin(Subject, Subject.id == Task.subject_id)
-                                          .where(Task.id.in_(ids)))).all()
+            rows = (
+                await session.execute(
+                    select(Task.id, func.coalesce(Facility.name, Subject.name))
+                    .outerjoin(Facility, Facility.id == Task.facility_id)
+                    .outerjoin(Subject, Subject.id == Task.subject_id)
+                    .where(Task.id.in_(ids))
+                )
+            ).all()
         elif kind == "photo":  # named by the place of its record (a task's photo: the task's place)
-            rows = (await session.execute(
-                select(Photo.id, func.coalesce(Facility.name, Subject.name))
-                .outerjoin(Patrol, Patrol.id == Photo.record_id).outerjoin(Visit, Visit.id == Photo.record_id)
-                .outerjoin(Task, Task.id == Photo.record_id)
-                .outerjoin(Facility, Facility.id == func.coalesce(Patrol.facility_id, Task.facility_id))
-                .outerjoin(Subject, Subject.id == func.coalesce(Visit.subject_id, Task.subject_id))
-                .where(Photo.id.in_(ids)))).all()
+            rows = (
+                await session.execute(
+                    select(Photo.id, func.coalesce(Facility.name, Subject.name))
+                    .outerjoin(Patrol, Patrol.id == Photo.record_id)
+                    .outerjoin(Visit, Visit.id == Photo.record_id)
+                    .outerjoin(Task, Task.id == Photo.record_id)
+                    .outerjoin(Facility, Facility.id == func.coalesce(Patrol.facility_id, Task.facility_id))
+                    .outerjoin(Subject, Subject.id == func.coalesce(Visit.subject_id, Task.subject_id))
+                    .where(Photo.id.in_(ids))
+                )
+            ).all()
         elif kind == "inspection":  # named by the station inspected
-            rows = (await session.execute(select(Inspection.id, OrgUnit.name)
-                                          .join(OrgUnit, OrgUnit.id == Inspection.org_unit_id)
-                                          .where(Inspection.id.in_(ids)))).all()
+            rows = (
+                await session.execute(
+                    select(Inspection.id, OrgUnit.name)
+                    .join(OrgUnit, OrgUnit.id == Inspection.org_unit_id)
+                    .where(Inspection.id.in_(ids))
+                )
+            ).all()
         elif kind in ("patrol", "visit"):
             model, place = (Patrol, Facility) if kind == "patrol" else (Visit, Subject)
             key = Patrol.facility_id if kind == "patrol" else Visit.subject_id
-            rows = (await session.execute(select(model.id, place.name).join(place, place.id == key)
-                                          .where(model.id.in_(ids)))).all()
+            rows = (
+                await session.execute(
+                    select(model.id, place.name).join(place, place.id == key).where(model.id.in_(ids))
+                )
+            ).all()
         found.update((str(i), n) for i, n in rows)
     return found

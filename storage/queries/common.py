@@ -78,7 +78,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 async def keyset_page(
-    session: AsyncSession, query: Select, *, time_col: Any, id_col: Any, cursor: str | None,
+    session: AsyncSession,
+    query: Select,
+    *,
+    time_col: Any,
+    id_col: Any,
+    cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[Any], str | None]:
     """Newest first; the next page starts strictly after the last row of this one."""

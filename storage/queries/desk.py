@@ -15,15 +15,34 @@ from storage.queries.common import in_scope
 async def counts(session: AsyncSession, *, scope_path: str, user_id: uuid.UUID) -> dict[str, int]:
     """Records awaiting this user's review (not their own), tasks fixed and awaiting acceptance,
     open tasks past their deadline, and facilities and subjects past their interval: one round trip."""
-    def n(model, *where):  # noqa: ANN001, ANN202
-        return select(func.count()).select_from(model).where(in_scope(model.org_unit_id, scope_path), *where) \
+
+    def n(model, *where):
+        return (
+            select(func.count())
+            .select_from(model)
+            .where(in_scope(model.org_unit_id, scope_path), *where)
             .scalar_subquery()
+        )
+
     late_facility = facilities.next_due_at() < func.now()
     late_subject = subjects.next_due_at() < func.now()
-    row = (await session.execute(select(
-        *(n(m, m.status == "submitted", m.author_id != user_id) for m in (Patrol, Visit, Inspection)),
-        n(Task, Task.status == "fixed"), n(Task, Task.status == "open"),
-        n(Task, Task.status == "open", Task.due_at < func.now()),
-        n(Facility, late_facility), n(Subject, late_subject)))).one()
-    return dict(review=row[0] + row[1] + row[2], tasks_to_accept=row[3], tasks_open=row[4], tasks_overdue=row[5],
-                facilities_overdue=row[6], subjects_overdue=row[7])
+    row = (
+        await session.execute(
+            select(
+                *(n(m, m.status == "submitted", m.author_id != user_id) for m in (Patrol, Visit, Inspection)),
+                n(Task, Task.status == "fixed"),
+                n(Task, Task.status == "open"),
+                n(Task, Task.status == "open", Task.due_at < func.now()),
+                n(Facility, late_facility),
+                n(Subject, late_subject),
+            )
+        )
+    ).one()
+    return dict(
+        review=row[0] + row[1] + row[2],
+        tasks_to_accept=row[3],
+        tasks_open=row[4],
+        tasks_overdue=row[5],
+        facilities_overdue=row[6],
+        subjects_overdue=row[7],
+    )

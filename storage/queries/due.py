@@ -38,21 +38,28 @@ class DueRow:
 def distance_m(lat: Any, lon: Any, near: tuple[float, float]) -> ColumnElement[float]:
     """Great-circle distance (haversine) in metres from `near`; NULL when the row has no position."""
     here_lat, here_lon = near
-    h = (func.power(func.sin(func.radians(lat - here_lat) / 2), 2)
-         + func.cos(func.radians(literal(here_lat))) * func.cos(func.radians(lat))
-         * func.power(func.sin(func.radians(lon - here_lon) / 2), 2))
+    h = func.power(func.sin(func.radians(lat - here_lat) / 2), 2) + func.cos(
+        func.radians(literal(here_lat))
+    ) * func.cos(func.radians(lat)) * func.power(func.sin(func.radians(lon - here_lon) / 2), 2)
     # LEAST ignores NULLs (it would make a place without a position 20,000 km away): ask first.
-    return case((lat.is_(None) | lon.is_(None), null()),
-                else_=2 * EARTH_RADIUS_M * func.asin(func.least(literal(1.0), func.sqrt(h))))
+    return case(
+        (lat.is_(None) | lon.is_(None), null()),
+        else_=2 * EARTH_RADIUS_M * func.asin(func.least(literal(1.0), func.sqrt(h))),
+    )
 
 
 def _facilities(scope_path: str, until: datetime, near: tuple[float, float] | None) -> Select:
     due = facilities.next_due_at()
     return select(
-        literal("facility").label("kind"), Facility.id.label("id"), Facility.name.label("name"),
-        Facility.kind.label("detail"), Facility.address.label("address"),
-        cast(Facility.lat, Float).label("lat"), cast(Facility.lon, Float).label("lon"),
-        Facility.org_unit_id.label("org_unit_id"), due.label("next_due_at"),
+        literal("facility").label("kind"),
+        Facility.id.label("id"),
+        Facility.name.label("name"),
+        Facility.kind.label("detail"),
+        Facility.address.label("address"),
+        cast(Facility.lat, Float).label("lat"),
+        cast(Facility.lon, Float).label("lon"),
+        Facility.org_unit_id.label("org_unit_id"),
+        due.label("next_due_at"),
         (distance_m(Facility.lat, Facility.lon, near) if near else cast(null(), Float)).label("distance_m"),
     ).where(in_scope(Facility.org_unit_id, scope_path), due < until)
 
@@ -60,16 +67,22 @@ def _facilities(scope_path: str, until: datetime, near: tuple[float, float] | No
 def _subjects(scope_path: str, until: datetime, near: tuple[float, float] | None) -> Select:
     due = subjects.next_due_at()
     return select(
-        literal("subject").label("kind"), Subject.id.label("id"), Subject.name.label("name"),
-        Subject.category.label("detail"), Subject.address.label("address"),
-        cast(Subject.lat, Float).label("lat"), cast(Subject.lon, Float).label("lon"),
-        Subject.org_unit_id.label("org_unit_id"), due.label("next_due_at"),
+        literal("subject").label("kind"),
+        Subject.id.label("id"),
+        Subject.name.label("name"),
+        Subject.category.label("detail"),
+        Subject.address.label("address"),
+        cast(Subject.lat, Float).label("lat"),
+        cast(Subject.lon, Float).label("lon"),
+        Subject.org_unit_id.label("org_unit_id"),
+        due.label("next_due_at"),
         (distance_m(Subject.lat, Subject.lon, near) if near else cast(null(), Float)).label("distance_m"),
     ).where(in_scope(Subject.org_unit_id, scope_path), due < until)
 
 
-async def due_items(session: AsyncSession, *, scope_path: str, until: datetime,
-                    near: tuple[float, float] | None, limit: int) -> Sequence[DueRow]:
+async def due_items(
+    session: AsyncSession, *, scope_path: str, until: datetime, near: tuple[float, float] | None, limit: int
+) -> Sequence[DueRow]:
     """Facilities and subjects in the scope whose next patrol or visit falls before `until`: nearest
     first with `near` (those without a position last), else the longest overdue first."""
     both = union_all(_facilities(scope_path, until, near), _subjects(scope_path, until, near)).subquery()

@@ -22,21 +22,40 @@ BATCH = 1000
 
 def _latest_review(record_id: Any):
     reviewer = aliased(User)
-    return (select(Review.decision, Review.comment, Review.at, reviewer.display_name.label("reviewer"))
-            .join(reviewer, reviewer.id == Review.reviewer_id)
-            .where(Review.record_id == record_id).order_by(Review.at.desc()).limit(1)
-            .lateral("latest_review"))
+    return (
+        select(Review.decision, Review.comment, Review.at, reviewer.display_name.label("reviewer"))
+        .join(reviewer, reviewer.id == Review.reviewer_id)
+        .where(Review.record_id == record_id)
+        .order_by(Review.at.desc())
+        .limit(1)
+        .lateral("latest_review")
+    )
 
 
 def patrols_query(*, scope_path: str, since: datetime, until: datetime):
     author = aliased(User)
     review = _latest_review(Patrol.id)
     return (
-        select(Patrol.id, Facility.name.label("facility"), OrgUnit.name.label("unit"),
-               author.display_name.label("author"), Patrol.started_at, Patrol.ended_at, Patrol.lat, Patrol.lon,
-               Patrol.accuracy_m, Patrol.checklist, Patrol.notes, Patrol.status, Patrol.flags, Patrol.photo_ids,
-               review.c.decision, review.c.comment.label("review_comment"), review.c.at.label("reviewed_at"),
-               review.c.reviewer)
+        select(
+            Patrol.id,
+            Facility.name.label("facility"),
+            OrgUnit.name.label("unit"),
+            author.display_name.label("author"),
+            Patrol.started_at,
+            Patrol.ended_at,
+            Patrol.lat,
+            Patrol.lon,
+            Patrol.accuracy_m,
+            Patrol.checklist,
+            Patrol.notes,
+            Patrol.status,
+            Patrol.flags,
+            Patrol.photo_ids,
+            review.c.decision,
+            review.c.comment.label("review_comment"),
+            review.c.at.label("reviewed_at"),
+            review.c.reviewer,
+        )
         .join(Facility, Facility.id == Patrol.facility_id)
         .join(OrgUnit, OrgUnit.id == Patrol.org_unit_id)
         .join(author, author.id == Patrol.author_id)
@@ -50,12 +69,34 @@ def visits_query(*, scope_path: str, since: datetime, until: datetime):
     author = aliased(User)
     review = _latest_review(Visit.id)
     return (
-        select(Visit.id, Subject.name.label("subject"), Subject.category, Subject.phone, Subject.id_number,
-               OrgUnit.name.label("unit"), author.display_name.label("author"), Visit.visit_type, Visit.visited_at,
-               Visit.lat, Visit.lon, Visit.accuracy_m, Visit.summary, Visit.needs, Visit.cash_yuan, Visit.goods,
-               Visit.follow_up_needed, Visit.no_photo_reason, Visit.award, Visit.status, Visit.flags,
-               Visit.photo_ids, review.c.decision, review.c.comment.label("review_comment"),
-               review.c.at.label("reviewed_at"), review.c.reviewer)
+        select(
+            Visit.id,
+            Subject.name.label("subject"),
+            Subject.category,
+            Subject.phone,
+            Subject.id_number,
+            OrgUnit.name.label("unit"),
+            author.display_name.label("author"),
+            Visit.visit_type,
+            Visit.visited_at,
+            Visit.lat,
+            Visit.lon,
+            Visit.accuracy_m,
+            Visit.summary,
+            Visit.needs,
+            Visit.cash_yuan,
+            Visit.goods,
+            Visit.follow_up_needed,
+            Visit.no_photo_reason,
+            Visit.award,
+            Visit.status,
+            Visit.flags,
+            Visit.photo_ids,
+            review.c.decision,
+            review.c.comment.label("review_comment"),
+            review.c.at.label("reviewed_at"),
+            review.c.reviewer,
+        )
         .join(Subject, Subject.id == Visit.subject_id)
         .join(OrgUnit, OrgUnit.id == Visit.org_unit_id)
         .join(author, author.id == Visit.author_id)
@@ -77,15 +118,31 @@ def inspections_query(*, scope_path: str, since: datetime, until: datetime):
     author = aliased(User)
     review = _latest_review(Inspection.id)
     return (
-        select(Inspection.id, OrgUnit.name.label("unit"), OrgUnit.standard, author.display_name.label("author"),
-               Inspection.started_at, Inspection.ended_at, Inspection.lat, Inspection.lon, Inspection.accuracy_m,
-               Inspection.checklist, Inspection.notes, Inspection.status, Inspection.flags, Inspection.photo_ids,
-               review.c.decision, review.c.comment.label("review_comment"), review.c.at.label("reviewed_at"),
-               review.c.reviewer)
+        select(
+            Inspection.id,
+            OrgUnit.name.label("unit"),
+            OrgUnit.standard,
+            author.display_name.label("author"),
+            Inspection.started_at,
+            Inspection.ended_at,
+            Inspection.lat,
+            Inspection.lon,
+            Inspection.accuracy_m,
+            Inspection.checklist,
+            Inspection.notes,
+            Inspection.status,
+            Inspection.flags,
+            Inspection.photo_ids,
+            review.c.decision,
+            review.c.comment.label("review_comment"),
+            review.c.at.label("reviewed_at"),
+            review.c.reviewer,
+        )
         .join(OrgUnit, OrgUnit.id == Inspection.org_unit_id)
         .join(author, author.id == Inspection.author_id)
         .outerjoin(review, true())
-        .where(in_scope(Inspection.org_unit_id, scope_path), Inspection.started_at >= since,
-               Inspection.started_at < until)
+        .where(
+            in_scope(Inspection.org_unit_id, scope_path), Inspection.started_at >= since, Inspection.started_at < until
+        )
         .order_by(Inspection.started_at, Inspection.id)
     )

@@ -22,16 +22,22 @@ def next_due_at() -> ColumnElement[datetime]:
 
 
 async def list_facilities(
-    session: AsyncSession, *, scope_path: str, org_unit_id: uuid.UUID | None = None,
-    overdue: bool | None = None, cursor: str | None = None, limit: int = 50,
+    session: AsyncSession,
+    *,
+    scope_path: str,
+    org_unit_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
 ) -> tuple[Sequence[Facility], str | None]:
     query = select(Facility).where(in_scope(Facility.org_unit_id, scope_path))
     if org_unit_id:
         query = query.where(Facility.org_unit_id == org_unit_id)
     if overdue is not None:
         query = query.where((next_due_at() < func.now()) == overdue)
-    return await keyset_page(session, query, time_col=Facility.created_at, id_col=Facility.id,
-                             cursor=cursor, limit=limit)
+    return await keyset_page(
+        session, query, time_col=Facility.created_at, id_col=Facility.id, cursor=cursor, limit=limit
+    )
 
 
 _IN_SCOPE = select(Facility).where(Facility.id == bindparam("facility_id"), in_scope_of(Facility.org_unit_id))
@@ -74,8 +80,9 @@ async def recount_patrolled(session: AsyncSession, *, facility_id: uuid.UUID, at
     the clock goes back to the latest patrol still approved."""
     facility = await session.get(Facility, facility_id)
     if facility and facility.last_patrol_at == at:
-        facility.last_patrol_at = await session.scalar(select(func.max(Patrol.started_at)).where(
-            Patrol.facility_id == facility_id, Patrol.status == "approved"))
+        facility.last_patrol_at = await session.scalar(
+            select(func.max(Patrol.started_at)).where(Patrol.facility_id == facility_id, Patrol.status == "approved")
+        )
         await session.flush()
 
 
@@ -87,14 +94,20 @@ async def names_by_id(session: AsyncSession, *, ids: Sequence[uuid.UUID]) -> dic
 
 
 async def find_by_name(
-    session: AsyncSession, *, keys: Sequence[tuple[str, uuid.UUID]], scope_path: str,
+    session: AsyncSession,
+    *,
+    keys: Sequence[tuple[str, uuid.UUID]],
+    scope_path: str,
 ) -> dict[tuple[str, uuid.UUID], Facility]:
     """The facilities in scope named as in `keys` (name, unit): what an import updates instead of
     adding a copy."""
     if not keys:
         return {}
     names = sorted({name for name, _ in keys})
-    rows = (await session.scalars(select(Facility).where(
-        Facility.name.in_(names), in_scope(Facility.org_unit_id, scope_path)))).all()
+    rows = (
+        await session.scalars(
+            select(Facility).where(Facility.name.in_(names), in_scope(Facility.org_unit_id, scope_path))
+        )
+    ).all()
     wanted = set(keys)
     return {(f.name, f.org_unit_id): f for f in rows if (f.name, f.org_unit_id) in wanted}

@@ -32,7 +32,11 @@ async def get_unit(session: AsyncSession, *, unit_id: uuid.UUID, scope_path: str
 
 
 async def create_unit(
-    session: AsyncSession, *, name: str, parent_id: uuid.UUID | None, unit_id: uuid.UUID | None = None,
+    session: AsyncSession,
+    *,
+    name: str,
+    parent_id: uuid.UUID | None,
+    unit_id: uuid.UUID | None = None,
 ) -> OrgUnit:
     """The level follows from the parent: district at the root, then street, then community."""
     parent = await get_unit(session, unit_id=parent_id) if parent_id else None
@@ -57,8 +61,10 @@ async def update_unit(session: AsyncSession, *, unit: OrgUnit, values: dict) -> 
 async def user_in_subtree(session: AsyncSession, *, user_id: uuid.UUID, path: str) -> User | None:
     """The active user, if their unit is the one at `path` or below it."""
     return await session.scalar(
-        select(User).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-        .where(User.id == user_id, User.is_active, OrgUnit.path.startswith(path, autoescape=True)))
+        select(User)
+        .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(User.id == user_id, User.is_active, OrgUnit.path.startswith(path, autoescape=True))
+    )
 
 
 async def units_headed_by(session: AsyncSession, *, user_id: uuid.UUID) -> Sequence[OrgUnit]:

@@ -48,7 +48,11 @@ async def get_photo(session: AsyncSession, *, photo_id: uuid.UUID) -> Photo | No
 
 
 async def get_visible_photo(
-    session: AsyncSession, *, photo_id: uuid.UUID, scope_path: str | None, uploader_id: uuid.UUID | None,
+    session: AsyncSession,
+    *,
+    photo_id: uuid.UUID,
+    scope_path: str | None,
+    uploader_id: uuid.UUID | None,
 ) -> Photo:
     """The photo if the caller may see it: in `scope_path` (reviewers), or uploaded by
     `uploader_id` (field workers); None for both means a signed link already vouched for it."""
@@ -82,17 +86,24 @@ async def count_for_record(session: AsyncSession, *, record_id: uuid.UUID) -> in
 
 async def lock_record(session: AsyncSession, *, record_id: uuid.UUID) -> None:
     """Serialise photo inserts for one record until commit, so the per-record cap holds."""
-    await session.execute(text("select pg_advisory_xact_lock(hashtextextended(:key, 7305021))"),
-                          {"key": f"photos:{record_id}"})
+    await session.execute(
+        text("select pg_advisory_xact_lock(hashtextextended(:key, 7305021))"), {"key": f"photos:{record_id}"}
+    )
 
 
 _SAME_ID = Photo.id == bindparam("photo_id")
 # The row with this id first (twins may be many), then the oldest twin.
-_SAME_ID_OR_BYTES = (select(Photo).where(or_(_SAME_ID, Photo.sha256 == bindparam("sha256")))
-                     .order_by(_SAME_ID.desc(), Photo.created_at).limit(2))
+_SAME_ID_OR_BYTES = (
+    select(Photo)
+    .where(or_(_SAME_ID, Photo.sha256 == bindparam("sha256")))
+    .order_by(_SAME_ID.desc(), Photo.created_at)
+    .limit(2)
+)
 
 
-async def same_id_or_bytes(session: AsyncSession, *, photo_id: uuid.UUID, sha256: str) -> tuple[Photo | None, Photo | None]:
+async def same_id_or_bytes(
+    session: AsyncSession, *, photo_id: uuid.UUID, sha256: str
+) -> tuple[Photo | None, Photo | None]:
     """The photo stored under this id, if any, and otherwise any stored photo with these exact bytes
     (a twin: its decoded facts and objects can be reused). One look for an upload's two questions."""
     rows = (await session.scalars(_SAME_ID_OR_BYTES, {"photo_id": photo_id, "sha256": sha256})).all()
@@ -107,7 +118,11 @@ async def insert_photo(session: AsyncSession, *, values: dict[str, Any]) -> Phot
 
 
 async def reuse_of(
-    session: AsyncSession, *, photos: Sequence[Photo], record_id: uuid.UUID, max_distance: int,
+    session: AsyncSession,
+    *,
+    photos: Sequence[Photo],
+    record_id: uuid.UUID,
+    max_distance: int,
     scope_path: str = "/",
 ) -> dict[uuid.UUID, uuid.UUID | None]:
     """For each of `photos` that is already evidence elsewhere, the id of one other record holding
@@ -119,11 +134,16 @@ async def reuse_of(
     # A flat or nearly featureless picture (a black frame, a blank wall) has a hash with almost
     # all bits alike; such hashes match each other by accident, so only exact bytes count there.
     detailed = [MIN_DETAIL_BITS <= bin(p.phash & (2**64 - 1)).count("1") <= 64 - MIN_DETAIL_BITS for p in photos]
-    given = {"ids": [p.id for p in photos], "sha256s": [p.sha256 for p in photos],
-             "phashes": [p.phash for p in photos], "detailed": detailed,
-             **{f"b{k}": [getattr(p, f"phash_b{k}") for p in photos] for k in range(4)}}
-    rows = await session.execute(_reuse_query(max_distance),
-                                 {**given, "record_id": record_id, "scope_path": scope_path})
+    given = {
+        "ids": [p.id for p in photos],
+        "sha256s": [p.sha256 for p in photos],
+        "phashes": [p.phash for p in photos],
+        "detailed": detailed,
+        **{f"b{k}": [getattr(p, f"phash_b{k}") for p in photos] for k in range(4)},
+    }
+    rows = await session.execute(
+        _reuse_query(max_distance), {**given, "record_id": record_id, "scope_path": scope_path}
+    )
     return {row.id: row.record_id if row.visible else None for row in rows.all()}
 
 
@@ -131,22 +151,48 @@ async def reuse_of(
 def _reuse_query(max_distance: int) -> Select[Any]:
     """Built once per distance: the photos come as arrays (unnest), so the statement's text, and
     its compiled form, are the same whatever the photos."""
-    arrays = [bindparam(name, type_=ARRAY(kind)) for name, kind in (
-        ("ids", Uuid), ("sha256s", String), ("phashes", BigInteger), ("detailed", Boolean),
-        ("b0", Integer), ("b1", Integer), ("b2", Integer), ("b3", Integer))]
-    given = (func.unnest(*arrays).table_valued("id", "sha256", "phash", "detailed", "b0", "b1", "b2", "b3")
-             .render_derived(name="given"))
+    arrays = [
+        bindparam(name, type_=ARRAY(kind))
+        for name, kind in (
+            ("ids", Uuid),
+            ("sha256s", String),
+            ("phashes", BigInteger),
+            ("detailed", Boolean),
+            ("b0", Integer),
+            ("b1", Integer),
+            ("b2", Integer),
+            ("b3", Integer),
+        )
+    ]
+    given = (
+        func.unnest(*arrays)
+        .table_valued("id", "sha256", "phash", "detailed", "b0", "b1", "b2", "b3")
+        .render_derived(name="given")
+    )
     other = aliased(Photo)
     near = and_(given.c.detailed, func.bit_count(cast(other.phash.op("#")(given.c.phash), BIT(64))) <= max_distance)
     if max_distance <= BAND_GUARANTEE:  # indexed candidates first, then the exact popcount
-        near = and_(or_(other.phash_b0 == given.c.b0, other.phash_b1 == given.c.b1,
-                        other.phash_b2 == given.c.b2, other.phash_b3 == given.c.b3), near)
+        near = and_(
+            or_(
+                other.phash_b0 == given.c.b0,
+                other.phash_b1 == given.c.b1,
+                other.phash_b2 == given.c.b2,
+                other.phash_b3 == given.c.b3,
+            ),
+            near,
+        )
     visible = in_scope_of(other.org_unit_id)
     return (
         select(given.c.id, other.record_id, visible.label("visible"))
         .select_from(given)
-        .join(other, and_(other.record_id != bindparam("record_id", type_=Uuid),
-                          other.id != given.c.id, or_(other.sha256 == given.c.sha256, near)))
+        .join(
+            other,
+            and_(
+                other.record_id != bindparam("record_id", type_=Uuid),
+                other.id != given.c.id,
+                or_(other.sha256 == given.c.sha256, near),
+            ),
+        )
         .ext(distinct_on(given.c.id))
         .order_by(given.c.id, visible.desc(), other.created_at, other.id)  # a nameable record first
     )

@@ -38,27 +38,44 @@ def kind_of(model: RecordModel) -> RecordKind:
 
 
 # Every write of a record or photo runs these: built once (building costs more than running).
-_BY_ID: dict[RecordModel, Select[Any]] = {model: select(model).where(model.id == bindparam("record_id"))
-                                          for model in KINDS}
-_FIND = {**{(model, False): q for model, q in _BY_ID.items()},
-         **{(model, True): q.with_for_update() for model, q in _BY_ID.items()}}
+_BY_ID: dict[RecordModel, Select[Any]] = {
+    model: select(model).where(model.id == bindparam("record_id")) for model in KINDS
+}
+_FIND = {
+    **{(model, False): q for model, q in _BY_ID.items()},
+    **{(model, True): q.with_for_update() for model, q in _BY_ID.items()},
+}
 _CLAIM: Any = (
-    insert(RecordClaim).values(record_id=bindparam("record_id"), owner_id=bindparam("owner_id"))
+    insert(RecordClaim)
+    .values(record_id=bindparam("record_id"), owner_id=bindparam("owner_id"))
     # A no-op update, for its row lock and so that the row comes back either way.
     .on_conflict_do_update(index_elements=[RecordClaim.record_id], set_={"owner_id": RecordClaim.owner_id})
-    .returning(RecordClaim.owner_id))
+    .returning(RecordClaim.owner_id)
+)
 # Which kind of record holds an id, and its author: one look across the three tables.
-_HOLDER = union_all(*(select(literal(kind).label("kind"), model.author_id).where(model.id == bindparam("record_id"))
-                      for model, kind in KINDS.items()))
+_HOLDER = union_all(
+    *(
+        select(literal(kind).label("kind"), model.author_id).where(model.id == bindparam("record_id"))
+        for model, kind in KINDS.items()
+    )
+)
 
 
-async def find_record(session: AsyncSession, *, model: RecordModel, record_id: uuid.UUID,
-                      for_update: bool = False) -> Record | None:
+async def find_record(
+    session: AsyncSession, *, model: RecordModel, record_id: uuid.UUID, for_update: bool = False
+) -> Record | None:
     return await session.scalar(_FIND[model, for_update], {"record_id": record_id})
 
 
-async def get_record(session: AsyncSession, *, model: RecordModel, record_id: uuid.UUID, scope_path: str,
-                     author_id: uuid.UUID | None = None, for_update: bool = False) -> Record:
+async def get_record(
+    session: AsyncSession,
+    *,
+    model: RecordModel,
+    record_id: uuid.UUID,
+    scope_path: str,
+    author_id: uuid.UUID | None = None,
+    for_update: bool = False,
+) -> Record:
     """The record, if the caller may see it: in scope, and their own when `author_id` is given."""
     query = select(model).where(model.id == record_id, in_scope(model.org_unit_id, scope_path))
     if author_id:
@@ -72,9 +89,18 @@ async def get_record(session: AsyncSession, *, model: RecordModel, record_id: uu
 
 
 async def list_records(
-    session: AsyncSession, *, model: type[R], scope_path: str, author_id: uuid.UUID | None = None,
-    status: str | None = None, site_id: uuid.UUID | None = None, org_unit_id: uuid.UUID | None = None,
-    since: datetime | None = None, until: datetime | None = None, cursor: str | None = None, limit: int = 50,
+    session: AsyncSession,
+    *,
+    model: type[R],
+    scope_path: str,
+    author_id: uuid.UUID | None = None,
+    status: str | None = None,
+    site_id: uuid.UUID | None = None,
+    org_unit_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
 ) -> tuple[Sequence[R], str | None]:
     """Newest first, in pages. `org_unit_id`: that unit and the units below it."""
     at = time_column(model)
@@ -119,10 +145,18 @@ async def update_record(session: AsyncSession, *, record: Record, values: dict[s
     return record
 
 
-async def add_review(session: AsyncSession, *, record_kind: str, record_id: uuid.UUID, reviewer_id: uuid.UUID,
-                     decision: str, comment: str) -> Review:
-    review = Review(record_kind=record_kind, record_id=record_id, reviewer_id=reviewer_id, decision=decision,
-                    comment=comment)
+async def add_review(
+    session: AsyncSession,
+    *,
+    record_kind: str,
+    record_id: uuid.UUID,
+    reviewer_id: uuid.UUID,
+    decision: str,
+    comment: str,
+) -> Review:
+    review = Review(
+        record_kind=record_kind, record_id=record_id, reviewer_id=reviewer_id, decision=decision, comment=comment
+    )
     session.add(review)
     await session.flush()
     await session.refresh(review)
@@ -131,16 +165,26 @@ async def add_review(session: AsyncSession, *, record_kind: str, record_id: uuid
 
 async def last_approval(session: AsyncSession, *, record_id: uuid.UUID) -> tuple[Review, str] | None:
     """The record's latest approval and the path of its approver's unit."""
-    row = (await session.execute(
-        select(Review, OrgUnit.path).join(User, User.id == Review.reviewer_id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-        .where(Review.record_id == record_id, Review.decision == "approve").order_by(Review.at.desc()).limit(1))).first()
+    row = (
+        await session.execute(
+            select(Review, OrgUnit.path)
+            .join(User, User.id == Review.reviewer_id)
+            .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+            .where(Review.record_id == record_id, Review.decision == "approve")
+            .order_by(Review.at.desc())
+            .limit(1)
+        )
+    ).first()
     return (row[0], row[1]) if row else None
 
 
 async def reviews_for(session: AsyncSession, *, record_id: uuid.UUID) -> Sequence[tuple[Review, User]]:
     rows = await session.execute(
-        select(Review, User).join(User, User.id == Review.reviewer_id)
-        .where(Review.record_id == record_id).order_by(Review.at))
+        select(Review, User)
+        .join(User, User.id == Review.reviewer_id)
+        .where(Review.record_id == record_id)
+        .order_by(Review.at)
+    )
     return [(r, u) for r, u in rows]
 
 

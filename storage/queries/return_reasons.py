@@ -14,7 +14,11 @@ DEFAULTS = [
     ("photo_unclear", "照片不清楚，请重新拍摄", "The photos are unclear; take them again"),
     ("photo_missing", "缺少现场照片，请补拍", "Photos of the site are missing; add them"),
     ("far_from_site", "定位不在现场，请到现场后重新提交", "The position is not at the site; send it again from there"),
-    ("issue_unclear", "问题描述不清楚，请写明具体情况", "The problem is not described clearly; say exactly what is wrong"),
+    (
+        "issue_unclear",
+        "问题描述不清楚，请写明具体情况",
+        "The problem is not described clearly; say exactly what is wrong",
+    ),
     ("wrong_site", "对象或设施选错了，请核对", "The wrong person or facility was chosen; check it"),
     ("details_missing", "走访内容不完整，请补充", "The visit's details are incomplete; complete them"),
 ]
@@ -32,6 +36,8 @@ async def replace_reasons(session: AsyncSession, *, reasons: Sequence[tuple[str,
     """The whole list at once: (code, zh, en), in this order."""
     await session.execute(delete(ReturnReason))
     if reasons:
-        await session.execute(insert(ReturnReason), [dict(code=code, position=n, text_zh=zh, text_en=en)
-                                                     for n, (code, zh, en) in enumerate(reasons)])
+        await session.execute(
+            insert(ReturnReason),
+            [dict(code=code, position=n, text_zh=zh, text_en=en) for n, (code, zh, en) in enumerate(reasons)],
+        )
     await session.flush()

@@ -38,7 +38,9 @@ class QueueFilter:
 
 
 def _encode(sort: str, row: Row) -> str:
-    key = [row.n_flags, row.at.isoformat(), str(row.id)] if sort == "most_flagged" else [row.at.isoformat(), str(row.id)]
+    key = (
+        [row.n_flags, row.at.isoformat(), str(row.id)] if sort == "most_flagged" else [row.at.isoformat(), str(row.id)]
+    )
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
@@ -52,14 +54,19 @@ def _decode(sort: str, cursor: str) -> tuple:
         raise Invalid("cursor is not one this server handed out for this sort order", field="cursor") from exc
 
 
-def _branch(model: Any, kind: str, *, scope_path: str, f: QueueFilter, sort: str,
-            after: tuple | None, limit: int):
+def _branch(model: Any, kind: str, *, scope_path: str, f: QueueFilter, sort: str, after: tuple | None, limit: int):
     at, place = time_column(model), site_column(model)
     n_flags = func.jsonb_array_length(model.flags)
     query = select(
-        literal(kind).label("kind"), model.id.label("id"), model.org_unit_id.label("org_unit_id"),
-        model.author_id.label("author_id"), at.label("at"), model.status.label("status"),
-        model.flags.label("flags"), n_flags.label("n_flags"), place.label("place_id"),
+        literal(kind).label("kind"),
+        model.id.label("id"),
+        model.org_unit_id.label("org_unit_id"),
+        model.author_id.label("author_id"),
+        at.label("at"),
+        model.status.label("status"),
+        model.flags.label("flags"),
+        n_flags.label("n_flags"),
+        place.label("place_id"),
         (model.visit_type if model is Visit else literal(kind)).label("type"),
         func.cardinality(model.photo_ids).label("n_photos"),
     ).where(in_scope(model.org_unit_id, scope_path))
@@ -95,8 +102,13 @@ def _branch(model: Any, kind: str, *, scope_path: str, f: QueueFilter, sort: str
 
 
 async def list_queue(
-    session: AsyncSession, *, scope_path: str, filters: QueueFilter, sort: str = "newest",
-    cursor: str | None = None, limit: int = 50,
+    session: AsyncSession,
+    *,
+    scope_path: str,
+    filters: QueueFilter,
+    sort: str = "newest",
+    cursor: str | None = None,
+    limit: int = 50,
 ) -> tuple[Sequence[Row], str | None]:
     """Rows with kind, id, org_unit_id, author_id, at, status, flags, n_flags, place_id, type, n_photos."""
     after = _decode(sort, cursor) if cursor else None
@@ -109,8 +121,7 @@ async def list_queue(
         kinds.append((Inspection, "inspection"))
     if not kinds:
         return [], None
-    branches = [_branch(m, k, scope_path=scope_path, f=filters, sort=sort, after=after,
-                        limit=limit) for m, k in kinds]
+    branches = [_branch(m, k, scope_path=scope_path, f=filters, sort=sort, after=after, limit=limit) for m, k in kinds]
     merged = union_all(*(select(b) for b in branches)).subquery()
     order = ([merged.c.n_flags.desc()] if sort == "most_flagged" else []) + [merged.c.at.desc(), merged.c.id.desc()]
     rows = (await session.execute(select(merged).order_by(*order).limit(limit + 1))).all()

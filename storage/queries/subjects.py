@@ -21,9 +21,15 @@ def next_due_at() -> ColumnElement[datetime]:
 
 
 async def list_subjects(
-    session: AsyncSession, *, scope_path: str, org_unit_id: uuid.UUID | None = None,
-    category: str | None = None, overdue: bool | None = None, contact_user_id: uuid.UUID | None = None,
-    cursor: str | None = None, limit: int = 50,
+    session: AsyncSession,
+    *,
+    scope_path: str,
+    org_unit_id: uuid.UUID | None = None,
+    category: str | None = None,
+    overdue: bool | None = None,
+    contact_user_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
 ) -> tuple[Sequence[Subject], str | None]:
     query = select(Subject).where(in_scope(Subject.org_unit_id, scope_path))
     if org_unit_id:
@@ -34,13 +40,13 @@ async def list_subjects(
         query = query.where(Subject.contact_user_id == contact_user_id)
     if overdue is not None:
         query = query.where((next_due_at() < func.now()) == overdue)
-    return await keyset_page(session, query, time_col=Subject.created_at, id_col=Subject.id,
-                             cursor=cursor, limit=limit)
+    return await keyset_page(session, query, time_col=Subject.created_at, id_col=Subject.id, cursor=cursor, limit=limit)
 
 
 async def get_subject(session: AsyncSession, *, subject_id: uuid.UUID, scope_path: str) -> Subject:
     subject = await session.scalar(
-        select(Subject).where(Subject.id == subject_id, in_scope(Subject.org_unit_id, scope_path)))
+        select(Subject).where(Subject.id == subject_id, in_scope(Subject.org_unit_id, scope_path))
+    )
     if subject is None:
         raise NotFound("no such subject in your scope", field="subject_id")
     return subject
@@ -75,8 +81,9 @@ async def recount_visited(session: AsyncSession, *, subject_id: uuid.UUID, at: d
     the clock goes back to the latest visit still approved."""
     subject = await session.get(Subject, subject_id)
     if subject and subject.last_visit_at == at:
-        subject.last_visit_at = await session.scalar(select(func.max(Visit.visited_at)).where(
-            Visit.subject_id == subject_id, Visit.status == "approved"))
+        subject.last_visit_at = await session.scalar(
+            select(func.max(Visit.visited_at)).where(Visit.subject_id == subject_id, Visit.status == "approved")
+        )
         await session.flush()
 
 
@@ -88,7 +95,11 @@ async def names_by_id(session: AsyncSession, *, ids: Sequence[uuid.UUID]) -> dic
 
 
 async def find_for_import(
-    session: AsyncSession, *, id_numbers: Sequence[str], names: Sequence[tuple[str, uuid.UUID]], scope_path: str,
+    session: AsyncSession,
+    *,
+    id_numbers: Sequence[str],
+    names: Sequence[tuple[str, uuid.UUID]],
+    scope_path: str,
 ) -> tuple[dict[str, Subject], dict[tuple[str, uuid.UUID], Subject]]:
     """The subjects in scope an import updates instead of adding a copy: by identity number, and
     for rows without one, by name within the unit among subjects without one."""
@@ -96,11 +107,16 @@ async def find_for_import(
     by_name: dict[tuple[str, uuid.UUID], Subject] = {}
     scoped = in_scope(Subject.org_unit_id, scope_path)
     if id_numbers:
-        for s in (await session.scalars(select(Subject).where(Subject.id_number.in_(sorted(set(id_numbers))), scoped))).all():
+        for s in (
+            await session.scalars(select(Subject).where(Subject.id_number.in_(sorted(set(id_numbers))), scoped))
+        ).all():
             by_number[s.id_number] = s
     if names:
         wanted = set(names)
-        rows = (await session.scalars(select(Subject).where(
-            Subject.name.in_(sorted({n for n, _ in names})), Subject.id_number == "", scoped))).all()
+        rows = (
+            await session.scalars(
+                select(Subject).where(Subject.name.in_(sorted({n for n, _ in names})), Subject.id_number == "", scoped)
+            )
+        ).all()
         by_name = {(s.name, s.org_unit_id): s for s in rows if (s.name, s.org_unit_id) in wanted}
     return by_number, by_name

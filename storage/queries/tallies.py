@@ -20,9 +20,16 @@ from storage.queries.common import in_scope
 CHINA = timezone(timedelta(hours=8))  # the tallies' days are UTC+8 days (CHINA_DAY in the migration)
 
 record_facts = table(
-    "record_facts", column("org_unit_id", Uuid), column("at", DateTime(timezone=True)), column("kind", String),
-    column("status", String), column("visit_type", String), column("cash", Numeric), column("goods", Integer),
-    column("flagged", Integer))
+    "record_facts",
+    column("org_unit_id", Uuid),
+    column("at", DateTime(timezone=True)),
+    column("kind", String),
+    column("status", String),
+    column("visit_type", String),
+    column("cash", Numeric),
+    column("goods", Integer),
+    column("flagged", Integer),
+)
 
 
 class Tally(NamedTuple):
@@ -57,8 +64,9 @@ def _parts(since: datetime, until: datetime) -> Iterator[Any]:
     f = record_facts.c
 
     def raw(start: datetime, end: datetime) -> Any:
-        return select(f.org_unit_id, f.kind, f.status, f.visit_type, literal(1).label("n"), f.cash, f.goods,
-                      f.flagged).where(f.at >= start, f.at < end)
+        return select(
+            f.org_unit_id, f.kind, f.status, f.visit_type, literal(1).label("n"), f.cash, f.goods, f.flagged
+        ).where(f.at >= start, f.at < end)
 
     days = whole_days(since, until)
     if days is None:
@@ -67,7 +75,8 @@ def _parts(since: datetime, until: datetime) -> Iterator[Any]:
     first, last = days
     t = RecordTally
     yield select(t.org_unit_id, t.kind, t.status, t.visit_type, t.n, t.cash, t.goods, t.flagged).where(
-        t.day >= first, t.day < last)
+        t.day >= first, t.day < last
+    )
     if since < _midnight(first):
         yield raw(since, _midnight(first))
     if _midnight(last) < until:
@@ -79,9 +88,21 @@ async def tallies(session: AsyncSession, *, scope_path: str, since: datetime, un
     status and visit type (a group whose records were all deleted or moved may sum to n = 0)."""
     parts = union_all(*_parts(since, until)).subquery()
     p = parts.c
-    query = (select(p.org_unit_id, p.kind, p.status, p.visit_type, func.sum(p.n), func.sum(p.cash),
-                    func.sum(p.goods), func.sum(p.flagged))
-             .where(in_scope(p.org_unit_id, scope_path))
-             .group_by(p.org_unit_id, p.kind, p.status, p.visit_type))
-    return [Tally(unit, kind, status, visit_type, int(n), cash, int(goods), int(flagged))  # sum() is numeric
-            for unit, kind, status, visit_type, n, cash, goods, flagged in (await session.execute(query)).all()]
+    query = (
+        select(
+            p.org_unit_id,
+            p.kind,
+            p.status,
+            p.visit_type,
+            func.sum(p.n),
+            func.sum(p.cash),
+            func.sum(p.goods),
+            func.sum(p.flagged),
+        )
+        .where(in_scope(p.org_unit_id, scope_path))
+        .group_by(p.org_unit_id, p.kind, p.status, p.visit_type)
+    )
+    return [
+        Tally(unit, kind, status, visit_type, int(n), cash, int(goods), int(flagged))  # sum() is numeric
+        for unit, kind, status, visit_type, n, cash, goods, flagged in (await session.execute(query)).all()
+    ]

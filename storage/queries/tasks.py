@@ -53,30 +53,47 @@ def _site_of(record_kind: str, values: dict[str, Any]) -> tuple[Any, uuid.UUID]:
     return Task.org_unit_id, values["org_unit_id"]
 
 
-async def _open_task_of_site(session: AsyncSession, *, record_kind: str, values: dict[str, Any],
-                             item: str) -> Task | None:
+async def _open_task_of_site(
+    session: AsyncSession, *, record_kind: str, values: dict[str, Any], item: str
+) -> Task | None:
     """The site's open task for this item, if there is one. Holds a lock on (site, item) until the
     transaction ends, so two records reporting the same problem at once make one task."""
     column, site_id = _site_of(record_kind, values)
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"task:{site_id}:{item}"))))
     return await session.scalar(
-        select(Task).where(column == site_id, Task.record_kind == record_kind, Task.item == item,
-                           Task.status == "open").order_by(Task.opened_at).limit(1).with_for_update())
+        select(Task)
+        .where(column == site_id, Task.record_kind == record_kind, Task.item == item, Task.status == "open")
+        .order_by(Task.opened_at)
+        .limit(1)
+        .with_for_update()
+    )
 
 
 async def _link(session: AsyncSession, *, task_id: uuid.UUID, record_id: uuid.UUID, record_kind: str) -> None:
-    await session.execute(insert(TaskRecord).values(task_id=task_id, record_id=record_id, record_kind=record_kind)
-                          .on_conflict_do_nothing(index_elements=["task_id", "record_id"]))
+    await session.execute(
+        insert(TaskRecord)
+        .values(task_id=task_id, record_id=record_id, record_kind=record_kind)
+        .on_conflict_do_nothing(index_elements=["task_id", "record_id"])
+    )
 
 
 async def _sync(session: AsyncSession, *, record_id: uuid.UUID, record_kind: str, wanted: dict[str, dict]) -> None:
     """Make the record's tasks match `wanted` (item -> columns of a new task). An item whose site
     already has an open task joins it (one task per problem) instead of opening another."""
-    existing = {t.item: t for t in (await session.scalars(
-        select(Task).where(Task.record_id == record_id).with_for_update())).all()}
-    joined = {t.item: t for t in (await session.scalars(
-        select(Task).join(TaskRecord, TaskRecord.task_id == Task.id)
-        .where(TaskRecord.record_id == record_id, Task.record_id != record_id))).all()}
+    existing = {
+        t.item: t
+        for t in (await session.scalars(select(Task).where(Task.record_id == record_id).with_for_update())).all()
+    }
+    joined = {
+        t.item: t
+        for t in (
+            await session.scalars(
+                select(Task)
+                .join(TaskRecord, TaskRecord.task_id == Task.id)
+                .where(TaskRecord.record_id == record_id, Task.record_id != record_id)
+            )
+        ).all()
+    }
     for item, values in wanted.items():
         task = existing.get(item)
         if task is None and item in joined:
@@ -89,8 +106,11 @@ async def _sync(session: AsyncSession, *, record_id: uuid.UUID, record_kind: str
                 continue
             # ON CONFLICT: two deliveries of the same record racing each other make one task.
             made = await session.scalar(
-                insert(Task).values(id=uuid.uuid4(), record_id=record_id, record_kind=record_kind, item=item, **values)
-                .on_conflict_do_nothing(index_elements=["record_id", "item"]).returning(Task.id))
+                insert(Task)
+                .values(id=uuid.uuid4(), record_id=record_id, record_kind=record_kind, item=item, **values)
+                .on_conflict_do_nothing(index_elements=["record_id", "item"])
+                .returning(Task.id)
+            )
             if made is not None:
                 await _link(session, task_id=made, record_id=record_id, record_kind=record_kind)
         elif task.status in ("open", "cancelled"):
@@ -109,17 +129,20 @@ async def _sync(session: AsyncSession, *, record_id: uuid.UUID, record_kind: str
     for item, task in existing.items():
         if item not in wanted and task.status == "open":
             # Other records still report the problem: the task stays open without this one.
-            await session.execute(delete(TaskRecord).where(TaskRecord.task_id == task.id,
-                                                           TaskRecord.record_id == record_id))
-            others = await session.scalar(select(func.count()).select_from(TaskRecord)
-                                          .where(TaskRecord.task_id == task.id))
+            await session.execute(
+                delete(TaskRecord).where(TaskRecord.task_id == task.id, TaskRecord.record_id == record_id)
+            )
+            others = await session.scalar(
+                select(func.count()).select_from(TaskRecord).where(TaskRecord.task_id == task.id)
+            )
             if not others:
                 task.status = "cancelled"
             task.updated_at = _now()
     for item, task in joined.items():
         if item not in wanted and task.status == "open":
-            await session.execute(delete(TaskRecord).where(TaskRecord.task_id == task.id,
-                                                           TaskRecord.record_id == record_id))
+            await session.execute(
+                delete(TaskRecord).where(TaskRecord.task_id == task.id, TaskRecord.record_id == record_id)
+            )
             task.updated_at = _now()
     await session.flush()
 
@@ -127,19 +150,30 @@ async def _sync(session: AsyncSession, *, record_id: uuid.UUID, record_kind: str
 async def caretaker_user(session: AsyncSession, *, facility_id: uuid.UUID) -> uuid.UUID | None:
     """The facility's caretaker (管护责任人) as a user: one active account whose display name or
     username is the caretaker's name and whose unit covers the facility; else None."""
-    row = (await session.execute(select(Facility.caretaker, OrgUnit.path).join(
-        OrgUnit, OrgUnit.id == Facility.org_unit_id).where(Facility.id == facility_id))).first()
+    row = (
+        await session.execute(
+            select(Facility.caretaker, OrgUnit.path)
+            .join(OrgUnit, OrgUnit.id == Facility.org_unit_id)
+            .where(Facility.id == facility_id)
+        )
+    ).first()
     name = (row.caretaker or "").strip() if row else ""
     if not name:
         return None
-    found = (await session.execute(select(User.id, OrgUnit.path).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(
-        User.is_active.is_(True), or_(User.display_name == name, User.username == name)))).all()
+    found = (
+        await session.execute(
+            select(User.id, OrgUnit.path)
+            .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+            .where(User.is_active.is_(True), or_(User.display_name == name, User.username == name))
+        )
+    ).all()
     covering = [user_id for user_id, path in found if row is not None and row.path.startswith(path)]
     return covering[0] if len(covering) == 1 else None
 
 
-async def sync_tasks_for_patrol(session: AsyncSession, *, patrol: Patrol, rules: TaskRules | None = None,
-                                new: bool = False) -> None:
+async def sync_tasks_for_patrol(
+    session: AsyncSession, *, patrol: Patrol, rules: TaskRules | None = None, new: bool = False
+) -> None:
     """`new`: the record was just created, so it has no tasks yet to update or cancel. The owner is
     the facility's caretaker when that person is a user, else the patrol's author."""
     rules = rules or TaskRules()
@@ -148,31 +182,40 @@ async def sync_tasks_for_patrol(session: AsyncSession, *, patrol: Patrol, rules:
     owner = (await caretaker_user(session, facility_id=patrol.facility_id) if issues else None) or patrol.author_id
     wanted = {
         str(entry.get("item")): dict(
-            org_unit_id=patrol.org_unit_id, facility_id=patrol.facility_id,
-            assignee_id=owner, detail=str(entry.get("note") or ""), due_at=due)
+            org_unit_id=patrol.org_unit_id,
+            facility_id=patrol.facility_id,
+            assignee_id=owner,
+            detail=str(entry.get("note") or ""),
+            due_at=due,
+        )
         for entry in issues
     }
     if wanted or not new:
         await _sync(session, record_id=patrol.id, record_kind="patrol", wanted=wanted)
 
 
-async def sync_tasks_for_visit(session: AsyncSession, *, visit: Visit, rules: TaskRules | None = None,
-                               new: bool = False) -> None:
+async def sync_tasks_for_visit(
+    session: AsyncSession, *, visit: Visit, rules: TaskRules | None = None, new: bool = False
+) -> None:
     """One open follow-up per subject: a later visit that needs one joins it."""
     rules = rules or TaskRules()
     wanted: dict[str, dict] = {}
     if visit.follow_up_needed:
         contact = await session.scalar(select(Subject.contact_user_id).where(Subject.id == visit.subject_id))
         wanted[FOLLOW_UP] = dict(
-            org_unit_id=visit.org_unit_id, subject_id=visit.subject_id,
-            assignee_id=contact or visit.author_id, detail=visit.needs or visit.summary or "",
-            due_at=visit.visited_at + timedelta(days=rules.follow_up_due_days))
+            org_unit_id=visit.org_unit_id,
+            subject_id=visit.subject_id,
+            assignee_id=contact or visit.author_id,
+            detail=visit.needs or visit.summary or "",
+            due_at=visit.visited_at + timedelta(days=rules.follow_up_due_days),
+        )
     if wanted or not new:
         await _sync(session, record_id=visit.id, record_kind="visit", wanted=wanted)
 
 
-async def sync_tasks_for_inspection(session: AsyncSession, *, inspection: Inspection,
-                                    rules: TaskRules | None = None, new: bool = False) -> None:
+async def sync_tasks_for_inspection(
+    session: AsyncSession, *, inspection: Inspection, rules: TaskRules | None = None, new: bool = False
+) -> None:
     """Each `issue` of a station inspection is a rectification task owned by the station head
     (unassigned while the station has none)."""
     rules = rules or TaskRules()
@@ -180,9 +223,10 @@ async def sync_tasks_for_inspection(session: AsyncSession, *, inspection: Inspec
     due = inspection.started_at + timedelta(days=rules.patrol_issue_due_days)
     wanted = {
         str(entry.get("item")): dict(
-            org_unit_id=inspection.org_unit_id, assignee_id=head,
-            detail=str(entry.get("note") or ""), due_at=due)
-        for entry in inspection.checklist or [] if entry.get("result") == "issue" and entry.get("item")
+            org_unit_id=inspection.org_unit_id, assignee_id=head, detail=str(entry.get("note") or ""), due_at=due
+        )
+        for entry in inspection.checklist or []
+        if entry.get("result") == "issue" and entry.get("item")
     }
     if wanted or not new:
         await _sync(session, record_id=inspection.id, record_kind="inspection", wanted=wanted)
@@ -192,9 +236,17 @@ async def sync_tasks_for_inspection(session: AsyncSession, *, inspection: Inspec
 
 
 async def list_tasks(
-    session: AsyncSession, *, scope_path: str, status: str | None = None, org_unit_id: uuid.UUID | None = None,
-    overdue: bool | None = None, assignee_id: uuid.UUID | None = None, record_id: uuid.UUID | None = None,
-    state: str | None = None, cursor: str | None = None, limit: int = 50,
+    session: AsyncSession,
+    *,
+    scope_path: str,
+    status: str | None = None,
+    org_unit_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    assignee_id: uuid.UUID | None = None,
+    record_id: uuid.UUID | None = None,
+    state: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
 ) -> tuple[Sequence[Task], str | None]:
     """Newest first. Without a status filter, cancelled tasks are left out. `state` is what the
     desk counts (storage/queries/desk.py): to_fix (open), to_accept (fixed), overdue (open and
@@ -211,8 +263,12 @@ async def list_tasks(
     if assignee_id:
         query = query.where(Task.assignee_id == assignee_id)
     if record_id:
-        query = query.where(or_(Task.record_id == record_id,
-                                Task.id.in_(select(TaskRecord.task_id).where(TaskRecord.record_id == record_id))))
+        query = query.where(
+            or_(
+                Task.record_id == record_id,
+                Task.id.in_(select(TaskRecord.task_id).where(TaskRecord.record_id == record_id)),
+            )
+        )
     return await keyset_page(session, query, time_col=Task.opened_at, id_col=Task.id, cursor=cursor, limit=limit)
 
 
@@ -255,13 +311,19 @@ async def record_of(session: AsyncSession, *, task: Task) -> Patrol | Visit | In
     return await session.get(models[task.record_kind], task.record_id)
 
 
-async def records_of(session: AsyncSession, *, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[tuple[str, uuid.UUID]]]:
+async def records_of(
+    session: AsyncSession, *, task_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[str, uuid.UUID]]]:
     """Every record that reported each task, oldest first: (kind, id)."""
     out: dict[uuid.UUID, list[tuple[str, uuid.UUID]]] = {i: [] for i in task_ids}
     if task_ids:
-        for task_id, kind, record_id in (await session.execute(
+        for task_id, kind, record_id in (
+            await session.execute(
                 select(TaskRecord.task_id, TaskRecord.record_kind, TaskRecord.record_id)
-                .where(TaskRecord.task_id.in_(set(task_ids))).order_by(TaskRecord.joined_at, TaskRecord.record_id))).all():
+                .where(TaskRecord.task_id.in_(set(task_ids)))
+                .order_by(TaskRecord.joined_at, TaskRecord.record_id)
+            )
+        ).all():
             out[task_id].append((kind, record_id))
     return out
 
@@ -271,7 +333,9 @@ def reported_by(task: Task, found: dict[uuid.UUID, list[tuple[str, uuid.UUID]]])
     return found.get(task.id) or [(task.record_kind, task.record_id)]
 
 
-async def records_by_ids(session: AsyncSession, *, refs: Sequence[tuple[str, uuid.UUID]]) -> list[Patrol | Visit | Inspection]:
+async def records_by_ids(
+    session: AsyncSession, *, refs: Sequence[tuple[str, uuid.UUID]]
+) -> list[Patrol | Visit | Inspection]:
     """The records named, in the order given (those not found left out)."""
     found: dict[uuid.UUID, Patrol | Visit | Inspection] = {}
     models: dict[str, Any] = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}
@@ -290,8 +354,9 @@ async def photos_by_ids(session: AsyncSession, *, photo_ids: Sequence[uuid.UUID]
 
 
 async def photos_of_record(session: AsyncSession, *, record_id: uuid.UUID) -> Sequence[Photo]:
-    return (await session.scalars(
-        select(Photo).where(Photo.record_id == record_id).order_by(Photo.created_at, Photo.id))).all()
+    return (
+        await session.scalars(select(Photo).where(Photo.record_id == record_id).order_by(Photo.created_at, Photo.id))
+    ).all()
 
 
 # --- changing ------------------------------------------------------------------------------
@@ -322,8 +387,7 @@ async def accept_task(session: AsyncSession, *, task: Task, by: uuid.UUID) -> No
 
 async def reopen_task(session: AsyncSession, *, task: Task, comment: str) -> None:
     if task.status not in ("fixed", "accepted"):
-        raise Conflict(f"this task is {task.status}; only a fixed or accepted task can be reopened",
-                       field="status")
+        raise Conflict(f"this task is {task.status}; only a fixed or accepted task can be reopened", field="status")
     task.status, task.reopen_comment = "open", comment
     task.accepted_at = task.accepted_by_id = None
     task.updated_at = _now()
@@ -334,15 +398,22 @@ async def reassign_task(session: AsyncSession, *, task: Task, assignee: User) ->
     """Give the task to another person; returns who had it. The person's unit must cover the
     task's place, or they could not open it."""
     if task.status not in ("open", "fixed"):
-        raise Conflict(f"this task is {task.status}; only an open or fixed task can be reassigned", field="status",
-                       code="task_not_reassignable")
+        raise Conflict(
+            f"this task is {task.status}; only an open or fixed task can be reassigned",
+            field="status",
+            code="task_not_reassignable",
+        )
     if not assignee.is_active:
-        raise Invalid("this account is disabled; choose someone who can sign in", field="assignee_id",
-                      code="assignee_disabled")
+        raise Invalid(
+            "this account is disabled; choose someone who can sign in", field="assignee_id", code="assignee_disabled"
+        )
     place, own = await unit_path(session, task.org_unit_id), await unit_path(session, assignee.org_unit_id)
     if not (place and own and place.startswith(own)):
-        raise Invalid("this person's unit does not cover the task's place, so they could not open it",
-                      field="assignee_id", code="assignee_out_of_scope")
+        raise Invalid(
+            "this person's unit does not cover the task's place, so they could not open it",
+            field="assignee_id",
+            code="assignee_out_of_scope",
+        )
     before = task.assignee_id
     task.assignee_id, task.updated_at = assignee.id, _now()
     await session.flush()
@@ -352,8 +423,11 @@ async def reassign_task(session: AsyncSession, *, task: Task, assignee: User) ->
 async def set_deadline(session: AsyncSession, *, task: Task, due_at: datetime) -> datetime:
     """Move the deadline (整改时限); returns the old one."""
     if task.status not in ("open", "fixed"):
-        raise Conflict(f"this task is {task.status}; only an open or fixed task gets a new deadline", field="status",
-                       code="task_not_reassignable")
+        raise Conflict(
+            f"this task is {task.status}; only an open or fixed task gets a new deadline",
+            field="status",
+            code="task_not_reassignable",
+        )
     if due_at <= _now():
         raise Invalid("the new deadline has already passed; choose a later day", field="due_at", code="deadline_past")
     if due_at > _now() + timedelta(days=3 * 366):
@@ -379,35 +453,78 @@ async def people(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.U
     to the subject's contact. The reporter is the record's author. A few lookups for a page."""
     if not tasks:
         return {}
-    caretakers = dict((await session.execute(select(Facility.id, Facility.caretaker).where(
-        Facility.id.in_({t.facility_id for t in tasks if t.facility_id})))).all())
-    contacts = dict((await session.execute(select(Subject.id, User.display_name).join(
-        User, User.id == Subject.contact_user_id).where(
-        Subject.id.in_({t.subject_id for t in tasks if t.subject_id})))).all())
+    caretakers = dict(
+        (
+            await session.execute(
+                select(Facility.id, Facility.caretaker).where(
+                    Facility.id.in_({t.facility_id for t in tasks if t.facility_id})
+                )
+            )
+        ).all()
+    )
+    contacts = dict(
+        (
+            await session.execute(
+                select(Subject.id, User.display_name)
+                .join(User, User.id == Subject.contact_user_id)
+                .where(Subject.id.in_({t.subject_id for t in tasks if t.subject_id}))
+            )
+        ).all()
+    )
     reporters: dict[uuid.UUID, str] = {}
     for model in (Patrol, Visit, Inspection):
         ids = {t.record_id for t in tasks if t.record_kind == model.__tablename__[:-1]}
         if ids:
-            reporters.update((await session.execute(select(model.id, User.display_name).join(
-                User, User.id == model.author_id).where(model.id.in_(ids)))).all())
-    paths = dict((await session.execute(select(OrgUnit.id, OrgUnit.path).where(
-        OrgUnit.id.in_({t.org_unit_id for t in tasks})))).all())
+            reporters.update(
+                (
+                    await session.execute(
+                        select(model.id, User.display_name)
+                        .join(User, User.id == model.author_id)
+                        .where(model.id.in_(ids))
+                    )
+                ).all()
+            )
+    paths = dict(
+        (
+            await session.execute(
+                select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_({t.org_unit_id for t in tasks}))
+            )
+        ).all()
+    )
     chain = {uuid.UUID(p) for path in paths.values() for p in path.strip("/").split("/") if p}
     heads: dict[uuid.UUID, str] = {}
-    for unit_id, name in (await session.execute(select(User.org_unit_id, User.display_name).where(
-            User.org_unit_id.in_(chain), User.role == "supervisor", User.is_active.is_(True))
-            .order_by(User.username.desc()))).all():
+    for unit_id, name in (
+        await session.execute(
+            select(User.org_unit_id, User.display_name)
+            .where(User.org_unit_id.in_(chain), User.role == "supervisor", User.is_active.is_(True))
+            .order_by(User.username.desc())
+        )
+    ).all():
         heads[unit_id] = name  # the first by username wins where a unit has several
     # A station's named head (站长, org_units.head_user_id) comes before any supervisor of its unit.
-    heads.update((await session.execute(select(OrgUnit.id, User.display_name).join(
-        User, User.id == OrgUnit.head_user_id).where(OrgUnit.id.in_(chain)))).all())
+    heads.update(
+        (
+            await session.execute(
+                select(OrgUnit.id, User.display_name)
+                .join(User, User.id == OrgUnit.head_user_id)
+                .where(OrgUnit.id.in_(chain))
+            )
+        ).all()
+    )
     out: dict[uuid.UUID, People] = {}
     for t in tasks:
         ancestors = [uuid.UUID(p) for p in reversed(paths.get(t.org_unit_id, "").strip("/").split("/")) if p]
         head = next((heads[u] for u in ancestors if u in heads), "")
         care = (caretakers.get(t.facility_id) or "").strip() if t.facility_id else ""
         contact = contacts.get(t.subject_id, "") if t.subject_id else ""
-        owner, kind = ((care, "caretaker") if care else (contact, "contact") if contact
-                       else (head, "station_head") if head else ("", ""))
+        owner, kind = (
+            (care, "caretaker")
+            if care
+            else (contact, "contact")
+            if contact
+            else (head, "station_head")
+            if head
+            else ("", "")
+        )
         out[t.id] = People(owner_name=owner, owner_kind=kind, reporter_name=reporters.get(t.record_id, ""))
     return out

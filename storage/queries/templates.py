@@ -14,10 +14,10 @@ from storage.errors import Conflict, Invalid, NotFound
 from storage.models import ChecklistTemplate
 
 
-async def list_templates(session: AsyncSession, *, kind: str | None = None,
-                         active_only: bool = True) -> Sequence[ChecklistTemplate]:
-    query = select(ChecklistTemplate).order_by(ChecklistTemplate.kind, ChecklistTemplate.key,
-                                               ChecklistTemplate.version)
+async def list_templates(
+    session: AsyncSession, *, kind: str | None = None, active_only: bool = True
+) -> Sequence[ChecklistTemplate]:
+    query = select(ChecklistTemplate).order_by(ChecklistTemplate.kind, ChecklistTemplate.key, ChecklistTemplate.version)
     if kind:
         query = query.where(ChecklistTemplate.kind == kind)
     if active_only:
@@ -34,15 +34,20 @@ async def get_template(session: AsyncSession, *, template_id: uuid.UUID) -> Chec
 
 async def template_for_key(session: AsyncSession, *, key: str) -> ChecklistTemplate:
     """The newest version of `key`."""
-    template = await session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.key == key)
-                                    .order_by(ChecklistTemplate.version.desc()).limit(1))
+    template = await session.scalar(
+        select(ChecklistTemplate)
+        .where(ChecklistTemplate.key == key)
+        .order_by(ChecklistTemplate.version.desc())
+        .limit(1)
+    )
     if template is None:
         raise NotFound(f"no checklist template with the key {key}", field="key")
     return template
 
 
-async def create_template(session: AsyncSession, *, values: dict[str, Any],
-                          created_by_id: uuid.UUID | None) -> ChecklistTemplate:
+async def create_template(
+    session: AsyncSession, *, values: dict[str, Any], created_by_id: uuid.UUID | None
+) -> ChecklistTemplate:
     if await session.scalar(select(ChecklistTemplate.id).where(ChecklistTemplate.key == values["key"]).limit(1)):
         raise Conflict(f"a template with the key {values['key']} exists; PUT a new version of it", field="key")
     template = ChecklistTemplate(**values, id=uuid.uuid4(), version=1, active=True, created_by_id=created_by_id)
@@ -51,20 +56,31 @@ async def create_template(session: AsyncSession, *, values: dict[str, Any],
     return template
 
 
-async def new_version(session: AsyncSession, *, key: str, values: dict[str, Any],
-                      created_by_id: uuid.UUID | None) -> ChecklistTemplate:
+async def new_version(
+    session: AsyncSession, *, key: str, values: dict[str, Any], created_by_id: uuid.UUID | None
+) -> ChecklistTemplate:
     """The next version of `key` becomes the active one; earlier versions stay as they were."""
     current = await session.scalar(
-        select(ChecklistTemplate).where(ChecklistTemplate.key == key)
-        .order_by(ChecklistTemplate.version.desc()).limit(1).with_for_update())
+        select(ChecklistTemplate)
+        .where(ChecklistTemplate.key == key)
+        .order_by(ChecklistTemplate.version.desc())
+        .limit(1)
+        .with_for_update()
+    )
     if current is None:
         raise NotFound(f"no checklist template with the key {key}", field="key")
-    await session.execute(update(ChecklistTemplate).where(ChecklistTemplate.key == key)
-                          .values(active=False))
+    await session.execute(update(ChecklistTemplate).where(ChecklistTemplate.key == key).values(active=False))
     template = ChecklistTemplate(
-        id=uuid.uuid4(), key=key, version=current.version + 1, kind=current.kind,
-        name=values.get("name") or current.name, applies_to=values.get("applies_to") or current.applies_to,
-        items=values["items"], active=True, created_by_id=created_by_id)
+        id=uuid.uuid4(),
+        key=key,
+        version=current.version + 1,
+        kind=current.kind,
+        name=values.get("name") or current.name,
+        applies_to=values.get("applies_to") or current.applies_to,
+        items=values["items"],
+        active=True,
+        created_by_id=created_by_id,
+    )
     session.add(template)
     await session.flush()
     return template
@@ -101,19 +117,34 @@ _FACILITY_KINDS = ChecklistTemplate.applies_to["facility_kinds"]
 _KINDS_NAMED = func.coalesce(func.jsonb_array_length(_FACILITY_KINDS), 0)
 # The active template for a new record: built once, as every record PUT without template_id asks.
 _ACTIVE = {
-    "patrol": select(ChecklistTemplate).where(
-        ChecklistTemplate.kind == "patrol", ChecklistTemplate.active,
-        _FACILITY_KINDS.contains(func.jsonb_build_array(bindparam("facility_kind", type_=String))) | (_KINDS_NAMED == 0))
-    .order_by(_KINDS_NAMED.desc(), ChecklistTemplate.key).limit(1),
-    "inspection": select(ChecklistTemplate).where(
-        ChecklistTemplate.kind == "inspection", ChecklistTemplate.active,
-        ChecklistTemplate.applies_to["standard"].astext == bindparam("standard", type_=String))
-    .order_by(ChecklistTemplate.key).limit(1),
+    "patrol": select(ChecklistTemplate)
+    .where(
+        ChecklistTemplate.kind == "patrol",
+        ChecklistTemplate.active,
+        _FACILITY_KINDS.contains(func.jsonb_build_array(bindparam("facility_kind", type_=String)))
+        | (_KINDS_NAMED == 0),
+    )
+    .order_by(_KINDS_NAMED.desc(), ChecklistTemplate.key)
+    .limit(1),
+    "inspection": select(ChecklistTemplate)
+    .where(
+        ChecklistTemplate.kind == "inspection",
+        ChecklistTemplate.active,
+        ChecklistTemplate.applies_to["standard"].astext == bindparam("standard", type_=String),
+    )
+    .order_by(ChecklistTemplate.key)
+    .limit(1),
 }
 
 
-async def template_for_record(session: AsyncSession, *, kind: str, template_id: uuid.UUID | None,
-                              facility_kind: str | None = None, standard: str | None = None) -> Version:
+async def template_for_record(
+    session: AsyncSession,
+    *,
+    kind: str,
+    template_id: uuid.UUID | None,
+    facility_kind: str | None = None,
+    standard: str | None = None,
+) -> Version:
     """The version a record names (any version: phones fill against the one they cached), or the
     active template that applies: for a patrol the one naming the facility's kind before the one
     for every kind; for an inspection the one for the station's standard."""

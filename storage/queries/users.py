@@ -43,11 +43,17 @@ async def list_users(session: AsyncSession, *, scope_path: str) -> Sequence[User
 
 
 async def create_user(
-    session: AsyncSession, *, username: str, display_name: str, password_hash: str, role: str,
+    session: AsyncSession,
+    *,
+    username: str,
+    display_name: str,
+    password_hash: str,
+    role: str,
     org_unit_id: uuid.UUID,
 ) -> User:
-    user = User(username=username, display_name=display_name, password_hash=password_hash, role=role,
-                org_unit_id=org_unit_id)
+    user = User(
+        username=username, display_name=display_name, password_hash=password_hash, role=role, org_unit_id=org_unit_id
+    )
     session.add(user)
     try:
         async with session.begin_nested():
@@ -66,10 +72,12 @@ async def issue_token(session: AsyncSession, *, user_id: uuid.UUID, ttl: timedel
 
 
 # Every request runs this one: built once, and only the columns a request needs (no entity).
-_TOKEN_USER = (select(User.id, User.username, User.display_name, User.role, User.org_unit_id, OrgUnit.path)
-               .join(AuthToken, AuthToken.user_id == User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id)
-               .where(AuthToken.token_hash == bindparam("digest"), AuthToken.expires_at > func.now(),
-                      User.is_active.is_(True)))
+_TOKEN_USER = (
+    select(User.id, User.username, User.display_name, User.role, User.org_unit_id, OrgUnit.path)
+    .join(AuthToken, AuthToken.user_id == User.id)
+    .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+    .where(AuthToken.token_hash == bindparam("digest"), AuthToken.expires_at > func.now(), User.is_active.is_(True))
+)
 
 
 async def user_for_token(session: AsyncSession, *, token: str) -> tuple | None:
@@ -83,9 +91,14 @@ async def session_alive(session: AsyncSession, *, prefix: bytes) -> bool:
     """Whether a live token of an active user has a hash starting with `prefix` (a photo link's
     session, api/photo_links.py): one range scan of the primary key."""
     low, high = prefix + b"\x00" * (32 - len(prefix)), prefix + b"\xff" * (32 - len(prefix))
-    return bool(await session.scalar(
-        select(func.count()).select_from(AuthToken).join(User, User.id == AuthToken.user_id)
-        .where(AuthToken.token_hash.between(low, high), AuthToken.expires_at > func.now(), User.is_active.is_(True))))
+    return bool(
+        await session.scalar(
+            select(func.count())
+            .select_from(AuthToken)
+            .join(User, User.id == AuthToken.user_id)
+            .where(AuthToken.token_hash.between(low, high), AuthToken.expires_at > func.now(), User.is_active.is_(True))
+        )
+    )
 
 
 async def revoke_tokens(session: AsyncSession, *, user_id: uuid.UUID) -> None:
@@ -96,8 +109,9 @@ async def change_password(session: AsyncSession, *, user_id: uuid.UUID, password
     """A person's own new password: every other session of theirs ends, the one it was made from
     stays (whoever else knew the old password is logged out; they are not)."""
     await session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
-    await session.execute(delete(AuthToken).where(AuthToken.user_id == user_id,
-                                                  AuthToken.token_hash != _digest(keep_token)))
+    await session.execute(
+        delete(AuthToken).where(AuthToken.user_id == user_id, AuthToken.token_hash != _digest(keep_token))
+    )
 
 
 async def revoke_token(session: AsyncSession, *, token: str) -> None:
@@ -137,22 +151,40 @@ IN_FLIGHT = timedelta(seconds=60)  # an unconfirmed attempt older than this belo
 
 
 async def login_failures(
-    session: AsyncSession, *, username: str, ip: str, name_since: timedelta, ip_since: timedelta,
+    session: AsyncSession,
+    *,
+    username: str,
+    ip: str,
+    name_since: timedelta,
+    ip_since: timedelta,
 ) -> tuple[FailureRun, FailureRun, int, datetime]:
     """Failures of this username and from this address within their lookbacks; how many
     attempts from this address for other names are still being checked (in flight); and the
     database's clock (every API process judges by the same one). One round trip."""
+
     def run(since: timedelta, *where: Any) -> tuple[Any, Any]:
         where = (*where, LoginFailure.at > func.now() - since)
-        return (select(func.count()).where(*where).scalar_subquery(),
-                select(func.max(LoginFailure.at)).where(*where).scalar_subquery())
+        return (
+            select(func.count()).where(*where).scalar_subquery(),
+            select(func.max(LoginFailure.at)).where(*where).scalar_subquery(),
+        )
 
     by_ip = (LoginFailure.ip == ip, LoginFailure.confirmed | (LoginFailure.username == username))
-    in_flight = (select(func.count()).where(
-        LoginFailure.ip == ip, LoginFailure.confirmed.is_(False), LoginFailure.username != username,
-        LoginFailure.at > func.now() - IN_FLIGHT).scalar_subquery())
-    row = (await session.execute(select(*run(name_since, LoginFailure.username == username),
-                                        *run(ip_since, *by_ip), in_flight, func.now()))).one()
+    in_flight = (
+        select(func.count())
+        .where(
+            LoginFailure.ip == ip,
+            LoginFailure.confirmed.is_(False),
+            LoginFailure.username != username,
+            LoginFailure.at > func.now() - IN_FLIGHT,
+        )
+        .scalar_subquery()
+    )
+    row = (
+        await session.execute(
+            select(*run(name_since, LoginFailure.username == username), *run(ip_since, *by_ip), in_flight, func.now())
+        )
+    ).one()
     return FailureRun(row[0], row[1]), FailureRun(row[2], row[3]), row[4], row[5]
 
 
@@ -168,8 +200,13 @@ async def clear_login_failures(session: AsyncSession, *, username: str, ip: str 
 
 
 async def search_users(
-    session: AsyncSession, *, scope_path: str, org_unit_id: uuid.UUID | None = None, role: str | None = None,
-    text: str | None = None, active: bool | None = None,
+    session: AsyncSession,
+    *,
+    scope_path: str,
+    org_unit_id: uuid.UUID | None = None,
+    role: str | None = None,
+    text: str | None = None,
+    active: bool | None = None,
 ) -> Sequence[User]:
     query = select(User).where(in_scope(User.org_unit_id, scope_path))
     if org_unit_id:
@@ -188,8 +225,11 @@ async def update_user(session: AsyncSession, *, user: User, values: dict) -> Use
     """Change a user's columns. Disabling, a new password, a new role or a new unit ends every
     session they have: what they may see and do was decided at login, and they log in again to
     the new one (SECURITY.md)."""
-    ends_sessions = values.get("is_active") is False or "password_hash" in values or any(
-        name in values and values[name] != getattr(user, name) for name in ("role", "org_unit_id"))
+    ends_sessions = (
+        values.get("is_active") is False
+        or "password_hash" in values
+        or any(name in values and values[name] != getattr(user, name) for name in ("role", "org_unit_id"))
+    )
     for name, value in values.items():
         setattr(user, name, value)
     if ends_sessions:
@@ -201,6 +241,7 @@ async def update_user(session: AsyncSession, *, user: User, values: dict) -> Use
 async def count_active_admins(session: AsyncSession) -> int:
     """Active administrators, counted under a lock on them, so two admins disabling each other
     at once cannot both succeed and leave none."""
-    ids = (await session.scalars(select(User.id).where(User.role == "admin", User.is_active.is_(True))
-                                 .with_for_update())).all()
+    ids = (
+        await session.scalars(select(User.id).where(User.role == "admin", User.is_active.is_(True)).with_for_update())
+    ).all()
     return len(ids)

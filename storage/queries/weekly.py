@@ -56,8 +56,9 @@ async def _rows(session: AsyncSession, query: Any) -> list[Any]:
     return list((await session.execute(query)).all())
 
 
-async def own_figures(session: AsyncSession, *, scope_path: str, since: datetime, until: datetime,
-                      at: datetime) -> dict[uuid.UUID, Figures]:
+async def own_figures(
+    session: AsyncSession, *, scope_path: str, since: datetime, until: datetime, at: datetime
+) -> dict[uuid.UUID, Figures]:
     """Each unit's own figures (not its subtree's) for [since, until); states such as overdue are
     taken at `at` (the week's end, or now for the week under way)."""
     own: dict[uuid.UUID, Figures] = defaultdict(Figures)
@@ -79,44 +80,72 @@ async def own_figures(session: AsyncSession, *, scope_path: str, since: datetime
     # Facilities: due as in the coverage report; overdue when the last approved patrol before `at`
     # (or the day the facility was added) plus its interval is before `at`.
     def last_patrol(before: datetime) -> Any:
-        return (select(func.max(Patrol.started_at)).where(
-            Patrol.facility_id == Facility.id, Patrol.status == "approved", Patrol.started_at < before)
-            .correlate(Facility).scalar_subquery())
+        return (
+            select(func.max(Patrol.started_at))
+            .where(Patrol.facility_id == Facility.id, Patrol.status == "approved", Patrol.started_at < before)
+            .correlate(Facility)
+            .scalar_subquery()
+        )
 
     interval = func.make_interval(0, 0, 0, Facility.patrol_interval_days)
     query: Executable  # each query below has its own row shape
-    query = select(
-        Facility.org_unit_id,
-        func.count().filter(func.coalesce(last_patrol(since), Facility.created_at) + interval < until),
-        func.count().filter(func.coalesce(last_patrol(at), Facility.created_at) + interval < at),
-    ).where(in_scope(Facility.org_unit_id, scope_path), Facility.created_at < until).group_by(Facility.org_unit_id)
+    query = (
+        select(
+            Facility.org_unit_id,
+            func.count().filter(func.coalesce(last_patrol(since), Facility.created_at) + interval < until),
+            func.count().filter(func.coalesce(last_patrol(at), Facility.created_at) + interval < at),
+        )
+        .where(in_scope(Facility.org_unit_id, scope_path), Facility.created_at < until)
+        .group_by(Facility.org_unit_id)
+    )
     for unit_id, due, overdue in await _rows(session, query):
         own[unit_id].patrols_due += due
         own[unit_id].facilities_overdue += overdue
 
-    last_visit = (select(func.max(Visit.visited_at)).where(
-        Visit.subject_id == Subject.id, Visit.status.in_(COUNTED), Visit.visited_at < at)
-        .correlate(Subject).scalar_subquery())
+    last_visit = (
+        select(func.max(Visit.visited_at))
+        .where(Visit.subject_id == Subject.id, Visit.status.in_(COUNTED), Visit.visited_at < at)
+        .correlate(Subject)
+        .scalar_subquery()
+    )
     overdue = func.coalesce(last_visit, Subject.created_at) + func.make_interval(0, 0, 0, Subject.visit_interval_days)
-    query = (select(Subject.org_unit_id, func.count().filter(overdue < at))
-             .where(in_scope(Subject.org_unit_id, scope_path), Subject.created_at < until)
-             .group_by(Subject.org_unit_id))
+    query = (
+        select(Subject.org_unit_id, func.count().filter(overdue < at))
+        .where(in_scope(Subject.org_unit_id, scope_path), Subject.created_at < until)
+        .group_by(Subject.org_unit_id)
+    )
     for unit_id, n in await _rows(session, query):
         own[unit_id].subjects_overdue += n
 
     # Tasks: opened in the week (and not withdrawn), accepted in the week, and overdue at `at`
     # (open then: not yet fixed, past its deadline).
     live = Task.status != "cancelled"
-    query = (select(Task.org_unit_id,
-                    func.count().filter(and_(live, Task.opened_at >= since, Task.opened_at < until)),
-                    func.count().filter(and_(Task.accepted_at >= since, Task.accepted_at < until)),
-                    func.count().filter(and_(live, Task.opened_at < at, Task.due_at < at,
-                                             or_(Task.fixed_at.is_(None), Task.fixed_at >= at),
-                                             or_(Task.accepted_at.is_(None), Task.accepted_at >= at))))
-             .where(in_scope(Task.org_unit_id, scope_path),
-                    or_(Task.status.in_(("open", "fixed")), Task.opened_at >= since, Task.accepted_at >= since,
-                        Task.fixed_at >= since))
-             .group_by(Task.org_unit_id))
+    query = (
+        select(
+            Task.org_unit_id,
+            func.count().filter(and_(live, Task.opened_at >= since, Task.opened_at < until)),
+            func.count().filter(and_(Task.accepted_at >= since, Task.accepted_at < until)),
+            func.count().filter(
+                and_(
+                    live,
+                    Task.opened_at < at,
+                    Task.due_at < at,
+                    or_(Task.fixed_at.is_(None), Task.fixed_at >= at),
+                    or_(Task.accepted_at.is_(None), Task.accepted_at >= at),
+                )
+            ),
+        )
+        .where(
+            in_scope(Task.org_unit_id, scope_path),
+            or_(
+                Task.status.in_(("open", "fixed")),
+                Task.opened_at >= since,
+                Task.accepted_at >= since,
+                Task.fixed_at >= since,
+            ),
+        )
+        .group_by(Task.org_unit_id)
+    )
     for unit_id, opened, closed, late in await _rows(session, query):
         own[unit_id].tasks_opened += opened
         own[unit_id].tasks_closed += closed
@@ -132,8 +161,9 @@ def _from_json(raw: dict[str, Any]) -> Figures:
     return Figures(**{**raw, "visits": defaultdict(int, raw["visits"]), "cash_yuan": Decimal(raw["cash_yuan"])})
 
 
-async def week_figures(session: AsyncSession, *, units: Sequence[OrgUnit], scope_path: str, since: datetime,
-                       until: datetime, now: datetime) -> dict[uuid.UUID, Figures]:
+async def week_figures(
+    session: AsyncSession, *, units: Sequence[OrgUnit], scope_path: str, since: datetime, until: datetime, now: datetime
+) -> dict[uuid.UUID, Figures]:
     """Own figures of each unit for the week [since, until). A week that is over is computed once and
     kept in weekly_figures (dropped by triggers when a record of it or of an earlier week changes),
     so last week's report costs the same at a million records as at ten thousand; the week under
@@ -149,16 +179,24 @@ async def week_figures(session: AsyncSession, *, units: Sequence[OrgUnit], scope
         if kept is not None:
             return kept
         own = await own_figures(locked, scope_path=scope_path, since=since, until=until, at=until)
-        rows = [{"org_unit_id": unit_id, "week_start": since.date(), "figures": _to_json(own.get(unit_id) or Figures())}
-                for unit_id in ids]
+        rows = [
+            {"org_unit_id": unit_id, "week_start": since.date(), "figures": _to_json(own.get(unit_id) or Figures())}
+            for unit_id in ids
+        ]
         await locked.execute(insert(WeeklyFigures).values(rows).on_conflict_do_nothing())
     return {unit_id: own.get(unit_id) or Figures() for unit_id in ids}
 
 
 async def _kept(session: AsyncSession, ids: list[uuid.UUID], monday: date) -> dict[uuid.UUID, Figures] | None:
     """The kept figures of the week of `monday` for all of `ids`, or None when any is missing."""
-    kept = {row.org_unit_id: row.figures for row in (await session.scalars(
-        select(WeeklyFigures).where(WeeklyFigures.week_start == monday, WeeklyFigures.org_unit_id.in_(ids)))).all()}
+    kept = {
+        row.org_unit_id: row.figures
+        for row in (
+            await session.scalars(
+                select(WeeklyFigures).where(WeeklyFigures.week_start == monday, WeeklyFigures.org_unit_id.in_(ids))
+            )
+        ).all()
+    }
     return {unit_id: _from_json(raw) for unit_id, raw in kept.items()} if len(kept) == len(ids) else None
 
 
@@ -175,32 +213,43 @@ def fold(units: Sequence[OrgUnit], own: dict[uuid.UUID, Figures]) -> dict[uuid.U
 
 
 async def subtree(session: AsyncSession, *, unit: OrgUnit) -> Sequence[OrgUnit]:
-    return (await session.scalars(
-        select(OrgUnit).where(OrgUnit.path.startswith(unit.path, autoescape=True)).order_by(OrgUnit.path))).all()
+    return (
+        await session.scalars(
+            select(OrgUnit).where(OrgUnit.path.startswith(unit.path, autoescape=True)).order_by(OrgUnit.path)
+        )
+    ).all()
 
 
 # --- remarks ---------------------------------------------------------------------------------
 
 
-async def remarks_for(session: AsyncSession, *, unit_ids: Sequence[uuid.UUID],
-                      week: str) -> dict[uuid.UUID, tuple[WeeklyReport, str]]:
+async def remarks_for(
+    session: AsyncSession, *, unit_ids: Sequence[uuid.UUID], week: str
+) -> dict[uuid.UUID, tuple[WeeklyReport, str]]:
     if not unit_ids:
         return {}
     rows = await session.execute(
-        select(WeeklyReport, func.coalesce(User.display_name, "")).outerjoin(User, User.id == WeeklyReport.remarks_by_id)
-        .where(WeeklyReport.org_unit_id.in_(set(unit_ids)), WeeklyReport.week == week))
+        select(WeeklyReport, func.coalesce(User.display_name, ""))
+        .outerjoin(User, User.id == WeeklyReport.remarks_by_id)
+        .where(WeeklyReport.org_unit_id.in_(set(unit_ids)), WeeklyReport.week == week)
+    )
     return {r.org_unit_id: (r, name) for r, name in rows}
 
 
-async def save_remarks(session: AsyncSession, *, unit_id: uuid.UUID, week: str, remarks: str, by: uuid.UUID,
-                       submit: bool, now: datetime) -> WeeklyReport:
+async def save_remarks(
+    session: AsyncSession, *, unit_id: uuid.UUID, week: str, remarks: str, by: uuid.UUID, submit: bool, now: datetime
+) -> WeeklyReport:
     """Remarks may change until submitted; once submitted they are final. The same submission
     arriving again (a phone's outbox resending after a lost answer) is answered with the stored
     report, changing nothing."""
-    await session.execute(insert(WeeklyReport).values(org_unit_id=unit_id, week=week)
-                          .on_conflict_do_nothing(index_elements=["org_unit_id", "week"]))
-    report = await session.scalar(select(WeeklyReport).where(WeeklyReport.org_unit_id == unit_id,
-                                                             WeeklyReport.week == week).with_for_update())
+    await session.execute(
+        insert(WeeklyReport)
+        .values(org_unit_id=unit_id, week=week)
+        .on_conflict_do_nothing(index_elements=["org_unit_id", "week"])
+    )
+    report = await session.scalar(
+        select(WeeklyReport).where(WeeklyReport.org_unit_id == unit_id, WeeklyReport.week == week).with_for_update()
+    )
     if report is None:  # made just above if missing; reports are never deleted
         raise NotFound("weekly report")
     if report.submitted_at is not None:

@@ -30,14 +30,16 @@ async def test_the_last_admin_rule_holds_for_another_admin_disabling_them(client
     await db.commit()
     h = await login(client, "admin")
     # admin2 is disabled: admin is then the last one and keeps being one
-    assert (await client.patch(f"/api/v1/users/{(await _id(db, 'admin2'))}", headers=h,
-                               json={"is_active": False})).status_code == 200
+    assert (
+        await client.patch(f"/api/v1/users/{(await _id(db, 'admin2'))}", headers=h, json={"is_active": False})
+    ).status_code == 200
     refused = await client.patch(f"/api/v1/users/{d.users['admin'].id}", headers=h, json={"is_active": False})
     assert refused.status_code == 422 and refused.json()["rule"] == "own_account"
 
 
 async def _id(db, username):
     from storage.models import User
+
     return await db.scalar(select(User.id).where(User.username == username))
 
 
@@ -59,8 +61,9 @@ async def test_an_admin_cannot_demote_or_move_themselves_and_says_why(client, db
 async def test_an_admin_cannot_reset_their_own_password_through_the_users_route(client, db):
     d = await make_district(db)
     h = await login(client, "admin")
-    reset = await client.post(f"/api/v1/users/{d.users['admin'].id}/password", headers=h,
-                              json={"password": "something new"})
+    reset = await client.post(
+        f"/api/v1/users/{d.users['admin'].id}/password", headers=h, json={"password": "something new"}
+    )
     assert reset.status_code == 422 and reset.json()["rule"] == "own_password_here"
     assert (await client.get("/api/v1/me", headers=h)).status_code == 200
 
@@ -74,10 +77,13 @@ async def test_own_password_change_asks_the_current_one_and_keeps_this_session_o
     short = await client.post("/api/v1/me/password", headers=here, json={"current": PASSWORD, "new": "short"})
     assert short.status_code == 400
     assert short.json()["field"] == "new" and short.json()["rule"] == "too_short" and short.json()["limit"] == 8
-    changed = await client.post("/api/v1/me/password", headers=here, json={"current": PASSWORD, "new": "a new password"})
+    changed = await client.post(
+        "/api/v1/me/password", headers=here, json={"current": PASSWORD, "new": "a new password"}
+    )
     assert changed.status_code == 204, changed.text
     assert (await client.get("/api/v1/me", headers=here)).status_code == 200
     assert (await client.get("/api/v1/me", headers=elsewhere)).status_code == 401
-    assert (await client.post("/api/v1/auth/login", json={"username": "super1", "password": "a new password"})
-            ).status_code == 200
+    assert (
+        await client.post("/api/v1/auth/login", json={"username": "super1", "password": "a new password"})
+    ).status_code == 200
     assert await db.scalar(select(AuditEntry.action).where(AuditEntry.action == "own_password_change"))

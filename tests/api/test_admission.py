@@ -42,9 +42,15 @@ async def test_a_photo_beyond_the_decoding_bound_is_shed_and_nothing_is_stored(s
     photo_id, record_id = uuid.uuid4(), uuid.uuid4()
     async with AsyncTestClient(app) as client:
         worker = await login(client, "worker1")
+
         def put():
-            return client.put(f"/api/v1/photos/{photo_id}", params={"record_id": str(record_id), "lat": 26.5, "lon": 106.7},
-                              content=body, headers={**worker, "Content-Type": "image/jpeg"})
+            return client.put(
+                f"/api/v1/photos/{photo_id}",
+                params={"record_id": str(record_id), "lat": 26.5, "lon": 106.7},
+                content=body,
+                headers={**worker, "Content-Type": "image/jpeg"},
+            )
+
         gate = app.state.gates.photos
         assert await gate.acquire()  # another photo is being decoded
         try:

@@ -23,8 +23,9 @@ async def test_search_text_and_pages(client, db):
     admin = await login(client, "admin")
     first = (await client.get("/api/v1/audit-log?q=worker1&limit=2", headers=admin)).json()
     assert len(first["items"]) == 2 and first["next_cursor"]
-    rest = (await client.get(f"/api/v1/audit-log?q=worker1&limit=2&cursor={first['next_cursor']}",
-                             headers=admin)).json()
+    rest = (
+        await client.get(f"/api/v1/audit-log?q=worker1&limit=2&cursor={first['next_cursor']}", headers=admin)
+    ).json()
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
     assert all(e["actor_username"] == "worker1" for e in first["items"] + rest["items"])
 
@@ -41,9 +42,17 @@ async def test_workers_cannot_read_it_and_bad_input_is_4xx(client, db):
 async def test_search_finds_a_persons_name_and_an_objects_name(client, db):
     d = await make_district(db)
     admin = await login(client, "admin")
-    made = await client.post("/api/v1/facilities", headers=await login(client, "super1"), json={
-        "name": "青山烈士陵园", "kind": "cemetery", "protection_level": "county", "org_unit_id": str(d.community1.id),
-        "location": {"lat": 26.58, "lon": 106.71}})
+    made = await client.post(
+        "/api/v1/facilities",
+        headers=await login(client, "super1"),
+        json={
+            "name": "青山烈士陵园",
+            "kind": "cemetery",
+            "protection_level": "county",
+            "org_unit_id": str(d.community1.id),
+            "location": {"lat": 26.58, "lon": 106.71},
+        },
+    )
     assert made.status_code == 201, made.text
     await client.patch(f"/api/v1/users/{d.users['worker1'].id}", headers=admin, json={"display_name": "王秀英"})
     by_object = (await client.get("/api/v1/audit-log", params={"q": "青山"}, headers=admin)).json()["items"]

@@ -73,12 +73,22 @@ def desk_tables() -> tuple[str, str]:
 
 def test_the_source_scan_finds_the_actions_we_know():
     actions = server_actions()
-    assert {"login", "login_failed", "template_version", "weekly_remarks", "inspection_create",
-            "patrol_review_refused", "facility_import", "user_disable"} <= actions
+    assert {
+        "login",
+        "login_failed",
+        "template_version",
+        "weekly_remarks",
+        "inspection_create",
+        "patrol_review_refused",
+        "facility_import",
+        "user_disable",
+    } <= actions
 
 
 def test_every_audited_action_has_words_in_chinese_and_english():
     zh, en = desk_tables()
-    missing = {lang: sorted(a for a in server_actions() if not re.search(rf"\ba_{a}:", table))
-               for lang, table in (("zh", zh), ("en", en))}
+    missing = {
+        lang: sorted(a for a in server_actions() if not re.search(rf"\ba_{a}:", table))
+        for lang, table in (("zh", zh), ("en", en))
+    }
     assert missing == {"zh": [], "en": []}

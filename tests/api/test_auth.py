@@ -68,10 +68,12 @@ async def test_unknown_field_in_login_is_400_naming_it(client, db):
 
 def behind_proxy(app, peer: str = "10.0.0.1"):
     """The app as a reverse proxy at `peer` reaches it."""
+
     async def asgi(scope, receive, send):
         if scope["type"] in ("http", "websocket"):
             scope = {**scope, "client": (peer, 40000)}
         await app(scope, receive, send)
+
     return asgi
 
 
@@ -143,7 +145,8 @@ async def test_the_lock_grows_with_each_failure_after_it_ends(client, db):
 async def test_many_people_logging_in_at_once_behind_one_address_are_not_throttled(client, db):
     await make_district(db)
     names = ["worker1", "worker2", "super1", "super2", "admin"] * 2
-    answers = await asyncio.gather(*(client.post("/api/v1/auth/login", json={"username": n, "password": PASSWORD})
-                                     for n in names))
+    answers = await asyncio.gather(
+        *(client.post("/api/v1/auth/login", json={"username": n, "password": PASSWORD}) for n in names)
+    )
     assert [a.status_code for a in answers] == [200] * len(names)
     assert await db.scalar(select(func.count()).select_from(LoginFailure)) == 0

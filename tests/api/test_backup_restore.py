@@ -35,8 +35,7 @@ LINKS = ("url", "thumb_url", "review_url")  # signed with a time in them; the pa
 
 
 def run_script(name: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROOT / "scripts" / name), *args], env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([str(ROOT / "scripts" / name), *args], env=env, capture_output=True, text=True, timeout=300)
 
 
 def without_links(value):
@@ -85,7 +84,8 @@ def script_env(stack) -> dict[str, str]:
 
 
 async def test_backup_then_restore_into_a_fresh_data_folder_finds_everything(
-        client, db, photos, settings: Settings, script_env, tmp_path):
+    client, db, photos, settings: Settings, script_env, tmp_path
+):
     d = await make_district(db)
     facility = await add_facility(db, d.community1, lat=SITE[0], lon=SITE[1])
     worker, supervisor = await login(client, "worker1"), await login(client, "super1")
@@ -93,8 +93,9 @@ async def test_backup_then_restore_into_a_fresh_data_folder_finds_everything(
     approved, approved_photos = await send_patrol(client, worker, facility, jpeg, photos=2)
     returned, returned_photos = await send_patrol(client, worker, facility, jpeg, photos=1)
     for record_id, decision in [(approved, "approve"), (returned, "return")]:
-        review = await client.post(f"/api/v1/patrols/{record_id}/review", headers=supervisor,
-                                   json={"decision": decision, "comment": "已核"})
+        review = await client.post(
+            f"/api/v1/patrols/{record_id}/review", headers=supervisor, json={"decision": decision, "comment": "已核"}
+        )
         assert review.status_code in (200, 201), review.text
     records, photo_ids = [approved, returned], approved_photos + returned_photos
     before = await everything(client, records, photo_ids)
@@ -121,9 +122,15 @@ async def test_backup_then_restore_into_a_fresh_data_folder_finds_everything(
     stack = Stack(restored, throwaway=True)
     try:
         env = stack.start()
-        app = create_app(msgspec.structs.replace(
-            settings, database_url=env["DATABASE_URL"], minio_endpoint=env["MINIO_ENDPOINT"],
-            minio_access_key=env["MINIO_ACCESS_KEY"], minio_secret_key=env["MINIO_SECRET_KEY"]))
+        app = create_app(
+            msgspec.structs.replace(
+                settings,
+                database_url=env["DATABASE_URL"],
+                minio_endpoint=env["MINIO_ENDPOINT"],
+                minio_access_key=env["MINIO_ACCESS_KEY"],
+                minio_secret_key=env["MINIO_SECRET_KEY"],
+            )
+        )
         async with AsyncTestClient(app, raise_server_exceptions=False) as fresh_client:
             after = await everything(fresh_client, records, photo_ids)
     finally:
@@ -152,11 +159,18 @@ async def app_rights(url: str, role: str) -> dict[str, set[str]]:
     """What `role` may do to each table of the database at `url`."""
     conn = await asyncpg.connect(plain_url(url))
     try:
-        tables = [r["tablename"] for r in await conn.fetch(
-            "select tablename from pg_tables where schemaname = 'public' order by 1")]
-        return {t: {right for right in APP_RIGHTS
-                    if await conn.fetchval("select has_table_privilege($1, $2, $3)", role, f"public.{t}", right)}
-                for t in tables}
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch("select tablename from pg_tables where schemaname = 'public' order by 1")
+        ]
+        return {
+            t: {
+                right
+                for right in APP_RIGHTS
+                if await conn.fetchval("select has_table_privilege($1, $2, $3)", role, f"public.{t}", right)
+            }
+            for t in tables
+        }
     finally:
         await conn.close()
 
@@ -169,7 +183,8 @@ def assert_private(folder: Path) -> None:
 
 
 async def test_a_backup_is_private_and_a_restore_gives_the_api_role_the_migrations_rights(
-        client, db, photos, script_env, tmp_path, stack):
+    client, db, photos, script_env, tmp_path, stack
+):
     d = await make_district(db)
     facility = await add_facility(db, d.community1, lat=SITE[0], lon=SITE[1])
     await send_patrol(client, await login(client, "worker1"), facility, (photos / "gps_DSCN0010.jpg").read_bytes(), 1)
@@ -211,14 +226,16 @@ async def test_no_command_line_carries_a_database_password(client, db, photos, t
         def __init__(self, args, *rest, **options):
             env = options.get("env") or {}
             passfile = env.get("PGPASSFILE")
-            launched.append(([str(a) for a in args], {"passfile_mode": passfile and
-                                                     stat.S_IMODE(Path(passfile).stat().st_mode)}))
+            launched.append(
+                ([str(a) for a in args], {"passfile_mode": passfile and stat.S_IMODE(Path(passfile).stat().st_mode)})
+            )
             super().__init__(args, *rest, **options)
 
     monkeypatch.setattr(subprocess, "Popen", Recorded)
     out = tmp_path / "backup"
     umask = os.umask(0o022)
     try:
+
         def backup_and_restore() -> None:
             with open_system() as system:
                 backup(system, out)
@@ -231,8 +248,11 @@ async def test_no_command_line_carries_a_database_password(client, db, photos, t
     finally:
         os.umask(umask)
         await drop_database(stack, "xunfang_copy")
-    tools = {Path(args[0]).name: info for args, info in launched
-             if Path(args[0]).name in ("pg_dump", "pg_restore", "psql") and "--version" not in args}
+    tools = {
+        Path(args[0]).name: info
+        for args, info in launched
+        if Path(args[0]).name in ("pg_dump", "pg_restore", "psql") and "--version" not in args
+    }
     assert set(tools) == {"pg_dump", "pg_restore", "psql"}
     assert tools["pg_dump"]["passfile_mode"] == tools["psql"]["passfile_mode"] == 0o600
     assert stack.postgres is not None
@@ -286,7 +306,8 @@ def add_line(folder: Path, line: str) -> None:
 
 
 async def test_restore_checks_every_path_and_checksum_before_it_touches_anything(
-        client, db, photos, script_env, tmp_path):
+    client, db, photos, script_env, tmp_path
+):
     d = await make_district(db)
     facility = await add_facility(db, d.community1, lat=SITE[0], lon=SITE[1])
     await send_patrol(client, await login(client, "worker1"), facility, (photos / "gps_DSCN0010.jpg").read_bytes(), 1)
@@ -297,8 +318,11 @@ async def test_restore_checks_every_path_and_checksum_before_it_touches_anything
     outside.mkdir()
     dump = next((good / "database").iterdir())
     shutil.copy(dump, outside / "elsewhere.dump")
-    original = next(line.split("  objects/")[1] for line in (good / "objects.sha256").read_text().splitlines()
-                    if "originals/" in line)
+    original = next(
+        line.split("  objects/")[1]
+        for line in (good / "objects.sha256").read_text().splitlines()
+        if "originals/" in line
+    )
     (outside / "secret").write_bytes(b"not a photo")
     secret_sha = hashlib.sha256(b"not a photo").hexdigest()
 
@@ -319,12 +343,18 @@ async def test_restore_checks_every_path_and_checksum_before_it_touches_anything
         path.write_bytes(bytes(data))
 
     cases = {
-        "an absolute dump path": (lambda f: set_manifest(f, lambda m: m["database"].update(
-            file=str(outside / "elsewhere.dump"))), "not in database/"),
-        "a dump path that climbs out": (lambda f: set_manifest(f, lambda m: m["database"].update(
-            file="database/../../outside/elsewhere.dump")), "not a plain path"),
-        "an object key with ..": (lambda f: add_line(f, f"{secret_sha}  objects/../../outside/secret"),
-                                  "not a plain path"),
+        "an absolute dump path": (
+            lambda f: set_manifest(f, lambda m: m["database"].update(file=str(outside / "elsewhere.dump"))),
+            "not in database/",
+        ),
+        "a dump path that climbs out": (
+            lambda f: set_manifest(f, lambda m: m["database"].update(file="database/../../outside/elsewhere.dump")),
+            "not a plain path",
+        ),
+        "an object key with ..": (
+            lambda f: add_line(f, f"{secret_sha}  objects/../../outside/secret"),
+            "not a plain path",
+        ),
         "an object symlinked out of objects/": (redirect_original, "symbolic link"),
         "objects/ itself a symlink": (objects_folder_elsewhere, "symbolic link"),
         "an object that changed": (flip_a_byte, "does not match its checksum"),

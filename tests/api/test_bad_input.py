@@ -24,21 +24,25 @@ async def patrols_stored(db) -> int:
     return await db.scalar(select(func.count()).select_from(Patrol))
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"location": {"lat": 91, "lon": 106.7}}, "location.lat"),
-    ({"location": {"lat": 26.5, "lon": -181}}, "location.lon"),
-    # An item code outside the template is a 422 naming it (tests/api/test_templates.py).
-    ({"checklist": [{"item": "safety", "result": "maybe"}]}, "checklist[0].result"),
-    ({"surprise": 1}, "surprise"),
-    ({"started_at": "yesterday"}, "started_at"),
-    ({"started_at": "2026-11-24T10:00:00"}, "started_at"),  # no offset: ambiguous
-    ({"photo_ids": ["not-a-uuid"]}, "photo_ids[0]"),
-    ({"facility_id": "42"}, "facility_id"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"location": {"lat": 91, "lon": 106.7}}, "location.lat"),
+        ({"location": {"lat": 26.5, "lon": -181}}, "location.lon"),
+        # An item code outside the template is a 422 naming it (tests/api/test_templates.py).
+        ({"checklist": [{"item": "safety", "result": "maybe"}]}, "checklist[0].result"),
+        ({"surprise": 1}, "surprise"),
+        ({"started_at": "yesterday"}, "started_at"),
+        ({"started_at": "2026-11-24T10:00:00"}, "started_at"),  # no offset: ambiguous
+        ({"photo_ids": ["not-a-uuid"]}, "photo_ids[0]"),
+        ({"facility_id": "42"}, "facility_id"),
+    ],
+)
 async def test_malformed_patrol_fields_are_400_naming_the_field(client, db, worker, change, field):
     facility, _, headers = worker
-    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, **change),
-                                headers=headers)
+    response = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, **change), headers=headers
+    )
     assert response.status_code == 400, response.text
     assert response.json()["field"] == field
     assert await patrols_stored(db) == 0
@@ -48,22 +52,34 @@ async def test_nan_coordinates_are_refused(client, db, worker):
     facility, _, headers = worker
     body = patrol_body(facility)
     body["location"]["lat"] = float("nan")
-    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", content=json.dumps(body),  # writes NaN
-                                headers={**headers, "Content-Type": "application/json"})
+    response = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}",
+        content=json.dumps(body),  # writes NaN
+        headers={**headers, "Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     assert await patrols_stored(db) == 0
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"started_at": (datetime.now(timezone.utc) + timedelta(days=3)).isoformat(),
-      "ended_at": (datetime.now(timezone.utc) + timedelta(days=3, hours=1)).isoformat()}, "started_at"),
-    ({"ended_at": (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()}, "ended_at"),
-    ({"checklist": [{"item": "safety", "result": "issue", "note": " "}]}, "checklist[0].note"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (
+            {
+                "started_at": (datetime.now(timezone.utc) + timedelta(days=3)).isoformat(),
+                "ended_at": (datetime.now(timezone.utc) + timedelta(days=3, hours=1)).isoformat(),
+            },
+            "started_at",
+        ),
+        ({"ended_at": (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()}, "ended_at"),
+        ({"checklist": [{"item": "safety", "result": "issue", "note": " "}]}, "checklist[0].note"),
+    ],
+)
 async def test_times_far_in_the_future_or_an_issue_without_a_note_are_422(client, db, worker, change, field):
     facility, _, headers = worker
-    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, **change),
-                                headers=headers)
+    response = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, **change), headers=headers
+    )
     assert response.status_code == 422, response.text
     assert response.json()["field"] == field
     assert await patrols_stored(db) == 0
@@ -78,8 +94,9 @@ async def test_a_malformed_record_id_in_the_path_is_4xx(client, db, worker):
 
 async def test_an_empty_body_is_400(client, db, worker):
     _, _, headers = worker
-    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", content=b"",
-                                headers={**headers, "Content-Type": "application/json"})
+    response = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", content=b"", headers={**headers, "Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["detail"]
 
@@ -94,8 +111,12 @@ async def test_oversized_json_is_413(client, db, worker):
 
 async def test_an_award_on_a_routine_visit_is_422(client, db, worker):
     _, subject, headers = worker
-    body = {"subject_id": str(subject), "visit_type": "routine", "visited_at": datetime.now(timezone.utc).isoformat(),
-            "award": {"grade": "third_class", "co_deliverer": "区人武部"}}
+    body = {
+        "subject_id": str(subject),
+        "visit_type": "routine",
+        "visited_at": datetime.now(timezone.utc).isoformat(),
+        "award": {"grade": "third_class", "co_deliverer": "区人武部"},
+    }
     response = await client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=headers)
     assert response.status_code == 422
     assert response.json()["field"] == "award"

@@ -12,7 +12,11 @@ COMMIT = re.compile(r"\.commit\(\)")
 
 
 def test_no_request_commits_but_at_the_edge_or_by_name():
-    found = [str(path.relative_to(ROOT)) for folder in ("api", "storage/queries")
-             for path in sorted((ROOT / folder).rglob("*.py"))
-             for line in path.read_text().splitlines() if COMMIT.search(line)]
+    found = [
+        str(path.relative_to(ROOT))
+        for folder in ("api", "storage/queries")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for line in path.read_text().splitlines()
+        if COMMIT.search(line)
+    ]
     assert found == ["api/deps.py"]

@@ -9,8 +9,12 @@ from api import map_config, weekly_print
 from api.app import configuration_problem, create_app
 from api.settings import ConfigurationError, Settings
 
-NOWHERE = Settings(database_url="postgresql+asyncpg://x@127.0.0.1:9/x", minio_endpoint="127.0.0.1:9",
-                   minio_access_key="", minio_secret_key="")
+NOWHERE = Settings(
+    database_url="postgresql+asyncpg://x@127.0.0.1:9/x",
+    minio_endpoint="127.0.0.1:9",
+    minio_access_key="",
+    minio_secret_key="",
+)
 
 
 @pytest.fixture(autouse=True)

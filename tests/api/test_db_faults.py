@@ -14,8 +14,9 @@ async def test_health_names_the_database_and_the_service_recovers_after_a_restar
     facility = await add_facility(db, d.community1, lat=SITE[0], lon=SITE[1])
     worker = await login(client, "worker1")
     acknowledged = uuid.uuid4()
-    assert (await client.put(f"/api/v1/patrols/{acknowledged}", json=patrol_body(facility),
-                             headers=worker)).status_code == 201
+    assert (
+        await client.put(f"/api/v1/patrols/{acknowledged}", json=patrol_body(facility), headers=worker)
+    ).status_code == 201
     await db.close()
 
     stack.postgres.stop()
@@ -43,15 +44,22 @@ async def test_health_names_the_database_and_the_service_recovers_after_a_restar
     assert later.status_code == 201
 
 
-
 async def fail_commits_on(db, *tables: str) -> None:
     """PostgreSQL refuses the commit itself, as when it shuts down between a request's last statement
     and its COMMIT: a deferred trigger fires at COMMIT with the shutdown's SQLSTATE."""
-    await db.execute(text("CREATE FUNCTION test_fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                          "BEGIN RAISE EXCEPTION 'terminating connection' USING ERRCODE = '57P01'; END $$"))
+    await db.execute(
+        text(
+            "CREATE FUNCTION test_fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'terminating connection' USING ERRCODE = '57P01'; END $$"
+        )
+    )
     for table in tables:
-        await db.execute(text(f"CREATE CONSTRAINT TRIGGER test_fail_at_commit AFTER INSERT ON {table} "
-                              "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_fail_at_commit()"))
+        await db.execute(
+            text(
+                f"CREATE CONSTRAINT TRIGGER test_fail_at_commit AFTER INSERT ON {table} "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_fail_at_commit()"
+            )
+        )
     await db.commit()
 
 
@@ -70,8 +78,12 @@ async def test_a_write_whose_commit_fails_is_never_acknowledged(client, db, phot
     jpeg = (photos / "gps_DSCN0010.jpg").read_bytes()
 
     def send_photo():
-        return client.put(f"/api/v1/photos/{photo_id}", params={"record_id": str(record_id)},
-                          content=jpeg, headers=worker | {"Content-Type": "image/jpeg"})
+        return client.put(
+            f"/api/v1/photos/{photo_id}",
+            params={"record_id": str(record_id)},
+            content=jpeg,
+            headers=worker | {"Content-Type": "image/jpeg"},
+        )
 
     await fail_commits_on(db, "photos", "patrols")
     try:
@@ -84,8 +96,9 @@ async def test_a_write_whose_commit_fails_is_never_acknowledged(client, db, phot
         await heal_commits(db)
 
     assert (await send_photo()).status_code == 201
-    record = await client.put(f"/api/v1/patrols/{record_id}", json=patrol_body(facility, photo_ids=[str(photo_id)]),
-                              headers=worker)
+    record = await client.put(
+        f"/api/v1/patrols/{record_id}", json=patrol_body(facility, photo_ids=[str(photo_id)]), headers=worker
+    )
     assert record.status_code == 201, record.text
     stored = await client.get(f"/api/v1/patrols/{record_id}", headers=worker)
     assert [p["id"] for p in stored.json()["photos"]] == [str(photo_id)]

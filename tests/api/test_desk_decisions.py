@@ -14,17 +14,24 @@ from tests.builders import add_facility, add_patrol, add_subject, add_visit, log
 async def _approved_patrol(client, db, approver="super1"):
     d, facility, worker = await setup(db, client)
     patrol_id = uuid.uuid4()
-    assert (await client.put(f"/api/v1/patrols/{patrol_id}", json=patrol_body(facility), headers=worker)).status_code == 201
+    assert (
+        await client.put(f"/api/v1/patrols/{patrol_id}", json=patrol_body(facility), headers=worker)
+    ).status_code == 201
     supervisor = await login(client, approver)
-    response = await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "approve"}, headers=supervisor)
+    response = await client.post(
+        f"/api/v1/patrols/{patrol_id}/review", json={"decision": "approve"}, headers=supervisor
+    )
     assert response.status_code == 200 and response.json()["status"] == "approved"
     return d, facility, patrol_id, supervisor
 
 
 async def test_the_approver_reopens_within_24_hours_and_it_waits_for_a_decision_again(client, db):
     _, facility, patrol_id, supervisor = await _approved_patrol(client, db)
-    response = await client.post(f"/api/v1/patrols/{patrol_id}/review",
-                                 json={"decision": "reopen", "comment": "看错了，照片里没有碑体"}, headers=supervisor)
+    response = await client.post(
+        f"/api/v1/patrols/{patrol_id}/review",
+        json={"decision": "reopen", "comment": "看错了，照片里没有碑体"},
+        headers=supervisor,
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "submitted"
@@ -41,15 +48,17 @@ async def test_the_approver_reopens_within_24_hours_and_it_waits_for_a_decision_
 async def test_a_supervisor_above_the_approver_may_reopen(client, db):
     _, _, patrol_id, _ = await _approved_patrol(client, db)
     admin = await login(client, "admin")
-    response = await client.post(f"/api/v1/patrols/{patrol_id}/review",
-                                 json={"decision": "reopen", "comment": "复核"}, headers=admin)
+    response = await client.post(
+        f"/api/v1/patrols/{patrol_id}/review", json={"decision": "reopen", "comment": "复核"}, headers=admin
+    )
     assert response.status_code == 200 and response.json()["status"] == "submitted"
 
 
 async def test_reopen_needs_a_comment(client, db):
     _, _, patrol_id, supervisor = await _approved_patrol(client, db)
-    response = await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "reopen", "comment": " "},
-                                 headers=supervisor)
+    response = await client.post(
+        f"/api/v1/patrols/{patrol_id}/review", json={"decision": "reopen", "comment": " "}, headers=supervisor
+    )
     assert response.status_code == 422 and response.json()["field"] == "comment"
     assert (await db.scalar(select(Patrol.status).where(Patrol.id == patrol_id))) == "approved"
 
@@ -58,8 +67,9 @@ async def test_reopen_after_24_hours_is_refused(client, db):
     _, _, patrol_id, supervisor = await _approved_patrol(client, db)
     await db.execute(update(Review).where(Review.record_id == patrol_id).values(at=func.now() - timedelta(hours=25)))
     await db.commit()
-    response = await client.post(f"/api/v1/patrols/{patrol_id}/review",
-                                 json={"decision": "reopen", "comment": "太晚了"}, headers=supervisor)
+    response = await client.post(
+        f"/api/v1/patrols/{patrol_id}/review", json={"decision": "reopen", "comment": "太晚了"}, headers=supervisor
+    )
     assert response.status_code == 409
     assert "24 hours" in response.json()["detail"]
     db.expire_all()
@@ -70,8 +80,9 @@ async def test_reopen_after_24_hours_is_refused(client, db):
 async def test_a_field_worker_cannot_reopen(client, db):
     _, _, patrol_id, _ = await _approved_patrol(client, db)
     worker = await login(client, "worker1")
-    response = await client.post(f"/api/v1/patrols/{patrol_id}/review",
-                                 json={"decision": "reopen", "comment": "我想改"}, headers=worker)
+    response = await client.post(
+        f"/api/v1/patrols/{patrol_id}/review", json={"decision": "reopen", "comment": "我想改"}, headers=worker
+    )
     assert response.status_code == 403
     assert (await db.scalar(select(Patrol.status).where(Patrol.id == patrol_id))) == "approved"
 
@@ -79,11 +90,13 @@ async def test_a_field_worker_cannot_reopen(client, db):
 async def test_a_peer_supervisor_who_did_not_approve_cannot_reopen(client, db):
     d, _, patrol_id, _ = await _approved_patrol(client, db)
     from tests.builders import add_user
+
     await add_user(db, "super1b", "supervisor", d.street1)
     await db.commit()
     peer = await login(client, "super1b")
-    response = await client.post(f"/api/v1/patrols/{patrol_id}/review",
-                                 json={"decision": "reopen", "comment": "复核"}, headers=peer)
+    response = await client.post(
+        f"/api/v1/patrols/{patrol_id}/review", json={"decision": "reopen", "comment": "复核"}, headers=peer
+    )
     assert response.status_code == 403
 
 
@@ -92,8 +105,9 @@ async def test_only_an_approved_record_can_be_reopened(client, db):
     patrol_id = uuid.uuid4()
     await client.put(f"/api/v1/patrols/{patrol_id}", json=patrol_body(facility), headers=worker)
     supervisor = await login(client, "super1")
-    response = await client.post(f"/api/v1/patrols/{patrol_id}/review",
-                                 json={"decision": "reopen", "comment": "复核"}, headers=supervisor)
+    response = await client.post(
+        f"/api/v1/patrols/{patrol_id}/review", json={"decision": "reopen", "comment": "复核"}, headers=supervisor
+    )
     assert response.status_code == 409
 
 
@@ -106,8 +120,13 @@ async def _three_records(db, *, flagged: bool):
     subject = await add_subject(db, d.community1)
     clean = await add_patrol(db, d.community1, d.users["worker1"], facility)
     visit = await add_visit(db, d.community1, d.users["worker1"], subject)
-    other = await add_patrol(db, d.community1, d.users["worker1"], facility,
-                             flags=[{"code": "far_from_site", "detail": "1.2 km from the site"}] if flagged else [])
+    other = await add_patrol(
+        db,
+        d.community1,
+        d.users["worker1"],
+        facility,
+        flags=[{"code": "far_from_site", "detail": "1.2 km from the site"}] if flagged else [],
+    )
     await db.commit()
     return d, [("patrol", clean.id), ("visit", visit.id), ("patrol", other.id)]
 
@@ -115,8 +134,11 @@ async def _three_records(db, *, flagged: bool):
 async def test_batch_approves_flag_free_records_in_one_go(client, db):
     _, refs = await _three_records(db, flagged=False)
     supervisor = await login(client, "super1")
-    response = await client.post("/api/v1/reviews/batch", headers=supervisor, json={
-        "decision": "approve", "records": [{"kind": k, "id": str(i)} for k, i in refs]})
+    response = await client.post(
+        "/api/v1/reviews/batch",
+        headers=supervisor,
+        json={"decision": "approve", "records": [{"kind": k, "id": str(i)} for k, i in refs]},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["approved"] == 3
     assert await db.scalar(select(func.count()).select_from(Review).where(Review.decision == "approve")) == 3
@@ -126,8 +148,11 @@ async def test_batch_approves_flag_free_records_in_one_go(client, db):
 async def test_batch_with_one_flagged_record_approves_nothing_and_names_it(client, db):
     _, refs = await _three_records(db, flagged=True)
     supervisor = await login(client, "super1")
-    response = await client.post("/api/v1/reviews/batch", headers=supervisor, json={
-        "decision": "approve", "records": [{"kind": k, "id": str(i)} for k, i in refs]})
+    response = await client.post(
+        "/api/v1/reviews/batch",
+        headers=supervisor,
+        json={"decision": "approve", "records": [{"kind": k, "id": str(i)} for k, i in refs]},
+    )
     assert response.status_code == 422
     body = response.json()
     flagged = refs[2][1]
@@ -145,10 +170,13 @@ async def test_batch_names_every_record_not_awaiting_a_decision_or_not_the_calle
     await db.commit()
     supervisor = await login(client, "super1")
     records = [{"kind": k, "id": str(i)} for k, i in refs] + [
-        {"kind": "patrol", "id": str(returned.id)}, {"kind": "patrol", "id": str(own.id)},
-        {"kind": "visit", "id": str(uuid.uuid4())}]
-    response = await client.post("/api/v1/reviews/batch", headers=supervisor,
-                                 json={"decision": "approve", "records": records})
+        {"kind": "patrol", "id": str(returned.id)},
+        {"kind": "patrol", "id": str(own.id)},
+        {"kind": "visit", "id": str(uuid.uuid4())},
+    ]
+    response = await client.post(
+        "/api/v1/reviews/batch", headers=supervisor, json={"decision": "approve", "records": records}
+    )
     assert response.status_code == 422
     reasons = {r["id"]: r["reason"] for r in response.json()["refused"]}
     assert reasons == {str(returned.id): "not_awaiting", str(own.id): "own_record", records[-1]["id"]: "not_found"}
@@ -174,18 +202,26 @@ async def test_return_reasons_are_seeded_and_an_admin_edits_them(client, db):
     await make_district(db)
     supervisor = await login(client, "super1")
     reasons = (await client.get("/api/v1/return-reasons", headers=supervisor)).json()
-    assert reasons[0] == {"code": "photo_unclear", "text": {"zh": "照片不清楚，请重新拍摄",
-                                                            "en": "The photos are unclear; take them again"}}
+    assert reasons[0] == {
+        "code": "photo_unclear",
+        "text": {"zh": "照片不清楚，请重新拍摄", "en": "The photos are unclear; take them again"},
+    }
     assert all(r["text"]["zh"] and r["text"]["en"] for r in reasons) and len(reasons) >= 5
     admin = await login(client, "admin")
-    new = [{"code": "far_from_site", "text": {"zh": "定位不在现场", "en": "The position is not at the site"}},
-           {"code": "photo_unclear", "text": {"zh": "照片看不清", "en": "The photos cannot be read"}}]
+    new = [
+        {"code": "far_from_site", "text": {"zh": "定位不在现场", "en": "The position is not at the site"}},
+        {"code": "photo_unclear", "text": {"zh": "照片看不清", "en": "The photos cannot be read"}},
+    ]
     assert (await client.put("/api/v1/return-reasons", headers=supervisor, json=new)).status_code == 403
     response = await client.put("/api/v1/return-reasons", headers=admin, json=new)
     assert response.status_code == 200, response.text
     assert (await client.get("/api/v1/return-reasons", headers=supervisor)).json() == new  # in the admin's order
-    assert await db.scalar(select(func.count()).select_from(AuditEntry)
-                           .where(AuditEntry.action == "return_reasons_update")) == 1
+    assert (
+        await db.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "return_reasons_update")
+        )
+        == 1
+    )
 
 
 async def test_return_reasons_refuse_a_code_twice_and_empty_text(client, db):
@@ -208,7 +244,8 @@ async def test_reopening_a_visit_puts_the_subjects_clock_back(client, db):
     approved = await client.post(f"/api/v1/visits/{visit.id}/review", json={"decision": "approve"}, headers=supervisor)
     assert approved.status_code == 200
     assert (await client.get(f"/api/v1/subjects/{subject}", headers=supervisor)).json()["last_visit_at"] is not None
-    reopened = await client.post(f"/api/v1/visits/{visit.id}/review", headers=supervisor,
-                                 json={"decision": "reopen", "comment": "金额填错了"})
+    reopened = await client.post(
+        f"/api/v1/visits/{visit.id}/review", headers=supervisor, json={"decision": "reopen", "comment": "金额填错了"}
+    )
     assert reopened.status_code == 200 and reopened.json()["status"] == "submitted"
     assert (await client.get(f"/api/v1/subjects/{subject}", headers=supervisor)).json()["last_visit_at"] is None

@@ -38,9 +38,14 @@ def cluster() -> Iterator[MinioCluster]:
 
 @pytest.fixture
 async def cluster_client(settings: Settings, engine, cluster: MinioCluster) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(msgspec.structs.replace(
-        settings, minio_endpoint=cluster.endpoint, minio_access_key=cluster.access_key,
-        minio_secret_key=cluster.secret_key))
+    app = create_app(
+        msgspec.structs.replace(
+            settings,
+            minio_endpoint=cluster.endpoint,
+            minio_access_key=cluster.access_key,
+            minio_secret_key=cluster.secret_key,
+        )
+    )
     async with AsyncTestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -67,7 +72,8 @@ def _on_drive(cluster: MinioCluster, node: int, sha256: str) -> bool:
 
 
 async def test_a_node_killed_mid_stream_loses_no_acknowledged_photo_and_heals_when_it_returns(
-        cluster, cluster_client, db, photos):
+    cluster, cluster_client, db, photos
+):
     client = cluster_client
     await make_district(db)
     worker = await login(client, "worker1")
@@ -134,7 +140,10 @@ def test_the_distributed_nodes_keep_their_drives_to_this_user(cluster: MinioClus
     if not s3.bucket_exists("umask-check"):
         s3.make_bucket("umask-check")
     s3.put_object("umask-check", "originals/x", io.BytesIO(b"x" * 300_000), 300_000)
-    open_to_others = [path for path in cluster.data_dir.rglob("*")
-                      if not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) & 0o077]
+    open_to_others = [
+        path
+        for path in cluster.data_dir.rglob("*")
+        if not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) & 0o077
+    ]
     assert not open_to_others, open_to_others[:5]
     assert stat.S_IMODE(cluster.data_dir.stat().st_mode) == 0o700

@@ -20,8 +20,9 @@ async def test_no_token_is_not_authenticated(client):
 
 async def test_a_malformed_field_is_bad_input_naming_the_field(client, worker):  # noqa: F811
     facility, _, headers = worker
-    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, facility_id="42"),
-                                headers=headers)
+    response = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, facility_id="42"), headers=headers
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "bad_input" and response.json()["field"] == "facility_id"
 
@@ -36,9 +37,12 @@ async def test_a_record_out_of_scope_is_not_found(client, worker):  # noqa: F811
 async def test_a_file_that_is_not_an_image_is_not_an_image(client, db):
     await make_district(db)
     headers = await login(client, "worker1")
-    response = await client.put(f"/api/v1/photos/{uuid.uuid4()}", content=b"hello, not a picture",
-                                params={"record_id": str(uuid.uuid4())},
-                                headers={**headers, "Content-Type": "image/jpeg"})
+    response = await client.put(
+        f"/api/v1/photos/{uuid.uuid4()}",
+        content=b"hello, not a picture",
+        params={"record_id": str(uuid.uuid4())},
+        headers={**headers, "Content-Type": "image/jpeg"},
+    )
     assert response.status_code == 415, response.text
     assert response.json()["code"] == "not_an_image"
 
@@ -65,16 +69,23 @@ async def test_the_openapi_document_says_every_error_body_is_an_error_out_with_i
     document = (await client.get("/schema/openapi.json")).json()
     error_out = document["components"]["schemas"]["ErrorOut"]
     assert error_out["properties"]["code"]["enum"] == list(ERROR_CODES) and "code" in error_out["required"]
-    schemas = [(path, status, media["schema"]) for path, item in document["paths"].items()
-               for operation in item.values() if isinstance(operation, dict)
-               for status, response in operation.get("responses", {}).items() if status[0] in "45"
-               for media in response.get("content", {}).values()]
+    schemas = [
+        (path, status, media["schema"])
+        for path, item in document["paths"].items()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for status, response in operation.get("responses", {}).items()
+        if status[0] in "45"
+        for media in response.get("content", {}).values()
+    ]
+
     def is_error_out(schema: dict) -> bool:  # ErrorOut, or a body that is one with more said (a batch's refusals)
         if schema == {"$ref": "#/components/schemas/ErrorOut"}:
             return True
         named = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-        return ({"status_code", "detail", "code"} <= set(named["required"])
-                and named["properties"]["code"].get("enum") == list(ERROR_CODES))
+        return {"status_code", "detail", "code"} <= set(named["required"]) and named["properties"]["code"].get(
+            "enum"
+        ) == list(ERROR_CODES)
 
     assert schemas and all(is_error_out(schema) for path, status, schema in schemas if path != "/api/v1/health")
 

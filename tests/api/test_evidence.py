@@ -13,15 +13,25 @@ AT_SITE = Position(26.5925, 106.7134, 10)
 
 
 def patrol(**changes) -> RecordEvidence:
-    values = dict(kind="patrol", start=NOW - timedelta(minutes=40), end=NOW - timedelta(minutes=10),
-                  position=AT_SITE, photo_ids=[uuid.uuid4()])
+    values = dict(
+        kind="patrol",
+        start=NOW - timedelta(minutes=40),
+        end=NOW - timedelta(minutes=10),
+        position=AT_SITE,
+        photo_ids=[uuid.uuid4()],
+    )
     values.update(changes)
     return RecordEvidence(**values)
 
 
 def photo(**changes) -> PhotoEvidence:
-    values = dict(id=uuid.uuid4(), exif_time=NOW - timedelta(minutes=20), device_time=None,
-                  exif_position=None, capture_position=AT_SITE)
+    values = dict(
+        id=uuid.uuid4(),
+        exif_time=NOW - timedelta(minutes=20),
+        device_time=None,
+        exif_position=None,
+        capture_position=AT_SITE,
+    )
     values.update(changes)
     return PhotoEvidence(**values)
 
@@ -96,11 +106,11 @@ def test_an_issue_item_without_its_photo_is_missing_photos():
 
 
 def test_a_visit_may_have_no_photo_when_a_reason_is_given():
-    visit = RecordEvidence(kind="visit", start=NOW, end=NOW, position=AT_SITE, photo_ids=[],
-                           no_photo_reason="老人不愿拍照")
+    visit = RecordEvidence(
+        kind="visit", start=NOW, end=NOW, position=AT_SITE, photo_ids=[], no_photo_reason="老人不愿拍照"
+    )
     assert codes(visit) == []
-    assert codes(RecordEvidence(kind="visit", start=NOW, end=NOW, position=AT_SITE, photo_ids=[])) == [
-        "missing_photos"]
+    assert codes(RecordEvidence(kind="visit", start=NOW, end=NOW, position=AT_SITE, photo_ids=[])) == ["missing_photos"]
 
 
 def test_a_reused_photo_names_the_other_record():

@@ -9,9 +9,16 @@ from tests.builders import add_facility, login, make_district
 
 
 def new_facility(unit_id, **changes) -> dict:
-    body = {"name": "龙泉抗战烈士纪念亭", "kind": "monument", "protection_level": "county",
-            "location": {"lat": 26.5702, "lon": 106.6904}, "org_unit_id": str(unit_id),
-            "address": "龙泉街道", "caretaker": "孙丽", "patrol_interval_days": 30}
+    body = {
+        "name": "龙泉抗战烈士纪念亭",
+        "kind": "monument",
+        "protection_level": "county",
+        "location": {"lat": 26.5702, "lon": 106.6904},
+        "org_unit_id": str(unit_id),
+        "address": "龙泉街道",
+        "caretaker": "孙丽",
+        "patrol_interval_days": 30,
+    }
     body.update(changes)
     return body
 
@@ -31,10 +38,10 @@ async def test_a_field_worker_cannot_create_or_edit_facilities(client, db):
     d = await make_district(db)
     facility = await add_facility(db, d.community1)
     worker = await login(client, "worker1")
-    assert (await client.post("/api/v1/facilities", json=new_facility(d.community1.id),
-                              headers=worker)).status_code == 403
-    assert (await client.patch(f"/api/v1/facilities/{facility}", json={"name": "x"},
-                               headers=worker)).status_code == 403
+    assert (
+        await client.post("/api/v1/facilities", json=new_facility(d.community1.id), headers=worker)
+    ).status_code == 403
+    assert (await client.patch(f"/api/v1/facilities/{facility}", json={"name": "x"}, headers=worker)).status_code == 403
 
 
 async def test_a_supervisor_cannot_put_a_facility_in_another_street(client, db):
@@ -69,8 +76,7 @@ async def test_patch_changes_only_what_is_sent(client, db):
     d = await make_district(db)
     facility = await add_facility(db, d.community1, name="旧名")
     supervisor = await login(client, "super1")
-    response = await client.patch(f"/api/v1/facilities/{facility}", json={"geofence_m": 500},
-                                  headers=supervisor)
+    response = await client.patch(f"/api/v1/facilities/{facility}", json={"geofence_m": 500}, headers=supervisor)
     assert response.status_code == 200
     assert (response.json()["geofence_m"], response.json()["name"]) == (500, "旧名")
 
@@ -78,11 +84,14 @@ async def test_patch_changes_only_what_is_sent(client, db):
 async def test_bad_facility_values_are_4xx_naming_the_field_and_the_rule(client, db):
     d = await make_district(db)
     supervisor = await login(client, "super1")
-    for change, status, field, rule in [({"kind": "castle"}, 400, "kind", "one_of"),
-                                        ({"geofence_m": 1}, 400, "geofence_m", "too_small"),
-                                        ({"location": {"lat": 200, "lon": 0}}, 422, "location.lat", "latitude_range")]:
-        response = await client.post("/api/v1/facilities", json=new_facility(d.community1.id, **change),
-                                     headers=supervisor)
+    for change, status, field, rule in [
+        ({"kind": "castle"}, 400, "kind", "one_of"),
+        ({"geofence_m": 1}, 400, "geofence_m", "too_small"),
+        ({"location": {"lat": 200, "lon": 0}}, 422, "location.lat", "latitude_range"),
+    ]:
+        response = await client.post(
+            "/api/v1/facilities", json=new_facility(d.community1.id, **change), headers=supervisor
+        )
         assert response.status_code == status, response.text
         assert (response.json()["field"], response.json()["rule"]) == (field, rule)
         assert response.json()["detail"].startswith(f"{field}: ")
@@ -110,13 +119,24 @@ async def test_implausible_facilities_are_refused_with_a_reason(client, db, monk
 async def test_a_change_is_logged_with_its_old_and_new_value(client, db):
     d = await make_district(db)
     h = await login(client, "super1")
-    created = await client.post("/api/v1/facilities", headers=h, json={
-        "name": "纪念碑", "kind": "monument", "protection_level": "county", "org_unit_id": str(d.community1.id),
-        "location": {"lat": 26.5, "lon": 106.7}})
+    created = await client.post(
+        "/api/v1/facilities",
+        headers=h,
+        json={
+            "name": "纪念碑",
+            "kind": "monument",
+            "protection_level": "county",
+            "org_unit_id": str(d.community1.id),
+            "location": {"lat": 26.5, "lon": 106.7},
+        },
+    )
     fid = created.json()["id"]
     await client.patch(f"/api/v1/facilities/{fid}", headers=h, json={"name": "英名碑"})
-    log = (await client.get("/api/v1/audit-log", headers=h,
-                            params={"entity": "facility", "entity_id": fid, "action": "facility_update"})).json()
+    log = (
+        await client.get(
+            "/api/v1/audit-log", headers=h, params={"entity": "facility", "entity_id": fid, "action": "facility_update"}
+        )
+    ).json()
     [entry] = log["items"]
     assert entry["detail"]["changes"] == {"name": ["纪念碑", "英名碑"]}
     assert entry["entity_name"] == "英名碑" and entry["actor_name"] == d.users["super1"].display_name

@@ -32,8 +32,9 @@ class Phone:
     async def send(self, method: str, url: str, **kwargs):
         for _ in range(MAX_ATTEMPTS):
             try:
-                response = await self.client.request(method, url, headers=self.headers | kwargs.pop("extra", {}),
-                                                     **kwargs)
+                response = await self.client.request(
+                    method, url, headers=self.headers | kwargs.pop("extra", {}), **kwargs
+                )
             except Exception as exc:  # the connection itself failed: no answer at all
                 raise AssertionError(f"{method} {url} got no answer: {exc!r}") from exc
             self.answers.append((response.status_code, response.headers.get("retry-after")))
@@ -45,8 +46,13 @@ class Phone:
     async def work(self, facility: uuid.UUID, jpeg: bytes, faults_over: asyncio.Event) -> None:
         while not faults_over.is_set() or len(self.acknowledged) < RECORDS_EACH:
             record_id, photo_id, data = uuid.uuid4(), uuid.uuid4(), unique(jpeg)
-            photo = await self.send("PUT", f"/api/v1/photos/{photo_id}", params={"record_id": str(record_id)},
-                                    content=data, extra={"Content-Type": "image/jpeg"})
+            photo = await self.send(
+                "PUT",
+                f"/api/v1/photos/{photo_id}",
+                params={"record_id": str(record_id)},
+                content=data,
+                extra={"Content-Type": "image/jpeg"},
+            )
             assert photo.status_code in (200, 201), photo.text
             body = patrol_body(facility, photo_ids=[str(photo_id)])
             record = await self.send("PUT", f"/api/v1/patrols/{record_id}", json=body)
@@ -86,15 +92,19 @@ async def under_load(stack, client: httpx.AsyncClient, db, facility: uuid.UUID, 
     faults_over = asyncio.Event()
     # The chaos always runs to its end, so the suite's PostgreSQL and MinIO are up again whatever
     # a phone met; then the first failure, if any, fails the test.
-    outcomes = await asyncio.gather(chaos(stack, faults_over), *(phone.work(facility, jpeg, faults_over) for phone in phones),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        chaos(stack, faults_over),
+        *(phone.work(facility, jpeg, faults_over) for phone in phones),
+        return_exceptions=True,
+    )
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
 
     answers = [a for phone in phones for a in phone.answers]
-    assert all(200 <= status < 300 or (status == 503 and (after or "").isdigit()) for status, after in answers), \
-        sorted({a for a in answers if not 200 <= a[0] < 300})
+    assert all(200 <= status < 300 or (status == 503 and (after or "").isdigit()) for status, after in answers), sorted(
+        {a for a in answers if not 200 <= a[0] < 300}
+    )
     assert any(status == 503 for status, _ in answers), "the faults were felt while requests streamed in"
     assert (await client.get("/api/v1/health")).status_code == 200  # recovered by itself
 
@@ -110,6 +120,11 @@ async def under_load(stack, client: httpx.AsyncClient, db, facility: uuid.UUID, 
     assert await db.scalar(select(func.count()).select_from(Patrol)) == len(acknowledged)
     assert await db.scalar(select(func.count()).select_from(Photo)) == len(acknowledged)
     assert await db.scalar(select(func.count()).select_from(Task)) == len(acknowledged)  # one issue each
-    uploads = (await db.execute(select(AuditEntry.entity_id, func.count()).where(AuditEntry.action == "photo_upload")
-                                .group_by(AuditEntry.entity_id))).all()
+    uploads = (
+        await db.execute(
+            select(AuditEntry.entity_id, func.count())
+            .where(AuditEntry.action == "photo_upload")
+            .group_by(AuditEntry.entity_id)
+        )
+    ).all()
     assert len(uploads) == len(acknowledged) and all(n == 1 for _, n in uploads)

@@ -31,9 +31,23 @@ def server(stack) -> Iterator[str]:
     port = free_port()
     log = open(ROOT / "test-artifacts" / "fuzz-server.log", "w") if (ROOT / "test-artifacts").is_dir() else None
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log"],
-        cwd=ROOT, env=os.environ.copy(), stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "api.app:app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -71,19 +85,47 @@ async def seed(db) -> None:
     for weeks_ago in (0, 1):  # the default week and the one before, side by side in the files
         year, number, _ = (datetime.now(china) - timedelta(days=7 * weeks_ago)).isocalendar()
         for unit in (d.district, d.street1, d.street2, d.community1):
-            db.add(WeeklyReport(org_unit_id=unit.id, week=f"{year}-W{number:02d}", remarks="本周\x01\x1b\ufffe",
-                                remarks_by_id=d.users["admin"].id))
+            db.add(
+                WeeklyReport(
+                    org_unit_id=unit.id,
+                    week=f"{year}-W{number:02d}",
+                    remarks="本周\x01\x1b\ufffe",
+                    remarks_by_id=d.users["admin"].id,
+                )
+            )
     await db.commit()
 
 
 def schemathesis(server: str, token: str, report_dir: Path, *selection: str) -> subprocess.CompletedProcess:
     command = [
-        str(Path(sys.executable).parent / "schemathesis"), "run", f"{server}/schema/openapi.json",
-        "--url", server, "--header", f"Authorization: {token}",
-        "--phases", "examples,coverage,fuzzing,stateful", "--checks", "not_a_server_error",
-        "--max-examples", str(MAX_EXAMPLES), "--workers", "1", "--seed", "20261130",
-        "--exclude-path", "/api/v1/auth/logout", "--request-timeout", "30",
-        "--generation-database", "none", "--no-color", "--report", "junit", "--report-dir", str(report_dir),
+        str(Path(sys.executable).parent / "schemathesis"),
+        "run",
+        f"{server}/schema/openapi.json",
+        "--url",
+        server,
+        "--header",
+        f"Authorization: {token}",
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--checks",
+        "not_a_server_error",
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--workers",
+        "1",
+        "--seed",
+        "20261130",
+        "--exclude-path",
+        "/api/v1/auth/logout",
+        "--request-timeout",
+        "30",
+        "--generation-database",
+        "none",
+        "--no-color",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(report_dir),
         *selection,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=report_dir)
@@ -100,5 +142,7 @@ async def test_no_server_error_anywhere(server, client, db, username, tmp_path):
     # admin cannot disable, demote, move or re-password themselves there).
     me = await client.get("/api/v1/me", headers=headers)
     assert me.status_code == 200, me.text
-    assert (me.json()["username"], me.json()["role"]) == (username, {"worker1": "field_worker", "super1": "supervisor",
-                                                                      "admin": "admin"}[username])
+    assert (me.json()["username"], me.json()["role"]) == (
+        username,
+        {"worker1": "field_worker", "super1": "supervisor", "admin": "admin"}[username],
+    )

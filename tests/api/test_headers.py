@@ -55,8 +55,13 @@ async def test_personal_data_json_is_never_cached(client, db):
     await add_facility(db, d.community1, name="东山烈士陵园")
     await db.commit()
     h = await login(client, "super1")
-    for path in ("/api/v1/facilities", "/api/v1/subjects", "/api/v1/me", "/api/v1/review-queue",
-                 "/api/v1/exports/visits.csv"):
+    for path in (
+        "/api/v1/facilities",
+        "/api/v1/subjects",
+        "/api/v1/me",
+        "/api/v1/review-queue",
+        "/api/v1/exports/visits.csv",
+    ):
         response = await client.get(path, headers=h)
         assert response.status_code == 200, (path, response.text)
         assert response.headers["cache-control"] == "no-store", path
@@ -68,8 +73,12 @@ async def test_photo_originals_are_private_and_not_kept_for_a_year(client, db, p
     await db.commit()
     h = await login(client, "worker1")
     photo_id = uuid.uuid4()
-    put = await client.put(f"/api/v1/photos/{photo_id}", params={"record_id": str(uuid.uuid4())},
-                           content=(photos / "gps_DSCN0021.jpg").read_bytes(), headers={**h, "Content-Type": "image/jpeg"})
+    put = await client.put(
+        f"/api/v1/photos/{photo_id}",
+        params={"record_id": str(uuid.uuid4())},
+        content=(photos / "gps_DSCN0021.jpg").read_bytes(),
+        headers={**h, "Content-Type": "image/jpeg"},
+    )
     assert put.status_code == 201, put.text
     original = await client.get(f"/api/v1/photos/{photo_id}", headers=h)
     assert original.status_code == 200
@@ -118,4 +127,3 @@ def test_a_tile_url_that_is_not_a_plain_host_adds_nothing():
     assert security.tile_sources("javascript:alert(1)//{z}", "") == []
     assert security.tile_sources("https://evil.example; script-src *//{z}", "") == []
     assert security.tile_sources(None, "") == []
-

@@ -35,16 +35,20 @@ async def hostile_district(db, client):
     await db.commit()
     supervisor = await login(client, "super1")
     inspection_id = uuid.uuid4()
-    response = await client.put(f"/api/v1/inspections/{inspection_id}", headers=supervisor,
-                                json=inspection_body(d.community1))
+    response = await client.put(
+        f"/api/v1/inspections/{inspection_id}", headers=supervisor, json=inspection_body(d.community1)
+    )
     assert response.status_code == 201, response.text
     await db.execute(update(Inspection).where(Inspection.id == inspection_id).values(notes=NONCHARS + C0))
     await db.execute(update(OrgUnit).where(OrgUnit.id == d.community1.id).values(name=SIXTY_LINES))
     await db.execute(update(OrgUnit).where(OrgUnit.id == d.community2.id).values(name="西\x01一\ufffe社区"))
     week = last_week()[0]
     for unit in (d.street1, d.street2, d.district):
-        db.add(WeeklyReport(org_unit_id=unit.id, week=week, remarks="本周" + C0 + NONCHARS,
-                            remarks_by_id=d.users["admin"].id))
+        db.add(
+            WeeklyReport(
+                org_unit_id=unit.id, week=week, remarks="本周" + C0 + NONCHARS, remarks_by_id=d.users["admin"].id
+            )
+        )
     await db.commit()
     return d, week
 
@@ -94,12 +98,15 @@ async def test_stored_hostile_texts_are_still_shown_in_lists_and_records(client,
     assert any(i["note"] == NONCHARS for p in patrols for i in p["checklist"])
 
 
-@pytest.mark.parametrize("text, lines, cleaned", [
-    ("a\x00b\x08c\x0bd\x0ce\x1ff\x7fg\x85h\x9fi", True, "a b c d e f g h i"),
-    ("前\ufffe\uffff后\ufdd0\U0001fffe\U0010ffff", True, "前  后   "),
-    ("一\t二\n三\r\n四", True, "一\t二\n三\r\n四"),
-    ("一\t二\n三\r\n四", False, "一 二 三  四"),
-])
+@pytest.mark.parametrize(
+    "text, lines, cleaned",
+    [
+        ("a\x00b\x08c\x0bd\x0ce\x1ff\x7fg\x85h\x9fi", True, "a b c d e f g h i"),
+        ("前\ufffe\uffff后\ufdd0\U0001fffe\U0010ffff", True, "前  后   "),
+        ("一\t二\n三\r\n四", True, "一\t二\n三\r\n四"),
+        ("一\t二\n三\r\n四", False, "一 二 三  四"),
+    ],
+)
 def test_clean_leaves_nothing_a_file_cannot_hold(text, lines, cleaned):
     assert plain_text.clean(text, lines=lines) == cleaned
     assert plain_text.problem(cleaned, lines=lines) is None
@@ -114,18 +121,23 @@ def test_one_line_bounds_a_name_for_a_table_cell():
 # --- on the way in: every request body ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", ["前\ufffe\uffff后", "a\x00b", "响\x07铃", "\x1b[31m红", "\ufdd0", "\U0001ffff", "\x85"])
+@pytest.mark.parametrize(
+    "bad", ["前\ufffe\uffff后", "a\x00b", "响\x07铃", "\x1b[31m红", "\ufdd0", "\U0001ffff", "\x85"]
+)
 async def test_a_patrol_note_with_a_control_character_or_non_character_is_400_naming_it(client, db, bad):
     d = await make_district(db)
     facility = await add_facility(db, d.community1, lat=SITE[0], lon=SITE[1])
     worker = await login(client, "worker1")
-    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", headers=worker,
-                                json=patrol_body(facility, notes=f"备注{bad}"))
+    response = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", headers=worker, json=patrol_body(facility, notes=f"备注{bad}")
+    )
     assert response.status_code == 400, response.text
     assert response.json()["field"] == "notes"
     item = patrol_body(facility)["checklist"]
     item[1]["note"] = bad
-    nested = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", headers=worker, json=patrol_body(facility, checklist=item))
+    nested = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", headers=worker, json=patrol_body(facility, checklist=item)
+    )
     assert nested.status_code == 400 and nested.json()["field"].startswith("checklist"), nested.text
     assert (await db.scalars(select(Patrol))).all() == []
 
@@ -134,8 +146,9 @@ async def test_notes_keep_their_lines_and_tabs(client, db):
     d = await make_district(db)
     facility = await add_facility(db, d.community1, lat=SITE[0], lon=SITE[1])
     worker = await login(client, "worker1")
-    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", headers=worker,
-                                json=patrol_body(facility, notes="第一行\r\n第二行\t完"))
+    response = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", headers=worker, json=patrol_body(facility, notes="第一行\r\n第二行\t完")
+    )
     assert response.status_code == 201, response.text
 
 
@@ -143,8 +156,9 @@ async def test_weekly_remarks_with_control_characters_are_400_and_nothing_is_sto
     d = await make_district(db)
     admin = await login(client, "admin")
     for bad in ("本周\x01", "本周\ufffe"):
-        response = await client.put(f"/api/v1/reports/weekly/{d.street1.id}/{last_week()[0]}",
-                                    json={"remarks": bad}, headers=admin)
+        response = await client.put(
+            f"/api/v1/reports/weekly/{d.street1.id}/{last_week()[0]}", json={"remarks": bad}, headers=admin
+        )
         assert response.status_code == 400 and response.json()["field"] == "remarks", response.text
     assert (await db.scalars(select(WeeklyReport))).all() == []
 
@@ -153,14 +167,21 @@ async def test_weekly_remarks_with_control_characters_are_400_and_nothing_is_sto
 async def test_a_unit_name_is_one_line_without_control_characters(client, db, bad):
     d = await make_district(db)
     admin = await login(client, "admin")
-    created = await client.post("/api/v1/org-units", json={"name": bad, "parent_id": str(d.street1.id)},
-                                headers=admin)
+    created = await client.post("/api/v1/org-units", json={"name": bad, "parent_id": str(d.street1.id)}, headers=admin)
     assert created.status_code == 400 and created.json()["field"] == "name", created.text
     renamed = await client.patch(f"/api/v1/org-units/{d.community1.id}", json={"name": bad}, headers=admin)
     assert renamed.status_code == 400 and renamed.json()["field"] == "name", renamed.text
-    subject = await client.post("/api/v1/users", headers=admin, json={
-        "username": "worker9", "display_name": bad, "password": "long enough", "role": "field_worker",
-        "org_unit_id": str(d.community1.id)})
+    subject = await client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "worker9",
+            "display_name": bad,
+            "password": "long enough",
+            "role": "field_worker",
+            "org_unit_id": str(d.community1.id),
+        },
+    )
     assert subject.status_code == 400 and subject.json()["field"] == "display_name", subject.text
 
 
@@ -189,8 +210,9 @@ def test_no_fpdf_warning_quotes_what_people_typed(caplog):
     from api import weekly_print
     from api.weekly_report import WeeklyOut
 
-    report = WeeklyOut(week="2026-W48", from_=__import__("datetime").date(2026, 11, 23),
-                       to=__import__("datetime").date(2026, 11, 29))
+    report = WeeklyOut(
+        week="2026-W48", from_=__import__("datetime").date(2026, 11, 23), to=__import__("datetime").date(2026, 11, 29)
+    )
     with caplog.at_level(logging.DEBUG):
         weekly_print.pdf(report, "𓀀東街道ᚠ")  # an Egyptian hieroglyph and a rune: not in Noto Sans CJK
     logged = " ".join(r.getMessage() for r in caplog.records)

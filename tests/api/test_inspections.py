@@ -16,12 +16,17 @@ URL = "/api/v1/inspections"
 def inspection_body(unit, **changes) -> dict:
     now = datetime.now(timezone.utc)
     body = {
-        "org_unit_id": str(unit.id), "template_id": str(FOUR_HAVES_V1),
-        "started_at": (now - timedelta(minutes=50)).isoformat(), "ended_at": (now - timedelta(minutes=10)).isoformat(),
+        "org_unit_id": str(unit.id),
+        "template_id": str(FOUR_HAVES_V1),
+        "started_at": (now - timedelta(minutes=50)).isoformat(),
+        "ended_at": (now - timedelta(minutes=10)).isoformat(),
         "location": {"lat": STATION[0] + 0.0003, "lon": STATION[1], "accuracy_m": 15},
-        "checklist": [{"item": "service_place", "result": "ok", "note": ""},
-                      {"item": "basic_ledger", "result": "issue", "note": "台账未更新到本季度"}],
-        "notes": "回头看", "photo_ids": [],
+        "checklist": [
+            {"item": "service_place", "result": "ok", "note": ""},
+            {"item": "basic_ledger", "result": "issue", "note": "台账未更新到本季度"},
+        ],
+        "notes": "回头看",
+        "photo_ids": [],
     }
     body.update(changes)
     return body
@@ -56,7 +61,7 @@ async def test_a_street_inspects_a_community_station_once_per_id_and_the_head_ow
     assert [i["id"] for i in listed["items"]] == [str(inspection_id)] and listed["next_cursor"] is None
     # A unit's list holds its stations' records below it, as the review queue and reports do.
     for unit, found in ((d.street1, [str(inspection_id)]), (d.district, [str(inspection_id)]), (d.street2, [])):
-        below = (await client.get(URL, params={"org_unit_id": str(unit.id)}, headers=await login(client, "admin")))
+        below = await client.get(URL, params={"org_unit_id": str(unit.id)}, headers=await login(client, "admin"))
         assert [i["id"] for i in below.json()["items"]] == found, unit.name
     detail = (await client.get(f"{URL}/{inspection_id}", headers=supervisor)).json()
     assert detail["photos"] == [] and detail["reviews"] == []
@@ -74,12 +79,14 @@ async def test_a_street_inspects_a_community_station_once_per_id_and_the_head_ow
 
 async def test_a_station_cannot_inspect_itself_and_others_out_of_scope_are_not_found(client, db):
     d, supervisor = await setup(db, client)
-    own = inspection_body(d.street1, template_id=str(SEVEN_ONES_V1),
-                          checklist=[{"item": "ledger", "result": "ok", "note": ""}])
+    own = inspection_body(
+        d.street1, template_id=str(SEVEN_ONES_V1), checklist=[{"item": "ledger", "result": "ok", "note": ""}]
+    )
     assert (await client.put(f"{URL}/{uuid.uuid4()}", json=own, headers=supervisor)).status_code == 403
     worker = await login(client, "worker1")
-    assert (await client.put(f"{URL}/{uuid.uuid4()}", json=inspection_body(d.community1),
-                             headers=worker)).status_code == 403
+    assert (
+        await client.put(f"{URL}/{uuid.uuid4()}", json=inspection_body(d.community1), headers=worker)
+    ).status_code == 403
     other = await client.put(f"{URL}/{uuid.uuid4()}", json=inspection_body(d.community2), headers=supervisor)
     assert other.status_code == 404
     # The district inspects street 1; street 1's own supervisor may not review it.
@@ -121,9 +128,12 @@ async def test_evidence_is_judged_against_the_station_and_photos_complete_the_re
     body["checklist"][1]["photo_ids"] = [str(photo_id)]
     response = await client.put(f"{URL}/{inspection_id}", json=body, headers=supervisor)
     assert response.json()["status"] == "incomplete"
-    uploaded = await client.put(f"/api/v1/photos/{photo_id}", params={"record_id": str(inspection_id)},
-                                content=(photos / "Canon_40D.jpg").read_bytes(),
-                                headers={**supervisor, "Content-Type": "image/jpeg"})
+    uploaded = await client.put(
+        f"/api/v1/photos/{photo_id}",
+        params={"record_id": str(inspection_id)},
+        content=(photos / "Canon_40D.jpg").read_bytes(),
+        headers={**supervisor, "Content-Type": "image/jpeg"},
+    )
     assert uploaded.status_code == 201, uploaded.text
     detail = (await client.get(f"{URL}/{inspection_id}", headers=supervisor)).json()
     assert detail["status"] == "submitted" and [p["id"] for p in detail["photos"]] == [str(photo_id)]
@@ -132,8 +142,9 @@ async def test_evidence_is_judged_against_the_station_and_photos_complete_the_re
 async def test_inspections_join_the_review_queue_and_coverage_counts_stations_inspected(client, db):
     d, supervisor = await setup(db, client)
     inspection_id = uuid.uuid4()
-    assert (await client.put(f"{URL}/{inspection_id}", json=inspection_body(d.community1),
-                             headers=supervisor)).status_code == 201
+    assert (
+        await client.put(f"{URL}/{inspection_id}", json=inspection_body(d.community1), headers=supervisor)
+    ).status_code == 201
     admin = await login(client, "admin")
     queue = (await client.get("/api/v1/review-queue", headers=admin)).json()["items"]
     assert [(q["kind"], q["id"], q["place_name"]) for q in queue] == [("inspection", str(inspection_id), "东一社区")]
@@ -144,10 +155,14 @@ async def test_inspections_join_the_review_queue_and_coverage_counts_stations_in
     # Its author may not decide on it: it waits in the queue above them, not in their own, nor in their badge.
     assert (await client.get("/api/v1/review-queue", headers=supervisor)).json()["items"] == []
     assert (await client.get("/api/v1/desk/counts", headers=supervisor)).json()["review"] == 0
-    mine = (await client.get("/api/v1/review-queue", params={"author_id": str(d.users["super1"].id)},
-                             headers=supervisor)).json()["items"]
+    mine = (
+        await client.get("/api/v1/review-queue", params={"author_id": str(d.users["super1"].id)}, headers=supervisor)
+    ).json()["items"]
     assert [q["id"] for q in mine] == [str(inspection_id)]  # asked for by name, they are there
-    assert len((await client.get("/api/v1/review-queue", params={"status": "all"}, headers=supervisor)).json()["items"]) == 1
+    assert (
+        len((await client.get("/api/v1/review-queue", params={"status": "all"}, headers=supervisor)).json()["items"])
+        == 1
+    )
     coverage = (await client.get("/api/v1/reports/coverage", headers=admin)).json()
     # Two streets and two communities are stations; one was inspected.
     assert coverage["total"]["stations"] == {"total": 4, "inspected": 1}
@@ -163,8 +178,9 @@ async def test_the_ledger_exports_inspections_with_their_items_by_label(client, 
 
     d, supervisor = await setup(db, client)
     inspection_id = uuid.uuid4()
-    assert (await client.put(f"{URL}/{inspection_id}", json=inspection_body(d.community1),
-                             headers=supervisor)).status_code == 201
+    assert (
+        await client.put(f"{URL}/{inspection_id}", json=inspection_body(d.community1), headers=supervisor)
+    ).status_code == 201
     response = await client.get("/api/v1/exports/inspections.xlsx", headers=supervisor)
     assert response.status_code == 200, response.text
     header, *data = list(load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))

@@ -16,8 +16,12 @@ from tests.api.test_patrols import setup as patrol_setup
 
 async def upload(client, headers, photos, name, record_id) -> str:
     photo_id = str(uuid.uuid4())
-    r = await client.put(f"/api/v1/photos/{photo_id}", params={"record_id": str(record_id)},
-                         content=(photos / name).read_bytes(), headers={**headers, "Content-Type": "image/jpeg"})
+    r = await client.put(
+        f"/api/v1/photos/{photo_id}",
+        params={"record_id": str(record_id)},
+        content=(photos / name).read_bytes(),
+        headers={**headers, "Content-Type": "image/jpeg"},
+    )
     assert r.status_code == 201, r.text
     return photo_id
 
@@ -59,9 +63,12 @@ async def test_the_task_of_an_issue_shows_exactly_its_item_photos_as_before(clie
     # Until the item's own photo arrives the task shows none, not the record's other photo.
     task = (await client.get(f"/api/v1/tasks/{task_id}", headers=worker)).json()
     assert task["before_photos"] == []
-    r = await client.put(f"/api/v1/photos/{item_photo}", params={"record_id": str(patrol_id)},
-                         content=(photos / "orientation_landscape_3.jpg").read_bytes(),
-                         headers={**worker, "Content-Type": "image/jpeg"})
+    r = await client.put(
+        f"/api/v1/photos/{item_photo}",
+        params={"record_id": str(patrol_id)},
+        content=(photos / "orientation_landscape_3.jpg").read_bytes(),
+        headers={**worker, "Content-Type": "image/jpeg"},
+    )
     assert r.status_code == 201, r.text
     task = (await client.get(f"/api/v1/tasks/{task_id}", headers=worker)).json()
     assert [p["id"] for p in task["before_photos"]] == [item_photo]
@@ -71,9 +78,11 @@ async def test_the_phone_reads_the_evidence_thresholds_from_the_server(client, d
     _, _, worker = await patrol_setup(db, client)
     assert (await client.get("/api/v1/settings/evidence")).status_code == 401
     rules = (await client.get("/api/v1/settings/evidence", headers=worker)).json()
-    assert rules == {"low_accuracy_m": settings.evidence.low_accuracy_m,
-                     "facility_geofence_m": settings.evidence.facility_geofence_m,
-                     "home_geofence_m": settings.evidence.home_geofence_m,
-                     "photo_time_window_h": settings.evidence.photo_time_window_h,
-                     "future_tolerance_min": settings.evidence.future_tolerance_min,
-                     "exif_naive_utc_offset_h": settings.evidence.exif_naive_utc_offset_h}
+    assert rules == {
+        "low_accuracy_m": settings.evidence.low_accuracy_m,
+        "facility_geofence_m": settings.evidence.facility_geofence_m,
+        "home_geofence_m": settings.evidence.home_geofence_m,
+        "photo_time_window_h": settings.evidence.photo_time_window_h,
+        "future_tolerance_min": settings.evidence.future_tolerance_min,
+        "exif_naive_utc_offset_h": settings.evidence.exif_naive_utc_offset_h,
+    }

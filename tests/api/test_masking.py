@@ -25,5 +25,3 @@ def test_masks_of_real_numbers():
     assert mask_id_number("52010219500101123X") == "5201**********123X"
     assert mask_id_number("520102500101123") == "520********1123"  # the old 15 digits
     assert mask_phone("") == "" and mask_id_number("") == ""
-
-

@@ -38,8 +38,9 @@ async def test_nearest_first_with_the_distance_in_metres(client, db):
     # 0.01 degree of latitude is about 1112 m.
     far = await add_facility(db, d.community1, name="远", lat=26.60, lon=106.71, last_patrol_at=LONG_AGO)
     near = await add_subject(db, d.community1, name="近", lat=26.581, lon=106.71, last_visit_at=LONG_AGO)
-    nowhere = await add_subject(db, d.community1, name="无位置", lat=None, lon=None,
-                                last_visit_at=LONG_AGO - timedelta(days=100))
+    nowhere = await add_subject(
+        db, d.community1, name="无位置", lat=None, lon=None, last_visit_at=LONG_AGO - timedelta(days=100)
+    )
     worker = await login(client, "worker1")
     body = (await client.get("/api/v1/me/due", params={"near": HERE}, headers=worker)).json()
     assert [i["id"] for i in body["items"]] == [str(near), str(far), str(nowhere)]  # no position: last
@@ -51,8 +52,14 @@ async def test_nearest_first_with_the_distance_in_metres(client, db):
 
 async def test_without_a_position_the_longest_overdue_comes_first(client, db):
     d = await make_district(db)
-    a = await add_facility(db, d.community1, name="近但刚逾期", lat=26.5801, lon=106.71,
-                           last_patrol_at=datetime.now(timezone.utc) - timedelta(days=31))
+    a = await add_facility(
+        db,
+        d.community1,
+        name="近但刚逾期",
+        lat=26.5801,
+        lon=106.71,
+        last_patrol_at=datetime.now(timezone.utc) - timedelta(days=31),
+    )
     b = await add_subject(db, d.community1, name="远但久未走访", lat=26.9, lon=106.9, last_visit_at=LONG_AGO)
     worker = await login(client, "worker1")
     items = (await client.get("/api/v1/me/due", headers=worker)).json()["items"]
@@ -62,8 +69,13 @@ async def test_without_a_position_the_longest_overdue_comes_first(client, db):
 async def test_due_later_today_is_listed_and_not_yet_overdue(client, db):
     d = await make_district(db)
     # Due a minute from now: still today in China time unless the test runs at 23:59.
-    soon = await add_facility(db, d.community1, name="今天到期", patrol_interval_days=30,
-                              last_patrol_at=datetime.now(timezone.utc) - timedelta(days=30) + timedelta(minutes=1))
+    soon = await add_facility(
+        db,
+        d.community1,
+        name="今天到期",
+        patrol_interval_days=30,
+        last_patrol_at=datetime.now(timezone.utc) - timedelta(days=30) + timedelta(minutes=1),
+    )
     worker = await login(client, "worker1")
     body = (await client.get("/api/v1/me/due", headers=worker)).json()
     china_now = datetime.now(timezone(timedelta(hours=8)))
@@ -73,8 +85,9 @@ async def test_due_later_today_is_listed_and_not_yet_overdue(client, db):
     assert item["id"] == str(soon) and item["overdue"] is False
 
 
-@pytest.mark.parametrize("near", ["26.58", "north,east", "26.58,106.71,3", "91,106.71", "26.58,181", "nan,1",
-                                  "26.58;106.71", ",", "inf,0"])
+@pytest.mark.parametrize(
+    "near", ["26.58", "north,east", "26.58,106.71,3", "91,106.71", "26.58,181", "nan,1", "26.58;106.71", ",", "inf,0"]
+)
 async def test_a_bad_position_is_400_naming_near(client, db, near):
     await make_district(db)
     worker = await login(client, "worker1")

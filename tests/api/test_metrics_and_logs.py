@@ -24,23 +24,31 @@ async def test_metrics_answer_an_admin_and_nobody_else(client, db):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
-    for name in ("xunfang_http_requests_total", "xunfang_http_request_seconds_bucket", "xunfang_db_pool_in_use",
-                 'xunfang_records_incomplete{kind="patrol"} 0', "xunfang_photo_ingest_seconds"):
+    for name in (
+        "xunfang_http_requests_total",
+        "xunfang_http_request_seconds_bucket",
+        "xunfang_db_pool_in_use",
+        'xunfang_records_incomplete{kind="patrol"} 0',
+        "xunfang_photo_ingest_seconds",
+    ):
         assert name in text
     assert 'route="/metrics",status="403"' in text  # requests by route and status
     assert 'route="/metrics",status="401"' in text  # also those refused before any handler ran
 
 
-async def test_no_personal_data_position_token_or_signature_in_any_log_line(client, db, photos, captured_logs,
-                                                                           monkeypatch):
+async def test_no_personal_data_position_token_or_signature_in_any_log_line(
+    client, db, photos, captured_logs, monkeypatch
+):
     await make_district(db)
     worker = await login(client, "worker1")
     admin = await login(client, "admin")
     body = (photos / "gps_DSCN0010.jpg").read_bytes()
-    put = await client.put(f"/api/v1/photos/{uuid.uuid4()}",
-                           params={"record_id": str(uuid.uuid4()), "lat": LAT, "lon": LON, "accuracy_m": 7},
-                           content=body, headers={**worker, "Content-Type": "image/jpeg",
-                                                  "X-Request-Id": "phone-42"})
+    put = await client.put(
+        f"/api/v1/photos/{uuid.uuid4()}",
+        params={"record_id": str(uuid.uuid4()), "lat": LAT, "lon": LON, "accuracy_m": 7},
+        content=body,
+        headers={**worker, "Content-Type": "image/jpeg", "X-Request-Id": "phone-42"},
+    )
     assert put.status_code == 201
     signed = put.json()["thumb_url"]
     assert (await client.get(signed)).status_code == 200
@@ -48,8 +56,12 @@ async def test_no_personal_data_position_token_or_signature_in_any_log_line(clie
 
     def failing(kind):
         async def fail(session):
-            raise kind("insert into subjects (name, phone) values ($1, $2)", (NAME, PHONE),
-                       Exception(f'invalid input "{NAME} {PHONE}" at {LAT},{LON}'))
+            raise kind(
+                "insert into subjects (name, phone) values ($1, $2)",
+                (NAME, PHONE),
+                Exception(f'invalid input "{NAME} {PHONE}" at {LAT},{LON}'),
+            )
+
         return fail
 
     monkeypatch.setattr(ops, "incomplete_records", failing(DBAPIError))
@@ -66,6 +78,17 @@ async def test_no_personal_data_position_token_or_signature_in_any_log_line(clie
     upload = next(r for r in requests if r["method"] == "PUT")
     assert (upload["request_id"], upload["route"], upload["status"]) == ("phone-42", "/api/v1/photos/{photo_id}", 201)
     assert any(line.get("error") == "DBAPIError" for line in lines)  # the failure is there, its values not
-    for secret in (NAME, PHONE, LAT, LON, LAT[:6], sig, worker["Authorization"][7:], admin["Authorization"][7:],
-                   PASSWORD, "worker1", "insert into"):
+    for secret in (
+        NAME,
+        PHONE,
+        LAT,
+        LON,
+        LAT[:6],
+        sig,
+        worker["Authorization"][7:],
+        admin["Authorization"][7:],
+        PASSWORD,
+        "worker1",
+        "insert into",
+    ):
         assert secret not in text, secret

@@ -17,23 +17,40 @@ from tests.builders import add_facility, add_subject, make_district
 
 PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/login")}
 CONTRACT = [
-    ("GET", "/api/v1/health"), ("POST", "/api/v1/auth/login"), ("GET", "/api/v1/me"),
-    ("GET", "/api/v1/org-units"), ("GET", "/api/v1/facilities"), ("POST", "/api/v1/facilities"),
-    ("GET", "/api/v1/facilities/{facility_id}"), ("PATCH", "/api/v1/facilities/{facility_id}"),
-    ("GET", "/api/v1/subjects"), ("POST", "/api/v1/subjects"), ("GET", "/api/v1/subjects/{subject_id}"),
-    ("PATCH", "/api/v1/subjects/{subject_id}"), ("PUT", "/api/v1/patrols/{patrol_id}"),
-    ("PUT", "/api/v1/visits/{visit_id}"), ("GET", "/api/v1/patrols"), ("GET", "/api/v1/visits"),
-    ("GET", "/api/v1/patrols/{patrol_id}"), ("GET", "/api/v1/visits/{visit_id}"),
-    ("PUT", "/api/v1/photos/{photo_id}"), ("GET", "/api/v1/photos/{photo_id}"),
-    ("GET", "/api/v1/photos/{photo_id}/thumb"), ("POST", "/api/v1/patrols/{patrol_id}/review"),
+    ("GET", "/api/v1/health"),
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/org-units"),
+    ("GET", "/api/v1/facilities"),
+    ("POST", "/api/v1/facilities"),
+    ("GET", "/api/v1/facilities/{facility_id}"),
+    ("PATCH", "/api/v1/facilities/{facility_id}"),
+    ("GET", "/api/v1/subjects"),
+    ("POST", "/api/v1/subjects"),
+    ("GET", "/api/v1/subjects/{subject_id}"),
+    ("PATCH", "/api/v1/subjects/{subject_id}"),
+    ("PUT", "/api/v1/patrols/{patrol_id}"),
+    ("PUT", "/api/v1/visits/{visit_id}"),
+    ("GET", "/api/v1/patrols"),
+    ("GET", "/api/v1/visits"),
+    ("GET", "/api/v1/patrols/{patrol_id}"),
+    ("GET", "/api/v1/visits/{visit_id}"),
+    ("PUT", "/api/v1/photos/{photo_id}"),
+    ("GET", "/api/v1/photos/{photo_id}"),
+    ("GET", "/api/v1/photos/{photo_id}/thumb"),
+    ("POST", "/api/v1/patrols/{patrol_id}/review"),
     ("POST", "/api/v1/visits/{visit_id}/review"),
 ]
 
 
 def operations(app) -> list[tuple[str, str]]:
     paths = app.openapi_schema.to_schema()["paths"]
-    return [(method.upper(), path) for path, item in paths.items() for method in item
-            if method in ("get", "post", "put", "patch", "delete")]
+    return [
+        (method.upper(), path)
+        for path, item in paths.items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
 
 
 async def test_the_openapi_document_covers_every_route_of_the_contract(client):
@@ -74,14 +91,16 @@ def test_no_generated_request_gets_a_server_error(app, admin_headers):
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+        )
         def call(case) -> None:
             response = case.call(headers={**(case.headers or {}), **admin_headers})
             answered[response.status_code // 100] += 1
             if response.status_code >= 500:
-                server_errors.append(f"{case.method} {case.formatted_path} -> {response.status_code}: "
-                                     f"{response.text[:300]}")
+                server_errors.append(
+                    f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:300]}"
+                )
 
         call()
     assert server_errors == []

@@ -9,4 +9,5 @@ from scripts.openapi import GENERATED, document, typescript
 
 def test_the_pwa_types_are_generated_from_the_server_as_it_is():
     assert GENERATED.read_text() == typescript(document()), (
-        "pwa/src/api-schema.ts is not the server's OpenAPI document: run `.venv/bin/python -m scripts.openapi`")
+        "pwa/src/api-schema.ts is not the server's OpenAPI document: run `.venv/bin/python -m scripts.openapi`"
+    )

@@ -20,15 +20,16 @@ async def test_a_street_supervisor_sees_their_street_and_its_communities(client,
 async def test_an_admin_adds_a_community_below_a_street(client, db):
     d = await make_district(db)
     admin = await login(client, "admin")
-    created = await client.post("/api/v1/org-units", json={"name": "东二社区", "parent_id": str(d.street1.id)},
-                                headers=admin)
+    created = await client.post(
+        "/api/v1/org-units", json={"name": "东二社区", "parent_id": str(d.street1.id)}, headers=admin
+    )
     assert created.status_code == 201 and created.json()["level"] == "community"
-    below = await client.post("/api/v1/org-units", json={"name": "x", "parent_id": created.json()["id"]},
-                              headers=admin)
+    below = await client.post("/api/v1/org-units", json={"name": "x", "parent_id": created.json()["id"]}, headers=admin)
     assert below.status_code == 422
     supervisor = await login(client, "super1")
-    assert (await client.post("/api/v1/org-units", json={"name": "y", "parent_id": str(d.street1.id)},
-                              headers=supervisor)).status_code == 403
+    assert (
+        await client.post("/api/v1/org-units", json={"name": "y", "parent_id": str(d.street1.id)}, headers=supervisor)
+    ).status_code == 403
 
 
 async def test_health_reports_each_part(client):

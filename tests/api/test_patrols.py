@@ -17,10 +17,16 @@ def patrol_body(facility, **changes) -> dict:
         "facility_id": str(facility),
         "started_at": (now - timedelta(minutes=40)).isoformat(),
         "ended_at": (now - timedelta(minutes=5)).isoformat(),
-        "location": {"lat": SITE[0] + 0.0002, "lon": SITE[1], "accuracy_m": 12,
-                     "captured_at": (now - timedelta(minutes=30)).isoformat()},
-        "checklist": [{"item": "cleanliness", "result": "ok", "note": ""},
-                      {"item": "structure", "result": "issue", "note": "纪念碑基座有裂缝"}],
+        "location": {
+            "lat": SITE[0] + 0.0002,
+            "lon": SITE[1],
+            "accuracy_m": 12,
+            "captured_at": (now - timedelta(minutes=30)).isoformat(),
+        },
+        "checklist": [
+            {"item": "cleanliness", "result": "ok", "note": ""},
+            {"item": "structure", "result": "issue", "note": "纪念碑基座有裂缝"},
+        ],
         "notes": "例行巡查",
         "photo_ids": [],
     }
@@ -83,8 +89,11 @@ async def test_a_changed_body_after_approval_is_409_but_a_returned_patrol_may_be
     changed = patrol_body(facility, notes="改过的")
     assert (await client.put(f"/api/v1/patrols/{approved}", json=changed, headers=worker)).status_code == 409
 
-    back = await client.post(f"/api/v1/patrols/{returned}/review",
-                             json={"decision": "return", "comment": "请补拍裂缝照片"}, headers=supervisor)
+    back = await client.post(
+        f"/api/v1/patrols/{returned}/review",
+        json={"decision": "return", "comment": "请补拍裂缝照片"},
+        headers=supervisor,
+    )
     assert back.json()["status"] == "returned"
     resent = await client.put(f"/api/v1/patrols/{returned}", json=changed, headers=worker)
     assert resent.status_code == 200
@@ -110,8 +119,7 @@ async def test_returning_needs_a_comment(client, db):
     supervisor = await login(client, "super1")
     patrol_id = uuid.uuid4()
     await client.put(f"/api/v1/patrols/{patrol_id}", json=patrol_body(facility), headers=worker)
-    response = await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "return"},
-                                 headers=supervisor)
+    response = await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "return"}, headers=supervisor)
     assert response.status_code == 422
     assert response.json()["field"] == "comment"
 
@@ -120,8 +128,7 @@ async def test_a_field_worker_cannot_review(client, db):
     _, facility, worker = await setup(db, client)
     patrol_id = uuid.uuid4()
     await client.put(f"/api/v1/patrols/{patrol_id}", json=patrol_body(facility), headers=worker)
-    response = await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "approve"},
-                                 headers=worker)
+    response = await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "approve"}, headers=worker)
     assert response.status_code == 403
 
 
@@ -131,8 +138,9 @@ async def test_another_streets_supervisor_cannot_see_or_review_the_patrol(client
     await client.put(f"/api/v1/patrols/{patrol_id}", json=patrol_body(facility), headers=worker)
     other = await login(client, "super2")
     assert (await client.get(f"/api/v1/patrols/{patrol_id}", headers=other)).status_code == 404
-    assert (await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "approve"},
-                              headers=other)).status_code == 404
+    assert (
+        await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "approve"}, headers=other)
+    ).status_code == 404
     assert (await client.get("/api/v1/patrols", headers=other)).json()["items"] == []
 
 
@@ -150,8 +158,9 @@ async def test_another_users_id_cannot_be_overwritten(client, db):
     patrol_id = uuid.uuid4()
     await client.put(f"/api/v1/patrols/{patrol_id}", json=patrol_body(facility), headers=worker)
     supervisor = await login(client, "super1")
-    response = await client.put(f"/api/v1/patrols/{patrol_id}", json=patrol_body(facility, notes="x"),
-                                headers=supervisor)
+    response = await client.put(
+        f"/api/v1/patrols/{patrol_id}", json=patrol_body(facility, notes="x"), headers=supervisor
+    )
     assert response.status_code == 409
 
 
@@ -180,8 +189,9 @@ async def test_filters_by_status_facility_and_period(client, db):
     await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility), headers=worker)
     await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(other_facility), headers=worker)
     supervisor = await login(client, "super1")
-    by_site = (await client.get("/api/v1/patrols", params={"facility_id": str(other_facility)},
-                                headers=supervisor)).json()["items"]
+    by_site = (
+        await client.get("/api/v1/patrols", params={"facility_id": str(other_facility)}, headers=supervisor)
+    ).json()["items"]
     assert [p["facility_id"] for p in by_site] == [str(other_facility)]
     future = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
     later = (await client.get("/api/v1/patrols", params={"from": future}, headers=supervisor)).json()
@@ -200,7 +210,6 @@ async def test_every_write_and_review_is_in_the_audit_log(client, db):
     assert sorted(actions) == ["patrol_create", "patrol_review"]
 
 
-
 async def test_a_supervisor_cannot_review_their_own_patrol_and_the_attempt_is_audited(client, db):
     _, facility, supervisor = await setup(db, client, who="super1")
     patrol_id = uuid.uuid4()
@@ -213,7 +222,8 @@ async def test_a_supervisor_cannot_review_their_own_patrol_and_the_attempt_is_au
     assert (await db.scalar(select(Patrol.status).where(Patrol.id == patrol_id))) == "submitted"
     tried = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "patrol_review_refused"))).all()
     assert [(e.actor_username, e.entity_id, e.detail["reason"]) for e in tried] == [
-        ("super1", str(patrol_id), "own_record")] * 2
+        ("super1", str(patrol_id), "own_record")
+    ] * 2
     admin = await login(client, "admin")
     approved = await client.post(f"/api/v1/patrols/{patrol_id}/review", json={"decision": "approve"}, headers=admin)
     assert approved.status_code == 200 and approved.json()["status"] == "approved"

@@ -47,15 +47,26 @@ def blank_png(width: int, height: int, *, rows: int | None = None) -> bytes:
     squeeze = zlib.compressobj(9)
     idat = b"".join(squeeze.compress(row) for _ in range(height if rows is None else rows)) + squeeze.flush()
     ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([1, 0, 0, 0, 0])
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat)
-            + png_chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
-async def upload(client: AsyncTestClient, headers: dict[str, str], data: bytes, *, photo_id: uuid.UUID | None = None,
-                 record_id: uuid.UUID | None = None, content_type: str = "image/jpeg", **params):
+async def upload(
+    client: AsyncTestClient,
+    headers: dict[str, str],
+    data: bytes,
+    *,
+    photo_id: uuid.UUID | None = None,
+    record_id: uuid.UUID | None = None,
+    content_type: str = "image/jpeg",
+    **params,
+):
     photo_id, record_id = photo_id or uuid.uuid4(), record_id or uuid.uuid4()
-    return await client.put(f"/api/v1/photos/{photo_id}", params={"record_id": str(record_id), **params},
-                            content=data, headers={**headers, "Content-Type": content_type})
+    return await client.put(
+        f"/api/v1/photos/{photo_id}",
+        params={"record_id": str(record_id), **params},
+        content=data,
+        headers={**headers, "Content-Type": content_type},
+    )
 
 
 def spy_puts(app, monkeypatch) -> list[str]:
@@ -96,14 +107,17 @@ async def test_a_gps_photo_is_stored_with_its_exif_time_and_position(client, wor
     assert "sig=" in body["url"] and body["thumb_url"].startswith(f"/api/v1/photos/{body['id']}/thumb?exp=")
 
 
-@pytest.mark.parametrize("name, taken_at, location", [
-    ("heic_IMG_5195.HEIC", "2021-04-11T20:47:53Z", {"lat": 39.0513444, "lon": -94.2887722}),
-    ("hdr_iphone_hdr_YES.jpg", "2015-04-10T12:12:23Z", {"lat": 40.4469722, "lon": -3.7247528}),
-    ("mobile_jolla.jpg", "2014-09-21T08:00:56Z", None),
-    ("Canon_40D.jpg", "2008-05-30T07:56:01Z", None),  # an empty GPS block is no position
-    ("corrupted.jpg", "2015-09-08T03:02:17Z", None),  # damaged EXIF, pixels decode
-    ("invalid_image01088.jpg", None, None),  # no EXIF at all
-])
+@pytest.mark.parametrize(
+    "name, taken_at, location",
+    [
+        ("heic_IMG_5195.HEIC", "2021-04-11T20:47:53Z", {"lat": 39.0513444, "lon": -94.2887722}),
+        ("hdr_iphone_hdr_YES.jpg", "2015-04-10T12:12:23Z", {"lat": 40.4469722, "lon": -3.7247528}),
+        ("mobile_jolla.jpg", "2014-09-21T08:00:56Z", None),
+        ("Canon_40D.jpg", "2008-05-30T07:56:01Z", None),  # an empty GPS block is no position
+        ("corrupted.jpg", "2015-09-08T03:02:17Z", None),  # damaged EXIF, pixels decode
+        ("invalid_image01088.jpg", None, None),  # no EXIF at all
+    ],
+)
 async def test_each_fixture_kind_uploads(client, worker, photos, name, taken_at, location):
     response = await upload(client, worker, (photos / name).read_bytes())
     assert response.status_code == 201, response.text
@@ -142,19 +156,35 @@ async def test_webp_and_transparent_png_make_jpeg_derivatives(client, worker):
 
 async def test_capture_fields_from_the_phone_are_kept(client, worker, photos):
     sha = "ab" * 32
-    response = await upload(client, worker, unique((photos / "Canon_40D.jpg").read_bytes()),
-                            captured_at="2026-11-24T09:30:00+08:00", lat="26.58", lon="106.71",
-                            accuracy_m="12.5", original_sha256=sha.upper())
+    response = await upload(
+        client,
+        worker,
+        unique((photos / "Canon_40D.jpg").read_bytes()),
+        captured_at="2026-11-24T09:30:00+08:00",
+        lat="26.58",
+        lon="106.71",
+        accuracy_m="12.5",
+        original_sha256=sha.upper(),
+    )
     assert response.status_code == 201, response.text
-    assert response.json()["capture"] == {"captured_at": "2026-11-24T01:30:00Z", "lat": 26.58, "lon": 106.71,
-                                          "accuracy_m": 12.5}
+    assert response.json()["capture"] == {
+        "captured_at": "2026-11-24T01:30:00Z",
+        "lat": 26.58,
+        "lon": 106.71,
+        "accuracy_m": 12.5,
+    }
 
 
-@pytest.mark.parametrize("name, portrait", [
-    ("orientation_landscape_1.jpg", False), ("orientation_landscape_3.jpg", False),
-    ("orientation_landscape_6.jpg", False), ("orientation_landscape_8.jpg", False),
-    ("orientation_portrait_5.jpg", True),
-])
+@pytest.mark.parametrize(
+    "name, portrait",
+    [
+        ("orientation_landscape_1.jpg", False),
+        ("orientation_landscape_3.jpg", False),
+        ("orientation_landscape_6.jpg", False),
+        ("orientation_landscape_8.jpg", False),
+        ("orientation_portrait_5.jpg", True),
+    ],
+)
 async def test_thumbnails_come_out_upright_and_exif_free(client, worker, photos, name, portrait):
     body = (await upload(client, worker, (photos / name).read_bytes())).json()
     assert (body["height"] > body["width"]) is portrait
@@ -167,8 +197,7 @@ async def test_thumbnails_come_out_upright_and_exif_free(client, worker, photos,
         assert images.distance(images.dhash(upright), images.dhash(img)) <= 3
 
 
-async def test_review_size_has_a_long_side_of_1600_and_is_made_once_on_first_request(app, client, worker,
-                                                                                     photos):
+async def test_review_size_has_a_long_side_of_1600_and_is_made_once_on_first_request(app, client, worker, photos):
     body = (await upload(client, worker, (photos / "hdr_iphone_hdr_YES.jpg").read_bytes())).json()
     first = await client.get(body["review_url"])
     review = Image.open(io.BytesIO(first.content))
@@ -181,8 +210,7 @@ async def test_review_size_has_a_long_side_of_1600_and_is_made_once_on_first_req
 # --- resends ----------------------------------------------------------------------------------
 
 
-async def test_same_bytes_twice_returns_200_and_stores_the_original_once(app, client, worker, photos, db,
-                                                                          monkeypatch):
+async def test_same_bytes_twice_returns_200_and_stores_the_original_once(app, client, worker, photos, db, monkeypatch):
     puts = spy_puts(app, monkeypatch)
     data, photo_id, record_id = unique((photos / "Canon_40D.jpg").read_bytes()), uuid.uuid4(), uuid.uuid4()
     first = await upload(client, worker, data, photo_id=photo_id, record_id=record_id)
@@ -193,8 +221,7 @@ async def test_same_bytes_twice_returns_200_and_stores_the_original_once(app, cl
     assert await photo_rows(db) == 1
 
 
-async def test_same_bytes_under_another_photo_id_is_201_with_one_original(app, client, worker, photos, db,
-                                                                          monkeypatch):
+async def test_same_bytes_under_another_photo_id_is_201_with_one_original(app, client, worker, photos, db, monkeypatch):
     puts = spy_puts(app, monkeypatch)
     data = unique((photos / "Canon_40D.jpg").read_bytes())
     first = await upload(client, worker, data)
@@ -308,16 +335,27 @@ async def test_a_content_length_over_the_limit_is_413_before_the_body_is_read(cl
     async def body():
         yield b"\xff\xd8\xff"
 
-    response = await client.put(f"/api/v1/photos/{uuid.uuid4()}", params={"record_id": str(uuid.uuid4())},
-                                content=body(), headers={**worker, "Content-Length": str(26 * 1024 * 1024)})
+    response = await client.put(
+        f"/api/v1/photos/{uuid.uuid4()}",
+        params={"record_id": str(uuid.uuid4())},
+        content=body(),
+        headers={**worker, "Content-Length": str(26 * 1024 * 1024)},
+    )
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"lat": "nan", "lon": "10"}, "lat"), ({"lat": "91", "lon": "10"}, "lat"),
-    ({"lat": "10", "lon": "-inf"}, "lon"), ({"lat": "10"}, "lon"), ({"accuracy_m": "-1"}, "accuracy_m"),
-    ({"captured_at": "2026-11-24T09:30:00"}, "captured_at"), ({"original_sha256": "abc"}, "original_sha256"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"lat": "nan", "lon": "10"}, "lat"),
+        ({"lat": "91", "lon": "10"}, "lat"),
+        ({"lat": "10", "lon": "-inf"}, "lon"),
+        ({"lat": "10"}, "lon"),
+        ({"accuracy_m": "-1"}, "accuracy_m"),
+        ({"captured_at": "2026-11-24T09:30:00"}, "captured_at"),
+        ({"original_sha256": "abc"}, "original_sha256"),
+    ],
+)
 async def test_bad_capture_parameters_are_400_naming_the_field(client, worker, photos, db, params, field):
     response = await upload(client, worker, (photos / "Canon_40D.jpg").read_bytes(), **params)
     assert response.status_code == 400, response.text
@@ -342,7 +380,9 @@ async def test_the_original_comes_back_unchanged_with_safe_headers(client, worke
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["content-security-policy"] == "sandbox"
     assert response.headers["cache-control"] == "private, no-cache"  # revalidated, never kept a year
-    again = await client.get(f"/api/v1/photos/{body['id']}", headers={**worker, "If-None-Match": response.headers["etag"]})
+    again = await client.get(
+        f"/api/v1/photos/{body['id']}", headers={**worker, "If-None-Match": response.headers["etag"]}
+    )
     assert again.status_code == 304
 
 
@@ -356,7 +396,8 @@ async def test_another_units_worker_cannot_get_a_photo(client, worker, photos):
 
 
 async def test_a_signed_thumb_url_works_without_a_token_and_fails_when_tampered_or_expired(
-        client, worker, photos, settings):
+    client, worker, photos, settings
+):
     body = (await upload(client, worker, (photos / "Canon_40D.jpg").read_bytes())).json()
     assert (await client.get(body["thumb_url"])).status_code == 200
     path, query = body["thumb_url"].split("?")
@@ -388,10 +429,10 @@ async def test_reuse_of_finds_exact_and_reencoded_copies_in_other_records_only(c
     resized = uuid.UUID((await upload(client, worker, reencoded, record_id=r3)).json()["id"])
     assert (await get_photos(db, ids=[exact]))[0].sha256 != (await get_photos(db, ids=[resized]))[0].sha256
     assert await reuse_of(db, photos=await get_photos(db, ids=[exact]), record_id=r2, max_distance=3) == {exact: r1}
-    assert await reuse_of(db, photos=await get_photos(db, ids=[resized]), record_id=r3, max_distance=3) == {
-        resized: r1}
-    back = await reuse_of(db, photos=await get_photos(db, ids=[ids["a"], ids["unrelated"]]), record_id=r1,
-                          max_distance=3)
+    assert await reuse_of(db, photos=await get_photos(db, ids=[resized]), record_id=r3, max_distance=3) == {resized: r1}
+    back = await reuse_of(
+        db, photos=await get_photos(db, ids=[ids["a"], ids["unrelated"]]), record_id=r1, max_distance=3
+    )
     assert back == {ids["a"]: r2}  # earliest other record; the unrelated photo has no twin
 
 
@@ -473,8 +514,9 @@ async def test_only_the_fixer_or_a_supervisor_in_scope_adds_photos_to_a_task(cli
     await db.commit()
     task_id = await db.scalar(select(Task.id))
     for name, status in (("worker2", 403), ("super2", 403), ("worker1", 201), ("super1", 201)):
-        response = await upload(client, await login(client, name), shade_png(len(name) * 9 + status % 7),
-                                record_id=task_id)
+        response = await upload(
+            client, await login(client, name), shade_png(len(name) * 9 + status % 7), record_id=task_id
+        )
         assert response.status_code == status, (name, response.text)
     # "before" photos are the patrol's own: only its author adds them
     before = await upload(client, await login(client, "worker2"), shade_png(99), record_id=patrol.id)
@@ -491,11 +533,11 @@ async def test_a_reused_photo_names_records_of_the_same_street_only(client, db, 
     assert (await upload(client, worker1, data, photo_id=photo, record_id=uuid.uuid4())).status_code == 201
     patrol_id = uuid.uuid4()
     assert (await upload(client, worker1, data, record_id=patrol_id)).status_code == 201
-    photo_id = (await db.scalar(select(Photo.id).where(Photo.record_id == patrol_id)))
+    photo_id = await db.scalar(select(Photo.id).where(Photo.record_id == patrol_id))
     body = (await _patrol(client, worker1, db, d.community1, patrol_id, photo_ids=[photo_id])).json()
     [reused] = [f for f in body["flags"] if f["code"] == "reused_photo"]
     assert str(elsewhere) not in reused["detail"]
-    same_street = (await db.scalar(select(Photo.record_id).where(Photo.id == photo)))
+    same_street = await db.scalar(select(Photo.record_id).where(Photo.id == photo))
     assert str(same_street) in reused["detail"]  # the street's own earlier record is named
 
     # a record in street 2 whose only earlier twin is elsewhere names none

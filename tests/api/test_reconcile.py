@@ -67,8 +67,14 @@ async def _orphans_and_rows_without_bytes(app, client, db, photos, env) -> None:
     keys = {o.object_name for o in s3.list_objects(bucket, recursive=True)}
     assert not any(stray_sha in key for key in keys)
     assert [p.id for p in (await db.scalars(select(Photo).order_by(Photo.created_at))).all()] == [kept_id, thumbless_id]
-    assert await db.scalar(select(func.count()).select_from(AuditEntry)
-                           .where(AuditEntry.action == "photo_missing_bytes", AuditEntry.entity_id == str(lost_id))) == 1
+    assert (
+        await db.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "photo_missing_bytes", AuditEntry.entity_id == str(lost_id))
+        )
+        == 1
+    )
     assert (await client.get(f"/api/v1/photos/{kept_id}", headers=worker)).content == kept
     assert (await client.get(f"/api/v1/photos/{thumbless_id}/thumb", headers=worker)).status_code == 200
 

@@ -23,8 +23,14 @@ async def _district_with_work(db):
     await add_patrol(db, d.community1, w1, f1, status="returned")
     await add_visit(db, d.community1, w1, s1, visit_type="holiday", cash_yuan=500, goods="米 油")
     await add_visit(db, d.community1, w1, s1, visit_type="routine")
-    await add_visit(db, d.community2, d.users["worker2"], await add_subject(db, d.community2, created_at=OLD),
-                    visit_type="holiday", cash_yuan=300)
+    await add_visit(
+        db,
+        d.community2,
+        d.users["worker2"],
+        await add_subject(db, d.community2, created_at=OLD),
+        visit_type="holiday",
+        cash_yuan=300,
+    )
     await db.commit()
     return d
 
@@ -53,8 +59,10 @@ async def test_coverage_of_the_district_has_one_row_per_street(client, db):
 
 async def test_street_supervisor_gets_their_street_by_community(client, db):
     await _district_with_work(db)
-    response = await client.get(f"/api/v1/reports/coverage?from=2020-01-01&to={date.today().year + 1}-01-01",
-                                headers=await login(client, "super1"))
+    response = await client.get(
+        f"/api/v1/reports/coverage?from=2020-01-01&to={date.today().year + 1}-01-01",
+        headers=await login(client, "super1"),
+    )
     body = response.json()
     assert [u["name"] for u in body["units"]] == ["东一社区"]
     assert body["total"]["visits_by_type"] == {"holiday": 1, "routine": 1}
@@ -65,16 +73,18 @@ async def test_street_supervisor_cannot_report_on_another_street(client, db):
     headers = await login(client, "super1")
     response = await client.get(f"/api/v1/reports/coverage?org_unit_id={d.street2.id}", headers=headers)
     assert response.status_code == 404
-    assert (await client.get(f"/api/v1/reports/facility-map?org_unit_id={d.street2.id}",
-                             headers=headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/reports/facility-map?org_unit_id={d.street2.id}", headers=headers)
+    ).status_code == 404
     worker = await client.get("/api/v1/reports/coverage", headers=await login(client, "worker1"))
     assert worker.status_code == 403
 
 
 async def test_a_period_before_the_records_counts_none_of_them(client, db):
     await _district_with_work(db)
-    response = await client.get("/api/v1/reports/coverage?from=2021-01-01&to=2021-12-31",
-                                headers=await login(client, "admin"))
+    response = await client.get(
+        "/api/v1/reports/coverage?from=2021-01-01&to=2021-12-31", headers=await login(client, "admin")
+    )
     total = response.json()["total"]
     assert total["visits_by_type"] == {} and total["facilities"]["patrolled"] == 0
 
@@ -82,9 +92,13 @@ async def test_a_period_before_the_records_counts_none_of_them(client, db):
 async def test_bad_periods_are_4xx_with_the_field_named(client, db):
     await make_district(db)
     headers = await login(client, "admin")
-    for query, field in (("from=yesterday", "from"), ("from=2026-02-01&to=2026-01-01", "from"),
-                         ("from=2000-01-01&to=2026-01-01", "to"), ("to=2026-13-01", "to"),
-                         ("from=2026-01-01T00:00:00", "from")):
+    for query, field in (
+        ("from=yesterday", "from"),
+        ("from=2026-02-01&to=2026-01-01", "from"),
+        ("from=2000-01-01&to=2026-01-01", "to"),
+        ("to=2026-13-01", "to"),
+        ("from=2026-01-01T00:00:00", "from"),
+    ):
         response = await client.get(f"/api/v1/reports/coverage?{query}", headers=headers)
         assert 400 <= response.status_code < 500, query
         assert response.json()["field"] == field, (query, response.json())
@@ -126,12 +140,19 @@ async def test_record_tallies_follow_records_written_reviewed_resent_and_moved_t
     subject = await add_subject(db, d.community1, lat=HOME[0], lon=HOME[1])
     worker, supervisor = await login(client, "worker1"), await login(client, "super1")
     patrol_id, visit_id = uuid.uuid4(), uuid.uuid4()
-    earlier = {"started_at": (datetime.now(timezone.utc) - timedelta(days=1, hours=2)).isoformat(),
-               "ended_at": (datetime.now(timezone.utc) - timedelta(days=1, hours=1)).isoformat()}
+    earlier = {
+        "started_at": (datetime.now(timezone.utc) - timedelta(days=1, hours=2)).isoformat(),
+        "ended_at": (datetime.now(timezone.utc) - timedelta(days=1, hours=1)).isoformat(),
+    }
     steps = [
         ("put", f"/api/v1/patrols/{patrol_id}", worker, patrol_body(facility)),
         ("post", f"/api/v1/patrols/{patrol_id}/review", supervisor, {"decision": "return", "comment": "请补照片"}),
-        ("put", f"/api/v1/patrols/{patrol_id}", worker, patrol_body(facility, notes="补了", **earlier)),  # a day earlier
+        (
+            "put",
+            f"/api/v1/patrols/{patrol_id}",
+            worker,
+            patrol_body(facility, notes="补了", **earlier),
+        ),  # a day earlier
         ("post", f"/api/v1/patrols/{patrol_id}/review", supervisor, {"decision": "approve"}),
         ("put", f"/api/v1/visits/{visit_id}", worker, visit_body(subject)),
         ("post", f"/api/v1/visits/{visit_id}/review", supervisor, {"decision": "approve"}),

@@ -15,8 +15,9 @@ async def _queue(db, d):
     w1 = d.users["worker1"]
     p1 = await add_patrol(db, d.community1, w1, facility, started_at=now - timedelta(hours=5), flags=[FAR, NOLOC])
     p2 = await add_patrol(db, d.community1, w1, facility, started_at=now - timedelta(hours=1))
-    v1 = await add_visit(db, d.community1, w1, subject, visited_at=now - timedelta(hours=3), flags=[NOLOC],
-                         visit_type="holiday")
+    v1 = await add_visit(
+        db, d.community1, w1, subject, visited_at=now - timedelta(hours=3), flags=[NOLOC], visit_type="holiday"
+    )
     await add_patrol(db, d.community1, w1, facility, status="approved")
     facility2 = await add_facility(db, d.community2, name="西山纪念碑")
     await add_patrol(db, d.community2, d.users["worker2"], facility2, flags=[FAR])
@@ -42,8 +43,11 @@ async def test_most_flagged_first_and_paged(client, db):
     headers = await login(client, "super1")
     first = (await client.get("/api/v1/review-queue?sort=most_flagged&limit=2", headers=headers)).json()
     assert [i["id"] for i in first["items"]] == [str(ids["p1"]), str(ids["v1"])]
-    rest = (await client.get(f"/api/v1/review-queue?sort=most_flagged&limit=2&cursor={first['next_cursor']}",
-                             headers=headers)).json()
+    rest = (
+        await client.get(
+            f"/api/v1/review-queue?sort=most_flagged&limit=2&cursor={first['next_cursor']}", headers=headers
+        )
+    ).json()
     assert [i["id"] for i in rest["items"]] == [str(ids["p2"])]
     assert rest["next_cursor"] is None
 
@@ -75,8 +79,9 @@ async def test_other_street_supervisor_does_not_see_this_queue(client, db):
     await _queue(db, d)
     response = await client.get("/api/v1/review-queue", headers=await login(client, "super2"))
     assert [i["place_name"] for i in response.json()["items"]] == ["西山纪念碑"]
-    own_unit = await client.get(f"/api/v1/review-queue?org_unit_id={d.community1.id}",
-                                headers=await login(client, "super2"))
+    own_unit = await client.get(
+        f"/api/v1/review-queue?org_unit_id={d.community1.id}", headers=await login(client, "super2")
+    )
     assert own_unit.json()["items"] == []
 
 
@@ -92,8 +97,16 @@ async def test_admin_sees_the_whole_district_and_worker_is_refused(client, db):
 async def test_bad_queue_parameters_are_400(client, db):
     await make_district(db)
     h = await login(client, "super1")
-    for query in ("flag=ugly", "type=party", "sort=random", "from=yesterday", "cursor=xyz", "limit=500",
-                  "status=lost", "facility_id=12"):
+    for query in (
+        "flag=ugly",
+        "type=party",
+        "sort=random",
+        "from=yesterday",
+        "cursor=xyz",
+        "limit=500",
+        "status=lost",
+        "facility_id=12",
+    ):
         response = await client.get(f"/api/v1/review-queue?{query}", headers=h)
         assert response.status_code in (400, 422), (query, response.status_code, response.text)
         assert response.json()["detail"]

@@ -27,8 +27,9 @@ async def test_moving_the_head_away_clears_the_head_and_their_rights_over_the_st
     head, admin, week = await login(client, "worker1"), await login(client, "admin"), last_week()[0]
     remarks = f"/api/v1/reports/weekly/{d.community1.id}/{week}"
     assert (await client.put(remarks, json={"remarks": "本周正常"}, headers=head)).status_code == 200
-    moved = await client.patch(f"/api/v1/users/{d.users['worker1'].id}", headers=admin,
-                               json={"org_unit_id": str(d.community2.id)})
+    moved = await client.patch(
+        f"/api/v1/users/{d.users['worker1'].id}", headers=admin, json={"org_unit_id": str(d.community2.id)}
+    )
     assert moved.status_code == 200, moved.text
     await db.refresh(d.community1)
     assert d.community1.head_user_id is None
@@ -46,8 +47,9 @@ async def test_a_head_moved_within_the_station_stays_head(client, db):
     d.street1.head_user_id = d.users["super1"].id
     await db.commit()
     admin = await login(client, "admin")
-    moved = await client.patch(f"/api/v1/users/{d.users['super1'].id}", headers=admin,
-                               json={"org_unit_id": str(d.community1.id)})
+    moved = await client.patch(
+        f"/api/v1/users/{d.users['super1'].id}", headers=admin, json={"org_unit_id": str(d.community1.id)}
+    )
     assert moved.status_code == 200, moved.text
     await db.refresh(d.street1)
     assert d.street1.head_user_id == d.users["super1"].id
@@ -66,20 +68,23 @@ async def test_a_head_row_naming_someone_elsewhere_gives_them_no_rights(client, 
 # --- dates outside 2000-01-01 .. a year from now are 400s naming the field ---------------------
 
 
-@pytest.mark.parametrize("url, params, field", [
-    ("/api/v1/reports/coverage", {"to": "9999-12-31"}, "to"),
-    ("/api/v1/reports/coverage", {"from": "0001-01-01"}, "from"),
-    ("/api/v1/reports/facility-map", {"to": "9999-12-31"}, "to"),
-    ("/api/v1/reports/facility-map", {"from": "0001-01-01T00:00:00+14:00", "to": "2026-01-01"}, "from"),
-    ("/api/v1/exports/visits.csv", {"to": "9999-12-31"}, "to"),
-    ("/api/v1/exports/patrols.xlsx", {"to": "9999-12-31T23:59:59-12:00"}, "to"),
-    ("/api/v1/reports/weekly", {"week": "0001-W01"}, "week"),
-    ("/api/v1/exports/weekly.xlsx", {"week": "0001-W01"}, "week"),
-    ("/api/v1/exports/weekly.pdf", {"week": "1999-W52"}, "week"),
-    ("/api/v1/patrols", {"to": "9999-12-31T00:00:00Z"}, "to"),
-    ("/api/v1/review-queue", {"from": "0001-01-01T00:00:00Z"}, "from"),
-    ("/api/v1/audit-log", {"to": "9999-12-31T00:00:00Z"}, "to"),
-])
+@pytest.mark.parametrize(
+    "url, params, field",
+    [
+        ("/api/v1/reports/coverage", {"to": "9999-12-31"}, "to"),
+        ("/api/v1/reports/coverage", {"from": "0001-01-01"}, "from"),
+        ("/api/v1/reports/facility-map", {"to": "9999-12-31"}, "to"),
+        ("/api/v1/reports/facility-map", {"from": "0001-01-01T00:00:00+14:00", "to": "2026-01-01"}, "from"),
+        ("/api/v1/exports/visits.csv", {"to": "9999-12-31"}, "to"),
+        ("/api/v1/exports/patrols.xlsx", {"to": "9999-12-31T23:59:59-12:00"}, "to"),
+        ("/api/v1/reports/weekly", {"week": "0001-W01"}, "week"),
+        ("/api/v1/exports/weekly.xlsx", {"week": "0001-W01"}, "week"),
+        ("/api/v1/exports/weekly.pdf", {"week": "1999-W52"}, "week"),
+        ("/api/v1/patrols", {"to": "9999-12-31T00:00:00Z"}, "to"),
+        ("/api/v1/review-queue", {"from": "0001-01-01T00:00:00Z"}, "from"),
+        ("/api/v1/audit-log", {"to": "9999-12-31T00:00:00Z"}, "to"),
+    ],
+)
 async def test_a_date_out_of_range_is_400_naming_the_field(client, db, url, params, field):
     await make_district(db)
     admin = await login(client, "admin")
@@ -91,8 +96,7 @@ async def test_a_date_out_of_range_is_400_naming_the_field(client, db, url, para
 async def test_remarks_for_week_one_of_year_one_are_refused(client, db):
     d = await make_district(db)
     admin = await login(client, "admin")
-    response = await client.put(f"/api/v1/reports/weekly/{d.street1.id}/0001-W01", json={"remarks": "x"},
-                                headers=admin)
+    response = await client.put(f"/api/v1/reports/weekly/{d.street1.id}/0001-W01", json={"remarks": "x"}, headers=admin)
     assert response.status_code == 400 and response.json()["field"] == "week", response.text
 
 
@@ -107,14 +111,14 @@ async def test_the_edges_of_the_range_are_accepted(client, db):
 # --- a login spray over many names from one address --------------------------------------------
 
 
-async def test_thirty_parallel_guesses_over_thirty_names_from_one_address_reach_argon2_at_most_five_times(
-        server, db):  # noqa: F811 - the fixture imported above
+async def test_thirty_parallel_guesses_over_thirty_names_from_one_address_reach_argon2_at_most_five_times(server, db):  # noqa: F811 - the fixture imported above
     """Against the API in its own process over TCP, so the guesses really are in flight together."""
     await make_district(db)
     names = [f"user{n:02d}" for n in range(28)] + ["admin", "worker1"]
     async with httpx.AsyncClient(base_url=server, timeout=60) as http:
-        answers = await asyncio.gather(*(http.post("/api/v1/auth/login", json={"username": n, "password": "guess"})
-                                         for n in names))
+        answers = await asyncio.gather(
+            *(http.post("/api/v1/auth/login", json={"username": n, "password": "guess"}) for n in names)
+        )
     assert sorted({a.status_code for a in answers}) == [401, 429]
     checked = await db.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.confirmed))
     assert checked <= 5, checked  # a confirmed failure is an attempt whose password was checked
@@ -134,7 +138,9 @@ async def test_a_role_or_unit_change_ends_the_users_sessions(client, db, change)
     assert (await client.get("/api/v1/me", headers=worker)).status_code == 401
     assert (await client.get("/api/v1/me", headers=admin)).status_code == 200
     again = await login(client, "worker1")
-    unchanged = await client.patch(f"/api/v1/users/{d.users['worker1'].id}", json={"display_name": "王五"}, headers=admin)
+    unchanged = await client.patch(
+        f"/api/v1/users/{d.users['worker1'].id}", json={"display_name": "王五"}, headers=admin
+    )
     assert unchanged.status_code == 200
     assert (await client.get("/api/v1/me", headers=again)).status_code == 200  # a new name is no new session
 
@@ -193,9 +199,17 @@ async def test_postgresqls_log_does_not_name_a_taken_username(client, db, stack)
     admin = await login(client, "admin")
     log = stack.postgres.data_dir / "server.log"
     before = log.stat().st_size
-    taken = await client.post("/api/v1/users", headers=admin, json={
-        "username": "worker1", "display_name": "重名", "password": "long enough", "role": "field_worker",
-        "org_unit_id": str((await db.scalar(select(OrgUnit).where(OrgUnit.level == "community"))).id)})
+    taken = await client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "worker1",
+            "display_name": "重名",
+            "password": "long enough",
+            "role": "field_worker",
+            "org_unit_id": str((await db.scalar(select(OrgUnit).where(OrgUnit.level == "community"))).id),
+        },
+    )
     assert taken.status_code == 409, taken.text
     await asyncio.sleep(0.5)  # the server writes its log asynchronously
     with open(log, "rb") as f:
@@ -210,9 +224,21 @@ async def test_postgresqls_log_does_not_name_a_taken_username(client, db, stack)
 THIRD_PARTY = re.compile(r"jsdelivr|unpkg|googleapis|gstatic|cdnjs|https?://(?!127\.0\.0\.1|localhost)[a-z0-9.-]+")
 
 
-@pytest.mark.parametrize("path", ["/schema", "/schema/", "/schema/swagger", "/schema/redoc", "/schema/elements",
-                                  "/schema/rapidoc", "/schema/scalar", "/schema/openapi.json", "/schema/openapi.yaml",
-                                  "/schema/openapi.yml"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/schema",
+        "/schema/",
+        "/schema/swagger",
+        "/schema/redoc",
+        "/schema/elements",
+        "/schema/rapidoc",
+        "/schema/scalar",
+        "/schema/openapi.json",
+        "/schema/openapi.yaml",
+        "/schema/openapi.yml",
+    ],
+)
 async def test_no_schema_page_names_a_third_party_host(client, path):
     response = await client.get(path)
     assert response.status_code in (200, 404), (path, response.status_code)

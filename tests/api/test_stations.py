@@ -14,8 +14,14 @@ async def test_streets_and_communities_are_stations_with_their_standard_and_a_di
     street = (await client.get(url(d.street1), headers=admin)).json()
     assert street["level"] == "street" and street["station"]["standard"] == "seven_ones"
     community = (await client.get(url(d.community1), headers=admin)).json()["station"]
-    assert community == {"address": "", "location": None, "geofence_m": 300, "head_user_id": None,
-                         "standard": "four_haves", "demonstration": False}
+    assert community == {
+        "address": "",
+        "location": None,
+        "geofence_m": 300,
+        "head_user_id": None,
+        "standard": "four_haves",
+        "demonstration": False,
+    }
     listed = (await client.get("/api/v1/org-units", headers=admin)).json()["items"]
     assert {u["id"]: u["station"] for u in listed}[str(d.community1.id)]["standard"] == "four_haves"
 
@@ -31,8 +37,13 @@ async def test_a_unit_outside_scope_is_not_found(client, db):
 async def test_a_supervisor_edits_the_stations_below_their_unit(client, db):
     d = await make_district(db)
     supervisor = await login(client, "super1")
-    station = {"address": "东一社区党群服务中心一楼", "location": {"lat": 26.5801, "lon": 106.7101},
-               "geofence_m": 150, "head_user_id": str(d.users["worker1"].id), "demonstration": True}
+    station = {
+        "address": "东一社区党群服务中心一楼",
+        "location": {"lat": 26.5801, "lon": 106.7101},
+        "geofence_m": 150,
+        "head_user_id": str(d.users["worker1"].id),
+        "demonstration": True,
+    }
     response = await client.patch(url(d.community1), json={"station": station}, headers=supervisor)
     assert response.status_code == 200, response.text
     got = (await client.get(url(d.community1), headers=supervisor)).json()["station"]
@@ -59,8 +70,12 @@ async def test_bad_station_values_are_4xx_and_change_nothing(client, db):
     other_street_head = {"station": {"head_user_id": str(d.users["worker2"].id)}}
     response = await client.patch(url(d.community1), json=other_street_head, headers=admin)
     assert response.status_code == 422 and response.json()["field"] == "station.head_user_id"
-    for station in ({"standard": "five_goods"}, {"geofence_m": -1}, {"location": {"lat": 91, "lon": 0}},
-                    {"colour": "red"}):
+    for station in (
+        {"standard": "five_goods"},
+        {"geofence_m": -1},
+        {"location": {"lat": 91, "lon": 0}},
+        {"colour": "red"},
+    ):
         response = await client.patch(url(d.community1), json={"station": station}, headers=admin)
         assert 400 <= response.status_code < 500 and response.status_code != 404, station
     assert (await client.get(url(d.community1), headers=admin)).json()["station"]["head_user_id"] is None
@@ -69,10 +84,12 @@ async def test_bad_station_values_are_4xx_and_change_nothing(client, db):
 async def test_a_station_s_position_follows_the_forms_rules_and_names_a_swap(client, db):
     d = await make_district(db)
     supervisor = await login(client, "super1")
-    swapped = await client.patch(url(d.community1), json={"station": {"location": {"lat": 106.71, "lon": 26.58}}},
-                                 headers=supervisor)
+    swapped = await client.patch(
+        url(d.community1), json={"station": {"location": {"lat": 106.71, "lon": 26.58}}}, headers=supervisor
+    )
     assert swapped.status_code == 422, swapped.text
     assert (swapped.json()["field"], swapped.json()["rule"]) == ("station.location", "position_swapped")
-    zero = await client.patch(url(d.community1), json={"station": {"location": {"lat": 0, "lon": 0}}},
-                              headers=supervisor)
+    zero = await client.patch(
+        url(d.community1), json={"station": {"location": {"lat": 0, "lon": 0}}}, headers=supervisor
+    )
     assert zero.status_code == 422 and zero.json()["rule"] == "position_zero"

@@ -22,8 +22,10 @@ async def test_a_plain_get_answers_masked_numbers_and_is_not_audited(client, db)
     supervisor = await login(client, "super1")
     body = (await client.get(f"/api/v1/subjects/{subject}", headers=supervisor)).json()
     assert body["phone_masked"] == "1******5678" and "phone" not in body and "id_number" not in body
-    assert await db.scalar(select(func.count()).select_from(AuditEntry)
-                           .where(AuditEntry.action == "subject_view_numbers")) == 0
+    assert (
+        await db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "subject_view_numbers"))
+        == 0
+    )
 
 
 async def test_reveal_answers_full_numbers_to_a_supervisor_and_is_audited(client, db):
@@ -43,8 +45,10 @@ async def test_a_field_worker_cannot_reveal_and_nothing_is_audited(client, db):
     response = await client.get(f"/api/v1/subjects/{subject}?reveal=true", headers=worker)
     assert response.status_code == 403
     assert "13812345678" not in response.text
-    assert await db.scalar(select(func.count()).select_from(AuditEntry)
-                           .where(AuditEntry.action == "subject_view_numbers")) == 0
+    assert (
+        await db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "subject_view_numbers"))
+        == 0
+    )
 
 
 async def test_reveal_outside_scope_is_404_and_not_audited(client, db):
@@ -52,8 +56,10 @@ async def test_reveal_outside_scope_is_404_and_not_audited(client, db):
     subject = await add_subject(db, d.community2)
     supervisor = await login(client, "super1")
     assert (await client.get(f"/api/v1/subjects/{subject}?reveal=true", headers=supervisor)).status_code == 404
-    assert await db.scalar(select(func.count()).select_from(AuditEntry)
-                           .where(AuditEntry.action == "subject_view_numbers")) == 0
+    assert (
+        await db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "subject_view_numbers"))
+        == 0
+    )
 
 
 async def test_a_field_worker_never_sees_full_numbers(client, db):
@@ -73,16 +79,22 @@ async def test_another_streets_subject_does_not_exist_for_the_caller(client, db)
 
 async def test_creating_and_editing_subjects_needs_a_supervisor_and_checks_numbers(client, db):
     d = await make_district(db)
-    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
-            "phone": "13912345678", "id_number": "52010219500101108x"}
+    body = {
+        "name": "陈玉珍",
+        "category": "martyr_family",
+        "org_unit_id": str(d.community1.id),
+        "phone": "13912345678",
+        "id_number": "52010219500101108x",
+    }
     worker = await login(client, "worker1")
     assert (await client.post("/api/v1/subjects", json=body, headers=worker)).status_code == 403
     supervisor = await login(client, "super1")
     created = await client.post("/api/v1/subjects", json=body, headers=supervisor)
     assert created.status_code == 201, created.text
     assert created.json()["id_number_masked"].endswith("X")
-    bad = await client.patch(f"/api/v1/subjects/{created.json()['id']}", json={"id_number": "12345"},
-                             headers=supervisor)
+    bad = await client.patch(
+        f"/api/v1/subjects/{created.json()['id']}", json={"id_number": "12345"}, headers=supervisor
+    )
     assert bad.status_code == 422 and bad.json()["field"] == "id_number"
     assert bad.json()["rule"] == "id_number_format" and "18 characters" in bad.json()["detail"]
     audit = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "subject_create"))).all()
@@ -92,8 +104,12 @@ async def test_creating_and_editing_subjects_needs_a_supervisor_and_checks_numbe
 async def test_the_contact_person_must_be_in_scope(client, db):
     d = await make_district(db)
     supervisor = await login(client, "super1")
-    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
-            "contact_user_id": str(d.users["worker2"].id)}
+    body = {
+        "name": "陈玉珍",
+        "category": "martyr_family",
+        "org_unit_id": str(d.community1.id),
+        "contact_user_id": str(d.users["worker2"].id),
+    }
     assert (await client.post("/api/v1/subjects", json=body, headers=supervisor)).status_code == 404
 
 
@@ -109,24 +125,35 @@ async def test_a_new_subject_gets_its_categorys_contact_interval(client, db, mon
         supervisor = await login(configured, "super1")
         body = {"name": "周海波", "category": "hardship_veteran", "org_unit_id": str(d.community1.id)}
         hardship = (await configured.post("/api/v1/subjects", json=body, headers=supervisor)).json()
-        other = (await configured.post("/api/v1/subjects", json={**body, "category": "other_veteran"},
-                                       headers=supervisor)).json()
-        chosen = (await configured.post("/api/v1/subjects", json={**body, "visit_interval_days": 14},
-                                        headers=supervisor)).json()
+        other = (
+            await configured.post("/api/v1/subjects", json={**body, "category": "other_veteran"}, headers=supervisor)
+        ).json()
+        chosen = (
+            await configured.post("/api/v1/subjects", json={**body, "visit_interval_days": 14}, headers=supervisor)
+        ).json()
     assert (hardship["visit_interval_days"], other["visit_interval_days"], chosen["visit_interval_days"]) == (
-        30, 90, 14)
+        30,
+        90,
+        14,
+    )
 
 
 async def test_creating_and_editing_answer_with_masked_numbers_only(client, db):
     """Full numbers go out on one audited page (GET /subjects/{id}), not in the answers of a write."""
     d = await make_district(db)
     supervisor = await login(client, "super1")
-    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
-            "phone": "13912345678", "id_number": "520102195001011231"}
+    body = {
+        "name": "陈玉珍",
+        "category": "martyr_family",
+        "org_unit_id": str(d.community1.id),
+        "phone": "13912345678",
+        "id_number": "520102195001011231",
+    }
     created = await client.post("/api/v1/subjects", json=body, headers=supervisor)
     assert created.status_code == 201, created.text
-    patched = await client.patch(f"/api/v1/subjects/{created.json()['id']}", json={"phone": "13700001111"},
-                                 headers=supervisor)
+    patched = await client.patch(
+        f"/api/v1/subjects/{created.json()['id']}", json={"phone": "13700001111"}, headers=supervisor
+    )
     assert patched.status_code == 200, patched.text
     for answer, phone in ((created.json(), "13912345678"), (patched.json(), "13700001111")):
         assert "phone" not in answer and "id_number" not in answer
@@ -145,8 +172,9 @@ async def test_implausible_subjects_are_refused_and_no_position_is_fine(client, 
     assert swapped.status_code == 422 and "outside China" in swapped.json()["detail"]
     created = await client.post("/api/v1/subjects", headers=h, json=body)  # a home without a position yet
     assert created.status_code == 201, created.text
-    zero = await client.patch(f"/api/v1/subjects/{created.json()['id']}", headers=h,
-                              json={"location": {"lat": 0, "lon": 0}})
+    zero = await client.patch(
+        f"/api/v1/subjects/{created.json()['id']}", headers=h, json={"location": {"lat": 0, "lon": 0}}
+    )
     assert zero.status_code == 422 and zero.json()["field"] == "location"
 
 
@@ -175,8 +203,12 @@ async def test_phone_and_identity_number_rules_are_named_on_create_and_edit(clie
 async def test_swapped_latitude_and_longitude_are_named_as_the_likely_mistake(client, db):
     d = await make_district(db)
     h = await login(client, "super1")
-    body = {"name": "陈玉珍", "category": "martyr_family", "org_unit_id": str(d.community1.id),
-            "location": {"lat": 106.71, "lon": 26.58}}
+    body = {
+        "name": "陈玉珍",
+        "category": "martyr_family",
+        "org_unit_id": str(d.community1.id),
+        "location": {"lat": 106.71, "lon": 26.58},
+    }
     swapped = await client.post("/api/v1/subjects", json=body, headers=h)
     assert swapped.status_code == 422, swapped.text
     assert swapped.json()["field"] == "location" and swapped.json()["rule"] == "position_swapped"

@@ -19,10 +19,25 @@ async def _patrol_with_issues(db, d, **issues):
 
 
 async def _add_photo(db, d, record_id, *, photo_id=None):
-    photo = Photo(id=photo_id or uuid.uuid4(), record_id=record_id, uploader_id=d.users["worker1"].id,
-                  org_unit_id=d.community1.id, sha256=uuid.uuid4().hex * 2, content_type="image/jpeg", bytes=1000,
-                  width=640, height=480, lat=26.58, lon=106.71, accuracy_m=8, phash=0, phash_b0=0, phash_b1=0,
-                  phash_b2=0, phash_b3=0)
+    photo = Photo(
+        id=photo_id or uuid.uuid4(),
+        record_id=record_id,
+        uploader_id=d.users["worker1"].id,
+        org_unit_id=d.community1.id,
+        sha256=uuid.uuid4().hex * 2,
+        content_type="image/jpeg",
+        bytes=1000,
+        width=640,
+        height=480,
+        lat=26.58,
+        lon=106.71,
+        accuracy_m=8,
+        phash=0,
+        phash_b0=0,
+        phash_b1=0,
+        phash_b2=0,
+        phash_b3=0,
+    )
     db.add(photo)
     await db.commit()
     return photo.id
@@ -110,15 +125,17 @@ async def test_fix_accept_and_reopen_with_before_and_after_photos(client, db):
     task_id = await db.scalar(select(Task.id))
     after = await _add_photo(db, d, task_id)
     worker = await login(client, "worker1")
-    fixed = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker,
-                              json={"photo_ids": [str(after)], "note": "已修补"})
+    fixed = await client.post(
+        f"/api/v1/tasks/{task_id}/fix", headers=worker, json={"photo_ids": [str(after)], "note": "已修补"}
+    )
     assert fixed.status_code == 200, fixed.text
     body = fixed.json()
     assert body["status"] == "fixed"
     assert [p["id"] for p in body["before_photos"]] == [str(before)]
     assert [p["id"] for p in body["after_photos"]] == [str(after)]
-    again = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker,
-                              json={"photo_ids": [str(after)], "note": "已修补"})
+    again = await client.post(
+        f"/api/v1/tasks/{task_id}/fix", headers=worker, json={"photo_ids": [str(after)], "note": "已修补"}
+    )
     assert again.status_code == 200
     assert (await client.post(f"/api/v1/tasks/{task_id}/accept", headers=worker)).status_code == 403
     boss = await login(client, "super1")
@@ -127,8 +144,9 @@ async def test_fix_accept_and_reopen_with_before_and_after_photos(client, db):
     reopened = await client.post(f"/api/v1/tasks/{task_id}/reopen", headers=boss, json={"comment": "裂缝仍在"})
     assert reopened.json()["status"] == "open"
     assert reopened.json()["reopen_comment"] == "裂缝仍在"
-    actions = (await db.scalars(select(AuditEntry.action).where(AuditEntry.action.like("task_%"))
-                                .order_by(AuditEntry.id))).all()
+    actions = (
+        await db.scalars(select(AuditEntry.action).where(AuditEntry.action.like("task_%")).order_by(AuditEntry.id))
+    ).all()
     assert actions == ["task_fix", "task_accept", "task_reopen"]
 
 
@@ -147,8 +165,9 @@ async def test_same_fix_sent_again_after_acceptance_returns_200_and_changes_noth
     assert again.status_code == 200, again.text
     assert again.json()["status"] == "accepted"
     assert [p["id"] for p in again.json()["after_photos"]] == [str(after)]
-    different = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker,
-                                  json={"photo_ids": [str(after)], "note": "另一次整改"})
+    different = await client.post(
+        f"/api/v1/tasks/{task_id}/fix", headers=worker, json={"photo_ids": [str(after)], "note": "另一次整改"}
+    )
     assert different.status_code == 409
     fixes = await db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "task_fix"))
     assert fixes == 1
@@ -165,8 +184,9 @@ async def test_the_old_fix_arriving_late_after_a_reopen_does_not_close_the_task_
     await client.post(f"/api/v1/tasks/{task_id}/reopen", headers=boss, json={"comment": "裂缝仍在"})
     late = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker, json=old)  # from the outbox
     assert late.status_code == 200 and late.json()["status"] == "open"
-    new = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker,
-                            json={"photo_ids": [str(second)], "note": "重新灌缝"})
+    new = await client.post(
+        f"/api/v1/tasks/{task_id}/fix", headers=worker, json={"photo_ids": [str(second)], "note": "重新灌缝"}
+    )
     assert new.json()["status"] == "fixed"
 
 
@@ -174,8 +194,9 @@ async def test_fix_of_a_patrol_issue_without_photo_is_422(client, db):
     d = await make_district(db)
     await _patrol_with_issues(db, d, structure="碑体裂缝")
     task_id = await db.scalar(select(Task.id))
-    response = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=await login(client, "worker1"),
-                                 json={"photo_ids": [], "note": "修好了"})
+    response = await client.post(
+        f"/api/v1/tasks/{task_id}/fix", headers=await login(client, "worker1"), json={"photo_ids": [], "note": "修好了"}
+    )
     assert response.status_code == 422
     assert response.json()["field"] == "photo_ids"
 
@@ -204,8 +225,14 @@ async def test_filters_overdue_and_status_and_keyset_pages(client, db):
     old = datetime.now(timezone.utc) - timedelta(days=40)
     for i in range(3):
         facility = await add_facility(db, d.community1, name=f"烈士陵园{i}")  # one problem per site is one task
-        patrol = await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"greenery": f"草{i}"},
-                                  started_at=old if i == 0 else None)
+        patrol = await add_patrol(
+            db,
+            d.community1,
+            d.users["worker1"],
+            facility,
+            issues={"greenery": f"草{i}"},
+            started_at=old if i == 0 else None,
+        )
         await sync_tasks_for_patrol(db, patrol=patrol)
     await db.commit()
     boss = await login(client, "super1")
@@ -213,8 +240,7 @@ async def test_filters_overdue_and_status_and_keyset_pages(client, db):
     assert [t["detail"] for t in overdue] == ["草0"]
     assert overdue[0]["overdue"] is True
     page1 = (await client.get("/api/v1/tasks?limit=2&status=open", headers=boss)).json()
-    page2 = (await client.get(f"/api/v1/tasks?limit=2&status=open&cursor={page1['next_cursor']}",
-                              headers=boss)).json()
+    page2 = (await client.get(f"/api/v1/tasks?limit=2&status=open&cursor={page1['next_cursor']}", headers=boss)).json()
     assert len(page1["items"]) == 2 and len(page2["items"]) == 1 and page2["next_cursor"] is None
     by_unit = await client.get(f"/api/v1/tasks?org_unit_id={d.community2.id}", headers=boss)
     assert by_unit.json()["items"] == []
@@ -234,9 +260,15 @@ async def test_patrol_put_opens_the_task_and_a_corrected_resend_cancels_it(clien
     d = await make_district(db)
     facility = await add_facility(db, d.community1)
     now = datetime.now(timezone.utc)
-    body = {"facility_id": str(facility), "started_at": (now - timedelta(minutes=40)).isoformat(),
-            "ended_at": (now - timedelta(minutes=5)).isoformat(), "location": None, "notes": "", "photo_ids": [],
-            "checklist": [{"item": "structure", "result": "issue", "note": "纪念碑基座有裂缝"}]}
+    body = {
+        "facility_id": str(facility),
+        "started_at": (now - timedelta(minutes=40)).isoformat(),
+        "ended_at": (now - timedelta(minutes=5)).isoformat(),
+        "location": None,
+        "notes": "",
+        "photo_ids": [],
+        "checklist": [{"item": "structure", "result": "issue", "note": "纪念碑基座有裂缝"}],
+    }
     patrol_id = uuid.uuid4()
     worker = await login(client, "worker1")
     assert (await client.put(f"/api/v1/patrols/{patrol_id}", json=body, headers=worker)).status_code == 201
@@ -244,8 +276,11 @@ async def test_patrol_put_opens_the_task_and_a_corrected_resend_cancels_it(clien
     listed = (await client.get(f"/api/v1/tasks?record_id={patrol_id}", headers=worker)).json()["items"]
     assert [(t["item"], t["status"]) for t in listed] == [("structure", "open")]
     boss = await login(client, "super1")
-    returned = await client.post(f"/api/v1/patrols/{patrol_id}/review", headers=boss,
-                                 json={"decision": "return", "comment": "裂缝是旧的，请核实"})
+    returned = await client.post(
+        f"/api/v1/patrols/{patrol_id}/review",
+        headers=boss,
+        json={"decision": "return", "comment": "裂缝是旧的，请核实"},
+    )
     assert returned.status_code == 200, returned.text
     body["checklist"] = [{"item": "structure", "result": "ok", "note": ""}]
     assert (await client.put(f"/api/v1/patrols/{patrol_id}", json=body, headers=worker)).status_code == 200
@@ -256,10 +291,19 @@ async def test_patrol_put_opens_the_task_and_a_corrected_resend_cancels_it(clien
 async def test_visit_put_with_follow_up_opens_a_follow_up_task(client, db):
     d = await make_district(db)
     subject = await add_subject(db, d.community1)
-    body = {"subject_id": str(subject), "visit_type": "routine",
-            "visited_at": (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat(), "location": None,
-            "summary": "身体尚可", "needs": "屋顶漏雨", "assistance": {"cash_yuan": 0, "goods": ""},
-            "follow_up_needed": True, "photo_ids": [], "no_photo_reason": "老人不愿拍照", "award": None}
+    body = {
+        "subject_id": str(subject),
+        "visit_type": "routine",
+        "visited_at": (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat(),
+        "location": None,
+        "summary": "身体尚可",
+        "needs": "屋顶漏雨",
+        "assistance": {"cash_yuan": 0, "goods": ""},
+        "follow_up_needed": True,
+        "photo_ids": [],
+        "no_photo_reason": "老人不愿拍照",
+        "award": None,
+    }
     response = await client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body, headers=await login(client, "worker1"))
     assert response.status_code == 201, response.text
     task = await db.scalar(select(Task))
@@ -272,15 +316,23 @@ async def test_bad_fix_bodies_are_4xx_and_change_nothing(client, db):
     task_id = await db.scalar(select(Task.id))
     worker = await login(client, "worker1")
     photo = str(uuid.uuid4())
-    for body in ({"photo_ids": ["not-a-uuid"]}, {"photo_ids": [photo], "colour": "red"},
-                 {"photo_ids": [photo, photo]}, {"photo_ids": [str(uuid.uuid4()) for _ in range(13)]}):
+    for body in (
+        {"photo_ids": ["not-a-uuid"]},
+        {"photo_ids": [photo], "colour": "red"},
+        {"photo_ids": [photo, photo]},
+        {"photo_ids": [str(uuid.uuid4()) for _ in range(13)]},
+    ):
         response = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker, json=body)
         assert 400 <= response.status_code < 500, (body, response.text)
-    empty = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=worker, content=b"",
-                              )
+    empty = await client.post(
+        f"/api/v1/tasks/{task_id}/fix",
+        headers=worker,
+        content=b"",
+    )
     assert 400 <= empty.status_code < 500
-    other = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=await login(client, "worker2"),
-                              json={"photo_ids": [photo]})
+    other = await client.post(
+        f"/api/v1/tasks/{task_id}/fix", headers=await login(client, "worker2"), json={"photo_ids": [photo]}
+    )
     assert other.status_code == 404
     await db.refresh(await db.get(Task, task_id))
     assert (await db.get(Task, task_id)).status == "open"
@@ -292,8 +344,9 @@ async def test_a_supervisor_cannot_accept_their_own_fix_and_the_attempt_is_audit
     task_id = await db.scalar(select(Task.id))
     after = await _add_photo(db, d, task_id)
     boss = await login(client, "super1")
-    fixed = await client.post(f"/api/v1/tasks/{task_id}/fix", headers=boss,
-                              json={"photo_ids": [str(after)], "note": "已修补"})
+    fixed = await client.post(
+        f"/api/v1/tasks/{task_id}/fix", headers=boss, json={"photo_ids": [str(after)], "note": "已修补"}
+    )
     assert fixed.status_code == 200, fixed.text
     own = await client.post(f"/api/v1/tasks/{task_id}/accept", headers=boss)
     assert own.status_code == 403, own.text
@@ -330,22 +383,29 @@ async def test_a_supervisor_reassigns_a_task_and_the_log_names_both_people(clien
     await _patrol_with_issues(db, d, structure="碑体裂缝")
     task_id = await db.scalar(select(Task.id))
     boss = await login(client, "super1")
-    moved = await client.post(f"/api/v1/tasks/{task_id}/reassign", headers=boss,
-                              json={"assignee_id": str(d.users["super1"].id)})
+    moved = await client.post(
+        f"/api/v1/tasks/{task_id}/reassign", headers=boss, json={"assignee_id": str(d.users["super1"].id)}
+    )
     assert moved.status_code == 200, moved.text
     assert moved.json()["assignee_id"] == str(d.users["super1"].id)
     entry = await db.scalar(select(AuditEntry).where(AuditEntry.action == "task_reassign"))
-    assert (entry.detail["old"], entry.detail["new"]) == (d.users["worker1"].display_name,
-                                                          d.users["super1"].display_name)
+    assert (entry.detail["old"], entry.detail["new"]) == (
+        d.users["worker1"].display_name,
+        d.users["super1"].display_name,
+    )
     # The worker no longer sees it; someone whose unit does not cover the place cannot get it.
     worker_tasks = await client.get("/api/v1/tasks", headers=await login(client, "worker1"))
     assert worker_tasks.json()["items"] == []
     admin = await login(client, "admin")
-    elsewhere = await client.post(f"/api/v1/tasks/{task_id}/reassign", headers=admin,
-                                  json={"assignee_id": str(d.users["worker2"].id)})
+    elsewhere = await client.post(
+        f"/api/v1/tasks/{task_id}/reassign", headers=admin, json={"assignee_id": str(d.users["worker2"].id)}
+    )
     assert elsewhere.status_code == 422 and elsewhere.json()["field"] == "assignee_id"
-    refused = await client.post(f"/api/v1/tasks/{task_id}/reassign", headers=await login(client, "worker1"),
-                                json={"assignee_id": str(d.users["worker1"].id)})
+    refused = await client.post(
+        f"/api/v1/tasks/{task_id}/reassign",
+        headers=await login(client, "worker1"),
+        json={"assignee_id": str(d.users["worker1"].id)},
+    )
     assert refused.status_code == 403
 
 
@@ -362,11 +422,15 @@ async def test_a_supervisor_moves_the_deadline_and_the_log_has_old_and_new(clien
     entry = await db.scalar(select(AuditEntry).where(AuditEntry.action == "task_deadline"))
     assert datetime.fromisoformat(entry.detail["old"]) == old_due
     assert datetime.fromisoformat(entry.detail["new"]) == new_due
-    past = await client.post(f"/api/v1/tasks/{task.id}/deadline", headers=boss,
-                             json={"due_at": "2020-01-01T00:00:00+08:00"})
+    past = await client.post(
+        f"/api/v1/tasks/{task.id}/deadline", headers=boss, json={"due_at": "2020-01-01T00:00:00+08:00"}
+    )
     assert past.status_code == 422 and past.json()["field"] == "due_at"
-    worker = await client.post(f"/api/v1/tasks/{task.id}/deadline", headers=await login(client, "worker1"),
-                               json={"due_at": new_due.isoformat()})
+    worker = await client.post(
+        f"/api/v1/tasks/{task.id}/deadline",
+        headers=await login(client, "worker1"),
+        json={"due_at": new_due.isoformat()},
+    )
     assert worker.status_code == 403
 
 
@@ -386,9 +450,15 @@ async def test_the_desk_counts_what_waits_for_a_supervisor(client, db):
 
 def _patrol_body(facility, note="纪念碑基座有裂缝", item="structure"):
     now = datetime.now(timezone.utc)
-    return {"facility_id": str(facility), "started_at": (now - timedelta(minutes=40)).isoformat(),
-            "ended_at": (now - timedelta(minutes=5)).isoformat(), "location": None, "notes": "", "photo_ids": [],
-            "checklist": [{"item": item, "result": "issue", "note": note}]}
+    return {
+        "facility_id": str(facility),
+        "started_at": (now - timedelta(minutes=40)).isoformat(),
+        "ended_at": (now - timedelta(minutes=5)).isoformat(),
+        "location": None,
+        "notes": "",
+        "photo_ids": [],
+        "checklist": [{"item": item, "result": "issue", "note": note}],
+    }
 
 
 async def test_a_second_patrol_with_the_same_issue_on_the_same_facility_joins_the_open_task(client, db):
@@ -396,12 +466,16 @@ async def test_a_second_patrol_with_the_same_issue_on_the_same_facility_joins_th
     facility = await add_facility(db, d.community1)
     worker = await login(client, "worker1")
     first, second = uuid.uuid4(), uuid.uuid4()
-    assert (await client.put(f"/api/v1/patrols/{first}", json=_patrol_body(facility), headers=worker)).status_code == 201
-    assert (await client.put(f"/api/v1/patrols/{second}", json=_patrol_body(facility, "裂缝变长了"),
-                             headers=worker)).status_code == 201
+    assert (
+        await client.put(f"/api/v1/patrols/{first}", json=_patrol_body(facility), headers=worker)
+    ).status_code == 201
+    assert (
+        await client.put(f"/api/v1/patrols/{second}", json=_patrol_body(facility, "裂缝变长了"), headers=worker)
+    ).status_code == 201
     # Sent again (a phone's retry): still one task, still two records.
-    assert (await client.put(f"/api/v1/patrols/{second}", json=_patrol_body(facility, "裂缝变长了"),
-                             headers=worker)).status_code == 200
+    assert (
+        await client.put(f"/api/v1/patrols/{second}", json=_patrol_body(facility, "裂缝变长了"), headers=worker)
+    ).status_code == 200
     boss = await login(client, "super1")
     [task] = (await client.get("/api/v1/tasks", headers=boss)).json()["items"]
     assert task["occurrences"] == 2
@@ -456,10 +530,19 @@ async def test_one_open_follow_up_per_subject(client, db):
     worker = await login(client, "worker1")
     ids = [uuid.uuid4(), uuid.uuid4()]
     for n, visit_id in enumerate(ids):
-        body = {"subject_id": str(subject), "visit_type": "routine",
-                "visited_at": (datetime.now(timezone.utc) - timedelta(minutes=30 - n)).isoformat(), "location": None,
-                "summary": "身体尚可", "needs": "屋顶漏雨", "assistance": {"cash_yuan": 0, "goods": ""},
-                "follow_up_needed": True, "photo_ids": [], "no_photo_reason": "老人不愿拍照", "award": None}
+        body = {
+            "subject_id": str(subject),
+            "visit_type": "routine",
+            "visited_at": (datetime.now(timezone.utc) - timedelta(minutes=30 - n)).isoformat(),
+            "location": None,
+            "summary": "身体尚可",
+            "needs": "屋顶漏雨",
+            "assistance": {"cash_yuan": 0, "goods": ""},
+            "follow_up_needed": True,
+            "photo_ids": [],
+            "no_photo_reason": "老人不愿拍照",
+            "award": None,
+        }
         assert (await client.put(f"/api/v1/visits/{visit_id}", json=body, headers=worker)).status_code == 201
     [task] = (await client.get("/api/v1/tasks", headers=await login(client, "super1"))).json()["items"]
     assert task["item"] == "follow_up" and task["occurrences"] == 2
@@ -468,6 +551,7 @@ async def test_one_open_follow_up_per_subject(client, db):
 async def test_the_caretaker_owns_the_task_when_that_person_is_a_user(client, db):
     d = await make_district(db)
     from tests.builders import add_user
+
     caretaker = await add_user(db, "wanggl", "field_worker", d.community1)
     caretaker.display_name = "王国良"
     await db.commit()
@@ -486,8 +570,14 @@ async def test_the_desk_counts_and_the_task_states_agree(client, db):
     made = []
     for i in range(4):
         facility = await add_facility(db, d.community1, name=f"烈士陵园{i}")
-        patrol = await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"greenery": f"草{i}"},
-                                  started_at=old if i < 2 else None)
+        patrol = await add_patrol(
+            db,
+            d.community1,
+            d.users["worker1"],
+            facility,
+            issues={"greenery": f"草{i}"},
+            started_at=old if i < 2 else None,
+        )
         await sync_tasks_for_patrol(db, patrol=patrol)
         made.append(await db.scalar(select(Task).where(Task.record_id == patrol.id)))
     made[0].status = "fixed"  # overdue no more: waits to be accepted
@@ -508,8 +598,9 @@ async def test_two_patrols_reporting_the_same_problem_at_once_make_one_task(clie
     d = await make_district(db)
     facility = await add_facility(db, d.community1)
     worker = await login(client, "worker1")
-    answers = await asyncio.gather(*(client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=_patrol_body(facility),
-                                                headers=worker) for _ in range(4)))
+    answers = await asyncio.gather(
+        *(client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=_patrol_body(facility), headers=worker) for _ in range(4))
+    )
     assert [a.status_code for a in answers] == [201] * 4
     [task] = (await client.get("/api/v1/tasks", headers=await login(client, "super1"))).json()["items"]
     assert task["occurrences"] == 4

@@ -13,8 +13,14 @@ URL = "/api/v1/checklist-templates"
 
 
 def with_item(template: dict, code: str, zh: str) -> list[dict]:
-    return [*template["items"], {"code": code, "label": {"zh": zh, "en": "Fire extinguishers"},
-                                 "hint": {"zh": "灭火器在有效期内", "en": "Within their date"}}]
+    return [
+        *template["items"],
+        {
+            "code": code,
+            "label": {"zh": zh, "en": "Fire extinguishers"},
+            "hint": {"zh": "灭火器在有效期内", "en": "Within their date"},
+        },
+    ]
 
 
 async def active(client, headers, key: str) -> dict:
@@ -71,15 +77,19 @@ async def test_a_new_version_leaves_old_records_intact_and_checks_new_ones_again
 
     # A new patrol without template_id is filled against the active version, new item and all.
     checklist = [{"item": "fire_kit", "result": "ok", "note": ""}]
-    new = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, checklist=checklist),
-                           headers=worker)
+    new = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, checklist=checklist), headers=worker
+    )
     assert new.status_code == 201, new.text
     assert new.json()["template_id"] == v2["id"]
     # A phone that cached version 1 may still send it, but not with an item version 1 lacks.
     on_v1 = patrol_body(facility, template_id=v1["id"])
     assert (await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=on_v1, headers=worker)).status_code == 201
-    wrong = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", headers=worker,
-                             json=patrol_body(facility, template_id=v1["id"], checklist=checklist))
+    wrong = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}",
+        headers=worker,
+        json=patrol_body(facility, template_id=v1["id"], checklist=checklist),
+    )
     assert wrong.status_code == 422
     assert wrong.json()["field"] == "checklist[0].item" and "fire_kit" in wrong.json()["detail"]
 
@@ -88,15 +98,21 @@ async def test_an_item_not_in_the_template_is_422_naming_it_and_stores_nothing(c
     d = await make_district(db)
     facility = await add_facility(db, d.community1)
     worker = await login(client, "worker1")
-    body = patrol_body(facility, checklist=[{"item": "cleanliness", "result": "ok", "note": ""},
-                                            {"item": "lighting", "result": "ok", "note": ""}])
+    body = patrol_body(
+        facility,
+        checklist=[
+            {"item": "cleanliness", "result": "ok", "note": ""},
+            {"item": "lighting", "result": "ok", "note": ""},
+        ],
+    )
     response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=body, headers=worker)
     assert response.status_code == 422
     assert response.json()["field"] == "checklist[1].item" and "lighting" in response.json()["detail"]
     assert (await db.scalars(select(Patrol))).all() == []
     inspection_template = (await active(client, worker, "seven_ones"))["id"]
-    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", headers=worker,
-                                json=patrol_body(facility, template_id=inspection_template))
+    response = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", headers=worker, json=patrol_body(facility, template_id=inspection_template)
+    )
     assert response.status_code == 422 and response.json()["field"] == "template_id"
 
 
@@ -111,13 +127,25 @@ async def test_template_rules_codes_unique_standard_named_keys_unique(client, db
     assert (await client.post(URL, json=no_standard, headers=admin)).status_code == 422
     taken = {"key": "patrol", "kind": "patrol", "name": "巡查", "items": v1["items"][:1]}
     assert (await client.post(URL, json=taken, headers=admin)).status_code == 409
-    bad_code = {"key": "night", "kind": "patrol", "name": "夜间", "items": [
-        {"code": "Fire Kit", "label": {"zh": "消防"}}]}
+    bad_code = {
+        "key": "night",
+        "kind": "patrol",
+        "name": "夜间",
+        "items": [{"code": "Fire Kit", "label": {"zh": "消防"}}],
+    }
     assert (await client.post(URL, json=bad_code, headers=admin)).status_code in (400, 422)
     assert (await client.put(f"{URL}/nosuch", json={"items": v1["items"]}, headers=admin)).status_code == 404
-    made = await client.post(URL, headers=admin, json={
-        "key": "cemetery_only", "kind": "patrol", "name": "陵园巡查", "items": v1["items"][:3],
-        "applies_to": {"facility_kinds": ["cemetery"]}})
+    made = await client.post(
+        URL,
+        headers=admin,
+        json={
+            "key": "cemetery_only",
+            "kind": "patrol",
+            "name": "陵园巡查",
+            "items": v1["items"][:3],
+            "applies_to": {"facility_kinds": ["cemetery"]},
+        },
+    )
     assert made.status_code == 201, made.text
     assert made.json()["version"] == 1 and made.json()["applies_to"] == {"facility_kinds": ["cemetery"]}
     everything = (await client.get(URL, params={"all_versions": "true"}, headers=admin)).json()["items"]
@@ -129,11 +157,24 @@ async def test_a_patrol_of_a_kind_with_its_own_template_is_filled_against_it(cli
     facility = await add_facility(db, d.community1, lat=26.5923, lon=106.7132)
     admin, worker = await login(client, "admin"), await login(client, "worker1")
     v1 = await active(client, admin, "patrol")
-    made = (await client.post(URL, headers=admin, json={
-        "key": "cemetery_only", "kind": "patrol", "name": "陵园巡查", "items": v1["items"][:3],
-        "applies_to": {"facility_kinds": ["cemetery"]}})).json()
-    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", headers=worker, json=patrol_body(
-        facility, checklist=[{"item": "cleanliness", "result": "ok", "note": ""}]))
+    made = (
+        await client.post(
+            URL,
+            headers=admin,
+            json={
+                "key": "cemetery_only",
+                "kind": "patrol",
+                "name": "陵园巡查",
+                "items": v1["items"][:3],
+                "applies_to": {"facility_kinds": ["cemetery"]},
+            },
+        )
+    ).json()
+    response = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}",
+        headers=worker,
+        json=patrol_body(facility, checklist=[{"item": "cleanliness", "result": "ok", "note": ""}]),
+    )
     assert response.json()["template_id"] == made["id"]
 
 
@@ -147,10 +188,13 @@ async def test_the_ledger_keeps_an_item_a_new_version_added(client, db):
     admin, worker = await login(client, "admin"), await login(client, "worker1")
     v1 = await active(client, admin, "patrol")
     await client.put(f"{URL}/patrol", json={"items": with_item(v1, "fire_kit", "消防器材")}, headers=admin)
-    checklist = [{"item": "cleanliness", "result": "ok", "note": ""},
-                 {"item": "fire_kit", "result": "issue", "note": "灭火器过期"}]
-    response = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, checklist=checklist),
-                                headers=worker)
+    checklist = [
+        {"item": "cleanliness", "result": "ok", "note": ""},
+        {"item": "fire_kit", "result": "issue", "note": "灭火器过期"},
+    ]
+    response = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", json=patrol_body(facility, checklist=checklist), headers=worker
+    )
     assert response.status_code == 201, response.text
     xlsx = await client.get("/api/v1/exports/patrols.xlsx", headers=admin)
     header, row = list(load_workbook(io.BytesIO(xlsx.content), read_only=True).active.iter_rows(values_only=True))
@@ -162,11 +206,13 @@ async def test_an_item_an_admin_added_reads_as_its_label_in_tasks_and_the_ledger
     facility = await add_facility(db, d.community1, lat=26.5923, lon=106.7132)
     admin, worker = await login(client, "admin"), await login(client, "worker1")
     v1 = await active(client, admin, "patrol")
-    assert (await client.put(f"{URL}/patrol", json={"items": with_item(v1, "fire_kit", "消防器材")},
-                             headers=admin)).status_code == 201
+    assert (
+        await client.put(f"{URL}/patrol", json={"items": with_item(v1, "fire_kit", "消防器材")}, headers=admin)
+    ).status_code == 201
     checklist = [{"item": "fire_kit", "result": "issue", "note": "灭火器过期"}]
-    patrol = await client.put(f"/api/v1/patrols/{uuid.uuid4()}", headers=worker,
-                              json=patrol_body(facility, checklist=checklist, photo_ids=[]))
+    patrol = await client.put(
+        f"/api/v1/patrols/{uuid.uuid4()}", headers=worker, json=patrol_body(facility, checklist=checklist, photo_ids=[])
+    )
     assert patrol.status_code == 201, patrol.text
 
     tasks = (await client.get("/api/v1/tasks", headers=admin)).json()["items"]

@@ -13,12 +13,17 @@ HOME = (26.59, 106.72)
 
 def visit_body(subject_id, **changes) -> dict:
     body = {
-        "subject_id": str(subject_id), "visit_type": "holiday",
+        "subject_id": str(subject_id),
+        "visit_type": "holiday",
         "visited_at": (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat(),
         "location": {"lat": HOME[0] + 0.0003, "lon": HOME[1], "accuracy_m": 20},
-        "summary": "春节慰问，老人身体尚好", "needs": "希望帮助修缮屋顶",
+        "summary": "春节慰问，老人身体尚好",
+        "needs": "希望帮助修缮屋顶",
         "assistance": {"cash_yuan": 500, "goods": "米一袋、油一桶"},
-        "follow_up_needed": True, "photo_ids": [], "no_photo_reason": "老人不愿拍照", "award": None,
+        "follow_up_needed": True,
+        "photo_ids": [],
+        "no_photo_reason": "老人不愿拍照",
+        "award": None,
     }
     body.update(changes)
     return body
@@ -74,6 +79,7 @@ async def test_workers_see_only_their_own_visits(client, db):
     d, subject, worker = await setup(db, client)
     await client.put(f"/api/v1/visits/{uuid.uuid4()}", json=visit_body(subject), headers=worker)
     from tests.builders import add_user
+
     await add_user(db, "worker3", "field_worker", d.community1)
     await db.commit()
     colleague = await login(client, "worker3")
@@ -103,6 +109,5 @@ async def test_an_admin_cannot_review_their_own_visit_and_the_attempt_is_audited
     tried = (await db.scalars(select(AuditEntry).where(AuditEntry.action == "visit_review_refused"))).all()
     assert [(e.actor_username, e.entity_id) for e in tried] == [("admin", str(visit_id))]
     supervisor = await login(client, "super1")
-    approved = await client.post(f"/api/v1/visits/{visit_id}/review", json={"decision": "approve"},
-                                 headers=supervisor)
+    approved = await client.post(f"/api/v1/visits/{visit_id}/review", json={"decision": "approve"}, headers=supervisor)
     assert approved.status_code == 200, approved.text

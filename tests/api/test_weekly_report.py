@@ -32,22 +32,37 @@ async def records_of_last_week(db, client, d):
     ids = [uuid.uuid4() for _ in range(3)]
     for n, patrol_id in enumerate(ids):
         # Each a problem of its own (one item each): the same item again would join the open task.
-        checklist = [{"item": "cleanliness", "result": "ok", "note": ""},
-                     {"item": ("structure", "safety", "signage")[n], "result": "issue", "note": "纪念碑基座有裂缝"}]
-        response = await client.put(f"/api/v1/patrols/{patrol_id}", headers=worker,
-                                    json=patrol_body(facility, **times, notes=f"第{n}次", checklist=checklist))
+        checklist = [
+            {"item": "cleanliness", "result": "ok", "note": ""},
+            {"item": ("structure", "safety", "signage")[n], "result": "issue", "note": "纪念碑基座有裂缝"},
+        ]
+        response = await client.put(
+            f"/api/v1/patrols/{patrol_id}",
+            headers=worker,
+            json=patrol_body(facility, **times, notes=f"第{n}次", checklist=checklist),
+        )
         assert response.status_code == 201, response.text
-    returned = await client.post(f"/api/v1/patrols/{ids[2]}/review", headers=supervisor,
-                                 json={"decision": "return", "comment": "请补照片"})
+    returned = await client.post(
+        f"/api/v1/patrols/{ids[2]}/review", headers=supervisor, json={"decision": "return", "comment": "请补照片"}
+    )
     assert returned.status_code == 200
     subject = await add_subject(db, d.community1)
-    await add_visit(db, d.community1, d.users["worker1"], subject, visit_type="holiday", cash_yuan=500,
-                    goods="米、油", visited_at=mid)
+    await add_visit(
+        db,
+        d.community1,
+        d.users["worker1"],
+        subject,
+        visit_type="holiday",
+        cash_yuan=500,
+        goods="米、油",
+        visited_at=mid,
+    )
     await add_visit(db, d.community1, d.users["worker1"], subject, visited_at=mid + timedelta(days=1))
     await add_visit(db, d.community1, d.users["worker1"], subject, visited_at=mid - timedelta(days=7))  # week before
     await db.commit()
-    response = await client.put(f"/api/v1/inspections/{uuid.uuid4()}", headers=supervisor,
-                                json=inspection_body(d.community1, **times))
+    response = await client.put(
+        f"/api/v1/inspections/{uuid.uuid4()}", headers=supervisor, json=inspection_body(d.community1, **times)
+    )
     assert response.status_code == 201, response.text
 
 
@@ -56,18 +71,25 @@ async def test_figures_agree_with_the_lists_and_the_coverage_report_for_the_same
     await records_of_last_week(db, client, d)
     week, monday, _ = last_week()
     supervisor = await login(client, "super1")
-    report = await client.get("/api/v1/reports/weekly", params={"org_unit_id": str(d.street1.id), "week": week},
-                              headers=supervisor)
+    report = await client.get(
+        "/api/v1/reports/weekly", params={"org_unit_id": str(d.street1.id), "week": week}, headers=supervisor
+    )
     assert report.status_code == 200, report.text
     body = report.json()
-    assert (body["week"], body["from"], body["to"]) == (week, monday.isoformat(),
-                                                        (monday + timedelta(days=6)).isoformat())
+    assert (body["week"], body["from"], body["to"]) == (
+        week,
+        monday.isoformat(),
+        (monday + timedelta(days=6)).isoformat(),
+    )
     assert [u["name"] for u in body["units"]] == ["东街道", "东一社区"]
     figures = body["units"][0]["figures"]
 
     days = {"from": monday.isoformat(), "to": (monday + timedelta(days=6)).isoformat()}
-    coverage = (await client.get("/api/v1/reports/coverage", params={"org_unit_id": str(d.street1.id), **days},
-                                 headers=supervisor)).json()["total"]
+    coverage = (
+        await client.get(
+            "/api/v1/reports/coverage", params={"org_unit_id": str(d.street1.id), **days}, headers=supervisor
+        )
+    ).json()["total"]
     since = datetime.combine(monday, time(), CHINA)
     span = {"from": since.isoformat(), "to": (since + timedelta(days=7)).isoformat(), "limit": 200}
     patrols = (await client.get("/api/v1/patrols", params=span, headers=supervisor)).json()["items"]
@@ -84,8 +106,9 @@ async def test_figures_agree_with_the_lists_and_the_coverage_report_for_the_same
     assert figures["inspections_done"] == sum(coverage["inspections_by_status"].values())
     # Tasks open when the record arrives (today): each patrol's structure issue and the inspection's.
     assert figures["tasks_opened"] == 0
-    this_week = (await client.get("/api/v1/reports/weekly", params={"org_unit_id": str(d.street1.id)},
-                                  headers=supervisor)).json()["units"][0]["figures"]
+    this_week = (
+        await client.get("/api/v1/reports/weekly", params={"org_unit_id": str(d.street1.id)}, headers=supervisor)
+    ).json()["units"][0]["figures"]
     assert this_week["tasks_opened"] == 4 and this_week["tasks_overdue"] == 0
     assert figures["flagged_records"] == 2 + 1 + 1  # patrols, the returned one and the inspection lack photos
     # The week before had one visit; fewer patrols than this week is not "worse".
@@ -105,8 +128,9 @@ async def test_a_street_supervisor_cannot_read_another_streets_report(client, db
     params = {"org_unit_id": str(d.street1.id)}
     assert (await client.get("/api/v1/reports/weekly", params=params, headers=super2)).status_code == 404
     assert (await client.get("/api/v1/exports/weekly.pdf", params=params, headers=super2)).status_code == 404
-    put = await client.put(f"/api/v1/reports/weekly/{d.street1.id}/{last_week()[0]}", json={"remarks": "x"},
-                           headers=super2)
+    put = await client.put(
+        f"/api/v1/reports/weekly/{d.street1.id}/{last_week()[0]}", json={"remarks": "x"}, headers=super2
+    )
     assert put.status_code == 404
     # A field worker reads no report, unless they head the station.
     own = {"org_unit_id": str(d.community1.id)}
@@ -131,11 +155,14 @@ async def test_the_head_adds_remarks_and_submits_and_then_they_are_final(client,
     row = next(u for u in report["units"] if u["org_unit_id"] == str(d.community1.id))
     assert (row["remarks"], row["remarks_by"]) == ("本周台账已补齐，消防器材已更换", "Worker1")
     for bad in ("2026-48", "2026-W60", "9999-W01"):
-        response = await client.put(f"/api/v1/reports/weekly/{d.community1.id}/{bad}", json={"remarks": "x"},
-                                    headers=supervisor)
+        response = await client.put(
+            f"/api/v1/reports/weekly/{d.community1.id}/{bad}", json={"remarks": "x"}, headers=supervisor
+        )
         expected = 400 if bad.startswith("9999") else 422  # out of range (api/dates.py), or no such week
         assert response.status_code == expected, bad
-        assert (await client.get("/api/v1/reports/weekly", params={"week": bad}, headers=supervisor)).status_code == expected
+        assert (
+            await client.get("/api/v1/reports/weekly", params={"week": bad}, headers=supervisor)
+        ).status_code == expected
 
 
 async def test_the_same_submission_sent_again_is_answered_as_before_and_stored_once(client, db):
@@ -160,12 +187,13 @@ async def test_the_same_submission_sent_again_is_answered_as_before_and_stored_o
 
 async def test_xlsx_and_an_a4_pdf_with_an_embedded_chinese_font(client, db):
     d = await make_district(db)
-    d.community1.name = "=HYPERLINK(\"http://evil\")"
+    d.community1.name = '=HYPERLINK("http://evil")'
     await db.commit()
     admin = await login(client, "admin")
     week = last_week()[0]
-    await client.put(f"/api/v1/reports/weekly/{d.street1.id}/{week}", json={"remarks": "东街道本周无异常"},
-                     headers=admin)
+    await client.put(
+        f"/api/v1/reports/weekly/{d.street1.id}/{week}", json={"remarks": "东街道本周无异常"}, headers=admin
+    )
     xlsx = await client.get("/api/v1/exports/weekly.xlsx", params={"week": week}, headers=admin)
     assert xlsx.status_code == 200, xlsx.text
     sheet = load_workbook(io.BytesIO(xlsx.content)).active

@@ -27,8 +27,15 @@ from tests.builders import PASSWORD, add_facility, add_subject, make_district
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "pwa" / "dist"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # The phone stands at the first facility (a martyrs' cemetery near Guiyang).
 HERE = {"latitude": 26.5801, "longitude": 106.7102, "accuracy": 12}
 
@@ -38,7 +45,9 @@ pytestmark = pytest.mark.e2e
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
-        pytest.fail("the end-to-end tests need Chromium: run scripts/test (it sources scripts/chromium) or set CHROMIUM")
+        pytest.fail(
+            "the end-to-end tests need Chromium: run scripts/test (it sources scripts/chromium) or set CHROMIUM"
+        )
     return path
 
 
@@ -48,8 +57,9 @@ class LiveServer:
     def __init__(self, settings: Settings) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on", access_log=False)
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", access_log=False
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="e2e-uvicorn", daemon=True)
 
@@ -93,8 +103,16 @@ async def browser() -> AsyncIterator[object]:
 
 async def phone_context(browser, **extra):
     """A mid-range phone: 360x800, touch, Chinese locale and time zone, location allowed and fixed."""
-    options = dict(viewport={"width": 360, "height": 800}, device_scale_factor=1, is_mobile=True, has_touch=True,
-                   locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=HERE, permissions=["geolocation"])
+    options = dict(
+        viewport={"width": 360, "height": 800},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        geolocation=HERE,
+        permissions=["geolocation"],
+    )
     options.update(extra)
     return await browser.new_context(**options)
 
@@ -224,7 +242,9 @@ async def log_in(page, base: str, username: str = "worker1") -> None:
 
 async def wait_for_service_worker(page) -> None:
     """The shell is precached and the page is controlled: it will open offline."""
-    await page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=30_000)
+    await page.wait_for_function(
+        "navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=30_000
+    )
 
 
 async def wait_for_scope_cached(page) -> None:
@@ -237,7 +257,8 @@ async def pending(page) -> int:
 
 async def wait_pending(page, n: int, timeout: float = 45_000) -> None:
     await page.wait_for_function(
-        f"document.querySelector('[data-testid=sync-status]')?.dataset.pending === '{n}'", timeout=timeout)
+        f"document.querySelector('[data-testid=sync-status]')?.dataset.pending === '{n}'", timeout=timeout
+    )
 
 
 def new_id() -> str:

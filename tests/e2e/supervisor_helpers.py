@@ -18,8 +18,9 @@ CHECKLIST = PATROL_CODES
 
 async def desktop_context(browser):
     """A supervisor's office PC: 1440x900, Chinese locale and time zone."""
-    return await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
-                                     timezone_id="Asia/Shanghai", accept_downloads=True)
+    return await browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
+    )
 
 
 class Field:
@@ -33,26 +34,51 @@ class Field:
     def photo(self, record_id: str, path: Path, *, lat: float, lon: float) -> str:
         photo_id = str(uuid.uuid4())
         at = (datetime.now(timezone.utc) - timedelta(minutes=20)).isoformat()
-        r = httpx.put(f"{self.base}/api/v1/photos/{photo_id}", content=path.read_bytes(), timeout=60,
-                      params={"record_id": record_id, "lat": lat, "lon": lon, "accuracy_m": 8, "captured_at": at},
-                      headers={**self.headers, "Content-Type": "image/jpeg"})
+        r = httpx.put(
+            f"{self.base}/api/v1/photos/{photo_id}",
+            content=path.read_bytes(),
+            timeout=60,
+            params={"record_id": record_id, "lat": lat, "lon": lon, "accuracy_m": 8, "captured_at": at},
+            headers={**self.headers, "Content-Type": "image/jpeg"},
+        )
         assert r.status_code == 201, r.text
         return photo_id
 
-    def patrol(self, facility_id: str, photos: list[Path], *, at: tuple[float, float], issue: str | None = None,
-               located: bool = True) -> str:
+    def patrol(
+        self,
+        facility_id: str,
+        photos: list[Path],
+        *,
+        at: tuple[float, float],
+        issue: str | None = None,
+        located: bool = True,
+    ) -> str:
         record_id = str(uuid.uuid4())
         photo_ids = [self.photo(record_id, p, lat=at[0], lon=at[1]) for p in photos]
         now = datetime.now(timezone.utc)
         body = {
-            "facility_id": facility_id, "started_at": (now - timedelta(minutes=40)).isoformat(),
+            "facility_id": facility_id,
+            "started_at": (now - timedelta(minutes=40)).isoformat(),
             "ended_at": (now - timedelta(minutes=5)).isoformat(),
-            "location": {"lat": at[0], "lon": at[1], "accuracy_m": 15, "captured_at": (now - timedelta(minutes=30)).isoformat()}
-            if located else None,
-            "checklist": [{"item": c, "result": "issue" if c == "structure" and issue else "ok",
-                           "note": issue if c == "structure" and issue else "",
-                           **({"photo_ids": photo_ids[:1]} if c == "structure" and issue else {})} for c in CHECKLIST],
-            "notes": "例行巡查", "photo_ids": photo_ids,
+            "location": {
+                "lat": at[0],
+                "lon": at[1],
+                "accuracy_m": 15,
+                "captured_at": (now - timedelta(minutes=30)).isoformat(),
+            }
+            if located
+            else None,
+            "checklist": [
+                {
+                    "item": c,
+                    "result": "issue" if c == "structure" and issue else "ok",
+                    "note": issue if c == "structure" and issue else "",
+                    **({"photo_ids": photo_ids[:1]} if c == "structure" and issue else {}),
+                }
+                for c in CHECKLIST
+            ],
+            "notes": "例行巡查",
+            "photo_ids": photo_ids,
         }
         r = httpx.put(f"{self.base}/api/v1/patrols/{record_id}", json=body, headers=self.headers, timeout=30)
         assert r.status_code == 201, r.text

@@ -124,7 +124,9 @@ async def test_reopen_within_24_hours_with_a_reason(browser, live_server, db):
         await page.get_by_test_id("reopen-record-comment").fill("误点通过，照片未核对")
         await look(page, "h20a-record-reopen")
         await page.get_by_test_id("reopen-record-send").click()
-        await page.wait_for_function("document.querySelector('[data-testid=record-status]')?.textContent.includes('待审核')")
+        await page.wait_for_function(
+            "document.querySelector('[data-testid=record-status]')?.textContent.includes('待审核')"
+        )
         assert await _statuses(db, [patrol]) == ["submitted"]
         await page.locator("[data-testid=review-entry][data-decision=reopen]").wait_for()
         assert "误点通过" in await page.locator("[data-testid=review-entry][data-decision=reopen]").inner_text()
@@ -135,7 +137,10 @@ async def test_reopen_within_24_hours_with_a_reason(browser, live_server, db):
         await reason.click()
         assert (await page.get_by_test_id("return-comment").input_value()).strip()
         await look(page, "h20a-record-return-reasons")
-        assert await db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "patrol_reopen")) == 1
+        assert (
+            await db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "patrol_reopen"))
+            == 1
+        )
         assert not errors, errors
     finally:
         await context.close()
@@ -149,8 +154,11 @@ async def test_batch_approve_refuses_a_flagged_record_and_approves_nothing(brows
         button = page.get_by_test_id("batch-approve")
         assert "(3)" in await button.inner_text()
         # A late photo flags one of them after the page was loaded.
-        await db.execute(update(Patrol).where(Patrol.id == ids[1]).values(
-            flags=[{"code": "far_from_site", "detail": "the photo was taken 1.2 km from the site"}]))
+        await db.execute(
+            update(Patrol)
+            .where(Patrol.id == ids[1])
+            .values(flags=[{"code": "far_from_site", "detail": "the photo was taken 1.2 km from the site"}])
+        )
         await db.commit()
         await button.click()
         await page.get_by_test_id("batch-confirm").wait_for()
@@ -160,7 +168,9 @@ async def test_batch_approve_refuses_a_flagged_record_and_approves_nothing(brows
         refused = page.get_by_test_id("batch-refused")
         await refused.wait_for()
         # The list is loaded again: the flagged one shows its flag and the count leaves it out.
-        await page.wait_for_function("document.querySelector('[data-testid=batch-approve]')?.textContent.includes('(2)')")
+        await page.wait_for_function(
+            "document.querySelector('[data-testid=batch-approve]')?.textContent.includes('(2)')"
+        )
         text = await refused.inner_text()
         assert "烈士陵园2号" in text and "有证据提示" in text and "烈士陵园1号" not in text, text
         assert await _statuses(db, ids) == ["submitted"] * 3
@@ -168,7 +178,9 @@ async def test_batch_approve_refuses_a_flagged_record_and_approves_nothing(brows
         # Loaded again, the flagged one is left out: the other two go together.
         await page.reload()
         await page.get_by_test_id("queue-item").first.wait_for()
-        await page.wait_for_function("document.querySelector('[data-testid=batch-approve]')?.textContent.includes('(2)')")
+        await page.wait_for_function(
+            "document.querySelector('[data-testid=batch-approve]')?.textContent.includes('(2)')"
+        )
         await page.get_by_test_id("batch-approve").click()
         await page.get_by_test_id("batch-yes").click()
         await page.get_by_test_id("decided").wait_for()
@@ -206,7 +218,9 @@ async def test_the_tasks_badge_and_the_list_agree(browser, live_server, db):
         await page.get_by_test_id("task-state").select_option("to_fix")
         await page.wait_for_function("document.querySelectorAll('[data-testid=task-row]').length === 2")
         # The same crack reported again on 纪念碑2号 joins its open task: one row, reported twice.
-        again = await add_patrol(db, d.community1, d.users["worker1"], made[1].facility_id, issues={"structure": "裂缝变长"})
+        again = await add_patrol(
+            db, d.community1, d.users["worker1"], made[1].facility_id, issues={"structure": "裂缝变长"}
+        )
         await sync_tasks_for_patrol(db, patrol=again)
         await db.commit()
         await page.goto(f"{live_server.url}/#/tasks?state=to_fix")
@@ -247,8 +261,6 @@ async def test_a_persons_numbers_are_masked_until_shown_and_only_showing_is_audi
         assert not errors, errors
     finally:
         await context.close()
-
-
 
 
 async def test_an_admin_edits_the_ready_made_return_reasons(browser, live_server, db):

@@ -33,12 +33,16 @@ async def test_a_facility_added_by_hand_is_checked_like_an_import(browser, live_
         await shot(page, "desk-zh-1440-facility-swapped")
         await page.get_by_test_id("lang-switch").click()
         await page.get_by_test_id("edit-save").click()
-        await page.wait_for_function("document.querySelector('[data-testid=edit-message]')?.innerText.includes('swapped')")
+        await page.wait_for_function(
+            "document.querySelector('[data-testid=edit-message]')?.innerText.includes('swapped')"
+        )
         await shot(page, "desk-en-1440-facility-swapped")
         await page.get_by_test_id("edit-lat").fill("26.58")
         await page.get_by_test_id("edit-lon").fill("106.71")
         await page.get_by_test_id("edit-save").click()
-        await page.wait_for_function("location.hash.startsWith('#/ledger/facility/') && !location.hash.endsWith('/new')")
+        await page.wait_for_function(
+            "location.hash.startsWith('#/ledger/facility/') && !location.hash.endsWith('/new')"
+        )
         await page.wait_for_function("document.querySelector('h1')?.innerText === '红星烈士纪念碑'")
         await page.get_by_test_id("lang-switch").click()
         assert not errors, errors
@@ -59,7 +63,9 @@ async def test_a_person_with_a_wrong_check_digit_is_told_so(browser, live_server
         assert "电话" in text and "11 位手机号" in text, text  # the first rule broken, by field and rule
         await page.get_by_test_id("edit-phone").fill("13912345678")
         await page.get_by_test_id("edit-save").click()
-        await page.wait_for_function("document.querySelector('[data-testid=edit-message]')?.innerText.includes('校验码')")
+        await page.wait_for_function(
+            "document.querySelector('[data-testid=edit-message]')?.innerText.includes('校验码')"
+        )
         await shot(page, "desk-zh-1440-subject-checksum")
         assert not errors, errors
     finally:
@@ -75,7 +81,8 @@ async def test_the_same_csv_twice_says_nothing_changed(browser, live_server, are
             await page.get_by_test_id("import-file").set_input_files(str(csv))
             await page.get_by_test_id("import-send").click()
             await page.wait_for_function(
-                f"document.querySelector('[data-testid=import-ok]')?.innerText.includes('{expected}')")
+                f"document.querySelector('[data-testid=import-ok]')?.innerText.includes('{expected}')"
+            )
         await shot(page, "desk-zh-1440-import-unchanged")
         assert not errors, errors
     finally:

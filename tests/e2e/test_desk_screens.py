@@ -50,8 +50,9 @@ async def _open(page, base: str, route: str, ready: str) -> None:
 async def _arrange(live_server, area, photos):
     base = live_server.url
     worker = Field(base)
-    patrol = worker.patrol(area.facility_id, [photos / "orientation_landscape_1.jpg"], at=(26.5801, 106.7101),
-                           issue="碑体裂缝")
+    patrol = worker.patrol(
+        area.facility_id, [photos / "orientation_landscape_1.jpg"], at=(26.5801, 106.7101), issue="碑体裂缝"
+    )
     record = worker.get(f"/patrols/{patrol}")
     tasks = Field(base, "super1").get("/tasks")["items"]
     return base, patrol, tasks[0]["id"], record["photos"][0]["id"]
@@ -60,8 +61,9 @@ async def _arrange(live_server, area, photos):
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 async def test_every_desk_screen_is_accessible_at_the_office(browser, live_server, area, photos, locale):
     base, patrol, task, photo = await _arrange(live_server, area, photos)
-    context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale=locale,
-                                        timezone_id="Asia/Shanghai")
+    context = await browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale=locale, timezone_id="Asia/Shanghai"
+    )
     lang = "zh" if locale == "zh-CN" else "en"
     await context.add_init_script(f"localStorage.setItem('xunfang.lang', '{'en' if lang == 'en' else 'zh-CN'}')")
     page = await context.new_page()
@@ -100,8 +102,14 @@ WIDTH = """() => ({ page: document.documentElement.scrollWidth, body: document.b
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 async def test_no_desk_screen_is_wider_than_a_phone(browser, live_server, area, photos, locale):
     base, patrol, task, photo = await _arrange(live_server, area, photos)
-    context = await browser.new_context(viewport={"width": 360, "height": 800}, device_scale_factor=1, is_mobile=True,
-                                        has_touch=True, locale=locale, timezone_id="Asia/Shanghai")
+    context = await browser.new_context(
+        viewport={"width": 360, "height": 800},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        locale=locale,
+        timezone_id="Asia/Shanghai",
+    )
     lang = "zh" if locale == "zh-CN" else "en"
     await context.add_init_script(f"localStorage.setItem('xunfang.lang', '{'en' if lang == 'en' else 'zh-CN'}')")
     page = await context.new_page()

@@ -29,9 +29,18 @@ pytestmark = pytest.mark.e2e
 async def persistent_phone(browser, profile: str):
     """A phone whose browser keeps its storage on disk: closing it is the tab being killed."""
     context = await browser.browser_type.launch_persistent_context(
-        profile, executable_path=chromium_path(), args=CHROMIUM_ARGS, viewport={"width": 360, "height": 800},
-        device_scale_factor=1, is_mobile=True, has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai",
-        geolocation=HERE, permissions=["geolocation"])
+        profile,
+        executable_path=chromium_path(),
+        args=CHROMIUM_ARGS,
+        viewport={"width": 360, "height": 800},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        geolocation=HERE,
+        permissions=["geolocation"],
+    )
     page = context.pages[0] if context.pages else await context.new_page()
     page.set_default_timeout(20_000)
     return context, page
@@ -40,11 +49,13 @@ async def persistent_phone(browser, profile: str):
 async def wait_draft_saved(page, photos: int) -> None:
     await page.wait_for_function(
         f"(() => {{ const d = document.querySelector('[data-testid=draft-status]');"
-        f" return d && d.dataset.savedAt !== '' && d.dataset.photos === '{photos}'; }})()")
+        f" return d && d.dataset.savedAt !== '' && d.dataset.photos === '{photos}'; }})()"
+    )
 
 
 async def test_a_half_filled_patrol_survives_a_reload_and_a_killed_browser_and_its_item_photo_is_the_tasks_before(
-        browser, live_server, server_api, area, photos):
+    browser, live_server, server_api, area, photos
+):
     base = live_server.url
     profile = tempfile.mkdtemp(prefix="xunfang-phone-")
     errors: list[str] = []
@@ -57,13 +68,17 @@ async def test_a_half_filled_patrol_survives_a_reload_and_a_killed_browser_and_i
 
         # Half a patrol: two items answered, the structure an issue with its note and its own photo.
         await page.get_by_test_id("new-patrol").click()
-        await page.wait_for_function("(document.querySelector('[data-testid=position]')?.dataset.accuracy || '') !== ''")
+        await page.wait_for_function(
+            "(document.querySelector('[data-testid=position]')?.dataset.accuracy || '') !== ''"
+        )
         await page.locator(f"[data-testid=facility-item][data-id='{area.facility_id}']").click()
         record_id = await page.get_by_test_id("patrol-form").get_attribute("data-record-id")
         await page.get_by_test_id("checklist-cleanliness-ok").click()
         await page.get_by_test_id("checklist-structure-issue").click()
         await page.get_by_test_id("checklist-structure-note").fill("碑体东侧裂缝约30厘米")
-        await page.get_by_test_id("checklist-structure-photo").set_input_files(str(photos / "orientation_landscape_6.jpg"))
+        await page.get_by_test_id("checklist-structure-photo").set_input_files(
+            str(photos / "orientation_landscape_6.jpg")
+        )
         item_tile = page.locator("[data-testid=checklist-structure] .photo[data-state=ready]")
         await item_tile.wait_for(timeout=30_000)
         photo_id = await item_tile.get_attribute("data-id")
@@ -145,7 +160,9 @@ async def test_a_position_700_m_from_the_facility_is_pointed_out_before_saving(b
         await log_in(page, live_server.url)
         await wait_for_scope_cached(page)
         await page.get_by_test_id("new-patrol").click()
-        await page.wait_for_function("(document.querySelector('[data-testid=position]')?.dataset.accuracy || '') !== ''")
+        await page.wait_for_function(
+            "(document.querySelector('[data-testid=position]')?.dataset.accuracy || '') !== ''"
+        )
         await page.locator(f"[data-testid=facility-item][data-id='{area.facility_id}']").click()
         far = page.locator("[data-testid=onsite-warning][data-code=far]")
         await far.wait_for()
@@ -175,7 +192,9 @@ async def test_a_position_700_m_from_the_facility_is_pointed_out_before_saving(b
     assert not errors, errors
 
 
-async def test_a_returned_patrols_item_photo_stays_on_its_item_when_corrected(page, live_server, server_api, area, photos):
+async def test_a_returned_patrols_item_photo_stays_on_its_item_when_corrected(
+    page, live_server, server_api, area, photos
+):
     base = live_server.url
     await log_in(page, base)
     await wait_for_scope_cached(page)
@@ -186,7 +205,9 @@ async def test_a_returned_patrols_item_photo_stays_on_its_item_when_corrected(pa
     await page.get_by_test_id("checklist-structure-photo").set_input_files(str(photos / "orientation_landscape_1.jpg"))
     await page.get_by_test_id("photo-input").set_input_files(str(photos / "orientation_landscape_8.jpg"))
     await page.wait_for_function("document.querySelectorAll('.photo[data-state=ready]').length === 2", timeout=30_000)
-    item_photo = await page.locator("[data-testid=checklist-structure] .photo[data-state=ready]").get_attribute("data-id")
+    item_photo = await page.locator("[data-testid=checklist-structure] .photo[data-state=ready]").get_attribute(
+        "data-id"
+    )
     record_id = await page.get_by_test_id("patrol-form").get_attribute("data-record-id")
     await page.get_by_test_id("checklist-all-ok").click()
     await page.get_by_test_id("record-save").click()

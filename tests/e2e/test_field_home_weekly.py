@@ -53,7 +53,9 @@ async def test_a_returned_record_sent_again_leaves_home_at_once(page, phone, liv
 
     # Fixed with no signal: home no longer lists it as returned, though the server has not heard yet.
     await page.goto(f"{base}/#/patrol/{record_id}/edit")
-    await page.wait_for_function("document.querySelector('[data-testid=checklist-structure-note]')?.value === '台阶松动'")
+    await page.wait_for_function(
+        "document.querySelector('[data-testid=checklist-structure-note]')?.value === '台阶松动'"
+    )
     await phone.set_offline(True)
     await page.get_by_test_id("checklist-structure-note").fill("东侧第三级台阶松动，已设警示")
     await page.get_by_test_id("record-save").click()
@@ -78,8 +80,13 @@ async def test_a_returned_record_sent_again_leaves_home_at_once(page, phone, liv
 async def test_the_station_head_submits_the_weekly_remarks_offline_once(browser, live_server, server_api, area, db):
     base = live_server.url
     community1 = next(u for u in server_api.get("admin", "/org-units")["items"] if u["name"] == "东一社区")
-    await db.execute(update(OrgUnit).where(OrgUnit.id == community1["id"]).values(
-        lat=HERE["latitude"], lon=HERE["longitude"], address="东一社区服务中心", head_user_id=area.users["worker1"]))
+    await db.execute(
+        update(OrgUnit)
+        .where(OrgUnit.id == community1["id"])
+        .values(
+            lat=HERE["latitude"], lon=HERE["longitude"], address="东一社区服务中心", head_user_id=area.users["worker1"]
+        )
+    )
     await db.commit()
     # Service workers off: page.route must see every request of the page.
     context = await phone_context(browser, service_workers="block")
@@ -117,8 +124,11 @@ async def test_the_station_head_submits_the_weekly_remarks_offline_once(browser,
         await page.get_by_test_id("weekly-queued").wait_for()
         await wait_pending(page, 1)
         await shot(page, "home-04-weekly-queued-offline")
-        row = next(u for u in server_api.get("super1", "/reports/weekly", week=week)["units"]
-                   if u["org_unit_id"] == community1["id"])
+        row = next(
+            u
+            for u in server_api.get("super1", "/reports/weekly", week=week)["units"]
+            if u["org_unit_id"] == community1["id"]
+        )
         assert row["submitted_at"] is None and row["remarks"] == ""
 
         await page.route(lambda url: "/api/v1/reports/weekly/" in url, lose_the_first_answer)
@@ -142,10 +152,15 @@ async def test_the_station_head_submits_the_weekly_remarks_offline_once(browser,
         await context.close()
     assert not errors, errors
 
-    row = next(u for u in server_api.get("super1", "/reports/weekly", week=week)["units"]
-               if u["org_unit_id"] == community1["id"])
+    row = next(
+        u
+        for u in server_api.get("super1", "/reports/weekly", week=week)["units"]
+        if u["org_unit_id"] == community1["id"]
+    )
     assert row["remarks"] == REMARKS and row["submitted_at"] and row["remarks_by"] == "Worker1"
-    stored = await db.scalar(select(func.count()).select_from(WeeklyReport).where(WeeklyReport.org_unit_id == community1["id"]))
+    stored = await db.scalar(
+        select(func.count()).select_from(WeeklyReport).where(WeeklyReport.org_unit_id == community1["id"])
+    )
     assert stored == 1
 
     # The desk shows them submitted.
@@ -165,8 +180,9 @@ async def test_the_station_head_submits_the_weekly_remarks_offline_once(browser,
 async def test_overdue_people_open_a_picker_longest_overdue_first(page, live_server, area, db):
     long_ago = datetime.now(timezone.utc) - timedelta(days=400)
     await db.execute(update(Subject).where(Subject.id == area.other_subject_id).values(last_visit_at=long_ago))
-    await db.execute(update(Subject).where(Subject.id == area.subject_id).values(
-        last_visit_at=long_ago + timedelta(days=200)))
+    await db.execute(
+        update(Subject).where(Subject.id == area.subject_id).values(last_visit_at=long_ago + timedelta(days=200))
+    )
     await db.commit()
     await log_in(page, live_server.url)
     await wait_for_scope_cached(page)
@@ -176,7 +192,9 @@ async def test_overdue_people_open_a_picker_longest_overdue_first(page, live_ser
     await items.first.wait_for()
     # 王德福 is farther from the phone but longer overdue: first. No facility is listed.
     assert [await items.nth(i).get_attribute("data-id") for i in range(await items.count())] == [
-        area.other_subject_id, area.subject_id]
+        area.other_subject_id,
+        area.subject_id,
+    ]
     await items.first.click()
     await page.get_by_test_id("subject-selected").wait_for()
     assert await page.get_by_test_id("subject-selected").get_attribute("data-id") == area.other_subject_id

@@ -39,8 +39,9 @@ async def fill_patrol(page, area, photo_files, issue_note="碑体东侧裂缝约
         await page.get_by_test_id(f"checklist-{code}-{'issue' if code == 'structure' else 'ok'}").click()
     await page.get_by_test_id("checklist-structure-note").fill(issue_note)
     await page.get_by_test_id("photo-input").set_input_files([str(p) for p in photo_files])
-    await page.wait_for_function(f"document.querySelectorAll('.photo[data-state=ready]').length === {len(photo_files)}",
-                           timeout=30_000)
+    await page.wait_for_function(
+        f"document.querySelectorAll('.photo[data-state=ready]').length === {len(photo_files)}", timeout=30_000
+    )
     await page.wait_for_function("(document.querySelector('[data-testid=position]')?.dataset.accuracy || '') !== ''")
     return await page.get_by_test_id("patrol-form").get_attribute("data-record-id")
 
@@ -107,7 +108,9 @@ async def test_visit_logged_offline_arrives_once_with_its_photos(page, phone, li
     await page.get_by_test_id("visit-cash").fill("500")
     await page.get_by_test_id("visit-goods").fill("米、油各一份")
     await page.get_by_test_id("visit-follow-up").check()
-    await page.get_by_test_id("photo-input").set_input_files([str(photos / "gps_DSCN0012.jpg"), str(photos / "mobile_jolla.jpg")])
+    await page.get_by_test_id("photo-input").set_input_files(
+        [str(photos / "gps_DSCN0012.jpg"), str(photos / "mobile_jolla.jpg")]
+    )
     await page.wait_for_function("document.querySelectorAll('.photo[data-state=ready]').length === 2", timeout=30_000)
     record_id = await page.get_by_test_id("visit-form").get_attribute("data-record-id")
     await shot(page, "07-visit-form")
@@ -144,7 +147,9 @@ async def test_visit_without_photo_needs_only_a_reason(page, live_server, server
     assert visit["no_photo_reason"] == "老人不愿拍照" and visit["photo_ids"] == []
 
 
-async def test_dropped_connection_during_a_photo_upload_still_arrives_once(browser, live_server, server_api, area, photos):
+async def test_dropped_connection_during_a_photo_upload_still_arrives_once(
+    browser, live_server, server_api, area, photos
+):
     # Service workers off: page.route must see every request of the page.
     context = await phone_context(browser, service_workers="block")
     page = await context.new_page()
@@ -169,7 +174,9 @@ async def test_dropped_connection_during_a_photo_upload_still_arrives_once(brows
         assert cut["done"] == 1
         patrol = server_api.get("worker1", f"/patrols/{record_id}")
         assert len(patrol["photos"]) == 2 and patrol["status"] == "submitted"
-        assert [p["id"] for p in server_api.get("super1", "/patrols", facility_id=area.facility_id)["items"]] == [record_id]
+        assert [p["id"] for p in server_api.get("super1", "/patrols", facility_id=area.facility_id)["items"]] == [
+            record_id
+        ]
     finally:
         await context.close()
 
@@ -182,7 +189,9 @@ async def test_returned_patrol_is_corrected_and_sent_again(page, live_server, se
     await save(page)
     await wait_pending(page, 0)
 
-    server_api.post("super1", f"/patrols/{record_id}/review", {"decision": "return", "comment": "请补拍台阶全景并写明位置"})
+    server_api.post(
+        "super1", f"/patrols/{record_id}/review", {"decision": "return", "comment": "请补拍台阶全景并写明位置"}
+    )
 
     await page.get_by_test_id("nav-records").click()
     item = page.locator(f"[data-testid=record-item][data-id='{record_id}']")
@@ -195,7 +204,9 @@ async def test_returned_patrol_is_corrected_and_sent_again(page, live_server, se
     await shot(page, "09-record-returned-detail")
     await page.get_by_test_id("record-edit").click()
     await page.get_by_test_id("checklist-structure-note").wait_for()
-    await page.wait_for_function("document.querySelector('[data-testid=checklist-structure-note]').value === '台阶松动'")
+    await page.wait_for_function(
+        "document.querySelector('[data-testid=checklist-structure-note]').value === '台阶松动'"
+    )
     await page.get_by_test_id("checklist-structure-note").fill("东侧第三级台阶松动，已设警示")
     await page.get_by_test_id("photo-input").set_input_files([str(photos / "orientation_landscape_8.jpg")])
     await page.wait_for_function("document.querySelectorAll('.photo[data-state=ready]').length === 1", timeout=30_000)

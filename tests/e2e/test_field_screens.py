@@ -35,10 +35,19 @@ RETURN_COMMENT = "照片与上次相同，请到现场重拍"
 def make_visit(worker: Field, subject_id: str) -> str:
     record_id = str(uuid.uuid4())
     now = datetime.now(timezone.utc)
-    body = {"subject_id": subject_id, "visit_type": "holiday", "visited_at": (now - timedelta(minutes=30)).isoformat(),
-            "location": {"lat": 26.5810, "lon": 106.7110, "accuracy_m": 10, "captured_at": now.isoformat()},
-            "summary": "春节慰问，老人身体尚可。", "needs": "屋顶漏雨，希望维修", "assistance": {"cash_yuan": 500, "goods": "米、油各一份"},
-            "follow_up_needed": True, "photo_ids": [], "no_photo_reason": "老人不愿拍照", "award": None}
+    body = {
+        "subject_id": subject_id,
+        "visit_type": "holiday",
+        "visited_at": (now - timedelta(minutes=30)).isoformat(),
+        "location": {"lat": 26.5810, "lon": 106.7110, "accuracy_m": 10, "captured_at": now.isoformat()},
+        "summary": "春节慰问，老人身体尚可。",
+        "needs": "屋顶漏雨，希望维修",
+        "assistance": {"cash_yuan": 500, "goods": "米、油各一份"},
+        "follow_up_needed": True,
+        "photo_ids": [],
+        "no_photo_reason": "老人不愿拍照",
+        "award": None,
+    }
     r = httpx.put(f"{worker.base}/api/v1/visits/{record_id}", json=body, headers=worker.headers, timeout=30)
     assert r.status_code == 201, r.text
     return record_id
@@ -113,7 +122,8 @@ async def test_every_field_screen_in_both_languages(page, live_server, server_ap
         await page.goto(f"{base}/#/patrol/{again}/edit")
         await page.get_by_test_id("form-return-comment").get_by_text(RETURN_COMMENT, exact=False).wait_for()
         await page.wait_for_function(
-            "[...document.querySelectorAll('.photo[data-state=uploaded] img')].some((i) => i.complete && i.naturalWidth > 0)")
+            "[...document.querySelectorAll('.photo[data-state=uploaded] img')].some((i) => i.complete && i.naturalWidth > 0)"
+        )
         await screen(page, "patrol-correcting", lang)
 
         # Pickers: no save button before a choice
@@ -206,7 +216,8 @@ async def test_patrol_errors_sit_by_their_item_and_clear_when_fixed(page, live_s
 async def test_a_file_that_is_not_a_photo_says_so_and_can_only_be_discarded(page, phone, live_server, area):
     await open_form(page, live_server.url, "visit", area.subject_id)
     await page.get_by_test_id("photo-input").set_input_files(
-        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": b"this is a note, not a picture " * 40}])
+        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": b"this is a note, not a picture " * 40}]
+    )
     await page.locator(".photo[data-state=unreadable]").wait_for()
     assert "无法显示" in await page.locator(".photo[data-state=unreadable]").inner_text()
     await shot(page, "field-photo-unreadable-zh-CN")
@@ -224,7 +235,9 @@ async def test_a_file_that_is_not_a_photo_says_so_and_can_only_be_discarded(page
     await screen(page, "outbox-failed", "zh-CN")
 
 
-async def test_a_heic_photo_the_browser_cannot_show_gets_a_clear_tile_and_is_sent(page, live_server, server_api, area, photos):
+async def test_a_heic_photo_the_browser_cannot_show_gets_a_clear_tile_and_is_sent(
+    page, live_server, server_api, area, photos
+):
     await open_form(page, live_server.url, "visit", area.subject_id)
     await page.get_by_test_id("photo-input").set_input_files([str(photos / "heic_IMG_5195.HEIC")])
     tile = page.locator(".photo[data-state=unreadable]")

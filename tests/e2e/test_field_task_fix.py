@@ -35,8 +35,12 @@ async def wait_task_cached(page, task_id: str) -> None:
 async def test_task_fixed_offline_arrives_once_with_its_after_photos(page, phone, live_server, area, photos):
     base = live_server.url
     worker = Field(base)
-    patrol = worker.patrol(area.facility_id, [photos / "orientation_landscape_1.jpg"], at=(26.5801, 106.7101),
-                           issue="纪念碑基座东侧裂缝约30厘米")
+    patrol = worker.patrol(
+        area.facility_id,
+        [photos / "orientation_landscape_1.jpg"],
+        at=(26.5801, 106.7101),
+        issue="纪念碑基座东侧裂缝约30厘米",
+    )
     [task] = worker.get("/tasks", record_id=patrol)["items"]
     task_id = task["id"]
     assert task["status"] == "open"
@@ -59,9 +63,11 @@ async def test_task_fixed_offline_arrives_once_with_its_after_photos(page, phone
     await page.get_by_test_id("task-fix-form").wait_for()
     assert "纪念碑基座东侧裂缝约30厘米" in await page.get_by_test_id("task").inner_text()
     await page.wait_for_function(
-        "[...document.querySelectorAll('[data-testid=task-before] img')].some(i => i.complete && i.naturalWidth > 0)")
+        "[...document.querySelectorAll('[data-testid=task-before] img')].some(i => i.complete && i.naturalWidth > 0)"
+    )
     await page.get_by_test_id("task-fix-photo").set_input_files(
-        [str(photos / "orientation_portrait_5.jpg"), str(photos / "gps_DSCN0010.jpg")])
+        [str(photos / "orientation_portrait_5.jpg"), str(photos / "gps_DSCN0010.jpg")]
+    )
     await page.wait_for_function("document.querySelectorAll('.photo[data-state=ready]').length === 2", timeout=30_000)
     await page.get_by_test_id("task-fix-note").fill("已用水泥砂浆修补裂缝并清理基座")
     fix_id = await page.get_by_test_id("task-fix-form").get_attribute("data-fix-id")
@@ -79,7 +85,9 @@ async def test_task_fixed_offline_arrives_once_with_its_after_photos(page, phone
     assert await page.get_by_test_id("task-fix-form").count() == 0  # no second fix while one waits
     await shot(page, "14-task-fix-pending-offline")
     await page.get_by_test_id("outbox").click()
-    await page.locator(f"[data-testid=outbox-item][data-id='{fix_id}'][data-kind=taskfix][data-state=waiting]").wait_for()
+    await page.locator(
+        f"[data-testid=outbox-item][data-id='{fix_id}'][data-kind=taskfix][data-state=waiting]"
+    ).wait_for()
     assert await page.locator("[data-testid=outbox-item][data-state=waiting]").count() == 3
     await shot(page, "15-outbox-task-fix")
     assert not any("/fix" in s or s.startswith("PUT ") for s in sent)

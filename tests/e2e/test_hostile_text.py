@@ -79,14 +79,28 @@ def send_patrol(base: str, worker: Field, facility_id: str, photos) -> str:
     patrol = str(uuid.uuid4())
     photo = worker.photo(patrol, photos / "orientation_landscape_1.jpg", lat=26.5801, lon=106.7101)
     now = datetime.now(timezone.utc)
-    r = httpx.put(f"{base}/api/v1/patrols/{patrol}", headers=worker.headers, timeout=30, json={
-        "facility_id": facility_id, "started_at": (now - timedelta(minutes=40)).isoformat(),
-        "ended_at": (now - timedelta(minutes=5)).isoformat(),
-        "location": {"lat": 26.5801, "lon": 106.7101, "accuracy_m": 15,
-                     "captured_at": (now - timedelta(minutes=30)).isoformat()},
-        "checklist": [{"item": c, "result": "issue" if c == "structure" else "ok",
-                       "note": ISSUE if c == "structure" else ""} for c in CHECKLIST],
-        "notes": NOTES, "photo_ids": [photo]})
+    r = httpx.put(
+        f"{base}/api/v1/patrols/{patrol}",
+        headers=worker.headers,
+        timeout=30,
+        json={
+            "facility_id": facility_id,
+            "started_at": (now - timedelta(minutes=40)).isoformat(),
+            "ended_at": (now - timedelta(minutes=5)).isoformat(),
+            "location": {
+                "lat": 26.5801,
+                "lon": 106.7101,
+                "accuracy_m": 15,
+                "captured_at": (now - timedelta(minutes=30)).isoformat(),
+            },
+            "checklist": [
+                {"item": c, "result": "issue" if c == "structure" else "ok", "note": ISSUE if c == "structure" else ""}
+                for c in CHECKLIST
+            ],
+            "notes": NOTES,
+            "photo_ids": [photo],
+        },
+    )
     assert r.status_code == 201, r.text
     return patrol
 
@@ -123,18 +137,21 @@ async def test_hostile_names_are_text_on_every_field_screen(browser, live_server
 async def test_hostile_names_are_text_on_every_supervisor_and_admin_screen(browser, live_server, area, hostile):
     base = live_server.url
     for user, screens in [
-        ("super1", [
-            ("/review", [FACILITY], "queue"),
-            (f"/review/patrol/{hostile['waiting']}", [FACILITY, WORKER, NOTES, ISSUE], "record"),
-            (f"/review/patrol/{hostile['patrol']}", [FACILITY, COMMENT, SUPERVISOR], "returned-record"),
-            ("/tasks?status=open", [FACILITY], "tasks"),
-            (f"/tasks/{hostile['task']}", [FACILITY, ISSUE], "task"),
-            ("/dashboard", [UNIT], "dashboard"),
-            ("/admin/units", [UNIT], "admin-units"),
-            ("/ledger/facilities", [FACILITY], "ledger-facilities"),
-            ("/ledger/subjects", [SUBJECT], "ledger-subjects"),
-            ("/admin/audit", [], "admin-audit"),
-        ]),
+        (
+            "super1",
+            [
+                ("/review", [FACILITY], "queue"),
+                (f"/review/patrol/{hostile['waiting']}", [FACILITY, WORKER, NOTES, ISSUE], "record"),
+                (f"/review/patrol/{hostile['patrol']}", [FACILITY, COMMENT, SUPERVISOR], "returned-record"),
+                ("/tasks?status=open", [FACILITY], "tasks"),
+                (f"/tasks/{hostile['task']}", [FACILITY, ISSUE], "task"),
+                ("/dashboard", [UNIT], "dashboard"),
+                ("/admin/units", [UNIT], "admin-units"),
+                ("/ledger/facilities", [FACILITY], "ledger-facilities"),
+                ("/ledger/subjects", [SUBJECT], "ledger-subjects"),
+                ("/admin/audit", [], "admin-audit"),
+            ],
+        ),
         ("admin", [("/admin/users", [WORKER, SUPERVISOR], "admin-users")]),
     ]:
         context = await desktop_context(browser)
@@ -160,7 +177,9 @@ async def check_map_labels(page, name: str, facility_id: str) -> None:
     await target.dispatch_event("mouseover")  # other dots may lie on top of it
     await page.wait_for_function(
         "t => [...document.querySelectorAll('.leaflet-tooltip')].some(e => e.textContent.includes(t))",
-        arg=FACILITY, timeout=10_000)
+        arg=FACILITY,
+        timeout=10_000,
+    )
     assert await page.evaluate(NOTHING_RAN), f"markup from a name in a map label on {name}"
     await page.get_by_test_id(testid).scroll_into_view_if_needed()
     await shot(page, f"hostile-{name}-map-label")

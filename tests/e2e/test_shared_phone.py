@@ -35,13 +35,13 @@ async def test_logout_ends_the_token_and_forgets_the_scope(page, live_server, ar
     await wait_for_scope_cached(page)
     stored = await page.evaluate(CACHE_KEYS)
     assert "红军烈士陵园" in stored["text"] and "张桂兰" in stored["text"], "the scope was cached to forget"
-    token = (await page.evaluate("""async () => {
+    token = await page.evaluate("""async () => {
       const open = indexedDB.open("xunfang");
       const db = await new Promise((ok) => { open.onsuccess = () => ok(open.result); });
       const s = await new Promise((ok) => { const r = db.transaction("cache").objectStore("cache").get("session"); r.onsuccess = () => ok(r.result); });
       db.close();
       return s.value.token;
-    }"""))
+    }""")
     me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert me.status_code == 200
 

@@ -32,14 +32,18 @@ async def look(page, name: str) -> None:
 
 
 def admin_put(base: str, path: str, body: dict) -> dict:
-    token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}).json()["access_token"]
+    token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}).json()[
+        "access_token"
+    ]
     r = httpx.put(f"{base}/api/v1{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert r.status_code in (200, 201), r.text
     return r.json()
 
 
 async def desk(browser, base: str, username: str):
-    context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context = await browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
     page = await context.new_page()
     page.set_default_timeout(20_000)
     await page.goto(base + "/")
@@ -48,12 +52,18 @@ async def desk(browser, base: str, username: str):
 
 
 async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and_counted(
-        page, phone, browser, live_server, server_api, area, db, photos):
+    page, phone, browser, live_server, server_api, area, db, photos
+):
     base = live_server.url
     community = server_api.get("admin", "/org-units")["items"]
     community1 = next(u for u in community if u["name"] == "东一社区")
-    await db.execute(update(OrgUnit).where(OrgUnit.name == "东一社区").values(
-        lat=HERE["latitude"], lon=HERE["longitude"], address="东一社区服务中心", head_user_id=area.users["worker1"]))
+    await db.execute(
+        update(OrgUnit)
+        .where(OrgUnit.name == "东一社区")
+        .values(
+            lat=HERE["latitude"], lon=HERE["longitude"], address="东一社区服务中心", head_user_id=area.users["worker1"]
+        )
+    )
     await db.commit()
 
     await log_in(page, base, "super1")
@@ -62,8 +72,16 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
     await page.get_by_test_id("new-inspection").wait_for()  # stations and templates are on the phone
     # The admin changes the standard after the phone cached it: the phone fills the version it had.
     four = server_api.get("admin", f"/checklist-templates/{FOUR_HAVES_V1}")
-    admin_put(base, "/checklist-templates/four_haves", {"items": [*four["items"], {
-        "code": "fire_kit", "label": {"zh": "有消防器材", "en": "Fire kit"}, "hint": {"zh": "", "en": ""}}]})
+    admin_put(
+        base,
+        "/checklist-templates/four_haves",
+        {
+            "items": [
+                *four["items"],
+                {"code": "fire_kit", "label": {"zh": "有消防器材", "en": "Fire kit"}, "hint": {"zh": "", "en": ""}},
+            ]
+        },
+    )
 
     await phone.set_offline(True)
     await page.get_by_test_id("new-inspection").click()
@@ -108,7 +126,9 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
         assert await raised.locator("a").get_attribute("href") == f"#/tasks/{tasks[0]['id']}"
         await admin.get_by_test_id("approve").click()
         await admin.get_by_test_id("approve-yes").click()  # approving asks first, naming the record
-        await admin.wait_for_function("document.querySelector('[data-testid=record-status]')?.textContent.includes('已通过')")
+        await admin.wait_for_function(
+            "document.querySelector('[data-testid=record-status]')?.textContent.includes('已通过')"
+        )
         await look(admin, "stations-02-inspection-reviewed")
         assert server_api.get("admin", f"/inspections/{record_id}")["status"] == "approved"
 
@@ -119,7 +139,8 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
         cell = admin.locator(f"[data-testid=weekly-row][data-id='{street1['id']}'] [data-testid=fig-inspections_done]")
         await admin.wait_for_function(
             f"document.querySelector(\"[data-testid=weekly-row][data-id='{street1['id']}'] [data-testid=fig-inspections_done]\")"
-            "?.textContent.trim().startsWith('1')")
+            "?.textContent.trim().startsWith('1')"
+        )
         assert (await cell.text_content()).strip().startswith("1")
         link = admin.locator(f"[data-testid=inspection-link][href$='{record_id}']")
         assert "已通过" in await link.inner_text()  # the status in words, not its code
@@ -127,10 +148,13 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
         # In English the long headers wrap; the units' names keep room to be read (not a
         # character a line beside twelve unwrapped headers).
         await admin.get_by_test_id("lang-switch").click()
-        await admin.wait_for_function("document.querySelector('[data-testid=weekly-table] thead th')?.textContent === 'Unit'")
+        await admin.wait_for_function(
+            "document.querySelector('[data-testid=weekly-table] thead th')?.textContent === 'Unit'"
+        )
         name_widths = await admin.eval_on_selector_all(
             "[data-testid=weekly-row] th",
-            "cells => cells.map(c => c.getBoundingClientRect().width / parseFloat(getComputedStyle(c).fontSize))")
+            "cells => cells.map(c => c.getBoundingClientRect().width / parseFloat(getComputedStyle(c).fontSize))",
+        )
         assert name_widths and min(name_widths) >= 8, name_widths
         assert "Approved" in await link.inner_text()
         await admin.evaluate("window.scrollTo(0, 0)")
@@ -155,11 +179,14 @@ async def test_an_offline_inspection_on_a_cached_template_is_synced_reviewed_and
     await page.get_by_test_id("lang-switch").click()
     await page.goto(f"{base}/#/records/inspection/{record_id}")
     ledger_en = next(i["label"]["en"] for i in four["items"] if i["code"] == "basic_ledger")
-    await page.wait_for_function(f"document.querySelector('[data-testid=record-detail]')?.innerText.includes('{ledger_en}: ')")
+    await page.wait_for_function(
+        f"document.querySelector('[data-testid=record-detail]')?.innerText.includes('{ledger_en}: ')"
+    )
 
 
 async def test_an_item_the_admin_adds_shows_on_the_next_patrol_and_old_records_keep_theirs(
-        page, browser, live_server, server_api, area):
+    page, browser, live_server, server_api, area
+):
     base = live_server.url
     context, admin = await desk(browser, base, "admin")
     try:

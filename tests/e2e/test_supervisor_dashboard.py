@@ -17,8 +17,9 @@ pytestmark = pytest.mark.e2e
 async def test_dashboard_and_export_read_back(browser, live_server, area, photos):
     base = live_server.url
     worker = Field(base)
-    patrol = worker.patrol(area.facility_id, [photos / "orientation_landscape_1.jpg"], at=(26.5801, 106.7101),
-                           issue="碑文字迹模糊")
+    patrol = worker.patrol(
+        area.facility_id, [photos / "orientation_landscape_1.jpg"], at=(26.5801, 106.7101), issue="碑文字迹模糊"
+    )
     context, page, errors = await open_as(browser, base, "super1", "/dashboard")
     try:
         coverage = page.get_by_test_id("coverage")
@@ -33,7 +34,9 @@ async def test_dashboard_and_export_read_back(browser, live_server, area, photos
         async with page.expect_download() as info:
             await page.get_by_test_id("export-patrols-xlsx").click()
         download = await info.value
-        assert download.suggested_filename.startswith("巡查台账_东街道_") and download.suggested_filename.endswith(".xlsx")
+        assert download.suggested_filename.startswith("巡查台账_东街道_") and download.suggested_filename.endswith(
+            ".xlsx"
+        )
         data = open(await download.path(), "rb").read()
         rows = list(load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True))
         header, *body = rows
@@ -59,11 +62,15 @@ async def test_dashboard_and_export_read_back(browser, live_server, area, photos
 async def test_admin_imports_facilities_and_names_bad_rows(browser, live_server, area, tmp_path):
     base = live_server.url
     bad = tmp_path / "bad.csv"
-    bad.write_text("名称,类型,保护级别,所属单位,纬度,经度\n青山烈士陵园,陵园,省级,东一社区,26.59,106.71\n"
-                   "坏行,陵园,省级,东一社区,95,106.71\n", encoding="utf-8-sig")
+    bad.write_text(
+        "名称,类型,保护级别,所属单位,纬度,经度\n青山烈士陵园,陵园,省级,东一社区,26.59,106.71\n"
+        "坏行,陵园,省级,东一社区,95,106.71\n",
+        encoding="utf-8-sig",
+    )
     good = tmp_path / "good.csv"
-    good.write_text("名称,类型,保护级别,所属单位,纬度,经度\n青山烈士陵园,陵园,省级,东一社区,26.59,106.71\n",
-                    encoding="utf-8-sig")
+    good.write_text(
+        "名称,类型,保护级别,所属单位,纬度,经度\n青山烈士陵园,陵园,省级,东一社区,26.59,106.71\n", encoding="utf-8-sig"
+    )
     context, page, errors = await open_as(browser, base, "admin", "/ledger/facilities")
     try:
         box = page.get_by_test_id("import-facilities")

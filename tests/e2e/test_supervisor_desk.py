@@ -42,7 +42,9 @@ async def each_screen(page, base: str, prefix: str, screens: list[tuple[str, str
             await page.goto(f"{base}/#{route}")
             if ready:
                 await page.get_by_test_id(ready).first.wait_for()
-            await page.wait_for_function("!/正在加载|Loading/.test(document.querySelector('main')?.innerText ?? '正在加载')")
+            await page.wait_for_function(
+                "!/正在加载|Loading/.test(document.querySelector('main')?.innerText ?? '正在加载')"
+            )
             await page.wait_for_timeout(400)  # images and map tiles settle
             if act:
                 await act(page)
@@ -54,10 +56,16 @@ async def each_screen(page, base: str, prefix: str, screens: list[tuple[str, str
 
 def _work(base: str, area, photos) -> dict[str, str]:
     worker = Field(base)
-    issue = worker.patrol(area.facility_id, [photos / "orientation_landscape_1.jpg", photos / "orientation_landscape_3.jpg"],
-                          at=(26.5801, 106.7101), issue="纪念碑基座东侧裂缝约30厘米")
+    issue = worker.patrol(
+        area.facility_id,
+        [photos / "orientation_landscape_1.jpg", photos / "orientation_landscape_3.jpg"],
+        at=(26.5801, 106.7101),
+        issue="纪念碑基座东侧裂缝约30厘米",
+    )
     reused = worker.patrol(area.facility_id, [photos / "orientation_landscape_1.jpg"], at=(26.5801, 106.7101))
-    blind = worker.patrol(area.far_facility_id, [photos / "orientation_portrait_5.jpg"], at=(26.62, 106.76), located=False)
+    blind = worker.patrol(
+        area.far_facility_id, [photos / "orientation_portrait_5.jpg"], at=(26.62, 106.76), located=False
+    )
     [task] = worker.get("/tasks", record_id=issue)["items"]
     return {"issue": issue, "reused": reused, "blind": blind, "task": task["id"]}
 
@@ -87,8 +95,10 @@ async def test_supervisor_desk_navigation_records_and_tasks(browser, live_server
         assert await reused.get_attribute("data-other") == ids["issue"]
         link = page.get_by_test_id("reused-link")
         await link.wait_for()
-        await page.wait_for_function("[...document.querySelectorAll('[data-testid=reused] img')].length === 2 && "
-                                     "[...document.querySelectorAll('[data-testid=reused] img')].every(i => i.naturalWidth > 0)")
+        await page.wait_for_function(
+            "[...document.querySelectorAll('[data-testid=reused] img')].length === 2 && "
+            "[...document.querySelectorAll('[data-testid=reused] img')].every(i => i.naturalWidth > 0)"
+        )
         await no_english(page)
         await shot(page, "desk-02-reused-photo-zh")
 
@@ -131,9 +141,13 @@ async def test_supervisor_desk_navigation_records_and_tasks(browser, live_server
         new_day = (datetime.now(timezone.utc) + timedelta(days=45)).strftime("%Y-%m-%d")
         await page.get_by_test_id("new-deadline").fill(new_day)
         await page.get_by_test_id("set-deadline").click()
-        await page.wait_for_function("document.querySelector('[data-testid=task-done]')?.innerText.includes('整改时限')")
+        await page.wait_for_function(
+            "document.querySelector('[data-testid=task-done]')?.innerText.includes('整改时限')"
+        )
         history = page.get_by_test_id("task-history")
-        await page.wait_for_function("document.querySelectorAll('[data-testid=task-history] [data-testid=audit-row]').length >= 2")
+        await page.wait_for_function(
+            "document.querySelectorAll('[data-testid=task-history] [data-testid=audit-row]').length >= 2"
+        )
         text = await history.inner_text()
         assert "改派整改" in text and "Worker1 → Super1" in text, text
         assert "修改整改时限" in text, text
@@ -141,7 +155,9 @@ async def test_supervisor_desk_navigation_records_and_tasks(browser, live_server
         await shot(page, "desk-06-task-reassigned-zh")
         api = httpx.post(f"{base}/api/v1/auth/login", json={"username": "super1", "password": PASSWORD}).json()
         headers_ = {"Authorization": f"Bearer {api['access_token']}"}
-        log = httpx.get(f"{base}/api/v1/audit-log", params={"entity": "task", "entity_id": ids["task"]}, headers=headers_).json()
+        log = httpx.get(
+            f"{base}/api/v1/audit-log", params={"entity": "task", "entity_id": ids["task"]}, headers=headers_
+        ).json()
         assert {"task_reassign", "task_deadline"} <= {e["action"] for e in log["items"]}
 
         # A refused deadline reads in Chinese, naming the field, never the server's English.
@@ -165,13 +181,24 @@ async def test_supervisor_desk_navigation_records_and_tasks(browser, live_server
         await shot(page, "desk-07-dashboard-zh")
 
         # Every desk screen in both languages.
-        await each_screen(page, base, "desk-screen", [
-            ("review", "/review", "queue-item"), ("record", f"/review/patrol/{ids['reused']}", "reused"),
-            ("tasks", "/tasks", "task-row"), ("task", f"/tasks/{ids['task']}", "task-tools"),
-            ("dashboard", "/dashboard", "card-facilities"), ("ledger-facilities", "/ledger/facilities", "ledger-row"),
-            ("ledger-subjects", "/ledger/subjects", "ledger-row"), ("facility", f"/ledger/facility/{area.facility_id}", "edit-name"),
-            ("subject", f"/ledger/subject/{area.subject_id}", "edit-name"), ("audit", "/admin/audit", "audit-row"),
-            ("units", "/admin/units", "unit-row")])
+        await each_screen(
+            page,
+            base,
+            "desk-screen",
+            [
+                ("review", "/review", "queue-item"),
+                ("record", f"/review/patrol/{ids['reused']}", "reused"),
+                ("tasks", "/tasks", "task-row"),
+                ("task", f"/tasks/{ids['task']}", "task-tools"),
+                ("dashboard", "/dashboard", "card-facilities"),
+                ("ledger-facilities", "/ledger/facilities", "ledger-row"),
+                ("ledger-subjects", "/ledger/subjects", "ledger-row"),
+                ("facility", f"/ledger/facility/{area.facility_id}", "edit-name"),
+                ("subject", f"/ledger/subject/{area.subject_id}", "edit-name"),
+                ("audit", "/admin/audit", "audit-row"),
+                ("units", "/admin/units", "unit-row"),
+            ],
+        )
         assert not errors, errors
     finally:
         await context.close()

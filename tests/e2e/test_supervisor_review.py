@@ -15,8 +15,12 @@ async def test_review_a_flagged_record_and_return_it(browser, live_server, area,
     base = live_server.url
     worker = Field(base)
     clean = worker.patrol(area.facility_id, [photos / "orientation_landscape_6.jpg"], at=(26.5801, 106.7101))
-    flagged = worker.patrol(area.facility_id, [photos / "gps_DSCN0010.jpg", photos / "mobile_jolla.jpg"],
-                            at=(26.5900, 106.7200), issue="碑体东侧裂缝约30厘米")
+    flagged = worker.patrol(
+        area.facility_id,
+        [photos / "gps_DSCN0010.jpg", photos / "mobile_jolla.jpg"],
+        at=(26.5900, 106.7200),
+        issue="碑体东侧裂缝约30厘米",
+    )
     context, page, errors = await open_as(browser, base, "super1", "/review?sort=most_flagged")
     try:
         queue = page.get_by_test_id("queue-item")
@@ -30,8 +34,10 @@ async def test_review_a_flagged_record_and_return_it(browser, live_server, area,
         assert {"far_from_site", "photo_time_mismatch"} <= codes
         assert "离现场太远" in await page.get_by_test_id("flags").inner_text()
         assert await page.get_by_test_id("thumb").count() == 2
-        await page.wait_for_function("document.querySelectorAll('[data-testid=thumb] img').length === 2 && "
-                                     "[...document.querySelectorAll('[data-testid=thumb] img')].every(i => i.naturalWidth > 0)")
+        await page.wait_for_function(
+            "document.querySelectorAll('[data-testid=thumb] img').length === 2 && "
+            "[...document.querySelectorAll('[data-testid=thumb] img')].every(i => i.naturalWidth > 0)"
+        )
         await shot(page, "supervisor-01-queue-flagged")
         await page.locator("[data-testid=map] [data-shape=geofence]").wait_for()  # the site's geofence circle
         for shape in ("site", "record", "photo-1", "photo-2"):
@@ -51,9 +57,11 @@ async def test_review_a_flagged_record_and_return_it(browser, live_server, area,
         await page.get_by_test_id("zoom-in").click()
         assert await viewer.locator("img").get_attribute("data-zoom") == "1.50"
         await page.get_by_test_id("original").click()
-        await page.wait_for_function("document.querySelector('[data-testid=viewer] img').src.includes('/photos/') && "
-                                     "!document.querySelector('[data-testid=viewer] img').src.includes('/review?') && "
-                                     "document.querySelector('[data-testid=viewer] img').naturalWidth > 0")
+        await page.wait_for_function(
+            "document.querySelector('[data-testid=viewer] img').src.includes('/photos/') && "
+            "!document.querySelector('[data-testid=viewer] img').src.includes('/review?') && "
+            "document.querySelector('[data-testid=viewer] img').naturalWidth > 0"
+        )
         await shot(page, "supervisor-02-viewer-original")
         await page.keyboard.press("Escape")
         await viewer.wait_for(state="detached")

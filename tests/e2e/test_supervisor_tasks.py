@@ -14,8 +14,12 @@ pytestmark = pytest.mark.e2e
 async def test_accept_a_rectification_with_before_and_after_photos(browser, live_server, area, photos):
     base = live_server.url
     worker = Field(base)
-    patrol = worker.patrol(area.facility_id, [photos / "orientation_landscape_1.jpg"], at=(26.5801, 106.7101),
-                           issue="纪念碑基座东侧裂缝约30厘米")
+    patrol = worker.patrol(
+        area.facility_id,
+        [photos / "orientation_landscape_1.jpg"],
+        at=(26.5801, 106.7101),
+        issue="纪念碑基座东侧裂缝约30厘米",
+    )
     [task] = worker.get("/tasks", record_id=patrol)["items"]
     after = worker.photo(task["id"], photos / "orientation_portrait_5.jpg", lat=26.5801, lon=106.7101)
     worker.post(f"/tasks/{task['id']}/fix", {"photo_ids": [after], "note": "已用水泥砂浆修补并清理"})
@@ -30,7 +34,8 @@ async def test_accept_a_rectification_with_before_and_after_photos(browser, live
         before, after_box = page.get_by_test_id("before"), page.get_by_test_id("after")
         await page.wait_for_function(
             "['before','after'].every(k => [...document.querySelectorAll(`[data-testid=${k}] img`)]"
-            ".some(i => i.complete && i.naturalWidth > 0))")
+            ".some(i => i.complete && i.naturalWidth > 0))"
+        )
         assert await before.get_by_test_id("thumb").count() == 1
         assert await after_box.get_by_test_id("thumb").count() == 1
         assert "已用水泥砂浆修补并清理" in await after_box.inner_text()
@@ -47,8 +52,9 @@ async def test_accept_a_rectification_with_before_and_after_photos(browser, live
 async def test_reopen_needs_a_comment(browser, live_server, area, photos):
     base = live_server.url
     worker = Field(base)
-    patrol = worker.patrol(area.facility_id, [photos / "orientation_landscape_3.jpg"], at=(26.5801, 106.7101),
-                           issue="护栏松动")
+    patrol = worker.patrol(
+        area.facility_id, [photos / "orientation_landscape_3.jpg"], at=(26.5801, 106.7101), issue="护栏松动"
+    )
     [task] = worker.get("/tasks", record_id=patrol)["items"]
     after = worker.photo(task["id"], photos / "orientation_landscape_8.jpg", lat=26.5801, lon=106.7101)
     worker.post(f"/tasks/{task['id']}/fix", {"photo_ids": [after], "note": "已加固"})

@@ -26,8 +26,11 @@ async def demo_state(url: str) -> tuple[bool, int, int]:
     engine = make_engine(url, pool_size=1)
     try:
         async with async_sessionmaker(engine)() as session:
-            return (await is_demo(session), await session.scalar(select(func.count()).select_from(User)) or 0,
-                    await session.scalar(select(func.count()).where(OrgUnit.name == DEMO_DISTRICT)) or 0)
+            return (
+                await is_demo(session),
+                await session.scalar(select(func.count()).select_from(User)) or 0,
+                await session.scalar(select(func.count()).where(OrgUnit.name == DEMO_DISTRICT)) or 0,
+            )
     finally:
         await engine.dispose()
 
@@ -36,8 +39,9 @@ async def unmark(url: str) -> None:
     engine = make_engine(url, pool_size=1)
     try:
         async with engine.begin() as conn:
-            await conn.execute(text("DO $$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS NULL', "
-                                    "current_database()); END $$"))
+            await conn.execute(
+                text("DO $$ BEGIN EXECUTE format('COMMENT ON DATABASE %I IS NULL', current_database()); END $$")
+            )
     finally:
         await engine.dispose()
 

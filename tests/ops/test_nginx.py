@@ -32,8 +32,12 @@ def debian_nginx() -> str:
     if not shutil.which("nginx") and os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)  # noqa: S607
-        subprocess.run(["apt-get", "install", "-y", "-qq", "nginx-light"], env=env, check=False,  # noqa: S607
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "nginx-light"],  # noqa: S607
+            env=env,
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
     found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if not found:
         pytest.fail("this test needs Debian's nginx: sudo apt-get install nginx-light")
@@ -42,13 +46,33 @@ def debian_nginx() -> str:
 
 def full_config(folder: Path, *, listen: int, upstream: int) -> Path:
     """README's block inside a whole nginx.conf, with this test's certificate, ports and log folder."""
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",  # noqa: S607
-                    "/CN=xunfang.example.gov.cn", "-keyout", str(folder / "xunfang.key"),
-                    "-out", str(folder / "xunfang.crt")], check=True, capture_output=True)
-    block = (readme_block("nginx")
-             .replace("/etc/nginx/tls/", f"{folder}/").replace("/var/log/nginx/", f"{folder}/logs/")
-             .replace("listen 443 ssl", f"listen 127.0.0.1:{listen} ssl")
-             .replace("http://127.0.0.1:8000", f"http://127.0.0.1:{upstream}"))
+    subprocess.run(
+        [  # noqa: S607
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=xunfang.example.gov.cn",
+            "-keyout",
+            str(folder / "xunfang.key"),
+            "-out",
+            str(folder / "xunfang.crt"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    block = (
+        readme_block("nginx")
+        .replace("/etc/nginx/tls/", f"{folder}/")
+        .replace("/var/log/nginx/", f"{folder}/logs/")
+        .replace("listen 443 ssl", f"listen 127.0.0.1:{listen} ssl")
+        .replace("http://127.0.0.1:8000", f"http://127.0.0.1:{upstream}")
+    )
     (folder / "logs").mkdir()
     config = folder / "nginx.conf"
     config.write_text(f"""
@@ -70,13 +94,19 @@ def test_readme_nginx_block_passes_nginx_t_and_serves_as_promised(stack, engine,
     nginx = debian_nginx()
     api_port, port = free_port(), free_port()
     config = full_config(tmp_path, listen=port, upstream=api_port)
-    checked = subprocess.run([nginx, "-t", "-c", str(config), "-p", str(tmp_path), "-e", str(tmp_path / "t.log")],
-                             capture_output=True, text=True)
+    checked = subprocess.run(
+        [nginx, "-t", "-c", str(config), "-p", str(tmp_path), "-e", str(tmp_path / "t.log")],
+        capture_output=True,
+        text=True,
+    )
     assert checked.returncode == 0, checked.stderr
 
     api = asgi.spawn(workers=1, port=api_port, env={"XUNFANG_SECRET": secret}, quiet=True)
-    server = subprocess.Popen([nginx, "-c", str(config), "-p", str(tmp_path), "-e", str(tmp_path / "e.log"),
-                               "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [nginx, "-c", str(config), "-p", str(tmp_path), "-e", str(tmp_path / "e.log"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"https://127.0.0.1:{port}"
     try:
         asgi.wait_ready(f"http://127.0.0.1:{api_port}", api)

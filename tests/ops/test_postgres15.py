@@ -40,17 +40,24 @@ def debian_postgres_15() -> Path:
         if os.geteuid() == 0 and shutil.which("apt-get"):
             env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
             subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)  # noqa: S607
-            subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql-15", "postgresql-client-15"],  # noqa: S607
-                           env=env, check=False, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["apt-get", "install", "-y", "-qq", "postgresql-15", "postgresql-client-15"],  # noqa: S607
+                env=env,
+                check=False,
+                stdout=subprocess.DEVNULL,
+            )
         if not (PG15 / "initdb").exists():
-            pytest.fail("this test needs Debian's PostgreSQL 15: sudo apt-get install postgresql-15 postgresql-client-15")
+            pytest.fail(
+                "this test needs Debian's PostgreSQL 15: sudo apt-get install postgresql-15 postgresql-client-15"
+            )
     return PG15
 
 
 @pytest.fixture(scope="module")
 def pg15(tmp_path_factory) -> Iterator[Postgres]:
-    cluster = Postgres(tmp_path_factory.mktemp("pg15") / "cluster", bin_dir=debian_postgres_15(),
-                       bootstrap=False, fast_and_loose=True)
+    cluster = Postgres(
+        tmp_path_factory.mktemp("pg15") / "cluster", bin_dir=debian_postgres_15(), bootstrap=False, fast_and_loose=True
+    )
     cluster.start()
     try:
         yield cluster
@@ -62,13 +69,36 @@ def recipe(cluster: Postgres, folder: Path, database: str) -> tuple[str, str]:
     """README's recipe, as printed by scripts/admin, run by the superuser; the (API, owner) URLs."""
     urls = folder / f"{database}.env"
     printed = subprocess.run(
-        [str(ROOT / "scripts" / "admin"), "print-db-setup", "--host", "127.0.0.1", "--port", str(cluster.port),
-         "--database", database, "--owner", database, "--app", f"{database}_app", "--urls", str(urls)],
-        capture_output=True, text=True, check=True)
+        [
+            str(ROOT / "scripts" / "admin"),
+            "print-db-setup",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(cluster.port),
+            "--database",
+            database,
+            "--owner",
+            database,
+            "--app",
+            f"{database}_app",
+            "--urls",
+            str(urls),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert oct(urls.stat().st_mode & 0o777) == "0o600"
     with libpq(cluster.superuser_url) as (conninfo, env):
-        subprocess.run([str(PG15 / "psql"), "-X", "-q", f"--dbname={conninfo}"], input=printed.stdout, env=env,
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [str(PG15 / "psql"), "-X", "-q", f"--dbname={conninfo}"],
+            input=printed.stdout,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     values = dict(line.split("=", 1) for line in urls.read_text().splitlines())
     assert values["DATABASE_URL"].startswith("postgresql://")  # libpq's form, as operators write it
     return values["DATABASE_URL"], values["DATABASE_MIGRATION_URL"]
@@ -76,18 +106,27 @@ def recipe(cluster: Postgres, folder: Path, database: str) -> tuple[str, str]:
 
 def services(app_url: str, owner_url: str, bucket: str, folder: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_MIGRATION_URL")}
-    return {**env, "DATABASE_URL": app_url, "DATABASE_MIGRATION_URL": owner_url, "MINIO_BUCKET": bucket,
-            "XUNFANG_DATA": str(folder / "unused-data")}
+    return {
+        **env,
+        "DATABASE_URL": app_url,
+        "DATABASE_MIGRATION_URL": owner_url,
+        "MINIO_BUCKET": bucket,
+        "XUNFANG_DATA": str(folder / "unused-data"),
+    }
 
 
 async def rows(owner_url: str) -> dict[str, list[str]]:
     """Every row of every table, as JSON, in order."""
     conn = await asyncpg.connect(plain_url(owner_url))
     try:
-        tables = [r["tablename"] for r in await conn.fetch(
-            "select tablename from pg_tables where schemaname = 'public' order by 1")]
-        return {t: [r[0] for r in await conn.fetch(f'select to_jsonb(t)::text from public."{t}" t order by 1')]  # noqa: S608
-                for t in tables}
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch("select tablename from pg_tables where schemaname = 'public' order by 1")
+        ]
+        return {
+            t: [r[0] for r in await conn.fetch(f'select to_jsonb(t)::text from public."{t}" t order by 1')]  # noqa: S608
+            for t in tables
+        }
     finally:
         await conn.close()
 
@@ -95,8 +134,12 @@ async def rows(owner_url: str) -> dict[str, list[str]]:
 def objects(settings: Settings, bucket: str) -> dict[str, bytes]:
     from minio import Minio
 
-    s3 = Minio(settings.minio_endpoint, access_key=settings.minio_access_key,
-               secret_key=settings.minio_secret_key, secure=False)
+    s3 = Minio(
+        settings.minio_endpoint,
+        access_key=settings.minio_access_key,
+        secret_key=settings.minio_secret_key,
+        secure=False,
+    )
     found = {}
     for item in s3.list_objects(bucket, recursive=True):
         response = s3.get_object(bucket, item.object_name)
@@ -121,13 +164,17 @@ async def assert_same(source: tuple[str, str, str], target: tuple[str, str, str]
 
 
 async def test_a_backup_of_the_embedded_postgresql_18_restores_into_postgresql_15(
-        client, db, photos, settings: Settings, pg15, tmp_path):
+    client, db, photos, settings: Settings, pg15, tmp_path
+):
     d = await make_district(db)
     facility = await add_facility(db, d.community1, lat=SITE[0], lon=SITE[1])
     worker = await login(client, "worker1")
     record, photo_ids = await send_patrol(client, worker, facility, (photos / "gps_DSCN0010.jpg").read_bytes(), 2)
-    review = await client.post(f"/api/v1/patrols/{record}/review", headers=await login(client, "super1"),
-                               json={"decision": "approve", "comment": "已核"})
+    review = await client.post(
+        f"/api/v1/patrols/{record}/review",
+        headers=await login(client, "super1"),
+        json={"decision": "approve", "comment": "已核"},
+    )
     assert review.status_code in (200, 201), review.text
     backup = tmp_path / "backup"
     made = run_script("backup", str(backup), env=dict(os.environ))
@@ -137,12 +184,16 @@ async def test_a_backup_of_the_embedded_postgresql_18_restores_into_postgresql_1
     bucket = f"restored-{uuid.uuid4().hex[:8]}"
     done = run_script("restore", str(backup), env=services(app_url, owner_url, bucket, tmp_path))
     assert done.returncode == 0, done.stderr + done.stdout
-    await assert_same((os.environ["DATABASE_MIGRATION_URL"], "xunfang_app", settings.minio_bucket),
-                      (owner_url, "bureau_c_app", bucket), settings)
+    await assert_same(
+        (os.environ["DATABASE_MIGRATION_URL"], "xunfang_app", settings.minio_bucket),
+        (owner_url, "bureau_c_app", bucket),
+        settings,
+    )
 
     # The API on PostgreSQL 15, as its own role: the record and its photos, byte for byte.
-    restored = create_app(msgspec.structs.replace(settings, database_url=app_url, database_migration_url=owner_url,
-                                                  minio_bucket=bucket))
+    restored = create_app(
+        msgspec.structs.replace(settings, database_url=app_url, database_migration_url=owner_url, minio_bucket=bucket)
+    )
     async with AsyncTestClient(restored) as fresh:
         admin = await login(fresh, "admin")
         assert (await fresh.get(f"/api/v1/patrols/{record}", headers=admin)).json()["status"] == "approved"
@@ -160,8 +211,13 @@ async def test_the_production_walk_on_postgresql_15(settings: Settings, photos, 
     app_url, owner_url = recipe(pg15, tmp_path, "bureau_a")
     bucket = f"bureau-a-{uuid.uuid4().hex[:8]}"
     env = services(app_url, owner_url, bucket, tmp_path)
-    made = subprocess.run([str(ROOT / "scripts" / "admin"), "create-admin", "zhangsan", "--district", "青山区退役军人事务局"],
-                          env={**env, "XUNFANG_ADMIN_PASSWORD": PASSWORD}, capture_output=True, text=True, timeout=120)
+    made = subprocess.run(
+        [str(ROOT / "scripts" / "admin"), "create-admin", "zhangsan", "--district", "青山区退役军人事务局"],
+        env={**env, "XUNFANG_ADMIN_PASSWORD": PASSWORD},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert made.returncode == 0, made.stderr + made.stdout
     engine = make_engine(owner_url, pool_size=1)  # arranging the district as its admin would in the app
     try:
@@ -175,11 +231,13 @@ async def test_the_production_walk_on_postgresql_15(settings: Settings, photos, 
             await session.commit()
     finally:
         await engine.dispose()
-    app = create_app(msgspec.structs.replace(settings, database_url=app_url, database_migration_url=owner_url,
-                                             minio_bucket=bucket))
+    app = create_app(
+        msgspec.structs.replace(settings, database_url=app_url, database_migration_url=owner_url, minio_bucket=bucket)
+    )
     async with AsyncTestClient(app) as client:
-        await send_patrol(client, await login(client, "worker1"), facility,
-                          (photos / "gps_DSCN0010.jpg").read_bytes(), 2)
+        await send_patrol(
+            client, await login(client, "worker1"), facility, (photos / "gps_DSCN0010.jpg").read_bytes(), 2
+        )
     backup = tmp_path / "backup"
     done = run_script("backup", str(backup), env=env)
     assert done.returncode == 0, done.stderr + done.stdout
@@ -202,6 +260,5 @@ def test_readme_prints_the_recipe_scripts_admin_prints():
         text = re.sub(r"PASSWORD '[^']*'", "PASSWORD '…'", text)
         return [" ".join(s.split()) for s in re.split(r";|(?=\\connect)", text) if s.strip()]
 
-    printed = db_setup_sql(database="xunfang", owner="xunfang", app="xunfang_app", owner_password="x",
-                           app_password="y")
+    printed = db_setup_sql(database="xunfang", owner="xunfang", app="xunfang_app", owner_password="x", app_password="y")
     assert statements(readme_block("sql")) == statements(printed)

@@ -20,15 +20,22 @@ import pytest
 from scripts.stack import ROOT, free_port
 from tests.ops.test_nginx import readme_block
 
-PASSWORD = "a-long-admin-password"  # noqa: S105 - this test's own
+PASSWORD = "a-long-admin-password"
 
 
 def descendants(pid: int, named: str) -> list[int]:
     """Processes below `pid` whose command line holds `named`."""
-    table = subprocess.run(["ps", "-e", "-ww", "-o", "pid=,ppid=,args="], capture_output=True, text=True,  # noqa: S607
-                           check=True).stdout.splitlines()
-    rows = [(int(r.split(None, 2)[0]), int(r.split(None, 2)[1]), r.split(None, 2)[2] if len(r.split()) > 2 else "")
-            for r in table if r.strip()]
+    table = subprocess.run(
+        ["ps", "-e", "-ww", "-o", "pid=,ppid=,args="],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    rows = [
+        (int(r.split(None, 2)[0]), int(r.split(None, 2)[1]), r.split(None, 2)[2] if len(r.split()) > 2 else "")
+        for r in table
+        if r.strip()
+    ]
     below, found = {pid}, []
     for _ in range(10):
         below |= {child for child, parent, _ in rows if parent in below}
@@ -39,8 +46,11 @@ def descendants(pid: int, named: str) -> list[int]:
 
 
 def env_file() -> str:
-    blocks = [b for b in re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
-              if "XUNFANG_SECRET=" in b and "DATABASE_URL=" in b]
+    blocks = [
+        b
+        for b in re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+        if "XUNFANG_SECRET=" in b and "DATABASE_URL=" in b
+    ]
     assert len(blocks) == 1
     return blocks[0]
 
@@ -74,30 +84,63 @@ def test_the_env_file_has_its_comments_on_lines_of_their_own():
 def test_serve_after_setup_production_writes_nothing_outside_its_data_folder(tmp_path):
     bwrap = shutil.which("bwrap")
     if not bwrap and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-qq", "bubblewrap"], check=False,  # noqa: S607
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "bubblewrap"],  # noqa: S607
+            check=False,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            stdout=subprocess.DEVNULL,
+        )
         bwrap = shutil.which("bwrap")
     if not bwrap:
         pytest.fail("this test needs bubblewrap: sudo apt-get install bubblewrap")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DATABASE_", "MINIO_", "PROMETHEUS_", "XUNFANG_"))}
-    setup = subprocess.run([str(ROOT / "scripts" / "setup"), "--production"], env=env, capture_output=True,
-                           text=True, timeout=1200)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "MINIO_", "PROMETHEUS_", "XUNFANG_"))}
+    setup = subprocess.run(
+        [str(ROOT / "scripts" / "setup"), "--production"], env=env, capture_output=True, text=True, timeout=1200
+    )
     assert setup.returncode == 0, setup.stdout + setup.stderr
     data = tmp_path / "var-lib-xunfang"
     data.mkdir(mode=0o700)
     port = free_port()
-    env.update(XUNFANG_DATA=str(data), HOST="127.0.0.1", PORT=str(port), WORKERS="1",
-               XUNFANG_SECRET="s" * 40, XUNFANG_ADMIN_PASSWORD=PASSWORD)
+    env.update(
+        XUNFANG_DATA=str(data),
+        HOST="127.0.0.1",
+        PORT=str(port),
+        WORKERS="1",
+        XUNFANG_SECRET="s" * 40,
+        XUNFANG_ADMIN_PASSWORD=PASSWORD,
+    )
 
     def sandboxed(*command: str) -> list[str]:
-        return [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",  # noqa: S108 - PrivateTmp
-                "--bind", str(data), str(data), "--unshare-pid", "--die-with-parent", "--chdir", str(ROOT), *command]
+        return [
+            bwrap,
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--tmpfs",
+            "/tmp",  # noqa: S108 - PrivateTmp
+            "--bind",
+            str(data),
+            str(data),
+            "--unshare-pid",
+            "--die-with-parent",
+            "--chdir",
+            str(ROOT),
+            *command,
+        ]
 
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
-        serve = subprocess.Popen(sandboxed(str(ROOT / "scripts" / "serve")), env=env, stdout=out,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
+        serve = subprocess.Popen(
+            sandboxed(str(ROOT / "scripts" / "serve")),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 240
@@ -110,8 +153,15 @@ def test_serve_after_setup_production_writes_nothing_outside_its_data_folder(tmp
             assert serve.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.5)
-        made = subprocess.run(sandboxed(str(ROOT / "scripts" / "admin"), "create-admin", "zhangsan", "--district",
-                                        "青山区退役军人事务局"), env=env, capture_output=True, text=True, timeout=120)
+        made = subprocess.run(
+            sandboxed(
+                str(ROOT / "scripts" / "admin"), "create-admin", "zhangsan", "--district", "青山区退役军人事务局"
+            ),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert made.returncode == 0, made.stdout + made.stderr
         token = httpx.post(f"{base}/api/v1/auth/login", json={"username": "zhangsan", "password": PASSWORD}).json()
         admin = {"Authorization": f"Bearer {token['access_token']}"}

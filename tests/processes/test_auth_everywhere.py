@@ -36,7 +36,8 @@ async def test_logout_on_one_process_ends_the_session_on_the_other(process_a, pr
 
 @pytest.mark.parametrize("change", [{"is_active": False}, "password"])
 async def test_disabling_or_a_password_reset_on_one_process_refuses_the_user_on_the_other(
-        process_a, process_b, district, change):
+    process_a, process_b, district, change
+):
     worker, admin = await _login(process_a, "worker1"), await _login(process_a, "admin")
     assert (await _me(process_b, worker)).status_code == 200
     user_id = district.users["worker1"].id
@@ -54,8 +55,10 @@ async def test_a_role_or_unit_change_on_one_process_is_what_the_other_sees_next(
     before = (await _me(process_b, worker)).json()
     assert (before["role"], before["org_unit_id"]) == ("field_worker", str(district.community1.id))
     async with httpx.AsyncClient(base_url=process_a, headers=admin) as http:
-        response = await http.patch(f"/api/v1/users/{district.users['worker1'].id}",
-                                    json={"role": "supervisor", "org_unit_id": str(district.street2.id)})
+        response = await http.patch(
+            f"/api/v1/users/{district.users['worker1'].id}",
+            json={"role": "supervisor", "org_unit_id": str(district.street2.id)},
+        )
     assert response.status_code == 200, response.text
     after = (await _me(process_b, worker)).json()
     assert (after["role"], after["org_unit_id"]) == ("supervisor", str(district.street2.id))

@@ -35,11 +35,14 @@ async def test_metrics_count_the_requests_of_every_process(two_processes, db):
     for _ in range(30):  # a new connection each, so both processes answer some
         assert httpx.get(f"{base}/api/v1/health").status_code == 200
     async with httpx.AsyncClient(base_url=base) as http:
-
         token = (await http.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})).json()
         text = (await http.get("/metrics", headers={"Authorization": f"Bearer {token['access_token']}"})).text
-    counted = sum(float(n) for n in re.findall(
-        r'xunfang_http_requests_total\{method="GET",route="/api/v1/health",status="200"\} (\S+)', text))
+    counted = sum(
+        float(n)
+        for n in re.findall(
+            r'xunfang_http_requests_total\{method="GET",route="/api/v1/health",status="200"\} (\S+)', text
+        )
+    )
     assert counted >= 30  # (wait_ready's probes count too)
 
 
@@ -50,9 +53,12 @@ async def test_the_server_log_holds_no_position_token_or_signature(two_processes
     async with httpx.AsyncClient(base_url=base) as http:
         token = (await http.post("/api/v1/auth/login", json={"username": "worker1", "password": PASSWORD})).json()
         worker = {"Authorization": f"Bearer {token['access_token']}"}
-        put = await http.put(f"/api/v1/photos/{uuid.uuid4()}", params={"record_id": str(uuid.uuid4()), "lat": LAT,
-                             "lon": LON}, content=(photos / "gps_DSCN0010.jpg").read_bytes(),
-                             headers={**worker, "Content-Type": "image/jpeg"})
+        put = await http.put(
+            f"/api/v1/photos/{uuid.uuid4()}",
+            params={"record_id": str(uuid.uuid4()), "lat": LAT, "lon": LON},
+            content=(photos / "gps_DSCN0010.jpg").read_bytes(),
+            headers={**worker, "Content-Type": "image/jpeg"},
+        )
         assert put.status_code == 201
         assert (await http.get(put.json()["thumb_url"])).status_code == 200
         sig = put.json()["thumb_url"].split("sig=")[1]
@@ -76,8 +82,9 @@ def test_a_second_server_on_a_port_in_use_refuses_to_start(two_processes, tmp_pa
     port = base.rsplit(":", 1)[1]
     env = {**os.environ, "PORT": port, "XUNFANG_DATA": str(tmp_path)}
     env.pop("DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "scripts.run_serve"], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.run_serve"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 1
     assert f"port {port} on 127.0.0.1 is in use" in done.stderr
     assert not any(tmp_path.iterdir()), "nothing was started"

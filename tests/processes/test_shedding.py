@@ -30,16 +30,24 @@ async def test_a_request_that_cannot_get_a_database_connection_in_time_is_shed(o
         # Two uploads to one record wait, each keeping one of the two connections (1 + 1 overflow)
         # of the process, behind the claim of the record id that we are making and not committing.
         async with engine.connect() as holder, holder.begin():
-            await holder.execute(text("insert into record_claims (record_id, owner_id) values (:id, :owner)"),
-                                 {"id": record_id, "owner": me})
-            uploads = [asyncio.ensure_future(http.put(
-                f"/api/v1/photos/{uuid.uuid4()}", params={"record_id": str(record_id)},
-                content=(photos / name).read_bytes(), headers={**worker, "Content-Type": "image/jpeg"}))
-                for name in ("gps_DSCN0010.jpg", "gps_DSCN0012.jpg")]
+            await holder.execute(
+                text("insert into record_claims (record_id, owner_id) values (:id, :owner)"),
+                {"id": record_id, "owner": me},
+            )
+            uploads = [
+                asyncio.ensure_future(
+                    http.put(
+                        f"/api/v1/photos/{uuid.uuid4()}",
+                        params={"record_id": str(record_id)},
+                        content=(photos / name).read_bytes(),
+                        headers={**worker, "Content-Type": "image/jpeg"},
+                    )
+                )
+                for name in ("gps_DSCN0010.jpg", "gps_DSCN0012.jpg")
+            ]
             async with engine.connect() as watcher:
                 for _ in range(600):
-                    waiting = await watcher.scalar(text(
-                        "select count(*) from pg_locks where not granted"))
+                    waiting = await watcher.scalar(text("select count(*) from pg_locks where not granted"))
                     if waiting == 2:
                         break
                     await asyncio.sleep(0.05)

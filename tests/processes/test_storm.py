@@ -17,15 +17,24 @@ from tests.processes.conftest import serve
 def cramped(stack, engine, secret) -> Iterator[str]:
     """Two processes with room for two requests at a time, so the storm meets 503 + Retry-After:
     thirty phones arriving together leave about thirteen a process waiting longer than allowed."""
-    yield from serve(2, secret, quiet=True, env={
-        "XUNFANG_MAX_INFLIGHT": "2", "XUNFANG_QUEUE_WAIT_S": "0.05", "XUNFANG_PHOTO_INGESTS": "1",
-        "XUNFANG_PHOTO_WAIT_S": "0.1"})
+    yield from serve(
+        2,
+        secret,
+        quiet=True,
+        env={
+            "XUNFANG_MAX_INFLIGHT": "2",
+            "XUNFANG_QUEUE_WAIT_S": "0.05",
+            "XUNFANG_PHOTO_INGESTS": "1",
+            "XUNFANG_PHOTO_WAIT_S": "0.1",
+        },
+    )
 
 
 async def test_thirty_phones_drain_through_shedding_with_nothing_lost_or_doubled(cramped, settings, db):
     await seed_demo(settings.database_url)
-    figures = await storm(cramped, settings.database_url, phones=30, records=1, photos=2, spread_s=0.0,
-                          jpegs=phone_photos()[:2])
+    figures = await storm(
+        cramped, settings.database_url, phones=30, records=1, photos=2, spread_s=0.0, jpegs=phone_photos()[:2]
+    )
     assert figures["shed"] > 0  # the overload happened, and was answered with 503 + Retry-After
     assert figures["errors"] == 0, figures["error_kinds"]  # no 500s, no hangs
     assert (figures["records"], figures["photos"]) == (30, 60)

@@ -22,8 +22,12 @@ from tests.builders import PASSWORD, add_facility, make_district
 
 
 def workers_of(server: subprocess.Popen) -> set[int]:
-    out = subprocess.run(["ps", "-ww", "--ppid", str(server.pid), "-o", "pid=,args="], capture_output=True, text=True,  # noqa: S607
-                         check=False).stdout
+    out = subprocess.run(
+        ["ps", "-ww", "--ppid", str(server.pid), "-o", "pid=,args="],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     # granian's workers carry its own command line, uvicorn's are multiprocessing's spawn_main
     return {int(line.split()[0]) for line in out.splitlines() if " -m granian " in line or "spawn_main" in line}
 
@@ -43,7 +47,11 @@ async def test_kill_9_of_one_worker_under_load_is_no_outage(stack, engine, db, s
                 break
             await asyncio.sleep(0.1)
         workers = workers_of(process)
-        assert len(workers) == 2, subprocess.run(["ps", "-ww", "--ppid", str(process.pid), "-o", "pid=,args="], capture_output=True, text=True).stdout  # noqa: S607
+        assert len(workers) == 2, subprocess.run(
+            ["ps", "-ww", "--ppid", str(process.pid), "-o", "pid=,args="],  # noqa: S607
+            capture_output=True,
+            text=True,
+        ).stdout
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             login = await http.post("/api/v1/auth/login", json={"username": "worker1", "password": PASSWORD})
             worker = {"Authorization": f"Bearer {login.json()['access_token']}"}
@@ -60,8 +68,9 @@ async def test_kill_9_of_one_worker_under_load_is_no_outage(stack, engine, db, s
                     record_id = uuid.uuid4()
                     while True:  # the outbox: again after a cut connection or a 503
                         try:
-                            answer = await http.put(f"/api/v1/patrols/{record_id}", headers=worker,
-                                                    json=patrol_body(facility))
+                            answer = await http.put(
+                                f"/api/v1/patrols/{record_id}", headers=worker, json=patrol_body(facility)
+                            )
                         except httpx.TransportError:
                             cut_off += 1
                             continue

@@ -62,12 +62,12 @@ def test_markup_in_a_jpeg_comment_or_after_its_end_is_found(photos):
 def test_markup_bytes_inside_compressed_pixels_are_not_a_polyglot(photos):
     jpeg = bytearray((photos / "Canon_40D.jpg").read_bytes())
     sos = jpeg.rindex(b"\xff\xda")  # the main image, not the EXIF thumbnail
-    start = sos + 2 + int.from_bytes(jpeg[sos + 2:sos + 4], "big") + 40
-    jpeg[start:start + 8] = b"<script>"  # entropy-coded data: any bytes may occur there
+    start = sos + 2 + int.from_bytes(jpeg[sos + 2 : sos + 4], "big") + 40
+    jpeg[start : start + 8] = b"<script>"  # entropy-coded data: any bytes may occur there
     assert images.find_markup(bytes(jpeg), "image/jpeg") is None
     png = encode(Image.new("RGB", (8, 8)), "PNG")
     idat = png.index(b"IDAT")
-    fake = png[:idat + 4] + b"<svg>" + png[idat + 9:]
+    fake = png[: idat + 4] + b"<svg>" + png[idat + 9 :]
     assert images.find_markup(fake, "image/png") is None
 
 
@@ -75,8 +75,8 @@ def test_a_second_jpeg_after_the_first_is_walked_not_scanned(photos):
     jpeg = (photos / "Canon_40D.jpg").read_bytes()
     second = bytearray(jpeg)
     sos = second.rindex(b"\xff\xda")
-    start = sos + 2 + int.from_bytes(second[sos + 2:sos + 4], "big") + 40
-    second[start:start + 6] = b"<html>"
+    start = sos + 2 + int.from_bytes(second[sos + 2 : sos + 4], "big") + 40
+    second[start : start + 6] = b"<html>"
     assert images.find_markup(jpeg + b"\x00\x00" + bytes(second), "image/jpeg") is None
     assert images.find_markup(jpeg + bytes(second) + b"<html>", "image/jpeg") is not None
 
@@ -91,8 +91,9 @@ def test_markup_in_webp_metadata_is_found():
 
 
 def test_exif_time_without_offset_is_china_time():
-    assert images.exif_time("2008:10:22 16:28:39", None, naive_offset_h=8) == datetime(2008, 10, 22, 16, 28, 39,
-                                                                                        tzinfo=CHINA)
+    assert images.exif_time("2008:10:22 16:28:39", None, naive_offset_h=8) == datetime(
+        2008, 10, 22, 16, 28, 39, tzinfo=CHINA
+    )
 
 
 def test_exif_time_uses_its_offset_tag():
@@ -110,13 +111,16 @@ def test_gps_with_refs_gives_signed_degrees():
     assert images.gps_position(gps) == pytest.approx((-33.865, -151.21))
 
 
-@pytest.mark.parametrize("gps", [
-    {},  # an empty block
-    {0: b"\x02\x02\x00\x00"},  # version only (Canon_40D)
-    {1: "N", 2: rational(0, 0, 0), 3: "E", 4: rational(0, 0, 0)},  # the 0/0 placeholder
-    {1: "N", 2: rational(95, 0, 0), 3: "E", 4: rational(10, 0, 0)},  # out of range
-    {1: "N", 2: (TiffImagePlugin.IFDRational(1, 0),) * 3, 3: "E", 4: rational(10, 0, 0)},  # x/0
-])
+@pytest.mark.parametrize(
+    "gps",
+    [
+        {},  # an empty block
+        {0: b"\x02\x02\x00\x00"},  # version only (Canon_40D)
+        {1: "N", 2: rational(0, 0, 0), 3: "E", 4: rational(0, 0, 0)},  # the 0/0 placeholder
+        {1: "N", 2: rational(95, 0, 0), 3: "E", 4: rational(10, 0, 0)},  # out of range
+        {1: "N", 2: (TiffImagePlugin.IFDRational(1, 0),) * 3, 3: "E", 4: rational(10, 0, 0)},  # x/0
+    ],
+)
 def test_gps_placeholders_give_no_position(gps):
     assert images.gps_position(gps) is None
 
@@ -136,11 +140,16 @@ def test_exif_of_the_fixtures(photos):
 # --- decoding, orientation, limits ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, size", [
-    ("orientation_landscape_1.jpg", (600, 450)), ("orientation_landscape_3.jpg", (600, 450)),
-    ("orientation_landscape_6.jpg", (600, 450)), ("orientation_landscape_8.jpg", (600, 450)),
-    ("orientation_portrait_5.jpg", (450, 600)),
-])
+@pytest.mark.parametrize(
+    "name, size",
+    [
+        ("orientation_landscape_1.jpg", (600, 450)),
+        ("orientation_landscape_3.jpg", (600, 450)),
+        ("orientation_landscape_6.jpg", (600, 450)),
+        ("orientation_landscape_8.jpg", (600, 450)),
+        ("orientation_portrait_5.jpg", (450, 600)),
+    ],
+)
 def test_derivatives_are_upright_and_carry_no_exif(photos, name, size):
     decoded = decode((photos / name).read_bytes())
     assert (decoded.width, decoded.height) == size
@@ -195,9 +204,11 @@ def test_dhash_distance_of_a_resized_reencoded_copy_is_small(photos):
 
 
 def test_dhash_of_different_photos_is_far_apart(photos):
-    hashes = [decode((photos / name).read_bytes()).phash
-              for name in ("gps_DSCN0010.jpg", "gps_DSCN0012.jpg", "mobile_jolla.jpg", "Canon_40D.jpg")]
-    assert min(images.distance(a, b) for i, a in enumerate(hashes) for b in hashes[i + 1:]) > 10
+    hashes = [
+        decode((photos / name).read_bytes()).phash
+        for name in ("gps_DSCN0010.jpg", "gps_DSCN0012.jpg", "mobile_jolla.jpg", "Canon_40D.jpg")
+    ]
+    assert min(images.distance(a, b) for i, a in enumerate(hashes) for b in hashes[i + 1 :]) > 10
 
 
 def test_bands_split_the_hash_and_one_matches_within_distance_3():

@@ -43,8 +43,14 @@ async def written_while_computing(engine, db, compute):
 async def test_a_record_written_while_a_past_week_is_computed_is_in_the_kept_weekly_figures(engine, db):
     async def visits(session, d):
         units = await weekly.subtree(session, unit=d.community1)
-        own = await weekly.week_figures(session, units=units, scope_path=d.community1.path, since=last_monday(),
-                                        until=last_monday() + timedelta(days=7), now=datetime.now(timezone.utc))
+        own = await weekly.week_figures(
+            session,
+            units=units,
+            scope_path=d.community1.path,
+            since=last_monday(),
+            until=last_monday() + timedelta(days=7),
+            now=datetime.now(timezone.utc),
+        )
         return sum(own[d.community1.id].visits.values())
 
     assert await written_while_computing(engine, db, visits) == 1
@@ -52,8 +58,9 @@ async def test_a_record_written_while_a_past_week_is_computed_is_in_the_kept_wee
 
 async def test_a_record_written_while_site_figures_are_computed_is_in_the_kept_site_figures(engine, db):
     async def visited(session, d):
-        figures = await reports.site_figures(session, unit_ids=[d.community1.id], since=last_monday(),
-                                             until=last_monday() + timedelta(days=7))
+        figures = await reports.site_figures(
+            session, unit_ids=[d.community1.id], since=last_monday(), until=last_monday() + timedelta(days=7)
+        )
         return figures[d.community1.id]["subjects"]["martyr_family"]["visited"]
 
     assert await written_while_computing(engine, db, visited) == 1

@@ -42,16 +42,18 @@ async def test_the_api_role_reads_and_appends_but_cannot_touch_the_audit_logs_gu
     try:
         await conn.execute("insert into audit_log (action) values ('test')")
         assert await conn.fetchval("select count(*) from audit_log") == 1
-        for statement in ("drop trigger audit_log_append_only on audit_log",
-                          "drop trigger audit_log_no_truncate on audit_log",
-                          "alter table audit_log disable trigger user",
-                          "drop function audit_log_append_only() cascade",
-                          "truncate audit_log",
-                          "update audit_log set action = 'changed'",
-                          "delete from audit_log",
-                          "update alembic_version set version_num = 'mine'",
-                          "create table mine (id int)",
-                          "alter table users add column mine int"):
+        for statement in (
+            "drop trigger audit_log_append_only on audit_log",
+            "drop trigger audit_log_no_truncate on audit_log",
+            "alter table audit_log disable trigger user",
+            "drop function audit_log_append_only() cascade",
+            "truncate audit_log",
+            "update audit_log set action = 'changed'",
+            "delete from audit_log",
+            "update alembic_version set version_num = 'mine'",
+            "create table mine (id int)",
+            "alter table users add column mine int",
+        ):
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await conn.execute(statement)
     finally:
@@ -83,8 +85,9 @@ def test_data_folders_and_credential_files_are_this_users_only(stack: Stack):
 
 
 def test_external_databases_migrate_with_the_one_url_they_have():
-    settings = Settings(database_url="postgresql+asyncpg://u@db/x", minio_endpoint="m", minio_access_key="a",
-                        minio_secret_key="s")
+    settings = Settings(
+        database_url="postgresql+asyncpg://u@db/x", minio_endpoint="m", minio_access_key="a", minio_secret_key="s"
+    )
     assert settings.migration_url == settings.database_url
 
 
@@ -96,20 +99,30 @@ async def test_a_data_folder_made_before_passwords_is_upgraded_on_start(tmp_path
     private_dir(old.data_dir)
     if old.user:
         _open_path_for(old.user, old.data_dir)
-    old._run("initdb", "-D", str(old.data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-             "--locale=C.UTF-8")
+    old._run("initdb", "-D", str(old.data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8")
     new = Postgres(old.data_dir, fast_and_loose=True)
     try:
         old.port = free_port()
-        old._run("pg_ctl", "-D", str(old.data_dir), "-l", str(old.data_dir / "server.log"), "-o",
-                 f"-h 127.0.0.1 -p {old.port} -k {old.data_dir}", "-w", "start")
+        old._run(
+            "pg_ctl",
+            "-D",
+            str(old.data_dir),
+            "-l",
+            str(old.data_dir / "server.log"),
+            "-o",
+            f"-h 127.0.0.1 -p {old.port} -k {old.data_dir}",
+            "-w",
+            "start",
+        )
         old._run("createdb", "-h", "127.0.0.1", "-p", str(old.port), "-U", "postgres", "xunfang")
         superuser = make_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{old.port}/xunfang", pool_size=1)
         async with superuser.begin() as conn:
+
             def upgrade(sync) -> None:
                 config = alembic_config("")
                 config.attributes["connection"] = sync
                 command.upgrade(config, "b3c264aed3f3")
+
             await conn.run_sync(upgrade)
             await conn.execute(text("insert into audit_log (action) values ('before')"))
         await superuser.dispose()
@@ -124,12 +137,17 @@ async def test_a_data_folder_made_before_passwords_is_upgraded_on_start(tmp_path
         try:
             assert await app.fetchval("select count(*) from audit_log") == 1
             await app.execute("insert into audit_log (action) values ('after')")
-            for statement in ("truncate audit_log", "drop trigger audit_log_append_only on audit_log",
-                              "delete from audit_log"):
+            for statement in (
+                "truncate audit_log",
+                "drop trigger audit_log_append_only on audit_log",
+                "delete from audit_log",
+            ):
                 with pytest.raises(asyncpg.InsufficientPrivilegeError):
                     await app.execute(statement)
-            owners = await app.fetch("select distinct pg_get_userbyid(relowner) as owner from pg_class "
-                                     "where relnamespace = 'public'::regnamespace")
+            owners = await app.fetch(
+                "select distinct pg_get_userbyid(relowner) as owner from pg_class "
+                "where relnamespace = 'public'::regnamespace"
+            )
             assert [r["owner"] for r in owners] == [PG_OWNER]
         finally:
             await app.close()

@@ -16,9 +16,11 @@ async def test_the_migrated_database_matches_the_models(engine):
 
 async def test_migrations_downgrade_to_base_and_upgrade_again(engine):
     async with engine.begin() as conn:
+
         def cycle(sync) -> None:
             config = alembic_config(str(engine.url))
             config.attributes["connection"] = sync
             command.downgrade(config, "base")
             command.upgrade(config, "head")
+
         await conn.run_sync(cycle)

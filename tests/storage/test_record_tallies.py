@@ -48,15 +48,26 @@ async def test_tallies_follow_inserts_status_changes_moves_and_deletes(db):
     subject = await add_subject(db, d.community1)
     noon = datetime(2026, 11, 20, 12, tzinfo=CHINA)
     patrol = await add_patrol(db, d.community1, worker, facility, started_at=noon)
-    await add_patrol(db, d.community1, worker, facility, started_at=noon, status="approved",
-                     flags=[{"code": "far_from_site"}])
-    visit = await add_visit(db, d.community1, worker, subject, visit_type="holiday", cash_yuan=500, goods="米",
-                            visited_at=noon)
+    await add_patrol(
+        db, d.community1, worker, facility, started_at=noon, status="approved", flags=[{"code": "far_from_site"}]
+    )
+    visit = await add_visit(
+        db, d.community1, worker, subject, visit_type="holiday", cash_yuan=500, goods="米", visited_at=noon
+    )
     await add_visit(db, d.community1, worker, subject, visited_at=noon)
-    db.add(Inspection(id=uuid.uuid4(), org_unit_id=d.community1.id, template_id=FOUR_HAVES_V1,
-                      author_id=d.users["super1"].id,
-                      started_at=noon, ended_at=noon + timedelta(minutes=40), checklist=[], status="submitted",
-                      body_hash="0" * 64))
+    db.add(
+        Inspection(
+            id=uuid.uuid4(),
+            org_unit_id=d.community1.id,
+            template_id=FOUR_HAVES_V1,
+            author_id=d.users["super1"].id,
+            started_at=noon,
+            ended_at=noon + timedelta(minutes=40),
+            checklist=[],
+            status="submitted",
+            body_hash="0" * 64,
+        )
+    )
     await db.commit()
     await assert_tallies_match(db)
 
@@ -65,8 +76,9 @@ async def test_tallies_follow_inserts_status_changes_moves_and_deletes(db):
         update(Patrol).where(Patrol.id == patrol.id).values(status="submitted", flags=[{"code": "x"}]),  # resent
         update(Patrol).where(Patrol.id == patrol.id).values(org_unit_id=d.community2.id),  # moved
         # 23:30 China time is the next UTC+8 day: the visit moves a day, and its cash and goods change.
-        update(Visit).where(Visit.id == visit.id).values(visited_at=noon + timedelta(hours=11, minutes=30),
-                                                         cash_yuan=200, goods=""),
+        update(Visit)
+        .where(Visit.id == visit.id)
+        .values(visited_at=noon + timedelta(hours=11, minutes=30), cash_yuan=200, goods=""),
         update(Visit).where(Visit.id == visit.id).values(status="approved", visit_type="routine"),
         update(Visit).where(Visit.id == visit.id).values(summary="只改了摘要"),  # nothing tallied changes
         update(Inspection).values(status="approved"),
@@ -84,14 +96,22 @@ async def test_a_period_with_part_days_sums_the_tallies_and_the_raw_records_at_i
     facility = await add_facility(db, d.community1)
     start = datetime(2026, 11, 10, 0, tzinfo=CHINA)
     for hours in range(0, 24 * 6, 5):  # every five hours over six days
-        await add_patrol(db, d.community1, d.users["worker1"], facility, started_at=start + timedelta(hours=hours),
-                         status="approved" if hours % 2 else "submitted")
+        await add_patrol(
+            db,
+            d.community1,
+            d.users["worker1"],
+            facility,
+            started_at=start + timedelta(hours=hours),
+            status="approved" if hours % 2 else "submitted",
+        )
     await db.commit()
     since, until = start + timedelta(hours=7, minutes=30), start + timedelta(days=4, hours=15)
     assert whole_days(since, until) == (since.date() + timedelta(days=1), until.date())
     got = {t.status: t.n for t in await tallies(db, scope_path=d.district.path, since=since, until=until)}
-    expected = await db.execute(text("select status, count(*) from patrols where started_at >= :a and "
-                                     "started_at < :b group by 1"), {"a": since, "b": until})
+    expected = await db.execute(
+        text("select status, count(*) from patrols where started_at >= :a and started_at < :b group by 1"),
+        {"a": since, "b": until},
+    )
     assert got == dict(expected.all())
     assert whole_days(since, since + timedelta(hours=5)) is None  # within one day: all raw
 

@@ -14,8 +14,10 @@ import pytest
 from storage.errors import StoreUnavailable
 from storage.object_store import ObjectStore
 
-STARTING = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>XMinioServerNotInitialized</Code>'
-            b"<Message>Server not initialized yet, please try again.</Message></Error>")
+STARTING = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>XMinioServerNotInitialized</Code>'
+    b"<Message>Server not initialized yet, please try again.</Message></Error>"
+)
 
 
 class Refusing(BaseHTTPRequestHandler):
@@ -47,8 +49,9 @@ def refusing_store(request) -> Iterator[ObjectStore]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        store = ObjectStore(endpoint=f"127.0.0.1:{server.server_address[1]}", access_key="k", secret_key="s" * 8,
-                            bucket="xunfang")
+        store = ObjectStore(
+            endpoint=f"127.0.0.1:{server.server_address[1]}", access_key="k", secret_key="s" * 8, bucket="xunfang"
+        )
         store.seen = handler.seen  # type: ignore[attr-defined]
         yield store
     finally:
@@ -69,4 +72,6 @@ CALLS = {
 async def test_a_store_saying_not_now_is_unavailable_at_once(refusing_store, call):
     with pytest.raises(StoreUnavailable):
         await CALLS[call](refusing_store)
-    assert len(refusing_store.seen) == 1, f"asked {len(refusing_store.seen)} times: it waited on the store's Retry-After"
+    assert len(refusing_store.seen) == 1, (
+        f"asked {len(refusing_store.seen)} times: it waited on the store's Retry-After"
+    )

@@ -18,8 +18,11 @@ from storage.models import Patrol, Task, Visit
 def checks(model: type) -> dict[str, str]:
     """A table's CHECKs by the name the model gives them (ck_<table>_<name> in the database)."""
     prefix = f"ck_{model.__tablename__}_"  # type: ignore[attr-defined]
-    return {str(c.name).removeprefix(prefix): str(c.sqltext) for c in model.__table__.constraints  # type: ignore[attr-defined]
-            if isinstance(c, CheckConstraint)}
+    return {
+        str(c.name).removeprefix(prefix): str(c.sqltext)
+        for c in model.__table__.constraints  # type: ignore[attr-defined]
+        if isinstance(c, CheckConstraint)
+    }
 
 
 def field_type(struct: type, name: str) -> object:
@@ -27,10 +30,15 @@ def field_type(struct: type, name: str) -> object:
 
 
 def test_each_labelled_vocabulary_has_a_chinese_label_for_every_code_and_no_other():
-    for codes, labels in [(v.VISIT_TYPES, v.VISIT_TYPE_ZH), (v.RECORD_STATUSES, v.RECORD_STATUS_ZH),
-                          (v.ITEM_RESULTS, v.ITEM_RESULT_ZH), (v.DECISIONS, v.DECISION_ZH),
-                          (v.SUBJECT_CATEGORIES, v.SUBJECT_CATEGORY_ZH), (v.AWARD_GRADES, v.AWARD_GRADE_ZH),
-                          (v.FLAG_CODES, v.FLAG_ZH)]:
+    for codes, labels in [
+        (v.VISIT_TYPES, v.VISIT_TYPE_ZH),
+        (v.RECORD_STATUSES, v.RECORD_STATUS_ZH),
+        (v.ITEM_RESULTS, v.ITEM_RESULT_ZH),
+        (v.DECISIONS, v.DECISION_ZH),
+        (v.SUBJECT_CATEGORIES, v.SUBJECT_CATEGORY_ZH),
+        (v.AWARD_GRADES, v.AWARD_GRADE_ZH),
+        (v.FLAG_CODES, v.FLAG_ZH),
+    ]:
         assert set(labels) == set(codes)
 
 

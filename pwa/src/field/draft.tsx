@@ -68,7 +68,10 @@ export function useDraft(o: DraftOptions): Draft {
       if (!userId || closed.current) return;
       try {
         const photos = draftPhotos(cur.photos);
-        await saveDraft({ id: cur.id, kind: cur.kind, userId, route: cur.route, label: cur.label, state: cur.state }, photos);
+        await saveDraft(
+          { id: cur.id, kind: cur.kind, userId, route: cur.route, label: cur.label, state: cur.state },
+          photos,
+        );
         setSavedAt(Date.now());
         setSavedPhotos(photos.length);
       } catch {
@@ -79,7 +82,9 @@ export function useDraft(o: DraftOptions): Draft {
         await run();
       }
     };
-    writing.current = run().finally(() => { writing.current = null; });
+    writing.current = run().finally(() => {
+      writing.current = null;
+    });
   };
 
   useEffect(() => {
@@ -96,15 +101,16 @@ export function useDraft(o: DraftOptions): Draft {
     write();
   }, [o.loaded, snap, o.empty]);
 
-  const dirty = !closed.current && (exists || processing || (!o.empty && baseline.current !== null && snap !== baseline.current));
+  const dirty =
+    !closed.current && (exists || processing || (!o.empty && baseline.current !== null && snap !== baseline.current));
 
   const guardOff = useRef<() => void>(() => undefined);
   useEffect(() => {
     if (!dirty) return;
-    const off = guardOff.current = setLeaveGuard((to) => {
+    const off = (guardOff.current = setLeaveGuard((to) => {
       setLeavingTo(to);
       return false;
-    });
+    }));
     const ask = (e: BeforeUnloadEvent) => {
       e.preventDefault();
       e.returnValue = ""; // older browsers need it set to ask
@@ -121,14 +127,20 @@ export function useDraft(o: DraftOptions): Draft {
     await writing.current;
   };
   return {
-    savedAt, savedPhotos, restoredAt, dirty, leavingTo,
+    savedAt,
+    savedPhotos,
+    restoredAt,
+    dirty,
+    leavingTo,
     restored(d) {
       setExists(true);
       setRestoredAt(d.entry.updatedAt);
       setSavedPhotos(d.photos.length);
     },
     settle,
-    resume() { closed.current = false; },
+    resume() {
+      closed.current = false;
+    },
     async discard(to = "/") {
       await settle();
       await discardDraft(latest.current.id);
@@ -136,7 +148,9 @@ export function useDraft(o: DraftOptions): Draft {
       setLeavingTo(null);
       go(to, true);
     },
-    stay() { setLeavingTo(null); },
+    stay() {
+      setLeavingTo(null);
+    },
     leave() {
       const to = leavingTo ?? "/";
       closed.current = true; // the last change was written; nothing more comes from this screen
@@ -154,25 +168,63 @@ export function DraftBar({ draft }: { draft: Draft }) {
   return (
     <>
       {at !== null && (
-        <div class="draft-bar" data-testid="draft-status" data-saved-at={draft.savedAt ?? ""} data-photos={draft.savedPhotos} data-restored={draft.restoredAt ? "1" : ""}>
-          <span>{draft.restoredAt && !draft.savedAt ? ft("draftRestored", { at: formatTime(at) }) : ft("draftSaved", { at: formatTime(at) })}</span>
-          {asking
-            ? <span class="row" style="gap:6px;flex-wrap:nowrap">
-                <button type="button" class="btn btn-small danger" data-testid="draft-discard-yes" onClick={() => void draft.discard()}>{ft("draftDiscardYes")}</button>
-                <button type="button" class="btn btn-small" onClick={() => setAsking(false)}>{ft("draftKeep")}</button>
-              </span>
-            : <button type="button" class="linklike" data-testid="draft-discard" onClick={() => setAsking(true)}>{ft("draftDiscard")}</button>}
+        <div
+          class="draft-bar"
+          data-testid="draft-status"
+          data-saved-at={draft.savedAt ?? ""}
+          data-photos={draft.savedPhotos}
+          data-restored={draft.restoredAt ? "1" : ""}
+        >
+          <span>
+            {draft.restoredAt && !draft.savedAt
+              ? ft("draftRestored", { at: formatTime(at) })
+              : ft("draftSaved", { at: formatTime(at) })}
+          </span>
+          {asking ? (
+            <span class="row" style="gap:6px;flex-wrap:nowrap">
+              <button
+                type="button"
+                class="btn btn-small danger"
+                data-testid="draft-discard-yes"
+                onClick={() => void draft.discard()}
+              >
+                {ft("draftDiscardYes")}
+              </button>
+              <button type="button" class="btn btn-small" onClick={() => setAsking(false)}>
+                {ft("draftKeep")}
+              </button>
+            </span>
+          ) : (
+            <button type="button" class="linklike" data-testid="draft-discard" onClick={() => setAsking(true)}>
+              {ft("draftDiscard")}
+            </button>
+          )}
         </div>
       )}
-      {asking && <p class="small error" role="alert">{ft("draftDiscardAsk")}</p>}
+      {asking && (
+        <p class="small error" role="alert">
+          {ft("draftDiscardAsk")}
+        </p>
+      )}
       {draft.leavingTo !== null && (
         <div class="dialog-backdrop">
           <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="leave-title" data-testid="leave-dialog">
             <h2 id="leave-title">{ft("leaveTitle")}</h2>
             <p>{ft("leaveText")}</p>
-            <button type="button" class="btn btn-primary btn-block" data-testid="leave-stay" onClick={draft.stay}>{ft("leaveStay")}</button>
-            <button type="button" class="btn btn-block" data-testid="leave-keep" onClick={draft.leave}>{ft("leaveKeep")}</button>
-            <button type="button" class="btn btn-block danger" data-testid="leave-discard" onClick={() => void draft.discard(draft.leavingTo ?? "/")}>{ft("leaveDiscard")}</button>
+            <button type="button" class="btn btn-primary btn-block" data-testid="leave-stay" onClick={draft.stay}>
+              {ft("leaveStay")}
+            </button>
+            <button type="button" class="btn btn-block" data-testid="leave-keep" onClick={draft.leave}>
+              {ft("leaveKeep")}
+            </button>
+            <button
+              type="button"
+              class="btn btn-block danger"
+              data-testid="leave-discard"
+              onClick={() => void draft.discard(draft.leavingTo ?? "/")}
+            >
+              {ft("leaveDiscard")}
+            </button>
           </div>
         </div>
       )}

@@ -21,11 +21,20 @@ export function DraftsList() {
       <h2 id="drafts-title">{ft("continueTitle")}</h2>
       <ul class="list">
         {drafts.slice(0, 5).map((d) => (
-          <li key={d.id}><a class="item" href={`#${d.route}`} data-testid="draft-item" data-id={d.id} data-kind={d.kind}>
-            <span class="main"><span class="name">{d.label}</span>
-              <span class="sub">{formatTime(d.updatedAt)}{d.photos.length ? ` · ${ft("draftPhotos", { n: d.photos.length })}` : ""}</span></span>
-            <span class="side" aria-hidden="true">›</span>
-          </a></li>
+          <li key={d.id}>
+            <a class="item" href={`#${d.route}`} data-testid="draft-item" data-id={d.id} data-kind={d.kind}>
+              <span class="main">
+                <span class="name">{d.label}</span>
+                <span class="sub">
+                  {formatTime(d.updatedAt)}
+                  {d.photos.length ? ` · ${ft("draftPhotos", { n: d.photos.length })}` : ""}
+                </span>
+              </span>
+              <span class="side" aria-hidden="true">
+                ›
+              </span>
+            </a>
+          </li>
         ))}
       </ul>
     </section>

@@ -14,7 +14,8 @@ import { formatDistance } from "../util";
 import { t, tk } from "./i18n";
 
 /** Where an item is done: the patrol or visit form with it chosen. */
-export const dueHref = (i: DueItem) => (i.kind === "facility" ? `#/patrol/new?facility=${i.id}` : `#/visit/new?subject=${i.id}`);
+export const dueHref = (i: DueItem) =>
+  i.kind === "facility" ? `#/patrol/new?facility=${i.id}` : `#/visit/new?subject=${i.id}`;
 
 /** Today's due list, as home and this screen show it. */
 export function useDue(): { answer: DueAnswer | null; error: string | null } {
@@ -31,12 +32,17 @@ export function useDue(): { answer: DueAnswer | null; error: string | null } {
       const here = await quietPosition();
       try {
         const a = await loadDue(s.user.id, here, { facilities: facilities.get(), subjects: subjects.get() }, on);
-        if (live) { setAnswer(a); setError(null); }
+        if (live) {
+          setAnswer(a);
+          setError(null);
+        }
       } catch (e) {
         if (live) setError(describeError(e));
       }
     })();
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [s, on, f.length, sub.length]);
   return { answer, error };
 }
@@ -46,14 +52,29 @@ export function DueRow({ item }: { item: DueItem }) {
   const what = item.kind === "facility" ? tk(`fk_${item.detail}`, "") : tk(`cat_${item.detail}`, "");
   return (
     <li key={`${item.kind}:${item.id}`}>
-      <a class="item due-item" href={dueHref(item)} data-testid="due-item" data-kind={item.kind} data-id={item.id}
-        data-distance={item.distance_m ?? undefined}>
-        <span class="main"><span class="name">{item.name}</span>
-          <span class="sub">{[item.kind === "facility" ? t("kind_patrol") : t("kind_visit"), what, item.address].filter(Boolean).join(" · ")}</span></span>
+      <a
+        class="item due-item"
+        href={dueHref(item)}
+        data-testid="due-item"
+        data-kind={item.kind}
+        data-id={item.id}
+        data-distance={item.distance_m ?? undefined}
+      >
+        <span class="main">
+          <span class="name">{item.name}</span>
+          <span class="sub">
+            {[item.kind === "facility" ? t("kind_patrol") : t("kind_visit"), what, item.address]
+              .filter(Boolean)
+              .join(" · ")}
+          </span>
+        </span>
         <span class="side">
           {item.distance_m !== null && <div class="due-dist">{formatDistance(item.distance_m)}</div>}
-          {item.overdue ? <span class="badge overdue">{late > 0 ? t("dueOverdueDays", { d: late }) : t("overdue")}</span>
-            : <span class="badge waiting">{t("dueToday")}</span>}
+          {item.overdue ? (
+            <span class="badge overdue">{late > 0 ? t("dueOverdueDays", { d: late }) : t("overdue")}</span>
+          ) : (
+            <span class="badge waiting">{t("dueToday")}</span>
+          )}
         </span>
       </a>
     </li>
@@ -68,16 +89,29 @@ export default function Due() {
   const overdueOnly = q.overdue === "1";
   let items = answer?.out.items ?? [];
   if (kind) items = items.filter((i) => i.kind === kind);
-  if (overdueOnly) items = sortDue(items.filter((i) => i.overdue), false);
-  const title = overdueOnly && kind ? t(kind === "facility" ? "overdueFacilitiesN" : "overdueSubjectsN") : t("dueTitle");
+  if (overdueOnly)
+    items = sortDue(
+      items.filter((i) => i.overdue),
+      false,
+    );
+  const title =
+    overdueOnly && kind ? t(kind === "facility" ? "overdueFacilitiesN" : "overdueSubjectsN") : t("dueTitle");
   return (
     <div data-testid="due-screen">
       <h1>{title}</h1>
       <p class="small muted">{overdueOnly || !answer?.out.near ? t("dueMostOverdue") : t("dueNearest")}</p>
-      {answer?.offline && <p class="notice" data-testid="due-offline">{t("dueOffline")}</p>}
+      {answer?.offline && (
+        <p class="notice" data-testid="due-offline">
+          {t("dueOffline")}
+        </p>
+      )}
       {error && <p class="error">{t("loadFailed", { detail: error })}</p>}
       {answer && !items.length && <p>{t("nothingNeeded")}</p>}
-      <ul class="list">{items.map((i) => <DueRow item={i} />)}</ul>
+      <ul class="list">
+        {items.map((i) => (
+          <DueRow item={i} />
+        ))}
+      </ul>
     </div>
   );
 }

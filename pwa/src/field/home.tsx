@@ -20,7 +20,10 @@ import { DraftsList } from "./drafts-list";
 import { lastReturn, withReviews } from "./load-record";
 
 type Returned = { kind: "patrol" | "visit"; id: string; name: string; comment: string; at: string };
-interface ReturnedList { items: Returned[]; at: number }
+interface ReturnedList {
+  items: Returned[];
+  at: number;
+}
 
 /** My returned records, asked when online and kept on the phone so home shows them offline too. */
 function useReturned(): ReturnedList | null {
@@ -34,22 +37,42 @@ function useReturned(): ReturnedList | null {
     const key = `returned:${s.user.id}`;
     let live = true;
     void cacheGet<ReturnedList>(key).then((c) => live && c && setList((l) => l ?? c));
-    if (!on) return () => { live = false; };
+    if (!on)
+      return () => {
+        live = false;
+      };
     const q = { author_id: s.user.id, status: "returned" };
     const asked = Date.now(); // before asking: a record sent again while the answer travels is newer than it
-    void Promise.all([api.patrols(q).then((p) => withReviews("patrol", p.items)), api.visits(q).then((v) => withReviews("visit", v.items))]).then(async ([p, v]) => {
-      const items: Returned[] = [
-        ...p.map((r: PatrolOut) => ({ kind: "patrol" as const, id: r.id, at: r.started_at,
-          name: f.find((x) => x.id === r.facility_id)?.name ?? (r.facility_name || t("kind_patrol")), comment: lastReturn(r.reviews)?.comment ?? "" })),
-        ...v.map((r: VisitOut) => ({ kind: "visit" as const, id: r.id, at: r.visited_at,
-          name: `${sub.find((x) => x.id === r.subject_id)?.name ?? (r.subject_name || t("kind_visit"))} · ${tk(`vt_${r.visit_type}`)}`,
-          comment: lastReturn(r.reviews)?.comment ?? "" })),
-      ];
-      const fresh = { items, at: asked };
-      await cachePut(key, fresh);
-      if (live) setList(fresh);
-    }, () => undefined);
-    return () => { live = false; };
+    void Promise.all([
+      api.patrols(q).then((p) => withReviews("patrol", p.items)),
+      api.visits(q).then((v) => withReviews("visit", v.items)),
+    ]).then(
+      async ([p, v]) => {
+        const items: Returned[] = [
+          ...p.map((r: PatrolOut) => ({
+            kind: "patrol" as const,
+            id: r.id,
+            at: r.started_at,
+            name: f.find((x) => x.id === r.facility_id)?.name ?? (r.facility_name || t("kind_patrol")),
+            comment: lastReturn(r.reviews)?.comment ?? "",
+          })),
+          ...v.map((r: VisitOut) => ({
+            kind: "visit" as const,
+            id: r.id,
+            at: r.visited_at,
+            name: `${sub.find((x) => x.id === r.subject_id)?.name ?? (r.subject_name || t("kind_visit"))} · ${tk(`vt_${r.visit_type}`)}`,
+            comment: lastReturn(r.reviews)?.comment ?? "",
+          })),
+        ];
+        const fresh = { items, at: asked };
+        await cachePut(key, fresh);
+        if (live) setList(fresh);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
   }, [s, on, f.length, sub.length]);
   return list;
 }
@@ -63,9 +86,12 @@ function useResent(since: number): Set<string> {
   useEffect(() => {
     if (!s) return;
     let live = true;
-    const again = (i: OutboxItem) => i.kind !== "photo" && i.kind === i.recordKind && (i.state !== "sent" || (i.sentAt ?? 0) >= since);
+    const again = (i: OutboxItem) =>
+      i.kind !== "photo" && i.kind === i.recordKind && (i.state !== "sent" || (i.sentAt ?? 0) >= since);
     void outbox.list(s.user.id).then((items) => live && setIds(new Set(items.filter(again).map((i) => i.id))));
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [version, since, s]);
   return ids;
 }
@@ -102,39 +128,67 @@ export function Home() {
       <h1>{t("hello", { name: s?.user.display_name ?? "" })}</h1>
       <div class="home-actions">
         <a class="btn btn-primary btn-big" href="#/patrol/new" data-testid="new-patrol">
-          {t("newPatrol")}<small>{t("newPatrolSub")}</small>
+          {t("newPatrol")}
+          <small>{t("newPatrolSub")}</small>
         </a>
         <a class="btn btn-primary btn-big" href="#/visit/new" data-testid="new-visit">
-          {t("newVisit")}<small>{t("newVisitSub")}</small>
+          {t("newVisit")}
+          <small>{t("newVisitSub")}</small>
         </a>
       </div>
       {canInspect && (
-        <a class="btn btn-big btn-block" href="#/inspection/new" data-testid="new-inspection" style="margin-bottom:16px">
-          {t("newInspection")}<small>{t("newInspectionSub")}</small>
+        <a
+          class="btn btn-big btn-block"
+          href="#/inspection/new"
+          data-testid="new-inspection"
+          style="margin-bottom:16px"
+        >
+          {t("newInspection")}
+          <small>{t("newInspectionSub")}</small>
         </a>
       )}
       <DraftsList />
       <section aria-labelledby="needs-you" data-testid="needs-you">
         <h2 id="needs-you">{t("needsYou")}</h2>
-        {!rows.length && <p class="muted" data-testid="nothing-needed">{t("nothingNeeded")}</p>}
+        {!rows.length && (
+          <p class="muted" data-testid="nothing-needed">
+            {t("nothingNeeded")}
+          </p>
+        )}
         {ret.length > 0 && (
           <ul class="list" style="margin-bottom:8px">
             {ret.slice(0, 5).map((r) => (
-              <li key={r.id}><a class="item returned-item" href={`#/records/${r.kind}/${r.id}`} data-testid="home-returned" data-id={r.id}>
-                <span class="main"><span class="name">{r.name}</span>
-                  {r.comment && <span class="sub error">{t("returnedComment", { c: r.comment })}</span>}
-                  <span class="sub">{formatTime(r.at)}</span></span>
-                <span class="side"><span class="badge returned">{tk("rs_returned")}</span></span>
-              </a></li>
+              <li key={r.id}>
+                <a
+                  class="item returned-item"
+                  href={`#/records/${r.kind}/${r.id}`}
+                  data-testid="home-returned"
+                  data-id={r.id}
+                >
+                  <span class="main">
+                    <span class="name">{r.name}</span>
+                    {r.comment && <span class="sub error">{t("returnedComment", { c: r.comment })}</span>}
+                    <span class="sub">{formatTime(r.at)}</span>
+                  </span>
+                  <span class="side">
+                    <span class="badge returned">{tk("rs_returned")}</span>
+                  </span>
+                </a>
+              </li>
             ))}
           </ul>
         )}
         {rows.length > 0 && (
           <ul class="list counts">
             {rows.map((r) => (
-              <li key={r.id}><a class="item" href={r.href} data-testid={`home-count-${r.id}`} data-count={r.n}>
-                <span class="main name">{r.label}</span><span class="side"><span class="count-pill">{r.n}</span></span>
-              </a></li>
+              <li key={r.id}>
+                <a class="item" href={r.href} data-testid={`home-count-${r.id}`} data-count={r.n}>
+                  <span class="main name">{r.label}</span>
+                  <span class="side">
+                    <span class="count-pill">{r.n}</span>
+                  </span>
+                </a>
+              </li>
             ))}
           </ul>
         )}
@@ -142,30 +196,55 @@ export function Home() {
       </section>
       {heads.length > 0 && (
         <a class="item" href="#/weekly" data-testid="home-weekly" style="margin-top:16px">
-          <span class="main"><span class="name">{t("weeklyTitle")}</span>
-            <span class="sub">{t("weeklyEntrySub", { name: heads.map((u) => u.name).join(listSep()) })}</span></span>
-          <span class="side" aria-hidden="true">›</span>
+          <span class="main">
+            <span class="name">{t("weeklyTitle")}</span>
+            <span class="sub">{t("weeklyEntrySub", { name: heads.map((u) => u.name).join(listSep()) })}</span>
+          </span>
+          <span class="side" aria-hidden="true">
+            ›
+          </span>
         </a>
       )}
       {dueItems.length > 0 && (
         <section aria-labelledby="due-today" data-testid="home-due" style="margin-top:16px">
           <h2 id="due-today">{t("dueTitle")}</h2>
-          <p class="small muted" style="margin-top:0">{due.answer?.out.near ? t("dueNearest") : t("dueMostOverdue")}
-            {due.answer?.offline ? ` · ${t("dueOffline")}` : ""}</p>
-          <ul class="list">{dueItems.slice(0, 5).map((i) => <DueRow item={i} />)}</ul>
-          {dueItems.length > 5 && <p><a class="btn btn-block" href="#/due" data-testid="home-due-all">{t("dueMore", { n: dueItems.length })}</a></p>}
+          <p class="small muted" style="margin-top:0">
+            {due.answer?.out.near ? t("dueNearest") : t("dueMostOverdue")}
+            {due.answer?.offline ? ` · ${t("dueOffline")}` : ""}
+          </p>
+          <ul class="list">
+            {dueItems.slice(0, 5).map((i) => (
+              <DueRow item={i} />
+            ))}
+          </ul>
+          {dueItems.length > 5 && (
+            <p>
+              <a class="btn btn-block" href="#/due" data-testid="home-due-all">
+                {t("dueMore", { n: dueItems.length })}
+              </a>
+            </p>
+          )}
         </section>
       )}
       {extra.length > 0 && (
         <ul class="list" style="margin:16px 0" data-testid="supervisor-nav">
           {extra.map((r) => (
-            <li><a class="item" href={`#${r.path}`}><span aria-hidden="true">{r.nav?.icon ?? "›"}</span><span class="main name">{r.nav?.label()}</span></a></li>
+            <li>
+              <a class="item" href={`#${r.path}`}>
+                <span aria-hidden="true">{r.nav?.icon ?? "›"}</span>
+                <span class="main name">{r.nav?.label()}</span>
+              </a>
+            </li>
           ))}
         </ul>
       )}
       <p class="small muted" style="margin-top:16px">
         {at ? t("scopeSaved", { f: f.length, s: sub.length, at: formatTime(at) }) : t("scopeEmpty")}{" "}
-        {on && <button type="button" class="btn btn-small" onClick={() => void refreshScope().catch(() => undefined)}>{t("refresh")}</button>}
+        {on && (
+          <button type="button" class="btn btn-small" onClick={() => void refreshScope().catch(() => undefined)}>
+            {t("refresh")}
+          </button>
+        )}
       </p>
     </div>
   );

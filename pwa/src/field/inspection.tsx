@@ -7,7 +7,16 @@ import { defineStrings, useLang } from "../i18n";
 import type { Site } from "../onsite";
 import { addressParam } from "../router";
 import { session } from "../session";
-import { inspectionTemplate, pick, stationsBelow, templates, units, type InspectionIn, type InspectionItem, type Unit } from "../stations";
+import {
+  inspectionTemplate,
+  pick,
+  stationsBelow,
+  templates,
+  units,
+  type InspectionIn,
+  type InspectionItem,
+  type Unit,
+} from "../stations";
 import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { AllOkButton, ChecklistCard } from "./checklist";
@@ -16,18 +25,42 @@ import { ft as fft } from "./form-i18n";
 import { OnSiteWarnings } from "./warnings";
 import { t as ft } from "./i18n";
 import { describeError } from "../errors";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, UndoBar, saveToOutbox, usePhotos, usePosition } from "./parts";
+import {
+  CameraButton,
+  FieldError,
+  MAX_PHOTOS,
+  PhotoStrip,
+  PositionBox,
+  SaveBar,
+  SearchBox,
+  UndoBar,
+  saveToOutbox,
+  usePhotos,
+  usePosition,
+} from "./parts";
 
 const t = defineStrings(
   {
-    title: "督导检查", pick: "选择服务站", none: "您的单位下没有可督导的服务站：请联网同步一次。",
-    demo: "示范站", seven_ones: "七个一", four_haves: "四有", noTemplate: "本机没有该标准的检查表：请联网同步一次。",
-    version: "检查表：{name}（第 {v} 版）", needStation: "请选择服务站",
+    title: "督导检查",
+    pick: "选择服务站",
+    none: "您的单位下没有可督导的服务站：请联网同步一次。",
+    demo: "示范站",
+    seven_ones: "七个一",
+    four_haves: "四有",
+    noTemplate: "本机没有该标准的检查表：请联网同步一次。",
+    version: "检查表：{name}（第 {v} 版）",
+    needStation: "请选择服务站",
   },
   {
-    title: "Station inspection", pick: "Choose a station", none: "No station below your unit on this phone: sync once online.",
-    demo: "Demonstration", seven_ones: "Seven ones", four_haves: "Four haves", noTemplate: "No checklist of this standard on this phone: sync once online.",
-    version: "Checklist: {name} (version {v})", needStation: "Choose a station",
+    title: "Station inspection",
+    pick: "Choose a station",
+    none: "No station below your unit on this phone: sync once online.",
+    demo: "Demonstration",
+    seven_ones: "Seven ones",
+    four_haves: "Four haves",
+    noTemplate: "No checklist of this standard on this phone: sync once online.",
+    version: "Checklist: {name} (version {v})",
+    needStation: "Choose a station",
   },
 );
 
@@ -50,25 +83,39 @@ export default function InspectionForm() {
   const template = useMemo(() => inspectionTemplate(station?.station?.standard), [cached, station]);
   const codes = template?.items.map((i) => i.code) ?? [];
 
-  const draft = useDraft({ kind: "inspection", id, route: `/inspection/new?draft=${id}`,
-    label: `${t("title")} · ${station?.name ?? fft("draftNew")}`, state: { startedAt, stationId, items, notes } satisfies InspectionDraft, photos, loaded,
-    empty: !Object.keys(items).length && !notes.trim() && !photos.length });
+  const draft = useDraft({
+    kind: "inspection",
+    id,
+    route: `/inspection/new?draft=${id}`,
+    label: `${t("title")} · ${station?.name ?? fft("draftNew")}`,
+    state: { startedAt, stationId, items, notes } satisfies InspectionDraft,
+    photos,
+    loaded,
+    empty: !Object.keys(items).length && !notes.trim() && !photos.length,
+  });
   useEffect(() => {
-    void loadDraft(id).catch(() => null).then((saved) => {
-      if (saved) {
-        const d = saved.entry.state as InspectionDraft;
-        setStartedAt(d.startedAt);
-        setStationId(d.stationId);
-        setItems(d.items);
-        setNotes(d.notes);
-        restore(saved.photos);
-        draft.restored(saved);
-      }
-      setLoaded(true);
-    });
+    void loadDraft(id)
+      .catch(() => null)
+      .then((saved) => {
+        if (saved) {
+          const d = saved.entry.state as InspectionDraft;
+          setStartedAt(d.startedAt);
+          setStationId(d.stationId);
+          setItems(d.items);
+          setNotes(d.notes);
+          restore(saved.photos);
+          draft.restored(saved);
+        }
+        setLoaded(true);
+      });
   }, []);
-  const allOk = () => setItems((a) => ({
-    ...Object.fromEntries(codes.filter((c) => !a[c]).map((c) => [c, { item: c, result: "ok" as ItemResult, note: "" }])), ...a }));
+  const allOk = () =>
+    setItems((a) => ({
+      ...Object.fromEntries(
+        codes.filter((c) => !a[c]).map((c) => [c, { item: c, result: "ok" as ItemResult, note: "" }]),
+      ),
+      ...a,
+    }));
 
   const setResult = (code: string, result: ItemResult) =>
     setItems((a) => ({ ...a, [code]: { item: code, result, note: a[code]?.note ?? "" } }));
@@ -82,13 +129,18 @@ export default function InspectionForm() {
   else if (!template) problems.station = t("noTemplate");
   for (const c of codes) {
     if (!items[c]) problems[`item-${c}`] = ft("errUnanswered", { item: label(c) });
-    else if (items[c].result === "issue" && !items[c].note.trim()) problems[`note-${c}`] = ft("errIssueNote", { item: label(c) });
+    else if (items[c].result === "issue" && !items[c].note.trim())
+      problems[`note-${c}`] = ft("errIssueNote", { item: label(c) });
   }
   const issues = codes.filter((c) => items[c]?.result === "issue");
   if (issues.length && !ready.length) problems.photos = ft("issueNeedsPhoto");
   const itemPhotoIds = (c: string) => ready.filter((p) => p.item === c).map((p) => p.photo!.id);
   const anyItemPhotos = issues.some((c) => itemPhotoIds(c).length);
-  const issuesWithoutPhoto = anyItemPhotos ? issues.filter((c) => !itemPhotoIds(c).length) : issues.length && !ready.length ? issues : [];
+  const issuesWithoutPhoto = anyItemPhotos
+    ? issues.filter((c) => !itemPhotoIds(c).length)
+    : issues.length && !ready.length
+      ? issues
+      : [];
   if (photos.some((p) => p.state === "processing")) problems.photos = ft("processing");
   const shown = tried ? problems : {};
 
@@ -101,16 +153,29 @@ export default function InspectionForm() {
     }
     setBusy(true);
     const body: InspectionIn = {
-      org_unit_id: station!.id, template_id: template!.id, started_at: startedAt, ended_at: new Date().toISOString(),
-      location: position.fix, notes: notes.trim(), photo_ids: ready.map((p) => p.photo!.id),
+      org_unit_id: station!.id,
+      template_id: template!.id,
+      started_at: startedAt,
+      ended_at: new Date().toISOString(),
+      location: position.fix,
+      notes: notes.trim(),
+      photo_ids: ready.map((p) => p.photo!.id),
       checklist: codes.map((c) => ({
-        item: c, result: items[c].result, note: items[c].note.trim(),
+        item: c,
+        result: items[c].result,
+        note: items[c].note.trim(),
         ...(items[c].result === "issue" ? { photo_ids: itemPhotoIds(c) } : {}),
       })),
     };
     await draft.settle();
     try {
-      await saveToOutbox("inspection", id, body, ready.map((p) => p.photo!), `${t("title")} · ${station!.name}`);
+      await saveToOutbox(
+        "inspection",
+        id,
+        body,
+        ready.map((p) => p.photo!),
+        `${t("title")} · ${station!.name}`,
+      );
     } catch (e) {
       draft.resume();
       setSaveError(ft("saveFailed", { detail: describeError(e) }));
@@ -120,7 +185,8 @@ export default function InspectionForm() {
 
   const total = photos.length;
   const site: Site | null = station?.station?.location
-    ? { position: station.station.location, geofence_m: station.station.geofence_m, noun: "station" } : null;
+    ? { position: station.station.location, geofence_m: station.station.geofence_m, noun: "station" }
+    : null;
   return (
     <div data-testid="inspection-form" data-record-id={id}>
       <h1>{t("title")}</h1>
@@ -137,21 +203,47 @@ export default function InspectionForm() {
           </p>
           <AllOkButton left={codes.filter((c) => !items[c]).length} onClick={allOk} />
           {template.items.map(({ code, label, hint }) => (
-            <ChecklistCard code={code} label={pick(label)} hint={pick(hint)} it={items[code]} photos={photos} total={total}
-              setResult={setResult} setNote={setNote} add={add} remove={remove}
-              itemError={shown[`item-${code}`]} noteError={shown[`note-${code}`]} />
+            <ChecklistCard
+              code={code}
+              label={pick(label)}
+              hint={pick(hint)}
+              it={items[code]}
+              photos={photos}
+              total={total}
+              setResult={setResult}
+              setNote={setNote}
+              add={add}
+              remove={remove}
+              itemError={shown[`item-${code}`]}
+              noteError={shown[`note-${code}`]}
+            />
           ))}
-          <h2>{ft("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span></h2>
+          <h2>
+            {ft("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span>
+          </h2>
           <PhotoStrip photos={photos.filter((p) => !(p.item && items[p.item]?.result === "issue"))} onRemove={remove} />
           <FieldError id="photos" text={shown.photos} />
-          <CameraButton testid="photo-input" label={ft("takePhoto")} disabled={total >= MAX_PHOTOS}
-            onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
-          <label class="field" style="margin-top:14px"><span class="label">{ft("notes")}</span>
+          <CameraButton
+            testid="photo-input"
+            label={ft("takePhoto")}
+            disabled={total >= MAX_PHOTOS}
+            onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)}
+          />
+          <label class="field" style="margin-top:14px">
+            <span class="label">{ft("notes")}</span>
             <textarea data-testid="inspection-notes" value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
           </label>
-          <OnSiteWarnings site={site} position={position} photos={photos} numberFrom={0} start={startedAt} needsPhoto
+          <OnSiteWarnings
+            site={site}
+            position={position}
+            photos={photos}
+            numberFrom={0}
+            start={startedAt}
+            needsPhoto
             issuesWithoutPhoto={issuesWithoutPhoto.map((c) => ({ code: c, label: label(c) }))}
-            onRemove={remove} onAdd={(files, fix, item) => add(files.slice(0, MAX_PHOTOS - total), fix, item)} />
+            onRemove={remove}
+            onAdd={(files, fix, item) => add(files.slice(0, MAX_PHOTOS - total), fix, item)}
+          />
           <FieldError id="save" text={saveError} />
           <UndoBar />
           <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
@@ -162,9 +254,22 @@ export default function InspectionForm() {
   );
 }
 
-interface InspectionDraft { startedAt: string; stationId: string | null; items: Record<string, InspectionItem>; notes: string }
+interface InspectionDraft {
+  startedAt: string;
+  stationId: string | null;
+  items: Record<string, InspectionItem>;
+  notes: string;
+}
 
-function StationPicker({ selected, onSelect, here }: { selected: Unit | undefined; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {
+function StationPicker({
+  selected,
+  onSelect,
+  here,
+}: {
+  selected: Unit | undefined;
+  onSelect: (id: string | null) => void;
+  here: { lat: number; lon: number } | null;
+}) {
   const all = useValue(units);
   const me = useValue(session)?.user.org_unit_id;
   const [q, setQ] = useState("");
@@ -176,7 +281,8 @@ function StationPicker({ selected, onSelect, here }: { selected: Unit | undefine
   const line = (u: Unit) => (
     <>
       <span class="main">
-        <span class="name">{u.name}</span><span class="sub">{u.station?.address}</span>
+        <span class="name">{u.name}</span>
+        <span class="sub">{u.station?.address}</span>
         {/* Under the name, not beside it: on a narrow phone the name keeps the width. */}
         {(u.station?.standard || u.station?.demonstration) && (
           <span class="tags">
@@ -192,7 +298,9 @@ function StationPicker({ selected, onSelect, here }: { selected: Unit | undefine
     return (
       <div class="item selected" data-testid="station-selected" data-id={selected.id}>
         {line(selected)}
-        <button type="button" class="btn btn-small" onClick={() => onSelect(null)}>{ft("change")}</button>
+        <button type="button" class="btn btn-small" onClick={() => onSelect(null)}>
+          {ft("change")}
+        </button>
       </div>
     );
   }
@@ -203,7 +311,11 @@ function StationPicker({ selected, onSelect, here }: { selected: Unit | undefine
       {!below.length && <p class="notice">{t("none")}</p>}
       <ul class="list">
         {shown.map((u) => (
-          <li key={u.id}><button type="button" class="item" data-testid="station-item" data-id={u.id} onClick={() => onSelect(u.id)}>{line(u)}</button></li>
+          <li key={u.id}>
+            <button type="button" class="item" data-testid="station-item" data-id={u.id} onClick={() => onSelect(u.id)}>
+              {line(u)}
+            </button>
+          </li>
         ))}
       </ul>
     </div>

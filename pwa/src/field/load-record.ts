@@ -16,23 +16,31 @@ export async function loadRecord<K extends "patrol" | "visit">(kind: K, id: stri
   try {
     server = await (kind === "patrol" ? api.patrol(id) : api.visit(id));
   } catch {
-    const cached = await cacheGet<(PatrolOut | VisitOut)[]>(`records:${session.get()?.user.id}:${kind}`).catch(() => undefined);
+    const cached = await cacheGet<(PatrolOut | VisitOut)[]>(`records:${session.get()?.user.id}:${kind}`).catch(
+      () => undefined,
+    );
     server = cached?.find((r) => r.id === id) ?? null;
   }
   const returnComment = lastReturn(server?.reviews)?.comment;
-  if (local && local.state !== "sent") return { ...(local.body as object), id, status: "submitted", returnComment } as never;
+  if (local && local.state !== "sent")
+    return { ...(local.body as object), id, status: "submitted", returnComment } as never;
   return server ? ({ ...server, returnComment } as never) : null;
 }
 
 /** Lists carry no reviews: fetch the few returned records' details so their comments can show. */
-export async function withReviews<R extends { id: string; status: string; reviews?: Review[] }>(kind: "patrol" | "visit", rows: R[]): Promise<R[]> {
-  return Promise.all(rows.map(async (r) => {
-    if (r.status !== "returned" || r.reviews?.length) return r;
-    try {
-      const full = await (kind === "patrol" ? api.patrol(r.id) : api.visit(r.id));
-      return { ...r, reviews: full.reviews };
-    } catch {
-      return r;
-    }
-  }));
+export async function withReviews<R extends { id: string; status: string; reviews?: Review[] }>(
+  kind: "patrol" | "visit",
+  rows: R[],
+): Promise<R[]> {
+  return Promise.all(
+    rows.map(async (r) => {
+      if (r.status !== "returned" || r.reviews?.length) return r;
+      try {
+        const full = await (kind === "patrol" ? api.patrol(r.id) : api.visit(r.id));
+        return { ...r, reviews: full.reviews };
+      } catch {
+        return r;
+      }
+    }),
+  );
 }

@@ -30,17 +30,28 @@ export default function OutboxScreen() {
     <div data-testid="outbox-screen">
       <div class="row" style="justify-content:space-between;margin-bottom:8px">
         <h1 style="margin:0">{t("outboxTitle")}</h1>
-        <button type="button" class="btn btn-small" data-testid="sync-now" disabled={status.running}
-          onClick={() => window.dispatchEvent(new Event("xunfang-sync"))}>{t("syncNow")}</button>
+        <button
+          type="button"
+          class="btn btn-small"
+          data-testid="sync-now"
+          disabled={status.running}
+          onClick={() => window.dispatchEvent(new Event("xunfang-sync"))}
+        >
+          {t("syncNow")}
+        </button>
       </div>
       {items && !open.length && <p>{t("outboxEmpty")}</p>}
       <Progress open={open} />
       <ul class="list">
-        {open.map((i) => <Row key={i.id} item={i} onRetry={() => void outbox.retry(i.id)} onDiscard={() => void discard(i)} />)}
+        {open.map((i) => (
+          <Row key={i.id} item={i} onRetry={() => void outbox.retry(i.id)} onDiscard={() => void discard(i)} />
+        ))}
       </ul>
       {sent.length > 0 && <h2>{t("st_sent")}</h2>}
       <ul class="list">
-        {sent.slice(0, 30).map((i) => <Row key={i.id} item={i} />)}
+        {sent.slice(0, 30).map((i) => (
+          <Row key={i.id} item={i} />
+        ))}
       </ul>
     </div>
   );
@@ -57,44 +68,95 @@ function Progress({ open }: { open: OutboxItem[] }) {
   const pct = moving && moving.total ? Math.round((100 * moving.sent) / moving.total) : null;
   return (
     <div class="card progress" data-testid="outbox-progress">
-      {now && <div><strong>{t("sendingNow", { label: relabel(now.label) })}</strong></div>}
+      {now && (
+        <div>
+          <strong>{t("sendingNow", { label: relabel(now.label) })}</strong>
+        </div>
+      )}
       {moving && pct !== null && (
         <div class="row" style="flex-wrap:nowrap">
           <progress max={100} value={pct} aria-label={t("sendingNow", { label: relabel(now!.label) })} style="flex:1" />
-          <span class="small" data-testid="upload-percent">{pct}% · {t("sendingBytes", { done: formatBytes(moving.sent), total: formatBytes(moving.total) })}</span>
+          <span class="small" data-testid="upload-percent">
+            {pct}% · {t("sendingBytes", { done: formatBytes(moving.sent), total: formatBytes(moving.total) })}
+          </span>
         </div>
       )}
-      <div class="small">{bytes > 0 ? t("leftToSend", { what: sayItems(left), size: formatBytes(bytes) }) : t("leftToSendNoBytes", { what: sayItems(left) })}</div>
+      <div class="small">
+        {bytes > 0
+          ? t("leftToSend", { what: sayItems(left), size: formatBytes(bytes) })
+          : t("leftToSendNoBytes", { what: sayItems(left) })}
+      </div>
     </div>
   );
 }
 
 /** Labels are stored in the language of the moment they were saved: say their words in today's. */
-const WORDS = ["kind_patrol", "kind_visit", "kind_photo", "kind_taskfix", "kind_weekly", ...VISIT_TYPES.map((v) => `vt_${v}`), "item_cleanliness", "item_greenery", "item_structure", "item_safety",
-  "item_signage", "item_visitor_order", "item_surveillance", "followUpTask"];
+const WORDS = [
+  "kind_patrol",
+  "kind_visit",
+  "kind_photo",
+  "kind_taskfix",
+  "kind_weekly",
+  ...VISIT_TYPES.map((v) => `vt_${v}`),
+  "item_cleanliness",
+  "item_greenery",
+  "item_structure",
+  "item_safety",
+  "item_signage",
+  "item_visitor_order",
+  "item_surveillance",
+  "followUpTask",
+];
 const SAID: Record<string, string> = {
-  巡查: "kind_patrol", Patrol: "kind_patrol", 走访: "kind_visit", Visit: "kind_visit", 照片: "kind_photo", Photo: "kind_photo",
-  整改: "kind_taskfix", Fix: "kind_taskfix", 周报: "kind_weekly",
+  巡查: "kind_patrol",
+  Patrol: "kind_patrol",
+  走访: "kind_visit",
+  Visit: "kind_visit",
+  照片: "kind_photo",
+  Photo: "kind_photo",
+  整改: "kind_taskfix",
+  Fix: "kind_taskfix",
+  周报: "kind_weekly",
 };
 export function relabel(label: string): string {
-  return label.split(" · ").map((part) => {
-    const m = /^(\S+)( \d+)?$/.exec(part);
-    const key = m && (SAID[m[1]] ?? WORDS.find((k) => tk(k) === m[1]));
-    return key && m ? tk(key) + (m[2] ?? "") : part;
-  }).join(" · ");
+  return label
+    .split(" · ")
+    .map((part) => {
+      const m = /^(\S+)( \d+)?$/.exec(part);
+      const key = m && (SAID[m[1]] ?? WORDS.find((k) => tk(k) === m[1]));
+      return key && m ? tk(key) + (m[2] ?? "") : part;
+    })
+    .join(" · ");
 }
 
-function Row({ item, onRetry, onDiscard }: { item: OutboxItem; onRetry?: () => void; onDiscard?: () => void; key?: string }) {
+function Row({
+  item,
+  onRetry,
+  onDiscard,
+}: {
+  item: OutboxItem;
+  onRetry?: () => void;
+  onDiscard?: () => void;
+  key?: string;
+}) {
   const backingOff = item.state === "waiting" && item.nextAttemptAt > Date.now();
   // Trying again cannot help a file that is not an image (415), too large or gone: only discard.
   const hopeless = item.state === "failed" && !!item.lastError && cannotSucceed(item.lastError);
   return (
-    <li class="card" data-testid="outbox-item" data-id={item.id} data-kind={item.kind} data-state={item.state} style="margin:0">
+    <li
+      class="card"
+      data-testid="outbox-item"
+      data-id={item.id}
+      data-kind={item.kind}
+      data-state={item.state}
+      style="margin:0"
+    >
       <div class="row" style="justify-content:space-between;flex-wrap:nowrap">
         <div style="min-width:0">
           <strong class="outbox-label">{relabel(item.label)}</strong>
           <div class="small muted">
-            {tk(`kind_${item.kind}`)} · {formatTime(item.createdAt)}{item.bytes ? ` · ${formatBytes(item.bytes)}` : ""}
+            {tk(`kind_${item.kind}`)} · {formatTime(item.createdAt)}
+            {item.bytes ? ` · ${formatBytes(item.bytes)}` : ""}
           </div>
         </div>
         <span class={`badge ${item.state}`}>{tk(`st_${item.state}`)}</span>
@@ -102,15 +164,26 @@ function Row({ item, onRetry, onDiscard }: { item: OutboxItem; onRetry?: () => v
       {item.lastError && item.state !== "sent" && (
         <p class={item.state === "failed" ? "error" : "small"} style="margin:6px 0 0" data-testid="outbox-error">
           {item.lastError === "network" ? t("networkError") : describeError(item.lastError)}
-          {hopeless && <><br />{t("cannotUpload")}</>}
+          {hopeless && (
+            <>
+              <br />
+              {t("cannotUpload")}
+            </>
+          )}
           {backingOff ? ` · ${t("retryAt", { at: formatTime(item.nextAttemptAt) })}` : ""}
         </p>
       )}
       {(item.state === "failed" || backingOff) && onRetry && (
         <div class="row" style="margin-top:8px">
-          {!hopeless && <button type="button" class="btn btn-small" data-testid="outbox-retry" onClick={onRetry}>{t("retry")}</button>}
+          {!hopeless && (
+            <button type="button" class="btn btn-small" data-testid="outbox-retry" onClick={onRetry}>
+              {t("retry")}
+            </button>
+          )}
           {item.state === "failed" && (
-            <button type="button" class="btn btn-small btn-danger" data-testid="outbox-discard" onClick={onDiscard}>{t("discard")}</button>
+            <button type="button" class="btn btn-small btn-danger" data-testid="outbox-discard" onClick={onDiscard}>
+              {t("discard")}
+            </button>
           )}
         </div>
       )}

@@ -34,7 +34,10 @@ export function usePhotos() {
       const key = Math.random().toString(36).slice(2);
       setPhotos((ps) => [...ps, { key, state: "processing", item }]);
       processPhoto(file, fix).then(
-        (photo) => setPhotos((ps) => ps.map((p) => (p.key === key ? { ...p, state: "ready", photo, url: URL.createObjectURL(photo.blob) } : p))),
+        (photo) =>
+          setPhotos((ps) =>
+            ps.map((p) => (p.key === key ? { ...p, state: "ready", photo, url: URL.createObjectURL(photo.blob) } : p)),
+          ),
         () => setPhotos((ps) => ps.map((p) => (p.key === key ? { ...p, state: "error" } : p))),
       );
     }
@@ -45,20 +48,38 @@ export function usePhotos() {
     const gone = live.current[at];
     if (!gone) return;
     setPhotos((ps) => ps.filter((p) => p.key !== key));
-    offerUndo(ft("photoRemoved"), () => setPhotos((ps) => [...ps.slice(0, at), gone, ...ps.slice(at)]),
-      () => gone.url && URL.revokeObjectURL(gone.url));
+    offerUndo(
+      ft("photoRemoved"),
+      () => setPhotos((ps) => [...ps.slice(0, at), gone, ...ps.slice(at)]),
+      () => gone.url && URL.revokeObjectURL(gone.url),
+    );
   };
   /** A draft's photos, back from IndexedDB. */
-  const restore = (list: DraftPhotoIn[]) => setPhotos(list.map(({ photo, item }) => ({
-    key: photo.id, state: "ready", photo, url: URL.createObjectURL(photo.blob), ...(item ? { item } : {}) })));
+  const restore = (list: DraftPhotoIn[]) =>
+    setPhotos(
+      list.map(({ photo, item }) => ({
+        key: photo.id,
+        state: "ready",
+        photo,
+        url: URL.createObjectURL(photo.blob),
+        ...(item ? { item } : {}),
+      })),
+    );
   return { photos, add, remove, restore };
 }
 
 /** The ready photos of a form as a draft keeps them. */
 export const draftPhotos = (photos: DraftPhoto[]): DraftPhotoIn[] =>
-  photos.filter((p) => p.state === "ready" && p.photo).map((p) => ({ photo: p.photo!, ...(p.item ? { item: p.item } : {}) }));
+  photos
+    .filter((p) => p.state === "ready" && p.photo)
+    .map((p) => ({ photo: p.photo!, ...(p.item ? { item: p.item } : {}) }));
 
-interface UndoOffer { id: number; text: string; undo: () => void; expire: () => void }
+interface UndoOffer {
+  id: number;
+  text: string;
+  undo: () => void;
+  expire: () => void;
+}
 const undoOffer = value<UndoOffer | null>(null);
 let undoSeq = 0;
 let undoTimer: ReturnType<typeof setTimeout> | undefined;
@@ -80,23 +101,33 @@ export function offerUndo(text: string, undo: () => void, expire: () => void = (
 /** The short bar over the save button after a removal: what went, and 撤销. */
 export function UndoBar() {
   const offer = useValue(undoOffer);
-  useEffect(() => () => {
-    const o = undoOffer.get();
-    if (o) {
-      clearTimeout(undoTimer);
-      o.expire();
-      undoOffer.set(null);
-    }
-  }, []);
+  useEffect(
+    () => () => {
+      const o = undoOffer.get();
+      if (o) {
+        clearTimeout(undoTimer);
+        o.expire();
+        undoOffer.set(null);
+      }
+    },
+    [],
+  );
   if (!offer) return null;
   return (
     <div class="undo-bar" role="status" data-testid="undo-bar">
       <span>{offer.text}</span>
-      <button type="button" class="linklike" data-testid="undo" onClick={() => {
-        clearTimeout(undoTimer);
-        undoOffer.set(null);
-        offer.undo();
-      }}>{ft("undo")}</button>
+      <button
+        type="button"
+        class="linklike"
+        data-testid="undo"
+        onClick={() => {
+          clearTimeout(undoTimer);
+          undoOffer.set(null);
+          offer.undo();
+        }}
+      >
+        {ft("undo")}
+      </button>
     </div>
   );
 }
@@ -108,27 +139,55 @@ export function removeExisting(set: (f: (ids: string[]) => string[]) => void, id
     at = ids.indexOf(id);
     return ids.filter((x) => x !== id);
   });
-  offerUndo(ft("photoRemoved"), () => set((ids) => (ids.includes(id) ? ids : [...ids.slice(0, Math.max(0, at)), id, ...ids.slice(Math.max(0, at))])));
+  offerUndo(ft("photoRemoved"), () =>
+    set((ids) => (ids.includes(id) ? ids : [...ids.slice(0, Math.max(0, at)), id, ...ids.slice(Math.max(0, at))])),
+  );
 }
 
 /** The camera: a big button over `<input type=file accept=image/* capture=environment>`. */
-export function CameraButton(props: { testid: string; label: string; onFiles: (files: File[], fix: Promise<Fix | null>) => void; disabled?: boolean; small?: boolean }) {
+export function CameraButton(props: {
+  testid: string;
+  label: string;
+  onFiles: (files: File[], fix: Promise<Fix | null>) => void;
+  disabled?: boolean;
+  small?: boolean;
+}) {
   const fix = useRef<Promise<Fix | null> | null>(null);
   return (
     <label class={`btn camera${props.small ? " btn-small" : ""}${props.disabled ? " disabled" : ""}`}>
-      <svg width={props.small ? 20 : 26} height={props.small ? 20 : 26} viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linejoin="round">
-        <path d="M3 8h4l2-3h6l2 3h4v11H3z" /><circle cx="12" cy="13" r="3.6" />
-      </svg> {props.label}
-      <input type="file" accept="image/*" capture="environment" multiple data-testid={props.testid} disabled={props.disabled}
+      <svg
+        width={props.small ? 20 : 26}
+        height={props.small ? 20 : 26}
+        viewBox="0 0 24 24"
+        aria-hidden="true"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="2.2"
+        stroke-linejoin="round"
+      >
+        <path d="M3 8h4l2-3h6l2 3h4v11H3z" />
+        <circle cx="12" cy="13" r="3.6" />
+      </svg>{" "}
+      {props.label}
+      <input
+        type="file"
+        accept="image/*"
+        capture="environment"
+        multiple
+        data-testid={props.testid}
+        disabled={props.disabled}
         // The fix starts on the tap that opens the camera: before it, so Android's camera can tag GPS too.
-        onClick={() => { fix.current = startFix(); }}
+        onClick={() => {
+          fix.current = startFix();
+        }}
         onChange={(e) => {
           const input = e.currentTarget;
           const files = [...(input.files ?? [])];
           if (files.length) props.onFiles(files, fix.current ?? startFix());
           fix.current = null;
           input.value = "";
-        }} />
+        }}
+      />
     </label>
   );
 }
@@ -138,8 +197,16 @@ export function CameraButton(props: { testid: string; label: string; onFiles: (f
  * and those taken now. A file the browser cannot show (HEIC on most phones, or not a picture at
  * all) gets a tile that says so instead of a broken image.
  */
-export function PhotoStrip({ photos, onRemove, existing = [], onRemoveExisting }: {
-  photos: DraftPhoto[]; onRemove: (key: string) => void; existing?: string[]; onRemoveExisting?: (id: string) => void;
+export function PhotoStrip({
+  photos,
+  onRemove,
+  existing = [],
+  onRemoveExisting,
+}: {
+  photos: DraftPhoto[];
+  onRemove: (key: string) => void;
+  existing?: string[];
+  onRemoveExisting?: (id: string) => void;
 }) {
   const thumbs = useThumbs(existing);
   const on = useValue(online);
@@ -148,12 +215,17 @@ export function PhotoStrip({ photos, onRemove, existing = [], onRemoveExisting }
     <div class="photos" data-testid="photo-strip">
       {existing.map((id) => (
         <div class="photo" data-state="uploaded" data-id={id}>
-          {thumbs[id] ? <img src={thumbs[id]} alt={t("photoUploaded")} />
-            : <div class="busy">{thumbs[id] === undefined && on ? t("processing") : t("photoOffline")}</div>}
+          {thumbs[id] ? (
+            <img src={thumbs[id]} alt={t("photoUploaded")} />
+          ) : (
+            <div class="busy">{thumbs[id] === undefined && on ? t("processing") : t("photoOffline")}</div>
+          )}
           {onRemoveExisting && <RemoveButton onClick={() => onRemoveExisting(id)} />}
         </div>
       ))}
-      {photos.map((p) => <DraftTile key={p.key} p={p} onRemove={onRemove} />)}
+      {photos.map((p) => (
+        <DraftTile key={p.key} p={p} onRemove={onRemove} />
+      ))}
     </div>
   );
 }
@@ -164,8 +236,12 @@ function DraftTile({ p, onRemove }: { p: DraftPhoto; onRemove: (key: string) => 
     <div class="photo" data-state={unreadable ? "unreadable" : p.state} data-id={p.photo?.id}>
       {p.url && !unreadable && <img src={p.url} alt={t("kind_photo")} onError={() => setUnreadable(true)} />}
       {p.state === "processing" && <div class="busy">{t("processing")}</div>}
-      {(p.state === "error" || unreadable) && (p.photo?.contentType === "image/heic"
-        ? <div class="busy heic">{t("photoHeic")}</div> : <div class="busy error">{t("photoUnreadable")}</div>)}
+      {(p.state === "error" || unreadable) &&
+        (p.photo?.contentType === "image/heic" ? (
+          <div class="busy heic">{t("photoHeic")}</div>
+        ) : (
+          <div class="busy error">{t("photoUnreadable")}</div>
+        ))}
       <RemoveButton onClick={() => onRemove(p.key)} />
     </div>
   );
@@ -173,7 +249,11 @@ function DraftTile({ p, onRemove }: { p: DraftPhoto; onRemove: (key: string) => 
 
 /** A small cross in the photo's corner; the whole corner (44 px) takes the tap. */
 function RemoveButton({ onClick }: { onClick: () => void }) {
-  return <button type="button" class="remove" aria-label={t("removePhoto")} data-testid="photo-remove" onClick={onClick}><span aria-hidden="true">✕</span></button>;
+  return (
+    <button type="button" class="remove" aria-label={t("removePhoto")} data-testid="photo-remove" onClick={onClick}>
+      <span aria-hidden="true">✕</span>
+    </button>
+  );
 }
 
 /**
@@ -186,14 +266,22 @@ export function useThumbs(ids: string[]): Record<string, string> {
     const made: string[] = [];
     let live = true;
     const token = session.get()?.token;
-    void Promise.all(ids.map((id) => fetch(api.thumbUrl(id), { headers: { Authorization: `Bearer ${token}` } })
-      .then((r) => (r.ok ? r.blob() : null)).catch(() => null)
-      .then((b) => {
-        const url = b ? URL.createObjectURL(b) : "";
-        if (url) made.push(url);
-        return [id, url] as const;
-      }))).then((pairs) => live && setUrls(Object.fromEntries(pairs)));
-    return () => { live = false; made.forEach((u) => URL.revokeObjectURL(u)); };
+    void Promise.all(
+      ids.map((id) =>
+        fetch(api.thumbUrl(id), { headers: { Authorization: `Bearer ${token}` } })
+          .then((r) => (r.ok ? r.blob() : null))
+          .catch(() => null)
+          .then((b) => {
+            const url = b ? URL.createObjectURL(b) : "";
+            if (url) made.push(url);
+            return [id, url] as const;
+          }),
+      ),
+    ).then((pairs) => live && setUrls(Object.fromEntries(pairs)));
+    return () => {
+      live = false;
+      made.forEach((u) => URL.revokeObjectURL(u));
+    };
   }, [ids.join()]);
   return urls;
 }
@@ -221,21 +309,43 @@ export function PositionBox({ fix, locating, locate }: { fix: Fix | null; locati
       <div class="grow">
         <strong>{t("position")}</strong>
         <div class={fix ? "" : "small"}>
-          {locating && !fix ? t("locating") : fix ? t("located", { a: formatDistance(fix.accuracy_m) }) : t("noPosition")}
+          {locating && !fix
+            ? t("locating")
+            : fix
+              ? t("located", { a: formatDistance(fix.accuracy_m) })
+              : t("noPosition")}
         </div>
-        {fix && <div class="small muted">{fix.lat.toFixed(5)}, {fix.lon.toFixed(5)}</div>}
+        {fix && (
+          <div class="small muted">
+            {fix.lat.toFixed(5)}, {fix.lon.toFixed(5)}
+          </div>
+        )}
       </div>
-      <button type="button" class="btn btn-small" onClick={locate} disabled={locating}>{locating ? "…" : t("locate")}</button>
+      <button type="button" class="btn btn-small" onClick={locate} disabled={locating}>
+        {locating ? "…" : t("locate")}
+      </button>
     </div>
   );
 }
 
 /** Save: the record and its new photos go to the outbox in one transaction, then sync is woken. */
-export async function saveToOutbox(kind: RecordKind, id: string, body: unknown, photos: CapturedPhoto[], label: string): Promise<void> {
+export async function saveToOutbox(
+  kind: RecordKind,
+  id: string,
+  body: unknown,
+  photos: CapturedPhoto[],
+  label: string,
+): Promise<void> {
   const userId = session.get()!.user.id;
   const newPhotos: NewPhoto[] = photos.map((p, i) => ({
-    id: p.id, recordId: id, recordKind: kind, userId, blob: p.blob, contentType: p.contentType,
-    query: photoQuery(p, id), label: `${label} · ${t("kind_photo")} ${i + 1}`,
+    id: p.id,
+    recordId: id,
+    recordKind: kind,
+    userId,
+    blob: p.blob,
+    contentType: p.contentType,
+    query: photoQuery(p, id),
+    label: `${label} · ${t("kind_photo")} ${i + 1}`,
   }));
   await enqueue({ kind, id, userId, body, label }, newPhotos);
   await discardDraft(id).catch(() => undefined); // in the outbox now: the draft has done its work
@@ -245,26 +355,58 @@ export async function saveToOutbox(kind: RecordKind, id: string, body: unknown, 
 }
 
 export function SearchBox({ value, onInput }: { value: string; onInput: (v: string) => void }) {
-  return <input type="search" placeholder={t("search")} aria-label={t("search")} value={value} onInput={(e) => onInput(e.currentTarget.value)} style="margin-bottom:8px" />;
+  return (
+    <input
+      type="search"
+      placeholder={t("search")}
+      aria-label={t("search")}
+      value={value}
+      onInput={(e) => onInput(e.currentTarget.value)}
+      style="margin-bottom:8px"
+    />
+  );
 }
 
 /** A validation message next to what it is about; it goes as soon as the problem is fixed. */
 export function FieldError({ text, id }: { text?: string | false | null; id: string }) {
-  return text ? <p class="error field-error" role="alert" data-testid={`error-${id}`} id={`error-${id}`}>{text}</p> : null;
+  return text ? (
+    <p class="error field-error" role="alert" data-testid={`error-${id}`} id={`error-${id}`}>
+      {text}
+    </p>
+  ) : null;
 }
 
 /** The save bar: the button, and one short line when something is still to be completed. */
-export function SaveBar({ problems, busy, onSave, label }: { problems: number; busy: boolean; onSave: () => void; label?: string }) {
+export function SaveBar({
+  problems,
+  busy,
+  onSave,
+  label,
+}: {
+  problems: number;
+  busy: boolean;
+  onSave: () => void;
+  label?: string;
+}) {
   const first = () => document.querySelector(".field-error")?.scrollIntoView({ block: "center", behavior: "smooth" });
   return (
     <div class="savebar">
       {problems > 0 && (
         <p class="error savebar-note" data-testid="save-problems">
-          <span>{t("errSome", { n: problems })}</span> <button type="button" class="linklike" onClick={first}>{t("showFirst")}</button>
+          <span>{t("errSome", { n: problems })}</span>{" "}
+          <button type="button" class="linklike" onClick={first}>
+            {t("showFirst")}
+          </button>
         </p>
       )}
-      <button type="button" class="btn btn-primary btn-block" data-testid="record-save" disabled={busy} onClick={onSave}>
-        {busy ? t("saving") : label ?? t("save")}
+      <button
+        type="button"
+        class="btn btn-primary btn-block"
+        data-testid="record-save"
+        disabled={busy}
+        onClick={onSave}
+      >
+        {busy ? t("saving") : (label ?? t("save"))}
       </button>
     </div>
   );

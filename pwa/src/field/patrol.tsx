@@ -17,10 +17,31 @@ import { ft } from "./form-i18n";
 import { OnSiteWarnings } from "./warnings";
 import { loadRecord } from "./load-record";
 import { describeError } from "../errors";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, UndoBar, removeExisting, saveToOutbox, usePhotos, usePosition } from "./parts";
+import {
+  CameraButton,
+  FieldError,
+  MAX_PHOTOS,
+  PhotoStrip,
+  PositionBox,
+  SaveBar,
+  SearchBox,
+  UndoBar,
+  removeExisting,
+  saveToOutbox,
+  usePhotos,
+  usePosition,
+} from "./parts";
 import { ReturnedBanner } from "./returned";
 
-export const DEFAULT_CHECKLIST: string[] = ["cleanliness", "greenery", "structure", "safety", "signage", "visitor_order", "surveillance"];
+export const DEFAULT_CHECKLIST: string[] = [
+  "cleanliness",
+  "greenery",
+  "structure",
+  "safety",
+  "signage",
+  "visitor_order",
+  "surveillance",
+];
 
 export default function PatrolForm({ params }: { params: Params }) {
   useLang();
@@ -54,9 +75,16 @@ export default function PatrolForm({ params }: { params: Params }) {
   };
 
   const state: PatrolDraft = { startedAt, facilityId, items, notes, existingPhotos, existingItem };
-  const draft = useDraft({ kind: "patrol", id, route: editing ? `/patrol/${id}/edit` : `/patrol/new?draft=${id}`,
-    label: `${t("kind_patrol")} · ${facility?.name ?? ft("draftNew")}`, state, photos, loaded,
-    empty: !Object.keys(items).length && !notes.trim() && !photos.length });
+  const draft = useDraft({
+    kind: "patrol",
+    id,
+    route: editing ? `/patrol/${id}/edit` : `/patrol/new?draft=${id}`,
+    label: `${t("kind_patrol")} · ${facility?.name ?? ft("draftNew")}`,
+    state,
+    photos,
+    loaded,
+    empty: !Object.keys(items).length && !notes.trim() && !photos.length,
+  });
 
   useEffect(() => {
     void (async () => {
@@ -78,11 +106,17 @@ export default function PatrolForm({ params }: { params: Params }) {
         if (!saved) {
           setStartedAt(r.started_at);
           setFacilityId(r.facility_id);
-          setItems(Object.fromEntries(r.checklist.map((c) => [c.item, { item: c.item, result: c.result, note: c.note ?? "" }])));
+          setItems(
+            Object.fromEntries(
+              r.checklist.map((c) => [c.item, { item: c.item, result: c.result, note: c.note ?? "" }]),
+            ),
+          );
           setNotes(r.notes ?? "");
           setExistingPhotos(r.photo_ids ?? []);
           // An item's photos stay on that item when a returned record is corrected.
-          setExistingItem(Object.fromEntries(r.checklist.flatMap((c) => (c.photo_ids ?? []).map((pid) => [pid, c.item]))));
+          setExistingItem(
+            Object.fromEntries(r.checklist.flatMap((c) => (c.photo_ids ?? []).map((pid) => [pid, c.item]))),
+          );
         }
       }
       setLoaded(true);
@@ -91,24 +125,31 @@ export default function PatrolForm({ params }: { params: Params }) {
 
   const setResult = (code: string, result: ItemResult) =>
     setItems((all) => ({ ...all, [code]: { item: code, result, note: all[code]?.note ?? "" } }));
-  const setNote = (code: string, note: string) =>
-    setItems((all) => ({ ...all, [code]: { ...all[code], note } }));
+  const setNote = (code: string, note: string) => setItems((all) => ({ ...all, [code]: { ...all[code], note } }));
   /** 全部正常: every unanswered item OK in one tap; those already answered stay. */
-  const allOk = () => setItems((all) => ({
-    ...Object.fromEntries(CHECKLIST.filter((c) => !all[c]).map((c) => [c, { item: c, result: "ok" as ItemResult, note: "" }])), ...all }));
+  const allOk = () =>
+    setItems((all) => ({
+      ...Object.fromEntries(
+        CHECKLIST.filter((c) => !all[c]).map((c) => [c, { item: c, result: "ok" as ItemResult, note: "" }]),
+      ),
+      ...all,
+    }));
 
   const ready = photos.filter((p) => p.state === "ready");
   const issues = CHECKLIST.filter((c) => items[c]?.result === "issue");
   // The photos of an item: those kept from the server on it, and those taken with 拍摄此项.
-  const itemPhotoIds = (c: string) => [...existingPhotos.filter((pid) => existingItem[pid] === c),
-    ...ready.filter((p) => p.item === c).map((p) => p.photo!.id)];
+  const itemPhotoIds = (c: string) => [
+    ...existingPhotos.filter((pid) => existingItem[pid] === c),
+    ...ready.filter((p) => p.item === c).map((p) => p.photo!.id),
+  ];
   const onIssue = (item?: string) => !!item && items[item]?.result === "issue";
   // Each problem is keyed by where it shows: next to its field, never in a pile at the bottom.
   const problems: Record<string, string> = {};
   if (!facilityId) problems.facility = t("needFacility");
   for (const c of CHECKLIST) {
     if (!items[c]) problems[`item-${c}`] = t("errUnanswered", { item: label(c) });
-    else if (items[c].result === "issue" && !items[c].note.trim()) problems[`note-${c}`] = t("errIssueNote", { item: label(c) });
+    else if (items[c].result === "issue" && !items[c].note.trim())
+      problems[`note-${c}`] = t("errIssueNote", { item: label(c) });
   }
   if (issues.length && !ready.length && !existingPhotos.length) problems.photos = t("issueNeedsPhoto");
   if (photos.some((p) => p.state === "processing")) problems.photos = t("processing");
@@ -116,8 +157,11 @@ export default function PatrolForm({ params }: { params: Params }) {
   const count = Object.keys(problems).length;
   // As the server decides "an issue without a photo" (api/records.py issue_items_without_photos).
   const anyItemPhotos = issues.some((c) => itemPhotoIds(c).length);
-  const issuesWithoutPhoto = anyItemPhotos ? issues.filter((c) => !itemPhotoIds(c).length)
-    : issues.length && !ready.length && !existingPhotos.length ? issues : [];
+  const issuesWithoutPhoto = anyItemPhotos
+    ? issues.filter((c) => !itemPhotoIds(c).length)
+    : issues.length && !ready.length && !existingPhotos.length
+      ? issues
+      : [];
 
   const save = async () => {
     setTried(true);
@@ -128,16 +172,30 @@ export default function PatrolForm({ params }: { params: Params }) {
     }
     setBusy(true);
     const body: PatrolIn = {
-      facility_id: facilityId!, started_at: startedAt, ended_at: new Date().toISOString(), location: position.fix,
-      checklist: CHECKLIST.map((c) => ({ item: c, result: items[c].result, note: items[c].note.trim(),
-        ...(items[c].result === "issue" ? { photo_ids: itemPhotoIds(c) } : {}) })),
-      notes: notes.trim(), photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
+      facility_id: facilityId!,
+      started_at: startedAt,
+      ended_at: new Date().toISOString(),
+      location: position.fix,
+      checklist: CHECKLIST.map((c) => ({
+        item: c,
+        result: items[c].result,
+        note: items[c].note.trim(),
+        ...(items[c].result === "issue" ? { photo_ids: itemPhotoIds(c) } : {}),
+      })),
+      notes: notes.trim(),
+      photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
       ...(template ? { template_id: template.id } : {}),
     };
     const name = facilities.get().find((f) => f.id === facilityId)?.name ?? t("kind_patrol");
     await draft.settle();
     try {
-      await saveToOutbox("patrol", id, body, ready.map((p) => p.photo!), `${t("kind_patrol")} · ${name}`);
+      await saveToOutbox(
+        "patrol",
+        id,
+        body,
+        ready.map((p) => p.photo!),
+        `${t("kind_patrol")} · ${name}`,
+      );
     } catch (e) {
       draft.resume();
       setSaveError(t("saveFailed", { detail: describeError(e) }));
@@ -147,7 +205,9 @@ export default function PatrolForm({ params }: { params: Params }) {
 
   const total = photos.length + existingPhotos.length;
   const dropExisting = (pid: string) => removeExisting(setExistingPhotos, pid);
-  const site: Site | null = facility ? { position: facility.location, geofence_m: facility.geofence_m, noun: "facility" } : null;
+  const site: Site | null = facility
+    ? { position: facility.location, geofence_m: facility.geofence_m, noun: "facility" }
+    : null;
   return (
     <div data-testid="patrol-form" data-record-id={id}>
       <h1>{t("patrolTitle")}</h1>
@@ -157,56 +217,107 @@ export default function PatrolForm({ params }: { params: Params }) {
       <FieldError id="facility" text={shown.facility} />
       <PositionBox {...position} />
       {/* Before a facility is chosen the screen is a picker: no checklist and no save button yet. */}
-      {facilityId && <>
-      <h2>{t("checklist")}</h2>
-      <AllOkButton left={CHECKLIST.filter((c) => !items[c]).length} onClick={allOk} />
-      {CHECKLIST.map((code) => (
-        <ChecklistCard code={code} label={label(code)} hint={hint(code)} it={items[code]} photos={photos} total={total}
-          setResult={setResult} setNote={setNote} add={add} remove={remove}
-          existing={existingPhotos.filter((pid) => existingItem[pid] === code)} onRemoveExisting={dropExisting}
-          itemError={shown[`item-${code}`]} noteError={shown[`note-${code}`]} />
-      ))}
-      <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span></h2>
-      <PhotoStrip photos={photos.filter((p) => !onIssue(p.item))} onRemove={remove}
-        existing={existingPhotos.filter((pid) => !onIssue(existingItem[pid]))} onRemoveExisting={dropExisting} />
-      <FieldError id="photos" text={shown.photos} />
-      <CameraButton testid="photo-input" label={t("takePhoto")} disabled={total >= MAX_PHOTOS}
-        onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
-      {total >= MAX_PHOTOS && <p class="small">{t("tooManyPhotos")}</p>}
-      <label class="field" style="margin-top:14px"><span class="label">{t("notes")}</span>
-        <textarea data-testid="patrol-notes" value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
-      </label>
-      <OnSiteWarnings site={site} position={position} photos={photos} numberFrom={existingPhotos.length} start={startedAt}
-        needsPhoto={!existingPhotos.length} issuesWithoutPhoto={issuesWithoutPhoto.map((c) => ({ code: c, label: label(c) }))}
-        onRemove={remove} onAdd={(files, fix, item) => add(files.slice(0, MAX_PHOTOS - total), fix, item)} />
-      <FieldError id="save" text={saveError} />
-      <UndoBar />
-      <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
-      </>}
+      {facilityId && (
+        <>
+          <h2>{t("checklist")}</h2>
+          <AllOkButton left={CHECKLIST.filter((c) => !items[c]).length} onClick={allOk} />
+          {CHECKLIST.map((code) => (
+            <ChecklistCard
+              code={code}
+              label={label(code)}
+              hint={hint(code)}
+              it={items[code]}
+              photos={photos}
+              total={total}
+              setResult={setResult}
+              setNote={setNote}
+              add={add}
+              remove={remove}
+              existing={existingPhotos.filter((pid) => existingItem[pid] === code)}
+              onRemoveExisting={dropExisting}
+              itemError={shown[`item-${code}`]}
+              noteError={shown[`note-${code}`]}
+            />
+          ))}
+          <h2>
+            {t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span>
+          </h2>
+          <PhotoStrip
+            photos={photos.filter((p) => !onIssue(p.item))}
+            onRemove={remove}
+            existing={existingPhotos.filter((pid) => !onIssue(existingItem[pid]))}
+            onRemoveExisting={dropExisting}
+          />
+          <FieldError id="photos" text={shown.photos} />
+          <CameraButton
+            testid="photo-input"
+            label={t("takePhoto")}
+            disabled={total >= MAX_PHOTOS}
+            onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)}
+          />
+          {total >= MAX_PHOTOS && <p class="small">{t("tooManyPhotos")}</p>}
+          <label class="field" style="margin-top:14px">
+            <span class="label">{t("notes")}</span>
+            <textarea data-testid="patrol-notes" value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
+          </label>
+          <OnSiteWarnings
+            site={site}
+            position={position}
+            photos={photos}
+            numberFrom={existingPhotos.length}
+            start={startedAt}
+            needsPhoto={!existingPhotos.length}
+            issuesWithoutPhoto={issuesWithoutPhoto.map((c) => ({ code: c, label: label(c) }))}
+            onRemove={remove}
+            onAdd={(files, fix, item) => add(files.slice(0, MAX_PHOTOS - total), fix, item)}
+          />
+          <FieldError id="save" text={saveError} />
+          <UndoBar />
+          <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
+        </>
+      )}
     </div>
   );
 }
 
 interface PatrolDraft {
-  startedAt: string; facilityId: string | null; items: Record<string, ChecklistItem>; notes: string;
-  existingPhotos: string[]; existingItem: Record<string, string>;
+  startedAt: string;
+  facilityId: string | null;
+  items: Record<string, ChecklistItem>;
+  notes: string;
+  existingPhotos: string[];
+  existingItem: Record<string, string>;
 }
 
-export function FacilityPicker({ selected, onSelect, here }: { selected: string | null; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {
+export function FacilityPicker({
+  selected,
+  onSelect,
+  here,
+}: {
+  selected: string | null;
+  onSelect: (id: string | null) => void;
+  here: { lat: number; lon: number } | null;
+}) {
   const all = useValue(facilities);
   const [q, setQ] = useState("");
   const sorted = useMemo(() => {
     const withD = all.map((f) => ({ f, d: here ? distanceM(here, f.location) : null }));
     return withD
       .filter(({ f }) => !q || f.name.includes(q) || f.address.includes(q))
-      .sort((a, b) => (a.d !== null && b.d !== null ? a.d - b.d : Number(b.f.overdue) - Number(a.f.overdue) || a.f.name.localeCompare(b.f.name, "zh-CN")));
+      .sort((a, b) =>
+        a.d !== null && b.d !== null
+          ? a.d - b.d
+          : Number(b.f.overdue) - Number(a.f.overdue) || a.f.name.localeCompare(b.f.name, "zh-CN"),
+      );
   }, [all, here, q]);
   const chosen = all.find((f) => f.id === selected);
   if (chosen) {
     return (
       <div class="item selected" data-testid="facility-selected" data-id={chosen.id}>
         <FacilityLine f={chosen} d={here ? distanceM(here, chosen.location) : null} />
-        <button type="button" class="btn btn-small" onClick={() => onSelect(null)}>{t("change")}</button>
+        <button type="button" class="btn btn-small" onClick={() => onSelect(null)}>
+          {t("change")}
+        </button>
       </div>
     );
   }
@@ -218,9 +329,17 @@ export function FacilityPicker({ selected, onSelect, here }: { selected: string 
       {!all.length && <p class="notice">{t("noFacilities")}</p>}
       <ul class="list">
         {sorted.map(({ f, d }) => (
-          <li key={f.id}><button type="button" class="item" data-testid="facility-item" data-id={f.id} onClick={() => onSelect(f.id)}>
-            <FacilityLine f={f} d={d} />
-          </button></li>
+          <li key={f.id}>
+            <button
+              type="button"
+              class="item"
+              data-testid="facility-item"
+              data-id={f.id}
+              onClick={() => onSelect(f.id)}
+            >
+              <FacilityLine f={f} d={d} />
+            </button>
+          </li>
         ))}
       </ul>
     </div>
@@ -230,7 +349,10 @@ export function FacilityPicker({ selected, onSelect, here }: { selected: string 
 function FacilityLine({ f, d }: { f: Facility; d: number | null }) {
   return (
     <>
-      <span class="main"><span class="name">{f.name}</span><span class="sub">{f.address}</span></span>
+      <span class="main">
+        <span class="name">{f.name}</span>
+        <span class="sub">{f.address}</span>
+      </span>
       <span class="side">
         {d !== null && <div>{formatDistance(d)}</div>}
         {f.overdue && <span class="badge overdue">{t("overdue")}</span>}

@@ -24,8 +24,14 @@ export async function saveFix(task: Task, fixId: string, note: string, photos: C
   const userId = session.get()!.user.id;
   const label = `${t("kind_taskfix")} · ${task.place_name} · ${taskLabel(task)}`;
   const newPhotos: NewPhoto[] = photos.map((p, i) => ({
-    id: p.id, recordId: fixId, recordKind: "taskfix", userId, blob: p.blob, contentType: p.contentType,
-    query: photoQuery(p, task.id), label: `${label} · ${t("kind_photo")} ${i + 1}`,
+    id: p.id,
+    recordId: fixId,
+    recordKind: "taskfix",
+    userId,
+    blob: p.blob,
+    contentType: p.contentType,
+    query: photoQuery(p, task.id),
+    label: `${label} · ${t("kind_photo")} ${i + 1}`,
   }));
   const body: TaskFixIn = { photo_ids: photos.map((p) => p.id), note };
   await enqueue({ kind: "taskfix", id: fixId, taskId: task.id, userId, body, label }, newPhotos);
@@ -42,27 +48,42 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
   const [saveError, setSaveError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { photos, add, remove, restore } = usePhotos();
-  const draft = useDraft({ kind: "taskfix", id, route: `/tasks/${task.id}`, label: `${t("kind_taskfix")} · ${task.place_name} · ${taskLabel(task)}`,
-    state: { taskId: task.id, note }, photos, loaded, empty: !note.trim() && !photos.length });
+  const draft = useDraft({
+    kind: "taskfix",
+    id,
+    route: `/tasks/${task.id}`,
+    label: `${t("kind_taskfix")} · ${task.place_name} · ${taskLabel(task)}`,
+    state: { taskId: task.id, note },
+    photos,
+    loaded,
+    empty: !note.trim() && !photos.length,
+  });
   useEffect(() => {
     // A fix in progress for this task, kept on the phone: it carries on under its own id.
     const userId = session.get()?.user.id;
-    void (userId ? listDrafts(userId) : Promise.resolve([])).then(async (all) => {
-      const mine = all.find((d) => d.kind === "taskfix" && (d.state as { taskId?: string }).taskId === task.id);
-      const saved = mine ? await loadDraft(mine.id) : null;
-      if (saved) {
-        setId(saved.entry.id);
-        setNote((saved.entry.state as { note: string }).note);
-        restore(saved.photos);
-        draft.restored(saved);
-      }
-      setLoaded(true);
-    }, () => setLoaded(true));
+    void (userId ? listDrafts(userId) : Promise.resolve([])).then(
+      async (all) => {
+        const mine = all.find((d) => d.kind === "taskfix" && (d.state as { taskId?: string }).taskId === task.id);
+        const saved = mine ? await loadDraft(mine.id) : null;
+        if (saved) {
+          setId(saved.entry.id);
+          setNote((saved.entry.state as { note: string }).note);
+          restore(saved.photos);
+          draft.restored(saved);
+        }
+        setLoaded(true);
+      },
+      () => setLoaded(true),
+    );
   }, [task.id]);
   const ready = photos.filter((p) => p.state === "ready");
-  const problem = photos.some((p) => p.state === "processing") ? t("processing")
-    : task.record_kind === "patrol" && !ready.length ? t("fixNeedsPhoto")
-    : !ready.length && !note.trim() ? t("fixNeedsNoteOrPhoto") : null;
+  const problem = photos.some((p) => p.state === "processing")
+    ? t("processing")
+    : task.record_kind === "patrol" && !ready.length
+      ? t("fixNeedsPhoto")
+      : !ready.length && !note.trim()
+        ? t("fixNeedsNoteOrPhoto")
+        : null;
   const save = async () => {
     setTried(true);
     setSaveError(null);
@@ -70,7 +91,12 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
     setBusy(true);
     await draft.settle();
     try {
-      await saveFix(task, id, note.trim(), ready.map((p) => p.photo!));
+      await saveFix(
+        task,
+        id,
+        note.trim(),
+        ready.map((p) => p.photo!),
+      );
       onSaved();
     } catch (e) {
       draft.resume();
@@ -81,17 +107,30 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
   return (
     <div class="card" data-testid="task-fix-form" data-fix-id={id}>
       <DraftBar draft={draft} />
-      <h2 style="margin-top:0">{t("afterPhotos")} <span class="muted small">{t("photoCount", { n: photos.length })}</span></h2>
+      <h2 style="margin-top:0">
+        {t("afterPhotos")} <span class="muted small">{t("photoCount", { n: photos.length })}</span>
+      </h2>
       <PhotoStrip photos={photos} onRemove={remove} />
-      <CameraButton testid="task-fix-photo" label={t("takeAfterPhoto")} disabled={photos.length >= MAX_PHOTOS}
-        onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - photos.length), fix)} />
-      <label class="field" style="margin-top:14px"><span class="label">{t("fixNote")}</span>
+      <CameraButton
+        testid="task-fix-photo"
+        label={t("takeAfterPhoto")}
+        disabled={photos.length >= MAX_PHOTOS}
+        onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - photos.length), fix)}
+      />
+      <label class="field" style="margin-top:14px">
+        <span class="label">{t("fixNote")}</span>
         <textarea data-testid="task-fix-note" value={note} onInput={(e) => setNote(e.currentTarget.value)} />
       </label>
       <FieldError id="fix" text={tried && problem} />
       <FieldError id="save" text={saveError} />
       <UndoBar />
-      <button type="button" class="btn btn-primary btn-block" data-testid="task-fix-save" disabled={busy} onClick={save}>
+      <button
+        type="button"
+        class="btn btn-primary btn-block"
+        data-testid="task-fix-save"
+        disabled={busy}
+        onClick={save}
+      >
         {busy ? t("saving") : t("fixSave")}
       </button>
     </div>
@@ -120,10 +159,20 @@ export function shownFix(latest: OutboxItem | undefined, status: string, fetched
 export function FixState({ fix }: { fix: OutboxItem }) {
   const detail = fix.lastError ? describeError(fix.lastError) : "";
   return (
-    <div class={`notice${fix.state === "sent" ? " ok-notice" : fix.state === "failed" ? " danger" : ""}`}
-      data-testid="task-fix-pending" data-state={fix.state} data-fix-id={fix.id}>
+    <div
+      class={`notice${fix.state === "sent" ? " ok-notice" : fix.state === "failed" ? " danger" : ""}`}
+      data-testid="task-fix-pending"
+      data-state={fix.state}
+      data-fix-id={fix.id}
+    >
       {fix.state === "failed" ? t("fix_failed", { detail }) : t(`fix_${fix.state}`)}
-      {fix.state !== "sent" && <div class="row"><a class="btn btn-small" href="#/outbox">{t("openOutbox")}</a></div>}
+      {fix.state !== "sent" && (
+        <div class="row">
+          <a class="btn btn-small" href="#/outbox">
+            {t("openOutbox")}
+          </a>
+        </div>
+      )}
     </div>
   );
 }

@@ -38,12 +38,26 @@ function List() {
           const fix = shownFix(fixes?.get(task.id), task.status, listedAt);
           return (
             <li key={task.id}>
-              <a class="item" href={`#/tasks/${task.id}`} data-testid="task-item" data-id={task.id} data-fix={fix?.state ?? ""}>
-                <span class="main"><span class="name">{task.place_name} · {taskLabel(task)}</span><span class="sub">{task.detail}</span></span>
+              <a
+                class="item"
+                href={`#/tasks/${task.id}`}
+                data-testid="task-item"
+                data-id={task.id}
+                data-fix={fix?.state ?? ""}
+              >
+                <span class="main">
+                  <span class="name">
+                    {task.place_name} · {taskLabel(task)}
+                  </span>
+                  <span class="sub">{task.detail}</span>
+                </span>
                 <span class="side">
                   <div class="small">{t("dueOn", { d: day(task.due_at) })}</div>
-                  {fix ? <span class={`badge ${fix.state}`}>{t(`fixBadge_${fix.state}`)}</span>
-                    : task.overdue && <span class="badge overdue">{t("overdue")}</span>}
+                  {fix ? (
+                    <span class={`badge ${fix.state}`}>{t(`fixBadge_${fix.state}`)}</span>
+                  ) : (
+                    task.overdue && <span class="badge overdue">{t("overdue")}</span>
+                  )}
                 </span>
               </a>
             </li>
@@ -67,29 +81,44 @@ function TaskPage({ id }: { id: string }) {
       try {
         const asked = Date.now();
         const fresh = await api.task(id);
-        if (live) { setTask(fresh); setFetchedAt(asked); }
+        if (live) {
+          setTask(fresh);
+          setFetchedAt(asked);
+        }
       } catch {
         /* offline after all, or gone: keep what the phone has */
       }
     })();
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [id]);
   if (task === undefined || fixes === null) return <p>…</p>;
   if (task === null) return <p class="notice">{t("taskNotHere")}</p>;
   const fix = shownFix(fixes.get(id), task.status, fetchedAt);
   return (
     <div data-testid="task" data-id={task.id} data-status={task.status}>
-      <h1>{task.place_name} · {taskLabel(task)}</h1>
+      <h1>
+        {task.place_name} · {taskLabel(task)}
+      </h1>
       <p>{task.detail}</p>
       <p class="small muted">
         {t("dueOn", { d: day(task.due_at) })} {task.overdue && <span class="badge overdue">{t("overdue")}</span>}
       </p>
-      {task.reopen_comment && task.status === "open" && <p class="notice">{t("reopened", { c: task.reopen_comment })}</p>}
+      {task.reopen_comment && task.status === "open" && (
+        <p class="notice">{t("reopened", { c: task.reopen_comment })}</p>
+      )}
       <h2>{t("beforePhotos")}</h2>
       <BeforePhotos task={task} />
-      {fix ? <FixState fix={fix} />
-        : task.status === "open" ? <TaskFixForm task={task} onSaved={() => go("/tasks", true)} />
-        : <p class="notice ok-notice" data-testid="task-status">{t(`taskStatus_${task.status}` as "taskStatus_fixed")}</p>}
+      {fix ? (
+        <FixState fix={fix} />
+      ) : task.status === "open" ? (
+        <TaskFixForm task={task} onSaved={() => go("/tasks", true)} />
+      ) : (
+        <p class="notice ok-notice" data-testid="task-status">
+          {t(`taskStatus_${task.status}` as "taskStatus_fixed")}
+        </p>
+      )}
     </div>
   );
 }
@@ -102,20 +131,29 @@ function BeforePhotos({ task }: { task: TaskDetail | Task }) {
   useEffect(() => {
     const made: string[] = [];
     let live = true;
-    void Promise.all(photos.map(async (p) => {
-      const blob = await cacheGet<Blob>(`thumb:${p.id}`);
-      if (!blob) return [p.id, on ? p.thumb_url : ""] as const;
-      const url = URL.createObjectURL(blob);
-      made.push(url);
-      return [p.id, url] as const;
-    })).then((pairs) => live && setUrls(Object.fromEntries(pairs)));
-    return () => { live = false; made.forEach((u) => URL.revokeObjectURL(u)); };
+    void Promise.all(
+      photos.map(async (p) => {
+        const blob = await cacheGet<Blob>(`thumb:${p.id}`);
+        if (!blob) return [p.id, on ? p.thumb_url : ""] as const;
+        const url = URL.createObjectURL(blob);
+        made.push(url);
+        return [p.id, url] as const;
+      }),
+    ).then((pairs) => live && setUrls(Object.fromEntries(pairs)));
+    return () => {
+      live = false;
+      made.forEach((u) => URL.revokeObjectURL(u));
+    };
   }, [task.id, photos.length, on]);
   const shown = photos.filter((p) => urls[p.id]);
   if (!shown.length) return <p class="small muted">{t("noBeforePhotos")}</p>;
   return (
     <div class="photos" data-testid="task-before">
-      {shown.map((p) => <div class="photo"><img src={urls[p.id]} alt={t("beforePhotos")} /></div>)}
+      {shown.map((p) => (
+        <div class="photo">
+          <img src={urls[p.id]} alt={t("beforePhotos")} />
+        </div>
+      ))}
     </div>
   );
 }

@@ -13,7 +13,20 @@ import { loadRecord } from "./load-record";
 import { describeError } from "../errors";
 import { DraftBar, loadDraft, useDraft } from "./draft";
 import { ft } from "./form-i18n";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, PositionBox, SaveBar, SearchBox, UndoBar, removeExisting, saveToOutbox, usePhotos, usePosition } from "./parts";
+import {
+  CameraButton,
+  FieldError,
+  MAX_PHOTOS,
+  PhotoStrip,
+  PositionBox,
+  SaveBar,
+  SearchBox,
+  UndoBar,
+  removeExisting,
+  saveToOutbox,
+  usePhotos,
+  usePosition,
+} from "./parts";
 import { OnSiteWarnings } from "./warnings";
 import { ReturnedBanner } from "./returned";
 
@@ -46,19 +59,56 @@ export default function VisitForm({ params }: { params: Params }) {
   const subject = useValue(subjects).find((x) => x.id === subjectId);
   const rules = useValue(evidenceRules);
 
-  const state: VisitDraft = { visitedAt, subjectId, type, summary, needs, cash, goods, followUp, grade, coDeliverer, noPhotoReason, existingPhotos };
-  const draft = useDraft({ kind: "visit", id, route: editing ? `/visit/${id}/edit` : `/visit/new?draft=${id}`,
-    label: `${t("kind_visit")} · ${subject?.name ?? ft("draftNew")} · ${tk(`vt_${type}`)}`, state, photos, loaded,
-    empty: !summary.trim() && !needs.trim() && !cash && !goods.trim() && !followUp && !noPhotoReason.trim() && !coDeliverer.trim() && !photos.length });
+  const state: VisitDraft = {
+    visitedAt,
+    subjectId,
+    type,
+    summary,
+    needs,
+    cash,
+    goods,
+    followUp,
+    grade,
+    coDeliverer,
+    noPhotoReason,
+    existingPhotos,
+  };
+  const draft = useDraft({
+    kind: "visit",
+    id,
+    route: editing ? `/visit/${id}/edit` : `/visit/new?draft=${id}`,
+    label: `${t("kind_visit")} · ${subject?.name ?? ft("draftNew")} · ${tk(`vt_${type}`)}`,
+    state,
+    photos,
+    loaded,
+    empty:
+      !summary.trim() &&
+      !needs.trim() &&
+      !cash &&
+      !goods.trim() &&
+      !followUp &&
+      !noPhotoReason.trim() &&
+      !coDeliverer.trim() &&
+      !photos.length,
+  });
 
   useEffect(() => {
     void (async () => {
       const saved = await loadDraft(id).catch(() => null);
       if (saved) {
         const d = saved.entry.state as VisitDraft;
-        setVisitedAt(d.visitedAt); setSubjectId(d.subjectId); setType(d.type); setSummary(d.summary); setNeeds(d.needs);
-        setCash(d.cash); setGoods(d.goods); setFollowUp(d.followUp); setGrade(d.grade); setCoDeliverer(d.coDeliverer);
-        setNoPhotoReason(d.noPhotoReason); setExistingPhotos(d.existingPhotos);
+        setVisitedAt(d.visitedAt);
+        setSubjectId(d.subjectId);
+        setType(d.type);
+        setSummary(d.summary);
+        setNeeds(d.needs);
+        setCash(d.cash);
+        setGoods(d.goods);
+        setFollowUp(d.followUp);
+        setGrade(d.grade);
+        setCoDeliverer(d.coDeliverer);
+        setNoPhotoReason(d.noPhotoReason);
+        setExistingPhotos(d.existingPhotos);
         restore(saved.photos);
         draft.restored(saved);
       }
@@ -103,16 +153,28 @@ export default function VisitForm({ params }: { params: Params }) {
     }
     setBusy(true);
     const body: VisitIn = {
-      subject_id: subjectId!, visit_type: type, visited_at: visitedAt, location: position.fix, summary: summary.trim(),
-      needs: needs.trim(), assistance: { cash_yuan: Math.max(0, Number(cash) || 0), goods: goods.trim() },
-      follow_up_needed: followUp, photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
+      subject_id: subjectId!,
+      visit_type: type,
+      visited_at: visitedAt,
+      location: position.fix,
+      summary: summary.trim(),
+      needs: needs.trim(),
+      assistance: { cash_yuan: Math.max(0, Number(cash) || 0), goods: goods.trim() },
+      follow_up_needed: followUp,
+      photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
       no_photo_reason: hasPhotos ? null : noPhotoReason.trim(),
       award: type === "merit_notice" ? { grade, co_deliverer: coDeliverer.trim() } : null,
     };
     const name = subjects.get().find((s) => s.id === subjectId)?.name ?? "";
     await draft.settle();
     try {
-      await saveToOutbox("visit", id, body, ready.map((p) => p.photo!), `${t("kind_visit")} · ${name} · ${tk(`vt_${type}`)}`);
+      await saveToOutbox(
+        "visit",
+        id,
+        body,
+        ready.map((p) => p.photo!),
+        `${t("kind_visit")} · ${name} · ${tk(`vt_${type}`)}`,
+      );
     } catch (e) {
       draft.resume();
       setSaveError(t("saveFailed", { detail: describeError(e) }));
@@ -123,7 +185,8 @@ export default function VisitForm({ params }: { params: Params }) {
   const total = photos.length + existingPhotos.length;
   // The home's geofence: the person's own, else the rules' default for homes.
   const fence = subject?.geofence_m ?? rules?.home_geofence_m;
-  const site: Site | null = subject?.location && fence ? { position: subject.location, geofence_m: fence, noun: "home" } : null;
+  const site: Site | null =
+    subject?.location && fence ? { position: subject.location, geofence_m: fence, noun: "home" } : null;
   return (
     <div data-testid="visit-form" data-record-id={id}>
       <h1>{t("visitTitle")}</h1>
@@ -132,84 +195,185 @@ export default function VisitForm({ params }: { params: Params }) {
       <SubjectPicker selected={subjectId} onSelect={setSubjectId} here={position.fix} />
       <PositionBox {...position} />
       {/* Before a person is chosen the screen is a picker: no form and no save button yet. */}
-      {subjectId && <>
-      <label class="field" style="margin-top:8px"><span class="label">{t("visitType")}</span>
-        <select data-testid="visit-type" value={type} onChange={(e) => setType(e.currentTarget.value as VisitType)}>
-          {TYPES.map((v) => <option value={v}>{tk(`vt_${v}`)}</option>)}
-        </select>
-      </label>
-      {type === "merit_notice" && (
-        <div class="card">
-          <label class="field"><span class="label">{t("awardGrade")}</span>
-            <select data-testid="award-grade" value={grade} onChange={(e) => setGrade(e.currentTarget.value as AwardGrade)}>
-              {GRADES.map((g) => <option value={g}>{tk(`award_${g}`)}</option>)}
+      {subjectId && (
+        <>
+          <label class="field" style="margin-top:8px">
+            <span class="label">{t("visitType")}</span>
+            <select data-testid="visit-type" value={type} onChange={(e) => setType(e.currentTarget.value as VisitType)}>
+              {TYPES.map((v) => (
+                <option value={v}>{tk(`vt_${v}`)}</option>
+              ))}
             </select>
           </label>
-          <label class="field"><span class="label">{t("coDeliverer")}</span>
-            <input type="text" data-testid="award-co-deliverer" value={coDeliverer} onInput={(e) => setCoDeliverer(e.currentTarget.value)} />
+          {type === "merit_notice" && (
+            <div class="card">
+              <label class="field">
+                <span class="label">{t("awardGrade")}</span>
+                <select
+                  data-testid="award-grade"
+                  value={grade}
+                  onChange={(e) => setGrade(e.currentTarget.value as AwardGrade)}
+                >
+                  {GRADES.map((g) => (
+                    <option value={g}>{tk(`award_${g}`)}</option>
+                  ))}
+                </select>
+              </label>
+              <label class="field">
+                <span class="label">{t("coDeliverer")}</span>
+                <input
+                  type="text"
+                  data-testid="award-co-deliverer"
+                  value={coDeliverer}
+                  onInput={(e) => setCoDeliverer(e.currentTarget.value)}
+                />
+              </label>
+            </div>
+          )}
+          <label class="field">
+            <span class="label">{t("summary")}</span>
+            <textarea
+              data-testid="visit-summary"
+              value={summary}
+              onInput={(e) => setSummary(e.currentTarget.value)}
+              aria-invalid={shown.summary ? true : undefined}
+            />
           </label>
-        </div>
+          <FieldError id="summary" text={shown.summary} />
+          <label class="field">
+            <span class="label">{t("needs")}</span>
+            <textarea data-testid="visit-needs" value={needs} onInput={(e) => setNeeds(e.currentTarget.value)} />
+          </label>
+          <div class="row">
+            <label class="field grow">
+              <span class="label">{t("cash")}</span>
+              <input
+                type="number"
+                inputMode="decimal"
+                min="0"
+                step="0.01"
+                data-testid="visit-cash"
+                value={cash}
+                onInput={(e) => setCash(e.currentTarget.value)}
+              />
+            </label>
+          </div>
+          <label class="field">
+            <span class="label">{t("goods")}</span>
+            <input
+              type="text"
+              data-testid="visit-goods"
+              value={goods}
+              onInput={(e) => setGoods(e.currentTarget.value)}
+            />
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              data-testid="visit-follow-up"
+              checked={followUp}
+              onChange={(e) => setFollowUp(e.currentTarget.checked)}
+            />
+            {t("followUp")}
+          </label>
+          <h2>
+            {t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span>
+          </h2>
+          <PhotoStrip
+            photos={photos}
+            onRemove={remove}
+            existing={existingPhotos}
+            onRemoveExisting={(pid) => removeExisting(setExistingPhotos, pid)}
+          />
+          <CameraButton
+            testid="photo-input"
+            label={t("takePhoto")}
+            disabled={total >= MAX_PHOTOS}
+            onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)}
+          />
+          {!hasPhotos && (
+            <label class="field" style="margin-top:14px">
+              <span class="label">{t("noPhotoReason")}</span>
+              <span class="hint">{t("noPhotoHint")}</span>
+              <textarea
+                data-testid="visit-no-photo-reason"
+                value={noPhotoReason}
+                onInput={(e) => setNoPhotoReason(e.currentTarget.value)}
+              />
+            </label>
+          )}
+          <FieldError id="photos" text={shown.photos} />
+          <OnSiteWarnings
+            site={site}
+            position={position}
+            photos={photos}
+            numberFrom={existingPhotos.length}
+            start={visitedAt}
+            needsPhoto={!existingPhotos.length && !noPhotoReason.trim()}
+            issuesWithoutPhoto={[]}
+            onRemove={remove}
+            onAdd={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)}
+          />
+          <FieldError id="save" text={saveError} />
+          <UndoBar />
+          <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
+        </>
       )}
-      <label class="field"><span class="label">{t("summary")}</span>
-        <textarea data-testid="visit-summary" value={summary} onInput={(e) => setSummary(e.currentTarget.value)}
-          aria-invalid={shown.summary ? true : undefined} />
-      </label>
-      <FieldError id="summary" text={shown.summary} />
-      <label class="field"><span class="label">{t("needs")}</span>
-        <textarea data-testid="visit-needs" value={needs} onInput={(e) => setNeeds(e.currentTarget.value)} />
-      </label>
-      <div class="row">
-        <label class="field grow"><span class="label">{t("cash")}</span>
-          <input type="number" inputMode="decimal" min="0" step="0.01" data-testid="visit-cash" value={cash} onInput={(e) => setCash(e.currentTarget.value)} />
-        </label>
-      </div>
-      <label class="field"><span class="label">{t("goods")}</span>
-        <input type="text" data-testid="visit-goods" value={goods} onInput={(e) => setGoods(e.currentTarget.value)} />
-      </label>
-      <label class="check"><input type="checkbox" data-testid="visit-follow-up" checked={followUp} onChange={(e) => setFollowUp(e.currentTarget.checked)} />{t("followUp")}</label>
-      <h2>{t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span></h2>
-      <PhotoStrip photos={photos} onRemove={remove} existing={existingPhotos}
-        onRemoveExisting={(pid) => removeExisting(setExistingPhotos, pid)} />
-      <CameraButton testid="photo-input" label={t("takePhoto")} disabled={total >= MAX_PHOTOS}
-        onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
-      {!hasPhotos && (
-        <label class="field" style="margin-top:14px"><span class="label">{t("noPhotoReason")}</span>
-          <span class="hint">{t("noPhotoHint")}</span>
-          <textarea data-testid="visit-no-photo-reason" value={noPhotoReason} onInput={(e) => setNoPhotoReason(e.currentTarget.value)} />
-        </label>
-      )}
-      <FieldError id="photos" text={shown.photos} />
-      <OnSiteWarnings site={site} position={position} photos={photos} numberFrom={existingPhotos.length} start={visitedAt}
-        needsPhoto={!existingPhotos.length && !noPhotoReason.trim()} issuesWithoutPhoto={[]}
-        onRemove={remove} onAdd={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)} />
-      <FieldError id="save" text={saveError} />
-      <UndoBar />
-      <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
-      </>}
     </div>
   );
 }
 
 interface VisitDraft {
-  visitedAt: string; subjectId: string | null; type: VisitType; summary: string; needs: string; cash: string; goods: string;
-  followUp: boolean; grade: AwardGrade; coDeliverer: string; noPhotoReason: string; existingPhotos: string[];
+  visitedAt: string;
+  subjectId: string | null;
+  type: VisitType;
+  summary: string;
+  needs: string;
+  cash: string;
+  goods: string;
+  followUp: boolean;
+  grade: AwardGrade;
+  coDeliverer: string;
+  noPhotoReason: string;
+  existingPhotos: string[];
 }
 
-function SubjectPicker({ selected, onSelect, here }: { selected: string | null; onSelect: (id: string | null) => void; here: { lat: number; lon: number } | null }) {
+function SubjectPicker({
+  selected,
+  onSelect,
+  here,
+}: {
+  selected: string | null;
+  onSelect: (id: string | null) => void;
+  here: { lat: number; lon: number } | null;
+}) {
   const all = useValue(subjects);
   const [q, setQ] = useState("");
   const dist = (s: Subject) => (here && s.location ? distanceM(here, s.location) : null);
-  const sorted = useMemo(() => all
-    .filter((s) => !q || s.name.includes(q) || s.address.includes(q))
-    .map((s) => ({ s, d: dist(s) }))
-    .sort((a, b) => (a.d !== null && b.d !== null ? a.d - b.d : a.d !== null ? -1 : b.d !== null ? 1
-      : Number(b.s.overdue) - Number(a.s.overdue) || a.s.name.localeCompare(b.s.name, "zh-CN"))), [all, here, q]);
+  const sorted = useMemo(
+    () =>
+      all
+        .filter((s) => !q || s.name.includes(q) || s.address.includes(q))
+        .map((s) => ({ s, d: dist(s) }))
+        .sort((a, b) =>
+          a.d !== null && b.d !== null
+            ? a.d - b.d
+            : a.d !== null
+              ? -1
+              : b.d !== null
+                ? 1
+                : Number(b.s.overdue) - Number(a.s.overdue) || a.s.name.localeCompare(b.s.name, "zh-CN"),
+        ),
+    [all, here, q],
+  );
   const chosen = all.find((s) => s.id === selected);
   if (chosen) {
     return (
       <div class="item selected" data-testid="subject-selected" data-id={chosen.id}>
         <SubjectLine s={chosen} d={dist(chosen)} />
-        <button type="button" class="btn btn-small" onClick={() => onSelect(null)}>{t("change")}</button>
+        <button type="button" class="btn btn-small" onClick={() => onSelect(null)}>
+          {t("change")}
+        </button>
       </div>
     );
   }
@@ -220,9 +384,11 @@ function SubjectPicker({ selected, onSelect, here }: { selected: string | null; 
       {!all.length && <p class="notice">{t("noSubjects")}</p>}
       <ul class="list">
         {sorted.map(({ s, d }) => (
-          <li key={s.id}><button type="button" class="item" data-testid="subject-item" data-id={s.id} onClick={() => onSelect(s.id)}>
-            <SubjectLine s={s} d={d} />
-          </button></li>
+          <li key={s.id}>
+            <button type="button" class="item" data-testid="subject-item" data-id={s.id} onClick={() => onSelect(s.id)}>
+              <SubjectLine s={s} d={d} />
+            </button>
+          </li>
         ))}
       </ul>
     </div>
@@ -232,7 +398,10 @@ function SubjectPicker({ selected, onSelect, here }: { selected: string | null; 
 function SubjectLine({ s, d }: { s: Subject; d: number | null }) {
   return (
     <>
-      <span class="main"><span class="name">{s.name}</span><span class="sub">{[tk(`cat_${s.category}`, s.category), s.address].filter(Boolean).join(" · ")}</span></span>
+      <span class="main">
+        <span class="name">{s.name}</span>
+        <span class="sub">{[tk(`cat_${s.category}`, s.category), s.address].filter(Boolean).join(" · ")}</span>
+      </span>
       <span class="side">
         {d !== null && <div>{formatDistance(d)}</div>}
         {s.overdue && <span class="badge overdue">{t("overdue")}</span>}

@@ -2,7 +2,15 @@
 // see flagged and offers the fix (locate again, retake or remove the photo, take one). Never a block.
 import { useEffect, useState } from "preact/hooks";
 import type { Fix } from "../api";
-import { evidenceRules, onSiteWarnings, photoFacts, refreshEvidenceRules, type PhotoFacts, type Site, type Warning } from "../onsite";
+import {
+  evidenceRules,
+  onSiteWarnings,
+  photoFacts,
+  refreshEvidenceRules,
+  type PhotoFacts,
+  type Site,
+  type Warning,
+} from "../onsite";
 import { useValue } from "../store";
 import { formatDistance } from "../util";
 import { ft } from "./form-i18n";
@@ -20,7 +28,8 @@ export interface WarningsProps {
   onAdd: (files: File[], fix: Promise<Fix | null>, item?: string) => void;
 }
 
-const gapText = (ms: number) => (ms >= 48 * 3600_000 ? ft("days", { n: Math.round(ms / 86400_000) }) : ft("hours", { n: (ms / 3600_000).toFixed(1) }));
+const gapText = (ms: number) =>
+  ms >= 48 * 3600_000 ? ft("days", { n: Math.round(ms / 86400_000) }) : ft("hours", { n: (ms / 3600_000).toFixed(1) });
 
 export function OnSiteWarnings(p: WarningsProps) {
   const rules = useValue(evidenceRules);
@@ -32,32 +41,91 @@ export function OnSiteWarnings(p: WarningsProps) {
   const ids = ready.map((x) => x.photo!.id).join();
   useEffect(() => {
     let live = true;
-    void Promise.all(ready.map((x, i) => photoFacts(x.photo!, x.key, p.numberFrom + i + 1, rules)))
-      .then((f) => live && setFacts(f), () => undefined);
-    return () => { live = false; };
+    void Promise.all(ready.map((x, i) => photoFacts(x.photo!, x.key, p.numberFrom + i + 1, rules))).then(
+      (f) => live && setFacts(f),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
   }, [ids, rules, p.numberFrom]);
   const shown = facts.filter((f) => ready.some((x) => x.key === f.key));
-  const list = onSiteWarnings({ rules, site: p.site, fix: p.position.fix, photos: shown, start: new Date(p.start), end: new Date(),
-    needsPhoto: p.needsPhoto && !ready.length, issuesWithoutPhoto: p.issuesWithoutPhoto.map((i) => i.code) });
+  const list = onSiteWarnings({
+    rules,
+    site: p.site,
+    fix: p.position.fix,
+    photos: shown,
+    start: new Date(p.start),
+    end: new Date(),
+    needsPhoto: p.needsPhoto && !ready.length,
+    issuesWithoutPhoto: p.issuesWithoutPhoto.map((i) => i.code),
+  });
   if (!list.length) return null;
-  const noun = p.site ? ft(p.site.noun === "facility" ? "siteFacility" : p.site.noun === "home" ? "siteHome" : "siteStation") : "";
+  const noun = p.site
+    ? ft(p.site.noun === "facility" ? "siteFacility" : p.site.noun === "home" ? "siteHome" : "siteStation")
+    : "";
   const relocate = (
-    <button type="button" class="btn btn-small" data-testid="warning-relocate" disabled={p.position.locating} onClick={p.position.locate}>
+    <button
+      type="button"
+      class="btn btn-small"
+      data-testid="warning-relocate"
+      disabled={p.position.locating}
+      onClick={p.position.locate}
+    >
       {p.position.locating ? "…" : ft("relocate")}
     </button>
   );
   const line = (w: Warning) => {
     switch (w.code) {
-      case "no_position": return { text: ft("warnNoPosition"), fix: relocate };
-      case "low_accuracy": return { text: ft("warnLowAccuracy", { a: formatDistance(w.accuracy), limit: formatDistance(w.limit) }), fix: relocate };
-      case "far": return { text: ft("warnFar", { site: noun, d: formatDistance(w.distance), g: formatDistance(w.geofence), a: formatDistance(w.accuracy) }), fix: relocate };
-      case "far_photo": return { text: ft("warnFarPhoto", { site: noun, d: formatDistance(w.distance), g: formatDistance(w.geofence) }), fix: null };
-      case "photo_time": return { text: ft("warnPhotoTime", { gap: gapText(w.gapMs) }), fix: null };
-      case "no_photo": return { text: ft("warnNoPhoto"), fix: <CameraButton small testid="warning-take-photo" label={ft("takeOne")} onFiles={(f, fix) => p.onAdd(f, fix)} /> };
+      case "no_position":
+        return { text: ft("warnNoPosition"), fix: relocate };
+      case "low_accuracy":
+        return {
+          text: ft("warnLowAccuracy", { a: formatDistance(w.accuracy), limit: formatDistance(w.limit) }),
+          fix: relocate,
+        };
+      case "far":
+        return {
+          text: ft("warnFar", {
+            site: noun,
+            d: formatDistance(w.distance),
+            g: formatDistance(w.geofence),
+            a: formatDistance(w.accuracy),
+          }),
+          fix: relocate,
+        };
+      case "far_photo":
+        return {
+          text: ft("warnFarPhoto", { site: noun, d: formatDistance(w.distance), g: formatDistance(w.geofence) }),
+          fix: null,
+        };
+      case "photo_time":
+        return { text: ft("warnPhotoTime", { gap: gapText(w.gapMs) }), fix: null };
+      case "no_photo":
+        return {
+          text: ft("warnNoPhoto"),
+          fix: (
+            <CameraButton
+              small
+              testid="warning-take-photo"
+              label={ft("takeOne")}
+              onFiles={(f, fix) => p.onAdd(f, fix)}
+            />
+          ),
+        };
       case "issue_no_photo": {
         const item = p.issuesWithoutPhoto.find((i) => i.code === w.item);
-        return { text: ft("warnIssueNoPhoto", { item: item?.label ?? w.item }),
-          fix: <CameraButton small testid={`warning-photo-${w.item}`} label={ft("takeOne")} onFiles={(f, fix) => p.onAdd(f, fix, w.item)} /> };
+        return {
+          text: ft("warnIssueNoPhoto", { item: item?.label ?? w.item }),
+          fix: (
+            <CameraButton
+              small
+              testid={`warning-photo-${w.item}`}
+              label={ft("takeOne")}
+              onFiles={(f, fix) => p.onAdd(f, fix, w.item)}
+            />
+          ),
+        };
       }
     }
   };
@@ -81,12 +149,19 @@ export function OnSiteWarnings(p: WarningsProps) {
       <ul>
         {rest.map((w) => {
           const { text, fix } = line(w);
-          return <li data-testid="onsite-warning" data-code={w.code}><div>{text}</div><div class="row">{fix}</div></li>;
+          return (
+            <li data-testid="onsite-warning" data-code={w.code}>
+              <div>{text}</div>
+              <div class="row">{fix}</div>
+            </li>
+          );
         })}
         {[...perPhoto].map(([key, e]) => (
           <li data-testid="onsite-warning" data-code={e.codes.join(" ")} data-photo={key}>
             <div>{ft("warnPhoto", { n: e.n, what: e.texts.join(ft("warnAnd")) })}</div>
-            <div class="row"><PhotoFix {...p} photoKey={key} /></div>
+            <div class="row">
+              <PhotoFix {...p} photoKey={key} />
+            </div>
           </li>
         ))}
       </ul>
@@ -99,11 +174,18 @@ function PhotoFix(p: WarningsProps & { photoKey: string }) {
   const photo = p.photos.find((x) => x.key === p.photoKey);
   return (
     <>
-      <CameraButton small testid="warning-retake" label={ft("retake")} onFiles={(files, fix) => {
-        p.onRemove(p.photoKey);
-        p.onAdd(files.slice(0, 1), fix, photo?.item);
-      }} />
-      <button type="button" class="btn btn-small" data-testid="warning-remove" onClick={() => p.onRemove(p.photoKey)}>{ft("removeIt")}</button>
+      <CameraButton
+        small
+        testid="warning-retake"
+        label={ft("retake")}
+        onFiles={(files, fix) => {
+          p.onRemove(p.photoKey);
+          p.onAdd(files.slice(0, 1), fix, photo?.item);
+        }}
+      />
+      <button type="button" class="btn btn-small" data-testid="warning-remove" onClick={() => p.onRemove(p.photoKey)}>
+        {ft("removeIt")}
+      </button>
     </>
   );
 }

@@ -9,23 +9,81 @@ import { Failed, day, fieldName, get, useLoad, when } from "./common";
 import { label, t } from "./i18n";
 
 export interface AuditRow {
-  id: number; at: string; actor_id: string | null; actor_username: string; actor_name?: string; ip: string;
-  action: string; entity: string; entity_id: string; entity_name?: string; detail: Record<string, unknown>;
+  id: number;
+  at: string;
+  actor_id: string | null;
+  actor_username: string;
+  actor_name?: string;
+  ip: string;
+  action: string;
+  entity: string;
+  entity_id: string;
+  entity_name?: string;
+  detail: Record<string, unknown>;
 }
-interface UserRow { id: string; display_name: string; username: string }
+interface UserRow {
+  id: string;
+  display_name: string;
+  username: string;
+}
 
 const ACTIONS = [
-  "login", "login_failed", "logout", "patrol_create", "patrol_update", "patrol_review", "visit_create", "visit_update",
-  "visit_review", "photo_upload", "task_fix", "task_accept", "task_reopen", "task_reassign", "task_deadline",
-  "facility_create", "facility_update", "facility_import", "subject_create", "subject_update", "subject_import",
-  "subject_view_numbers", "user_create", "user_update", "user_disable", "user_password_reset", "org_unit_create", "export",
-  "inspection_create", "inspection_update", "inspection_review", "station_update", "template_create", "template_version",
-  "weekly_remarks", "own_password_change", "patrol_review_refused", "visit_review_refused", "inspection_review_refused",
+  "login",
+  "login_failed",
+  "logout",
+  "patrol_create",
+  "patrol_update",
+  "patrol_review",
+  "visit_create",
+  "visit_update",
+  "visit_review",
+  "photo_upload",
+  "task_fix",
+  "task_accept",
+  "task_reopen",
+  "task_reassign",
+  "task_deadline",
+  "facility_create",
+  "facility_update",
+  "facility_import",
+  "subject_create",
+  "subject_update",
+  "subject_import",
+  "subject_view_numbers",
+  "user_create",
+  "user_update",
+  "user_disable",
+  "user_password_reset",
+  "org_unit_create",
+  "export",
+  "inspection_create",
+  "inspection_update",
+  "inspection_review",
+  "station_update",
+  "template_create",
+  "template_version",
+  "weekly_remarks",
+  "own_password_change",
+  "patrol_review_refused",
+  "visit_review_refused",
+  "inspection_review_refused",
   "task_accept_refused",
-  "org_unit_rename", "station_head_cleared",
+  "org_unit_rename",
+  "station_head_cleared",
 ];
-const ENTITIES = ["facility", "subject", "task", "patrol", "visit", "inspection", "user", "org_unit", "photo", "checklist_template",
-  "weekly_report"];
+const ENTITIES = [
+  "facility",
+  "subject",
+  "task",
+  "patrol",
+  "visit",
+  "inspection",
+  "user",
+  "org_unit",
+  "photo",
+  "checklist_template",
+  "weekly_report",
+];
 
 const has = (key: string) => label("", key) !== key;
 const actionWord = (a: string) => (has(`a_${a}`) ? label("a_", a) : a.replace(/_/g, " "));
@@ -48,12 +106,24 @@ function details(r: AuditRow): string[] {
   const d = r.detail ?? {};
   const out: string[] = [];
   const changes = d.changes as Record<string, [unknown, unknown]> | undefined;
-  if (changes) for (const [f, [a, b]] of Object.entries(changes)) out.push(t("s_change", { field: fieldName(f), a: shown(f, a), b: shown(f, b) }));
-  if (d.field && "old" in d) out.push(t("s_change", { field: fieldName(d.field === "assignee" ? "assignee_id" : String(d.field)), a: shown(String(d.field), d.old), b: shown(String(d.field), d.new) }));
-  if (!changes && Array.isArray(d.changed) && d.changed.length) out.push(d.changed.map((f) => fieldName(String(f))).join("、"));
+  if (changes)
+    for (const [f, [a, b]] of Object.entries(changes))
+      out.push(t("s_change", { field: fieldName(f), a: shown(f, a), b: shown(f, b) }));
+  if (d.field && "old" in d)
+    out.push(
+      t("s_change", {
+        field: fieldName(d.field === "assignee" ? "assignee_id" : String(d.field)),
+        a: shown(String(d.field), d.old),
+        b: shown(String(d.field), d.new),
+      }),
+    );
+  if (!changes && Array.isArray(d.changed) && d.changed.length)
+    out.push(d.changed.map((f) => fieldName(String(f))).join("、"));
   if (typeof d.count === "number") out.push(t("s_count", { n: d.count }));
-  if (typeof d.created === "number") out.push(t("s_counts", { c: d.created, u: Number(d.updated ?? 0), n: Number(d.unchanged ?? 0) }));
-  if (d.decision) out.push(t("s_decision", { d: d.decision === "approve" ? label("st_", "approved") : label("st_", "returned") }));
+  if (typeof d.created === "number")
+    out.push(t("s_counts", { c: d.created, u: Number(d.updated ?? 0), n: Number(d.unchanged ?? 0) }));
+  if (d.decision)
+    out.push(t("s_decision", { d: d.decision === "approve" ? label("st_", "approved") : label("st_", "returned") }));
   if (d.comment) out.push(t("s_comment", { c: String(d.comment) }));
   if (d.period_from) out.push(t("s_period", { a: shown("", d.period_from), b: shown("", d.period_to) }));
   if (d.role && r.action === "user_create") out.push(`${fieldName("role")}${colon()}${label("role_", String(d.role))}`);
@@ -65,7 +135,9 @@ export function sentence(r: AuditRow): string {
   const who = r.actor_name || r.actor_username || t("someone");
   const thing = r.entity_name || (r.entity && has(`en_${r.entity}`) ? label("en_", r.entity) : "");
   const self = r.entity === "user" && r.entity_id === r.actor_id; // a login names nobody twice
-  return thing && !self ? t("s_did_to", { who, action: actionWord(r.action), thing }) : t("s_did", { who, action: actionWord(r.action) });
+  return thing && !self
+    ? t("s_did_to", { who, action: actionWord(r.action), thing })
+    : t("s_did", { who, action: actionWord(r.action) });
 }
 
 export function AuditList({ rows }: { rows: AuditRow[] }) {
@@ -74,8 +146,19 @@ export function AuditList({ rows }: { rows: AuditRow[] }) {
       {rows.map((r) => (
         <li data-testid="audit-row" data-action={r.action}>
           <span class="when">{when(r.at)}</span> <span data-testid="audit-sentence">{sentence(r)}</span>
-          {r.ip && <span class="muted small"> · {t("ip")} {r.ip}</span>}
-          {details(r).length > 0 && <ul class="changes">{details(r).map((x) => <li>{x}</li>)}</ul>}
+          {r.ip && (
+            <span class="muted small">
+              {" "}
+              · {t("ip")} {r.ip}
+            </span>
+          )}
+          {details(r).length > 0 && (
+            <ul class="changes">
+              {details(r).map((x) => (
+                <li>{x}</li>
+              ))}
+            </ul>
+          )}
         </li>
       ))}
     </ul>
@@ -89,13 +172,29 @@ const dayStart = (d: string, end: boolean) =>
 export function AuditScreen() {
   const [f, setF] = useState<Record<string, string>>(() => {
     const q = query();
-    return { actor_id: q.actor_id ?? "", action: q.action ?? "", entity: q.entity ?? "", entity_id: q.entity_id ?? "", from: "", to: "", q: "" };
+    return {
+      actor_id: q.actor_id ?? "",
+      action: q.action ?? "",
+      entity: q.entity ?? "",
+      entity_id: q.entity_id ?? "",
+      from: "",
+      to: "",
+      q: "",
+    };
   });
   const [rows, setRows] = useState<AuditRow[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [people] = useLoad(() => get<Page<UserRow>>("/users"), []);
-  const params = () => ({ actor_id: f.actor_id, action: f.action, entity: f.entity, entity_id: f.entity_id, q: f.q,
-    from: dayStart(f.from, false), to: dayStart(f.to, true), limit: 100 });
+  const params = () => ({
+    actor_id: f.actor_id,
+    action: f.action,
+    entity: f.entity,
+    entity_id: f.entity_id,
+    q: f.q,
+    from: dayStart(f.from, false),
+    to: dayStart(f.to, true),
+    limit: 100,
+  });
   const [page, error, reload] = useLoad(async () => {
     setAsked(JSON.stringify(f));
     const out = await get<Page<AuditRow>>("/audit-log", params());
@@ -115,35 +214,79 @@ export function AuditScreen() {
   return (
     <section data-testid="admin-audit">
       <div class="sv-filters">
-        <label class="sv-filter"><span>{t("who")}</span>
+        <label class="sv-filter">
+          <span>{t("who")}</span>
           <select data-testid="audit-actor" value={f.actor_id} onChange={(e) => set("actor_id", e.currentTarget.value)}>
             <option value="">{t("anyone")}</option>
-            {(people?.items ?? []).map((p) => <option value={p.id}>{p.display_name} · {p.username}</option>)}
+            {(people?.items ?? []).map((p) => (
+              <option value={p.id}>
+                {p.display_name} · {p.username}
+              </option>
+            ))}
           </select>
         </label>
-        <label class="sv-filter"><span>{t("action")}</span>
+        <label class="sv-filter">
+          <span>{t("action")}</span>
           <select data-testid="audit-action" value={f.action} onChange={(e) => set("action", e.currentTarget.value)}>
             <option value="">{t("anyAction")}</option>
-            {ACTIONS.map((a) => <option value={a}>{actionWord(a)}</option>)}
+            {ACTIONS.map((a) => (
+              <option value={a}>{actionWord(a)}</option>
+            ))}
           </select>
         </label>
-        <label class="sv-filter"><span>{t("thing")}</span>
+        <label class="sv-filter">
+          <span>{t("thing")}</span>
           <select data-testid="audit-entity" value={f.entity} onChange={(e) => set("entity", e.currentTarget.value)}>
             <option value="">{t("anything")}</option>
-            {ENTITIES.map((x) => <option value={x}>{label("en_", x)}</option>)}
+            {ENTITIES.map((x) => (
+              <option value={x}>{label("en_", x)}</option>
+            ))}
           </select>
         </label>
-        <label class="sv-filter"><span>{t("from")}</span><input type="date" data-testid="audit-from" value={f.from} onChange={(e) => set("from", e.currentTarget.value)} /></label>
-        <label class="sv-filter"><span>{t("to")}</span><input type="date" data-testid="audit-to" value={f.to} onChange={(e) => set("to", e.currentTarget.value)} /></label>
-        <label class="sv-filter"><span>{t("search")}</span>
-          <input type="text" data-testid="audit-search" placeholder={t("auditFindHint")} value={f.q} onChange={(e) => set("q", e.currentTarget.value)} />
+        <label class="sv-filter">
+          <span>{t("from")}</span>
+          <input
+            type="date"
+            data-testid="audit-from"
+            value={f.from}
+            onChange={(e) => set("from", e.currentTarget.value)}
+          />
+        </label>
+        <label class="sv-filter">
+          <span>{t("to")}</span>
+          <input type="date" data-testid="audit-to" value={f.to} onChange={(e) => set("to", e.currentTarget.value)} />
+        </label>
+        <label class="sv-filter">
+          <span>{t("search")}</span>
+          <input
+            type="text"
+            data-testid="audit-search"
+            placeholder={t("auditFindHint")}
+            value={f.q}
+            onChange={(e) => set("q", e.currentTarget.value)}
+          />
         </label>
       </div>
-      {f.entity_id && rows[0]?.entity_name && <p class="notice">{label("en_", f.entity)}{colon()}{rows[0].entity_name} <button class="btn btn-small" onClick={() => set("entity_id", "")}>{t("all")}</button></p>}
+      {f.entity_id && rows[0]?.entity_name && (
+        <p class="notice">
+          {label("en_", f.entity)}
+          {colon()}
+          {rows[0].entity_name}{" "}
+          <button class="btn btn-small" onClick={() => set("entity_id", "")}>
+            {t("all")}
+          </button>
+        </p>
+      )}
       {error && <Failed error={error} retry={reload} />}
       {!error && !stale && !rows.length && <p class="muted">{t("none")}</p>}
-      <div aria-busy={stale} style={stale ? "opacity:0.5" : undefined}><AuditList rows={rows} /></div>
-      {cursor && <button class="btn" onClick={() => void more()}>{t("more")}</button>}
+      <div aria-busy={stale} style={stale ? "opacity:0.5" : undefined}>
+        <AuditList rows={rows} />
+      </div>
+      {cursor && (
+        <button class="btn" onClick={() => void more()}>
+          {t("more")}
+        </button>
+      )}
     </section>
   );
 }

@@ -11,7 +11,8 @@ import "./sv.css";
 
 export type Query = Record<string, string | number | undefined | null>;
 export const get = async <R,>(path: string, query?: Query) => (await request<R>("GET", path, { query })).data;
-export const post = async <R,>(path: string, json?: unknown) => (await request<R>("POST", path, { json: json ?? {} })).data;
+export const post = async <R,>(path: string, json?: unknown) =>
+  (await request<R>("POST", path, { json: json ?? {} })).data;
 
 /** A server error's finer `code` (the schema's ErrorCode) in the user's language: the desk's own
  *  sentence where it has one (ec_<code> in ./i18n), else null (describeError's general words for the
@@ -33,7 +34,8 @@ export function ruleText(rule: string | null | undefined, limit?: number | null)
 /** What a field is called on the screen ("location.lat" -> 纬度). */
 export const fieldName = (field: string | null | undefined): string => {
   if (!field) return "";
-  for (const k of [field, field.split(".").pop() ?? "", field.split(/[.[]/)[0]]) if (label("f_", k) !== k) return label("f_", k);
+  for (const k of [field, field.split(".").pop() ?? "", field.split(/[.[]/)[0]])
+    if (label("f_", k) !== k) return label("f_", k);
   return field;
 };
 
@@ -45,10 +47,10 @@ export function errText(e: unknown): string {
   if (rule && e instanceof ApiError) return e.field ? t("err_field", { f: fieldName(e.field), m: rule }) : rule;
   // The desk's own sentences where it knows the server's; otherwise the app's one describeError.
   const known = e instanceof ApiError && e.status !== 0 ? serverSentence(e.code, "", e.detail) : null;
-  if (known && e instanceof ApiError) return e.field && known !== e.detail ? t("err_field", { f: fieldName(e.field), m: known }) : known;
+  if (known && e instanceof ApiError)
+    return e.field && known !== e.detail ? t("err_field", { f: fieldName(e.field), m: known }) : known;
   return describeError(e);
 }
-
 
 /** Widen the app shell (phone-sized by default) while a supervisor screen is open. */
 export function useWide(): void {
@@ -57,11 +59,15 @@ export function useWide(): void {
     app?.classList.add("sv-wide");
     // On a phone a table scrolls sideways inside its own box (sv.css): it takes the keyboard's
     // focus so that it can be scrolled without a pointer too.
-    const focusable = () => app?.querySelectorAll(".sv-table:not([tabindex])").forEach((e) => e.setAttribute("tabindex", "0"));
+    const focusable = () =>
+      app?.querySelectorAll(".sv-table:not([tabindex])").forEach((e) => e.setAttribute("tabindex", "0"));
     focusable();
     const watch = new MutationObserver(focusable);
     if (app) watch.observe(app, { childList: true, subtree: true });
-    return () => { watch.disconnect(); app?.classList.remove("sv-wide"); };
+    return () => {
+      watch.disconnect();
+      app?.classList.remove("sv-wide");
+    };
   }, []);
 }
 
@@ -73,48 +79,87 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): [T | undefi
   useEffect(() => {
     let live = true;
     setError(null);
-    load().then((d) => live && setData(d), (e) => live && setError(errText(e)));
-    return () => { live = false; };
+    load().then(
+      (d) => live && setData(d),
+      (e) => live && setError(errText(e)),
+    );
+    return () => {
+      live = false;
+    };
   }, [...deps, n]);
   return [data, error, () => setN((x) => x + 1)];
 }
 
 export function Failed({ error, retry }: { error: string; retry?: () => void }) {
   return (
-    <p class="error" role="alert">{t("failed", { detail: error })} {retry && <button class="btn btn-small" onClick={retry}>{t("retry")}</button>}</p>
+    <p class="error" role="alert">
+      {t("failed", { detail: error })}{" "}
+      {retry && (
+        <button class="btn btn-small" onClick={retry}>
+          {t("retry")}
+        </button>
+      )}
+    </p>
   );
 }
 
 export const day = (iso: string | null | undefined) =>
   iso ? new Date(iso).toLocaleDateString(lang.get(), { year: "numeric", month: "2-digit", day: "2-digit" }) : "";
 export const when = (iso: string | null | undefined) =>
-  iso ? new Date(iso).toLocaleString(lang.get(), { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "";
+  iso
+    ? new Date(iso).toLocaleString(lang.get(), {
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+      })
+    : "";
 /** A checklist item as people know it: from the cached templates, else the server's label (an
  * item a later version retired), else the built-in table. */
-export const itemLabel = (code: string, serverLabel?: string) => (code === "follow_up" ? t("followUp")
-  : templateLabel(code) ?? serverLabel ?? ft(`item_${code}` as Parameters<typeof ft>[0]));
+export const itemLabel = (code: string, serverLabel?: string) =>
+  code === "follow_up"
+    ? t("followUp")
+    : (templateLabel(code) ?? serverLabel ?? ft(`item_${code}` as Parameters<typeof ft>[0]));
 
 export function StatusBadge({ status }: { status: string }) {
   const cls = { open: "overdue", fixed: "submitted", accepted: "approved", cancelled: "" }[status] ?? status;
-  return <span class={`badge ${cls}`} data-status={status}>{label("st_", status)}</span>;
+  return (
+    <span class={`badge ${cls}`} data-status={status}>
+      {label("st_", status)}
+    </span>
+  );
 }
 
 /** A server sentence without the ids in it: a person reads "another record", never a UUID. */
-const noIds = (s: string) => s.replace(/ in record [0-9a-f-]{36}/g, " in another record").replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "…");
+const noIds = (s: string) =>
+  s.replace(/ in record [0-9a-f-]{36}/g, " in another record").replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "…");
 
 /** Flags grouped by kind: what the kind means in plain words, then each of the server's findings. */
 export function Flags({ flags }: { flags: Flag[] }) {
   const l = useLang();
-  if (!flags.length) return <p class="muted small" data-testid="no-flags">{t("noFlags")}</p>;
+  if (!flags.length)
+    return (
+      <p class="muted small" data-testid="no-flags">
+        {t("noFlags")}
+      </p>
+    );
   const groups = new Map<string, Flag[]>();
   for (const f of flags) groups.set(f.code, [...(groups.get(f.code) ?? []), f]);
   return (
     <ul class="sv-flags" data-testid="flags">
       {[...groups].map(([code, list]) => (
         <li data-flag={code}>
-          <strong>{label("fl_", code)}{list.length > 1 ? ` ×${list.length}` : ""}</strong>
+          <strong>
+            {label("fl_", code)}
+            {list.length > 1 ? ` ×${list.length}` : ""}
+          </strong>
           {label("fx_", code) !== code && <span class="small">{label("fx_", code)}</span>}
-          <ul>{list.map((f) => <li>{(l === "en" ? noIds(f.detail) : f.detail_zh || noIds(f.detail)) || ""}</li>)}</ul>
+          <ul>
+            {list.map((f) => (
+              <li>{(l === "en" ? noIds(f.detail) : f.detail_zh || noIds(f.detail)) || ""}</li>
+            ))}
+          </ul>
         </li>
       ))}
     </ul>
@@ -145,7 +190,12 @@ export function Viewer({ photos, start, onClose }: { photos: Photo[]; start: num
   const [original, setOriginal] = useState(false);
   const drag = useRef<[number, number] | null>(null);
   const p = photos[i];
-  const move = (d: number) => { setI((i + d + photos.length) % photos.length); setZoom(1); setPan([0, 0]); setOriginal(false); };
+  const move = (d: number) => {
+    setI((i + d + photos.length) % photos.length);
+    setZoom(1);
+    setPan([0, 0]);
+    setOriginal(false);
+  };
   useEffect(() => {
     const key = (e: KeyboardEvent) => {
       e.stopPropagation();
@@ -160,24 +210,76 @@ export function Viewer({ photos, start, onClose }: { photos: Photo[]; start: num
   });
   const src = original ? p.url : p.review_url || p.thumb_url;
   return (
-    <div class="sv-viewer" role="dialog" aria-modal="true" aria-label={t("photoViewer", { n: i + 1, of: photos.length })} data-testid="viewer"
-      onWheel={(e) => { e.preventDefault(); setZoom((z) => Math.min(Math.max(z * (e.deltaY < 0 ? 1.25 : 0.8), 1), 8)); }}>
+    <div
+      class="sv-viewer"
+      role="dialog"
+      aria-modal="true"
+      aria-label={t("photoViewer", { n: i + 1, of: photos.length })}
+      data-testid="viewer"
+      onWheel={(e) => {
+        e.preventDefault();
+        setZoom((z) => Math.min(Math.max(z * (e.deltaY < 0 ? 1.25 : 0.8), 1), 8));
+      }}
+    >
       <div class="sv-viewer-bar">
-        <span>{i + 1} / {photos.length} · {p.taken_at ? t("takenAt", { t: when(p.taken_at) }) : p.capture.captured_at ? t("capturedAt", { t: when(p.capture.captured_at) }) : ""}</span>
+        <span>
+          {i + 1} / {photos.length} ·{" "}
+          {p.taken_at
+            ? t("takenAt", { t: when(p.taken_at) })
+            : p.capture.captured_at
+              ? t("capturedAt", { t: when(p.capture.captured_at) })
+              : ""}
+        </span>
         <span class="grow" />
-        {photos.length > 1 && <button class="btn btn-small" onClick={() => move(-1)}>{t("prev")}</button>}
-        {photos.length > 1 && <button class="btn btn-small" onClick={() => move(1)}>{t("next")}</button>}
-        <button class="btn btn-small" data-testid="zoom-in" onClick={() => setZoom((z) => Math.min(z * 1.5, 8))}>{t("zoomIn")}</button>
-        <button class="btn btn-small" onClick={() => { setZoom((z) => Math.max(z / 1.5, 1)); setPan([0, 0]); }}>{t("zoomOut")}</button>
-        <button class="btn btn-small" data-testid="original" aria-pressed={original} onClick={() => setOriginal(true)}>{t("original")}</button>
-        <button class="btn btn-small btn-primary" data-testid="viewer-close" onClick={onClose}>{t("close")}</button>
+        {photos.length > 1 && (
+          <button class="btn btn-small" onClick={() => move(-1)}>
+            {t("prev")}
+          </button>
+        )}
+        {photos.length > 1 && (
+          <button class="btn btn-small" onClick={() => move(1)}>
+            {t("next")}
+          </button>
+        )}
+        <button class="btn btn-small" data-testid="zoom-in" onClick={() => setZoom((z) => Math.min(z * 1.5, 8))}>
+          {t("zoomIn")}
+        </button>
+        <button
+          class="btn btn-small"
+          onClick={() => {
+            setZoom((z) => Math.max(z / 1.5, 1));
+            setPan([0, 0]);
+          }}
+        >
+          {t("zoomOut")}
+        </button>
+        <button class="btn btn-small" data-testid="original" aria-pressed={original} onClick={() => setOriginal(true)}>
+          {t("original")}
+        </button>
+        <button class="btn btn-small btn-primary" data-testid="viewer-close" onClick={onClose}>
+          {t("close")}
+        </button>
       </div>
-      <div class="sv-viewer-stage"
-        onPointerDown={(e) => { drag.current = [e.clientX - pan[0], e.clientY - pan[1]]; (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId); }}
-        onPointerMove={(e) => { if (drag.current && zoom > 1) setPan([e.clientX - drag.current[0], e.clientY - drag.current[1]]); }}
-        onPointerUp={() => { drag.current = null; }}>
-        <img src={src} alt="" draggable={false} data-zoom={zoom.toFixed(2)}
-          style={{ transform: `translate(${pan[0]}px, ${pan[1]}px) scale(${zoom})` }} />
+      <div
+        class="sv-viewer-stage"
+        onPointerDown={(e) => {
+          drag.current = [e.clientX - pan[0], e.clientY - pan[1]];
+          (e.currentTarget as HTMLElement).setPointerCapture(e.pointerId);
+        }}
+        onPointerMove={(e) => {
+          if (drag.current && zoom > 1) setPan([e.clientX - drag.current[0], e.clientY - drag.current[1]]);
+        }}
+        onPointerUp={() => {
+          drag.current = null;
+        }}
+      >
+        <img
+          src={src}
+          alt=""
+          draggable={false}
+          data-zoom={zoom.toFixed(2)}
+          style={{ transform: `translate(${pan[0]}px, ${pan[1]}px) scale(${zoom})` }}
+        />
       </div>
     </div>
   );
@@ -214,7 +316,8 @@ export function presetPeriod(preset: string): { from: string; to: string } {
   const m = now.getUTCMonth();
   const iso = (d: Date) => d.toISOString().slice(0, 10);
   const today = iso(now);
-  if (preset === "lastMonth") return { from: iso(new Date(Date.UTC(y, m - 1, 1))), to: iso(new Date(Date.UTC(y, m, 0))) };
+  if (preset === "lastMonth")
+    return { from: iso(new Date(Date.UTC(y, m - 1, 1))), to: iso(new Date(Date.UTC(y, m, 0))) };
   if (preset === "thisQuarter") return { from: iso(new Date(Date.UTC(y, m - (m % 3), 1))), to: today };
   if (preset === "thisYear") return { from: `${y}-01-01`, to: today };
   return { from: iso(new Date(Date.UTC(y, m, 1))), to: today };
@@ -243,9 +346,17 @@ export function unitTree(units: OrgUnit[]): { unit: OrgUnit; depth: number }[] {
 export function UnitOptions({ units, only }: { units: OrgUnit[]; only?: (u: OrgUnit) => boolean }) {
   return (
     <>
-      {unitTree(units).filter(({ unit }) => !only || only(unit)).map(({ unit, depth }) => (
-        <option value={unit.id}>{"\u3000".repeat(depth)}{depth ? "└ " : ""}{unit.name}{lang.get() === "en" ? " " : ""}{paren(label("lvs_", unit.level))}</option>
-      ))}
+      {unitTree(units)
+        .filter(({ unit }) => !only || only(unit))
+        .map(({ unit, depth }) => (
+          <option value={unit.id}>
+            {"\u3000".repeat(depth)}
+            {depth ? "└ " : ""}
+            {unit.name}
+            {lang.get() === "en" ? " " : ""}
+            {paren(label("lvs_", unit.level))}
+          </option>
+        ))}
     </>
   );
 }

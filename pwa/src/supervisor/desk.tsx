@@ -12,26 +12,58 @@ import { pending } from "../status";
 import { useValue, value } from "../store";
 import "./desk.css";
 
+// The brand and its glyph, the same in both languages.
+const LOGO = "巡";
+const BRAND = "巡访";
+
 const t = defineStrings(
   {
-    desk: "工作台", review: "审核", tasks: "整改", stats: "统计", ledger: "台账", stations: "服务站周报", admin: "管理",
+    desk: "工作台",
+    review: "审核",
+    tasks: "整改",
+    stats: "统计",
+    ledger: "台账",
+    stations: "服务站周报",
+    admin: "管理",
     templates: "检查表模板",
-    waitReview: "{n} 条待审核", waitAccept: "{n} 项待验收", waitOverdue: "{n} 项逾期",
-    waitFacilities: "{n} 处设施逾期未巡查", waitSubjects: "{n} 位对象逾期未走访",
-    outbox: "待上传 {n}", nav: "工作台导航", roleSupervisor: "站长/科室", roleAdmin: "管理员",
+    waitReview: "{n} 条待审核",
+    waitAccept: "{n} 项待验收",
+    waitOverdue: "{n} 项逾期",
+    waitFacilities: "{n} 处设施逾期未巡查",
+    waitSubjects: "{n} 位对象逾期未走访",
+    outbox: "待上传 {n}",
+    nav: "工作台导航",
+    roleSupervisor: "站长/科室",
+    roleAdmin: "管理员",
   },
   {
-    desk: "Desk", review: "Review", tasks: "Tasks", stats: "Statistics", ledger: "Registers", stations: "Station reports", admin: "Admin",
+    desk: "Desk",
+    review: "Review",
+    tasks: "Tasks",
+    stats: "Statistics",
+    ledger: "Registers",
+    stations: "Station reports",
+    admin: "Admin",
     templates: "Checklists",
-    waitReview: "{n} to review", waitAccept: "{n} to accept", waitOverdue: "{n} overdue",
-    waitFacilities: "{n} facilities overdue", waitSubjects: "{n} people overdue for a visit",
-    outbox: "{n} to upload", nav: "Desk navigation", roleSupervisor: "Supervisor", roleAdmin: "Administrator",
+    waitReview: "{n} to review",
+    waitAccept: "{n} to accept",
+    waitOverdue: "{n} overdue",
+    waitFacilities: "{n} facilities overdue",
+    waitSubjects: "{n} people overdue for a visit",
+    outbox: "{n} to upload",
+    nav: "Desk navigation",
+    roleSupervisor: "Supervisor",
+    roleAdmin: "Administrator",
   },
 );
 
 export interface Counts {
-  review: number; tasks_to_accept: number; tasks_open: number; tasks_overdue: number;
-  facilities_overdue: number; subjects_overdue: number;
+  review: number;
+  tasks_to_accept: number;
+  tasks_open: number;
+  tasks_overdue: number;
+  facilities_overdue: number;
+  subjects_overdue: number;
 }
 /** What waits for the user; screens call refreshCounts() after a decision so the badges follow. */
 export const counts = value<Counts | null>(null);
@@ -51,7 +83,12 @@ export const isDesk = (role: Role | undefined): boolean =>
 /** Where a supervisor lands: the field worker's home is not their work. */
 export const DESK_HOME = "/review";
 
-const NAV: { href: string; key: "review" | "tasks" | "stats" | "ledger" | "stations" | "admin" | "templates"; icon: string; adminOnly?: boolean }[] = [
+const NAV: {
+  href: string;
+  key: "review" | "tasks" | "stats" | "ledger" | "stations" | "admin" | "templates";
+  icon: string;
+  adminOnly?: boolean;
+}[] = [
   { href: "/review", key: "review", icon: "✔" },
   { href: "/tasks", key: "tasks", icon: "⚒" },
   { href: "/dashboard", key: "stats", icon: "▦" },
@@ -64,14 +101,16 @@ const NAV: { href: string; key: "review" | "tasks" | "stats" | "ledger" | "stati
 function badges(key: string, c: Counts | null): { n: number; title: string; hot?: boolean }[] {
   if (!c) return [];
   if (key === "review") return [{ n: c.review, title: t("waitReview", { n: c.review }) }];
-  if (key === "tasks") return [
-    { n: c.tasks_to_accept, title: t("waitAccept", { n: c.tasks_to_accept }) },
-    { n: c.tasks_overdue, title: t("waitOverdue", { n: c.tasks_overdue }), hot: true },
-  ];
-  if (key === "ledger") return [
-    { n: c.facilities_overdue, title: t("waitFacilities", { n: c.facilities_overdue }), hot: true },
-    { n: c.subjects_overdue, title: t("waitSubjects", { n: c.subjects_overdue }), hot: true },
-  ];
+  if (key === "tasks")
+    return [
+      { n: c.tasks_to_accept, title: t("waitAccept", { n: c.tasks_to_accept }) },
+      { n: c.tasks_overdue, title: t("waitOverdue", { n: c.tasks_overdue }), hot: true },
+    ];
+  if (key === "ledger")
+    return [
+      { n: c.facilities_overdue, title: t("waitFacilities", { n: c.facilities_overdue }), hot: true },
+      { n: c.subjects_overdue, title: t("waitSubjects", { n: c.subjects_overdue }), hot: true },
+    ];
   return [];
 }
 
@@ -95,11 +134,19 @@ export function Desk({ path, children }: { path: string; children: ComponentChil
   useEffect(() => {
     if (base === "/" || base === "") go(DESK_HOME, true);
   }, [base]);
-  useEffect(() => { void refreshCounts(); }, [base]);
   useEffect(() => {
-    const timer = setInterval(() => { void refreshCounts(); tick((x) => x + 1); }, 60_000);
+    void refreshCounts();
+  }, [base]);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      void refreshCounts();
+      tick((x) => x + 1);
+    }, 60_000);
     document.body.classList.add("desk-body");
-    return () => { clearInterval(timer); document.body.classList.remove("desk-body"); };
+    return () => {
+      clearInterval(timer);
+      document.body.classList.remove("desk-body");
+    };
   }, []);
   const doLogout = async () => {
     const n = pending.get();
@@ -110,35 +157,67 @@ export function Desk({ path, children }: { path: string; children: ComponentChil
   return (
     <div class="desk" data-testid="desk">
       <aside class="desk-side">
-        {/* eslint-disable-next-line no-restricted-syntax -- the brand, the same in both languages */}
-        <a class="desk-brand" href={`#${DESK_HOME}`}><span class="desk-logo" aria-hidden="true">巡</span>巡访 · {t("desk")}</a>
+        <a class="desk-brand" href={`#${DESK_HOME}`}>
+          <span class="desk-logo" aria-hidden="true">
+            {LOGO}
+          </span>
+          {BRAND} · {t("desk")}
+        </a>
         <nav aria-label={t("nav")}>
           <ul class="desk-nav">
             {NAV.filter((item) => !item.adminOnly || s?.user.role === "admin").map((item) => {
               const here = base === item.href || base.startsWith(`${item.href}/`);
               return (
                 <li>
-                  <a href={`#${navHref(item.href, item.key, c)}`} data-testid={`desk-nav-${item.key}`} aria-current={here ? "page" : undefined}>
-                    <span class="desk-icon" aria-hidden="true">{item.icon}</span>
+                  <a
+                    href={`#${navHref(item.href, item.key, c)}`}
+                    data-testid={`desk-nav-${item.key}`}
+                    aria-current={here ? "page" : undefined}
+                  >
+                    <span class="desk-icon" aria-hidden="true">
+                      {item.icon}
+                    </span>
                     <span class="desk-label">{t(item.key)}</span>
-                    {badges(item.key, c).filter((b) => b.n > 0).map((b) => (
-                      <span class={`desk-count${b.hot ? " hot" : ""}`} title={b.title} data-testid={`desk-count-${item.key}`}>
-                        {b.n}<span class="sr-only">{b.title}</span>
-                      </span>
-                    ))}
+                    {badges(item.key, c)
+                      .filter((b) => b.n > 0)
+                      .map((b) => (
+                        <span
+                          class={`desk-count${b.hot ? " hot" : ""}`}
+                          title={b.title}
+                          data-testid={`desk-count-${item.key}`}
+                        >
+                          {b.n}
+                          <span class="sr-only">{b.title}</span>
+                        </span>
+                      ))}
                   </a>
                 </li>
               );
             })}
           </ul>
         </nav>
-        {waiting > 0 && <a class="desk-outbox" href="#/outbox">{t("outbox", { n: waiting })}</a>}
+        {waiting > 0 && (
+          <a class="desk-outbox" href="#/outbox">
+            {t("outbox", { n: waiting })}
+          </a>
+        )}
         <div class="desk-user">
           <strong>{s?.user.display_name}</strong>
-          <span class="muted small">{s?.user.username} · {s?.user.role === "admin" ? t("roleAdmin") : t("roleSupervisor")}</span>
+          <span class="muted small">
+            {s?.user.username} · {s?.user.role === "admin" ? t("roleAdmin") : t("roleSupervisor")}
+          </span>
           <div class="row">
-            <button type="button" class="btn btn-small" data-testid="lang-switch" onClick={() => setLang(l === "en" ? "zh-CN" : "en")}>{shell("language")}</button>
-            <button type="button" class="btn btn-small btn-danger" data-testid="logout" onClick={() => void doLogout()}>{shell("logout")}</button>
+            <button
+              type="button"
+              class="btn btn-small"
+              data-testid="lang-switch"
+              onClick={() => setLang(l === "en" ? "zh-CN" : "en")}
+            >
+              {shell("language")}
+            </button>
+            <button type="button" class="btn btn-small btn-danger" data-testid="logout" onClick={() => void doLogout()}>
+              {shell("logout")}
+            </button>
           </div>
         </div>
       </aside>

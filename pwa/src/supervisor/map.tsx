@@ -8,13 +8,24 @@ import { forDisplay, fromDisplay, type Datum } from "./gcj02";
 import { get } from "./common";
 import { t } from "./i18n";
 
-export interface MapConfig { tile_url: string | null; datum: Datum; attribution: string; max_zoom: number; subdomains: string }
+export interface MapConfig {
+  tile_url: string | null;
+  datum: Datum;
+  attribution: string;
+  max_zoom: number;
+  subdomains: string;
+}
 let config: Promise<MapConfig> | null = null;
 const mapConfig = () =>
-  (config ??= get<MapConfig>("/map-config").catch(() => ({ tile_url: null, datum: "wgs84", attribution: "", max_zoom: 18, subdomains: "" } as MapConfig)));
+  (config ??= get<MapConfig>("/map-config").catch(
+    () => ({ tile_url: null, datum: "wgs84", attribution: "", max_zoom: 18, subdomains: "" }) as MapConfig,
+  ));
 
 export interface Shape {
-  lat: number; lon: number; label: string; color: string;
+  lat: number;
+  lon: number;
+  label: string;
+  color: string;
   radius_m?: number; // a circle on the ground (geofence, accuracy); otherwise a dot
   dot?: number; // dot radius in pixels
   id?: string;
@@ -35,8 +46,14 @@ const Grid = L.GridLayer.extend({
     g.lineWidth = 1;
     for (let i = 0; i <= 4; i++) {
       const p = (i * size.x) / 4;
-      g.beginPath(); g.moveTo(p, 0); g.lineTo(p, size.y); g.stroke();
-      g.beginPath(); g.moveTo(0, p); g.lineTo(size.x, p); g.stroke();
+      g.beginPath();
+      g.moveTo(p, 0);
+      g.lineTo(p, size.y);
+      g.stroke();
+      g.beginPath();
+      g.moveTo(0, p);
+      g.lineTo(size.x, p);
+      g.stroke();
     }
     g.strokeStyle = "#b8b8b0";
     g.strokeRect(0, 0, size.x, size.y);
@@ -53,8 +70,17 @@ export function textLabel(text: string): HTMLElement {
   return span;
 }
 
-export function ShapesMap({ shapes, height = 320, testid = "map", labels = false, onPick }: {
-  shapes: Shape[]; height?: number; testid?: string; labels?: boolean;
+export function ShapesMap({
+  shapes,
+  height = 320,
+  testid = "map",
+  labels = false,
+  onPick,
+}: {
+  shapes: Shape[];
+  height?: number;
+  testid?: string;
+  labels?: boolean;
   onPick?: (lat: number, lon: number) => void; // a click on the map picks a WGS-84 position
 }) {
   const box = useRef<HTMLDivElement>(null);
@@ -69,9 +95,17 @@ export function ShapesMap({ shapes, height = 320, testid = "map", labels = false
       const grid = new (Grid as unknown as new (o: L.GridLayerOptions) => L.GridLayer)({ maxZoom: cfg.max_zoom });
       if (cfg.tile_url) {
         let errors = 0;
-        const tiles = L.tileLayer(cfg.tile_url, { attribution: cfg.attribution, maxZoom: cfg.max_zoom, subdomains: cfg.subdomains || "abc" });
+        const tiles = L.tileLayer(cfg.tile_url, {
+          attribution: cfg.attribution,
+          maxZoom: cfg.max_zoom,
+          subdomains: cfg.subdomains || "abc",
+        });
         tiles.on("tileerror", () => {
-          if (++errors === 3 && map) { map.removeLayer(tiles); grid.addTo(map); setBlank(true); }
+          if (++errors === 3 && map) {
+            map.removeLayer(tiles);
+            grid.addTo(map);
+            setBlank(true);
+          }
         });
         tiles.addTo(map);
       } else {
@@ -98,17 +132,41 @@ export function ShapesMap({ shapes, height = 320, testid = "map", labels = false
         const at = forDisplay(sh.lat, sh.lon, cfg.datum);
         const mark = sh.radius_m
           ? L.circle(at, { radius: sh.radius_m, color: sh.color, weight: 2, fillOpacity: 0.08, dashArray: "6 4" })
-          : L.circleMarker(at, { radius: sh.dot ?? 7, color: "#000", weight: 2, fillColor: sh.color, fillOpacity: 0.95 });
-        mark.bindTooltip(textLabel(sh.label), labels && !sh.radius_m ? { permanent: true, direction: "right", offset: [8, 0] } : {}).addTo(map);
+          : L.circleMarker(at, {
+              radius: sh.dot ?? 7,
+              color: "#000",
+              weight: 2,
+              fillColor: sh.color,
+              fillOpacity: 0.95,
+            });
+        mark
+          .bindTooltip(
+            textLabel(sh.label),
+            labels && !sh.radius_m ? { permanent: true, direction: "right", offset: [8, 0] } : {},
+          )
+          .addTo(map);
         if (sh.id) (mark as L.Path).getElement()?.setAttribute("data-shape", sh.id);
       }
     });
-    return () => { live = false; map?.remove(); };
+    return () => {
+      live = false;
+      map?.remove();
+    };
   }, [JSON.stringify(shapes)]);
   return (
     <div class="sv-map-wrap">
-      <div ref={box} class="sv-map" style={{ height: `${height}px` }} data-testid={testid} data-shapes={shapes.length} />
-      {blank && <p class="small sv-map-note" role="note" data-testid="blank-map">{t("noTilesAdmin")}</p>}
+      <div
+        ref={box}
+        class="sv-map"
+        style={{ height: `${height}px` }}
+        data-testid={testid}
+        data-shapes={shapes.length}
+      />
+      {blank && (
+        <p class="small sv-map-note" role="note" data-testid="blank-map">
+          {t("noTilesAdmin")}
+        </p>
+      )}
     </div>
   );
 }

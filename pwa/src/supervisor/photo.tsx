@@ -21,12 +21,19 @@ export default function PhotoPage({ params }: { params: Params }) {
   const [original, setOriginal] = useState(false);
   useEffect(() => {
     let url = "";
-    blobUrl(`/api/v1/photos/${params.id}${original ? "" : "/review"}`).then((u) => setSrc((url = u)), (e) => setError(String(e)));
+    blobUrl(`/api/v1/photos/${params.id}${original ? "" : "/review"}`).then(
+      (u) => setSrc((url = u)),
+      (e) => setError(String(e)),
+    );
     return () => URL.revokeObjectURL(url);
   }, [params.id, original]);
   return (
     <div class="sv" data-testid="photo-page">
-      <p class="row"><button class="btn btn-small" onClick={() => setOriginal(true)} disabled={original}>{t("original")}</button></p>
+      <p class="row">
+        <button class="btn btn-small" onClick={() => setOriginal(true)} disabled={original}>
+          {t("original")}
+        </button>
+      </p>
       {error && <Failed error={error} />}
       {src ? <img class="sv-photo-full" src={src} alt="" /> : !error && <p>{t("loading")}</p>}
     </div>

@@ -20,32 +20,82 @@ type Item = QueueItem;
 const FLAGS = FLAG_CODES;
 const TYPES = QUEUE_TYPES;
 
-function Filters({ f, set, units }: { f: Record<string, string>; set: (k: string, v: string) => void; units: OrgUnit[] }) {
+function Filters({
+  f,
+  set,
+  units,
+}: {
+  f: Record<string, string>;
+  set: (k: string, v: string) => void;
+  units: OrgUnit[];
+}) {
   const fs = useValue(facilities);
   const ss = useValue(subjects);
   const sel = (k: string, name: string, options: [string, string][]) => (
-    <label class="sv-filter"><span>{name}</span>
+    <label class="sv-filter">
+      <span>{name}</span>
       <select data-testid={`filter-${k}`} value={f[k] ?? ""} onChange={(e) => set(k, e.currentTarget.value)}>
         <option value="">{t("all")}</option>
-        {options.map(([v, l]) => <option value={v}>{l}</option>)}
+        {options.map(([v, l]) => (
+          <option value={v}>{l}</option>
+        ))}
       </select>
     </label>
   );
   return (
     <div class="sv-filters">
-      <label class="sv-filter"><span>{t("sort")}</span>
-        <select data-testid="filter-sort" value={f.sort ?? "newest"} onChange={(e) => set("sort", e.currentTarget.value)}>
-          <option value="newest">{t("newest")}</option><option value="most_flagged">{t("mostFlagged")}</option>
+      <label class="sv-filter">
+        <span>{t("sort")}</span>
+        <select
+          data-testid="filter-sort"
+          value={f.sort ?? "newest"}
+          onChange={(e) => set("sort", e.currentTarget.value)}
+        >
+          <option value="newest">{t("newest")}</option>
+          <option value="most_flagged">{t("mostFlagged")}</option>
         </select>
       </label>
-      {sel("status", t("status"), ["submitted", "incomplete", "returned", "approved"].map((s) => [s, label("st_", s)]))}
-      {sel("type", t("type"), TYPES.map((v) => [v, v === "patrol" || v === "visit" ? t(v) : v === "inspection" ? ft("kind_inspection") : label("vt_", v)]))}
-      {sel("flag", t("flag"), FLAGS.map((v) => [v, label("fl_", v)]))}
-      {sel("org_unit_id", t("unit"), units.map((u) => [u.id, u.name]))}
-      {sel("facility_id", t("facilities"), fs.map((x) => [x.id, x.name]))}
-      {sel("subject_id", t("subjects"), ss.map((x) => [x.id, x.name]))}
-      <label class="sv-filter"><span>{t("from")}</span><input type="date" value={f.from ?? ""} onChange={(e) => set("from", e.currentTarget.value)} /></label>
-      <label class="sv-filter"><span>{t("to")}</span><input type="date" value={f.to ?? ""} onChange={(e) => set("to", e.currentTarget.value)} /></label>
+      {sel(
+        "status",
+        t("status"),
+        ["submitted", "incomplete", "returned", "approved"].map((s) => [s, label("st_", s)]),
+      )}
+      {sel(
+        "type",
+        t("type"),
+        TYPES.map((v) => [
+          v,
+          v === "patrol" || v === "visit" ? t(v) : v === "inspection" ? ft("kind_inspection") : label("vt_", v),
+        ]),
+      )}
+      {sel(
+        "flag",
+        t("flag"),
+        FLAGS.map((v) => [v, label("fl_", v)]),
+      )}
+      {sel(
+        "org_unit_id",
+        t("unit"),
+        units.map((u) => [u.id, u.name]),
+      )}
+      {sel(
+        "facility_id",
+        t("facilities"),
+        fs.map((x) => [x.id, x.name]),
+      )}
+      {sel(
+        "subject_id",
+        t("subjects"),
+        ss.map((x) => [x.id, x.name]),
+      )}
+      <label class="sv-filter">
+        <span>{t("from")}</span>
+        <input type="date" value={f.from ?? ""} onChange={(e) => set("from", e.currentTarget.value)} />
+      </label>
+      <label class="sv-filter">
+        <span>{t("to")}</span>
+        <input type="date" value={f.to ?? ""} onChange={(e) => set("to", e.currentTarget.value)} />
+      </label>
     </div>
   );
 }
@@ -58,8 +108,15 @@ function refusedOf(detail: string): { id: string; reason: string }[] {
   const out: { id: string; reason: string }[] = [];
   for (const m of detail.matchAll(/(?:patrol|visit|inspection) ([0-9a-f-]{36}): ([^;)]*)/g)) {
     const why = m[2];
-    const reason = /carries flags/.test(why) ? "flagged" : /your own;/.test(why) ? "own_record" : /own station/.test(why) ? "own_station"
-      : /no such/.test(why) ? "not_found" : "not_awaiting";
+    const reason = /carries flags/.test(why)
+      ? "flagged"
+      : /your own;/.test(why)
+        ? "own_record"
+        : /own station/.test(why)
+          ? "own_station"
+          : /no such/.test(why)
+            ? "not_found"
+            : "not_awaiting";
     out.push({ id: m[1], reason });
   }
   return out;
@@ -67,7 +124,15 @@ function refusedOf(detail: string): { id: string; reason: string }[] {
 
 /** Approve every flag-free record of the page awaiting the user's decision, after a confirmation
  *  with the count; the server approves all of them or none. */
-function Batch({ items, onDone, onRefused }: { items: Item[]; onDone: (ids: string[], message: () => string) => void; onRefused: () => void }) {
+function Batch({
+  items,
+  onDone,
+  onRefused,
+}: {
+  items: Item[];
+  onDone: (ids: string[], message: () => string) => void;
+  onRefused: () => void;
+}) {
   const me = useValue(session)?.user.id;
   const clean = items.filter((i) => i.status === "submitted" && !i.flags.length && i.author_id !== me).slice(0, 100);
   const [asking, setAsking] = useState(false);
@@ -82,33 +147,74 @@ function Batch({ items, onDone, onRefused }: { items: Item[]; onDone: (ids: stri
       await post("/reviews/batch", { decision: "approve", records: clean.map((i) => ({ kind: i.kind, id: i.id })) });
       setAsking(false);
       const n = clean.length;
-      onDone(clean.map((i) => i.id), () => t("batchDone", { n }));
+      onDone(
+        clean.map((i) => i.id),
+        () => t("batchDone", { n }),
+      );
     } catch (e) {
       const named = e instanceof ApiError && e.status === 422 ? refusedOf(e.detail) : [];
-      if (named.length) { setRefused(named); onRefused(); } else setError(errText(e));
+      if (named.length) {
+        setRefused(named);
+        onRefused();
+      } else setError(errText(e));
       setAsking(false);
-    } finally { setBusy(false); }
+    } finally {
+      setBusy(false);
+    }
   };
-  const name = (id: string) => { const i = items.find((x) => x.id === id); return i ? `${i.place_name} · ${i.author_name} · ${when(i.at)}` : id; };
+  const name = (id: string) => {
+    const i = items.find((x) => x.id === id);
+    return i ? `${i.place_name} · ${i.author_name} · ${when(i.at)}` : id;
+  };
   return (
     <div class="sv-batch" data-testid="batch">
-      {!asking && <button class="btn" data-testid="batch-approve" disabled={!clean.length || busy} onClick={() => { setAsking(true); setRefused(null); }}>{t("batchApprove", { n: clean.length })}</button>}
+      {!asking && (
+        <button
+          class="btn"
+          data-testid="batch-approve"
+          disabled={!clean.length || busy}
+          onClick={() => {
+            setAsking(true);
+            setRefused(null);
+          }}
+        >
+          {t("batchApprove", { n: clean.length })}
+        </button>
+      )}
       {asking && (
         <div class="sv-confirm-box" role="alertdialog" aria-labelledby="batch-q" data-testid="batch-confirm">
-          <p id="batch-q"><strong>{t("batchConfirm", { n: clean.length })}</strong></p>
+          <p id="batch-q">
+            <strong>{t("batchConfirm", { n: clean.length })}</strong>
+          </p>
           <div class="row">
-            <button class="btn btn-primary" data-testid="batch-yes" disabled={busy} onClick={() => void run()}>{t("batchYes")}</button>
-            <button class="btn" onClick={() => setAsking(false)}>{t("cancel")}</button>
+            <button class="btn btn-primary" data-testid="batch-yes" disabled={busy} onClick={() => void run()}>
+              {t("batchYes")}
+            </button>
+            <button class="btn" onClick={() => setAsking(false)}>
+              {t("cancel")}
+            </button>
           </div>
         </div>
       )}
       {refused && (
         <div class="notice danger" role="alert" data-testid="batch-refused">
           <p>{t("batchRefused", { n: refused.length })}</p>
-          <ul>{refused.map((r) => <li data-id={r.id}>{name(r.id)}{colon()}{t(`br_${r.reason}` as "br_flagged")}</li>)}</ul>
+          <ul>
+            {refused.map((r) => (
+              <li data-id={r.id}>
+                {name(r.id)}
+                {colon()}
+                {t(`br_${r.reason}` as "br_flagged")}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </div>
   );
 }
@@ -136,8 +242,15 @@ export default function Queue() {
 
   const params = (more: Record<string, string | null> = {}) => {
     const { from, to, ...rest } = f;
-    const since = toTime(from, false), until = toTime(to, true);
-    return { ...rest, from: since ? new Date(since).toISOString() : undefined, to: until ? new Date(until).toISOString() : undefined, limit: 50, ...more };
+    const since = toTime(from, false),
+      until = toTime(to, true);
+    return {
+      ...rest,
+      from: since ? new Date(since).toISOString() : undefined,
+      to: until ? new Date(until).toISOString() : undefined,
+      limit: 50,
+      ...more,
+    };
   };
   const load = async (more = false) => {
     setLoading(true);
@@ -147,9 +260,15 @@ export default function Queue() {
       setItems(more ? [...items, ...page.items] : page.items);
       setCursor(page.next_cursor);
       if (!more) setSel(0);
-    } catch (e) { setError(errText(e)); } finally { setLoading(false); }
+    } catch (e) {
+      setError(errText(e));
+    } finally {
+      setLoading(false);
+    }
   };
-  useEffect(() => { void load(); }, [JSON.stringify(f)]);
+  useEffect(() => {
+    void load();
+  }, [JSON.stringify(f)]);
 
   const current = sel == null ? undefined : items[sel];
   useEffect(() => {
@@ -158,8 +277,13 @@ export default function Queue() {
     setConfirming(false);
     if (!current) return;
     let live = true;
-    loadRecord(current.kind, current.id).then((r) => live && setRecord(r), (e) => live && setError(errText(e)));
-    return () => { live = false; };
+    loadRecord(current.kind, current.id).then(
+      (r) => live && setRecord(r),
+      (e) => live && setError(errText(e)),
+    );
+    return () => {
+      live = false;
+    };
   }, [current?.id]);
 
   const settled = (ids: string[], message: () => string) => {
@@ -175,10 +299,14 @@ export default function Queue() {
     if (!current) return;
     await review(current.kind, current.id, decision, comment);
     const place = current.place_name;
-    settled([current.id], () => (decision === "reopen" ? t("reopened")
-      : t("decided", { what: `${place} · ${label("st_", decision === "approve" ? "approved" : "returned")}` })));
+    settled([current.id], () =>
+      decision === "reopen"
+        ? t("reopened")
+        : t("decided", { what: `${place} · ${label("st_", decision === "approve" ? "approved" : "returned")}` }),
+    );
   };
-  const approvable = () => !!(current && record && record.id === current.id && record.status === "submitted" && !isOwn(record));
+  const approvable = () =>
+    !!(current && record && record.id === current.id && record.status === "submitted" && !isOwn(record));
 
   useEffect(() => {
     const key = (e: KeyboardEvent) => {
@@ -189,54 +317,112 @@ export default function Queue() {
       else if (e.key === "k" && n) setSel((s) => (s == null ? Math.max(Math.min(near, n) - 1, 0) : Math.max(s - 1, 0)));
       else if (e.key === "Escape" && confirming) setConfirming(false);
       // Enter confirms (on a focused button the button's own click does it).
-      else if (e.key === "Enter" && confirming && tag !== "BUTTON" && tag !== "A" && approvable()) void decide("approve", "").catch((x) => setError(errText(x)));
-      else if (e.key === "A" && e.shiftKey && approvable() && !confirming) void decide("approve", "").catch((x) => setError(errText(x)));
-      else if (e.key === "a" && !e.shiftKey && approvable()) setConfirming(true); // a second a changes nothing
-      else if (e.key === "r" && record && !isOwn(record) && !confirming) { e.preventDefault(); setReturning(true); }
-      else return;
+      else if (e.key === "Enter" && confirming && tag !== "BUTTON" && tag !== "A" && approvable())
+        void decide("approve", "").catch((x) => setError(errText(x)));
+      else if (e.key === "A" && e.shiftKey && approvable() && !confirming)
+        void decide("approve", "").catch((x) => setError(errText(x)));
+      else if (e.key === "a" && !e.shiftKey && approvable())
+        setConfirming(true); // a second a changes nothing
+      else if (e.key === "r" && record && !isOwn(record) && !confirming) {
+        e.preventDefault();
+        setReturning(true);
+      } else return;
       setDone(null);
     };
     window.addEventListener("keydown", key);
     return () => window.removeEventListener("keydown", key);
   });
-  useEffect(() => { if (sel != null) document.querySelector(`[data-row="${sel}"]`)?.scrollIntoView({ block: "nearest" }); }, [sel]);
+  useEffect(() => {
+    if (sel != null) document.querySelector(`[data-row="${sel}"]`)?.scrollIntoView({ block: "nearest" });
+  }, [sel]);
 
   return (
     <div class="sv" data-testid="review-queue">
-      <div class="screen-title"><h1 class="grow">{t("reviewQueue")}</h1><span class="small muted sv-keys">{t("keys")}</span></div>
+      <div class="screen-title">
+        <h1 class="grow">{t("reviewQueue")}</h1>
+        <span class="small muted sv-keys">{t("keys")}</span>
+      </div>
       <Filters f={f} set={(k, v) => setF({ ...f, [k]: v })} units={units ?? []} />
-      {(f.status ?? "submitted") === "submitted" && <Batch items={items} onDone={settled} onRefused={() => void load()} />}
-      {done && <div class="notice ok-notice" role="status" data-testid="decided">{done()}</div>}
+      {(f.status ?? "submitted") === "submitted" && (
+        <Batch items={items} onDone={settled} onRefused={() => void load()} />
+      )}
+      {done && (
+        <div class="notice ok-notice" role="status" data-testid="decided">
+          {done()}
+        </div>
+      )}
       {error && <Failed error={error} retry={() => void load()} />}
       <div class="sv-split">
         <div class="sv-list">
-          {!loading && !items.length && <p class="muted" data-testid="queue-empty">{t("none")}</p>}
+          {!loading && !items.length && (
+            <p class="muted" data-testid="queue-empty">
+              {t("none")}
+            </p>
+          )}
           <ul class="list">
             {items.map((i, n) => (
               <li>
-                <button class={`item sv-row${n === sel ? " selected" : ""}`} data-row={n} data-testid="queue-item" data-id={i.id}
-                  aria-pressed={n === sel} onClick={() => { setSel(n); setDone(null); }}>
+                <button
+                  class={`item sv-row${n === sel ? " selected" : ""}`}
+                  data-row={n}
+                  data-testid="queue-item"
+                  data-id={i.id}
+                  aria-pressed={n === sel}
+                  onClick={() => {
+                    setSel(n);
+                    setDone(null);
+                  }}
+                >
                   <span class="main">
                     <span class="name">{i.place_name}</span>
-                    <span class="sub">{i.kind === "patrol" ? t("patrol") : i.kind === "inspection" ? ft("kind_inspection") : label("vt_", i.type)} · {i.author_name} · {i.org_unit_name}</span>
-                    <span class="sub">{when(i.at)} · {t("photoN", { n: i.photo_count })}</span>
+                    <span class="sub">
+                      {i.kind === "patrol"
+                        ? t("patrol")
+                        : i.kind === "inspection"
+                          ? ft("kind_inspection")
+                          : label("vt_", i.type)}{" "}
+                      · {i.author_name} · {i.org_unit_name}
+                    </span>
+                    <span class="sub">
+                      {when(i.at)} · {t("photoN", { n: i.photo_count })}
+                    </span>
                   </span>
                   <span class="side">
-                    {i.flags.length > 0 && <span class="badge issue" data-testid="flag-count">⚑ {i.flags.length}</span>}
-                    <br /><span class={`badge ${i.status}`}>{label("st_", i.status)}</span>
+                    {i.flags.length > 0 && (
+                      <span class="badge issue" data-testid="flag-count">
+                        ⚑ {i.flags.length}
+                      </span>
+                    )}
+                    <br />
+                    <span class={`badge ${i.status}`}>{label("st_", i.status)}</span>
                   </span>
                 </button>
               </li>
             ))}
           </ul>
-          {cursor && <button class="btn btn-block" onClick={() => void load(true)}>{t("more")}</button>}
+          {cursor && (
+            <button class="btn btn-block" onClick={() => void load(true)}>
+              {t("more")}
+            </button>
+          )}
           {loading && <p>{t("loading")}</p>}
         </div>
         <div class="sv-detail">
-          {current && record && record.id === current.id
-            ? <RecordView kind={current.kind} record={record} onDecide={decide} returning={returning} setReturning={setReturning}
-                confirming={confirming} setConfirming={setConfirming} />
-            : <p class="muted" data-testid="no-selection">{current ? t("loading") : items.length ? t("pickNext") : t("pickRecord")}</p>}
+          {current && record && record.id === current.id ? (
+            <RecordView
+              kind={current.kind}
+              record={record}
+              onDecide={decide}
+              returning={returning}
+              setReturning={setReturning}
+              confirming={confirming}
+              setConfirming={setConfirming}
+            />
+          ) : (
+            <p class="muted" data-testid="no-selection">
+              {current ? t("loading") : items.length ? t("pickNext") : t("pickRecord")}
+            </p>
+          )}
         </div>
       </div>
     </div>

@@ -13,30 +13,90 @@ import { StationForm } from "./station-form";
 
 const t = defineStrings(
   {
-    title: "服务站周报", week: "周次", thisWeek: "（本周）", lastWeek: "（上周）", unit: "单位", remarks: "站长备注",
-    pdf: "打印 PDF", xlsx: "导出 XLSX", save: "保存草稿", submit: "提交", submitted: "已提交 {at}", by: "填报：{name}",
-    legend: "每格为“本周 / 上周”，红色为较上周变差", station: "服务站信息", address: "地址", standard: "标准",
-    seven_ones: "七个一", four_haves: "四有", demo: "示范站", inspections: "最近督导", noInspections: "暂无督导记录",
-    range: "{from} 至 {to}", failed: "出错了：{detail}",
-    patrols_done: "巡查完成", patrols_due: "应巡设施", facilities_overdue: "逾期设施", visits_total: "走访",
-    subjects_overdue: "逾期对象", cash_yuan: "慰问金(元)", goods: "物品慰问", inspections_done: "督导检查",
-    tasks_opened: "整改新增", tasks_closed: "整改销号", tasks_overdue: "整改逾期", flagged_records: "提示记录",
+    title: "服务站周报",
+    week: "周次",
+    thisWeek: "（本周）",
+    lastWeek: "（上周）",
+    unit: "单位",
+    remarks: "站长备注",
+    pdf: "打印 PDF",
+    xlsx: "导出 XLSX",
+    save: "保存草稿",
+    submit: "提交",
+    submitted: "已提交 {at}",
+    by: "填报：{name}",
+    legend: "每格为“本周 / 上周”，红色为较上周变差",
+    station: "服务站信息",
+    address: "地址",
+    standard: "标准",
+    seven_ones: "七个一",
+    four_haves: "四有",
+    demo: "示范站",
+    inspections: "最近督导",
+    noInspections: "暂无督导记录",
+    range: "{from} 至 {to}",
+    failed: "出错了：{detail}",
+    patrols_done: "巡查完成",
+    patrols_due: "应巡设施",
+    facilities_overdue: "逾期设施",
+    visits_total: "走访",
+    subjects_overdue: "逾期对象",
+    cash_yuan: "慰问金(元)",
+    goods: "物品慰问",
+    inspections_done: "督导检查",
+    tasks_opened: "整改新增",
+    tasks_closed: "整改销号",
+    tasks_overdue: "整改逾期",
+    flagged_records: "提示记录",
   },
   {
-    title: "Weekly station report", week: "Week", thisWeek: " (this week)", lastWeek: " (last week)", unit: "Unit", remarks: "Head's remarks",
-    pdf: "Print PDF", xlsx: "Export XLSX", save: "Save draft", submit: "Submit", submitted: "Submitted {at}", by: "By {name}",
-    legend: "Each cell is this week / last week; red: worse than last week", station: "Station", address: "Address", standard: "Standard",
-    seven_ones: "Seven ones", four_haves: "Four haves", demo: "Demonstration", inspections: "Latest inspections", noInspections: "No inspections yet",
-    range: "{from} to {to}", failed: "Failed: {detail}",
-    patrols_done: "Patrols done", patrols_due: "Patrols due", facilities_overdue: "Facilities overdue", visits_total: "Visits",
-    subjects_overdue: "Subjects overdue", cash_yuan: "Cash (yuan)", goods: "Goods given", inspections_done: "Inspections",
-    tasks_opened: "Tasks opened", tasks_closed: "Tasks closed", tasks_overdue: "Tasks overdue", flagged_records: "Flagged records",
+    title: "Weekly station report",
+    week: "Week",
+    thisWeek: " (this week)",
+    lastWeek: " (last week)",
+    unit: "Unit",
+    remarks: "Head's remarks",
+    pdf: "Print PDF",
+    xlsx: "Export XLSX",
+    save: "Save draft",
+    submit: "Submit",
+    submitted: "Submitted {at}",
+    by: "By {name}",
+    legend: "Each cell is this week / last week; red: worse than last week",
+    station: "Station",
+    address: "Address",
+    standard: "Standard",
+    seven_ones: "Seven ones",
+    four_haves: "Four haves",
+    demo: "Demonstration",
+    inspections: "Latest inspections",
+    noInspections: "No inspections yet",
+    range: "{from} to {to}",
+    failed: "Failed: {detail}",
+    patrols_done: "Patrols done",
+    patrols_due: "Patrols due",
+    facilities_overdue: "Facilities overdue",
+    visits_total: "Visits",
+    subjects_overdue: "Subjects overdue",
+    cash_yuan: "Cash (yuan)",
+    goods: "Goods given",
+    inspections_done: "Inspections",
+    tasks_opened: "Tasks opened",
+    tasks_closed: "Tasks closed",
+    tasks_overdue: "Tasks overdue",
+    flagged_records: "Flagged records",
   },
 );
 
 type Row = WeeklyRow;
 type Report = WeeklyReport;
-interface Inspection { id: string; org_unit_name: string; started_at: string; status: string; author: { display_name: string } }
+interface Inspection {
+  id: string;
+  org_unit_name: string;
+  started_at: string;
+  status: string;
+  author: { display_name: string };
+}
 
 export default function Stations() {
   useLang();
@@ -45,40 +105,98 @@ export default function Stations() {
   const all = useValue(units);
   const [unitId, setUnitId] = useState(me?.org_unit_id ?? "");
   const [week, setWeek] = useState(() => isoWeek(new Date(Date.now() - 7 * 86400_000)));
-  const [report, error, reload] = useLoad(() => get<Report>("/reports/weekly", { org_unit_id: unitId, week }), [unitId, week]);
-  const [inspections] = useLoad(() => get<{ items: Inspection[] }>("/inspections", { org_unit_id: unitId, limit: 10 }), [unitId]);
+  const [report, error, reload] = useLoad(
+    () => get<Report>("/reports/weekly", { org_unit_id: unitId, week }),
+    [unitId, week],
+  );
+  const [inspections] = useLoad(
+    () => get<{ items: Inspection[] }>("/inspections", { org_unit_id: unitId, limit: 10 }),
+    [unitId],
+  );
   const [fileError, setFileError] = useState<string | null>(null);
   const unit = all.find((u) => u.id === unitId);
-  const file = (ext: string) => download(`/exports/weekly.${ext}`, { org_unit_id: unitId, week }).catch((e) => setFileError(errText(e)));
-  const weeks = [isoWeek(), isoWeek(new Date(Date.now() - 7 * 86400_000)), isoWeek(new Date(Date.now() - 14 * 86400_000))];
+  const file = (ext: string) =>
+    download(`/exports/weekly.${ext}`, { org_unit_id: unitId, week }).catch((e) => setFileError(errText(e)));
+  const weeks = [
+    isoWeek(),
+    isoWeek(new Date(Date.now() - 7 * 86400_000)),
+    isoWeek(new Date(Date.now() - 14 * 86400_000)),
+  ];
   return (
     <div class="sv" data-testid="stations">
-      <div class="screen-title"><h1 class="grow">{t("title")}</h1>
-        <button class="btn" data-testid="weekly-pdf" onClick={() => void file("pdf")}>{t("pdf")}</button>
-        <button class="btn" data-testid="weekly-xlsx" onClick={() => void file("xlsx")}>{t("xlsx")}</button>
+      <div class="screen-title">
+        <h1 class="grow">{t("title")}</h1>
+        <button class="btn" data-testid="weekly-pdf" onClick={() => void file("pdf")}>
+          {t("pdf")}
+        </button>
+        <button class="btn" data-testid="weekly-xlsx" onClick={() => void file("xlsx")}>
+          {t("xlsx")}
+        </button>
       </div>
       <div class="row sv-filters">
-        <label>{t("unit")} <select data-testid="weekly-unit" value={unitId} onChange={(e) => setUnitId(e.currentTarget.value)}>
-          {all.map((u) => <option value={u.id}>{u.name}</option>)}
-        </select></label>
-        <label>{t("week")} <select data-testid="weekly-week" value={week} onChange={(e) => setWeek(e.currentTarget.value)}>
-          {weeks.map((w, i) => <option value={w}>{w}{i === 0 ? t("thisWeek") : i === 1 ? t("lastWeek") : ""}</option>)}
-        </select></label>
-        {report && <span class="muted small">{t("range", { from: report.from, to: report.to })} · {t("legend")}</span>}
+        <label>
+          {t("unit")}{" "}
+          <select data-testid="weekly-unit" value={unitId} onChange={(e) => setUnitId(e.currentTarget.value)}>
+            {all.map((u) => (
+              <option value={u.id}>{u.name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("week")}{" "}
+          <select data-testid="weekly-week" value={week} onChange={(e) => setWeek(e.currentTarget.value)}>
+            {weeks.map((w, i) => (
+              <option value={w}>
+                {w}
+                {i === 0 ? t("thisWeek") : i === 1 ? t("lastWeek") : ""}
+              </option>
+            ))}
+          </select>
+        </label>
+        {report && (
+          <span class="muted small">
+            {t("range", { from: report.from, to: report.to })} · {t("legend")}
+          </span>
+        )}
       </div>
-      {fileError && <p class="error" role="alert">{fileError}</p>}
+      {fileError && (
+        <p class="error" role="alert">
+          {fileError}
+        </p>
+      )}
       {error && <Failed error={error} retry={reload} />}
       {report && (
         <div style="overflow-x:auto">
           <table class="sv-table weekly" data-testid="weekly-table">
-            <thead><tr><th>{t("unit")}</th>{FIGURES.map((f) => <th>{t(f)}</th>)}</tr></thead>
+            <thead>
+              <tr>
+                <th>{t("unit")}</th>
+                {FIGURES.map((f) => (
+                  <th>{t(f)}</th>
+                ))}
+              </tr>
+            </thead>
             <tbody>
               {report.units.map((r) => (
                 <tr data-testid="weekly-row" data-id={r.org_unit_id}>
-                  <th><a href={`#/stations`} onClick={(e) => { e.preventDefault(); setUnitId(r.org_unit_id); }}>{r.name}</a></th>
+                  <th>
+                    <a
+                      href={`#/stations`}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        setUnitId(r.org_unit_id);
+                      }}
+                    >
+                      {r.name}
+                    </a>
+                  </th>
                   {FIGURES.map((f) => (
-                    <td class={r.worse.includes(f) ? "worse" : ""} data-testid={`fig-${f}`} data-worse={r.worse.includes(f) ? "1" : undefined}
-                      style={r.worse.includes(f) ? "color:#b00020;font-weight:700;background:#fdecea" : undefined}>
+                    <td
+                      class={r.worse.includes(f) ? "worse" : ""}
+                      data-testid={`fig-${f}`}
+                      data-worse={r.worse.includes(f) ? "1" : undefined}
+                      style={r.worse.includes(f) ? "color:#b00020;font-weight:700;background:#fdecea" : undefined}
+                    >
                       {r.figures[f]} / <span class="muted">{r.previous[f]}</span>
                     </td>
                   ))}
@@ -95,10 +213,17 @@ export default function Stations() {
         {!inspections?.items.length && <p class="muted">{t("noInspections")}</p>}
         <ul class="list">
           {(inspections?.items ?? []).map((i) => (
-            <li><a class="item" data-testid="inspection-link" href={`#/review/inspection/${i.id}`}>
-              <span class="main"><span class="name">{i.org_unit_name}</span><span class="sub">{i.author.display_name} · {when(i.started_at)}</span></span>
-              <StatusBadge status={i.status} />
-            </a></li>
+            <li>
+              <a class="item" data-testid="inspection-link" href={`#/review/inspection/${i.id}`}>
+                <span class="main">
+                  <span class="name">{i.org_unit_name}</span>
+                  <span class="sub">
+                    {i.author.display_name} · {when(i.started_at)}
+                  </span>
+                </span>
+                <StatusBadge status={i.status} />
+              </a>
+            </li>
           ))}
         </ul>
       </section>
@@ -110,7 +235,9 @@ function Remarks({ report, onSaved }: { report: Report; onSaved: () => void }) {
   return (
     <section>
       <h2>{t("remarks")}</h2>
-      {report.units.map((r) => <RemarkBox row={r} week={report.week} onSaved={onSaved} />)}
+      {report.units.map((r) => (
+        <RemarkBox row={r} week={report.week} onSaved={onSaved} />
+      ))}
     </section>
   );
 }
@@ -132,16 +259,31 @@ function RemarkBox({ row, week, onSaved }: { row: Row; week: string; onSaved: ()
       <strong>{row.name}</strong>{" "}
       {row.remarks_by && <span class="muted small">{t("by", { name: row.remarks_by })}</span>}{" "}
       {row.submitted_at && <span class="badge approved">{t("submitted", { at: when(row.submitted_at) })}</span>}
-      {row.submitted_at ? <p data-testid="remarks-text">{row.remarks}</p> : (
+      {row.submitted_at ? (
+        <p data-testid="remarks-text">{row.remarks}</p>
+      ) : (
         <>
-          <textarea data-testid="remarks-input" aria-label={`${row.name} · ${t("remarks")}`} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <textarea
+            data-testid="remarks-input"
+            aria-label={`${row.name} · ${t("remarks")}`}
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
           <div class="row">
-            <button class="btn" data-testid="remarks-save" onClick={() => void send(false)}>{t("save")}</button>
-            <button class="btn btn-primary" data-testid="remarks-submit" onClick={() => void send(true)}>{t("submit")}</button>
+            <button class="btn" data-testid="remarks-save" onClick={() => void send(false)}>
+              {t("save")}
+            </button>
+            <button class="btn btn-primary" data-testid="remarks-submit" onClick={() => void send(true)}>
+              {t("submit")}
+            </button>
           </div>
         </>
       )}
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

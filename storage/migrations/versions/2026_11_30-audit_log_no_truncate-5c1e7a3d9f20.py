@@ -4,10 +4,11 @@ Revision ID: 5c1e7a3d9f20
 Revises: 5c1e0a7d2f94
 Create Date: 2026-11-30 02:30:00
 """
+
 from alembic import op
 
-revision = '5c1e7a3d9f20'
-down_revision = '5c1e0a7d2f94'
+revision = "5c1e7a3d9f20"
+down_revision = "5c1e0a7d2f94"
 branch_labels = None
 depends_on = None
 
@@ -21,8 +22,10 @@ def upgrade() -> None:
     """)
     # Whoever the database grants table rights to by default (the API's role) may read and append
     # to the audit log, and read which migration the schema is at.
-    for table, rights in (("audit_log", "UPDATE, DELETE, TRUNCATE"),
-                          ("alembic_version", "INSERT, UPDATE, DELETE, TRUNCATE")):
+    for table, rights in (
+        ("audit_log", "UPDATE, DELETE, TRUNCATE"),
+        ("alembic_version", "INSERT, UPDATE, DELETE, TRUNCATE"),
+    ):
         op.execute(f"""
             DO $$ DECLARE grantee text; BEGIN
               REVOKE {rights} ON {table} FROM PUBLIC;
@@ -35,7 +38,7 @@ def upgrade() -> None:
                 EXECUTE format('REVOKE {rights} ON {table} FROM %I', grantee);
               END LOOP;
             END $$;
-        """)  # noqa: S608 - table names and rights are the constants above
+        """)
 
 
 def downgrade() -> None:

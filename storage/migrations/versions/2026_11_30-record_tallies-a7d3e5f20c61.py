@@ -8,11 +8,12 @@ Revision ID: a7d3e5f20c61
 Revises: f1c8d2a6b390
 Create Date: 2026-11-30 05:30:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'a7d3e5f20c61'
-down_revision = 'f1c8d2a6b390'
+revision = "a7d3e5f20c61"
+down_revision = "f1c8d2a6b390"
 branch_labels = None
 depends_on = None
 
@@ -31,30 +32,45 @@ CHINA_DAY = "(({at}) at time zone interval '+08:00')::date"
 def facts(table: str, r: str) -> tuple[str, ...]:
     """unit, time, kind, status, visit type, cash, goods, flagged of row `r` of `table`."""
     kind, at, visit_type, cash, goods = FACTS[table]
-    return (f"{r}.org_unit_id", f"{r}.{at}", f"'{kind}'", f"{r}.status", visit_type.format(r=r),
-            cash.format(r=r), goods.format(r=r), FLAGGED.format(r=r))
+    return (
+        f"{r}.org_unit_id",
+        f"{r}.{at}",
+        f"'{kind}'",
+        f"{r}.status",
+        visit_type.format(r=r),
+        cash.format(r=r),
+        goods.format(r=r),
+        FLAGGED.format(r=r),
+    )
 
 
 def upgrade() -> None:
-    op.create_table('record_tallies',
-    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-    sa.Column('org_unit_id', sa.Uuid(), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('visit_type', sa.String(length=16), nullable=False),
-    sa.Column('n', sa.BigInteger(), nullable=False),
-    sa.Column('cash', sa.Numeric(), nullable=False),
-    sa.Column('goods', sa.BigInteger(), nullable=False),
-    sa.Column('flagged', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_record_tallies'))
+    op.create_table(
+        "record_tallies",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("org_unit_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("visit_type", sa.String(length=16), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("cash", sa.Numeric(), nullable=False),
+        sa.Column("goods", sa.BigInteger(), nullable=False),
+        sa.Column("flagged", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_record_tallies")),
     )
     # Days first: reports read a range of days; the triggers find their key.
-    op.create_index('ix_record_tallies_day', 'record_tallies',
-                    ['day', 'org_unit_id', 'kind', 'status', 'visit_type'], unique=False)
+    op.create_index(
+        "ix_record_tallies_day", "record_tallies", ["day", "org_unit_id", "kind", "status", "visit_type"], unique=False
+    )
     columns = ("org_unit_id", "at", "kind", "status", "visit_type", "cash", "goods", "flagged")
-    op.execute("create view record_facts as\n" + "\nunion all\n".join(
-        f"select {', '.join(f'{e} as {c}' for e, c in zip(facts(t, t), columns, strict=True))} from {t}" for t in FACTS))
+    op.execute(
+        "create view record_facts as\n"
+        + "\nunion all\n".join(
+            f"select {', '.join(f'{e} as {c}' for e, c in zip(facts(t, t), columns, strict=True))} from {t}"
+            for t in FACTS
+        )
+    )
     # A writer adds to a row of its key that nobody else holds (skip locked), or starts another:
     # concurrent writers of one unit and day never wait for each other's commit, and a key has
     # about as many rows as it ever had writers at once. Readers sum the rows of a key.
@@ -80,14 +96,14 @@ def upgrade() -> None:
         op.execute(f"""
             create function record_tallies_{table}() returns trigger language plpgsql as $$
             begin
-              if tg_op = 'UPDATE' and ({', '.join(old)}) is not distinct from ({', '.join(new)}) then
+              if tg_op = 'UPDATE' and ({", ".join(old)}) is not distinct from ({", ".join(new)}) then
                 return null;  -- nothing a tally counts changed
               end if;
               if tg_op <> 'INSERT' then
-                perform record_tally({', '.join(old[:5])}, -1, -{old[5]}, -{old[6]}, -{old[7]});
+                perform record_tally({", ".join(old[:5])}, -1, -{old[5]}, -{old[6]}, -{old[7]});
               end if;
               if tg_op <> 'DELETE' then
-                perform record_tally({', '.join(new[:5])}, 1, {new[5]}, {new[6]}, {new[7]});
+                perform record_tally({", ".join(new[:5])}, 1, {new[5]}, {new[6]}, {new[7]});
               end if;
               return null;
             end $$""")
@@ -106,5 +122,5 @@ def downgrade() -> None:
         op.execute(f"drop function record_tallies_{table}()")
     op.execute("drop function record_tally(uuid, timestamptz, text, text, text, int, numeric, int, int)")
     op.execute("drop view record_facts")
-    op.drop_index('ix_record_tallies_day', table_name='record_tallies')
-    op.drop_table('record_tallies')
+    op.drop_index("ix_record_tallies_day", table_name="record_tallies")
+    op.drop_table("record_tallies")

@@ -8,32 +8,36 @@ Revision ID: c5f1a9d8e243
 Revises: b8e4f6a31d72
 Create Date: 2026-11-30 05:20:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = 'c5f1a9d8e243'
-down_revision = 'b8e4f6a31d72'
+revision = "c5f1a9d8e243"
+down_revision = "b8e4f6a31d72"
 branch_labels = None
 depends_on = None
 
 # Records: table, its site table and column, its time, and what of it the figures read.
 RECORDS = {"patrols": ("facilities", "facility_id", "started_at"), "visits": ("subjects", "subject_id", "visited_at")}
-SITES = {"facilities": "org_unit_id, created_at, patrol_interval_days",
-         "subjects": "org_unit_id, created_at, visit_interval_days, category"}
+SITES = {
+    "facilities": "org_unit_id, created_at, patrol_interval_days",
+    "subjects": "org_unit_id, created_at, visit_interval_days, category",
+}
 # Shared by the dropping triggers until they commit; storage/queries/reports.py computes and stores
 # under it exclusively, so no record committed meanwhile is missed (as for weekly_figures).
 LOCK = "perform pg_advisory_xact_lock_shared(hashtext('site_figures'));"
 
 
 def upgrade() -> None:
-    op.create_table('site_figures',
-    sa.Column('org_unit_id', sa.Uuid(), nullable=False),
-    sa.Column('since', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('until', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('figures', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('computed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('org_unit_id', 'since', 'until', name=op.f('pk_site_figures'))
+    op.create_table(
+        "site_figures",
+        sa.Column("org_unit_id", sa.Uuid(), nullable=False),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("figures", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("org_unit_id", "since", "until", name=op.f("pk_site_figures")),
     )
     for table, (sites, site_id, at) in RECORDS.items():
         op.execute(f"""
@@ -67,4 +71,4 @@ def downgrade() -> None:
     for table in (*RECORDS, *SITES):
         op.execute(f"drop trigger site_figures_stale on {table}")
         op.execute(f"drop function site_figures_stale_{table}()")
-    op.drop_table('site_figures')
+    op.drop_table("site_figures")

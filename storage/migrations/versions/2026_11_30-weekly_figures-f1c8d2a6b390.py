@@ -4,12 +4,13 @@ Revision ID: f1c8d2a6b390
 Revises: e7a3b5c91d42
 Create Date: 2026-11-30 03:05:00
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = 'f1c8d2a6b390'
-down_revision = 'e7a3b5c91d42'
+revision = "f1c8d2a6b390"
+down_revision = "e7a3b5c91d42"
 branch_labels = None
 depends_on = None
 
@@ -20,14 +21,15 @@ SITE_TABLES = {"facilities": "patrol_interval_days", "subjects": "visit_interval
 
 
 def upgrade() -> None:
-    op.create_table('weekly_figures',
-    sa.Column('org_unit_id', sa.Uuid(), nullable=False),
-    sa.Column('week_start', sa.Date(), nullable=False),
-    sa.Column('figures', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('computed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('org_unit_id', 'week_start', name=op.f('pk_weekly_figures'))
+    op.create_table(
+        "weekly_figures",
+        sa.Column("org_unit_id", sa.Uuid(), nullable=False),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("figures", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("org_unit_id", "week_start", name=op.f("pk_weekly_figures")),
     )
-    op.create_index('ix_weekly_figures_week_start', 'weekly_figures', ['week_start'], unique=False)
+    op.create_index("ix_weekly_figures_week_start", "weekly_figures", ["week_start"], unique=False)
     for table, at in RECORD_TABLES.items():
         op.execute(f"""
             create function weekly_figures_stale_{table}() returns trigger language plpgsql as $$
@@ -56,5 +58,5 @@ def downgrade() -> None:
     for table in (*RECORD_TABLES, *SITE_TABLES):
         op.execute(f"drop trigger weekly_figures_stale on {table}")
         op.execute(f"drop function weekly_figures_stale_{table}()")
-    op.drop_index('ix_weekly_figures_week_start', table_name='weekly_figures')
-    op.drop_table('weekly_figures')
+    op.drop_index("ix_weekly_figures_week_start", table_name="weekly_figures")
+    op.drop_table("weekly_figures")

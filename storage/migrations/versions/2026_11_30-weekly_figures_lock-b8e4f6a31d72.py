@@ -9,10 +9,11 @@ Revision ID: b8e4f6a31d72
 Revises: a7d3e5f20c61
 Create Date: 2026-11-30 05:15:00
 """
+
 from alembic import op
 
-revision = 'b8e4f6a31d72'
-down_revision = 'a7d3e5f20c61'
+revision = "b8e4f6a31d72"
+down_revision = "a7d3e5f20c61"
 branch_labels = None
 depends_on = None
 
