@@ -34,6 +34,8 @@ export type FlagCode = Flag["code"];
 export type Review = Schemas["ReviewOut"];
 export type Author = Schemas["AuthorOut"];
 export type PhotoOut = Schemas["PhotoOut"];
+/** The server's evidence thresholds, for the phone's on-site warnings (one source: api/settings.py). */
+export type EvidenceRules = Schemas["EvidenceRulesOut"];
 export type PatrolOut = Schemas["PatrolOut"];
 export type VisitOut = Schemas["VisitOut"];
 export type InspectionOut = Schemas["InspectionOut"];
@@ -251,7 +253,7 @@ export const api = {
     await request<null>("POST", "/auth/logout");
   },
   me: () => get<User>("/me"),
-  evidenceRules: () => get<import("./onsite").EvidenceRules>("/settings/evidence"),
+  evidenceRules: () => get<EvidenceRules>("/settings/evidence"),
   orgUnits: () => get<OrgUnit[] | Page<OrgUnit>>("/org-units"),
   facilities: () => getAll<Facility>("/facilities"),
   subjects: () => getAll<Subject>("/subjects"),

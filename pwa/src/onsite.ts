@@ -3,21 +3,14 @@
 // record's time, no photo where one is needed. The thresholds are the server's, fetched from GET
 // /settings/evidence and kept on the phone; with none kept yet, only the site's own geofence and
 // the missing photos are checked. Pure functions here; the forms show them (field/warnings.tsx).
-import { api, type Fix } from "./api";
+import { api, type EvidenceRules, type Fix } from "./api";
 import type { CapturedPhoto } from "./camera";
 import { cacheGet, cachePut } from "./db";
 import { exifDate, readExifFacts } from "./exif";
 import { value } from "./store";
 import { distanceM } from "./util";
 
-export interface EvidenceRules {
-  low_accuracy_m: number;
-  facility_geofence_m: number;
-  home_geofence_m: number;
-  photo_time_window_h: number;
-  future_tolerance_min: number;
-  exif_naive_utc_offset_h: number;
-}
+export type { EvidenceRules } from "./api";
 
 export const evidenceRules = value<EvidenceRules | null>(null);
 const KEY = "evidence-rules";
