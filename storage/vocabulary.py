@@ -151,7 +151,7 @@ RECORD_STATUS_ZH: dict[str, str] = {
     "returned": "已退回",
 }
 ITEM_RESULT_ZH: dict[str, str] = {"ok": "正常", "issue": "问题", "na": "不适用"}
-DECISION_ZH: dict[str, str] = {"approve": "通过", "return": "退回"}
+DECISION_ZH: dict[str, str] = {"approve": "通过", "return": "退回", "reopen": "撤回通过"}
 VISIT_TYPE_ZH: dict[str, str] = {
     "routine": "日常走访",
     "holiday": "节日慰问",
