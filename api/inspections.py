@@ -126,11 +126,11 @@ class InspectionController(Controller):
         )
         await tasks.sync_tasks_for_inspection(
             db_session,
-            inspection=inspection,  # type: ignore[arg-type]
+            inspection=inspection,
             new=created,
             rules=settings.tasks,
         )
-        out = inspection_out(inspection, records.author_out(user), station.name)  # type: ignore[arg-type]
+        out = inspection_out(inspection, records.author_out(user), station.name)
         out = await records.with_evidence(db_session, settings, out, inspection, photos, new=created)
         return Response(out, status_code=201 if created else 200)
 
@@ -172,7 +172,7 @@ class InspectionController(Controller):
             scope_path=user.scope_path,
             author_id=records.visible_author(user),
         )
-        return await inspection_detail(db_session, settings, inspection)  # type: ignore[arg-type]
+        return await inspection_detail(db_session, settings, inspection)
 
     @post("/{inspection_id:uuid}/review", operation_id="ReviewInspection", status_code=200)
     async def review_inspection(
@@ -191,4 +191,4 @@ class InspectionController(Controller):
         if station.path == user.scope_path:
             raise PermissionDeniedException("an inspection of your own station is reviewed by a unit above it")
         await records.review(db_session, user, inspection, data)
-        return await inspection_detail(db_session, settings, inspection)  # type: ignore[arg-type]
+        return await inspection_detail(db_session, settings, inspection)

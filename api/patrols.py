@@ -149,8 +149,8 @@ class PatrolController(Controller):
             site=facility_site(facility),
             rules=settings.evidence,
         )
-        await tasks.sync_tasks_for_patrol(db_session, patrol=patrol, new=created, rules=settings.tasks)  # type: ignore[arg-type]
-        out = patrol_out(patrol, records.author_out(user), facility.name)  # type: ignore[arg-type]
+        await tasks.sync_tasks_for_patrol(db_session, patrol=patrol, new=created, rules=settings.tasks)
+        out = patrol_out(patrol, records.author_out(user), facility.name)
         out = await records.with_evidence(db_session, settings, out, patrol, photos, new=created)
         return Response(out, status_code=201 if created else 200)
 
@@ -194,7 +194,7 @@ class PatrolController(Controller):
             scope_path=user.scope_path,
             author_id=records.visible_author(user),
         )
-        return await patrol_detail(db_session, settings, patrol)  # type: ignore[arg-type]
+        return await patrol_detail(db_session, settings, patrol)
 
     @post("/{patrol_id:uuid}/review", operation_id="ReviewPatrol", status_code=200)
     async def review_patrol(
@@ -209,4 +209,4 @@ class PatrolController(Controller):
             db_session, model=Patrol, record_id=patrol_id, scope_path=user.scope_path, for_update=True
         )
         await records.review(db_session, user, patrol, data)
-        return await patrol_detail(db_session, settings, patrol)  # type: ignore[arg-type]
+        return await patrol_detail(db_session, settings, patrol)

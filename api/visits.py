@@ -153,8 +153,8 @@ class VisitController(Controller):
             site=home_site(subject),
             rules=settings.evidence,
         )
-        await tasks.sync_tasks_for_visit(db_session, visit=visit, new=created, rules=settings.tasks)  # type: ignore[arg-type]
-        out = visit_out(visit, records.author_out(user), subject.name)  # type: ignore[arg-type]
+        await tasks.sync_tasks_for_visit(db_session, visit=visit, new=created, rules=settings.tasks)
+        out = visit_out(visit, records.author_out(user), subject.name)
         out = await records.with_evidence(db_session, settings, out, visit, photos, new=created)
         return Response(out, status_code=201 if created else 200)
 
@@ -198,7 +198,7 @@ class VisitController(Controller):
             scope_path=user.scope_path,
             author_id=records.visible_author(user),
         )
-        return await visit_detail(db_session, settings, visit)  # type: ignore[arg-type]
+        return await visit_detail(db_session, settings, visit)
 
     @post("/{visit_id:uuid}/review", operation_id="ReviewVisit", status_code=200)
     async def review_visit(
@@ -213,4 +213,4 @@ class VisitController(Controller):
             db_session, model=Visit, record_id=visit_id, scope_path=user.scope_path, for_update=True
         )
         await records.review(db_session, user, visit, data)
-        return await visit_detail(db_session, settings, visit)  # type: ignore[arg-type]
+        return await visit_detail(db_session, settings, visit)
