@@ -10,10 +10,12 @@ api/patrols.py, api/visits.py and api/inspections.py say what is particular to e
 names below are this package's surface (`from api import records; records.put_record(...)`).
 """
 
+from api.records import kinds
 from api.records.evidence import (
     Attach,
     arrived_photos,
     check_attach,
+    detail,
     evaluate,
     issue_items_without_photos,
     record_evidence,
@@ -22,7 +24,7 @@ from api.records.evidence import (
     version_labels,
     with_evidence,
 )
-from api.records.put import put_record
+from api.records.put import put_answer, put_record
 from api.records.review import REOPEN_WINDOW, refuse_own, reopen, review, reviews_out
 from api.records.wire import (
     EARLIEST,
@@ -71,11 +73,14 @@ __all__ = [
     "check_photo_ids",
     "check_times",
     "created",
+    "detail",
     "evaluate",
     "flags_out",
     "issue_items_without_photos",
+    "kinds",
     "location_columns",
     "location_out",
+    "put_answer",
     "put_record",
     "record_evidence",
     "record_fields",

@@ -15,6 +15,7 @@ from litestar.exceptions import PermissionDeniedException
 from api.deps import DbSession, Principal
 from api.evidence import PhotoEvidence, Position, RecordEvidence, Site, compute_flags
 from api.photo_links import photo_out
+from api.records.kinds import Kind
 from api.records.review import reviews_out
 from api.settings import EvidenceRules
 from storage.models import Inspection, Patrol, Photo, Visit
@@ -23,7 +24,7 @@ from storage.queries import records as record_queries
 from storage.queries import tasks as task_queries
 from storage.queries import templates as template_queries
 from storage.queries.common import unit_path
-from storage.queries.records import Record, RecordModel
+from storage.queries.records import R, Record, RecordModel
 
 # --- evidence ----------------------------------------------------------------------------------
 
@@ -187,3 +188,9 @@ async def with_evidence(
     out.photos = [photo_out(p, settings) for p in photos]
     out.reviews = [] if new else await reviews_out(db_session, record.id)
     return out
+
+
+async def detail(db_session: DbSession, settings: Any, kind: Kind[R], record: R) -> Any:
+    """A record's full answer: its kind's fields, its photos (with fresh signed links) and reviews."""
+    [out] = await kind.answer(db_session, [record])
+    return await with_evidence(db_session, settings, out, record)

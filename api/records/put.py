@@ -11,9 +11,13 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+import msgspec
+
 from api.deps import DbSession, Principal, record_audit
 from api.evidence import Site
-from api.records.evidence import evaluate
+from api.records.evidence import evaluate, with_evidence
+from api.records.kinds import Kind
+from api.records.wire import body_hash
 from api.settings import EvidenceRules
 from storage.errors import Conflict
 from storage.models import Photo
@@ -79,3 +83,31 @@ async def put_record(
     )
     await db_session.flush()
     return record, existing is None, photos
+
+
+async def put_answer(
+    db_session: DbSession,
+    user: Principal,
+    settings: Any,
+    kind: Kind[R],
+    *,
+    record_id: uuid.UUID,
+    data: msgspec.Struct,
+    values: dict[str, Any],
+    site: Site,
+) -> tuple[Any, bool]:
+    """A kind's PUT after its own checks: the record stored, its tasks synced, and its answer (with
+    its photos, and its reviews unless it is new); and whether it was created."""
+    record, created, photos = await put_record(
+        db_session,
+        user,
+        model=kind.model,
+        record_id=record_id,
+        digest=body_hash(data),
+        values=values,
+        site=site,
+        rules=settings.evidence,
+    )
+    await kind.sync_tasks(db_session, record, created, settings.tasks)
+    [out] = await kind.answer(db_session, [record])
+    return await with_evidence(db_session, settings, out, record, photos, new=created), created

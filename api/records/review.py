@@ -10,13 +10,11 @@ from typing import Any
 from litestar.exceptions import PermissionDeniedException
 
 from api.deps import DbSession, Principal, record_audit
+from api.records import kinds
 from api.records.wire import AuthorOut, ReviewIn, ReviewOut
 from storage.db import commit_early
 from storage.errors import Conflict, Invalid
-from storage.models import Patrol, Visit
-from storage.queries import facilities as facility_queries
 from storage.queries import records as record_queries
-from storage.queries import subjects as subject_queries
 from storage.queries.records import Record
 
 # An approval may be taken back (reopen) this long after it was given.
@@ -74,10 +72,7 @@ async def review(db_session: DbSession, user: Principal, record: Record, data: R
         decision=data.decision,
     )
     if status == "approved":
-        if isinstance(record, Patrol):
-            await facility_queries.mark_patrolled(db_session, facility_id=record.facility_id, at=record.started_at)
-        elif isinstance(record, Visit):
-            await subject_queries.mark_visited(db_session, subject_id=record.subject_id, at=record.visited_at)
+        await kinds.of(record).on_approve(db_session, record)
 
 
 async def reopen(db_session: DbSession, user: Principal, record: Record, comment: str) -> None:
@@ -115,10 +110,7 @@ async def reopen(db_session: DbSession, user: Principal, record: Record, comment
     await record_queries.add_review(
         db_session, record_kind=kind, record_id=record.id, reviewer_id=user.id, decision="reopen", comment=comment
     )
-    if isinstance(record, Patrol):
-        await facility_queries.recount_patrolled(db_session, facility_id=record.facility_id, at=record.started_at)
-    elif isinstance(record, Visit):
-        await subject_queries.recount_visited(db_session, subject_id=record.subject_id, at=record.visited_at)
+    await kinds.of(record).on_reopen(db_session, record)
     await record_audit(
         db_session,
         user,
