@@ -6,25 +6,27 @@ from above (the station lies strictly below the inspector's unit)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import records
 from api.dates import check_time
 from api.deps import AppSettings, CurrentUser, DbSession, Principal
 from api.evidence import Position, Site
 from api.patrols import ChecklistItem, ChecklistRecordOut, Status, checklist_fields
-from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until
+from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until, kinds
 from api.templates import check_checklist
 from api.types import Fix, In, Limit, PhotoIds, Text
 from storage.errors import Invalid
 from storage.models import Inspection, OrgUnit
 from storage.queries import org_units, tasks, templates
 from storage.queries import records as record_queries
+from storage.queries.tasks import TaskRules
 
 
 class InspectionIn(In):
@@ -71,9 +73,14 @@ async def inspections_out(db_session: DbSession, rows: list[Inspection]) -> list
     return [inspection_out(r, records.author_out(authors[r.author_id]), names.get(r.org_unit_id, "")) for r in rows]
 
 
-async def inspection_detail(db_session: DbSession, settings: Any, inspection: Inspection) -> InspectionOut:
-    [out] = await inspections_out(db_session, [inspection])
-    return await records.with_evidence(db_session, settings, out, inspection)
+async def _sync_tasks(db_session: AsyncSession, inspection: Inspection, new: bool, rules: TaskRules) -> None:
+    await tasks.sync_tasks_for_inspection(db_session, inspection=inspection, new=new, rules=rules)
+
+
+# An approved inspection moves no site's clock.
+INSPECTION = kinds.register(
+    kinds.Kind(name="inspection", model=Inspection, site_of=site_of, answer=inspections_out, sync_tasks=_sync_tasks)
+)
 
 
 class InspectionController(Controller):
@@ -114,24 +121,16 @@ class InspectionController(Controller):
             photo_ids=data.photo_ids,
             **records.location_columns(data.location),
         )
-        inspection, created, photos = await records.put_record(
+        out, created = await records.put_answer(
             db_session,
             user,
-            model=Inspection,
+            settings,
+            INSPECTION,
             record_id=inspection_id,
-            digest=records.body_hash(data),
+            data=data,
             values=values,
             site=station_site(station),
-            rules=settings.evidence,
         )
-        await tasks.sync_tasks_for_inspection(
-            db_session,
-            inspection=inspection,  # type: ignore[arg-type]
-            new=created,
-            rules=settings.tasks,
-        )
-        out = inspection_out(inspection, records.author_out(user), station.name)  # type: ignore[arg-type]
-        out = await records.with_evidence(db_session, settings, out, inspection, photos, new=created)
         return Response(out, status_code=201 if created else 200)
 
     @get(operation_id="ListInspections")
@@ -172,7 +171,7 @@ class InspectionController(Controller):
             scope_path=user.scope_path,
             author_id=records.visible_author(user),
         )
-        return await inspection_detail(db_session, settings, inspection)  # type: ignore[arg-type]
+        return await records.detail(db_session, settings, INSPECTION, inspection)
 
     @post("/{inspection_id:uuid}/review", operation_id="ReviewInspection", status_code=200)
     async def review_inspection(
@@ -191,4 +190,4 @@ class InspectionController(Controller):
         if station.path == user.scope_path:
             raise PermissionDeniedException("an inspection of your own station is reviewed by a unit above it")
         await records.review(db_session, user, inspection, data)
-        return await inspection_detail(db_session, settings, inspection)  # type: ignore[arg-type]
+        return await records.detail(db_session, settings, INSPECTION, inspection)

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import records
 from api.dates import check_time
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
-from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until
+from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until, kinds
 from api.templates import check_checklist
 from api.types import Fix, In, Limit, PhotoIds, Text, as_stored
 from storage.errors import Invalid
@@ -22,6 +23,7 @@ from storage.models import Facility, Inspection, Patrol
 from storage.queries import facilities, tasks
 from storage.queries import records as record_queries
 from storage.queries import templates as template_queries
+from storage.queries.tasks import TaskRules
 from storage.vocabulary import ItemResult, RecordStatus
 
 # The codes a patrol may use are those of its checklist template version (api/templates.py).
@@ -104,9 +106,29 @@ async def patrols_out(db_session: DbSession, rows: list[Patrol]) -> list[PatrolO
     return [patrol_out(r, records.author_out(authors[r.author_id]), names.get(r.facility_id, "")) for r in rows]
 
 
-async def patrol_detail(db_session: DbSession, settings: Any, patrol: Patrol) -> PatrolOut:
-    [out] = await patrols_out(db_session, [patrol])
-    return await records.with_evidence(db_session, settings, out, patrol)
+async def _sync_tasks(db_session: AsyncSession, patrol: Patrol, new: bool, rules: TaskRules) -> None:
+    await tasks.sync_tasks_for_patrol(db_session, patrol=patrol, new=new, rules=rules)
+
+
+async def _mark(db_session: AsyncSession, patrol: Patrol) -> None:
+    await facilities.mark_patrolled(db_session, facility_id=patrol.facility_id, at=patrol.started_at)
+
+
+async def _recount(db_session: AsyncSession, patrol: Patrol) -> None:
+    await facilities.recount_patrolled(db_session, facility_id=patrol.facility_id, at=patrol.started_at)
+
+
+PATROL = kinds.register(
+    kinds.Kind(
+        name="patrol",
+        model=Patrol,
+        site_of=site_of,
+        answer=patrols_out,
+        sync_tasks=_sync_tasks,
+        on_approve=_mark,
+        on_reopen=_recount,
+    )
+)
 
 
 class PatrolController(Controller):
@@ -139,19 +161,16 @@ class PatrolController(Controller):
             photo_ids=data.photo_ids,
             **records.location_columns(data.location),
         )
-        patrol, created, photos = await records.put_record(
+        out, created = await records.put_answer(
             db_session,
             user,
-            model=Patrol,
+            settings,
+            PATROL,
             record_id=patrol_id,
-            digest=records.body_hash(data),
+            data=data,
             values=values,
             site=facility_site(facility),
-            rules=settings.evidence,
         )
-        await tasks.sync_tasks_for_patrol(db_session, patrol=patrol, new=created, rules=settings.tasks)  # type: ignore[arg-type]
-        out = patrol_out(patrol, records.author_out(user), facility.name)  # type: ignore[arg-type]
-        out = await records.with_evidence(db_session, settings, out, patrol, photos, new=created)
         return Response(out, status_code=201 if created else 200)
 
     @get(operation_id="ListPatrols")
@@ -194,7 +213,7 @@ class PatrolController(Controller):
             scope_path=user.scope_path,
             author_id=records.visible_author(user),
         )
-        return await patrol_detail(db_session, settings, patrol)  # type: ignore[arg-type]
+        return await records.detail(db_session, settings, PATROL, patrol)
 
     @post("/{patrol_id:uuid}/review", operation_id="ReviewPatrol", status_code=200)
     async def review_patrol(
@@ -209,4 +228,4 @@ class PatrolController(Controller):
             db_session, model=Patrol, record_id=patrol_id, scope_path=user.scope_path, for_update=True
         )
         await records.review(db_session, user, patrol, data)
-        return await patrol_detail(db_session, settings, patrol)  # type: ignore[arg-type]
+        return await records.detail(db_session, settings, PATROL, patrol)

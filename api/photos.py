@@ -13,7 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, put
@@ -22,14 +22,14 @@ from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, Parameter
 
-from api import inspections, observe, patrols, records, visits
+from api import observe, records
 from api.deps import AppSettings, CurrentUser, DbSession, Store, provide_user, record_audit
 from api.photo_links import BASE, PhotoOut, photo_out, session_prefix, signature_ok
 from api.settings import EvidenceRules, Settings
 from api.types import ErrorOut
 from storage import photos
 from storage.images import KINDS
-from storage.models import Inspection, Patrol, Photo, Visit
+from storage.models import Photo
 from storage.queries import photos as photo_queries
 from storage.queries import records as record_queries
 from storage.queries import users as user_queries
@@ -51,10 +51,6 @@ QSha256 = FromQuery[
 ]
 
 
-# What each kind of record is judged against: its facility, subject or station.
-SITES: dict[type, Any] = {Patrol: patrols.site_of, Visit: visits.site_of, Inspection: inspections.site_of}
-
-
 async def settle_record(
     db_session: DbSession, *, attach: records.Attach, record_id: uuid.UUID, rules: EvidenceRules
 ) -> None:
@@ -65,7 +61,8 @@ async def settle_record(
         return
     record = await record_queries.find_record(db_session, model=attach.record, record_id=record_id, for_update=True)
     if record is not None:
-        await records.settle(db_session, record, await SITES[attach.record](db_session, record), rules)
+        # What it is judged against (its facility, subject or station), as its kind says.
+        await records.settle(db_session, record, await records.kinds.of(record).site_of(db_session, record), rules)
 
 
 def limits(settings: Settings) -> photos.Limits:

@@ -21,13 +21,9 @@ from api.deps import CurrentUser, DbSession, record_audit
 from api.records import ReviewIn
 from api.types import In
 from storage.errors import Invalid, NotFound
-from storage.models import Inspection, Patrol, Visit
 from storage.queries import org_units, return_reasons
 from storage.queries import records as record_queries
-from storage.queries.records import RecordModel
 from storage.vocabulary import ErrorCode
-
-MODELS: dict[str, RecordModel] = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}
 
 
 class RecordRef(In):
@@ -81,7 +77,11 @@ async def _refusal(db_session: DbSession, user: CurrentUser, ref: RecordRef) -> 
 
     try:
         record = await record_queries.get_record(
-            db_session, model=MODELS[ref.kind], record_id=ref.id, scope_path=user.scope_path, for_update=True
+            db_session,
+            model=records.kinds.named(ref.kind).model,
+            record_id=ref.id,
+            scope_path=user.scope_path,
+            for_update=True,
         )
     except NotFound:
         return no("not_found", f"no such {ref.kind} in your scope")
@@ -137,7 +137,11 @@ class ReviewBatchController(Controller):
             return Response(body, status_code=422)  # type: ignore[arg-type]
         for ref in refs:
             record = await record_queries.get_record(
-                db_session, model=MODELS[ref.kind], record_id=ref.id, scope_path=user.scope_path, for_update=True
+                db_session,
+                model=records.kinds.named(ref.kind).model,
+                record_id=ref.id,
+                scope_path=user.scope_path,
+                for_update=True,
             )
             await records.review(db_session, user, record, ReviewIn(decision="approve"))
         await record_audit(db_session, user, "review_batch", entity="review", approved=len(refs))

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import records
 from api.dates import check_time
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.evidence import Position, Site
-from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until
+from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until, kinds
 from api.types import Fix, In, Limit, PhotoIds, Text, as_stored, stored
 from storage.errors import Invalid
 from storage.models import Subject, Visit
 from storage.queries import records as record_queries
 from storage.queries import subjects, tasks
+from storage.queries.tasks import TaskRules
 from storage.vocabulary import AWARD_VISIT_TYPE, AwardGrade, RecordStatus, VisitType
 
 Status = RecordStatus
@@ -108,9 +110,29 @@ async def visits_out(db_session: DbSession, rows: list[Visit]) -> list[VisitOut]
     return [visit_out(r, records.author_out(authors[r.author_id]), names.get(r.subject_id, "")) for r in rows]
 
 
-async def visit_detail(db_session: DbSession, settings: Any, visit: Visit) -> VisitOut:
-    [out] = await visits_out(db_session, [visit])
-    return await records.with_evidence(db_session, settings, out, visit)
+async def _sync_tasks(db_session: AsyncSession, visit: Visit, new: bool, rules: TaskRules) -> None:
+    await tasks.sync_tasks_for_visit(db_session, visit=visit, new=new, rules=rules)
+
+
+async def _mark(db_session: AsyncSession, visit: Visit) -> None:
+    await subjects.mark_visited(db_session, subject_id=visit.subject_id, at=visit.visited_at)
+
+
+async def _recount(db_session: AsyncSession, visit: Visit) -> None:
+    await subjects.recount_visited(db_session, subject_id=visit.subject_id, at=visit.visited_at)
+
+
+VISIT = kinds.register(
+    kinds.Kind(
+        name="visit",
+        model=Visit,
+        site_of=site_of,
+        answer=visits_out,
+        sync_tasks=_sync_tasks,
+        on_approve=_mark,
+        on_reopen=_recount,
+    )
+)
 
 
 class VisitController(Controller):
@@ -143,19 +165,9 @@ class VisitController(Controller):
             award=msgspec.to_builtins(data.award) if data.award else None,
             **records.location_columns(data.location),
         )
-        visit, created, photos = await records.put_record(
-            db_session,
-            user,
-            model=Visit,
-            record_id=visit_id,
-            digest=records.body_hash(data),
-            values=values,
-            site=home_site(subject),
-            rules=settings.evidence,
+        out, created = await records.put_answer(
+            db_session, user, settings, VISIT, record_id=visit_id, data=data, values=values, site=home_site(subject)
         )
-        await tasks.sync_tasks_for_visit(db_session, visit=visit, new=created, rules=settings.tasks)  # type: ignore[arg-type]
-        out = visit_out(visit, records.author_out(user), subject.name)  # type: ignore[arg-type]
-        out = await records.with_evidence(db_session, settings, out, visit, photos, new=created)
         return Response(out, status_code=201 if created else 200)
 
     @get(operation_id="ListVisits")
@@ -198,7 +210,7 @@ class VisitController(Controller):
             scope_path=user.scope_path,
             author_id=records.visible_author(user),
         )
-        return await visit_detail(db_session, settings, visit)  # type: ignore[arg-type]
+        return await records.detail(db_session, settings, VISIT, visit)
 
     @post("/{visit_id:uuid}/review", operation_id="ReviewVisit", status_code=200)
     async def review_visit(
@@ -213,4 +225,4 @@ class VisitController(Controller):
             db_session, model=Visit, record_id=visit_id, scope_path=user.scope_path, for_update=True
         )
         await records.review(db_session, user, visit, data)
-        return await visit_detail(db_session, settings, visit)  # type: ignore[arg-type]
+        return await records.detail(db_session, settings, VISIT, visit)

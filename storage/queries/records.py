@@ -17,31 +17,32 @@ from storage.queries.common import in_scope, in_unit, keyset_page
 from storage.vocabulary import RecordKind
 
 Record = Patrol | Visit | Inspection
-RecordModel = type[Patrol] | type[Visit] | type[Inspection]
-R = TypeVar("R", Patrol, Visit, Inspection)  # list_records returns rows of the model it is given
-KINDS: dict[RecordModel, RecordKind] = {Patrol: "patrol", Visit: "visit", Inspection: "inspection"}
+RecordModel = type[Record]
+# The queries answer rows of the model they are given (a union of models in, the union out).
+R = TypeVar("R", bound=Record)
+MODELS: tuple[RecordModel, ...] = (Patrol, Visit, Inspection)
+KINDS: dict[type, RecordKind] = {Patrol: "patrol", Visit: "visit", Inspection: "inspection"}
 SITES: dict[type, str] = {Patrol: "facility_id", Visit: "subject_id", Inspection: "org_unit_id"}
+TIMES: dict[type, str] = {Patrol: "started_at", Visit: "visited_at", Inspection: "started_at"}
 
 
-def time_column(model: RecordModel) -> Any:
+def time_column(model: type[R]) -> Any:
     """The record's own time: pages and period filters use it."""
-    return model.visited_at if model is Visit else model.started_at  # type: ignore[union-attr]
+    return getattr(model, TIMES[model])
 
 
-def site_column(model: RecordModel) -> Any:
+def site_column(model: type[R]) -> Any:
     """What the record is about: a facility, a subject, or (an inspection) the station's unit."""
     return getattr(model, SITES[model])
 
 
-def kind_of(model: RecordModel) -> RecordKind:
+def kind_of(model: type[R]) -> RecordKind:
     return KINDS[model]
 
 
 # Every write of a record or photo runs these: built once (building costs more than running).
-_BY_ID: dict[RecordModel, Select[Any]] = {
-    model: select(model).where(model.id == bindparam("record_id")) for model in KINDS
-}
-_FIND = {
+_BY_ID: dict[type, Select[Any]] = {model: select(model).where(model.id == bindparam("record_id")) for model in MODELS}
+_FIND: dict[tuple[type, bool], Select[Any]] = {
     **{(model, False): q for model, q in _BY_ID.items()},
     **{(model, True): q.with_for_update() for model, q in _BY_ID.items()},
 }
@@ -55,27 +56,27 @@ _CLAIM: Any = (
 # Which kind of record holds an id, and its author: one look across the three tables.
 _HOLDER = union_all(
     *(
-        select(literal(kind).label("kind"), model.author_id).where(model.id == bindparam("record_id"))
-        for model, kind in KINDS.items()
+        select(literal(KINDS[model]).label("kind"), model.author_id).where(model.id == bindparam("record_id"))
+        for model in MODELS
     )
 )
 
 
 async def find_record(
-    session: AsyncSession, *, model: RecordModel, record_id: uuid.UUID, for_update: bool = False
-) -> Record | None:
+    session: AsyncSession, *, model: type[R], record_id: uuid.UUID, for_update: bool = False
+) -> R | None:
     return await session.scalar(_FIND[model, for_update], {"record_id": record_id})
 
 
 async def get_record(
     session: AsyncSession,
     *,
-    model: RecordModel,
+    model: type[R],
     record_id: uuid.UUID,
     scope_path: str,
     author_id: uuid.UUID | None = None,
     for_update: bool = False,
-) -> Record:
+) -> R:
     """The record, if the caller may see it: in scope, and their own when `author_id` is given."""
     query = select(model).where(model.id == record_id, in_scope(model.org_unit_id, scope_path))
     if author_id:
@@ -85,7 +86,7 @@ async def get_record(
     record = await session.scalar(query)
     if record is None:
         raise NotFound(f"no such {kind_of(model)} in your scope")
-    return record  # type: ignore[return-value]
+    return record
 
 
 async def list_records(
@@ -128,17 +129,18 @@ async def claim_record(session: AsyncSession, *, record_id: uuid.UUID, owner_id:
 async def holder_of(session: AsyncSession, *, record_id: uuid.UUID) -> tuple[RecordModel, uuid.UUID] | None:
     """The kind of record stored under `record_id` and its author, if one is."""
     row = (await session.execute(_HOLDER, {"record_id": record_id})).first()
-    return (next(m for m, k in KINDS.items() if k == row.kind), row.author_id) if row else None
+    return (next(m for m in MODELS if KINDS[m] == row.kind), row.author_id) if row else None
 
 
-async def insert_record(session: AsyncSession, *, model: RecordModel, values: dict[str, Any]) -> Record:
-    record = model(**values)
+async def insert_record(session: AsyncSession, *, record: R) -> R:
+    """Store a new record (built, and its status and flags settled, before it is written)."""
     session.add(record)
     await session.flush()
     return record
 
 
-async def update_record(session: AsyncSession, *, record: Record, values: dict[str, Any]) -> Record:
+async def update_record(session: AsyncSession, *, record: R, values: dict[str, Any]) -> R:
+    """Change a stored (or not yet stored) record's columns; written now if it is stored."""
     for name, value in values.items():
         setattr(record, name, value)
     await session.flush()

@@ -1,0 +1,64 @@
+"""A record kind as one descriptor: what the shared machinery (put, evidence, review, photos,
+the batch review) needs to know of patrols, visits and inspections, said once per kind.
+
+Each kind's module (api/patrols.py, api/visits.py, api/inspections.py) makes its `Kind` and
+registers it; the shared code looks a kind up by its model or its name, never branches on it.
+Adding a record kind: its model and migration (storage/models.py, storage/migrations/), its module
+here with its `Kind` (wire types, checks, site, answer builder, task sync), its registration in
+api/app.py, the PWA form, and its labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.evidence import Site
+from api.settings import TaskRules
+from storage.queries.records import R
+from storage.vocabulary import RecordKind
+
+
+async def _nothing(session: AsyncSession, record: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Kind(Generic[R]):
+    name: RecordKind
+    model: type[R]
+    # What the record is judged against: its facility, subject or station.
+    site_of: Callable[[AsyncSession, R], Awaitable[Site]]
+    # The answers for stored rows (the author's and the site's names looked up once for all).
+    answer: Callable[[AsyncSession, list[R]], Awaitable[Sequence[Any]]]
+    # Tasks opened or closed by what the record found.
+    sync_tasks: Callable[[AsyncSession, R, bool, TaskRules], Awaitable[Any]]
+    # What an approval counts for its site (last patrolled, last visited), and its taking back.
+    on_approve: Callable[[AsyncSession, R], Awaitable[None]] = _nothing
+    on_reopen: Callable[[AsyncSession, R], Awaitable[None]] = _nothing
+
+
+_BY_MODEL: dict[type, Kind[Any]] = {}
+_BY_NAME: dict[str, Kind[Any]] = {}
+
+
+def register(kind: Kind[R]) -> Kind[R]:
+    _BY_MODEL[kind.model] = kind
+    _BY_NAME[kind.name] = kind
+    return kind
+
+
+def of(record: R) -> Kind[R]:
+    """The descriptor of a stored record's kind."""
+    return _BY_MODEL[type(record)]
+
+
+def of_model(model: type[R]) -> Kind[R]:
+    return _BY_MODEL[model]
+
+
+def named(name: str) -> Kind[Any]:
+    return _BY_NAME[name]
