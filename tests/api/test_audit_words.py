@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RECORD_KINDS = ("patrol", "visit", "inspection")  # the `kind` of api/records.py's f-strings
+RECORD_KINDS = ("patrol", "visit", "inspection")  # the `kind` of api/records/'s f-strings
 WRITERS = {"record_audit": 2, "refuse_own": 2, "log": None}  # the action's position (None: action=)
 
 
@@ -42,7 +42,7 @@ def _strings(node: ast.AST, function: ast.AST) -> set[str]:
 
 def server_actions() -> set[str]:
     actions: set[str] = set()
-    for path in sorted((ROOT / "api").glob("*.py")):
+    for path in sorted((ROOT / "api").rglob("*.py")):
         tree = ast.parse(path.read_text())
         for function in ast.walk(tree):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
