@@ -122,6 +122,10 @@ def test_serve_after_setup_production_writes_nothing_outside_its_data_folder(tmp
             "/proc",
             "--tmpfs",
             "/tmp",  # noqa: S108 - PrivateTmp
+            # The checkout again, read-only, in case it lies under /tmp (CI's clones may).
+            "--ro-bind",
+            str(ROOT),
+            str(ROOT),
             "--bind",
             str(data),
             str(data),

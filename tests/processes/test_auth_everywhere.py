@@ -60,5 +60,8 @@ async def test_a_role_or_unit_change_on_one_process_is_what_the_other_sees_next(
             json={"role": "supervisor", "org_unit_id": str(district.street2.id)},
         )
     assert response.status_code == 200, response.text
-    after = (await _me(process_b, worker)).json()
+    # The change ends the old session everywhere (SECURITY.md); the next login, on the other
+    # process, is in the new role and unit.
+    assert (await _me(process_b, worker)).status_code == 401
+    after = (await _me(process_b, await _login(process_b, "worker1"))).json()
     assert (after["role"], after["org_unit_id"]) == ("supervisor", str(district.street2.id))
