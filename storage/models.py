@@ -415,7 +415,7 @@ class TaskRecord(Base):
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
     record_kind: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
-    __table_args__ = (CheckConstraint("record_kind in ('patrol','visit','inspection')", name="record_kind"),)
+    __table_args__ = (CheckConstraint(check_in("record_kind", RECORD_KINDS), name="record_kind"),)
 
 
 class WeeklyReport(Base):
