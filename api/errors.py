@@ -64,8 +64,10 @@ def error_content(
     field: str | None = None,
     rule: str | None = None,
     limit: float | None = None,
+    **more: object,
 ) -> dict[str, object]:
-    """The one error body (ErrorOut): every error the API answers is built here."""
+    """The one error body (ErrorOut): every error the API answers is built here; `more` adds an
+    error's own members (a refused batch names its records)."""
     content: dict[str, object] = {
         "status_code": status,
         "detail": detail,
@@ -77,7 +79,7 @@ def error_content(
         content["rule"] = rule
     if limit is not None:
         content["limit"] = int(limit) if float(limit).is_integer() else limit
-    return content
+    return content | more
 
 
 def _body(
@@ -88,9 +90,10 @@ def _body(
     headers: dict[str, str] | None = None,
     rule: str | None = None,
     limit: float | None = None,
+    **more: object,
 ) -> Response:
     return Response(
-        error_content(status, detail, code=code, field=field, rule=rule, limit=limit),
+        error_content(status, detail, code=code, field=field, rule=rule, limit=limit, **more),
         status_code=status,
         media_type=MediaType.JSON,
         headers={**unavailable_headers(status), **(headers or {})},
@@ -161,11 +164,12 @@ def validation_error(_: Request, exc: ValidationException) -> Response:
 
 
 def http_error(_: Request, exc: HTTPException) -> Response:
-    field, code = None, None
-    if isinstance(exc.extra, dict):  # e.g. PermissionDeniedException(..., extra={"code": "reopen_not_yours"})
-        field, code = exc.extra.get("field"), exc.extra.get("code")
+    # e.g. PermissionDeniedException(..., extra={"code": "reopen_not_yours"}); members beyond
+    # field and code are the error's own (a refused batch's `refused`).
+    more = dict(exc.extra) if isinstance(exc.extra, dict) else {}
+    field, code = more.pop("field", None), more.pop("code", None)
     # Retry-After on a 429, for one
-    return _body(exc.status_code, exc.detail, field, code if code in ERROR_CODES else None, headers=exc.headers)
+    return _body(exc.status_code, exc.detail, field, code if code in ERROR_CODES else None, headers=exc.headers, **more)
 
 
 def _sqlstate(exc: DBAPIError) -> str:

@@ -1,25 +1,26 @@
 """Station inspections (服务站督导, "回头看"): PUT/GET /inspections/{id}, GET /inspections,
-POST /inspections/{id}/review. The same machinery as patrols (api/records.py); what is particular
+POST /inspections/{id}/review. The same machinery as patrols (api/records/); what is particular
 here: the site is the station, the checklist is its standard's template, and inspection is done
 from above (the station lies strictly below the inspector's unit)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Response, get, post, put
+from litestar import get
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import records
 from api.dates import check_time
-from api.deps import AppSettings, CurrentUser, DbSession, Principal
+from api.deps import CurrentUser, DbSession, Principal
 from api.evidence import Position, Site
 from api.patrols import ChecklistItem, ChecklistRecordOut, Status, checklist_fields
-from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until, kinds
+from api.records import AuthorOut, AwareTime, Since, Until, kinds
+from api.records.routes import RecordController
 from api.templates import check_checklist
 from api.types import Fix, In, Limit, PhotoIds, Text
 from storage.errors import Invalid
@@ -77,61 +78,61 @@ async def _sync_tasks(db_session: AsyncSession, inspection: Inspection, new: boo
     await tasks.sync_tasks_for_inspection(db_session, inspection=inspection, new=new, rules=rules)
 
 
+async def prepare(db_session: AsyncSession, user: Principal, data: InspectionIn) -> tuple[dict[str, Any], Site]:
+    records.check_times(("started_at", data.started_at), ("ended_at", data.ended_at))
+    if data.ended_at < data.started_at:
+        raise Invalid("ended_at is before started_at", field="ended_at")
+    records.check_photo_ids(data.photo_ids)
+    records.check_checklist_items(data.checklist, data.photo_ids)
+    station = await org_units.get_unit(db_session, unit_id=data.org_unit_id, scope_path=user.scope_path)
+    check_from_above(user, station)
+    template = await templates.template_for_record(
+        db_session, kind="inspection", template_id=data.template_id, standard=station.standard
+    )
+    if template.applies_to.get("standard") != station.standard:
+        raise Invalid("template_id is not the checklist of this station's standard", field="template_id")
+    check_checklist(template, data.checklist)
+    values = dict(
+        org_unit_id=station.id,
+        template_id=template.id,
+        started_at=data.started_at,
+        ended_at=data.ended_at,
+        checklist=msgspec.to_builtins(data.checklist),
+        notes=data.notes,
+        photo_ids=data.photo_ids,
+        **records.location_columns(data.location),
+    )
+    return values, station_site(station)
+
+
+async def refuse_own_station(db_session: AsyncSession, user: Principal, inspection: Inspection) -> kinds.Refusal | None:
+    """A station's own people do not judge its inspection: the review, too, comes from above."""
+    station = await org_units.get_unit(db_session, unit_id=inspection.org_unit_id)
+    if station.path == user.scope_path:
+        return kinds.Refusal("own_station", "an inspection of your own station is reviewed by a unit above it")
+    return None
+
+
 # An approved inspection moves no site's clock.
 INSPECTION = kinds.register(
-    kinds.Kind(name="inspection", model=Inspection, site_of=site_of, answer=inspections_out, sync_tasks=_sync_tasks)
+    kinds.Kind(
+        name="inspection",
+        model=Inspection,
+        data=InspectionIn,
+        out=InspectionOut,
+        prepare=prepare,
+        site_of=site_of,
+        answer=inspections_out,
+        sync_tasks=_sync_tasks,
+        refuse_review=refuse_own_station,
+    )
 )
 
 
-class InspectionController(Controller):
+class InspectionController(RecordController[InspectionIn, InspectionOut]):
     path = "/api/v1/inspections"
     tags = ["inspections"]
-
-    @put(
-        "/{inspection_id:uuid}", operation_id="PutInspection", status_code=200, responses=records.created(InspectionOut)
-    )
-    async def put_inspection(
-        self,
-        inspection_id: FromPath[uuid.UUID],
-        data: JSONBody[InspectionIn],
-        user: CurrentUser,
-        db_session: DbSession,
-        settings: AppSettings,
-    ) -> Response[InspectionOut]:
-        records.check_times(("started_at", data.started_at), ("ended_at", data.ended_at))
-        if data.ended_at < data.started_at:
-            raise Invalid("ended_at is before started_at", field="ended_at")
-        records.check_photo_ids(data.photo_ids)
-        records.check_checklist_items(data.checklist, data.photo_ids)
-        station = await org_units.get_unit(db_session, unit_id=data.org_unit_id, scope_path=user.scope_path)
-        check_from_above(user, station)
-        template = await templates.template_for_record(
-            db_session, kind="inspection", template_id=data.template_id, standard=station.standard
-        )
-        if template.applies_to.get("standard") != station.standard:
-            raise Invalid("template_id is not the checklist of this station's standard", field="template_id")
-        check_checklist(template, data.checklist)
-        values = dict(
-            org_unit_id=station.id,
-            template_id=template.id,
-            started_at=data.started_at,
-            ended_at=data.ended_at,
-            checklist=msgspec.to_builtins(data.checklist),
-            notes=data.notes,
-            photo_ids=data.photo_ids,
-            **records.location_columns(data.location),
-        )
-        out, created = await records.put_answer(
-            db_session,
-            user,
-            settings,
-            INSPECTION,
-            record_id=inspection_id,
-            data=data,
-            values=values,
-            site=station_site(station),
-        )
-        return Response(out, status_code=201 if created else 200)
+    kind = INSPECTION
 
     @get(operation_id="ListInspections")
     async def list_inspections(
@@ -159,35 +160,3 @@ class InspectionController(Controller):
             limit=limit,
         )
         return InspectionPage(items=await inspections_out(db_session, list(rows)), next_cursor=next_cursor)
-
-    @get("/{inspection_id:uuid}", operation_id="GetInspection")
-    async def get_inspection(
-        self, inspection_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession, settings: AppSettings
-    ) -> InspectionOut:
-        inspection = await record_queries.get_record(
-            db_session,
-            model=Inspection,
-            record_id=inspection_id,
-            scope_path=user.scope_path,
-            author_id=records.visible_author(user),
-        )
-        return await records.detail(db_session, settings, INSPECTION, inspection)
-
-    @post("/{inspection_id:uuid}/review", operation_id="ReviewInspection", status_code=200)
-    async def review_inspection(
-        self,
-        inspection_id: FromPath[uuid.UUID],
-        data: JSONBody[ReviewIn],
-        user: CurrentUser,
-        db_session: DbSession,
-        settings: AppSettings,
-    ) -> InspectionOut:
-        inspection = await record_queries.get_record(
-            db_session, model=Inspection, record_id=inspection_id, scope_path=user.scope_path, for_update=True
-        )
-        # A station's own people do not judge its inspection: the review, too, comes from above.
-        station = await org_units.get_unit(db_session, unit_id=inspection.org_unit_id)
-        if station.path == user.scope_path:
-            raise PermissionDeniedException("an inspection of your own station is reviewed by a unit above it")
-        await records.review(db_session, user, inspection, data)
-        return await records.detail(db_session, settings, INSPECTION, inspection)

@@ -1,4 +1,5 @@
-"""Memorial-facility patrols: PUT/GET /patrols/{id}, GET /patrols, POST /patrols/{id}/review."""
+"""Memorial-facility patrols: PUT/GET /patrols/{id}, GET /patrols, POST /patrols/{id}/review
+(the handlers of one record are api/records/routes.py's, built from `PATROL`)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import get
+from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import records
 from api.dates import check_time
-from api.deps import AppSettings, CurrentUser, DbSession
+from api.deps import CurrentUser, DbSession, Principal
 from api.evidence import Position, Site
-from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until, kinds
+from api.records import AuthorOut, AwareTime, Since, Until, kinds
+from api.records.routes import RecordController
 from api.templates import check_checklist
 from api.types import Fix, In, Limit, PhotoIds, Text, as_stored
 from storage.errors import Invalid
@@ -118,10 +120,34 @@ async def _recount(db_session: AsyncSession, patrol: Patrol) -> None:
     await facilities.recount_patrolled(db_session, facility_id=patrol.facility_id, at=patrol.started_at)
 
 
+async def prepare(db_session: AsyncSession, user: Principal, data: PatrolIn) -> tuple[dict[str, Any], Site]:
+    check_patrol(data)
+    facility = await facilities.get_facility(db_session, facility_id=data.facility_id, scope_path=user.scope_path)
+    template = await template_queries.template_for_record(
+        db_session, kind="patrol", template_id=data.template_id, facility_kind=facility.kind
+    )
+    check_checklist(template, data.checklist)
+    values = dict(
+        facility_id=facility.id,
+        template_id=template.id,
+        org_unit_id=facility.org_unit_id,
+        started_at=data.started_at,
+        ended_at=data.ended_at,
+        checklist=msgspec.to_builtins(data.checklist),
+        notes=data.notes,
+        photo_ids=data.photo_ids,
+        **records.location_columns(data.location),
+    )
+    return values, facility_site(facility)
+
+
 PATROL = kinds.register(
     kinds.Kind(
         name="patrol",
         model=Patrol,
+        data=PatrolIn,
+        out=PatrolOut,
+        prepare=prepare,
         site_of=site_of,
         answer=patrols_out,
         sync_tasks=_sync_tasks,
@@ -131,47 +157,10 @@ PATROL = kinds.register(
 )
 
 
-class PatrolController(Controller):
+class PatrolController(RecordController[PatrolIn, PatrolOut]):
     path = "/api/v1/patrols"
     tags = ["patrols"]
-
-    @put("/{patrol_id:uuid}", operation_id="PutPatrol", status_code=200, responses=records.created(PatrolOut))
-    async def put_patrol(
-        self,
-        patrol_id: FromPath[uuid.UUID],
-        data: JSONBody[PatrolIn],
-        user: CurrentUser,
-        db_session: DbSession,
-        settings: AppSettings,
-    ) -> Response[PatrolOut]:
-        check_patrol(data)
-        facility = await facilities.get_facility(db_session, facility_id=data.facility_id, scope_path=user.scope_path)
-        template = await template_queries.template_for_record(
-            db_session, kind="patrol", template_id=data.template_id, facility_kind=facility.kind
-        )
-        check_checklist(template, data.checklist)
-        values = dict(
-            facility_id=facility.id,
-            template_id=template.id,
-            org_unit_id=facility.org_unit_id,
-            started_at=data.started_at,
-            ended_at=data.ended_at,
-            checklist=msgspec.to_builtins(data.checklist),
-            notes=data.notes,
-            photo_ids=data.photo_ids,
-            **records.location_columns(data.location),
-        )
-        out, created = await records.put_answer(
-            db_session,
-            user,
-            settings,
-            PATROL,
-            record_id=patrol_id,
-            data=data,
-            values=values,
-            site=facility_site(facility),
-        )
-        return Response(out, status_code=201 if created else 200)
+    kind = PATROL
 
     @get(operation_id="ListPatrols")
     async def list_patrols(
@@ -201,31 +190,3 @@ class PatrolController(Controller):
             limit=limit,
         )
         return PatrolPage(items=await patrols_out(db_session, list(rows)), next_cursor=next_cursor)
-
-    @get("/{patrol_id:uuid}", operation_id="GetPatrol")
-    async def get_patrol(
-        self, patrol_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession, settings: AppSettings
-    ) -> PatrolOut:
-        patrol = await record_queries.get_record(
-            db_session,
-            model=Patrol,
-            record_id=patrol_id,
-            scope_path=user.scope_path,
-            author_id=records.visible_author(user),
-        )
-        return await records.detail(db_session, settings, PATROL, patrol)
-
-    @post("/{patrol_id:uuid}/review", operation_id="ReviewPatrol", status_code=200)
-    async def review_patrol(
-        self,
-        patrol_id: FromPath[uuid.UUID],
-        data: JSONBody[ReviewIn],
-        user: CurrentUser,
-        db_session: DbSession,
-        settings: AppSettings,
-    ) -> PatrolOut:
-        patrol = await record_queries.get_record(
-            db_session, model=Patrol, record_id=patrol_id, scope_path=user.scope_path, for_update=True
-        )
-        await records.review(db_session, user, patrol, data)
-        return await records.detail(db_session, settings, PATROL, patrol)

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Response, get, post, put
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
@@ -21,13 +21,13 @@ from api.deps import CurrentUser, DbSession, record_audit
 from api.records import ReviewIn
 from api.types import In
 from storage.errors import Invalid, NotFound
-from storage.queries import org_units, return_reasons
 from storage.queries import records as record_queries
-from storage.vocabulary import ErrorCode
+from storage.queries import return_reasons
+from storage.vocabulary import ErrorCode, RecordKind
 
 
 class RecordRef(In):
-    kind: Literal["patrol", "visit", "inspection"]
+    kind: RecordKind
     id: uuid.UUID
 
 
@@ -42,9 +42,9 @@ class BatchOut(msgspec.Struct):
 
 
 class Refused(msgspec.Struct):
-    kind: str
+    kind: RecordKind
     id: uuid.UUID
-    # flagged | not_awaiting | own_record | own_station | not_found
+    # flagged | not_awaiting | own_record | not_found, or the kind's own (an inspection: own_station)
     reason: str
     detail: str
 
@@ -75,10 +75,11 @@ async def _refusal(db_session: DbSession, user: CurrentUser, ref: RecordRef) -> 
     def no(reason: str, detail: str) -> Refused:
         return Refused(kind=ref.kind, id=ref.id, reason=reason, detail=detail)
 
+    kind = records.kinds.named(ref.kind)
     try:
         record = await record_queries.get_record(
             db_session,
-            model=records.kinds.named(ref.kind).model,
+            model=kind.model,
             record_id=ref.id,
             scope_path=user.scope_path,
             for_update=True,
@@ -92,11 +93,8 @@ async def _refusal(db_session: DbSession, user: CurrentUser, ref: RecordRef) -> 
     if record.flags:
         codes = ", ".join(str(f.get("code")) for f in record.flags)
         return no("flagged", f"this {ref.kind} carries flags ({codes}); decide on it on its own")
-    if ref.kind == "inspection":
-        station = await org_units.get_unit(db_session, unit_id=record.org_unit_id)
-        if station.path == user.scope_path:
-            return no("own_station", "an inspection of your own station is reviewed by a unit above it")
-    return None
+    refusal = await kind.refuse_review(db_session, user, record)
+    return None if refusal is None else no(refusal.reason, refusal.detail)
 
 
 class ReviewBatchController(Controller):
@@ -126,15 +124,11 @@ class ReviewBatchController(Controller):
         refused = [r for r in [await _refusal(db_session, user, ref) for ref in refs] if r is not None]
         if refused:
             named = "; ".join(f"{r.kind} {r.id}: {r.detail}" for r in refused)
-            body = BatchRefusal(
-                status_code=422,
-                code="invalid",
-                field="records",
-                refused=refused,
-                detail=f"nothing was approved: {len(refused)} of {len(refs)} records cannot be "
-                f"approved together ({named})",
+            detail = (
+                f"nothing was approved: {len(refused)} of {len(refs)} records cannot be approved together ({named})"
             )
-            return Response(body, status_code=422)  # type: ignore[arg-type]
+            refusal = {"field": "records", "code": "invalid", "refused": msgspec.to_builtins(refused)}
+            raise HTTPException(detail, status_code=422, extra=refusal)
         for ref in refs:
             record = await record_queries.get_record(
                 db_session,

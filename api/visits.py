@@ -1,21 +1,23 @@
-"""Home visits (走访慰问): PUT/GET /visits/{id}, GET /visits, POST /visits/{id}/review."""
+"""Home visits (走访慰问): PUT/GET /visits/{id}, GET /visits, POST /visits/{id}/review (the
+handlers of one record are api/records/routes.py's, built from `VISIT`)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import get
+from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import records
 from api.dates import check_time
-from api.deps import AppSettings, CurrentUser, DbSession
+from api.deps import CurrentUser, DbSession, Principal
 from api.evidence import Position, Site
-from api.records import AuthorOut, AwareTime, ReviewIn, Since, Until, kinds
+from api.records import AuthorOut, AwareTime, Since, Until, kinds
+from api.records.routes import RecordController
 from api.types import Fix, In, Limit, PhotoIds, Text, as_stored, stored
 from storage.errors import Invalid
 from storage.models import Subject, Visit
@@ -122,10 +124,34 @@ async def _recount(db_session: AsyncSession, visit: Visit) -> None:
     await subjects.recount_visited(db_session, subject_id=visit.subject_id, at=visit.visited_at)
 
 
+async def prepare(db_session: AsyncSession, user: Principal, data: VisitIn) -> tuple[dict[str, Any], Site]:
+    check_visit(data)
+    subject = await subjects.get_subject(db_session, subject_id=data.subject_id, scope_path=user.scope_path)
+    values = dict(
+        subject_id=subject.id,
+        org_unit_id=subject.org_unit_id,
+        visit_type=data.visit_type,
+        visited_at=data.visited_at,
+        summary=data.summary,
+        needs=data.needs,
+        cash_yuan=round(data.assistance.cash_yuan, 2),
+        goods=data.assistance.goods,
+        follow_up_needed=data.follow_up_needed,
+        photo_ids=data.photo_ids,
+        no_photo_reason=data.no_photo_reason,
+        award=msgspec.to_builtins(data.award) if data.award else None,
+        **records.location_columns(data.location),
+    )
+    return values, home_site(subject)
+
+
 VISIT = kinds.register(
     kinds.Kind(
         name="visit",
         model=Visit,
+        data=VisitIn,
+        out=VisitOut,
+        prepare=prepare,
         site_of=site_of,
         answer=visits_out,
         sync_tasks=_sync_tasks,
@@ -135,40 +161,10 @@ VISIT = kinds.register(
 )
 
 
-class VisitController(Controller):
+class VisitController(RecordController[VisitIn, VisitOut]):
     path = "/api/v1/visits"
     tags = ["visits"]
-
-    @put("/{visit_id:uuid}", operation_id="PutVisit", status_code=200, responses=records.created(VisitOut))
-    async def put_visit(
-        self,
-        visit_id: FromPath[uuid.UUID],
-        data: JSONBody[VisitIn],
-        user: CurrentUser,
-        db_session: DbSession,
-        settings: AppSettings,
-    ) -> Response[VisitOut]:
-        check_visit(data)
-        subject = await subjects.get_subject(db_session, subject_id=data.subject_id, scope_path=user.scope_path)
-        values = dict(
-            subject_id=subject.id,
-            org_unit_id=subject.org_unit_id,
-            visit_type=data.visit_type,
-            visited_at=data.visited_at,
-            summary=data.summary,
-            needs=data.needs,
-            cash_yuan=round(data.assistance.cash_yuan, 2),
-            goods=data.assistance.goods,
-            follow_up_needed=data.follow_up_needed,
-            photo_ids=data.photo_ids,
-            no_photo_reason=data.no_photo_reason,
-            award=msgspec.to_builtins(data.award) if data.award else None,
-            **records.location_columns(data.location),
-        )
-        out, created = await records.put_answer(
-            db_session, user, settings, VISIT, record_id=visit_id, data=data, values=values, site=home_site(subject)
-        )
-        return Response(out, status_code=201 if created else 200)
+    kind = VISIT
 
     @get(operation_id="ListVisits")
     async def list_visits(
@@ -198,31 +194,3 @@ class VisitController(Controller):
             limit=limit,
         )
         return VisitPage(items=await visits_out(db_session, list(rows)), next_cursor=next_cursor)
-
-    @get("/{visit_id:uuid}", operation_id="GetVisit")
-    async def get_visit(
-        self, visit_id: FromPath[uuid.UUID], user: CurrentUser, db_session: DbSession, settings: AppSettings
-    ) -> VisitOut:
-        visit = await record_queries.get_record(
-            db_session,
-            model=Visit,
-            record_id=visit_id,
-            scope_path=user.scope_path,
-            author_id=records.visible_author(user),
-        )
-        return await records.detail(db_session, settings, VISIT, visit)
-
-    @post("/{visit_id:uuid}/review", operation_id="ReviewVisit", status_code=200)
-    async def review_visit(
-        self,
-        visit_id: FromPath[uuid.UUID],
-        data: JSONBody[ReviewIn],
-        user: CurrentUser,
-        db_session: DbSession,
-        settings: AppSettings,
-    ) -> VisitOut:
-        visit = await record_queries.get_record(
-            db_session, model=Visit, record_id=visit_id, scope_path=user.scope_path, for_update=True
-        )
-        await records.review(db_session, user, visit, data)
-        return await records.detail(db_session, settings, VISIT, visit)

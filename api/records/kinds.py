@@ -1,11 +1,10 @@
 """A record kind as one descriptor: what the shared machinery (put, evidence, review, photos,
 the batch review) needs to know of patrols, visits and inspections, said once per kind.
 
-Each kind's module (api/patrols.py, api/visits.py, api/inspections.py) makes its `Kind` and
-registers it; the shared code looks a kind up by its model or its name, never branches on it.
-Adding a record kind: its model and migration (storage/models.py, storage/migrations/), its module
-here with its `Kind` (wire types, checks, site, answer builder, task sync), its registration in
-api/app.py, the PWA form, and its labels.
+Each kind's module (api/patrols.py, api/visits.py, api/inspections.py) makes its `Kind`,
+registers it, and subclasses api/records/routes.RecordController with it; the shared code looks a
+kind up by its model or its name, never branches on it. Adding a record kind: README.md, "Adding
+a record kind".
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import Any, Generic
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.deps import Principal
 from api.evidence import Site
 from api.settings import TaskRules
 from storage.queries.records import R
@@ -27,9 +27,26 @@ async def _nothing(session: AsyncSession, record: Any) -> None:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """Why a supervisor may not decide on a record of this kind: a stable word and a sentence."""
+
+    reason: str
+    detail: str
+
+
+async def _anyone(session: AsyncSession, user: Principal, record: Any) -> Refusal | None:
+    return None
+
+
+@dataclass(frozen=True)
 class Kind(Generic[R]):
     name: RecordKind
     model: type[R]
+    # Its wire types: what the phone PUTs and what the API answers.
+    data: type[Any]
+    out: type[Any]
+    # The kind's own checks of a PUT body, and the record's columns and site (404/422 here).
+    prepare: Callable[[AsyncSession, Principal, Any], Awaitable[tuple[dict[str, Any], Site]]]
     # What the record is judged against: its facility, subject or station.
     site_of: Callable[[AsyncSession, R], Awaitable[Site]]
     # The answers for stored rows (the author's and the site's names looked up once for all).
@@ -39,6 +56,8 @@ class Kind(Generic[R]):
     # What an approval counts for its site (last patrolled, last visited), and its taking back.
     on_approve: Callable[[AsyncSession, R], Awaitable[None]] = _nothing
     on_reopen: Callable[[AsyncSession, R], Awaitable[None]] = _nothing
+    # Who may not decide on a record beyond the rules for all kinds (its own author, a field worker).
+    refuse_review: Callable[[AsyncSession, Principal, R], Awaitable[Refusal | None]] = _anyone
 
 
 _BY_MODEL: dict[type, Kind[Any]] = {}

@@ -25,6 +25,9 @@ REOPEN_WINDOW = timedelta(hours=24)
 
 async def review(db_session: DbSession, user: Principal, record: Record, data: ReviewIn) -> None:
     """A supervisor's decision; it stays in `reviews` with who, when and why."""
+    refusal = await kinds.of(record).refuse_review(db_session, user, record)
+    if refusal is not None:
+        raise PermissionDeniedException(refusal.detail)
     if not user.reviews:
         raise PermissionDeniedException("only a supervisor or an administrator can review records")
     kind = record_queries.kind_of(type(record))

@@ -1584,7 +1584,8 @@ export interface components {
             detail: string;
             /** Format: uuid */
             id: string;
-            kind: string;
+            /** @enum {string} */
+            kind: "patrol" | "visit" | "inspection";
             reason: string;
         };
         /** RemarksIn */
@@ -4599,6 +4600,7 @@ export const queueItemKindValues: ReadonlyArray<FlattenedDeepRequired<components
 export const queueItemStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QueueItem"]["status"]> = ["incomplete", "submitted", "approved", "returned"];
 export const queueItemTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QueueItem"]["type"]> = ["patrol", "visit", "inspection", "routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
 export const recordRefKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RecordRef"]["kind"]> = ["patrol", "visit", "inspection"];
+export const refusedKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Refused"]["kind"]> = ["patrol", "visit", "inspection"];
 export const reviewInDecisionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReviewIn"]["decision"]> = ["approve", "return", "reopen"];
 export const reviewOutDecisionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReviewOut"]["decision"]> = ["approve", "return", "reopen"];
 export const stationInStandardOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StationIn"]["standard"]> = ["seven_ones", "four_haves"];
