@@ -11,18 +11,16 @@ from typing import Annotated, Any
 import msgspec
 from litestar import get
 from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import records
-from api.dates import check_time
 from api.deps import CurrentUser, DbSession, Principal
 from api.evidence import Position, Site
-from api.patrols import ChecklistItem, ChecklistRecordOut, Status, checklist_fields
-from api.records import AuthorOut, AwareTime, Since, Until, kinds
-from api.records.routes import RecordController
+from api.patrols import ChecklistItem, ChecklistRecordOut, checklist_fields
+from api.records import AuthorOut, AwareTime, kinds
+from api.records.routes import Filters, RecordController
 from api.templates import check_checklist
-from api.types import Fix, In, Limit, PhotoIds, Text
+from api.types import Fix, In, PhotoIds, Text
 from storage.errors import Invalid
 from storage.models import Inspection, OrgUnit
 from storage.queries import org_units, tasks, templates
@@ -139,24 +137,7 @@ class InspectionController(RecordController[InspectionIn, InspectionOut]):
         self,
         user: CurrentUser,
         db_session: DbSession,
-        status: FromQuery[Status | None] = None,
-        org_unit_id: FromQuery[uuid.UUID | None] = None,
-        author_id: FromQuery[uuid.UUID | None] = None,
-        since: Since = None,
-        until: Until = None,
-        cursor: FromQuery[str | None] = None,
-        limit: Limit = 50,
+        filters: Filters,
     ) -> InspectionPage:
-        rows, next_cursor = await record_queries.list_records(
-            db_session,
-            model=Inspection,
-            scope_path=user.scope_path,
-            author_id=records.visible_author(user) or author_id,
-            status=status,
-            org_unit_id=org_unit_id,
-            since=check_time(since, "from"),
-            until=check_time(until, "to"),
-            cursor=cursor,
-            limit=limit,
-        )
-        return InspectionPage(items=await inspections_out(db_session, list(rows)), next_cursor=next_cursor)
+        items, next_cursor = await self.page(db_session, user, filters)
+        return InspectionPage(items=items, next_cursor=next_cursor)

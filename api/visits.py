@@ -13,12 +13,11 @@ from litestar.params import FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import records
-from api.dates import check_time
 from api.deps import CurrentUser, DbSession, Principal
 from api.evidence import Position, Site
-from api.records import AuthorOut, AwareTime, Since, Until, kinds
-from api.records.routes import RecordController
-from api.types import Fix, In, Limit, PhotoIds, Text, as_stored, stored
+from api.records import AuthorOut, AwareTime, kinds
+from api.records.routes import Filters, RecordController
+from api.types import Fix, In, PhotoIds, Text, as_stored, stored
 from storage.errors import Invalid
 from storage.models import Subject, Visit
 from storage.queries import records as record_queries
@@ -171,26 +170,8 @@ class VisitController(RecordController[VisitIn, VisitOut]):
         self,
         user: CurrentUser,
         db_session: DbSession,
-        status: FromQuery[Status | None] = None,
+        filters: Filters,
         subject_id: FromQuery[uuid.UUID | None] = None,
-        org_unit_id: FromQuery[uuid.UUID | None] = None,
-        author_id: FromQuery[uuid.UUID | None] = None,
-        since: Since = None,
-        until: Until = None,
-        cursor: FromQuery[str | None] = None,
-        limit: Limit = 50,
     ) -> VisitPage:
-        rows, next_cursor = await record_queries.list_records(
-            db_session,
-            model=Visit,
-            scope_path=user.scope_path,
-            author_id=records.visible_author(user) or author_id,
-            status=status,
-            site_id=subject_id,
-            org_unit_id=org_unit_id,
-            since=check_time(since, "from"),
-            until=check_time(until, "to"),
-            cursor=cursor,
-            limit=limit,
-        )
-        return VisitPage(items=await visits_out(db_session, list(rows)), next_cursor=next_cursor)
+        items, next_cursor = await self.page(db_session, user, filters, site_id=subject_id)
+        return VisitPage(items=items, next_cursor=next_cursor)

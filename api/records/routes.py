@@ -1,6 +1,7 @@
 """The handlers every record kind shares, built from its descriptor: PUT, GET and review of one
-record at /api/v1/<kind>s/{id}. A kind's controller subclasses `RecordController` with its
-descriptor and adds only its list (whose filters are its own).
+record at /api/v1/<kind>s/{id}, and the filters and page of its list. A kind's controller
+subclasses `RecordController` with its descriptor and adds only its list handler, for the query
+parameter that names its site (facility_id, subject_id; an inspection's site is its unit).
 
 The handlers are written once over the type variables `In` and `Out`; Litestar puts each
 kind's wire types in their place (the controller's signature namespace), so the OpenAPI
@@ -10,20 +11,25 @@ GetVisit, ReviewInspection, ..."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
-from litestar.params import JSONBody
+from litestar.params import FromQuery, JSONBody
 
+from api.dates import check_time
 from api.deps import AppSettings, CurrentUser, DbSession
 from api.records.evidence import detail
 from api.records.kinds import Kind
 from api.records.put import put_answer
 from api.records.review import review
-from api.records.wire import RecordOut, ReviewIn, created, visible_author
+from api.records.wire import RecordOut, ReviewIn, Since, Until, created, visible_author
 from api.types import In as InBase
+from api.types import Limit
 from storage.queries import records as record_queries
+from storage.vocabulary import RecordStatus
 
 In = TypeVar("In", bound=InBase)
 Out = TypeVar("Out", bound=RecordOut)
@@ -36,8 +42,39 @@ _VERBS = {"put_one": "Put", "get_one": "Get", "review_one": "Review"}
 _ID = "{record_id:uuid}"
 
 
+@dataclass(frozen=True)
+class ListFilters:
+    """What every record list filters on; the kind's handler adds its site."""
+
+    status: RecordStatus | None
+    org_unit_id: uuid.UUID | None
+    author_id: uuid.UUID | None
+    since: Any
+    until: Any
+    cursor: str | None
+    limit: int
+
+
+def list_filters(
+    status: FromQuery[RecordStatus | None] = None,
+    org_unit_id: FromQuery[uuid.UUID | None] = None,
+    author_id: FromQuery[uuid.UUID | None] = None,
+    since: Since = None,
+    until: Until = None,
+    cursor: FromQuery[str | None] = None,
+    limit: Limit = 50,
+) -> ListFilters:
+    return ListFilters(
+        status, org_unit_id, author_id, check_time(since, "from"), check_time(until, "to"), cursor, limit
+    )
+
+
+Filters = NamedDependency[ListFilters]
+
+
 class RecordController(Controller, Generic[In, Out]):
     kind: ClassVar[Kind[Any]]
+    dependencies = {"filters": Provide(list_filters, sync_to_thread=False)}
 
     def __init__(self, owner: Any) -> None:
         super().__init__(owner)
@@ -60,6 +97,25 @@ class RecordController(Controller, Generic[In, Out]):
 
     def record_id(self, request: Request[Any, Any, Any]) -> uuid.UUID:
         return request.path_params[f"{self.kind.name}_id"]
+
+    async def page(
+        self, db_session: DbSession, user: CurrentUser, filters: ListFilters, site_id: uuid.UUID | None = None
+    ) -> tuple[list[Out], str | None]:
+        """A page of the kind's records, newest first; a field worker's own only."""
+        rows, next_cursor = await record_queries.list_records(
+            db_session,
+            model=self.kind.model,
+            scope_path=user.scope_path,
+            author_id=visible_author(user) or filters.author_id,
+            status=filters.status,
+            site_id=site_id,
+            org_unit_id=filters.org_unit_id,
+            since=filters.since,
+            until=filters.until,
+            cursor=filters.cursor,
+            limit=filters.limit,
+        )
+        return list(await self.kind.answer(db_session, list(rows))), next_cursor
 
     @put(f"/{_ID}", status_code=200)
     async def put_one(

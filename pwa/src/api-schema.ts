@@ -3250,7 +3250,6 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "incomplete" | "submitted" | "approved" | "returned" | null;
-                facility_id?: string | null;
                 org_unit_id?: string | null;
                 author_id?: string | null;
                 /** @description records at or after this time */
@@ -3260,6 +3259,7 @@ export interface operations {
                 cursor?: string | null;
                 /** @description page size, at most 200 */
                 limit?: number;
+                facility_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -4422,7 +4422,6 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "incomplete" | "submitted" | "approved" | "returned" | null;
-                subject_id?: string | null;
                 org_unit_id?: string | null;
                 author_id?: string | null;
                 /** @description records at or after this time */
@@ -4432,6 +4431,7 @@ export interface operations {
                 cursor?: string | null;
                 /** @description page size, at most 200 */
                 limit?: number;
+                subject_id?: string | null;
             };
             header?: never;
             path?: never;
