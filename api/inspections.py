@@ -6,7 +6,7 @@ from above (the station lies strictly below the inspector's unit)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import get
@@ -16,11 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import records
 from api.deps import CurrentUser, DbSession, Principal
 from api.evidence import Position, Site
-from api.patrols import ChecklistItem, ChecklistRecordOut, checklist_fields
-from api.records import AuthorOut, AwareTime, kinds
+from api.patrols import (
+    ChecklistRecordIn,
+    ChecklistRecordOut,
+    check_checklist_record,
+    checklist_fields,
+    checklist_values,
+)
+from api.records import AuthorOut, kinds
 from api.records.routes import Filters, RecordController
-from api.templates import check_checklist
-from api.types import Fix, In, PhotoIds, Text
 from storage.errors import Invalid
 from storage.models import Inspection, OrgUnit
 from storage.queries import org_units, tasks, templates
@@ -28,15 +32,8 @@ from storage.queries import records as record_queries
 from storage.queries.tasks import TaskRules
 
 
-class InspectionIn(In):
+class InspectionIn(ChecklistRecordIn, kw_only=True):
     org_unit_id: uuid.UUID  # the station inspected
-    started_at: AwareTime
-    ended_at: AwareTime
-    checklist: Annotated[list[ChecklistItem], msgspec.Meta(max_length=50)]
-    template_id: uuid.UUID | None = None  # without it: the active template of the station's standard
-    location: Fix | None = None
-    notes: Text = ""
-    photo_ids: PhotoIds = []
 
 
 class InspectionOut(ChecklistRecordOut, kw_only=True):
@@ -77,11 +74,7 @@ async def _sync_tasks(db_session: AsyncSession, inspection: Inspection, new: boo
 
 
 async def prepare(db_session: AsyncSession, user: Principal, data: InspectionIn) -> tuple[dict[str, Any], Site]:
-    records.check_times(("started_at", data.started_at), ("ended_at", data.ended_at))
-    if data.ended_at < data.started_at:
-        raise Invalid("ended_at is before started_at", field="ended_at")
-    records.check_photo_ids(data.photo_ids)
-    records.check_checklist_items(data.checklist, data.photo_ids)
+    check_checklist_record(data)
     station = await org_units.get_unit(db_session, unit_id=data.org_unit_id, scope_path=user.scope_path)
     check_from_above(user, station)
     template = await templates.template_for_record(
@@ -89,18 +82,7 @@ async def prepare(db_session: AsyncSession, user: Principal, data: InspectionIn)
     )
     if template.applies_to.get("standard") != station.standard:
         raise Invalid("template_id is not the checklist of this station's standard", field="template_id")
-    check_checklist(template, data.checklist)
-    values = dict(
-        org_unit_id=station.id,
-        template_id=template.id,
-        started_at=data.started_at,
-        ended_at=data.ended_at,
-        checklist=msgspec.to_builtins(data.checklist),
-        notes=data.notes,
-        photo_ids=data.photo_ids,
-        **records.location_columns(data.location),
-    )
-    return values, station_site(station)
+    return dict(org_unit_id=station.id, **checklist_values(data, template)), station_site(station)
 
 
 async def refuse_own_station(db_session: AsyncSession, user: Principal, inspection: Inspection) -> kinds.Refusal | None:

@@ -39,15 +39,21 @@ class ChecklistItem(In):
     photo_ids: PhotoIds = []  # extension: which of the record's photos show this item
 
 
-class PatrolIn(In):
-    facility_id: uuid.UUID
+class ChecklistRecordIn(In, kw_only=True):
+    """A record that walks a checklist template: patrols and station inspections."""
+
     started_at: AwareTime
     ended_at: AwareTime
     checklist: Annotated[list[ChecklistItem], msgspec.Meta(max_length=50)]
     location: Fix | None = None
     notes: Text = ""
     photo_ids: PhotoIds = []
-    template_id: uuid.UUID | None = None  # without it: the active patrol template for the facility's kind
+    # Without it: the active template of the site (a facility's kind, a station's standard).
+    template_id: uuid.UUID | None = None
+
+
+class PatrolIn(ChecklistRecordIn, kw_only=True):
+    facility_id: uuid.UUID
 
 
 class ChecklistRecordOut(records.RecordOut, kw_only=True):
@@ -81,12 +87,26 @@ class PatrolPage(msgspec.Struct):
     next_cursor: str | None
 
 
-def check_patrol(data: PatrolIn) -> None:
+def check_checklist_record(data: ChecklistRecordIn) -> None:
     records.check_times(("started_at", data.started_at), ("ended_at", data.ended_at))
     if data.ended_at < data.started_at:
         raise Invalid("ended_at is before started_at", field="ended_at")
     records.check_photo_ids(data.photo_ids)
     records.check_checklist_items(data.checklist, data.photo_ids)
+
+
+def checklist_values(data: ChecklistRecordIn, template: template_queries.Version) -> dict[str, Any]:
+    """The columns a checklist record stores from its body, once its template is known."""
+    check_checklist(template, data.checklist)
+    return dict(
+        template_id=template.id,
+        started_at=data.started_at,
+        ended_at=data.ended_at,
+        checklist=msgspec.to_builtins(data.checklist),
+        notes=data.notes,
+        photo_ids=data.photo_ids,
+        **records.location_columns(data.location),
+    )
 
 
 def facility_site(facility: Facility) -> Site:
@@ -120,23 +140,12 @@ async def _recount(db_session: AsyncSession, patrol: Patrol) -> None:
 
 
 async def prepare(db_session: AsyncSession, user: Principal, data: PatrolIn) -> tuple[dict[str, Any], Site]:
-    check_patrol(data)
+    check_checklist_record(data)
     facility = await facilities.get_facility(db_session, facility_id=data.facility_id, scope_path=user.scope_path)
     template = await template_queries.template_for_record(
         db_session, kind="patrol", template_id=data.template_id, facility_kind=facility.kind
     )
-    check_checklist(template, data.checklist)
-    values = dict(
-        facility_id=facility.id,
-        template_id=template.id,
-        org_unit_id=facility.org_unit_id,
-        started_at=data.started_at,
-        ended_at=data.ended_at,
-        checklist=msgspec.to_builtins(data.checklist),
-        notes=data.notes,
-        photo_ids=data.photo_ids,
-        **records.location_columns(data.location),
-    )
+    values = dict(facility_id=facility.id, org_unit_id=facility.org_unit_id, **checklist_values(data, template))
     return values, facility_site(facility)
 
 
