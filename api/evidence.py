@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from api.settings import EvidenceRules
-from storage.vocabulary import FlagCode, RecordKind
+from storage.vocabulary import RECORD_KIND_ZH, FlagCode, RecordKind
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -171,7 +171,7 @@ def photo_flags(record: RecordEvidence, photos: list[PhotoEvidence]) -> list[Fla
                 Flag(
                     "missing_photos",
                     f"the {record.kind} has no photo",
-                    "巡查记录没有照片" if record.kind == "patrol" else "督导记录没有照片",
+                    f"{RECORD_KIND_ZH[record.kind]}记录没有照片",
                 )
             )
         for item in record.issue_items_without_photos:

@@ -252,11 +252,12 @@ class TaskController(Controller):
         _may_see(user, task)
         if len(set(data.photo_ids)) != len(data.photo_ids):
             raise Invalid("a photo is listed twice", field="photo_ids")
-        if task.record_kind in ("patrol", "inspection") and not data.photo_ids:
-            raise Invalid(
-                "a rectification needs at least one photo of the fixed site (an after photo)", field="photo_ids"
-            )
-        if task.record_kind == "visit" and not (data.note.strip() or data.photo_ids):
+        if records.kinds.named(task.record_kind).fix_needs_photo:
+            if not data.photo_ids:
+                raise Invalid(
+                    "a rectification needs at least one photo of the fixed site (an after photo)", field="photo_ids"
+                )
+        elif not (data.note.strip() or data.photo_ids):
             raise Invalid("say what was done for the follow-up (a note), or add a photo", field="note")
         if await tasks.fix_task(db_session, task=task, by=user.id, photo_ids=data.photo_ids, note=data.note):
             await record_audit(

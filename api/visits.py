@@ -156,6 +156,7 @@ VISIT = kinds.register(
         sync_tasks=_sync_tasks,
         on_approve=_mark,
         on_reopen=_recount,
+        fix_needs_photo=False,
     )
 )
 

@@ -144,6 +144,7 @@ def check_in(column: str, codes: tuple[str, ...]) -> str:
 
 # --- Chinese labels, for what the server writes for people (exports, PDFs) -------------------------
 
+RECORD_KIND_ZH: dict[str, str] = {"patrol": "巡查", "visit": "走访", "inspection": "督导"}
 RECORD_STATUS_ZH: dict[str, str] = {
     "incomplete": "照片未齐",
     "submitted": "待审核",

@@ -56,6 +56,9 @@ class Kind(Generic[R]):
     # What an approval counts for its site (last patrolled, last visited), and its taking back.
     on_approve: Callable[[AsyncSession, R], Awaitable[None]] = _nothing
     on_reopen: Callable[[AsyncSession, R], Awaitable[None]] = _nothing
+    # Closing one of its tasks needs an after photo (a site was fixed); else a note or a photo (a
+    # follow-up was done).
+    fix_needs_photo: bool = True
     # Who may not decide on a record beyond the rules for all kinds (its own author, a field worker).
     refuse_review: Callable[[AsyncSession, Principal, R], Awaitable[Refusal | None]] = _anyone
 

@@ -32,6 +32,7 @@ def field_type(struct: type, name: str) -> object:
 def test_each_labelled_vocabulary_has_a_chinese_label_for_every_code_and_no_other():
     for codes, labels in [
         (v.VISIT_TYPES, v.VISIT_TYPE_ZH),
+        (v.RECORD_KINDS, v.RECORD_KIND_ZH),
         (v.RECORD_STATUSES, v.RECORD_STATUS_ZH),
         (v.ITEM_RESULTS, v.ITEM_RESULT_ZH),
         (v.DECISIONS, v.DECISION_ZH),
