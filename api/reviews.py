@@ -23,7 +23,7 @@ from api.types import In
 from storage.errors import Invalid, NotFound
 from storage.queries import records as record_queries
 from storage.queries import return_reasons
-from storage.vocabulary import ErrorCode, RecordKind
+from storage.vocabulary import BatchRefusalReason, ErrorCode, RecordKind
 
 
 class RecordRef(In):
@@ -44,8 +44,7 @@ class BatchOut(msgspec.Struct):
 class Refused(msgspec.Struct):
     kind: RecordKind
     id: uuid.UUID
-    # flagged | not_awaiting | own_record | not_found, or the kind's own (an inspection: own_station)
-    reason: str
+    reason: BatchRefusalReason
     detail: str
 
 
@@ -72,7 +71,7 @@ class ReturnReasonIO(msgspec.Struct, forbid_unknown_fields=True):
 async def _refusal(db_session: DbSession, user: CurrentUser, ref: RecordRef) -> Refused | None:
     """Why this record cannot be approved in a batch by this user, if it cannot."""
 
-    def no(reason: str, detail: str) -> Refused:
+    def no(reason: BatchRefusalReason, detail: str) -> Refused:
         return Refused(kind=ref.kind, id=ref.id, reason=reason, detail=detail)
 
     kind = records.kinds.named(ref.kind)

@@ -16,6 +16,9 @@ from typing import Literal, get_args
 RecordKind = Literal["patrol", "visit", "inspection"]
 RecordStatus = Literal["incomplete", "submitted", "approved", "returned"]
 Decision = Literal["approve", "return", "reopen"]
+# Why a record cannot be approved in a batch (POST /reviews/batch): gone from scope, the caller's
+# own, not awaiting a decision, carrying flags, or (an inspection) of the caller's own station.
+BatchRefusalReason = Literal["not_found", "own_record", "not_awaiting", "flagged", "own_station"]
 ItemResult = Literal["ok", "issue", "na"]
 # 走访类型: 日常走访, 节日慰问, 送喜报, 六必访, 帮扶, 其他.
 VisitType = Literal["routine", "holiday", "merit_notice", "must_visit", "assistance", "other"]

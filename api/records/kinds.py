@@ -19,7 +19,7 @@ from api.deps import Principal
 from api.evidence import Site
 from api.settings import TaskRules
 from storage.queries.records import R
-from storage.vocabulary import RecordKind
+from storage.vocabulary import BatchRefusalReason, RecordKind
 
 
 async def _nothing(session: AsyncSession, record: Any) -> None:
@@ -30,7 +30,7 @@ async def _nothing(session: AsyncSession, record: Any) -> None:
 class Refusal:
     """Why a supervisor may not decide on a record of this kind: a stable word and a sentence."""
 
-    reason: str
+    reason: BatchRefusalReason
     detail: str
 
 

@@ -1586,7 +1586,8 @@ export interface components {
             id: string;
             /** @enum {string} */
             kind: "patrol" | "visit" | "inspection";
-            reason: string;
+            /** @enum {string} */
+            reason: "not_found" | "own_record" | "not_awaiting" | "flagged" | "own_station";
         };
         /** RemarksIn */
         RemarksIn: {
@@ -4601,6 +4602,7 @@ export const queueItemStatusValues: ReadonlyArray<FlattenedDeepRequired<componen
 export const queueItemTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QueueItem"]["type"]> = ["patrol", "visit", "inspection", "routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
 export const recordRefKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RecordRef"]["kind"]> = ["patrol", "visit", "inspection"];
 export const refusedKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Refused"]["kind"]> = ["patrol", "visit", "inspection"];
+export const refusedReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Refused"]["reason"]> = ["not_found", "own_record", "not_awaiting", "flagged", "own_station"];
 export const reviewInDecisionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReviewIn"]["decision"]> = ["approve", "return", "reopen"];
 export const reviewOutDecisionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReviewOut"]["decision"]> = ["approve", "return", "reopen"];
 export const stationInStandardOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StationIn"]["standard"]> = ["seven_ones", "four_haves"];
