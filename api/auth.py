@@ -199,15 +199,31 @@ class AuthController(Controller):
         await users.revoke_token(db_session, token=token)
         await record_audit(db_session, user, "logout", entity="user", entity_id=user.id)
 
-    @post("/me/password", operation_id="ChangeOwnPassword", status_code=204, request_max_body_size=16_384)
+    @post(
+        "/me/password",
+        operation_id="ChangeOwnPassword",
+        status_code=204,
+        request_max_body_size=16_384,
+        responses={429: ResponseSpec(ErrorOut, description="too many wrong passwords: wait Retry-After seconds")},
+    )
     async def change_own_password(
-        self, data: JSONBody[OwnPasswordIn], request: Request, user: CurrentUser, db_session: DbSession
+        self,
+        data: JSONBody[OwnPasswordIn],
+        request: Request,
+        user: CurrentUser,
+        db_session: DbSession,
+        settings: AppSettings,
     ) -> None:
         """Change one's own password: the current one is asked (a borrowed unlocked phone is not
-        enough); the session it is sent from stays, every other one ends."""
+        enough) and guessing it is throttled as logins are; the session it is sent from stays,
+        every other one ends."""
+        attempt_id = await note_attempt(db_session, settings, username=user.username, ip=user.ip)
         me = await users.get_user(db_session, user_id=user.id)
         if not await verified(me.password_hash, data.current):
+            await users.confirm_login_failure(db_session, attempt_id=attempt_id)
+            await commit_early(db_session, "the failure counts even though we answer 422")
             raise Invalid("current: the current password is not right", field="current", rule="wrong_password")
+        await users.clear_login_failures(db_session, username=user.username, ip=user.ip)
         if data.new == data.current:
             raise Invalid("new: the new password is the same as the current one", field="new", rule="same_password")
         token = request.headers["authorization"].partition(" ")[2].strip()

@@ -87,3 +87,22 @@ async def test_own_password_change_asks_the_current_one_and_keeps_this_session_o
         await client.post("/api/v1/auth/login", json={"username": "super1", "password": "a new password"})
     ).status_code == 200
     assert await db.scalar(select(AuditEntry.action).where(AuditEntry.action == "own_password_change"))
+
+
+async def test_guessing_the_current_password_is_throttled_like_a_login(client, db):
+    """A phone left unlocked is not a way to try passwords without limit: wrong current passwords
+    count as failed logins of that name, and after the login limit the change answers 429 with
+    Retry-After (and so does a login under that name); the right one is then refused too."""
+    await make_district(db)
+    h = await login(client, "super1")
+    answers = [
+        await client.post("/api/v1/me/password", headers=h, json={"current": f"guess {n}", "new": "a new password"})
+        for n in range(12)
+    ]
+    assert answers[0].status_code == 422 and answers[0].json()["rule"] == "wrong_password"
+    assert answers[-1].status_code == 429 and int(answers[-1].headers["retry-after"]) > 0
+    right = await client.post("/api/v1/me/password", headers=h, json={"current": PASSWORD, "new": "a new password"})
+    assert right.status_code == 429
+    assert (
+        await client.post("/api/v1/auth/login", json={"username": "super1", "password": PASSWORD})
+    ).status_code == 429
