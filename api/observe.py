@@ -17,6 +17,7 @@ import time
 import traceback
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from litestar.enums import ScopeType
@@ -57,9 +58,29 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _ID_KEY = "xunfang_request_id"
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def forget_dead_workers(directory: str) -> None:
+    """A worker killed without its exit hook (kill -9; the server starts another) leaves its live
+    gauges' file: what it held would count for ever. The live gauges are of live processes only."""
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid = path.stem.rpartition("_")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            multiprocess.mark_process_dead(int(pid), directory)
+
+
 def exposition(extra: str = "") -> tuple[bytes, str]:
     """Every process's metrics in the text format, plus `extra` lines worked out at scrape time."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if directory := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        forget_dead_workers(directory)
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
