@@ -1,6 +1,7 @@
 // Languages: Simplified Chinese by default, English selectable. Strings live in one module per
-// area (src/shell-i18n.ts, src/field/i18n.ts, src/supervisor/i18n.ts), each made with
-// defineStrings(zh, en): the English table must have every key of the Chinese one.
+// area (src/shell-i18n.ts, src/field/i18n.ts, src/supervisor/i18n.ts; the labels of the server's
+// codes, which both screens show, in src/vocabulary-i18n.ts), each made with defineStrings(zh, en):
+// the English table must have every key of the Chinese one.
 import { value, useValue } from "./store";
 
 export type Lang = "zh-CN" | "en";

@@ -4,6 +4,7 @@ import type { Fix, ItemResult } from "../api";
 import { ft } from "./form-i18n";
 import { t } from "./i18n";
 import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, type DraftPhoto } from "./parts";
+import { vocab } from "../vocabulary-i18n";
 
 const RESULTS: ItemResult[] = ["ok", "issue", "na"];
 
@@ -49,7 +50,7 @@ export function ChecklistCard(props: {
             data-testid={`checklist-${code}-${r}`}
             onClick={() => props.setResult(code, r)}
           >
-            {t(r)}
+            {vocab(`res_${r}`)}
           </button>
         ))}
       </div>

@@ -6,6 +6,7 @@ import type { DueItem } from "../api";
 import { daysOverdue, loadDue, quietPosition, sortDue, type DueAnswer } from "../due";
 import { describeError } from "../errors";
 import { useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import { query } from "../router";
 import { facilities, session, subjects } from "../session";
 import { online } from "../status";
@@ -63,7 +64,7 @@ export function DueRow({ item }: { item: DueItem }) {
         <span class="main">
           <span class="name">{item.name}</span>
           <span class="sub">
-            {[item.kind === "facility" ? t("kind_patrol") : t("kind_visit"), what, item.address]
+            {[item.kind === "facility" ? vocab("kind_patrol") : vocab("kind_visit"), what, item.address]
               .filter(Boolean)
               .join(" · ")}
           </span>

@@ -7,6 +7,7 @@ import { api, type PatrolOut, type VisitOut } from "../api";
 import { navRoutes } from "../nav";
 import { cacheGet, cachePut } from "../db";
 import { formatTime, listSep, useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import * as outbox from "../outbox";
 import type { OutboxItem } from "../outbox";
 import { facilities, myTasks, refreshScope, scopeSavedAt, session, subjects } from "../session";
@@ -53,14 +54,14 @@ function useReturned(): ReturnedList | null {
             kind: "patrol" as const,
             id: r.id,
             at: r.started_at,
-            name: f.find((x) => x.id === r.facility_id)?.name ?? (r.facility_name || t("kind_patrol")),
+            name: f.find((x) => x.id === r.facility_id)?.name ?? (r.facility_name || vocab("kind_patrol")),
             comment: lastReturn(r.reviews)?.comment ?? "",
           })),
           ...v.map((r: VisitOut) => ({
             kind: "visit" as const,
             id: r.id,
             at: r.visited_at,
-            name: `${sub.find((x) => x.id === r.subject_id)?.name ?? (r.subject_name || t("kind_visit"))} · ${tk(`vt_${r.visit_type}`)}`,
+            name: `${sub.find((x) => x.id === r.subject_id)?.name ?? (r.subject_name || vocab("kind_visit"))} · ${tk(`vt_${r.visit_type}`)}`,
             comment: lastReturn(r.reviews)?.comment ?? "",
           })),
         ];
@@ -171,7 +172,7 @@ export function Home() {
                     <span class="sub">{formatTime(r.at)}</span>
                   </span>
                   <span class="side">
-                    <span class="badge returned">{tk("rs_returned")}</span>
+                    <span class="badge returned">{vocab("rs_returned")}</span>
                   </span>
                 </a>
               </li>

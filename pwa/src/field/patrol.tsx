@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ChecklistItem, Facility, ItemResult, PatrolIn } from "../api";
 import { useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import { addressParam, query, type Params } from "../router";
 import type { Site } from "../onsite";
 import { facilities } from "../session";
@@ -79,7 +80,7 @@ export default function PatrolForm({ params }: { params: Params }) {
     kind: "patrol",
     id,
     route: editing ? `/patrol/${id}/edit` : `/patrol/new?draft=${id}`,
-    label: `${t("kind_patrol")} · ${facility?.name ?? ft("draftNew")}`,
+    label: `${vocab("kind_patrol")} · ${facility?.name ?? ft("draftNew")}`,
     state,
     photos,
     loaded,
@@ -186,7 +187,7 @@ export default function PatrolForm({ params }: { params: Params }) {
       photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
       ...(template ? { template_id: template.id } : {}),
     };
-    const name = facilities.get().find((f) => f.id === facilityId)?.name ?? t("kind_patrol");
+    const name = facilities.get().find((f) => f.id === facilityId)?.name ?? vocab("kind_patrol");
     await draft.settle();
     try {
       await saveToOutbox(
@@ -194,7 +195,7 @@ export default function PatrolForm({ params }: { params: Params }) {
         id,
         body,
         ready.map((p) => p.photo!),
-        `${t("kind_patrol")} · ${name}`,
+        `${vocab("kind_patrol")} · ${name}`,
       );
     } catch (e) {
       draft.resume();

@@ -7,6 +7,7 @@ import { api, ApiError, type Flag, type InspectionOut, type PatrolOut, type Reco
 import { cacheGet, cachePut } from "../db";
 import { describeError } from "../errors";
 import { colon, formatTime, lang, useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import * as outbox from "../outbox";
 import type { Params } from "../router";
 import { facilities, session, subjects } from "../session";
@@ -29,13 +30,13 @@ export default function Records({ params }: { params: Params }) {
 }
 
 function title(r: Rec): string {
-  if (r.kind === "inspection") return (r as InspectionOut).org_unit_name || t("kind_inspection");
+  if (r.kind === "inspection") return (r as InspectionOut).org_unit_name || vocab("kind_inspection");
   if (r.kind === "patrol") {
     const p = r as PatrolOut;
-    return facilities.get().find((f) => f.id === p.facility_id)?.name ?? (p.facility_name || t("kind_patrol"));
+    return facilities.get().find((f) => f.id === p.facility_id)?.name ?? (p.facility_name || vocab("kind_patrol"));
   }
   const v = r as VisitOut;
-  const name = subjects.get().find((s) => s.id === v.subject_id)?.name ?? (v.subject_name || t("kind_visit"));
+  const name = subjects.get().find((s) => s.id === v.subject_id)?.name ?? (v.subject_name || vocab("kind_visit"));
   return `${name} · ${tk(`vt_${v.visit_type}`)}`;
 }
 const when = (r: Rec) =>
@@ -247,7 +248,7 @@ function Detail({ kind, id }: { kind: Kind; id: string }) {
                 {itemName(c.item)}
                 {c.note ? `${colon()}${c.note}` : ""}
               </span>
-              <span class={`badge ${c.result}`}>{tk(c.result)}</span>
+              <span class={`badge ${c.result}`}>{vocab(`res_${c.result}`)}</span>
             </li>
           ))}
         </ul>

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Task, type TaskDetail } from "../api";
 import { cacheGet } from "../db";
 import { formatDate, useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import { go, type Params } from "../router";
 import { myTasks, myTasksAt, refreshTasks } from "../session";
 import { online } from "../status";
@@ -116,7 +117,7 @@ function TaskPage({ id }: { id: string }) {
         <TaskFixForm task={task} onSaved={() => go("/tasks", true)} />
       ) : (
         <p class="notice ok-notice" data-testid="task-status">
-          {t(`taskStatus_${task.status}` as "taskStatus_fixed")}
+          {vocab(`taskStatus_${task.status}` as "taskStatus_fixed")}
         </p>
       )}
     </div>

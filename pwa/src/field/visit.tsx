@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { AWARD_GRADES, VISIT_TYPES, type AwardGrade, type Subject, type VisitIn, type VisitType } from "../api";
 import { useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import { evidenceRules, type Site } from "../onsite";
 import { addressParam, query, type Params } from "../router";
 import { subjects } from "../session";
@@ -77,7 +78,7 @@ export default function VisitForm({ params }: { params: Params }) {
     kind: "visit",
     id,
     route: editing ? `/visit/${id}/edit` : `/visit/new?draft=${id}`,
-    label: `${t("kind_visit")} · ${subject?.name ?? ft("draftNew")} · ${tk(`vt_${type}`)}`,
+    label: `${vocab("kind_visit")} · ${subject?.name ?? ft("draftNew")} · ${tk(`vt_${type}`)}`,
     state,
     photos,
     loaded,
@@ -173,7 +174,7 @@ export default function VisitForm({ params }: { params: Params }) {
         id,
         body,
         ready.map((p) => p.photo!),
-        `${t("kind_visit")} · ${name} · ${tk(`vt_${type}`)}`,
+        `${vocab("kind_visit")} · ${name} · ${tk(`vt_${type}`)}`,
       );
     } catch (e) {
       draft.resume();

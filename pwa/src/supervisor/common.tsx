@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, request, token, type Flag, type OrgUnit, type Page, type PhotoOut as Photo } from "../api";
 import { describeError } from "../errors";
 import { lang, paren, useLang } from "../i18n";
-import { t as ft } from "../field/i18n";
+import { codeLabel } from "../vocabulary-i18n";
 import { templateLabel } from "../stations";
 import { label, t, type Key } from "./i18n";
 import "./sv.css";
@@ -118,9 +118,7 @@ export const when = (iso: string | null | undefined) =>
 /** A checklist item as people know it: from the cached templates, else the server's label (an
  * item a later version retired), else the built-in table. */
 export const itemLabel = (code: string, serverLabel?: string) =>
-  code === "follow_up"
-    ? t("followUp")
-    : (templateLabel(code) ?? serverLabel ?? ft(`item_${code}` as Parameters<typeof ft>[0]));
+  code === "follow_up" ? t("followUp") : (templateLabel(code) ?? serverLabel ?? codeLabel("item_", code));
 
 export function StatusBadge({ status }: { status: string }) {
   const cls = { open: "overdue", fixed: "submitted", accepted: "approved", cancelled: "" }[status] ?? status;

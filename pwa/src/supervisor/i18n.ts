@@ -1,6 +1,7 @@
 // Strings of the supervisor and admin screens: Simplified Chinese first, English the same keys.
-import { tk } from "../field/i18n";
+// The labels of the server's codes (statuses, roles, kinds, flags, ...) are in src/vocabulary-i18n.ts.
 import { defineStrings } from "../i18n";
+import { codeLabel } from "../vocabulary-i18n";
 
 export const t = defineStrings(
   {
@@ -24,16 +25,6 @@ export const t = defineStrings(
     newest: "最新在前",
     mostFlagged: "提示最多在前",
     status: "状态",
-    patrol: "巡查",
-    visit: "走访",
-    st_incomplete: "照片未齐",
-    st_submitted: "待审核",
-    st_approved: "已通过",
-    st_returned: "已退回",
-    st_open: "待整改",
-    st_fixed: "已整改待验收",
-    st_accepted: "已验收",
-    st_cancelled: "已撤销",
     keys: "快捷键：j 下一条 · k 上一条 · a 通过（需确认）· Shift+A 直接通过 · r 退回",
     approve: "通过 (a)",
     returnIt: "退回 (r)",
@@ -50,9 +41,6 @@ export const t = defineStrings(
     photoN: "{n} 张照片",
     noPhotoReason: "未拍照原因：{r}",
     checklist: "检查项目",
-    res_ok: "正常",
-    res_issue: "有问题",
-    res_na: "不适用",
     flags: "证据提示",
     noFlags: "没有证据提示",
     map: "位置",
@@ -82,7 +70,6 @@ export const t = defineStrings(
     next: "下一张",
     takenAt: "拍摄于 {t}",
     capturedAt: "手机记录 {t}",
-    // flags in plain words: fl_*/fx_* live in field/i18n.ts (one table; `label` falls back to it)
     // tasks
     overdueOnly: "只看逾期",
     overdue: "逾期",
@@ -128,9 +115,6 @@ export const t = defineStrings(
     username: "用户名",
     displayName: "姓名",
     role: "角色",
-    role_field_worker: "网格员",
-    role_supervisor: "站长/科室",
-    role_admin: "管理员",
     active: "启用",
     disabled: "已停用",
     disable: "停用",
@@ -161,10 +145,6 @@ export const t = defineStrings(
     address: "地址",
     category: "类别",
     phone: "电话",
-    k_cemetery: "陵园",
-    k_monument: "纪念碑/亭",
-    k_scattered_grave: "零散烈士墓",
-    k_memorial_hall: "纪念馆",
     // desk additions: errors in the user's language
     err_network: "连不上服务器，请检查网络后重试",
     err_401: "登录已过期，请重新登录",
@@ -264,9 +244,6 @@ export const t = defineStrings(
     unpatrolledFacilities: "逾期未巡查 {n} 处",
     coverageRule: "应巡查：本期内到期的设施；已巡查：本期内有提交或已通过的巡查；逾期未巡查：本期内到期但还没有巡查。",
     // admin
-    lv_district: "区（县）服务中心",
-    lv_street: "街道（乡镇）服务站",
-    lv_community: "社区（村）服务站",
     confirmRole: "把 {name} 的角色从“{a}”改为“{b}”？",
     confirmUnit: "把 {name} 从“{a}”调到“{b}”？",
     confirmDisable: "停用 {name}？他的所有登录会立即失效。",
@@ -345,11 +322,6 @@ export const t = defineStrings(
     interval: "巡查周期（天）",
     never: "从未",
     level: "保护级别",
-    pl_national: "全国重点",
-    pl_provincial: "省级",
-    pl_city: "市级",
-    pl_county: "县级",
-    pl_unrated: "未定级（零散）",
     lat: "纬度",
     lon: "经度",
     caretaker: "管护责任人",
@@ -363,9 +335,6 @@ export const t = defineStrings(
     colLine: "行号",
     colField: "字段",
     colProblem: "问题",
-    lvs_district: "区县",
-    lvs_street: "街道",
-    lvs_community: "社区",
     findName: "按名称查找",
     recordPosNoAcc: "记录位置（精度未知）",
     // Decisions at the desk, one task per problem, people's numbers (issue 20)
@@ -388,7 +357,6 @@ export const t = defineStrings(
     reopenRecordReason: "撤回原因（必填，记录人会看到）",
     sendReopenRecord: "确认撤回",
     reopenRecordNeeds: "请写明撤回的原因",
-    rv_reopen: "已撤回通过",
     reopened: "已撤回通过，记录回到待审核",
     ec_reopen_too_late: "通过已超过 24 小时，不能撤回",
     ec_reopen_not_yours: "只有作出通过的审核人或其上级可以撤回",
@@ -491,9 +459,6 @@ export const t = defineStrings(
     stationDetails: "服务站信息",
     stationHead: "站长",
     stationStandard: "建设标准",
-    std_none: "未定",
-    std_seven_ones: "七个一",
-    std_four_haves: "四有",
     demonstration: "示范站",
     pickOnMap: "在地图上点一下即可选定位置，也可直接填写经纬度",
     stationSaved: "服务站信息已保存",
@@ -523,16 +488,6 @@ export const t = defineStrings(
     newest: "Newest first",
     mostFlagged: "Most flagged first",
     status: "Status",
-    patrol: "Patrol",
-    visit: "Visit",
-    st_incomplete: "Photos missing",
-    st_submitted: "Awaiting review",
-    st_approved: "Approved",
-    st_returned: "Returned",
-    st_open: "Open",
-    st_fixed: "Fixed, to accept",
-    st_accepted: "Accepted",
-    st_cancelled: "Cancelled",
     keys: "Keys: j next · k previous · a approve (asks first) · Shift+A approve at once · r return",
     approve: "Approve (a)",
     returnIt: "Return (r)",
@@ -549,9 +504,6 @@ export const t = defineStrings(
     photoN: "{n} photo(s)",
     noPhotoReason: "No photo because: {r}",
     checklist: "Checklist",
-    res_ok: "OK",
-    res_issue: "Issue",
-    res_na: "N/A",
     flags: "Evidence flags",
     noFlags: "No evidence flags",
     map: "Where",
@@ -623,9 +575,6 @@ export const t = defineStrings(
     username: "Username",
     displayName: "Name",
     role: "Role",
-    role_field_worker: "Field worker",
-    role_supervisor: "Supervisor",
-    role_admin: "Administrator",
     active: "Active",
     disabled: "Disabled",
     disable: "Disable",
@@ -656,10 +605,6 @@ export const t = defineStrings(
     address: "Address",
     category: "Category",
     phone: "Phone",
-    k_cemetery: "Cemetery",
-    k_monument: "Monument",
-    k_scattered_grave: "Scattered grave",
-    k_memorial_hall: "Memorial hall",
     // desk additions: errors in the user's language
     err_network: "Cannot reach the server; check the network and try again",
     err_401: "Your session has expired; log in again",
@@ -760,9 +705,6 @@ export const t = defineStrings(
     coverageRule:
       "Due: facilities whose patrol falls due in the period; patrolled: a patrol submitted or approved in the period; overdue: due in the period and not patrolled yet.",
     // admin
-    lv_district: "District centre",
-    lv_street: "Street station",
-    lv_community: "Community station",
     confirmRole: "Change the role of {name} from “{a}” to “{b}”?",
     confirmUnit: "Move {name} from “{a}” to “{b}”?",
     confirmDisable: "Disable {name}? All their sessions end at once.",
@@ -841,11 +783,6 @@ export const t = defineStrings(
     interval: "Patrol interval (days)",
     never: "never",
     level: "Protection level",
-    pl_national: "National",
-    pl_provincial: "Provincial",
-    pl_city: "City",
-    pl_county: "County",
-    pl_unrated: "Unrated (scattered)",
     lat: "Latitude",
     lon: "Longitude",
     caretaker: "Caretaker",
@@ -859,9 +796,6 @@ export const t = defineStrings(
     colLine: "Line",
     colField: "Field",
     colProblem: "Problem",
-    lvs_district: "district",
-    lvs_street: "street",
-    lvs_community: "community",
     findName: "Find by name",
     recordPosNoAcc: "Record position (accuracy unknown)",
     // Decisions at the desk, one task per problem, people's numbers (issue 20)
@@ -884,7 +818,6 @@ export const t = defineStrings(
     reopenRecordReason: "Why the approval is taken back (required; the author sees it)",
     sendReopenRecord: "Take it back",
     reopenRecordNeeds: "Say why the approval is taken back",
-    rv_reopen: "Approval taken back",
     reopened: "Approval taken back; the record awaits review again",
     ec_reopen_too_late: "The approval is more than 24 hours old and can no longer be taken back",
     ec_reopen_not_yours: "Only the reviewer who approved it, or one above them, can take it back",
@@ -992,9 +925,6 @@ export const t = defineStrings(
     stationDetails: "Station details",
     stationHead: "Station head",
     stationStandard: "Standard",
-    std_none: "not set",
-    std_seven_ones: "Seven ones",
-    std_four_haves: "Four haves",
     demonstration: "Demonstration station",
     pickOnMap: "Click the map to pick the position, or type latitude and longitude",
     stationSaved: "Station details saved",
@@ -1008,6 +938,6 @@ export type Key = Parameters<typeof t>[0];
 /** A label looked up by a prefix and a code the server sent; the code itself when unknown. */
 export const label = (prefix: string, code: string): string => {
   const s = t(`${prefix}${code}` as Key);
-  // Visit types and subject categories are the field app's words, so both screens say the same.
-  return s === `${prefix}${code}` ? tk(`${prefix}${code}`, code) : s;
+  // The server's vocabulary (statuses, visit types, categories, flags, ...) is shared with the phone.
+  return s === `${prefix}${code}` ? codeLabel(prefix, code) : s;
 };

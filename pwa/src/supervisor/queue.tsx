@@ -4,8 +4,8 @@
 // is selected until j or k: no key decides on a record the user did not pick.
 import { useEffect, useState } from "preact/hooks";
 import { FLAG_CODES, QUEUE_TYPES, type OrgUnit, type Page, type QueueItem } from "../api";
-import { t as ft } from "../field/i18n";
 import { colon, useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import { query } from "../router";
 import { facilities, session, subjects } from "../session";
 import { useValue } from "../store";
@@ -65,7 +65,7 @@ function Filters({
         t("type"),
         TYPES.map((v) => [
           v,
-          v === "patrol" || v === "visit" ? t(v) : v === "inspection" ? ft("kind_inspection") : label("vt_", v),
+          v === "patrol" || v === "visit" || v === "inspection" ? vocab(`kind_${v}`) : label("vt_", v),
         ]),
       )}
       {sel(
@@ -376,12 +376,8 @@ export default function Queue() {
                   <span class="main">
                     <span class="name">{i.place_name}</span>
                     <span class="sub">
-                      {i.kind === "patrol"
-                        ? t("patrol")
-                        : i.kind === "inspection"
-                          ? ft("kind_inspection")
-                          : label("vt_", i.type)}{" "}
-                      · {i.author_name} · {i.org_unit_name}
+                      {i.kind === "visit" ? label("vt_", i.type) : vocab(`kind_${i.kind}`)} · {i.author_name} ·{" "}
+                      {i.org_unit_name}
                     </span>
                     <span class="sub">
                       {when(i.at)} · {t("photoN", { n: i.photo_count })}

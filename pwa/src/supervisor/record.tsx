@@ -4,8 +4,8 @@
 // comment; never on one's own record).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { colon, lang, useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import type { Params } from "../router";
-import { t as ft } from "../field/i18n";
 import type {
   InspectionOut,
   Page,
@@ -182,7 +182,7 @@ function Details({ record, kind, open }: { record: RecordOut; kind: Kind; open: 
                         </button>
                       ) : (
                         <span class="muted small">
-                          {t("photos")} {n} · {t("st_incomplete")}
+                          {t("photos")} {n} · {vocab("st_incomplete")}
                         </span>
                       );
                     })}
@@ -643,10 +643,8 @@ export function RecordView({
           </h1>
           <p class="muted">
             {kind === "visit"
-              ? `${t("visit")} · ${label("vt_", record.visit_type ?? "")}`
-              : kind === "patrol"
-                ? t("patrol")
-                : ft("kind_inspection")}{" "}
+              ? `${vocab("kind_visit")} · ${label("vt_", record.visit_type ?? "")}`
+              : vocab(`kind_${kind}`)}{" "}
             · {record.author.display_name} · {when(kind === "visit" ? record.visited_at : record.started_at)}
           </p>
         </div>
@@ -696,7 +694,7 @@ export function RecordView({
                   {r.decision === "approve"
                     ? label("st_", "approved")
                     : r.decision === "reopen"
-                      ? t("rv_reopen")
+                      ? vocab("rv_reopen")
                       : label("st_", "returned")}
                 </span>{" "}
                 {r.reviewer.display_name} · {when(r.at)} {r.comment && <q>{r.comment}</q>}

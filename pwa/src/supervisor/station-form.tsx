@@ -4,6 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { request, type Page } from "../api";
 import { colon, useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import { refreshScope, session } from "../session";
 import { stationsBelow, units, type Unit } from "../stations";
 import { useValue } from "../store";
@@ -167,7 +168,7 @@ export function StationForm({ unit }: { unit: Unit }) {
               onChange={(e) => set("standard", e.currentTarget.value)}
             >
               {["", "seven_ones", "four_haves"].map((v) => (
-                <option value={v}>{t(v ? (`std_${v}` as "std_none") : "std_none")}</option>
+                <option value={v}>{vocab(v ? (`std_${v}` as "std_none") : "std_none")}</option>
               ))}
             </select>
           </label>

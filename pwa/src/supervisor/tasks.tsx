@@ -5,6 +5,7 @@ import { useState } from "preact/hooks";
 import type { OrgUnit, Page, PhotoOut, Task, TaskDetail } from "../api";
 import { FixState, TaskFixForm, shownFix, useFixes } from "../field/task-fix";
 import { colon, paren, useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import { go, query, type Params } from "../router";
 import { session } from "../session";
 import { useValue } from "../store";
@@ -201,7 +202,7 @@ function TaskList() {
           >
             <option value="">{t("all")}</option>
             {["open", "fixed", "accepted", "cancelled"].map((s) => (
-              <option value={s}>{t(`st_${s}` as "st_open")}</option>
+              <option value={s}>{vocab(`st_${s}` as "st_open")}</option>
             ))}
           </select>
         </label>
