@@ -5,7 +5,7 @@ import { listDrafts, draftsVersion, type DraftEntry } from "../drafts";
 import { formatTime, useLang } from "../i18n";
 import { session } from "../session";
 import { useValue } from "../store";
-import { ft } from "./form-i18n";
+import { ft } from "../ui/i18n";
 
 export function DraftsList() {
   useLang();

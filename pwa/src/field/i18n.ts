@@ -1,6 +1,7 @@
 // Strings of the field screens: home, new patrol, new visit, outbox, my records. The labels of the
 // server's codes (visit types, statuses, checklist items, flags, ...) are in src/vocabulary-i18n.ts.
 import { defineStrings } from "../i18n";
+import { ft, type FormKey } from "../ui/i18n";
 import { codeLabel } from "../vocabulary-i18n";
 
 export const t = defineStrings(
@@ -32,9 +33,6 @@ export const t = defineStrings(
     notes: "备注",
     photos: "照片",
     takePhoto: "拍照",
-    photoCount: "{n} 张",
-    processing: "处理中…",
-    removePhoto: "删除照片",
     photoFailed: "照片处理失败：{detail}",
     tooManyPhotos: "每条记录最多 12 张照片",
     photoOfItem: "拍摄此项",
@@ -44,9 +42,7 @@ export const t = defineStrings(
     noPosition: "没有定位（未授权或无信号）。仍可保存，记录会标注“无位置”。",
     locate: "重新定位",
     save: "保存",
-    saving: "正在保存…",
     saved: "已保存到本机，联网后自动上传",
-    saveFailed: "保存失败：{detail}",
     cancel: "取消",
     resending: "修改后重新提交（同一条记录）",
     // visit
@@ -80,7 +76,6 @@ export const t = defineStrings(
     discard: "放弃",
     discardConfirm: "放弃后这条内容将从本机删除，不会上传。确定？",
     discardRecordConfirm: "放弃这条记录及其未上传的照片？它们将从本机删除，不会上传。",
-    kind_photo: "照片",
     syncNow: "立即上传",
     // records
     recordsTitle: "我的记录",
@@ -100,28 +95,14 @@ export const t = defineStrings(
     tasksOffline: "离线：显示上次联网时的任务",
     tasksNeverListed: "本机还没有任务列表：请联网打开一次",
     taskNotHere: "本机没有这项任务：请联网打开一次任务列表。",
-    followUpTask: "走访跟进",
     dueOn: "{d} 前完成",
     reopened: "退回重改：{c}",
     beforePhotos: "整改前",
     noBeforePhotos: "整改前照片未存到本机",
-    afterPhotos: "整改后照片",
-    takeAfterPhoto: "拍摄整改后照片",
-    fixNote: "整改说明",
-    fixSave: "保存整改",
-    fixNeedsPhoto: "请至少拍一张整改后的照片",
-    fixNeedsNoteOrPhoto: "请写明跟进情况，或拍一张照片",
-    fixSaved: "整改已保存到本机，联网后自动上传",
-    fix_waiting: "整改待上传：已保存在本机，联网后自动上传",
-    fix_sending: "整改正在上传…",
-    fix_failed: "整改上传失败：{detail}",
-    fix_sent: "整改已上传，等待验收",
     fixBadge_waiting: "待上传",
     fixBadge_sending: "上传中",
     fixBadge_failed: "上传失败",
     fixBadge_sent: "已上传",
-    openOutbox: "查看待上传",
-    kind_taskfix: "整改",
     // what needs the worker (home), statuses, validation next to the field
     savedOffline: "已保存到本机，联网后自动上传",
     savedSending: "已保存，正在上传…",
@@ -137,10 +118,6 @@ export const t = defineStrings(
     errIssueNote: "请写明“{item}”的问题",
     errSome: "还有 {n} 处要补全（标红）",
     showFirst: "去看看",
-    photoUnreadable: "这个文件无法显示：不是照片，或手机不支持这种格式（如 HEIC）",
-    photoHeic: "HEIC 照片：这里无法预览，照常上传",
-    photoUploaded: "已上传",
-    photoOffline: "照片已上传（离线时不显示）",
     recordsOfflineEmpty: "离线：本机还没有存下记录列表，联网后再看",
     cashGiven: "{n} 元",
     sendingNow: "正在上传：{label}",
@@ -231,9 +208,6 @@ export const t = defineStrings(
     notes: "Notes",
     photos: "Photos",
     takePhoto: "Take photo",
-    photoCount: "{n}",
-    processing: "Processing…",
-    removePhoto: "Remove photo",
     photoFailed: "Could not process the photo: {detail}",
     tooManyPhotos: "At most 12 photos per record",
     photoOfItem: "Photo of this item",
@@ -243,9 +217,7 @@ export const t = defineStrings(
     noPosition: "No position (not allowed or no fix). You can still save; the record will be marked “no location”.",
     locate: "Locate again",
     save: "Save",
-    saving: "Saving…",
     saved: "Saved on this phone; it is sent when there is a connection",
-    saveFailed: "Could not save: {detail}",
     cancel: "Cancel",
     resending: "Correcting and resending (same record)",
     visitTitle: "Home visit",
@@ -277,7 +249,6 @@ export const t = defineStrings(
     discard: "Discard",
     discardConfirm: "Discarding deletes this from the phone and it will never be sent. Discard?",
     discardRecordConfirm: "Discard this record and its unsent photos? They are deleted from the phone and never sent.",
-    kind_photo: "Photo",
     syncNow: "Send now",
     recordsTitle: "My records",
     recordsOffline: "Offline: showing records from the last connection",
@@ -295,28 +266,14 @@ export const t = defineStrings(
     tasksOffline: "Offline: showing tasks from the last connection",
     tasksNeverListed: "No task list on this phone yet: open it once with a connection",
     taskNotHere: "This task is not on this phone: open the task list once with a connection.",
-    followUpTask: "Visit follow-up",
     dueOn: "due {d}",
     reopened: "Reopened: {c}",
     beforePhotos: "Before",
     noBeforePhotos: "Before photos are not on this phone",
-    afterPhotos: "After photos",
-    takeAfterPhoto: "Photo of the fix",
-    fixNote: "What was done",
-    fixSave: "Save the fix",
-    fixNeedsPhoto: "Take at least one photo of the fixed site",
-    fixNeedsNoteOrPhoto: "Say what was done, or take a photo",
-    fixSaved: "Fix saved on this phone; it is sent when there is a connection",
-    fix_waiting: "Fix waiting to upload: saved on this phone, sent when there is a connection",
-    fix_sending: "Sending the fix…",
-    fix_failed: "The fix could not be sent: {detail}",
-    fix_sent: "Fix sent, waiting for acceptance",
     fixBadge_waiting: "To upload",
     fixBadge_sending: "Sending",
     fixBadge_failed: "Failed",
     fixBadge_sent: "Sent",
-    openOutbox: "Open the outbox",
-    kind_taskfix: "Fix",
     savedOffline: "Saved on this phone; it is sent when there is a connection",
     savedSending: "Saved; sending…",
     savedSent: "Saved and sent",
@@ -331,10 +288,6 @@ export const t = defineStrings(
     errIssueNote: "Describe the issue with “{item}”",
     errSome: "{n} to complete (in red)",
     showFirst: "Show me",
-    photoUnreadable: "This file cannot be shown: not a photo, or a format this phone cannot show (such as HEIC)",
-    photoHeic: "HEIC photo: no preview here; it is sent as usual",
-    photoUploaded: "Uploaded",
-    photoOffline: "Photo uploaded (not shown offline)",
     recordsOfflineEmpty: "Offline: your records are not on this phone yet; connect to see them",
     cashGiven: "{n} yuan",
     sendingNow: "Sending: {label}",
@@ -402,9 +355,12 @@ export const t = defineStrings(
 );
 
 export type FieldKey = Parameters<typeof t>[0];
-/** For codes that come from data: the phone's own (outbox states and kinds), else the server's
+/** For codes that come from data: the field screens' own (outbox states, weekly figures), the
+ * shared form parts' (what else the outbox holds: a photo, a task's fix), else the server's
  * vocabulary (src/vocabulary-i18n.ts: checklist items, visit types, categories, statuses, ...). */
 export const tk = (key: string, fallback = key): string => {
   const s = t(key as FieldKey);
-  return s === key ? codeLabel("", key, fallback) : s;
+  if (s !== key) return s;
+  const f = ft(key as FormKey);
+  return f !== key ? f : codeLabel("", key, fallback);
 };

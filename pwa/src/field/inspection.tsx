@@ -20,24 +20,13 @@ import {
 import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { AllOkButton, ChecklistCard } from "./checklist";
-import { DraftBar, loadDraft, useDraft } from "./draft";
-import { ft as fft } from "./form-i18n";
+import { DraftBar, loadDraft, useDraft } from "../ui/draft";
+import { ft as fft } from "../ui/i18n";
 import { OnSiteWarnings } from "./warnings";
 import { t as ft } from "./i18n";
 import { describeError } from "../errors";
-import {
-  CameraButton,
-  FieldError,
-  MAX_PHOTOS,
-  PhotoStrip,
-  PositionBox,
-  SaveBar,
-  SearchBox,
-  UndoBar,
-  saveToOutbox,
-  usePhotos,
-  usePosition,
-} from "./parts";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, usePhotos } from "../ui/form-parts";
+import { PositionBox, SaveBar, SearchBox, saveToOutbox, usePosition } from "./parts";
 
 const t = defineStrings(
   {
@@ -141,7 +130,7 @@ export default function InspectionForm() {
     : issues.length && !ready.length
       ? issues
       : [];
-  if (photos.some((p) => p.state === "processing")) problems.photos = ft("processing");
+  if (photos.some((p) => p.state === "processing")) problems.photos = fft("processing");
   const shown = tried ? problems : {};
 
   const save = async () => {
@@ -178,7 +167,7 @@ export default function InspectionForm() {
       );
     } catch (e) {
       draft.resume();
-      setSaveError(ft("saveFailed", { detail: describeError(e) }));
+      setSaveError(fft("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
@@ -219,7 +208,7 @@ export default function InspectionForm() {
             />
           ))}
           <h2>
-            {ft("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span>
+            {ft("photos")} <span class="muted small">{fft("photoCount", { n: total })}</span>
           </h2>
           <PhotoStrip photos={photos.filter((p) => !(p.item && items[p.item]?.result === "issue"))} onRemove={remove} />
           <FieldError id="photos" text={shown.photos} />

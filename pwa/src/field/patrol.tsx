@@ -13,25 +13,13 @@ import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { t, tk } from "./i18n";
 import { AllOkButton, ChecklistCard } from "./checklist";
-import { DraftBar, loadDraft, useDraft } from "./draft";
-import { ft } from "./form-i18n";
+import { DraftBar, loadDraft, useDraft } from "../ui/draft";
+import { ft } from "../ui/i18n";
 import { OnSiteWarnings } from "./warnings";
 import { loadRecord } from "./load-record";
 import { describeError } from "../errors";
-import {
-  CameraButton,
-  FieldError,
-  MAX_PHOTOS,
-  PhotoStrip,
-  PositionBox,
-  SaveBar,
-  SearchBox,
-  UndoBar,
-  removeExisting,
-  saveToOutbox,
-  usePhotos,
-  usePosition,
-} from "./parts";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, removeExisting, usePhotos } from "../ui/form-parts";
+import { PositionBox, SaveBar, SearchBox, saveToOutbox, usePosition } from "./parts";
 import { ReturnedBanner } from "./returned";
 
 export const DEFAULT_CHECKLIST: string[] = [
@@ -153,7 +141,7 @@ export default function PatrolForm({ params }: { params: Params }) {
       problems[`note-${c}`] = t("errIssueNote", { item: label(c) });
   }
   if (issues.length && !ready.length && !existingPhotos.length) problems.photos = t("issueNeedsPhoto");
-  if (photos.some((p) => p.state === "processing")) problems.photos = t("processing");
+  if (photos.some((p) => p.state === "processing")) problems.photos = ft("processing");
   const shown = tried ? problems : {};
   const count = Object.keys(problems).length;
   // As the server decides "an issue without a photo" (api/records.py issue_items_without_photos).
@@ -199,7 +187,7 @@ export default function PatrolForm({ params }: { params: Params }) {
       );
     } catch (e) {
       draft.resume();
-      setSaveError(t("saveFailed", { detail: describeError(e) }));
+      setSaveError(ft("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
@@ -241,7 +229,7 @@ export default function PatrolForm({ params }: { params: Params }) {
             />
           ))}
           <h2>
-            {t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span>
+            {t("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span>
           </h2>
           <PhotoStrip
             photos={photos.filter((p) => !onIssue(p.item))}

@@ -13,9 +13,10 @@ import type { Params } from "../router";
 import { facilities, session, subjects } from "../session";
 import { templateLabel } from "../stations";
 import { useValue } from "../store";
+import { ft } from "../ui/i18n";
 import { t, tk } from "./i18n";
 import { lastReturn, withReviews } from "./load-record";
-import { useThumbs } from "./parts";
+import { useThumbs } from "../ui/form-parts";
 
 type Kind = RecordKind;
 type Rec = (PatrolOut | VisitOut | InspectionOut) & { kind: Kind };
@@ -308,7 +309,7 @@ function Detail({ kind, id }: { kind: Kind; id: string }) {
         </dl>
       )}
       <h2>
-        {t("photos")} <span class="muted small">{t("photoCount", { n: photoIds.length })}</span>
+        {t("photos")} <span class="muted small">{ft("photoCount", { n: photoIds.length })}</span>
       </h2>
       {photoIds.length ? <Thumbs ids={photoIds} /> : <p class="muted">{t("noPhotos")}</p>}
       {!!rec.flags?.length && (
@@ -349,9 +350,9 @@ function Thumbs({ ids }: { ids: string[] }) {
       {ids.map((id) => (
         <div class="photo">
           {urls[id] ? (
-            <img src={urls[id]} alt={t("kind_photo")} />
+            <img src={urls[id]} alt={ft("kind_photo")} />
           ) : (
-            <div class="busy">{urls[id] === "" ? t("photoOffline") : t("processing")}</div>
+            <div class="busy">{urls[id] === "" ? ft("photoOffline") : ft("processing")}</div>
           )}
         </div>
       ))}

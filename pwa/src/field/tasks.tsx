@@ -11,7 +11,7 @@ import { myTasks, myTasksAt, refreshTasks } from "../session";
 import { online } from "../status";
 import { useValue } from "../store";
 import { t } from "./i18n";
-import { FixState, TaskFixForm, shownFix, taskLabel, useFixes } from "./task-fix";
+import { FixState, TaskFixForm, shownFix, taskLabel, useFixes } from "../ui/task-fix";
 
 export default function Tasks({ params }: { params: Params }) {
   useLang();

@@ -12,22 +12,10 @@ import { distanceM, formatDistance, uuid } from "../util";
 import { t, tk } from "./i18n";
 import { loadRecord } from "./load-record";
 import { describeError } from "../errors";
-import { DraftBar, loadDraft, useDraft } from "./draft";
-import { ft } from "./form-i18n";
-import {
-  CameraButton,
-  FieldError,
-  MAX_PHOTOS,
-  PhotoStrip,
-  PositionBox,
-  SaveBar,
-  SearchBox,
-  UndoBar,
-  removeExisting,
-  saveToOutbox,
-  usePhotos,
-  usePosition,
-} from "./parts";
+import { DraftBar, loadDraft, useDraft } from "../ui/draft";
+import { ft } from "../ui/i18n";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, removeExisting, usePhotos } from "../ui/form-parts";
+import { PositionBox, SaveBar, SearchBox, saveToOutbox, usePosition } from "./parts";
 import { OnSiteWarnings } from "./warnings";
 import { ReturnedBanner } from "./returned";
 
@@ -143,7 +131,7 @@ export default function VisitForm({ params }: { params: Params }) {
   if (!subjectId) problems.subject = t("needSubject");
   if (!summary.trim()) problems.summary = t("needSummary");
   if (!hasPhotos && !noPhotoReason.trim()) problems.photos = t("needPhotoOrReason");
-  if (photos.some((p) => p.state === "processing")) problems.photos = t("processing");
+  if (photos.some((p) => p.state === "processing")) problems.photos = ft("processing");
   const shown = tried ? problems : {};
   const save = async () => {
     setTried(true);
@@ -178,7 +166,7 @@ export default function VisitForm({ params }: { params: Params }) {
       );
     } catch (e) {
       draft.resume();
-      setSaveError(t("saveFailed", { detail: describeError(e) }));
+      setSaveError(ft("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
@@ -278,7 +266,7 @@ export default function VisitForm({ params }: { params: Params }) {
             {t("followUp")}
           </label>
           <h2>
-            {t("photos")} <span class="muted small">{t("photoCount", { n: total })}</span>
+            {t("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span>
           </h2>
           <PhotoStrip
             photos={photos}

@@ -13,8 +13,8 @@ import {
 } from "../onsite";
 import { useValue } from "../store";
 import { formatDistance } from "../util";
-import { ft } from "./form-i18n";
-import { CameraButton, type DraftPhoto } from "./parts";
+import { ft } from "../ui/i18n";
+import { CameraButton, type DraftPhoto } from "../ui/form-parts";
 
 export interface WarningsProps {
   site: Site | null;

@@ -3,7 +3,8 @@
 // supervisor) records the fix with after photos, through the outbox like the field screens.
 import { useState } from "preact/hooks";
 import type { OrgUnit, Page, PhotoOut, Task, TaskDetail } from "../api";
-import { FixState, TaskFixForm, shownFix, useFixes } from "../field/task-fix";
+import { ft } from "../ui/i18n";
+import { FixState, TaskFixForm, shownFix, useFixes } from "../ui/task-fix";
 import { colon, paren, useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
 import { go, query, type Params } from "../router";
@@ -418,7 +419,7 @@ function TaskPage({ id }: { id: string }) {
           {task.fix_note && (
             <p>
               <strong>
-                {t("fixNote")}
+                {ft("fixNote")}
                 {colon()}
               </strong>
               {task.fix_note}

@@ -1,7 +1,8 @@
 // Recording the fix of a rectification task (整改), online or not: after photos through the same
 // camera path as records (position fix on the tap, resize in the worker, EXIF kept), a note, and
 // a save to the outbox under a UUID made when the fix was started. Sync sends the photos
-// (record_id = the task) and then POST /tasks/{id}/fix with their ids.
+// (record_id = the task) and then POST /tasks/{id}/fix with their ids. The phone's task screen
+// (field/tasks.tsx) and the desk's (supervisor/tasks.tsx) show it alike.
 import { useEffect, useState } from "preact/hooks";
 import type { Task, TaskFixIn } from "../api";
 import { photoQuery, type CapturedPhoto } from "../camera";
@@ -11,18 +12,19 @@ import { flash } from "../status";
 import { useValue } from "../store";
 import { describeError } from "../errors";
 import { uuid } from "../util";
-import { t, tk } from "./i18n";
 import { discardDraft, listDrafts } from "../drafts";
+import { codeLabel } from "../vocabulary-i18n";
 import { DraftBar, loadDraft, useDraft } from "./draft";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, usePhotos } from "./parts";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, usePhotos } from "./form-parts";
+import { ft } from "./i18n";
 
 export const taskLabel = (task: Task): string =>
-  task.item === "follow_up" ? t("followUpTask") : tk(`item_${task.item}`, task.item_label);
+  task.item === "follow_up" ? ft("followUpTask") : codeLabel("item_", task.item, task.item_label);
 
 /** The fix and its photos go to the outbox in one transaction; then sync is woken. */
 export async function saveFix(task: Task, fixId: string, note: string, photos: CapturedPhoto[]): Promise<void> {
   const userId = session.get()!.user.id;
-  const label = `${t("kind_taskfix")} · ${task.place_name} · ${taskLabel(task)}`;
+  const label = `${ft("kind_taskfix")} · ${task.place_name} · ${taskLabel(task)}`;
   const newPhotos: NewPhoto[] = photos.map((p, i) => ({
     id: p.id,
     recordId: fixId,
@@ -31,13 +33,13 @@ export async function saveFix(task: Task, fixId: string, note: string, photos: C
     blob: p.blob,
     contentType: p.contentType,
     query: photoQuery(p, task.id),
-    label: `${label} · ${t("kind_photo")} ${i + 1}`,
+    label: `${label} · ${ft("kind_photo")} ${i + 1}`,
   }));
   const body: TaskFixIn = { photo_ids: photos.map((p) => p.id), note };
   await enqueue({ kind: "taskfix", id: fixId, taskId: task.id, userId, body, label }, newPhotos);
   await discardDraft(fixId).catch(() => undefined); // in the outbox now: the draft has done its work
   window.dispatchEvent(new Event("xunfang-sync"));
-  flash.set(t("fixSaved"));
+  flash.set(ft("fixSaved"));
 }
 
 export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void }) {
@@ -52,7 +54,7 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
     kind: "taskfix",
     id,
     route: `/tasks/${task.id}`,
-    label: `${t("kind_taskfix")} · ${task.place_name} · ${taskLabel(task)}`,
+    label: `${ft("kind_taskfix")} · ${task.place_name} · ${taskLabel(task)}`,
     state: { taskId: task.id, note },
     photos,
     loaded,
@@ -78,11 +80,11 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
   }, [task.id]);
   const ready = photos.filter((p) => p.state === "ready");
   const problem = photos.some((p) => p.state === "processing")
-    ? t("processing")
+    ? ft("processing")
     : task.record_kind === "patrol" && !ready.length
-      ? t("fixNeedsPhoto")
+      ? ft("fixNeedsPhoto")
       : !ready.length && !note.trim()
-        ? t("fixNeedsNoteOrPhoto")
+        ? ft("fixNeedsNoteOrPhoto")
         : null;
   const save = async () => {
     setTried(true);
@@ -100,7 +102,7 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
       onSaved();
     } catch (e) {
       draft.resume();
-      setSaveError(t("saveFailed", { detail: describeError(e) }));
+      setSaveError(ft("saveFailed", { detail: describeError(e) }));
       setBusy(false);
     }
   };
@@ -108,17 +110,17 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
     <div class="card" data-testid="task-fix-form" data-fix-id={id}>
       <DraftBar draft={draft} />
       <h2 style="margin-top:0">
-        {t("afterPhotos")} <span class="muted small">{t("photoCount", { n: photos.length })}</span>
+        {ft("afterPhotos")} <span class="muted small">{ft("photoCount", { n: photos.length })}</span>
       </h2>
       <PhotoStrip photos={photos} onRemove={remove} />
       <CameraButton
         testid="task-fix-photo"
-        label={t("takeAfterPhoto")}
+        label={ft("takeAfterPhoto")}
         disabled={photos.length >= MAX_PHOTOS}
         onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - photos.length), fix)}
       />
       <label class="field" style="margin-top:14px">
-        <span class="label">{t("fixNote")}</span>
+        <span class="label">{ft("fixNote")}</span>
         <textarea data-testid="task-fix-note" value={note} onInput={(e) => setNote(e.currentTarget.value)} />
       </label>
       <FieldError id="fix" text={tried && problem} />
@@ -131,7 +133,7 @@ export function TaskFixForm({ task, onSaved }: { task: Task; onSaved: () => void
         disabled={busy}
         onClick={save}
       >
-        {busy ? t("saving") : t("fixSave")}
+        {busy ? ft("saving") : ft("fixSave")}
       </button>
     </div>
   );
@@ -165,11 +167,11 @@ export function FixState({ fix }: { fix: OutboxItem }) {
       data-state={fix.state}
       data-fix-id={fix.id}
     >
-      {fix.state === "failed" ? t("fix_failed", { detail }) : t(`fix_${fix.state}`)}
+      {fix.state === "failed" ? ft("fix_failed", { detail }) : ft(`fix_${fix.state}`)}
       {fix.state !== "sent" && (
         <div class="row">
           <a class="btn btn-small" href="#/outbox">
-            {t("openOutbox")}
+            {ft("openOutbox")}
           </a>
         </div>
       )}

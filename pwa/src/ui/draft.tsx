@@ -7,8 +7,8 @@ import { discardDraft, loadDraft, saveDraft, type LoadedDraft } from "../drafts"
 import { formatTime } from "../i18n";
 import { go, replaceQuietly, setLeaveGuard } from "../router";
 import { session } from "../session";
-import { ft } from "./form-i18n";
-import { draftPhotos, type DraftPhoto } from "./parts";
+import { draftPhotos, type DraftPhoto } from "./form-parts";
+import { ft } from "./i18n";
 
 export interface DraftOptions {
   kind: OwnerKind;

@@ -1,5 +1,6 @@
-// Strings of the form helpers (issue 16): drafts, leaving a form, on-site warnings, 全部正常, the
-// undo bar of a removed photo. Their own table, beside field/i18n.ts.
+// Strings of the form helpers (issue 16) and the parts of a form the phone and the desk share:
+// drafts, leaving a form, on-site warnings, 全部正常, the photo strip and the undo bar of a removed
+// photo, saving, and the fix of a rectification task.
 import { defineStrings } from "../i18n";
 
 export const ft = defineStrings(
@@ -46,6 +47,32 @@ export const ft = defineStrings(
     takeOne: "拍照",
     hours: "{n} 小时",
     days: "{n} 天",
+    // photos, saving (the phone's forms and the task fix)
+    photoCount: "{n} 张",
+    processing: "处理中…",
+    removePhoto: "删除照片",
+    saving: "正在保存…",
+    saveFailed: "保存失败：{detail}",
+    kind_photo: "照片",
+    photoUnreadable: "这个文件无法显示：不是照片，或手机不支持这种格式（如 HEIC）",
+    photoHeic: "HEIC 照片：这里无法预览，照常上传",
+    photoUploaded: "已上传",
+    photoOffline: "照片已上传（离线时不显示）",
+    // the fix of a rectification task (ui/task-fix.tsx), on the phone and at the desk
+    followUpTask: "走访跟进",
+    afterPhotos: "整改后照片",
+    takeAfterPhoto: "拍摄整改后照片",
+    fixNote: "整改说明",
+    fixSave: "保存整改",
+    fixNeedsPhoto: "请至少拍一张整改后的照片",
+    fixNeedsNoteOrPhoto: "请写明跟进情况，或拍一张照片",
+    fixSaved: "整改已保存到本机，联网后自动上传",
+    fix_waiting: "整改待上传：已保存在本机，联网后自动上传",
+    fix_sending: "整改正在上传…",
+    fix_failed: "整改上传失败：{detail}",
+    fix_sent: "整改已上传，等待验收",
+    openOutbox: "查看待上传",
+    kind_taskfix: "整改",
   },
   {
     draftSaved: "Draft kept on this phone {at}",
@@ -86,5 +113,33 @@ export const ft = defineStrings(
     takeOne: "Take photo",
     hours: "{n} h",
     days: "{n} days",
+    // photos, saving (the phone's forms and the task fix)
+    photoCount: "{n}",
+    processing: "Processing…",
+    removePhoto: "Remove photo",
+    saving: "Saving…",
+    saveFailed: "Could not save: {detail}",
+    kind_photo: "Photo",
+    photoUnreadable: "This file cannot be shown: not a photo, or a format this phone cannot show (such as HEIC)",
+    photoHeic: "HEIC photo: no preview here; it is sent as usual",
+    photoUploaded: "Uploaded",
+    photoOffline: "Photo uploaded (not shown offline)",
+    // the fix of a rectification task (ui/task-fix.tsx), on the phone and at the desk
+    followUpTask: "Visit follow-up",
+    afterPhotos: "After photos",
+    takeAfterPhoto: "Photo of the fix",
+    fixNote: "What was done",
+    fixSave: "Save the fix",
+    fixNeedsPhoto: "Take at least one photo of the fixed site",
+    fixNeedsNoteOrPhoto: "Say what was done, or take a photo",
+    fixSaved: "Fix saved on this phone; it is sent when there is a connection",
+    fix_waiting: "Fix waiting to upload: saved on this phone, sent when there is a connection",
+    fix_sending: "Sending the fix…",
+    fix_failed: "The fix could not be sent: {detail}",
+    fix_sent: "Fix sent, waiting for acceptance",
+    openOutbox: "Open the outbox",
+    kind_taskfix: "Fix",
   },
 );
+
+export type FormKey = Parameters<typeof ft>[0];
