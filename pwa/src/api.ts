@@ -28,6 +28,9 @@ export type ItemResult = ChecklistItem["result"];
 export type PatrolIn = Schemas["PatrolIn"];
 export type VisitIn = Schemas["VisitIn"];
 export type VisitType = VisitIn["visit_type"];
+/** The one visit type that carries an award (送喜报): storage/vocabulary.py's AWARD_VISIT_TYPE.
+ * The OpenAPI document does not say which one it is, so it is written here, once, for the PWA. */
+export const AWARD_VISIT_TYPE: VisitType = "merit_notice";
 export type RecordStatus = Schemas["PatrolOut"]["status"];
 export type Flag = Schemas["FlagOut"];
 export type FlagCode = Flag["code"];

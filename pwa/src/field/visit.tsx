@@ -1,7 +1,15 @@
 // New home visit (and correcting a returned one): person, type, what happened, needs, what was
 // given, follow-up, photos or a reason for none (a photo with the person is never required).
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { AWARD_GRADES, VISIT_TYPES, type AwardGrade, type Subject, type VisitIn, type VisitType } from "../api";
+import {
+  AWARD_GRADES,
+  AWARD_VISIT_TYPE,
+  VISIT_TYPES,
+  type AwardGrade,
+  type Subject,
+  type VisitIn,
+  type VisitType,
+} from "../api";
 import { useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
 import { evidenceRules, type Site } from "../onsite";
@@ -28,7 +36,7 @@ export default function VisitForm({ params }: { params: Params }) {
   const [id] = useState(() => editing ?? addressParam("draft") ?? uuid());
   const [visitedAt, setVisitedAt] = useState(() => new Date().toISOString());
   const [subjectId, setSubjectId] = useState<string | null>(() => query().subject ?? null);
-  const [type, setType] = useState<VisitType>("routine");
+  const [type, setType] = useState<VisitType>(TYPES[0]);
   const [summary, setSummary] = useState("");
   const [needs, setNeeds] = useState("");
   const [cash, setCash] = useState("");
@@ -152,7 +160,7 @@ export default function VisitForm({ params }: { params: Params }) {
       follow_up_needed: followUp,
       photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
       no_photo_reason: hasPhotos ? null : noPhotoReason.trim(),
-      award: type === "merit_notice" ? { grade, co_deliverer: coDeliverer.trim() } : null,
+      award: type === AWARD_VISIT_TYPE ? { grade, co_deliverer: coDeliverer.trim() } : null,
     };
     const name = subjects.get().find((s) => s.id === subjectId)?.name ?? "";
     await draft.settle();
@@ -194,7 +202,7 @@ export default function VisitForm({ params }: { params: Params }) {
               ))}
             </select>
           </label>
-          {type === "merit_notice" && (
+          {type === AWARD_VISIT_TYPE && (
             <div class="card">
               <label class="field">
                 <span class="label">{t("awardGrade")}</span>
