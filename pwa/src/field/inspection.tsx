@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { ItemResult } from "../api";
 import { defineStrings, useLang } from "../i18n";
+import { vocab } from "../vocabulary-i18n";
 import type { Site } from "../onsite";
 import { addressParam } from "../router";
 import { session } from "../session";
@@ -34,8 +35,6 @@ const t = defineStrings(
     pick: "选择服务站",
     none: "您的单位下没有可督导的服务站：请联网同步一次。",
     demo: "示范站",
-    seven_ones: "七个一",
-    four_haves: "四有",
     noTemplate: "本机没有该标准的检查表：请联网同步一次。",
     version: "检查表：{name}（第 {v} 版）",
     needStation: "请选择服务站",
@@ -45,8 +44,6 @@ const t = defineStrings(
     pick: "Choose a station",
     none: "No station below your unit on this phone: sync once online.",
     demo: "Demonstration",
-    seven_ones: "Seven ones",
-    four_haves: "Four haves",
     noTemplate: "No checklist of this standard on this phone: sync once online.",
     version: "Checklist: {name} (version {v})",
     needStation: "Choose a station",
@@ -275,7 +272,7 @@ function StationPicker({
         {/* Under the name, not beside it: on a narrow phone the name keeps the width. */}
         {(u.station?.standard || u.station?.demonstration) && (
           <span class="tags">
-            {u.station?.standard && <span class="badge">{t(u.station.standard)}</span>}
+            {u.station?.standard && <span class="badge">{vocab(`std_${u.station.standard}`)}</span>}
             {u.station?.demonstration && <span class="badge">{t("demo")}</span>}
           </span>
         )}

@@ -2,7 +2,7 @@
 // before and after photos side by side; the supervisor accepts or reopens, the assignee (or a
 // supervisor) records the fix with after photos, through the outbox like the field screens.
 import { useState } from "preact/hooks";
-import type { OrgUnit, Page, PhotoOut, Task, TaskDetail } from "../api";
+import { TASK_STATUSES, type OrgUnit, type Page, type PhotoOut, type Task, type TaskDetail } from "../api";
 import { ft } from "../ui/i18n";
 import { FixState, TaskFixForm, shownFix, useFixes } from "../ui/task-fix";
 import { colon, paren, useLang } from "../i18n";
@@ -202,7 +202,7 @@ function TaskList() {
             onChange={(e) => set("status", e.currentTarget.value)}
           >
             <option value="">{t("all")}</option>
-            {["open", "fixed", "accepted", "cancelled"].map((s) => (
+            {TASK_STATUSES.map((s) => (
               <option value={s}>{vocab(`st_${s}` as "st_open")}</option>
             ))}
           </select>
