@@ -25,9 +25,9 @@ import { DraftBar, loadDraft, useDraft } from "../ui/draft";
 import { ft as fft } from "../ui/i18n";
 import { OnSiteWarnings } from "./warnings";
 import { t as ft } from "./i18n";
-import { describeError } from "../errors";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, usePhotos } from "../ui/form-parts";
-import { PositionBox, SaveBar, SearchBox, saveToOutbox, usePosition } from "./parts";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar } from "../ui/form-parts";
+import { PositionBox, SaveBar, SearchBox } from "./parts";
+import { useRecordForm } from "./record-form";
 
 const t = defineStrings(
   {
@@ -54,15 +54,11 @@ export default function InspectionForm() {
   useLang();
   const [id] = useState(() => addressParam("draft") ?? uuid()); // made when the inspection is started
   const [startedAt, setStartedAt] = useState(() => new Date().toISOString());
-  const [loaded, setLoaded] = useState(false);
   const [stationId, setStationId] = useState<string | null>(null);
   const [items, setItems] = useState<Record<string, InspectionItem>>({});
   const [notes, setNotes] = useState("");
-  const [tried, setTried] = useState(false); // after the first save, problems show and clear live
-  const [saveError, setSaveError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const { photos, add, remove, restore } = usePhotos();
-  const position = usePosition();
+  const { photos, add, remove, restore, position, ready, loaded, setLoaded, busy, saveError, visible, save } =
+    useRecordForm("inspection", id);
   const all = useValue(units);
   const cached = useValue(templates);
   const station = all.find((u) => u.id === stationId);
@@ -107,7 +103,6 @@ export default function InspectionForm() {
     setItems((a) => ({ ...a, [code]: { item: code, result, note: a[code]?.note ?? "" } }));
   const setNote = (code: string, note: string) => setItems((a) => ({ ...a, [code]: { ...a[code], note } }));
 
-  const ready = photos.filter((p) => p.state === "ready");
   const label = (code: string) => pick(template?.items.find((i) => i.code === code)?.label ?? { zh: code, en: code });
   // Each problem is keyed by where it shows, as on the patrol form: beside its item, gone once fixed.
   const problems: Record<string, string> = {};
@@ -128,46 +123,27 @@ export default function InspectionForm() {
       ? issues
       : [];
   if (photos.some((p) => p.state === "processing")) problems.photos = fft("processing");
-  const shown = tried ? problems : {};
+  const shown = visible(problems);
 
-  const save = async () => {
-    setTried(true);
-    setSaveError(null);
-    if (Object.keys(problems).length) {
-      setTimeout(() => document.querySelector(".field-error")?.scrollIntoView({ block: "center" }), 0);
-      return;
-    }
-    setBusy(true);
-    const body: InspectionIn = {
-      org_unit_id: station!.id,
-      template_id: template!.id,
-      started_at: startedAt,
-      ended_at: new Date().toISOString(),
-      location: position.fix,
-      notes: notes.trim(),
-      photo_ids: ready.map((p) => p.photo!.id),
-      checklist: codes.map((c) => ({
-        item: c,
-        result: items[c].result,
-        note: items[c].note.trim(),
-        ...(items[c].result === "issue" ? { photo_ids: itemPhotoIds(c) } : {}),
-      })),
-    };
-    await draft.settle();
-    try {
-      await saveToOutbox(
-        "inspection",
-        id,
-        body,
-        ready.map((p) => p.photo!),
-        `${t("title")} · ${station!.name}`,
-      );
-    } catch (e) {
-      draft.resume();
-      setSaveError(fft("saveFailed", { detail: describeError(e) }));
-      setBusy(false);
-    }
-  };
+  const submit = () =>
+    save(draft, problems, () => {
+      const body: InspectionIn = {
+        org_unit_id: station!.id,
+        template_id: template!.id,
+        started_at: startedAt,
+        ended_at: new Date().toISOString(),
+        location: position.fix,
+        notes: notes.trim(),
+        photo_ids: ready.map((p) => p.photo!.id),
+        checklist: codes.map((c) => ({
+          item: c,
+          result: items[c].result,
+          note: items[c].note.trim(),
+          ...(items[c].result === "issue" ? { photo_ids: itemPhotoIds(c) } : {}),
+        })),
+      };
+      return { body, label: `${t("title")} · ${station!.name}` };
+    });
 
   const total = photos.length;
   const site: Site | null = station?.station?.location
@@ -232,7 +208,7 @@ export default function InspectionForm() {
           />
           <FieldError id="save" text={saveError} />
           <UndoBar />
-          <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
+          <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={submit} />
         </>
       )}
       {station && !template && <p class="notice">{t("noTemplate")}</p>}

@@ -17,9 +17,9 @@ import { DraftBar, loadDraft, useDraft } from "../ui/draft";
 import { ft } from "../ui/i18n";
 import { OnSiteWarnings } from "./warnings";
 import { loadRecord } from "./load-record";
-import { describeError } from "../errors";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, removeExisting, usePhotos } from "../ui/form-parts";
-import { PositionBox, SaveBar, SearchBox, saveToOutbox, usePosition } from "./parts";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, removeExisting } from "../ui/form-parts";
+import { PositionBox, SaveBar, SearchBox } from "./parts";
+import { useRecordForm } from "./record-form";
 import { ReturnedBanner } from "./returned";
 
 export const DEFAULT_CHECKLIST: string[] = [
@@ -42,13 +42,9 @@ export default function PatrolForm({ params }: { params: Params }) {
   const [notes, setNotes] = useState("");
   const [existingPhotos, setExistingPhotos] = useState<string[]>([]);
   const [existingItem, setExistingItem] = useState<Record<string, string>>({}); // photo id -> the item it shows
-  const [loaded, setLoaded] = useState(false);
-  const [tried, setTried] = useState(false); // after the first save, problems show and clear live
-  const [saveError, setSaveError] = useState<string | null>(null);
   const [returned, setReturned] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const { photos, add, remove, restore } = usePhotos();
-  const position = usePosition();
+  const { photos, add, remove, restore, position, ready, loaded, setLoaded, busy, saveError, visible, save } =
+    useRecordForm("patrol", id);
   const cached = useValue(templates);
   const facility = useValue(facilities).find((f) => f.id === facilityId);
   const kind = facility?.kind;
@@ -124,7 +120,6 @@ export default function PatrolForm({ params }: { params: Params }) {
       ...all,
     }));
 
-  const ready = photos.filter((p) => p.state === "ready");
   const issues = CHECKLIST.filter((c) => items[c]?.result === "issue");
   // The photos of an item: those kept from the server on it, and those taken with 拍摄此项.
   const itemPhotoIds = (c: string) => [
@@ -142,8 +137,7 @@ export default function PatrolForm({ params }: { params: Params }) {
   }
   if (issues.length && !ready.length && !existingPhotos.length) problems.photos = t("issueNeedsPhoto");
   if (photos.some((p) => p.state === "processing")) problems.photos = ft("processing");
-  const shown = tried ? problems : {};
-  const count = Object.keys(problems).length;
+  const shown = visible(problems);
   // As the server decides "an issue without a photo" (api/records.py issue_items_without_photos).
   const anyItemPhotos = issues.some((c) => itemPhotoIds(c).length);
   const issuesWithoutPhoto = anyItemPhotos
@@ -152,45 +146,26 @@ export default function PatrolForm({ params }: { params: Params }) {
       ? issues
       : [];
 
-  const save = async () => {
-    setTried(true);
-    setSaveError(null);
-    if (count) {
-      setTimeout(() => document.querySelector(".field-error")?.scrollIntoView({ block: "center" }), 0);
-      return;
-    }
-    setBusy(true);
-    const body: PatrolIn = {
-      facility_id: facilityId!,
-      started_at: startedAt,
-      ended_at: new Date().toISOString(),
-      location: position.fix,
-      checklist: CHECKLIST.map((c) => ({
-        item: c,
-        result: items[c].result,
-        note: items[c].note.trim(),
-        ...(items[c].result === "issue" ? { photo_ids: itemPhotoIds(c) } : {}),
-      })),
-      notes: notes.trim(),
-      photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
-      ...(template ? { template_id: template.id } : {}),
-    };
-    const name = facilities.get().find((f) => f.id === facilityId)?.name ?? vocab("kind_patrol");
-    await draft.settle();
-    try {
-      await saveToOutbox(
-        "patrol",
-        id,
-        body,
-        ready.map((p) => p.photo!),
-        `${vocab("kind_patrol")} · ${name}`,
-      );
-    } catch (e) {
-      draft.resume();
-      setSaveError(ft("saveFailed", { detail: describeError(e) }));
-      setBusy(false);
-    }
-  };
+  const submit = () =>
+    save(draft, problems, () => {
+      const body: PatrolIn = {
+        facility_id: facilityId!,
+        started_at: startedAt,
+        ended_at: new Date().toISOString(),
+        location: position.fix,
+        checklist: CHECKLIST.map((c) => ({
+          item: c,
+          result: items[c].result,
+          note: items[c].note.trim(),
+          ...(items[c].result === "issue" ? { photo_ids: itemPhotoIds(c) } : {}),
+        })),
+        notes: notes.trim(),
+        photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
+        ...(template ? { template_id: template.id } : {}),
+      };
+      const name = facilities.get().find((f) => f.id === facilityId)?.name ?? vocab("kind_patrol");
+      return { body, label: `${vocab("kind_patrol")} · ${name}` };
+    });
 
   const total = photos.length + existingPhotos.length;
   const dropExisting = (pid: string) => removeExisting(setExistingPhotos, pid);
@@ -262,7 +237,7 @@ export default function PatrolForm({ params }: { params: Params }) {
           />
           <FieldError id="save" text={saveError} />
           <UndoBar />
-          <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
+          <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={submit} />
         </>
       )}
     </div>

@@ -19,11 +19,11 @@ import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { t, tk } from "./i18n";
 import { loadRecord } from "./load-record";
-import { describeError } from "../errors";
 import { DraftBar, loadDraft, useDraft } from "../ui/draft";
 import { ft } from "../ui/i18n";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, removeExisting, usePhotos } from "../ui/form-parts";
-import { PositionBox, SaveBar, SearchBox, saveToOutbox, usePosition } from "./parts";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, removeExisting } from "../ui/form-parts";
+import { PositionBox, SaveBar, SearchBox } from "./parts";
+import { useRecordForm } from "./record-form";
 import { OnSiteWarnings } from "./warnings";
 import { ReturnedBanner } from "./returned";
 
@@ -46,13 +46,9 @@ export default function VisitForm({ params }: { params: Params }) {
   const [coDeliverer, setCoDeliverer] = useState("");
   const [noPhotoReason, setNoPhotoReason] = useState("");
   const [existingPhotos, setExistingPhotos] = useState<string[]>([]);
-  const [loaded, setLoaded] = useState(false);
-  const [tried, setTried] = useState(false); // after the first save, problems show and clear live
-  const [saveError, setSaveError] = useState<string | null>(null);
   const [returned, setReturned] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const { photos, add, remove, restore } = usePhotos();
-  const position = usePosition();
+  const { photos, add, remove, restore, position, ready, loaded, setLoaded, busy, saveError, visible, save } =
+    useRecordForm("visit", id);
   const subject = useValue(subjects).find((x) => x.id === subjectId);
   const rules = useValue(evidenceRules);
 
@@ -133,51 +129,31 @@ export default function VisitForm({ params }: { params: Params }) {
     })();
   }, [editing]);
 
-  const ready = photos.filter((p) => p.state === "ready");
   const hasPhotos = ready.length + existingPhotos.length > 0;
   const problems: Record<string, string> = {};
   if (!subjectId) problems.subject = t("needSubject");
   if (!summary.trim()) problems.summary = t("needSummary");
   if (!hasPhotos && !noPhotoReason.trim()) problems.photos = t("needPhotoOrReason");
   if (photos.some((p) => p.state === "processing")) problems.photos = ft("processing");
-  const shown = tried ? problems : {};
-  const save = async () => {
-    setTried(true);
-    setSaveError(null);
-    if (Object.keys(problems).length) {
-      setTimeout(() => document.querySelector(".field-error")?.scrollIntoView({ block: "center" }), 0);
-      return;
-    }
-    setBusy(true);
-    const body: VisitIn = {
-      subject_id: subjectId!,
-      visit_type: type,
-      visited_at: visitedAt,
-      location: position.fix,
-      summary: summary.trim(),
-      needs: needs.trim(),
-      assistance: { cash_yuan: Math.max(0, Number(cash) || 0), goods: goods.trim() },
-      follow_up_needed: followUp,
-      photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
-      no_photo_reason: hasPhotos ? null : noPhotoReason.trim(),
-      award: type === AWARD_VISIT_TYPE ? { grade, co_deliverer: coDeliverer.trim() } : null,
-    };
-    const name = subjects.get().find((s) => s.id === subjectId)?.name ?? "";
-    await draft.settle();
-    try {
-      await saveToOutbox(
-        "visit",
-        id,
-        body,
-        ready.map((p) => p.photo!),
-        `${vocab("kind_visit")} · ${name} · ${tk(`vt_${type}`)}`,
-      );
-    } catch (e) {
-      draft.resume();
-      setSaveError(ft("saveFailed", { detail: describeError(e) }));
-      setBusy(false);
-    }
-  };
+  const shown = visible(problems);
+  const submit = () =>
+    save(draft, problems, () => {
+      const body: VisitIn = {
+        subject_id: subjectId!,
+        visit_type: type,
+        visited_at: visitedAt,
+        location: position.fix,
+        summary: summary.trim(),
+        needs: needs.trim(),
+        assistance: { cash_yuan: Math.max(0, Number(cash) || 0), goods: goods.trim() },
+        follow_up_needed: followUp,
+        photo_ids: [...existingPhotos, ...ready.map((p) => p.photo!.id)],
+        no_photo_reason: hasPhotos ? null : noPhotoReason.trim(),
+        award: type === AWARD_VISIT_TYPE ? { grade, co_deliverer: coDeliverer.trim() } : null,
+      };
+      const name = subjects.get().find((s) => s.id === subjectId)?.name ?? "";
+      return { body, label: `${vocab("kind_visit")} · ${name} · ${tk(`vt_${type}`)}` };
+    });
 
   const total = photos.length + existingPhotos.length;
   // The home's geofence: the person's own, else the rules' default for homes.
@@ -313,7 +289,7 @@ export default function VisitForm({ params }: { params: Params }) {
           />
           <FieldError id="save" text={saveError} />
           <UndoBar />
-          <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={save} />
+          <SaveBar problems={Object.keys(shown).length} busy={busy} onSave={submit} />
         </>
       )}
     </div>
