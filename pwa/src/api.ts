@@ -48,6 +48,8 @@ export type RecordKind = Schemas["QueueItem"]["kind"];
 export type QueueItem = Schemas["QueueItem"];
 export type QueueType = QueueItem["type"];
 export type ErrorCode = Schemas["ErrorOut"]["code"];
+/** A record a batch approval could not take, and why (a code). */
+export type Refused = Schemas["Refused"];
 export type AwardGrade = Schemas["Award"]["grade"];
 // Every value of the schema's enums, for the pickers and filters that offer them (labels in the
 // string tables, keyed by code; tests/vocabulary.test.ts checks each has one in both languages).
@@ -63,6 +65,7 @@ export {
   visitInVisit_typeValues as VISIT_TYPES,
   facilityInKindValues as FACILITY_KINDS,
   facilityInProtection_levelValues as PROTECTION_LEVELS,
+  refusedReasonValues as BATCH_REFUSAL_REASONS,
   userInRoleValues as ROLES,
 } from "./api-schema";
 
@@ -79,6 +82,8 @@ export class ApiError extends Error {
   /** The rule a value broke (too_short, phone_format, position_swapped, ...) and its number, when the server names one. */
   rule?: string;
   limit?: number;
+  /** A refused batch approval's records (POST /reviews/batch). */
+  refused?: Refused[];
   constructor(
     public status: number,
     public detail: string,
@@ -93,7 +98,15 @@ export class ApiError extends Error {
 /** An ApiError from an error body, with the rule it names. */
 function apiError(
   status: number,
-  body: { detail?: unknown; message?: unknown; field?: string; code?: unknown; rule?: unknown; limit?: unknown },
+  body: {
+    detail?: unknown;
+    message?: unknown;
+    field?: string;
+    code?: unknown;
+    rule?: unknown;
+    limit?: unknown;
+    refused?: unknown;
+  },
   fallback: string,
   retryAfter: string | null,
 ): ApiError {
@@ -107,6 +120,7 @@ function apiError(
   );
   if (typeof body.rule === "string") e.rule = body.rule;
   if (typeof body.limit === "number") e.limit = body.limit;
+  if (Array.isArray(body.refused)) e.refused = body.refused as Refused[];
   return e;
 }
 

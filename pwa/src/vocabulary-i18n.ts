@@ -1,6 +1,7 @@
 // Labels of the server's codes (storage/vocabulary.py): record kinds, statuses, review decisions,
 // checklist items and results, visit types, award grades, subject categories, evidence flags,
-// facility kinds, protection levels, roles, unit levels, station standards and task states. The
+// facility kinds, protection levels, roles, unit levels, station standards, task states and why a
+// batch approval refuses a record. The
 // field screens and the desk read them here, so both say the same; each label is written once.
 // tests/vocabulary.test.ts checks every value of the schema's enums has one in both languages.
 import { defineStrings } from "./i18n";
@@ -112,6 +113,12 @@ export const vocab = defineStrings(
     std_none: "未定",
     std_seven_ones: "七个一",
     std_four_haves: "四有",
+    // why a batch approval refuses a record (BatchRefusalReason)
+    br_flagged: "有证据提示，请单独审核",
+    br_not_awaiting: "已不在待审核状态",
+    br_own_record: "本人提交的记录",
+    br_not_found: "不在您的范围内",
+    br_own_station: "本站的督导记录，由上级审核",
   },
   {
     // record kinds (RecordKind)
@@ -224,6 +231,12 @@ export const vocab = defineStrings(
     std_none: "not set",
     std_seven_ones: "Seven ones",
     std_four_haves: "Four haves",
+    // why a batch approval refuses a record (BatchRefusalReason)
+    br_flagged: "carries flags; decide on it on its own",
+    br_not_awaiting: "no longer awaiting a decision",
+    br_own_record: "your own record",
+    br_not_found: "not in your scope",
+    br_own_station: "an inspection of your own station; a unit above decides",
   },
 );
 

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
   AWARD_GRADES,
+  BATCH_REFUSAL_REASONS,
   ERROR_CODES,
   FACILITY_KINDS,
   FLAG_CODES,
@@ -62,6 +63,7 @@ describe("every code of the schema's enums", () => {
     ["protection levels", PROTECTION_LEVELS, "pl_"],
     ["unit levels", orgUnitOutLevelValues, "lv_"],
     ["station standards", stationInStandardOneOf0Values, "std_"],
+    ["batch refusal reasons", BATCH_REFUSAL_REASONS, "br_"],
   ];
   for (const [name, codes, prefix] of cases)
     it(`has a label in both languages: ${name}`, () => {

@@ -50,7 +50,7 @@ export function useDue(): { answer: DueAnswer | null; error: string | null } {
 
 export function DueRow({ item }: { item: DueItem }) {
   const late = daysOverdue(item);
-  const what = item.kind === "facility" ? tk(`fk_${item.detail}`, "") : tk(`cat_${item.detail}`, "");
+  const what = item.kind === "facility" ? tk(`k_${item.detail}`, "") : tk(`cat_${item.detail}`, "");
   return (
     <li key={`${item.kind}:${item.id}`}>
       <a

@@ -64,7 +64,7 @@ export default function PatrolForm({ params }: { params: Params }) {
     kind: "patrol",
     id,
     route: editing ? `/patrol/${id}/edit` : `/patrol/new?draft=${id}`,
-    label: `${vocab("kind_patrol")} · ${facility?.name ?? ft("draftNew")}`,
+    label: `${vocab("kind_patrol")} · ${facility ? facility.name : ft("draftNew")}`,
     state,
     photos,
     loaded,

@@ -3,7 +3,7 @@
 // Shift+A approve at once, r return (type the reason, Ctrl+Enter sends). After a decision nothing
 // is selected until j or k: no key decides on a record the user did not pick.
 import { useEffect, useState } from "preact/hooks";
-import { FLAG_CODES, QUEUE_TYPES, type OrgUnit, type Page, type QueueItem } from "../api";
+import { FLAG_CODES, QUEUE_TYPES, type OrgUnit, type Page, type QueueItem, type Refused } from "../api";
 import { colon, useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
 import { query } from "../router";
@@ -103,25 +103,6 @@ function Filters({
 const toTime = (d: string | undefined, end: boolean) =>
   d ? new Date(`${d}T00:00:00+08:00`).getTime() + (end ? 86400_000 : 0) : undefined;
 
-/** A batch refusal's records, from the server's sentence: "<kind> <id>: <why>" for each. */
-function refusedOf(detail: string): { id: string; reason: string }[] {
-  const out: { id: string; reason: string }[] = [];
-  for (const m of detail.matchAll(/(?:patrol|visit|inspection) ([0-9a-f-]{36}): ([^;)]*)/g)) {
-    const why = m[2];
-    const reason = /carries flags/.test(why)
-      ? "flagged"
-      : /your own;/.test(why)
-        ? "own_record"
-        : /own station/.test(why)
-          ? "own_station"
-          : /no such/.test(why)
-            ? "not_found"
-            : "not_awaiting";
-    out.push({ id: m[1], reason });
-  }
-  return out;
-}
-
 /** Approve every flag-free record of the page awaiting the user's decision, after a confirmation
  *  with the count; the server approves all of them or none. */
 function Batch({
@@ -137,7 +118,7 @@ function Batch({
   const clean = items.filter((i) => i.status === "submitted" && !i.flags.length && i.author_id !== me).slice(0, 100);
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [refused, setRefused] = useState<{ id: string; reason: string }[] | null>(null);
+  const [refused, setRefused] = useState<Refused[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const run = async () => {
     setBusy(true);
@@ -152,7 +133,7 @@ function Batch({
         () => t("batchDone", { n }),
       );
     } catch (e) {
-      const named = e instanceof ApiError && e.status === 422 ? refusedOf(e.detail) : [];
+      const named = e instanceof ApiError ? (e.refused ?? []) : [];
       if (named.length) {
         setRefused(named);
         onRefused();
@@ -204,7 +185,7 @@ function Batch({
               <li data-id={r.id}>
                 {name(r.id)}
                 {colon()}
-                {t(`br_${r.reason}` as "br_flagged")}
+                {vocab(`br_${r.reason}`)}
               </li>
             ))}
           </ul>
