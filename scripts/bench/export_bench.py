@@ -119,7 +119,8 @@ async def materialise(database_url: str, scope_path: str) -> int:
     async with AsyncSession(engine) as session:
         from datetime import datetime, timezone
 
-        query = exports.patrols_query(
+        query = exports.ledger_query(
+            "patrol",
             scope_path=scope_path,
             since=datetime(2020, 1, 1, tzinfo=timezone.utc),
             until=datetime(2030, 1, 1, tzinfo=timezone.utc),
