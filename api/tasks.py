@@ -22,6 +22,7 @@ from api.settings import Settings
 from api.types import In, Limit, PhotoIds, Text
 from storage.errors import Invalid
 from storage.models import Photo, Task
+from storage.queries import photos as photo_queries
 from storage.queries import tasks, users
 from storage.queries import templates as template_queries
 from storage.vocabulary import RecordKind, TaskStatus
@@ -169,7 +170,7 @@ async def _detail(db_session: DbSession, settings: Settings, task: Task) -> Task
     before = []
     # The "before" photos of every record that reported the problem, the first report's first.
     records = await tasks.records_by_ids(db_session, refs=tasks.reported_by(task, reported))
-    photos = await tasks.photos_of_records(db_session, record_ids=[r.id for r in records])
+    photos = await photo_queries.photos_of_records(db_session, record_ids=[r.id for r in records])
     for record in records:
         before += _before_photos(record, task.item, photos[record.id])
     # After photos are uploaded with record_id=<task id>; another record's photo does not count.

@@ -342,16 +342,6 @@ async def photos_by_ids(session: AsyncSession, *, photo_ids: Sequence[uuid.UUID]
     return [rows[i] for i in photo_ids if i in rows]
 
 
-async def photos_of_records(session: AsyncSession, *, record_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Photo]]:
-    """Each record's photos, oldest first: one lookup for them all."""
-    out: dict[uuid.UUID, list[Photo]] = {i: [] for i in record_ids}
-    if record_ids:
-        query = select(Photo).where(Photo.record_id.in_(set(record_ids))).order_by(Photo.created_at, Photo.id)
-        for photo in (await session.scalars(query)).all():
-            out[photo.record_id].append(photo)
-    return out
-
-
 # --- changing ------------------------------------------------------------------------------
 
 
