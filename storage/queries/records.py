@@ -20,16 +20,6 @@ from storage.vocabulary import RecordKind
 __all__ = ["MODELS", "R", "Record", "RecordModel"]  # the record types, for api/ as before
 
 
-def time_column(model: type[R]) -> Any:
-    """The record's own time: pages and period filters use it."""
-    return table_of(model).time
-
-
-def site_column(model: type[R]) -> Any:
-    """What the record is about: a facility, a subject, or (an inspection) the station's unit."""
-    return table_of(model).site
-
-
 def kind_of(model: type[R]) -> RecordKind:
     return table_of(model).kind
 
@@ -98,9 +88,10 @@ async def list_records(
     limit: int = 50,
 ) -> tuple[Sequence[R], str | None]:
     """Newest first, in pages. `org_unit_id`: that unit and the units below it."""
-    at = time_column(model)
+    table = table_of(model)
+    at = table.time
     query = select(model).where(in_scope(model.org_unit_id, scope_path))
-    for column, value in ((model.author_id, author_id), (model.status, status), (site_column(model), site_id)):
+    for column, value in ((model.author_id, author_id), (model.status, status), (table.site, site_id)):
         if value is not None:
             query = query.where(column == value)
     if org_unit_id is not None:
