@@ -17,7 +17,8 @@ from storage.queries.common import in_scope, in_unit, keyset_page
 from storage.record_tables import MODELS, TABLES, R, Record, RecordModel, table_named, table_of
 from storage.vocabulary import RecordKind
 
-__all__ = ["MODELS", "R", "Record", "RecordModel"]  # the record types, for api/ as before
+# The record types are storage/record_tables.py's; api/ reads them here too.
+__all__ = ["MODELS", "R", "Record", "RecordModel"]
 
 
 def kind_of(model: type[R]) -> RecordKind:

@@ -36,7 +36,7 @@ class QueueFilter:
     until: datetime | None = None
 
     def sites(self) -> dict[str, uuid.UUID]:
-        """The one site asked for, by the name of the site column of the kind that has such sites."""
+        """The sites asked for, each by the name of the record column that holds such a site."""
         return {k: v for k, v in (("facility_id", self.facility_id), ("subject_id", self.subject_id)) if v}
 
     def wants(self, table: RecordTable) -> bool:
