@@ -16,6 +16,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import asyncpg
 import httpx
@@ -29,7 +30,8 @@ from storage.checklists import LABELS_ZH
 from storage.db import make_engine
 from storage.queries import exports
 
-PERIOD = {"from": "2020-01-01", "to": "2029-12-31"}
+# Every patrol fill() makes; `to` no later than tomorrow (the API refuses a day over a year ahead).
+PERIOD = {"from": "2020-01-01", "to": (date.today() + timedelta(days=1)).isoformat()}
 
 
 def rss_kb() -> int:
