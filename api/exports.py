@@ -46,8 +46,10 @@ from storage.vocabulary import (
     ITEM_RESULT_ZH,
     MAX_PHOTOS_PER_RECORD,
     RECORD_STATUS_ZH,
+    STATION_STANDARD_ZH,
     SUBJECT_CATEGORY_ZH,
     VISIT_TYPE_ZH,
+    RecordKind,
 )
 
 CHECKLIST = PATROL_CODES
@@ -198,7 +200,7 @@ def visit_row(r: Any, link: Callable[[uuid.UUID], PhotoLink], labels: dict[str, 
     )
 
 
-STANDARD = {"seven_ones": "七个一", "four_haves": "四有"}
+STANDARD = STATION_STANDARD_ZH
 INSPECTION_HEADERS = (
     [
         "记录编号",
@@ -243,10 +245,11 @@ def inspection_row(r: Any, link: Callable[[uuid.UUID], PhotoLink], labels: dict[
     )
 
 
-KINDS = {
-    "patrols": (exports.patrols_query, patrol_row, PATROL_HEADERS, "巡查台账"),
-    "visits": (exports.visits_query, visit_row, VISIT_HEADERS, "走访台账"),
-    "inspections": (exports.inspections_query, inspection_row, INSPECTION_HEADERS, "督导台账"),
+# Each ledger: its record kind, its row of cells, its headers and its sheet's title.
+KINDS: dict[str, tuple[RecordKind, Callable[..., list[Any]], list[str], str]] = {
+    "patrols": ("patrol", patrol_row, PATROL_HEADERS, "巡查台账"),
+    "visits": ("visit", visit_row, VISIT_HEADERS, "走访台账"),
+    "inspections": ("inspection", inspection_row, INSPECTION_HEADERS, "督导台账"),
 }
 
 
@@ -284,11 +287,12 @@ async def _batches(
     state: State, kind: str, scope_path: str, since: datetime, until: datetime, base: str
 ) -> AsyncIterator[list[list[Any]]]:
     """Rows as lists of cells, a batch at a time, from a session of the export's own."""
-    make_query, make_row, _, _ = KINDS[kind]
+    record_kind, make_row, _, _ = KINDS[kind]
     link = lambda photo_id: PhotoLink(f"{base}/#/photo/{photo_id}")  # noqa: E731 - the PWA's photo viewer
     async with AsyncSession(state.engine) as session, session.begin():
         labels = await item_labels(session)
-        async for rows in exports.stream(session, make_query(scope_path=scope_path, since=since, until=until)):
+        query = exports.ledger_query(record_kind, scope_path=scope_path, since=since, until=until)
+        async for rows in exports.stream(session, query):
             yield [make_row(r, link, labels) for r in rows]
 
 

@@ -22,6 +22,7 @@ from api.settings import Settings
 from api.types import In, Limit, PhotoIds, Text
 from storage.errors import Invalid
 from storage.models import Photo, Task
+from storage.queries import photos as photo_queries
 from storage.queries import tasks, users
 from storage.queries import templates as template_queries
 from storage.vocabulary import RecordKind, TaskStatus
@@ -168,8 +169,10 @@ async def _detail(db_session: DbSession, settings: Settings, task: Task) -> Task
     reported = await tasks.records_of(db_session, task_ids=[task.id])
     before = []
     # The "before" photos of every record that reported the problem, the first report's first.
-    for record in await tasks.records_by_ids(db_session, refs=tasks.reported_by(task, reported)):
-        before += _before_photos(record, task.item, await tasks.photos_of_record(db_session, record_id=record.id))
+    records = await tasks.records_by_ids(db_session, refs=tasks.reported_by(task, reported))
+    photos = await photo_queries.photos_of_records(db_session, record_ids=[r.id for r in records])
+    for record in records:
+        before += _before_photos(record, task.item, photos[record.id])
     # After photos are uploaded with record_id=<task id>; another record's photo does not count.
     after = [
         p for p in await tasks.photos_by_ids(db_session, photo_ids=list(task.fix_photo_ids)) if p.record_id == task.id

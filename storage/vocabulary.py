@@ -182,6 +182,7 @@ AWARD_GRADE_ZH: dict[str, str] = {
     "honorary_title": "荣誉称号",
     "bayi_medal": "八一勋章",
 }
+STATION_STANDARD_ZH: dict[str, str] = {"seven_ones": "七个一", "four_haves": "四有"}
 FLAG_ZH: dict[str, str] = {
     "far_from_site": "距离过远",
     "no_location": "无定位",

@@ -16,6 +16,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import asyncpg
 import httpx
@@ -29,7 +30,8 @@ from storage.checklists import LABELS_ZH
 from storage.db import make_engine
 from storage.queries import exports
 
-PERIOD = {"from": "2020-01-01", "to": "2029-12-31"}
+# Every patrol fill() makes; `to` no later than tomorrow (the API refuses a day over a year ahead).
+PERIOD = {"from": "2020-01-01", "to": (date.today() + timedelta(days=1)).isoformat()}
 
 
 def rss_kb() -> int:
@@ -119,7 +121,8 @@ async def materialise(database_url: str, scope_path: str) -> int:
     async with AsyncSession(engine) as session:
         from datetime import datetime, timezone
 
-        query = exports.patrols_query(
+        query = exports.ledger_query(
+            "patrol",
             scope_path=scope_path,
             since=datetime(2020, 1, 1, tzinfo=timezone.utc),
             until=datetime(2030, 1, 1, tzinfo=timezone.utc),

@@ -10,20 +10,10 @@ from typing import Any
 from sqlalchemy import String, cast, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
-    AuditEntry,
-    ChecklistTemplate,
-    Facility,
-    Inspection,
-    OrgUnit,
-    Patrol,
-    Photo,
-    Subject,
-    Task,
-    User,
-    Visit,
-)
+from storage.models import AuditEntry, ChecklistTemplate, Facility, OrgUnit, Patrol, Photo, Subject, Task, User, Visit
 from storage.queries.common import in_scope
+from storage.record_tables import TABLES, table_named
+from storage.vocabulary import RECORD_KINDS
 
 
 async def log(
@@ -108,6 +98,7 @@ def _matches(text: str) -> Any:
     facility_ids = select(Facility.id).where(Facility.name.ilike(like))
     subject_ids = select(Subject.id).where(Subject.name.ilike(like))
     unit_ids = select(OrgUnit.id).where(OrgUnit.name.ilike(like))
+    site_ids: dict[Any, Any] = {Facility: facility_ids, Subject: subject_ids, OrgUnit: unit_ids}
     named = AuditEntry.entity_id.in_(
         ids(Facility.id, Facility.name).union_all(
             ids(Subject.id, Subject.name),
@@ -115,9 +106,8 @@ def _matches(text: str) -> Any:
             ids(User.id, User.display_name),
             ids(ChecklistTemplate.id, ChecklistTemplate.name),
             select(cast(Task.id, String)).where(Task.facility_id.in_(facility_ids) | Task.subject_id.in_(subject_ids)),
-            select(cast(Patrol.id, String)).where(Patrol.facility_id.in_(facility_ids)),
-            select(cast(Visit.id, String)).where(Visit.subject_id.in_(subject_ids)),
-            select(cast(Inspection.id, String)).where(Inspection.org_unit_id.in_(unit_ids)),
+            # a record by its site's name
+            *(select(cast(t.model.id, String)).where(t.site.in_(site_ids[t.site_model])) for t in TABLES),
         )
     )
     return or_(
@@ -181,20 +171,14 @@ async def names(session: AsyncSession, *, entries: Sequence[AuditEntry]) -> dict
                     .where(Photo.id.in_(ids))
                 )
             ).all()
-        elif kind == "inspection":  # named by the station inspected
+        elif kind in RECORD_KINDS:  # a record by its site: facility, subject or inspected station
+            table = table_named(kind)
+            place = table.site_model
             rows = (
                 await session.execute(
-                    select(Inspection.id, OrgUnit.name)
-                    .join(OrgUnit, OrgUnit.id == Inspection.org_unit_id)
-                    .where(Inspection.id.in_(ids))
-                )
-            ).all()
-        elif kind in ("patrol", "visit"):
-            model, place = (Patrol, Facility) if kind == "patrol" else (Visit, Subject)
-            key = Patrol.facility_id if kind == "patrol" else Visit.subject_id
-            rows = (
-                await session.execute(
-                    select(model.id, place.name).join(place, place.id == key).where(model.id.in_(ids))
+                    select(table.model.id, place.name)
+                    .join(place, place.id == table.site)
+                    .where(table.model.id.in_(ids))
                 )
             ).all()
         found.update((str(i), n) for i, n in rows)

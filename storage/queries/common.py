@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import commit_early
 from storage.errors import Invalid
-from storage.models import OrgUnit
+from storage.models import OrgUnit, User
 
 T = TypeVar("T")
 
@@ -100,3 +100,14 @@ async def keyset_page(
 
 
 __all__ = ["in_scope", "in_scope_of", "unit_path", "keyset_page", "encode_cursor", "decode_cursor", "and_", "or_"]
+
+
+async def names_by_id(session: AsyncSession, *, wanted: dict[Any, set[uuid.UUID]]) -> dict[uuid.UUID, str]:
+    """What people call the rows wanted (model -> ids): a user's display name, anything else's
+    name; one lookup per model that has ids."""
+    found: dict[uuid.UUID, str] = {}
+    for model, ids in wanted.items():
+        if ids:
+            label = model.display_name if model is User else model.name
+            found.update((await session.execute(select(model.id, label).where(model.id.in_(ids)))).all())
+    return found

@@ -7,9 +7,10 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Facility, Inspection, Patrol, Subject, Task, Visit
+from storage.models import Facility, Subject, Task
 from storage.queries import facilities, subjects
 from storage.queries.common import in_scope
+from storage.record_tables import TABLES
 
 
 async def counts(session: AsyncSession, *, scope_path: str, user_id: uuid.UUID) -> dict[str, int]:
@@ -29,20 +30,21 @@ async def counts(session: AsyncSession, *, scope_path: str, user_id: uuid.UUID) 
     row = (
         await session.execute(
             select(
-                *(n(m, m.status == "submitted", m.author_id != user_id) for m in (Patrol, Visit, Inspection)),
                 n(Task, Task.status == "fixed"),
                 n(Task, Task.status == "open"),
                 n(Task, Task.status == "open", Task.due_at < func.now()),
                 n(Facility, late_facility),
                 n(Subject, late_subject),
+                *(n(t.model, t.model.status == "submitted", t.model.author_id != user_id) for t in TABLES),
             )
         )
     ).one()
+    to_accept, tasks_open, tasks_overdue, facilities_overdue, subjects_overdue, *awaiting = row
     return dict(
-        review=row[0] + row[1] + row[2],
-        tasks_to_accept=row[3],
-        tasks_open=row[4],
-        tasks_overdue=row[5],
-        facilities_overdue=row[6],
-        subjects_overdue=row[7],
+        review=sum(awaiting),
+        tasks_to_accept=to_accept,
+        tasks_open=tasks_open,
+        tasks_overdue=tasks_overdue,
+        facilities_overdue=facilities_overdue,
+        subjects_overdue=subjects_overdue,
     )

@@ -48,36 +48,28 @@ def distance_m(lat: Any, lon: Any, near: tuple[float, float]) -> ColumnElement[f
     )
 
 
-def _facilities(scope_path: str, until: datetime, near: tuple[float, float] | None) -> Select:
-    due = facilities.next_due_at()
+def _sites(
+    model: type[Facility] | type[Subject],
+    kind: str,
+    detail: Any,
+    due: Any,
+    scope_path: str,
+    until: datetime,
+    near: tuple[float, float] | None,
+) -> Select:
+    """The sites of one kind in the scope due by `until`: a facility (its kind told) or a subject (its category)."""
     return select(
-        literal("facility").label("kind"),
-        Facility.id.label("id"),
-        Facility.name.label("name"),
-        Facility.kind.label("detail"),
-        Facility.address.label("address"),
-        cast(Facility.lat, Float).label("lat"),
-        cast(Facility.lon, Float).label("lon"),
-        Facility.org_unit_id.label("org_unit_id"),
+        literal(kind).label("kind"),
+        model.id.label("id"),
+        model.name.label("name"),
+        detail.label("detail"),
+        model.address.label("address"),
+        cast(model.lat, Float).label("lat"),
+        cast(model.lon, Float).label("lon"),
+        model.org_unit_id.label("org_unit_id"),
         due.label("next_due_at"),
-        (distance_m(Facility.lat, Facility.lon, near) if near else cast(null(), Float)).label("distance_m"),
-    ).where(in_scope(Facility.org_unit_id, scope_path), due < until)
-
-
-def _subjects(scope_path: str, until: datetime, near: tuple[float, float] | None) -> Select:
-    due = subjects.next_due_at()
-    return select(
-        literal("subject").label("kind"),
-        Subject.id.label("id"),
-        Subject.name.label("name"),
-        Subject.category.label("detail"),
-        Subject.address.label("address"),
-        cast(Subject.lat, Float).label("lat"),
-        cast(Subject.lon, Float).label("lon"),
-        Subject.org_unit_id.label("org_unit_id"),
-        due.label("next_due_at"),
-        (distance_m(Subject.lat, Subject.lon, near) if near else cast(null(), Float)).label("distance_m"),
-    ).where(in_scope(Subject.org_unit_id, scope_path), due < until)
+        (distance_m(model.lat, model.lon, near) if near else cast(null(), Float)).label("distance_m"),
+    ).where(in_scope(model.org_unit_id, scope_path), due < until)
 
 
 async def due_items(
@@ -85,7 +77,10 @@ async def due_items(
 ) -> Sequence[DueRow]:
     """Facilities and subjects in the scope whose next patrol or visit falls before `until`: nearest
     first with `near` (those without a position last), else the longest overdue first."""
-    both = union_all(_facilities(scope_path, until, near), _subjects(scope_path, until, near)).subquery()
+    both = union_all(
+        _sites(Facility, "facility", Facility.kind, facilities.next_due_at(), scope_path, until, near),
+        _sites(Subject, "subject", Subject.category, subjects.next_due_at(), scope_path, until, near),
+    ).subquery()
     order = ([both.c.distance_m.asc().nulls_last()] if near else []) + [both.c.next_due_at.asc(), both.c.id.asc()]
     rows = await session.execute(select(both).order_by(*order).limit(limit))
     return [DueRow(**row._mapping) for row in rows]

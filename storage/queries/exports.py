@@ -1,4 +1,4 @@
-"""The ledger (台账): every patrol or visit of a unit and period, streamed in batches.
+"""The ledger (台账): every patrol, visit or inspection of a unit and period, streamed in batches.
 
 One server-side cursor per export (`session.stream` with yield_per): memory holds one batch of
 rows, never the whole period. The latest review of each record comes from a LATERAL lookup on
@@ -14,8 +14,10 @@ from sqlalchemy import Row, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Facility, Inspection, OrgUnit, Patrol, Review, Subject, User, Visit
+from storage.models import OrgUnit, Review, User
 from storage.queries.common import in_scope
+from storage.record_tables import table_named
+from storage.vocabulary import RecordKind
 
 BATCH = 1000
 
@@ -32,77 +34,38 @@ def _latest_review(record_id: Any):
     )
 
 
-def patrols_query(*, scope_path: str, since: datetime, until: datetime):
+def ledger_query(kind: RecordKind, *, scope_path: str, since: datetime, until: datetime):
+    """The kind's records of the scope with a time in [since, until), in time order: the columns
+    every record has, its own (RecordTable.ledger, its site's through a join), and the latest review."""
+    table = table_named(kind)
+    model, at = table.model, table.time
     author = aliased(User)
-    review = _latest_review(Patrol.id)
-    return (
-        select(
-            Patrol.id,
-            Facility.name.label("facility"),
-            OrgUnit.name.label("unit"),
-            author.display_name.label("author"),
-            Patrol.started_at,
-            Patrol.ended_at,
-            Patrol.lat,
-            Patrol.lon,
-            Patrol.accuracy_m,
-            Patrol.checklist,
-            Patrol.notes,
-            Patrol.status,
-            Patrol.flags,
-            Patrol.photo_ids,
-            review.c.decision,
-            review.c.comment.label("review_comment"),
-            review.c.at.label("reviewed_at"),
-            review.c.reviewer,
-        )
-        .join(Facility, Facility.id == Patrol.facility_id)
-        .join(OrgUnit, OrgUnit.id == Patrol.org_unit_id)
-        .join(author, author.id == Patrol.author_id)
-        .outerjoin(review, true())
-        .where(in_scope(Patrol.org_unit_id, scope_path), Patrol.started_at >= since, Patrol.started_at < until)
-        .order_by(Patrol.started_at, Patrol.id)
+    review = _latest_review(model.id)
+    query = select(
+        model.id,
+        OrgUnit.name.label("unit"),
+        author.display_name.label("author"),
+        at,
+        model.lat,
+        model.lon,
+        model.accuracy_m,
+        *table.ledger,
+        model.status,
+        model.flags,
+        model.photo_ids,
+        review.c.decision,
+        review.c.comment.label("review_comment"),
+        review.c.at.label("reviewed_at"),
+        review.c.reviewer,
     )
-
-
-def visits_query(*, scope_path: str, since: datetime, until: datetime):
-    author = aliased(User)
-    review = _latest_review(Visit.id)
+    if not table.site_is_unit:  # an inspection's station is the unit, joined for every kind
+        query = query.join(table.site_model, table.site_model.id == table.site)
     return (
-        select(
-            Visit.id,
-            Subject.name.label("subject"),
-            Subject.category,
-            Subject.phone,
-            Subject.id_number,
-            OrgUnit.name.label("unit"),
-            author.display_name.label("author"),
-            Visit.visit_type,
-            Visit.visited_at,
-            Visit.lat,
-            Visit.lon,
-            Visit.accuracy_m,
-            Visit.summary,
-            Visit.needs,
-            Visit.cash_yuan,
-            Visit.goods,
-            Visit.follow_up_needed,
-            Visit.no_photo_reason,
-            Visit.award,
-            Visit.status,
-            Visit.flags,
-            Visit.photo_ids,
-            review.c.decision,
-            review.c.comment.label("review_comment"),
-            review.c.at.label("reviewed_at"),
-            review.c.reviewer,
-        )
-        .join(Subject, Subject.id == Visit.subject_id)
-        .join(OrgUnit, OrgUnit.id == Visit.org_unit_id)
-        .join(author, author.id == Visit.author_id)
+        query.join(OrgUnit, OrgUnit.id == model.org_unit_id)
+        .join(author, author.id == model.author_id)
         .outerjoin(review, true())
-        .where(in_scope(Visit.org_unit_id, scope_path), Visit.visited_at >= since, Visit.visited_at < until)
-        .order_by(Visit.visited_at, Visit.id)
+        .where(in_scope(model.org_unit_id, scope_path), at >= since, at < until)
+        .order_by(at, model.id)
     )
 
 
@@ -111,38 +74,3 @@ async def stream(session: AsyncSession, query: Any, *, batch: int = BATCH) -> As
     result = await session.stream(query.execution_options(yield_per=batch))
     async for rows in result.partitions(batch):
         yield rows
-
-
-def inspections_query(*, scope_path: str, since: datetime, until: datetime):
-    """Station inspections: the station is the record's unit."""
-    author = aliased(User)
-    review = _latest_review(Inspection.id)
-    return (
-        select(
-            Inspection.id,
-            OrgUnit.name.label("unit"),
-            OrgUnit.standard,
-            author.display_name.label("author"),
-            Inspection.started_at,
-            Inspection.ended_at,
-            Inspection.lat,
-            Inspection.lon,
-            Inspection.accuracy_m,
-            Inspection.checklist,
-            Inspection.notes,
-            Inspection.status,
-            Inspection.flags,
-            Inspection.photo_ids,
-            review.c.decision,
-            review.c.comment.label("review_comment"),
-            review.c.at.label("reviewed_at"),
-            review.c.reviewer,
-        )
-        .join(OrgUnit, OrgUnit.id == Inspection.org_unit_id)
-        .join(author, author.id == Inspection.author_id)
-        .outerjoin(review, true())
-        .where(
-            in_scope(Inspection.org_unit_id, scope_path), Inspection.started_at >= since, Inspection.started_at < until
-        )
-        .order_by(Inspection.started_at, Inspection.id)
-    )

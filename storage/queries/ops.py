@@ -5,12 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Patrol, Visit
+from storage.record_tables import TABLES
 
 
 async def incomplete_records(session: AsyncSession) -> dict[str, int]:
     """Records still waiting for photos, by kind."""
     return {
-        kind: await session.scalar(select(func.count()).where(model.status == "incomplete")) or 0
-        for kind, model in (("patrol", Patrol), ("visit", Visit))
+        t.kind: await session.scalar(select(func.count()).where(t.model.status == "incomplete")) or 0 for t in TABLES
     }

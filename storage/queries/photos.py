@@ -80,6 +80,16 @@ async def photos_for_record(session: AsyncSession, *, record_id: uuid.UUID) -> l
     return list((await session.scalars(query)).all())
 
 
+async def photos_of_records(session: AsyncSession, *, record_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Photo]]:
+    """Each record's photos, oldest first: one lookup for them all."""
+    out: dict[uuid.UUID, list[Photo]] = {i: [] for i in record_ids}
+    if record_ids:
+        query = select(Photo).where(Photo.record_id.in_(set(record_ids))).order_by(Photo.created_at, Photo.id)
+        for photo in (await session.scalars(query)).all():
+            out[photo.record_id].append(photo)
+    return out
+
+
 async def count_for_record(session: AsyncSession, *, record_id: uuid.UUID) -> int:
     return await session.scalar(select(func.count()).select_from(Photo).where(Photo.record_id == record_id)) or 0
 

@@ -5,39 +5,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Select, bindparam, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import NotFound
-from storage.models import Inspection, OrgUnit, Patrol, RecordClaim, Review, User, Visit
+from storage.models import OrgUnit, RecordClaim, Review, User
 from storage.queries.common import in_scope, in_unit, keyset_page
+from storage.record_tables import MODELS, TABLES, R, Record, RecordModel, table_named, table_of
 from storage.vocabulary import RecordKind
 
-Record = Patrol | Visit | Inspection
-RecordModel = type[Record]
-# The queries answer rows of the model they are given (a union of models in, the union out).
-R = TypeVar("R", bound=Record)
-MODELS: tuple[RecordModel, ...] = (Patrol, Visit, Inspection)
-KINDS: dict[type, RecordKind] = {Patrol: "patrol", Visit: "visit", Inspection: "inspection"}
-SITES: dict[type, str] = {Patrol: "facility_id", Visit: "subject_id", Inspection: "org_unit_id"}
-TIMES: dict[type, str] = {Patrol: "started_at", Visit: "visited_at", Inspection: "started_at"}
-
-
-def time_column(model: type[R]) -> Any:
-    """The record's own time: pages and period filters use it."""
-    return getattr(model, TIMES[model])
-
-
-def site_column(model: type[R]) -> Any:
-    """What the record is about: a facility, a subject, or (an inspection) the station's unit."""
-    return getattr(model, SITES[model])
+# The record types are storage/record_tables.py's; api/ reads them here too.
+__all__ = ["MODELS", "R", "Record", "RecordModel"]
 
 
 def kind_of(model: type[R]) -> RecordKind:
-    return KINDS[model]
+    return table_of(model).kind
 
 
 # Every write of a record or photo runs these: built once (building costs more than running).
@@ -56,8 +41,8 @@ _CLAIM: Any = (
 # Which kind of record holds an id, and its author: one look across the three tables.
 _HOLDER = union_all(
     *(
-        select(literal(KINDS[model]).label("kind"), model.author_id).where(model.id == bindparam("record_id"))
-        for model in MODELS
+        select(literal(t.kind).label("kind"), t.model.author_id).where(t.model.id == bindparam("record_id"))
+        for t in TABLES
     )
 )
 
@@ -104,9 +89,10 @@ async def list_records(
     limit: int = 50,
 ) -> tuple[Sequence[R], str | None]:
     """Newest first, in pages. `org_unit_id`: that unit and the units below it."""
-    at = time_column(model)
+    table = table_of(model)
+    at = table.time
     query = select(model).where(in_scope(model.org_unit_id, scope_path))
-    for column, value in ((model.author_id, author_id), (model.status, status), (site_column(model), site_id)):
+    for column, value in ((model.author_id, author_id), (model.status, status), (table.site, site_id)):
         if value is not None:
             query = query.where(column == value)
     if org_unit_id is not None:
@@ -129,7 +115,7 @@ async def claim_record(session: AsyncSession, *, record_id: uuid.UUID, owner_id:
 async def holder_of(session: AsyncSession, *, record_id: uuid.UUID) -> tuple[RecordModel, uuid.UUID] | None:
     """The kind of record stored under `record_id` and its author, if one is."""
     row = (await session.execute(_HOLDER, {"record_id": record_id})).first()
-    return (next(m for m in MODELS if KINDS[m] == row.kind), row.author_id) if row else None
+    return (table_named(row.kind).model, row.author_id) if row else None
 
 
 async def insert_record(session: AsyncSession, *, record: R) -> R:

@@ -1,7 +1,7 @@
 """The review queue: patrols, visits and station inspections awaiting a decision, merged into one keyset-paged list.
 
-Each branch (patrols, visits) is filtered, ordered and limited on its own indexes, then the two
-short lists are merged: a page costs the same at record one million as at record ten."""
+Each kind's branch (storage/record_tables.py) is filtered, ordered and limited on its own indexes,
+then the short lists are merged: a page costs the same at record one million as at record ten."""
 
 from __future__ import annotations
 
@@ -17,10 +17,9 @@ from sqlalchemy import Row, func, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Invalid
-from storage.models import Facility, Inspection, OrgUnit, Patrol, Subject, User, Visit
-from storage.queries.common import in_scope, in_unit
-from storage.queries.records import site_column, time_column
-from storage.vocabulary import VISIT_TYPES
+from storage.models import OrgUnit, User
+from storage.queries.common import in_scope, in_unit, names_by_id
+from storage.record_tables import TABLES, RecordTable
 
 
 @dataclass(frozen=True)
@@ -29,12 +28,21 @@ class QueueFilter:
     org_unit_id: uuid.UUID | None = None
     facility_id: uuid.UUID | None = None
     subject_id: uuid.UUID | None = None
-    type: str | None = None  # "patrol", "visit", a visit type or "inspection"
+    type: str | None = None  # a record kind, or one of a kind's types (a visit type)
     flag: str | None = None
     author_id: uuid.UUID | None = None
     not_author_id: uuid.UUID | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+    def sites(self) -> dict[str, uuid.UUID]:
+        """The sites asked for, each by the name of the record column that holds such a site."""
+        return {k: v for k, v in (("facility_id", self.facility_id), ("subject_id", self.subject_id)) if v}
+
+    def wants(self, table: RecordTable) -> bool:
+        """Whether the kind's records can match: of the type asked, and about the site asked."""
+        typed = self.type is None or self.type == table.kind or self.type in table.types
+        return typed and all(name == table.site_name for name in self.sites())
 
 
 def _encode(sort: str, row: Row) -> str:
@@ -54,11 +62,11 @@ def _decode(sort: str, cursor: str) -> tuple:
         raise Invalid("cursor is not one this server handed out for this sort order", field="cursor") from exc
 
 
-def _branch(model: Any, kind: str, *, scope_path: str, f: QueueFilter, sort: str, after: tuple | None, limit: int):
-    at, place = time_column(model), site_column(model)
+def _branch(table: RecordTable, *, scope_path: str, f: QueueFilter, sort: str, after: tuple | None, limit: int):
+    model, at = table.model, table.time
     n_flags = func.jsonb_array_length(model.flags)
     query = select(
-        literal(kind).label("kind"),
+        literal(table.kind).label("kind"),
         model.id.label("id"),
         model.org_unit_id.label("org_unit_id"),
         model.author_id.label("author_id"),
@@ -66,20 +74,18 @@ def _branch(model: Any, kind: str, *, scope_path: str, f: QueueFilter, sort: str
         model.status.label("status"),
         model.flags.label("flags"),
         n_flags.label("n_flags"),
-        place.label("place_id"),
-        (model.visit_type if model is Visit else literal(kind)).label("type"),
+        table.site.label("place_id"),
+        (literal(table.kind) if table.type_column is None else table.type_column).label("type"),
         func.cardinality(model.photo_ids).label("n_photos"),
     ).where(in_scope(model.org_unit_id, scope_path))
     if f.status != "all":
         query = query.where(model.status == f.status)
     if f.org_unit_id:
         query = query.where(in_unit(model.org_unit_id, f.org_unit_id))
-    if model is Patrol and f.facility_id:
-        query = query.where(model.facility_id == f.facility_id)
-    if model is Visit and f.subject_id:
-        query = query.where(model.subject_id == f.subject_id)
-    if model is Visit and f.type in VISIT_TYPES:
-        query = query.where(model.visit_type == f.type)
+    if site_id := f.sites().get(table.site_name):
+        query = query.where(table.site == site_id)
+    if f.type in table.types:
+        query = query.where(table.type_column == f.type)
     if f.flag:
         query = query.where(model.flags.contains([{"code": f.flag}]))
     if f.author_id:
@@ -112,16 +118,10 @@ async def list_queue(
 ) -> tuple[Sequence[Row], str | None]:
     """Rows with kind, id, org_unit_id, author_id, at, status, flags, n_flags, place_id, type, n_photos."""
     after = _decode(sort, cursor) if cursor else None
-    kinds: list[tuple[Any, str]] = []
-    if not (filters.subject_id or filters.type in ("visit", "inspection", *VISIT_TYPES)):
-        kinds.append((Patrol, "patrol"))
-    if not (filters.facility_id or filters.type in ("patrol", "inspection")):
-        kinds.append((Visit, "visit"))
-    if not (filters.facility_id or filters.subject_id or filters.type not in (None, "inspection")):
-        kinds.append((Inspection, "inspection"))
-    if not kinds:
+    tables = [t for t in TABLES if filters.wants(t)]
+    if not tables:
         return [], None
-    branches = [_branch(m, k, scope_path=scope_path, f=filters, sort=sort, after=after, limit=limit) for m, k in kinds]
+    branches = [_branch(t, scope_path=scope_path, f=filters, sort=sort, after=after, limit=limit) for t in tables]
     merged = union_all(*(select(b) for b in branches)).subquery()
     order = ([merged.c.n_flags.desc()] if sort == "most_flagged" else []) + [merged.c.at.desc(), merged.c.id.desc()]
     rows = (await session.execute(select(merged).order_by(*order).limit(limit + 1))).all()
@@ -133,14 +133,7 @@ async def list_queue(
 
 async def labels(session: AsyncSession, *, rows: Sequence[Row]) -> dict[uuid.UUID, str]:
     """Names of the units, authors, facilities and subjects on a page, in four lookups."""
-    wanted = [
-        (OrgUnit.id, OrgUnit.name, {r.org_unit_id for r in rows}),  # an inspection's place is its unit
-        (User.id, User.display_name, {r.author_id for r in rows}),
-        (Facility.id, Facility.name, {r.place_id for r in rows if r.kind == "patrol"}),
-        (Subject.id, Subject.name, {r.place_id for r in rows if r.kind == "visit"}),
-    ]
-    found: dict[uuid.UUID, str] = {}
-    for id_col, label, ids in wanted:
-        if ids:
-            found.update((await session.execute(select(id_col, label).where(id_col.in_(ids)))).all())
-    return found
+    wanted: dict[Any, set[uuid.UUID]] = {OrgUnit: {r.org_unit_id for r in rows}, User: {r.author_id for r in rows}}
+    for t in TABLES:  # an inspection's place is its unit, already wanted
+        wanted.setdefault(t.site_model, set()).update(r.place_id for r in rows if r.kind == t.kind)
+    return await names_by_id(session, wanted=wanted)

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, Invalid, NotFound
 from storage.models import Facility, Inspection, OrgUnit, Patrol, Photo, Subject, Task, TaskRecord, User, Visit
-from storage.queries.common import in_scope, in_unit, keyset_page, unit_path
+from storage.queries.common import in_scope, in_unit, keyset_page, names_by_id, unit_path
+from storage.record_tables import INSPECTIONS, PATROLS, TABLES, VISITS, Record, table_named
 
 FOLLOW_UP = "follow_up"
 STATUSES = ("open", "fixed", "accepted", "cancelled")
@@ -45,12 +46,10 @@ class TaskRules:
 
 
 def _site_of(record_kind: str, values: dict[str, Any]) -> tuple[Any, uuid.UUID]:
-    """The site a task is about: a facility, a subject, or (an inspection) the station's unit."""
-    if record_kind == "patrol":
-        return Task.facility_id, values["facility_id"]
-    if record_kind == "visit":
-        return Task.subject_id, values["subject_id"]
-    return Task.org_unit_id, values["org_unit_id"]
+    """The site a task is about: a facility, a subject, or (an inspection) the station's unit; a
+    task names it by the column its record does."""
+    name = table_named(record_kind).site_name
+    return getattr(Task, name), values[name]
 
 
 async def _open_task_of_site(
@@ -191,7 +190,7 @@ async def sync_tasks_for_patrol(
         for entry in issues
     }
     if wanted or not new:
-        await _sync(session, record_id=patrol.id, record_kind="patrol", wanted=wanted)
+        await _sync(session, record_id=patrol.id, record_kind=PATROLS.kind, wanted=wanted)
 
 
 async def sync_tasks_for_visit(
@@ -210,7 +209,7 @@ async def sync_tasks_for_visit(
             due_at=visit.visited_at + timedelta(days=rules.follow_up_due_days),
         )
     if wanted or not new:
-        await _sync(session, record_id=visit.id, record_kind="visit", wanted=wanted)
+        await _sync(session, record_id=visit.id, record_kind=VISITS.kind, wanted=wanted)
 
 
 async def sync_tasks_for_inspection(
@@ -229,7 +228,7 @@ async def sync_tasks_for_inspection(
         if entry.get("result") == "issue" and entry.get("item")
     }
     if wanted or not new:
-        await _sync(session, record_id=inspection.id, record_kind="inspection", wanted=wanted)
+        await _sync(session, record_id=inspection.id, record_kind=INSPECTIONS.kind, wanted=wanted)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -292,23 +291,16 @@ async def task_in_scope(session: AsyncSession, *, task: Task, scope_path: str) -
 async def names(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.UUID, str]:
     """Display names of the facilities, subjects, inspected stations and people the tasks mention,
     in a lookup per kind."""
-    wanted: dict[Any, set[uuid.UUID]] = {
-        Facility: {t.facility_id for t in tasks if t.facility_id},
-        Subject: {t.subject_id for t in tasks if t.subject_id},
-        OrgUnit: {t.org_unit_id for t in tasks if t.record_kind == "inspection"},
-        User: {i for t in tasks for i in (t.assignee_id, t.fixed_by_id, t.accepted_by_id) if i},
-    }
-    found: dict[uuid.UUID, str] = {}
-    for model, ids in wanted.items():
-        if ids:
-            label = model.display_name if model is User else model.name
-            found.update((await session.execute(select(model.id, label).where(model.id.in_(ids)))).all())
-    return found
+    wanted: dict[Any, set[uuid.UUID]] = {}
+    for table in TABLES:  # each kind's sites (an inspection's: the station, its unit)
+        sites = {getattr(t, table.site_name) for t in tasks if t.record_kind == table.kind}
+        wanted.setdefault(table.site_model, set()).update(i for i in sites if i)
+    wanted[User] = {i for t in tasks for i in (t.assignee_id, t.fixed_by_id, t.accepted_by_id) if i}
+    return await names_by_id(session, wanted=wanted)
 
 
-async def record_of(session: AsyncSession, *, task: Task) -> Patrol | Visit | Inspection | None:
-    models: dict[str, type[Patrol | Visit | Inspection]] = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}
-    return await session.get(models[task.record_kind], task.record_id)
+async def record_of(session: AsyncSession, *, task: Task) -> Record | None:
+    return await session.get(table_named(task.record_kind).model, task.record_id)
 
 
 async def records_of(
@@ -333,14 +325,11 @@ def reported_by(task: Task, found: dict[uuid.UUID, list[tuple[str, uuid.UUID]]])
     return found.get(task.id) or [(task.record_kind, task.record_id)]
 
 
-async def records_by_ids(
-    session: AsyncSession, *, refs: Sequence[tuple[str, uuid.UUID]]
-) -> list[Patrol | Visit | Inspection]:
+async def records_by_ids(session: AsyncSession, *, refs: Sequence[tuple[str, uuid.UUID]]) -> list[Record]:
     """The records named, in the order given (those not found left out)."""
-    found: dict[uuid.UUID, Patrol | Visit | Inspection] = {}
-    models: dict[str, Any] = {"patrol": Patrol, "visit": Visit, "inspection": Inspection}
-    for kind, model in models.items():
-        ids = {i for k, i in refs if k == kind}
+    found: dict[uuid.UUID, Record] = {}
+    for table in TABLES:
+        model, ids = table.model, {i for k, i in refs if k == table.kind}
         if ids:
             found.update((r.id, r) for r in (await session.scalars(select(model).where(model.id.in_(ids)))).all())
     return [found[i] for _, i in refs if i in found]
@@ -351,12 +340,6 @@ async def photos_by_ids(session: AsyncSession, *, photo_ids: Sequence[uuid.UUID]
         return []
     rows = {p.id: p for p in (await session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))).all()}
     return [rows[i] for i in photo_ids if i in rows]
-
-
-async def photos_of_record(session: AsyncSession, *, record_id: uuid.UUID) -> Sequence[Photo]:
-    return (
-        await session.scalars(select(Photo).where(Photo.record_id == record_id).order_by(Photo.created_at, Photo.id))
-    ).all()
 
 
 # --- changing ------------------------------------------------------------------------------
@@ -472,8 +455,8 @@ async def people(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.U
         ).all()
     )
     reporters: dict[uuid.UUID, str] = {}
-    for model in (Patrol, Visit, Inspection):
-        ids = {t.record_id for t in tasks if t.record_kind == model.__tablename__[:-1]}
+    for table in TABLES:
+        model, ids = table.model, {t.record_id for t in tasks if t.record_kind == table.kind}
         if ids:
             reporters.update(
                 (

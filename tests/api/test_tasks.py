@@ -619,3 +619,20 @@ async def test_a_record_reporting_again_after_its_task_was_cancelled_joins_the_o
     await client.put(f"/api/v1/patrols/{first}", json=_patrol_body(facility, "又发现裂缝"), headers=worker)
     open_tasks = (await client.get("/api/v1/tasks?state=to_fix", headers=await login(client, "super1"))).json()["items"]
     assert len(open_tasks) == 1 and open_tasks[0]["occurrences"] == 2
+
+
+async def test_a_task_reported_by_two_records_shows_the_before_photos_of_both_first_report_first(client, db):
+    d = await make_district(db)
+    facility = await add_facility(db, d.community1)
+    first = await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"structure": "碑体裂缝"})
+    await sync_tasks_for_patrol(db, patrol=first)
+    await db.commit()
+    second = await add_patrol(db, d.community1, d.users["worker1"], facility, issues={"structure": "裂缝变宽"})
+    await sync_tasks_for_patrol(db, patrol=second)
+    await db.commit()
+    assert await db.scalar(select(func.count()).select_from(Task)) == 1
+    photos = [await _add_photo(db, d, first.id), await _add_photo(db, d, second.id), await _add_photo(db, d, first.id)]
+    task_id = await db.scalar(select(Task.id))
+    detail = await client.get(f"/api/v1/tasks/{task_id}", headers=await login(client, "super1"))
+    assert detail.status_code == 200, detail.text
+    assert [p["id"] for p in detail.json()["before_photos"]] == [str(photos[0]), str(photos[2]), str(photos[1])]

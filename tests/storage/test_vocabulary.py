@@ -39,6 +39,7 @@ def test_each_labelled_vocabulary_has_a_chinese_label_for_every_code_and_no_othe
         (v.SUBJECT_CATEGORIES, v.SUBJECT_CATEGORY_ZH),
         (v.AWARD_GRADES, v.AWARD_GRADE_ZH),
         (v.FLAG_CODES, v.FLAG_ZH),
+        (v.STATION_STANDARDS, v.STATION_STANDARD_ZH),
     ]:
         assert set(labels) == set(codes)
 
