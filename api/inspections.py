@@ -30,6 +30,7 @@ from storage.models import Inspection, OrgUnit
 from storage.queries import org_units, tasks, templates
 from storage.queries import records as record_queries
 from storage.queries.tasks import TaskRules
+from storage.record_tables import INSPECTIONS
 
 
 class InspectionIn(ChecklistRecordIn, kw_only=True):
@@ -96,8 +97,7 @@ async def refuse_own_station(db_session: AsyncSession, user: Principal, inspecti
 # An approved inspection moves no site's clock.
 INSPECTION = kinds.register(
     kinds.Kind(
-        name="inspection",
-        model=Inspection,
+        table=INSPECTIONS,
         data=InspectionIn,
         out=InspectionOut,
         prepare=prepare,

@@ -25,6 +25,7 @@ from storage.queries import facilities, tasks
 from storage.queries import records as record_queries
 from storage.queries import templates as template_queries
 from storage.queries.tasks import TaskRules
+from storage.record_tables import PATROLS
 from storage.vocabulary import ItemResult, RecordStatus
 
 # The codes a patrol may use are those of its checklist template version (api/templates.py).
@@ -151,8 +152,7 @@ async def prepare(db_session: AsyncSession, user: Principal, data: PatrolIn) -> 
 
 PATROL = kinds.register(
     kinds.Kind(
-        name="patrol",
-        model=Patrol,
+        table=PATROLS,
         data=PatrolIn,
         out=PatrolOut,
         prepare=prepare,

@@ -23,6 +23,7 @@ from storage.models import Subject, Visit
 from storage.queries import records as record_queries
 from storage.queries import subjects, tasks
 from storage.queries.tasks import TaskRules
+from storage.record_tables import VISITS
 from storage.vocabulary import AWARD_VISIT_TYPE, AwardGrade, RecordStatus, VisitType
 
 Status = RecordStatus
@@ -146,8 +147,7 @@ async def prepare(db_session: AsyncSession, user: Principal, data: VisitIn) -> t
 
 VISIT = kinds.register(
     kinds.Kind(
-        name="visit",
-        model=Visit,
+        table=VISITS,
         data=VisitIn,
         out=VisitOut,
         prepare=prepare,

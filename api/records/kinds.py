@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import Principal
 from api.evidence import Site
 from api.settings import TaskRules
-from storage.queries.records import R
+from storage.record_tables import R, RecordTable
 from storage.vocabulary import BatchRefusalReason, RecordKind
 
 
@@ -40,8 +40,8 @@ async def _anyone(session: AsyncSession, user: Principal, record: Any) -> Refusa
 
 @dataclass(frozen=True)
 class Kind(Generic[R]):
-    name: RecordKind
-    model: type[R]
+    # What storage knows of the kind: its code, model, site and time (storage/record_tables.py).
+    table: RecordTable[R]
     # Its wire types: what the phone PUTs and what the API answers.
     data: type[Any]
     out: type[Any]
@@ -61,6 +61,14 @@ class Kind(Generic[R]):
     fix_needs_photo: bool = True
     # Who may not decide on a record beyond the rules for all kinds (its own author, a field worker).
     refuse_review: Callable[[AsyncSession, Principal, R], Awaitable[Refusal | None]] = _anyone
+
+    @property
+    def name(self) -> RecordKind:
+        return self.table.kind
+
+    @property
+    def model(self) -> type[R]:
+        return self.table.model
 
 
 _BY_MODEL: dict[type, Kind[Any]] = {}
