@@ -98,6 +98,14 @@ class RecordController(Controller, Generic[In, Out]):
     def record_id(self, request: Request[Any, Any, Any]) -> uuid.UUID:
         return request.path_params[f"{self.kind.name}_id"]
 
+    async def record(
+        self, request: Request[Any, Any, Any], db_session: DbSession, user: CurrentUser, **how: Any
+    ) -> Any:
+        """The path's record, if it is in the caller's scope (404 otherwise)."""
+        return await record_queries.get_record(
+            db_session, model=self.kind.model, record_id=self.record_id(request), scope_path=user.scope_path, **how
+        )
+
     async def page(
         self, db_session: DbSession, user: CurrentUser, filters: ListFilters, site_id: uuid.UUID | None = None
     ) -> tuple[list[Out], str | None]:
@@ -145,13 +153,7 @@ class RecordController(Controller, Generic[In, Out]):
         self, request: Request[Any, Any, Any], user: CurrentUser, db_session: DbSession, settings: AppSettings
     ) -> Out:
         """The record with its photos (fresh signed links) and reviews; a field worker sees their own."""
-        record = await record_queries.get_record(
-            db_session,
-            model=self.kind.model,
-            record_id=self.record_id(request),
-            scope_path=user.scope_path,
-            author_id=visible_author(user),
-        )
+        record = await self.record(request, db_session, user, author_id=visible_author(user))
         return await detail(db_session, settings, self.kind, record)
 
     @post(f"/{_ID}/review", status_code=200)
@@ -164,12 +166,6 @@ class RecordController(Controller, Generic[In, Out]):
         settings: AppSettings,
     ) -> Out:
         """Approve, return or reopen."""
-        record = await record_queries.get_record(
-            db_session,
-            model=self.kind.model,
-            record_id=self.record_id(request),
-            scope_path=user.scope_path,
-            for_update=True,
-        )
+        record = await self.record(request, db_session, user, for_update=True)
         await review(db_session, user, record, data)
         return await detail(db_session, settings, self.kind, record)
