@@ -1,6 +1,8 @@
 """A worker's forms on the phone lose nothing and file every photo where it belongs: a half-filled
 patrol survives a reload and a killed browser, its item photo travels on its item and is the task's
-"before"; and a position far from the site is pointed out before saving."""
+"before"; and a position far from the site is pointed out before saving. A half-filled station
+inspection survives a reload and a killed browser too and is finished offline; a task's fix half
+recorded comes back after a reload; a visit draft resumes, and 放弃草稿 removes it from the phone."""
 
 from __future__ import annotations
 
