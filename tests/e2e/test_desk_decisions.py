@@ -146,6 +146,30 @@ async def test_reopen_within_24_hours_with_a_reason(browser, live_server, db):
         await context.close()
 
 
+async def test_a_batch_refusal_names_a_record_decided_meanwhile_by_its_place_not_its_id(browser, live_server, db):
+    _, ids = await _patrols(db, 2)
+    context, page, errors = await open_as(browser, live_server.url, "super1", "/review")
+    try:
+        await page.get_by_test_id("queue-item").first.wait_for()
+        # Another supervisor approves one after this page was loaded: it leaves the list.
+        await db.execute(update(Patrol).where(Patrol.id == ids[0]).values(status="approved"))
+        await db.commit()
+        await page.get_by_test_id("batch-approve").click()
+        await page.get_by_test_id("batch-yes").click()
+        refused = page.get_by_test_id("batch-refused")
+        await refused.wait_for()
+        # The list is loaded again without it (the count drops), and the refusal still names it.
+        await page.wait_for_function(
+            "document.querySelector('[data-testid=batch-approve]')?.textContent.includes('(1)')"
+        )
+        text = await refused.inner_text()
+        assert "烈士陵园1号" in text and "已不在待审核状态" in text and str(ids[0]) not in text, text
+        assert await _statuses(db, ids) == ["approved", "submitted"]
+        assert not errors, errors
+    finally:
+        await context.close()
+
+
 async def test_batch_approve_refuses_a_flagged_record_and_approves_nothing(browser, live_server, db):
     _, ids = await _patrols(db, 3)
     context, page, errors = await open_as(browser, live_server.url, "super1", "/review")

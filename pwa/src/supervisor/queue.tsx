@@ -119,11 +119,14 @@ function Batch({
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [refused, setRefused] = useState<Refused[] | null>(null);
+  // The batch as it was sent, to name refused records: one decided meanwhile has left the page.
+  const [sent, setSent] = useState<Item[]>([]);
   const [error, setError] = useState<string | null>(null);
   const run = async () => {
     setBusy(true);
     setError(null);
     setRefused(null);
+    setSent(clean);
     try {
       await post("/reviews/batch", { decision: "approve", records: clean.map((i) => ({ kind: i.kind, id: i.id })) });
       setAsking(false);
@@ -144,7 +147,7 @@ function Batch({
     }
   };
   const name = (id: string) => {
-    const i = items.find((x) => x.id === id);
+    const i = sent.find((x) => x.id === id) ?? items.find((x) => x.id === id);
     return i ? `${i.place_name} · ${i.author_name} · ${when(i.at)}` : id;
   };
   return (
