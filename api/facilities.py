@@ -51,8 +51,8 @@ class FacilityPatch(In):
 class FacilityOut(msgspec.Struct):
     id: uuid.UUID
     name: str
-    kind: str
-    protection_level: str
+    kind: Kind
+    protection_level: ProtectionLevel
     address: str
     location: Point
     geofence_m: int

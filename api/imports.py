@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
 from api.deps import CurrentUser, DbSession, record_audit
@@ -200,7 +201,7 @@ class ImportOut(msgspec.Struct):
 class ImportErrors(msgspec.Struct):
     status_code: int
     detail: str
-    code: str
+    code: ErrorCode
     created: int
     updated: int
     unchanged: int
@@ -286,6 +287,13 @@ async def _stored(db_session: DbSession, kind: str, rows: list[dict[str, Any]], 
         scope_path=scope_path,
     )
     return {**by_number, **by_name}
+
+
+# A dry run answers 200 with what would be done; any bad row, 422 with every row's problems.
+_ANSWERS = {
+    200: ResponseSpec(ImportOut, generate_examples=False, description="a dry run: what the file would do"),
+    422: ResponseSpec(ImportErrors, generate_examples=False, description="bad rows: nothing was imported"),
+}
 
 
 class ImportController(Controller):
@@ -465,16 +473,28 @@ class ImportController(Controller):
         given = {k for k in data if k != "location"} | ({"lat", "lon"} if "location" in data else set())
         return values, given, []
 
-    @post("/facilities", operation_id="ImportFacilities", request_max_body_size=MAX_CSV + 1024, status_code=201)
+    @post(
+        "/facilities",
+        operation_id="ImportFacilities",
+        request_max_body_size=MAX_CSV + 1024,
+        status_code=201,
+        responses=_ANSWERS,
+    )
     async def import_facilities(
         self, request: Request, user: CurrentUser, db_session: DbSession, dry_run: FromQuery[bool] = False
-    ) -> Response:
+    ) -> Response[ImportOut]:
         return await self._run(request, user, db_session, kind="facilities", dry_run=dry_run)
 
-    @post("/subjects", operation_id="ImportSubjects", request_max_body_size=MAX_CSV + 1024, status_code=201)
+    @post(
+        "/subjects",
+        operation_id="ImportSubjects",
+        request_max_body_size=MAX_CSV + 1024,
+        status_code=201,
+        responses=_ANSWERS,
+    )
     async def import_subjects(
         self, request: Request, user: CurrentUser, db_session: DbSession, dry_run: FromQuery[bool] = False
-    ) -> Response:
+    ) -> Response[ImportOut]:
         return await self._run(request, user, db_session, kind="subjects", dry_run=dry_run)
 
     @get("/{kind:str}/template.csv", operation_id="ImportTemplate", media_type="text/csv")

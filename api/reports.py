@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 import msgspec
 from litestar import Controller, get
@@ -18,6 +18,7 @@ from api.deps import CurrentUser, DbSession
 from storage.errors import Invalid
 from storage.queries import org_units, reports
 from storage.queries.reports import Coverage
+from storage.vocabulary import SubjectCategory, UnitLevel
 
 MAX_SPAN = timedelta(days=3660)
 PeriodEdge = Annotated[str | None, QueryParameter(name="from", max_length=40)]
@@ -33,7 +34,7 @@ class FacilityFigures(msgspec.Struct):
 
 
 class SubjectFigures(msgspec.Struct):
-    category: str
+    category: SubjectCategory | Literal["all"]  # "all": the unit's total over every category
     total: int
     due: int
     visited: int
@@ -50,7 +51,7 @@ class TaskFigures(msgspec.Struct):
 class UnitCoverage(msgspec.Struct):
     org_unit_id: uuid.UUID
     name: str
-    level: str
+    level: UnitLevel
     facilities: FacilityFigures
     patrols_by_status: dict[str, int]
     subjects: list[SubjectFigures]
@@ -82,7 +83,7 @@ class FacilityDot(msgspec.Struct):
     overdue: bool
     open_tasks: int
     patrolled_in_period: bool
-    status: str  # overdue | open_task | ok
+    status: Literal["overdue", "open_task", "ok"]
 
 
 class FacilityMapOut(msgspec.Struct):
@@ -120,10 +121,11 @@ def period(from_: str | None, to: str | None) -> tuple[datetime, datetime]:
 
 
 def _subject(category: str, row: dict[str, int]) -> SubjectFigures:
-    return SubjectFigures(category=category, **row)
+    # the categories stored (subjects.category is written only through SubjectCategory) or "all"
+    return SubjectFigures(category=cast(SubjectCategory, category), **row)
 
 
-def _unit(unit_id: uuid.UUID, name: str, level: str, c: Coverage) -> UnitCoverage:
+def _unit(unit_id: uuid.UUID, name: str, level: UnitLevel, c: Coverage) -> UnitCoverage:
     totals = {k: sum(r[k] for r in c.subjects_by_category.values()) for k in ("total", "due", "visited", "overdue")}
     return UnitCoverage(
         org_unit_id=unit_id,

@@ -31,7 +31,7 @@ class StationOut(msgspec.Struct):
     location: Point | None
     geofence_m: int
     head_user_id: uuid.UUID | None
-    standard: str | None
+    standard: Standard | None
     demonstration: bool
 
 

@@ -72,7 +72,7 @@ class SubjectPatch(In):
 class SubjectOut(msgspec.Struct):
     id: uuid.UUID
     name: str
-    category: str
+    category: Category
     address: str
     location: Point | None
     org_unit_id: uuid.UUID

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 from litestar import Controller, get, post
@@ -60,7 +60,7 @@ StateQuery = Annotated[TaskState | None, QueryParameter(name="state", descriptio
 
 
 class TaskRecordRef(msgspec.Struct):
-    kind: str
+    kind: RecordKind
     id: uuid.UUID
 
 
@@ -118,7 +118,7 @@ def task_fields(
     who = (people or {}).get(t.id)
     refs = tasks.reported_by(t, reported or {})
     return dict(
-        records=[TaskRecordRef(kind=k, id=i) for k, i in refs],
+        records=[TaskRecordRef(kind=cast(RecordKind, k), id=i) for k, i in refs],
         occurrences=len(refs),
         owner_name=who.owner_name if who else "",
         owner_kind=who.owner_kind if who else "",

@@ -66,14 +66,30 @@ class TemplateVersionIn(In):
     applies_to: AppliesTo | None = None
 
 
+class AppliesToOut(msgspec.Struct):
+    """As stored: a patrol template names its facility kinds (none: every kind), an inspection
+    template its station standard; the other key is absent."""
+
+    facility_kinds: list[str] | msgspec.UnsetType = msgspec.UNSET
+    standard: Standard | msgspec.UnsetType = msgspec.UNSET
+
+
+class TemplateItemOut(msgspec.Struct):
+    """An item as stored and sent: its hint always there (empty when none was given)."""
+
+    code: str
+    label: Label
+    hint: HintText
+
+
 class TemplateOut(msgspec.Struct):
     id: uuid.UUID
     key: str
     version: int
-    kind: str
+    kind: Kind
     name: str
-    applies_to: dict[str, Any]
-    items: list[TemplateItem]
+    applies_to: AppliesToOut
+    items: list[TemplateItemOut]
     active: bool
     created_at: datetime
 
@@ -90,8 +106,8 @@ def template_out(t: ChecklistTemplate) -> TemplateOut:
         version=t.version,
         kind=t.kind,
         name=t.name,
-        applies_to=t.applies_to,
-        items=as_stored(t.items, list[TemplateItem]),
+        applies_to=as_stored(t.applies_to, AppliesToOut),
+        items=[TemplateItemOut(i.code, i.label, i.hint) for i in as_stored(t.items, list[TemplateItem])],
         active=t.active,
         created_at=t.created_at,
     )

@@ -25,6 +25,7 @@ from storage.errors import Invalid, NotFound
 from storage.models import OrgUnit
 from storage.queries import org_units, weekly
 from storage.queries.weekly import Figures
+from storage.vocabulary import UnitLevel
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 Week = Annotated[str | None, QueryParameter(max_length=8, description="ISO week, e.g. 2026-W48 (China time)")]
@@ -53,7 +54,7 @@ class WeeklyFigures(msgspec.Struct):
 class WeeklyUnit(msgspec.Struct):
     org_unit_id: uuid.UUID
     name: str
-    level: str
+    level: UnitLevel
     parent_id: uuid.UUID | None
     figures: WeeklyFigures
     previous: WeeklyFigures

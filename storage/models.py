@@ -42,10 +42,15 @@ from storage.vocabulary import (
     UNIT_LEVELS,
     VISIT_TYPES,
     Decision,
+    FacilityKind,
+    ProtectionLevel,
     RecordKind,
     RecordStatus,
     Role,
+    StationStandard,
+    SubjectCategory,
     TaskStatus,
+    TemplateKind,
     UnitLevel,
     VisitType,
     check_in,
@@ -81,7 +86,7 @@ class OrgUnit(Base):
     lon: Mapped[float | None]
     geofence_m: Mapped[int] = mapped_column(Integer, server_default=text("300"))
     head_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", use_alter=True))
-    standard: Mapped[str | None] = mapped_column(String(16))
+    standard: Mapped[StationStandard | None] = mapped_column(String(16))
     demonstration: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     __table_args__ = (
         CheckConstraint(check_in("level", UNIT_LEVELS), name="level"),
@@ -133,8 +138,8 @@ class Facility(Base):
     __tablename__ = "facilities"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(32))
-    protection_level: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[FacilityKind] = mapped_column(String(32))
+    protection_level: Mapped[ProtectionLevel] = mapped_column(String(32))
     address: Mapped[str] = mapped_column(Text, server_default="")
     lat: Mapped[float]
     lon: Mapped[float]
@@ -153,7 +158,7 @@ class Subject(Base):
     __tablename__ = "subjects"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(120))
-    category: Mapped[str] = mapped_column(String(32))
+    category: Mapped[SubjectCategory] = mapped_column(String(32))
     address: Mapped[str] = mapped_column(Text, server_default="")
     lat: Mapped[float | None]
     lon: Mapped[float | None]
@@ -195,7 +200,7 @@ class ChecklistTemplate(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     key: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[TemplateKind] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
     applies_to: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)

@@ -1032,6 +1032,11 @@ export interface components {
             /** @enum {null|string} */
             standard?: "seven_ones" | "four_haves" | null;
         };
+        /** AppliesToOut */
+        AppliesToOut: {
+            facility_kinds?: string[];
+            standard?: "seven_ones" | "four_haves";
+        };
         /** Assistance */
         Assistance: {
             /** @default 0 */
@@ -1202,7 +1207,8 @@ export interface components {
             org_unit_id: string;
             overdue: boolean;
             patrolled_in_period: boolean;
-            status: string;
+            /** @enum {string} */
+            status: "overdue" | "open_task" | "ok";
         };
         /** FacilityFigures */
         FacilityFigures: {
@@ -1254,7 +1260,8 @@ export interface components {
             geofence_m: number;
             /** Format: uuid */
             id: string;
-            kind: string;
+            /** @enum {string} */
+            kind: "cemetery" | "monument" | "scattered_grave" | "memorial_hall";
             last_patrol_at: string | null;
             location: components["schemas"]["Point"];
             name: string;
@@ -1265,7 +1272,8 @@ export interface components {
             overdue: boolean;
             patrol_interval_days: number;
             protection_boundary: string;
-            protection_level: string;
+            /** @enum {string} */
+            protection_level: "national" | "provincial" | "city" | "county" | "unrated";
         };
         /** FacilityPage */
         FacilityPage: {
@@ -1325,6 +1333,30 @@ export interface components {
             en: string;
             /** @default  */
             zh: string;
+        };
+        /** ImportErrors */
+        ImportErrors: {
+            /** @enum {string} */
+            code: "bad_input" | "invalid" | "not_authenticated" | "forbidden" | "not_found" | "not_allowed" | "conflict" | "duplicate" | "too_large" | "not_an_image" | "too_many_requests" | "client_error" | "server_error" | "unavailable" | "busy" | "database_unavailable" | "storage_unavailable" | "task_not_found" | "task_not_reassignable" | "assignee_disabled" | "assignee_out_of_scope" | "deadline_past" | "deadline_too_far" | "reopen_comment_required" | "reopen_too_late" | "reopen_not_yours" | "own_account" | "unit_not_found" | "name_not_words" | "position_zero" | "position_abroad" | "position_swapped" | "unknown_column" | "unit_name_unknown" | "user_name_unknown" | "required" | "lat_lon_pair" | "position_required" | "same_as_line" | "out_of_range" | "bad_value";
+            codes: components["schemas"]["RowCode"][];
+            created: number;
+            detail: string;
+            errors: components["schemas"]["RowError"][];
+            rejected: components["schemas"]["RowError"][];
+            status_code: number;
+            unchanged: number;
+            updated: number;
+        };
+        /** ImportOut */
+        ImportOut: {
+            checked: number;
+            created: number;
+            dry_run: boolean;
+            ids: string[];
+            imported: number;
+            rejected: components["schemas"]["RowError"][];
+            unchanged: number;
+            updated: number;
         };
         /** InspectionIn */
         InspectionIn: {
@@ -1628,6 +1660,21 @@ export interface components {
             id: string;
             reviewer: components["schemas"]["AuthorOut"];
         };
+        /** RowCode */
+        RowCode: {
+            /** @enum {string} */
+            code: "bad_input" | "invalid" | "not_authenticated" | "forbidden" | "not_found" | "not_allowed" | "conflict" | "duplicate" | "too_large" | "not_an_image" | "too_many_requests" | "client_error" | "server_error" | "unavailable" | "busy" | "database_unavailable" | "storage_unavailable" | "task_not_found" | "task_not_reassignable" | "assignee_disabled" | "assignee_out_of_scope" | "deadline_past" | "deadline_too_far" | "reopen_comment_required" | "reopen_too_late" | "reopen_not_yours" | "own_account" | "unit_not_found" | "name_not_words" | "position_zero" | "position_abroad" | "position_swapped" | "unknown_column" | "unit_name_unknown" | "user_name_unknown" | "required" | "lat_lon_pair" | "position_required" | "same_as_line" | "out_of_range" | "bad_value";
+            /** @default  */
+            value: string;
+        };
+        /** RowError */
+        RowError: {
+            field: string | null;
+            limit?: number | null;
+            line: number;
+            reason: string;
+            rule?: string | null;
+        };
         /** StationIn */
         StationIn: {
             /** @description may hold line breaks; no control characters */
@@ -1645,11 +1692,12 @@ export interface components {
             geofence_m: number;
             head_user_id: string | null;
             location: components["schemas"]["Point"] | null;
-            standard: string | null;
+            /** @enum {null|string} */
+            standard: "seven_ones" | "four_haves" | null;
         };
         /** SubjectFigures */
         SubjectFigures: {
-            category: string;
+            category: ("martyr_family" | "duty_death_family" | "illness_death_family" | "disabled_veteran" | "demobilized_rural" | "ill_returned" | "combat_veteran" | "hardship_veteran" | "other_veteran") | "all";
             due: number;
             overdue: number;
             total: number;
@@ -1691,7 +1739,8 @@ export interface components {
         /** SubjectOut */
         SubjectOut: {
             address: string;
-            category: string;
+            /** @enum {string} */
+            category: "martyr_family" | "duty_death_family" | "illness_death_family" | "disabled_veteran" | "demobilized_rural" | "ill_returned" | "combat_veteran" | "hardship_veteran" | "other_veteran";
             contact_user_id: string | null;
             geofence_m: number;
             /** Format: uuid */
@@ -1859,7 +1908,8 @@ export interface components {
         TaskRecordRef: {
             /** Format: uuid */
             id: string;
-            kind: string;
+            /** @enum {string} */
+            kind: "patrol" | "visit" | "inspection";
         };
         /** TaskReopenIn */
         TaskReopenIn: {
@@ -1883,19 +1933,24 @@ export interface components {
             hint?: components["schemas"]["HintText"];
             label: components["schemas"]["Label"];
         };
+        /** TemplateItemOut */
+        TemplateItemOut: {
+            code: string;
+            hint: components["schemas"]["HintText"];
+            label: components["schemas"]["Label"];
+        };
         /** TemplateOut */
         TemplateOut: {
             active: boolean;
-            applies_to: {
-                [key: string]: unknown;
-            };
+            applies_to: components["schemas"]["AppliesToOut"];
             /** Format: date-time */
             created_at: string;
             /** Format: uuid */
             id: string;
-            items: components["schemas"]["TemplateItem"][];
+            items: components["schemas"]["TemplateItemOut"][];
             key: string;
-            kind: string;
+            /** @enum {string} */
+            kind: "patrol" | "inspection";
             name: string;
             version: number;
         };
@@ -1919,7 +1974,8 @@ export interface components {
             inspections_by_status?: {
                 [key: string]: number;
             } | null;
-            level: string;
+            /** @enum {string} */
+            level: "district" | "street" | "community";
             name: string;
             /** Format: uuid */
             org_unit_id: string;
@@ -2080,7 +2136,8 @@ export interface components {
         /** WeeklyUnit */
         WeeklyUnit: {
             figures: components["schemas"]["WeeklyFigures"];
-            level: string;
+            /** @enum {string} */
+            level: "district" | "street" | "community";
             name: string;
             /** Format: uuid */
             org_unit_id: string;
@@ -2791,13 +2848,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a dry run: what the file would do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
             /** @description Document created, URL follows */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ImportOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2807,6 +2873,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description bad rows: nothing was imported */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportErrors"];
                 };
             };
         };
@@ -2822,13 +2897,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description a dry run: what the file would do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
             /** @description Document created, URL follows */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ImportOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2838,6 +2922,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description bad rows: nothing was imported */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportErrors"];
                 };
             };
         };
@@ -4591,17 +4684,22 @@ type ReadonlyArray<T> = [
 export const pathsApiV1ImportsKindTemplateCsvGetParametersPathKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/imports/{kind}/template.csv"]["get"]["parameters"]["path"]["kind"]> = ["facilities", "subjects"];
 export const pathsApiV1ReviewQueueGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/review-queue"]["get"]["parameters"]["query"]["status"]> = ["incomplete", "submitted", "approved", "returned", "all"];
 export const pathsApiV1ReviewQueueGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/review-queue"]["get"]["parameters"]["query"]["sort"]> = ["newest", "most_flagged"];
+export const appliesToOutStandardOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AppliesToOut"]["standard"]> = ["seven_ones", "four_haves"];
 export const awardGradeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Award"]["grade"]> = ["first_class", "second_class", "third_class", "honorary_title", "bayi_medal"];
 export const batchRefusalCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BatchRefusal"]["code"]> = ["bad_input", "invalid", "not_authenticated", "forbidden", "not_found", "not_allowed", "conflict", "duplicate", "too_large", "not_an_image", "too_many_requests", "client_error", "server_error", "unavailable", "busy", "database_unavailable", "storage_unavailable", "task_not_found", "task_not_reassignable", "assignee_disabled", "assignee_out_of_scope", "deadline_past", "deadline_too_far", "reopen_comment_required", "reopen_too_late", "reopen_not_yours", "own_account", "unit_not_found", "name_not_words", "position_zero", "position_abroad", "position_swapped", "unknown_column", "unit_name_unknown", "user_name_unknown", "required", "lat_lon_pair", "position_required", "same_as_line", "out_of_range", "bad_value"];
 export const checklistItemResultValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChecklistItem"]["result"]> = ["ok", "issue", "na"];
 export const dueItemKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DueItem"]["kind"]> = ["facility", "subject"];
 export const errorOutCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ErrorOut"]["code"]> = ["bad_input", "invalid", "not_authenticated", "forbidden", "not_found", "not_allowed", "conflict", "duplicate", "too_large", "not_an_image", "too_many_requests", "client_error", "server_error", "unavailable", "busy", "database_unavailable", "storage_unavailable", "task_not_found", "task_not_reassignable", "assignee_disabled", "assignee_out_of_scope", "deadline_past", "deadline_too_far", "reopen_comment_required", "reopen_too_late", "reopen_not_yours", "own_account", "unit_not_found", "name_not_words", "position_zero", "position_abroad", "position_swapped", "unknown_column", "unit_name_unknown", "user_name_unknown", "required", "lat_lon_pair", "position_required", "same_as_line", "out_of_range", "bad_value"];
+export const facilityDotStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityDot"]["status"]> = ["overdue", "open_task", "ok"];
 export const facilityInKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityIn"]["kind"]> = ["cemetery", "monument", "scattered_grave", "memorial_hall"];
 export const facilityInProtection_levelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityIn"]["protection_level"]> = ["national", "provincial", "city", "county", "unrated"];
+export const facilityOutKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityOut"]["kind"]> = ["cemetery", "monument", "scattered_grave", "memorial_hall"];
+export const facilityOutProtection_levelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityOut"]["protection_level"]> = ["national", "provincial", "city", "county", "unrated"];
 export const facilityPatchKindOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityPatch"]["kind"]> = ["cemetery", "monument", "scattered_grave", "memorial_hall"];
 export const facilityPatchProtection_levelOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FacilityPatch"]["protection_level"]> = ["national", "provincial", "city", "county", "unrated"];
 export const flagCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Flag"]["code"]> = ["no_location", "low_accuracy", "far_from_site", "photo_time_mismatch", "reused_photo", "missing_photos", "future_time"];
 export const flagOutCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FlagOut"]["code"]> = ["no_location", "low_accuracy", "far_from_site", "photo_time_mismatch", "reused_photo", "missing_photos", "future_time"];
+export const importErrorsCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ImportErrors"]["code"]> = ["bad_input", "invalid", "not_authenticated", "forbidden", "not_found", "not_allowed", "conflict", "duplicate", "too_large", "not_an_image", "too_many_requests", "client_error", "server_error", "unavailable", "busy", "database_unavailable", "storage_unavailable", "task_not_found", "task_not_reassignable", "assignee_disabled", "assignee_out_of_scope", "deadline_past", "deadline_too_far", "reopen_comment_required", "reopen_too_late", "reopen_not_yours", "own_account", "unit_not_found", "name_not_words", "position_zero", "position_abroad", "position_swapped", "unknown_column", "unit_name_unknown", "user_name_unknown", "required", "lat_lon_pair", "position_required", "same_as_line", "out_of_range", "bad_value"];
 export const inspectionOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["InspectionOut"]["status"]> = ["incomplete", "submitted", "approved", "returned"];
 export const mapConfigOutDatumValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MapConfigOut"]["datum"]> = ["wgs84", "gcj02"];
 export const orgUnitOutLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrgUnitOut"]["level"]> = ["district", "street", "community"];
@@ -4614,14 +4712,20 @@ export const refusedKindValues: ReadonlyArray<FlattenedDeepRequired<components>[
 export const refusedReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Refused"]["reason"]> = ["not_found", "own_record", "not_awaiting", "flagged", "own_station"];
 export const reviewInDecisionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReviewIn"]["decision"]> = ["approve", "return", "reopen"];
 export const reviewOutDecisionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReviewOut"]["decision"]> = ["approve", "return", "reopen"];
+export const rowCodeCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RowCode"]["code"]> = ["bad_input", "invalid", "not_authenticated", "forbidden", "not_found", "not_allowed", "conflict", "duplicate", "too_large", "not_an_image", "too_many_requests", "client_error", "server_error", "unavailable", "busy", "database_unavailable", "storage_unavailable", "task_not_found", "task_not_reassignable", "assignee_disabled", "assignee_out_of_scope", "deadline_past", "deadline_too_far", "reopen_comment_required", "reopen_too_late", "reopen_not_yours", "own_account", "unit_not_found", "name_not_words", "position_zero", "position_abroad", "position_swapped", "unknown_column", "unit_name_unknown", "user_name_unknown", "required", "lat_lon_pair", "position_required", "same_as_line", "out_of_range", "bad_value"];
 export const stationInStandardOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StationIn"]["standard"]> = ["seven_ones", "four_haves"];
+export const subjectFiguresCategoryOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubjectFigures"]["category"]> = ["martyr_family", "duty_death_family", "illness_death_family", "disabled_veteran", "demobilized_rural", "ill_returned", "combat_veteran", "hardship_veteran", "other_veteran"];
 export const subjectInCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubjectIn"]["category"]> = ["martyr_family", "duty_death_family", "illness_death_family", "disabled_veteran", "demobilized_rural", "ill_returned", "combat_veteran", "hardship_veteran", "other_veteran"];
+export const subjectOutCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubjectOut"]["category"]> = ["martyr_family", "duty_death_family", "illness_death_family", "disabled_veteran", "demobilized_rural", "ill_returned", "combat_veteran", "hardship_veteran", "other_veteran"];
 export const subjectPatchCategoryOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubjectPatch"]["category"]> = ["martyr_family", "duty_death_family", "illness_death_family", "disabled_veteran", "demobilized_rural", "ill_returned", "combat_veteran", "hardship_veteran", "other_veteran"];
 export const taskDetailOutRecord_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskDetailOut"]["record_kind"]> = ["patrol", "visit", "inspection"];
 export const taskDetailOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskDetailOut"]["status"]> = ["open", "fixed", "accepted", "cancelled"];
 export const taskOutRecord_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskOut"]["record_kind"]> = ["patrol", "visit", "inspection"];
 export const taskOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskOut"]["status"]> = ["open", "fixed", "accepted", "cancelled"];
+export const taskRecordRefKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskRecordRef"]["kind"]> = ["patrol", "visit", "inspection"];
 export const templateInKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TemplateIn"]["kind"]> = ["patrol", "inspection"];
+export const templateOutKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TemplateOut"]["kind"]> = ["patrol", "inspection"];
+export const unitCoverageLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UnitCoverage"]["level"]> = ["district", "street", "community"];
 export const userAdminOutRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserAdminOut"]["role"]> = ["field_worker", "supervisor", "admin"];
 export const userInRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserIn"]["role"]> = ["field_worker", "supervisor", "admin"];
 export const userOutRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UserOut"]["role"]> = ["field_worker", "supervisor", "admin"];
@@ -4629,3 +4733,4 @@ export const userPatchRoleOneOf0Values: ReadonlyArray<FlattenedDeepRequired<comp
 export const visitInVisit_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VisitIn"]["visit_type"]> = ["routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
 export const visitOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VisitOut"]["status"]> = ["incomplete", "submitted", "approved", "returned"];
 export const visitOutVisit_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VisitOut"]["visit_type"]> = ["routine", "holiday", "merit_notice", "must_visit", "assistance", "other"];
+export const weeklyUnitLevelValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WeeklyUnit"]["level"]> = ["district", "street", "community"];

@@ -9,6 +9,12 @@ type Schemas = components["schemas"];
 
 export type User = Schemas["UserOut"];
 export type Role = User["role"];
+/** A user as GET /users lists them (supervisors and admins), with the account's state. */
+export type UserAdmin = Schemas["UserAdminOut"];
+export type UserIn = Schemas["UserIn"];
+export type UserPatch = Schemas["UserPatch"];
+/** A ready-made return comment, in Chinese and English (GET/PUT /return-reasons). */
+export type ReturnReason = Schemas["ReturnReasonIO"];
 export type LoginOut = Schemas["LoginOut"];
 export type Point = Schemas["Point"];
 /** A position fix; the phone's own always has its accuracy and time. */
@@ -19,6 +25,11 @@ export interface Page<T> {
 }
 
 export type OrgUnit = Schemas["OrgUnitOut"];
+export type Station = Schemas["StationOut"];
+export type StationStandard = NonNullable<Station["standard"]>;
+export type UnitLevel = OrgUnit["level"];
+/** A checklist template version, as GET /checklist-templates lists it (src/stations.ts caches them). */
+export type ChecklistTemplate = Schemas["TemplateOut"];
 export type Facility = Schemas["FacilityOut"];
 export type Subject = Schemas["SubjectOut"];
 
@@ -74,6 +85,7 @@ export type Task = Schemas["TaskOut"];
 export type TaskStatus = Task["status"];
 export type TaskDetail = Schemas["TaskDetailOut"];
 export type TaskFixIn = Schemas["TaskFixIn"];
+export type DeskCounts = Schemas["DeskCounts"];
 
 /** A failed call: status 0 means the network (offline, dropped, timed out). `code` is the
  * server's stable error code (errors.ts says it in the user's language; `detail` is English).

@@ -1,62 +1,21 @@
 // Checklist templates and the stations of the user's scope, cached on the phone for offline use.
 // A record is filled against the template version the phone had: its id travels as template_id,
 // and the server checks the items against that version, however many versions came since.
-import { getAll, request, type Fix, type ItemResult } from "./api";
+import { getAll, request, type ChecklistItem, type ChecklistTemplate, type OrgUnit, type StationStandard } from "./api";
+import type { components } from "./api-schema";
 import { cacheGet, cachePut } from "./db";
 import { lang } from "./i18n";
 import { value } from "./store";
 
-export type Standard = "seven_ones" | "four_haves";
-export interface Bilingual {
-  zh: string;
-  en: string;
-}
-export interface TemplateItem {
-  code: string;
-  label: Bilingual;
-  hint: Bilingual;
-}
-export interface ChecklistTemplate {
-  id: string;
-  key: string;
-  version: number;
-  kind: "patrol" | "inspection";
-  name: string;
-  applies_to: { facility_kinds?: string[]; standard?: Standard };
-  items: TemplateItem[];
-  active: boolean;
-}
-export interface Station {
-  address: string;
-  location: { lat: number; lon: number } | null;
-  geofence_m: number;
-  head_user_id: string | null;
-  standard: Standard | null;
-  demonstration: boolean;
-}
-export interface Unit {
-  id: string;
-  name: string;
-  level: "district" | "street" | "community";
-  parent_id: string | null;
-  station: Station | null;
-}
-export interface InspectionItem {
-  item: string;
-  result: ItemResult;
-  note: string;
-  photo_ids?: string[];
-}
-export interface InspectionIn {
-  org_unit_id: string;
-  template_id: string;
-  started_at: string;
-  ended_at: string;
-  location: Fix | null;
-  checklist: InspectionItem[];
-  notes: string;
-  photo_ids: string[];
-}
+export type { ChecklistTemplate };
+export type Standard = StationStandard;
+/** A label or hint in Chinese and English. */
+export type Bilingual = components["schemas"]["Label"];
+export type TemplateItem = components["schemas"]["TemplateItemOut"];
+/** A unit of the user's scope, with its station (GET /org-units). */
+export type Unit = OrgUnit;
+export type InspectionItem = ChecklistItem;
+export type InspectionIn = components["schemas"]["InspectionIn"];
 
 export const templates = value<ChecklistTemplate[]>([]);
 export const units = value<Unit[]>([]);
@@ -76,7 +35,7 @@ export async function restoreStations(userId: string): Promise<void> {
 export async function refreshStations(userId: string, isCurrent: () => boolean): Promise<void> {
   const [list, tree] = await Promise.all([
     getAll<ChecklistTemplate>("/checklist-templates"),
-    request<{ items: Unit[] }>("GET", "/org-units").then((r) => r.data.items),
+    request<components["schemas"]["OrgUnitPage"]>("GET", "/org-units").then((r) => r.data.items),
   ]);
   if (!isCurrent()) return;
   await cachePut(`templates:${userId}`, list);

@@ -2,6 +2,7 @@
 // read it: the figures, ISO weeks in China time, and the one PUT that writes remarks. The field
 // screen sends that PUT through the outbox (kind "weekly"); the desk sends it directly.
 import { request } from "./api";
+import type { components } from "./api-schema";
 import type { Unit } from "./stations";
 
 export const FIGURES = [
@@ -17,32 +18,14 @@ export const FIGURES = [
   "tasks_closed",
   "tasks_overdue",
   "flagged_records",
-] as const;
+] as const satisfies readonly (keyof components["schemas"]["WeeklyFigures"])[];
 export type Figure = (typeof FIGURES)[number];
-export interface WeeklyRow {
-  org_unit_id: string;
-  name: string;
-  level: string;
-  figures: Record<Figure, number>;
-  previous: Record<Figure, number>;
-  worse: string[];
-  remarks: string;
-  remarks_by: string | null;
-  submitted_at: string | null;
-}
-export interface WeeklyReport {
-  week: string;
-  from: string;
-  to: string;
-  units: WeeklyRow[];
-}
+/** A unit's row of GET /reports/weekly: this week's figures beside last week's. */
+export type WeeklyRow = components["schemas"]["WeeklyUnit"];
+/** GET /reports/weekly; `units` is always sent (the document calls it optional: its default is empty). */
+export type WeeklyReport = Required<components["schemas"]["WeeklyOut"]>;
 /** The body of PUT /reports/weekly/{org_unit_id}/{week}, with where it goes (kept in the outbox). */
-export interface RemarksPut {
-  org_unit_id: string;
-  week: string;
-  remarks: string;
-  submit: boolean;
-}
+export type RemarksPut = components["schemas"]["RemarksIn"] & { org_unit_id: string; week: string };
 
 /** ISO week of a date in China time, as 2026-W48. */
 export function isoWeek(at = new Date()): string {

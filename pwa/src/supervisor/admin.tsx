@@ -1,7 +1,16 @@
 // Administration: users (admin; changes asked, applied, then said), org units as a tree with their
 // levels in words, and the audit log as sentences. Facilities and subjects live in ledger.tsx.
 import { useEffect, useState } from "preact/hooks";
-import { request, type OrgUnit, type Page } from "../api";
+import {
+  ROLES,
+  request,
+  type OrgUnit,
+  type Page,
+  type Role,
+  type UserAdmin,
+  type UserIn,
+  type UserPatch,
+} from "../api";
 import { useLang } from "../i18n";
 import { go, type Params } from "../router";
 import { session } from "../session";
@@ -11,26 +20,17 @@ import { Failed, UnitOptions, errText, get, loadUnits, post, unitTree, useLoad, 
 import { label, t } from "./i18n";
 import { ReturnReasons } from "./reasons";
 
-interface UserRow {
-  id: string;
-  username: string;
-  display_name: string;
-  role: string;
-  org_unit_id: string;
-  is_active: boolean;
-}
-
 interface Pending {
-  user: UserRow;
-  body: Partial<UserRow>;
+  user: UserAdmin;
+  body: UserPatch;
   question: string;
   done: string;
 }
 
 function Users({ units }: { units: OrgUnit[] }) {
   const myId = useValue(session)?.user.id;
-  const [rows, error, reload] = useLoad(() => get<Page<UserRow>>("/users"), []);
-  const [form, setForm] = useState({
+  const [rows, error, reload] = useLoad(() => get<Page<UserAdmin>>("/users"), []);
+  const [form, setForm] = useState<UserIn>({
     username: "",
     display_name: "",
     password: "",
@@ -39,7 +39,7 @@ function Users({ units }: { units: OrgUnit[] }) {
   });
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const [asking, setAsking] = useState<Pending | null>(null);
-  const [resetting, setResetting] = useState<{ user: UserRow; password: string } | null>(null);
+  const [resetting, setResetting] = useState<{ user: UserAdmin; password: string } | null>(null);
   const unitName = (id: string) => units.find((u) => u.id === id)?.name ?? "";
   const act = async (fn: () => Promise<unknown>, done: string) => {
     setMsg(null);
@@ -54,7 +54,7 @@ function Users({ units }: { units: OrgUnit[] }) {
     }
   };
   // A change of role, unit or state is asked first, then applied, then said.
-  const ask = (user: UserRow, body: Partial<UserRow>) => {
+  const ask = (user: UserAdmin, body: UserPatch) => {
     const name = user.display_name;
     if (body.role)
       setAsking({
@@ -188,9 +188,9 @@ function Users({ units }: { units: OrgUnit[] }) {
                     aria-label={`${t("role")} · ${u.display_name}`}
                     disabled={self}
                     value={pending.role ?? u.role}
-                    onChange={(e) => ask(u, { role: e.currentTarget.value })}
+                    onChange={(e) => ask(u, { role: e.currentTarget.value as Role })}
                   >
-                    {["field_worker", "supervisor", "admin"].map((r) => (
+                    {ROLES.map((r) => (
                       <option value={r}>{label("role_", r)}</option>
                     ))}
                   </select>
@@ -271,8 +271,8 @@ function Users({ units }: { units: OrgUnit[] }) {
         </label>
         <label class="sv-filter">
           <span>{t("role")}</span>
-          <select value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
-            {["field_worker", "supervisor", "admin"].map((r) => (
+          <select value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value as Role })}>
+            {ROLES.map((r) => (
               <option value={r}>{label("role_", r)}</option>
             ))}
           </select>

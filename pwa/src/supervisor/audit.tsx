@@ -2,31 +2,15 @@
 // each change; filters by person, action, thing and time. Used by the admin screen and by the
 // pages of single things (a task's history).
 import { useState } from "preact/hooks";
-import type { Page } from "../api";
+import type { Page, UserAdmin } from "../api";
+import type { components } from "../api-schema";
 import { colon } from "../i18n";
 import { query } from "../router";
 import { Failed, day, fieldName, get, useLoad, when } from "./common";
 import { label, t } from "./i18n";
 
-export interface AuditRow {
-  id: number;
-  at: string;
-  actor_id: string | null;
-  actor_username: string;
-  actor_name?: string;
-  ip: string;
-  action: string;
-  entity: string;
-  entity_id: string;
-  entity_name?: string;
-  detail: Record<string, unknown>;
-}
-interface UserRow {
-  id: string;
-  display_name: string;
-  username: string;
-}
-
+/** An audit entry as GET /audit-log answers it. */
+export type AuditRow = components["schemas"]["AuditOut"];
 const ACTIONS = [
   "login",
   "login_failed",
@@ -184,7 +168,7 @@ export function AuditScreen() {
   });
   const [rows, setRows] = useState<AuditRow[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
-  const [people] = useLoad(() => get<Page<UserRow>>("/users"), []);
+  const [people] = useLoad(() => get<Page<UserAdmin>>("/users"), []);
   const params = () => ({
     actor_id: f.actor_id,
     action: f.action,

@@ -2,6 +2,7 @@
 // facilities coloured by status, and the ledger exports (XLSX and CSV).
 import { useState } from "preact/hooks";
 import type { OrgUnit, Page } from "../api";
+import type { components } from "../api-schema";
 import { useLang } from "../i18n";
 import { session } from "../session";
 import { units as cachedUnits, type Unit } from "../stations";
@@ -24,47 +25,14 @@ function stationShapes(all: Unit[]): Shape[] {
     }));
 }
 
-interface Figures {
-  total: number;
-  due: number;
-  patrolled?: number;
-  visited?: number;
-  overdue: number;
-  unpatrolled?: number;
-  category?: string;
-}
-interface UnitCoverage {
-  org_unit_id: string;
-  name: string;
-  level: string;
-  facilities: Figures;
-  patrols_by_status: Record<string, number>;
-  subjects: Figures[];
-  subjects_total: Figures;
-  visits_by_type: Record<string, number>;
-  cash_yuan: number;
-  goods_visits: number;
-  tasks: { open: number; fixed: number; overdue: number; open_age_days: Record<string, number> };
-}
-interface Coverage {
-  org_unit_id: string;
-  period_from: string;
-  period_to: string;
-  total: UnitCoverage;
-  units: UnitCoverage[];
-}
-interface Dot {
-  id: string;
-  name: string;
-  lat: number;
-  lon: number;
-  status: "overdue" | "open_task" | "ok";
-  open_tasks: number;
-}
+type Schemas = components["schemas"];
+type Coverage = Schemas["CoverageOut"];
+type FacilityFigures = Schemas["FacilityFigures"];
+type FacilityMap = Schemas["FacilityMapOut"];
 
 /** Due in the period and not patrolled in it: the one "overdue" beside "patrolled / due", so the
  *  two never contradict each other (the as-of-now figure counts only approved patrols). */
-const missed = (f: Figures) => f.unpatrolled ?? Math.max(0, f.due - (f.patrolled ?? 0));
+const missed = (f: FacilityFigures) => f.unpatrolled ?? Math.max(0, f.due - (f.patrolled ?? 0));
 
 const COLORS = { overdue: "#b00020", open_task: "#e07b00", ok: "#0b6b2f" };
 
@@ -132,7 +100,7 @@ export default function Dashboard() {
   }, []);
   const q = { org_unit_id: unit, from: period.from, to: period.to };
   const [cov, error, reload] = useLoad(() => get<Coverage>("/reports/coverage", q), [JSON.stringify(q)]);
-  const [dots] = useLoad(() => get<{ items: Dot[] }>("/reports/facility-map", q), [JSON.stringify(q)]);
+  const [dots] = useLoad(() => get<FacilityMap>("/reports/facility-map", q), [JSON.stringify(q)]);
   const stations = useValue(cachedUnits);
   const exp = async (name: string) => {
     setBusy(name);

@@ -3,7 +3,7 @@
 // (small), while the screens themselves stay lazy chunks. Field workers never see it.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { request, type Role } from "../api";
+import { request, type DeskCounts, type Role } from "../api";
 import { defineStrings, lang, setLang, useLang } from "../i18n";
 import { go } from "../router";
 import { logout, session } from "../session";
@@ -57,14 +57,8 @@ const t = defineStrings(
   },
 );
 
-export interface Counts {
-  review: number;
-  tasks_to_accept: number;
-  tasks_open: number;
-  tasks_overdue: number;
-  facilities_overdue: number;
-  subjects_overdue: number;
-}
+/** GET /desk/counts: what waits for the user, for the badges. */
+export type Counts = DeskCounts;
 /** What waits for the user; screens call refreshCounts() after a decision so the badges follow. */
 export const counts = value<Counts | null>(null);
 export async function refreshCounts(): Promise<void> {

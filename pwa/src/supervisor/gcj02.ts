@@ -1,5 +1,7 @@
 // WGS-84 (GPS, what we store) to GCJ-02 (the offset datum Chinese tile providers such as 高德 draw
 // their maps in). Display only: stored positions stay WGS-84. Outside China there is no offset.
+import type { components } from "../api-schema";
+
 const A = 6378245.0; // Krasovsky 1940 semi-major axis, as the GCJ-02 algorithm uses
 const EE = 0.006693421622965943; // its first eccentricity squared
 
@@ -37,7 +39,8 @@ export function wgs84ToGcj02(lat: number, lon: number): [number, number] {
   return [lat + la, lon + lo];
 }
 
-export type Datum = "wgs84" | "gcj02";
+/** The datum of the tiles (GET /map-config). */
+export type Datum = components["schemas"]["MapConfigOut"]["datum"];
 
 /** The position to draw on a map whose tiles are in `datum`. */
 export function forDisplay(lat: number, lon: number, datum: Datum): [number, number] {

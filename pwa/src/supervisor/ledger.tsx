@@ -1,7 +1,18 @@
 // The registers (台账): memorial facilities and visit subjects in tables, each opening on its own
 // page to be edited; CSV import with a template file and every bad field of every row listed.
 import { useState } from "preact/hooks";
-import { request, type Facility, type OrgUnit, type Page, type Subject } from "../api";
+import {
+  FACILITY_KINDS,
+  PROTECTION_LEVELS,
+  SUBJECT_CATEGORIES,
+  request,
+  type Facility,
+  type OrgUnit,
+  type Page,
+  type Subject,
+  type UserAdmin,
+} from "../api";
+import type { components } from "../api-schema";
 import { colon, useLang } from "../i18n";
 import { go, type Params } from "../router";
 import { refreshScope, session } from "../session";
@@ -25,41 +36,16 @@ import { label, t } from "./i18n";
 import { refreshCounts } from "./desk";
 
 type Kind = "facilities" | "subjects";
-interface ImportError {
-  line: number;
-  field: string | null;
-  reason: string;
-  code?: string;
-  value?: string;
-  rule?: string;
-  limit?: number;
-}
-/** The row errors of a refused import, each with its code (`codes` holds them in the same order). */
-const withCodes = (body: {
-  errors?: ImportError[];
-  codes?: { code: string; value: string }[];
-}): ImportError[] | undefined => body.errors?.map((e, i) => ({ ...e, ...body.codes?.[i] }));
+type Schemas = components["schemas"];
+/** A bad row of a refused import, with the stable code of what is wrong (`codes`, same order). */
+type ImportError = Schemas["RowError"] & Partial<Schemas["RowCode"]>;
+const withCodes = (body: Partial<Schemas["ImportErrors"]>): ImportError[] | undefined =>
+  body.errors?.map((e, i) => ({ ...e, ...body.codes?.[i] }));
 type FullSubject = Subject; // an admin's answer holds the unmasked phone and id number too
 type FullFacility = Facility;
-interface UserRow {
-  id: string;
-  display_name: string;
-  username: string;
-}
-
-const KINDS = ["cemetery", "monument", "scattered_grave", "memorial_hall"];
-const LEVELS = ["national", "provincial", "city", "county", "unrated"];
-const CATEGORIES = [
-  "martyr_family",
-  "duty_death_family",
-  "illness_death_family",
-  "disabled_veteran",
-  "demobilized_rural",
-  "ill_returned",
-  "combat_veteran",
-  "hardship_veteran",
-  "other_veteran",
-];
+const KINDS = FACILITY_KINDS;
+const LEVELS = PROTECTION_LEVELS;
+const CATEGORIES = SUBJECT_CATEGORIES;
 
 /** A rule in words with the value the file gave, as the server quotes it ('…'), so the row is found. */
 const withValue = (rule: string | null, reason: string) => {
@@ -82,7 +68,7 @@ function Import({ kind, onDone }: { kind: Kind; onDone: () => void }) {
         body: file,
         headers: { "Content-Type": "text/csv", Authorization: `Bearer ${session.get()?.token}` },
       });
-      const body = await res.json().catch(() => ({}));
+      const body = (await res.json().catch(() => ({}))) as Partial<Schemas["ImportOut"] & Schemas["ImportErrors"]>;
       if (res.ok) {
         const counts = { c: body.created ?? 0, u: body.updated ?? 0, n: body.unchanged ?? 0 };
         setResult({ ok: dry ? t("checkedCounts", counts) : t("importCounts", counts) });
@@ -345,7 +331,7 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
   );
   const [units] = useLoad(loadUnits, []);
   const [people] = useLoad(
-    () => get<Page<UserRow>>("/users", { active: "true" }).catch(() => ({ items: [], next_cursor: null })),
+    () => get<Page<UserAdmin>>("/users", { active: "true" }).catch(() => ({ items: [], next_cursor: null })),
     [],
   );
   const [form, setForm] = useState<Record<string, string> | null>(null);

@@ -4,17 +4,13 @@
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { forDisplay, fromDisplay, type Datum } from "./gcj02";
+import type { components } from "../api-schema";
+import { forDisplay, fromDisplay } from "./gcj02";
 import { get } from "./common";
 import { t } from "./i18n";
 
-export interface MapConfig {
-  tile_url: string | null;
-  datum: Datum;
-  attribution: string;
-  max_zoom: number;
-  subdomains: string;
-}
+/** GET /map-config: the tile source and its datum. */
+export type MapConfig = components["schemas"]["MapConfigOut"];
 let config: Promise<MapConfig> | null = null;
 const mapConfig = () =>
   (config ??= get<MapConfig>("/map-config").catch(

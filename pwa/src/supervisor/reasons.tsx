@@ -1,15 +1,12 @@
 // The ready-made return reasons (admin): each in Chinese and English, in the order the reviewer
 // sees them; saved as a whole list, audited by the server.
 import { useState } from "preact/hooks";
-import { request } from "../api";
+import { request, type ReturnReason } from "../api";
 import { useLang } from "../i18n";
 import { Failed, errText, get, useLoad } from "./common";
 import { t } from "./i18n";
 
-interface Reason {
-  code: string;
-  text: { zh: string; en: string };
-}
+type Reason = ReturnReason;
 
 export function ReturnReasons() {
   useLang();

@@ -13,6 +13,7 @@ import type {
   PhotoOut,
   RecordKind,
   RecordOut as AnyRecord,
+  ReturnReason,
   Review,
   Task,
   VisitOut,
@@ -315,10 +316,6 @@ function Reused({ n, photo, otherId }: { n: number; photo: PhotoOut | undefined;
   );
 }
 
-interface ReturnReason {
-  code: string;
-  text: { zh: string; en: string };
-}
 let reasonsOnce: Promise<ReturnReason[]> | null = null;
 /** The ready-made return comments (an admin edits them), fetched once a session. */
 const returnReasons = () =>

@@ -2,7 +2,7 @@
 // demonstration and geofence, edited by an admin or a supervisor of a unit above it
 // (PATCH /org-units/{id} {station}); read-only for everyone else. Only changed fields are sent.
 import { useEffect, useState } from "preact/hooks";
-import { request, type Page } from "../api";
+import { request, type Page, type UserAdmin } from "../api";
 import { colon, useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
 import { refreshScope, session } from "../session";
@@ -11,13 +11,6 @@ import { useValue } from "../store";
 import { errText, get, useLoad } from "./common";
 import { t } from "./i18n";
 import type { ShapesMap as MapView } from "./map";
-
-interface UserRow {
-  id: string;
-  display_name: string;
-  username: string;
-  org_unit_id: string;
-}
 
 /** The unit and every unit below it. */
 function subtree(all: Unit[], root: string): Set<string> {
@@ -42,7 +35,8 @@ export function StationForm({ unit }: { unit: Unit }) {
     me?.role === "admin" ||
     (me?.role === "supervisor" && stationsBelow(all, me.org_unit_id).some((u) => u.id === unit.id));
   const [people] = useLoad(
-    () => (may ? get<Page<UserRow>>("/users", { active: "true" }) : Promise.resolve({ items: [], next_cursor: null })),
+    () =>
+      may ? get<Page<UserAdmin>>("/users", { active: "true" }) : Promise.resolve({ items: [], next_cursor: null }),
     [may],
   );
   const start = {

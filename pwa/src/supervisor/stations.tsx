@@ -3,7 +3,7 @@
 // XLSX for the weekly video meeting, and the unit's station details and latest inspections.
 import { useState } from "preact/hooks";
 import { defineStrings, useLang } from "../i18n";
-import { request } from "../api";
+import { request, type InspectionOut, type Page } from "../api";
 import { session } from "../session";
 import { useValue } from "../store";
 import { units } from "../stations";
@@ -86,14 +86,6 @@ const t = defineStrings(
 
 type Row = WeeklyRow;
 type Report = WeeklyReport;
-interface Inspection {
-  id: string;
-  org_unit_name: string;
-  started_at: string;
-  status: string;
-  author: { display_name: string };
-}
-
 export default function Stations() {
   useLang();
   useWide();
@@ -106,7 +98,7 @@ export default function Stations() {
     [unitId, week],
   );
   const [inspections] = useLoad(
-    () => get<{ items: Inspection[] }>("/inspections", { org_unit_id: unitId, limit: 10 }),
+    () => get<Page<InspectionOut>>("/inspections", { org_unit_id: unitId, limit: 10 }),
     [unitId],
   );
   const [fileError, setFileError] = useState<string | null>(null);

@@ -2,7 +2,15 @@
 // before and after photos side by side; the supervisor accepts or reopens, the assignee (or a
 // supervisor) records the fix with after photos, through the outbox like the field screens.
 import { useState } from "preact/hooks";
-import { TASK_STATUSES, type OrgUnit, type Page, type PhotoOut, type Task, type TaskDetail } from "../api";
+import {
+  TASK_STATUSES,
+  type OrgUnit,
+  type Page,
+  type PhotoOut,
+  type Task,
+  type TaskDetail,
+  type UserAdmin,
+} from "../api";
 import { ft } from "../ui/i18n";
 import { FixState, TaskFixForm, shownFix, useFixes } from "../ui/task-fix";
 import { colon, paren, useLang } from "../i18n";
@@ -30,15 +38,6 @@ import { refreshCounts } from "./desk";
 import { label, t } from "./i18n";
 
 type TaskRow = Task;
-interface UserRow {
-  id: string;
-  display_name: string;
-  username: string;
-  role: string;
-  org_unit_id: string;
-  is_active: boolean;
-}
-
 /** The task's owner: the facility's caretaker, else the station's head (not who reported it). */
 function Owner({ task }: { task: TaskRow }) {
   if (!task.owner_name) return <span class="muted">{t("noOwner")}</span>;
@@ -55,7 +54,7 @@ function TaskTools({ task, onDone }: { task: TaskDetail; onDone: (message: strin
     const u = await get<OrgUnit[] | Page<OrgUnit>>("/org-units");
     return Array.isArray(u) ? u : u.items;
   }, []);
-  const [people] = useLoad(() => get<Page<UserRow>>("/users", { active: "true" }), []);
+  const [people] = useLoad(() => get<Page<UserAdmin>>("/users", { active: "true" }), []);
   const [who, setWho] = useState("");
   const [due, setDue] = useState("");
   const [confirming, setConfirming] = useState(false);
@@ -182,7 +181,7 @@ function TaskList() {
   }, []);
   const boss = useValue(session)?.user.role !== "field_worker";
   const [people] = useLoad(
-    () => (boss ? get<Page<UserRow>>("/users") : Promise.resolve({ items: [], next_cursor: null })),
+    () => (boss ? get<Page<UserAdmin>>("/users") : Promise.resolve({ items: [], next_cursor: null })),
     [boss],
   );
   const [page, error, reload] = useLoad(
