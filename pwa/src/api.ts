@@ -78,7 +78,11 @@ export {
   facilityInProtection_levelValues as PROTECTION_LEVELS,
   refusedReasonValues as BATCH_REFUSAL_REASONS,
   userInRoleValues as ROLES,
+  appliesToOutStandardOneOf0Values as STATION_STANDARDS,
 } from "./api-schema";
+import { queueItemKindValues } from "./api-schema";
+/** Whether a code (a queue type, a route parameter) is a record kind. */
+export const isRecordKind = (v: string): v is RecordKind => (queueItemKindValues as readonly string[]).includes(v);
 
 /** A rectification (整改) or follow-up task, as GET /tasks lists it. */
 export type Task = Schemas["TaskOut"];

@@ -3,7 +3,16 @@
 // returned patrol or visit shows the supervisor's comment and can be corrected and sent again
 // (same id, PUT again). A record sent again and not yet answered shows as waiting.
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, type Flag, type InspectionOut, type PatrolOut, type RecordKind, type VisitOut } from "../api";
+import {
+  api,
+  ApiError,
+  RECORD_KINDS,
+  type Flag,
+  type InspectionOut,
+  type PatrolOut,
+  type RecordKind,
+  type VisitOut,
+} from "../api";
 import { cacheGet, cachePut } from "../db";
 import { describeError } from "../errors";
 import { colon, formatTime, lang, useLang } from "../i18n";
@@ -44,7 +53,7 @@ const when = (r: Rec) =>
   r.kind === "visit" ? (r as VisitOut).visited_at : (r as PatrolOut | InspectionOut).started_at;
 
 type Tab = Kind | "all";
-const KINDS: Kind[] = ["patrol", "visit", "inspection"];
+const KINDS = RECORD_KINDS;
 
 async function loadKind(kind: Kind, userId: string): Promise<Rec[]> {
   const rows = (await LOAD[kind]({ author_id: userId })).items as Rec[];

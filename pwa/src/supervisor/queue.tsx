@@ -3,7 +3,16 @@
 // Shift+A approve at once, r return (type the reason, Ctrl+Enter sends). After a decision nothing
 // is selected until j or k: no key decides on a record the user did not pick.
 import { useEffect, useState } from "preact/hooks";
-import { FLAG_CODES, QUEUE_TYPES, type OrgUnit, type Page, type QueueItem, type Refused } from "../api";
+import {
+  FLAG_CODES,
+  QUEUE_TYPES,
+  isRecordKind,
+  type OrgUnit,
+  type Page,
+  type QueueItem,
+  type RecordStatus,
+  type Refused,
+} from "../api";
 import { colon, useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
 import { query } from "../router";
@@ -58,15 +67,12 @@ function Filters({
       {sel(
         "status",
         t("status"),
-        ["submitted", "incomplete", "returned", "approved"].map((s) => [s, label("st_", s)]),
+        (["submitted", "incomplete", "returned", "approved"] satisfies RecordStatus[]).map((s) => [s, label("st_", s)]),
       )}
       {sel(
         "type",
         t("type"),
-        TYPES.map((v) => [
-          v,
-          v === "patrol" || v === "visit" || v === "inspection" ? vocab(`kind_${v}`) : label("vt_", v),
-        ]),
+        TYPES.map((v) => [v, isRecordKind(v) ? vocab(`kind_${v}`) : label("vt_", v)]),
       )}
       {sel(
         "flag",

@@ -2,7 +2,7 @@
 // demonstration and geofence, edited by an admin or a supervisor of a unit above it
 // (PATCH /org-units/{id} {station}); read-only for everyone else. Only changed fields are sent.
 import { useEffect, useState } from "preact/hooks";
-import { request, type Page, type UserAdmin } from "../api";
+import { STATION_STANDARDS, request, type Page, type UserAdmin } from "../api";
 import { colon, useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
 import { refreshScope, session } from "../session";
@@ -161,7 +161,7 @@ export function StationForm({ unit }: { unit: Unit }) {
               disabled={!may}
               onChange={(e) => set("standard", e.currentTarget.value)}
             >
-              {["", "seven_ones", "four_haves"].map((v) => (
+              {["", ...STATION_STANDARDS].map((v) => (
                 <option value={v}>{vocab(v ? (`std_${v}` as "std_none") : "std_none")}</option>
               ))}
             </select>
