@@ -307,8 +307,8 @@ export const api = {
   task: (id: string) => get<TaskDetail>(`/tasks/${id}`),
   fixTask: (taskId: string, body: unknown, signal?: AbortSignal) =>
     request<TaskDetail>("POST", `/tasks/${taskId}/fix`, { json: body, signal }),
-  review: (kind: "patrol" | "visit", id: string, decision: "approve" | "return", comment: string) =>
-    request<unknown>("POST", `/${kind}s/${id}/review`, { json: { decision, comment } }),
+  review: (kind: RecordKind, id: string, decision: Review["decision"], comment: string) =>
+    request<RecordOut>("POST", `/${kind}s/${id}/review`, { json: { decision, comment } satisfies Schemas["ReviewIn"] }),
   thumbUrl: (photoId: string) => `${BASE}/photos/${photoId}/thumb`,
   /** Today's due facilities and people in the caller's scope, nearest first with `near`. */
   myDue: (near?: Point) =>

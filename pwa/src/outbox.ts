@@ -2,6 +2,7 @@
 // network here). Keys are the UUIDs made when a record or a task fix was started or a photo taken;
 // photo bytes sit in the `blobs` store until the server confirms them. Records and their photos go
 // in any order; a task fix waits until all its photos are sent, because its POST names them.
+import type { TaskFixIn } from "./api";
 import { db, type OutboxItem, type OwnerKind } from "./db";
 import { value } from "./store";
 
@@ -177,7 +178,7 @@ export async function discard(id: string): Promise<void> {
   }
   if (item?.kind === "photo" && item.recordKind === "taskfix") {
     const fix = await outbox.get(item.recordId);
-    const body = fix?.body as { photo_ids?: string[] } | undefined;
+    const body = fix?.body as TaskFixIn | undefined;
     if (fix && fix.state !== "sent" && body?.photo_ids)
       await outbox.put({
         ...fix,

@@ -380,7 +380,7 @@ function Editor({ kind, id }: { kind: "facility" | "subject"; id: string }) {
     setBusy(true);
     setMsg(null);
     try {
-      const made = await post<{ id: string; name: string }>(kind === "facility" ? "/facilities" : "/subjects", all);
+      const made = await post<Facility | Subject>(kind === "facility" ? "/facilities" : "/subjects", all);
       void refreshCounts();
       void refreshScope().catch(() => undefined);
       setForm(null);

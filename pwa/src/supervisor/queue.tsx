@@ -12,6 +12,7 @@ import {
   type QueueItem,
   type RecordStatus,
   type Refused,
+  type Review,
 } from "../api";
 import { colon, useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
@@ -285,7 +286,7 @@ export default function Queue() {
     setNear(Math.min(at, Math.max(rest.length - 1, 0)));
     setSel(null);
   };
-  const decide = async (decision: "approve" | "return" | "reopen", comment: string) => {
+  const decide = async (decision: Review["decision"], comment: string) => {
     if (!current) return;
     await review(current.kind, current.id, decision, comment);
     const place = current.place_name;

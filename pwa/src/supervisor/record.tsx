@@ -370,7 +370,7 @@ export function Decision({
         {t("ownRecord")}
       </p>
     );
-  const run = async (decision: "approve" | "return") => {
+  const run = async (decision: Exclude<Review["decision"], "reopen">) => {
     if (decision === "return" && !comment.trim()) {
       setError(t("commentNeeded"));
       box.current?.focus();
@@ -706,7 +706,7 @@ export function RecordView({
 }
 
 export const loadRecord = (kind: Kind, id: string) => get<RecordOut>(`/${kind}s/${id}`);
-export const review = (kind: Kind, id: string, decision: "approve" | "return" | "reopen", comment: string) =>
+export const review = (kind: Kind, id: string, decision: Review["decision"], comment: string) =>
   post<RecordOut>(`/${kind}s/${id}/review`, { decision, comment });
 
 /** The route /review/:kind/:id: one record on its own page. */

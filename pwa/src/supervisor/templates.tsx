@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { request } from "../api";
 import { defineStrings, useLang } from "../i18n";
 import { refreshStationsNow } from "../session";
+import type { components } from "../api-schema";
 import { type ChecklistTemplate, type TemplateItem } from "../stations";
 import { Failed, errText, get, useLoad, useWide } from "./common";
 
@@ -50,7 +51,7 @@ const t = defineStrings(
 export default function Templates() {
   useLang();
   useWide();
-  const [list, error, reload] = useLoad(() => get<{ items: ChecklistTemplate[] }>("/checklist-templates"), []);
+  const [list, error, reload] = useLoad(() => get<components["schemas"]["TemplatePage"]>("/checklist-templates"), []);
   const [key, setKey] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null); // kept here: the editor remounts on the new version
   const templates = [...(list?.items ?? [])].sort((a, b) => rank(a) - rank(b));
