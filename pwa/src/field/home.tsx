@@ -18,9 +18,9 @@ import { useValue } from "../store";
 import { DueRow, useDue } from "./due";
 import { t, tk } from "./i18n";
 import { DraftsList } from "./drafts-list";
-import { lastReturn, withReviews } from "./load-record";
+import { lastReturn, withReviews, type Correctable } from "./load-record";
 
-type Returned = { kind: "patrol" | "visit"; id: string; name: string; comment: string; at: string };
+type Returned = { kind: Correctable; id: string; name: string; comment: string; at: string };
 interface ReturnedList {
   items: Returned[];
   at: number;

@@ -271,7 +271,7 @@ function reusedPairs(record: RecordOut): [number, string][] {
 /** The reused picture beside the other record's, with a link to that record. */
 function Reused({ n, photo, otherId }: { n: number; photo: PhotoOut | undefined; otherId: string }) {
   const [other] = useLoad(async () => {
-    for (const kind of ["patrol", "visit"] as Kind[]) {
+    for (const kind of ["patrol", "visit"] satisfies Kind[]) {
       try {
         return { kind, record: await loadRecord(kind, otherId) };
       } catch {
