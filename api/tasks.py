@@ -25,7 +25,7 @@ from storage.models import Photo, Task
 from storage.queries import photos as photo_queries
 from storage.queries import tasks, users
 from storage.queries import templates as template_queries
-from storage.vocabulary import RecordKind, TaskStatus
+from storage.vocabulary import RecordKind, TaskOwnerKind, TaskStatus
 
 Comment = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
@@ -90,7 +90,7 @@ class TaskOut(msgspec.Struct):
     reopen_comment: str
     # Who answers for the fix (the facility's caretaker, else the station's head) and who reported it.
     owner_name: str = ""
-    owner_kind: str = ""
+    owner_kind: TaskOwnerKind = ""
     reporter_name: str = ""
     # Every record that reported the problem (one task per site and item), oldest first.
     records: list[TaskRecordRef] = msgspec.field(default_factory=list)
@@ -121,7 +121,7 @@ def task_fields(
         records=[TaskRecordRef(kind=cast(RecordKind, k), id=i) for k, i in refs],
         occurrences=len(refs),
         owner_name=who.owner_name if who else "",
-        owner_kind=who.owner_kind if who else "",
+        owner_kind=cast(TaskOwnerKind, who.owner_kind) if who else "",
         reporter_name=who.reporter_name if who else "",
         id=t.id,
         record_kind=t.record_kind,

@@ -59,6 +59,9 @@ StationStandard = Literal["seven_ones", "four_haves"]
 # --- tasks ----------------------------------------------------------------------------------------
 
 TaskStatus = Literal["open", "fixed", "accepted", "cancelled"]
+# Who answers for a task (its owner): the facility's caretaker, the subject's contact, the station's
+# head, or nobody known ("").
+TaskOwnerKind = Literal["caretaker", "contact", "station_head", ""]
 
 # --- error codes -----------------------------------------------------------------------------------
 

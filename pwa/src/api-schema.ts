@@ -1817,8 +1817,11 @@ export interface components {
             /** Format: uuid */
             org_unit_id: string;
             overdue: boolean;
-            /** @default  */
-            owner_kind: string;
+            /**
+             * @default
+             * @enum {string}
+             */
+            owner_kind: "caretaker" | "contact" | "station_head" | "";
             /** @default  */
             owner_name: string;
             place_name: string;
@@ -1877,8 +1880,11 @@ export interface components {
             /** Format: uuid */
             org_unit_id: string;
             overdue: boolean;
-            /** @default  */
-            owner_kind: string;
+            /**
+             * @default
+             * @enum {string}
+             */
+            owner_kind: "caretaker" | "contact" | "station_head" | "";
             /** @default  */
             owner_name: string;
             place_name: string;
@@ -4718,8 +4724,10 @@ export const subjectFiguresCategoryOneOf0Values: ReadonlyArray<FlattenedDeepRequ
 export const subjectInCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubjectIn"]["category"]> = ["martyr_family", "duty_death_family", "illness_death_family", "disabled_veteran", "demobilized_rural", "ill_returned", "combat_veteran", "hardship_veteran", "other_veteran"];
 export const subjectOutCategoryValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubjectOut"]["category"]> = ["martyr_family", "duty_death_family", "illness_death_family", "disabled_veteran", "demobilized_rural", "ill_returned", "combat_veteran", "hardship_veteran", "other_veteran"];
 export const subjectPatchCategoryOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SubjectPatch"]["category"]> = ["martyr_family", "duty_death_family", "illness_death_family", "disabled_veteran", "demobilized_rural", "ill_returned", "combat_veteran", "hardship_veteran", "other_veteran"];
+export const taskDetailOutOwner_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskDetailOut"]["owner_kind"]> = ["caretaker", "contact", "station_head", ""];
 export const taskDetailOutRecord_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskDetailOut"]["record_kind"]> = ["patrol", "visit", "inspection"];
 export const taskDetailOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskDetailOut"]["status"]> = ["open", "fixed", "accepted", "cancelled"];
+export const taskOutOwner_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskOut"]["owner_kind"]> = ["caretaker", "contact", "station_head", ""];
 export const taskOutRecord_kindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskOut"]["record_kind"]> = ["patrol", "visit", "inspection"];
 export const taskOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskOut"]["status"]> = ["open", "fixed", "accepted", "cancelled"];
 export const taskRecordRefKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskRecordRef"]["kind"]> = ["patrol", "visit", "inspection"];
