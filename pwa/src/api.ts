@@ -5,7 +5,8 @@ import { value } from "./store";
 // The wire types are generated from the server's OpenAPI document (src/api-schema.ts, by
 // scripts/openapi.py): re-exported here under the names the screens use, never written by hand.
 import type { components } from "./api-schema";
-type Schemas = components["schemas"];
+/** Every schema of the document, for a body written inline (`{ ... } satisfies Schemas["XIn"]`). */
+export type Schemas = components["schemas"];
 
 export type User = Schemas["UserOut"];
 export type Role = User["role"];

@@ -7,6 +7,7 @@ import {
   type OrgUnit,
   type Page,
   type Role,
+  type Schemas,
   type UserAdmin,
   type UserIn,
   type UserPatch,
@@ -128,7 +129,10 @@ function Users({ units }: { units: OrgUnit[] }) {
             e.preventDefault();
             const r = resetting;
             void act(
-              () => request("POST", `/users/${r.user.id}/password`, { json: { password: r.password } }),
+              () =>
+                request("POST", `/users/${r.user.id}/password`, {
+                  json: { password: r.password } satisfies Schemas["PasswordIn"],
+                }),
               t("passwordReset", { name: r.user.display_name }),
             ).then((ok) => ok && setResetting(null));
           }}
@@ -311,7 +315,7 @@ function Units({ units, reload }: { units: OrgUnit[]; reload: () => void }) {
           onSubmit={async (e) => {
             e.preventDefault();
             try {
-              await post("/org-units", { name, parent_id: parent });
+              await post("/org-units", { name, parent_id: parent } satisfies Schemas["OrgUnitIn"]);
               setMsg({ ok: true, text: t("unitCreated", { name }) });
               setName("");
               reload();
@@ -361,7 +365,7 @@ function Account() {
           setBusy(true);
           setMsg(null);
           try {
-            await post("/me/password", { current, new: next });
+            await post("/me/password", { current, new: next } satisfies Schemas["OwnPasswordIn"]);
             setMsg({ ok: true, text: t("ownPasswordChanged") });
             setCurrent("");
             setNext("");

@@ -35,7 +35,10 @@ export function ReturnReasons() {
     setMsg(null);
     try {
       await request("PUT", "/return-reasons", {
-        json: list.map((r) => ({ code: r.code, text: { zh: r.text.zh.trim(), en: r.text.en.trim() } })),
+        json: list.map((r) => ({
+          code: r.code,
+          text: { zh: r.text.zh.trim(), en: r.text.en.trim() },
+        })) satisfies ReturnReason[],
       });
       setMsg({ ok: true, text: t("saved") });
       setRows(null);

@@ -2,7 +2,7 @@
 // demonstration and geofence, edited by an admin or a supervisor of a unit above it
 // (PATCH /org-units/{id} {station}); read-only for everyone else. Only changed fields are sent.
 import { useEffect, useState } from "preact/hooks";
-import { STATION_STANDARDS, request, type Page, type UserAdmin } from "../api";
+import { STATION_STANDARDS, request, type Page, type Schemas, type UserAdmin } from "../api";
 import { colon, useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
 import { refreshScope, session } from "../session";
@@ -76,7 +76,7 @@ export function StationForm({ unit }: { unit: Unit }) {
     setBusy(true);
     setMsg(null);
     try {
-      await request("PATCH", `/org-units/${unit.id}`, { json: { station } });
+      await request("PATCH", `/org-units/${unit.id}`, { json: { station } satisfies Schemas["OrgUnitPatch"] });
       setMsg({ ok: true, text: t("stationSaved") });
       void refreshScope().catch(() => undefined);
     } catch (x) {

@@ -3,7 +3,7 @@
 // XLSX for the weekly video meeting, and the unit's station details and latest inspections.
 import { useState } from "preact/hooks";
 import { defineStrings, useLang } from "../i18n";
-import { request, type InspectionOut, type Page } from "../api";
+import { request, type InspectionOut, type Page, type Schemas } from "../api";
 import { session } from "../session";
 import { useValue } from "../store";
 import { units } from "../stations";
@@ -235,7 +235,9 @@ function RemarkBox({ row, week, onSaved }: { row: Row; week: string; onSaved: ()
   const [error, setError] = useState<string | null>(null);
   const send = async (submit: boolean) => {
     try {
-      await request("PUT", `/reports/weekly/${row.org_unit_id}/${week}`, { json: { remarks: text, submit } });
+      await request("PUT", `/reports/weekly/${row.org_unit_id}/${week}`, {
+        json: { remarks: text, submit } satisfies Schemas["RemarksIn"],
+      });
       setError(null);
       onSaved();
     } catch (e) {

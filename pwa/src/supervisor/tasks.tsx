@@ -7,6 +7,7 @@ import {
   type OrgUnit,
   type Page,
   type PhotoOut,
+  type Schemas,
   type Task,
   type TaskDetail,
   type UserAdmin,
@@ -116,7 +117,7 @@ function TaskTools({ task, onDone }: { task: TaskDetail; onDone: (message: strin
             disabled={busy}
             onClick={() =>
               void run(
-                () => post(`/tasks/${task.id}/reassign`, { assignee_id: who }),
+                () => post(`/tasks/${task.id}/reassign`, { assignee_id: who } satisfies Schemas["TaskReassignIn"]),
                 t("reassigned", { n: chosen.display_name }),
               )
             }
@@ -138,7 +139,10 @@ function TaskTools({ task, onDone }: { task: TaskDetail; onDone: (message: strin
         disabled={!due || busy}
         onClick={() =>
           void run(
-            () => post(`/tasks/${task.id}/deadline`, { due_at: `${due}T23:59:59+08:00` }),
+            () =>
+              post(`/tasks/${task.id}/deadline`, {
+                due_at: `${due}T23:59:59+08:00`,
+              } satisfies Schemas["TaskDeadlineIn"]),
             t("deadlineMoved", { a: day(task.due_at), b: day(`${due}T23:59:59+08:00`) }),
           )
         }
@@ -340,7 +344,7 @@ function TaskPage({ id }: { id: string }) {
     setBusy(true);
     setActError(null);
     try {
-      await post(`/tasks/${id}/${what}`, what === "reopen" ? { comment } : {});
+      await post(`/tasks/${id}/${what}`, what === "reopen" ? ({ comment } satisfies Schemas["TaskReopenIn"]) : {});
       setReopening(false);
       reload();
       void refreshCounts();

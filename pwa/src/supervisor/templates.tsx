@@ -2,7 +2,7 @@
 // hints. Saving makes a new version that phones pick up on their next sync; records keep the
 // version they were filled with.
 import { useEffect, useState } from "preact/hooks";
-import { request } from "../api";
+import { request, type Schemas } from "../api";
 import { defineStrings, useLang } from "../i18n";
 import { refreshStationsNow } from "../session";
 import type { components } from "../api-schema";
@@ -115,7 +115,9 @@ function Editor({ template, onSaved }: { template: ChecklistTemplate; onSaved: (
     });
   const save = async () => {
     try {
-      const out = await request<ChecklistTemplate>("PUT", `/checklist-templates/${template.key}`, { json: { items } });
+      const out = await request<ChecklistTemplate>("PUT", `/checklist-templates/${template.key}`, {
+        json: { items } satisfies Schemas["TemplateVersionIn"],
+      });
       setError(null);
       void refreshStationsNow().catch(() => undefined);
       onSaved(out.data.version);
