@@ -80,6 +80,7 @@ export {
   refusedReasonValues as BATCH_REFUSAL_REASONS,
   userInRoleValues as ROLES,
   appliesToOutStandardOneOf0Values as STATION_STANDARDS,
+  checklistItemResultValues as ITEM_RESULTS,
 } from "./api-schema";
 import { queueItemKindValues } from "./api-schema";
 /** Whether a code (a queue type, a route parameter) is a record kind. */

@@ -1,12 +1,12 @@
 // One checklist item as patrols and station inspections show it: label, hint, ok / issue / n.a.,
 // and for an issue its note and the photos that show it.
-import type { Fix, ItemResult } from "../api";
+import { ITEM_RESULTS, type Fix, type ItemResult } from "../api";
 import { ft } from "../ui/i18n";
 import { t } from "./i18n";
 import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, type DraftPhoto } from "../ui/form-parts";
 import { vocab } from "../vocabulary-i18n";
 
-const RESULTS: ItemResult[] = ["ok", "issue", "na"];
+const RESULTS = ITEM_RESULTS;
 
 export interface ItemState {
   result: ItemResult;
