@@ -17,6 +17,7 @@ from api.deps import CurrentUser, DbSession
 from api.types import Limit
 from storage.errors import Invalid
 from storage.queries import audit
+from storage.vocabulary import AuditAction
 
 Search = Annotated[str | None, QueryParameter(max_length=100)]
 Since = Annotated[datetime | None, QueryParameter(name="from")]
@@ -29,7 +30,7 @@ class AuditOut(msgspec.Struct):
     actor_id: uuid.UUID | None
     actor_username: str
     ip: str
-    action: str
+    action: AuditAction
     entity: str
     entity_id: str
     org_unit_id: uuid.UUID | None
@@ -54,7 +55,7 @@ class AuditLogController(Controller):
         user: CurrentUser,
         db_session: DbSession,
         q: FromQuery[Search] = None,
-        action: FromQuery[Search] = None,
+        action: FromQuery[AuditAction | None] = None,
         actor_id: FromQuery[uuid.UUID | None] = None,
         from_: Since = None,
         to: FromQuery[datetime | None] = None,

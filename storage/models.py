@@ -41,6 +41,7 @@ from storage.vocabulary import (
     TEMPLATE_KINDS,
     UNIT_LEVELS,
     VISIT_TYPES,
+    AuditAction,
     Decision,
     FacilityKind,
     ProtectionLevel,
@@ -358,7 +359,7 @@ class AuditEntry(Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     actor_username: Mapped[str] = mapped_column(String(64), server_default="")
     ip: Mapped[str] = mapped_column(String(64), server_default="")
-    action: Mapped[str] = mapped_column(String(48), index=True)
+    action: Mapped[AuditAction] = mapped_column(String(48), index=True)
     entity: Mapped[str] = mapped_column(String(32), server_default="")
     entity_id: Mapped[str] = mapped_column(String(64), server_default="", index=True)
     org_unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

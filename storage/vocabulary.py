@@ -67,6 +67,57 @@ TaskOwnerKind = Literal["caretaker", "contact", "station_head", ""]
 
 # The `code` of every error body (api/errors.py): stable words the PWA turns into sentences in the
 # user's language. Never rename one; add finer ones where a screen says more than the status does.
+# What the audit log records (api/ writes them; tests/api/test_audit_words.py reads the source and
+# checks this list is exactly those), in the desk filter's order.
+AuditAction = Literal[
+    "login",
+    "login_failed",
+    "logout",
+    "own_password_change",
+    "patrol_create",
+    "patrol_update",
+    "patrol_review",
+    "patrol_review_refused",
+    "patrol_reopen",
+    "visit_create",
+    "visit_update",
+    "visit_review",
+    "visit_review_refused",
+    "visit_reopen",
+    "inspection_create",
+    "inspection_update",
+    "inspection_review",
+    "inspection_review_refused",
+    "inspection_reopen",
+    "review_batch",
+    "return_reasons_update",
+    "photo_upload",
+    "task_fix",
+    "task_accept",
+    "task_accept_refused",
+    "task_reopen",
+    "task_reassign",
+    "task_deadline",
+    "facility_create",
+    "facility_update",
+    "facility_import",
+    "subject_create",
+    "subject_update",
+    "subject_import",
+    "subject_view_numbers",
+    "user_create",
+    "user_update",
+    "user_disable",
+    "user_password_reset",
+    "org_unit_create",
+    "org_unit_rename",
+    "station_update",
+    "station_head_cleared",
+    "template_create",
+    "template_version",
+    "weekly_remarks",
+    "export",
+]
 ErrorCode = Literal[
     # by status or kind of failure
     "bad_input",
@@ -141,6 +192,7 @@ UNIT_LEVELS: tuple[UnitLevel, ...] = get_args(UnitLevel)
 STATION_STANDARDS: tuple[StationStandard, ...] = get_args(StationStandard)
 TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
 ERROR_CODES: tuple[ErrorCode, ...] = get_args(ErrorCode)
+AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
 
 
 def check_in(column: str, codes: tuple[str, ...]) -> str:

@@ -1049,7 +1049,8 @@ export interface components {
         };
         /** AuditOut */
         AuditOut: {
-            action: string;
+            /** @enum {string} */
+            action: "login" | "login_failed" | "logout" | "own_password_change" | "patrol_create" | "patrol_update" | "patrol_review" | "patrol_review_refused" | "patrol_reopen" | "visit_create" | "visit_update" | "visit_review" | "visit_review_refused" | "visit_reopen" | "inspection_create" | "inspection_update" | "inspection_review" | "inspection_review_refused" | "inspection_reopen" | "review_batch" | "return_reasons_update" | "photo_upload" | "task_fix" | "task_accept" | "task_accept_refused" | "task_reopen" | "task_reassign" | "task_deadline" | "facility_create" | "facility_update" | "facility_import" | "subject_create" | "subject_update" | "subject_import" | "subject_view_numbers" | "user_create" | "user_update" | "user_disable" | "user_password_reset" | "org_unit_create" | "org_unit_rename" | "station_update" | "station_head_cleared" | "template_create" | "template_version" | "weekly_remarks" | "export";
             actor_id: string | null;
             /** @default  */
             actor_name: string;
@@ -2167,7 +2168,7 @@ export interface operations {
         parameters: {
             query?: {
                 q?: string | null;
-                action?: string | null;
+                action?: "login" | "login_failed" | "logout" | "own_password_change" | "patrol_create" | "patrol_update" | "patrol_review" | "patrol_review_refused" | "patrol_reopen" | "visit_create" | "visit_update" | "visit_review" | "visit_review_refused" | "visit_reopen" | "inspection_create" | "inspection_update" | "inspection_review" | "inspection_review_refused" | "inspection_reopen" | "review_batch" | "return_reasons_update" | "photo_upload" | "task_fix" | "task_accept" | "task_accept_refused" | "task_reopen" | "task_reassign" | "task_deadline" | "facility_create" | "facility_update" | "facility_import" | "subject_create" | "subject_update" | "subject_import" | "subject_view_numbers" | "user_create" | "user_update" | "user_disable" | "user_password_reset" | "org_unit_create" | "org_unit_rename" | "station_update" | "station_head_cleared" | "template_create" | "template_version" | "weekly_remarks" | "export" | null;
                 actor_id?: string | null;
                 from?: string | null;
                 to?: string | null;
@@ -4691,6 +4692,7 @@ export const pathsApiV1ImportsKindTemplateCsvGetParametersPathKindValues: Readon
 export const pathsApiV1ReviewQueueGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/review-queue"]["get"]["parameters"]["query"]["status"]> = ["incomplete", "submitted", "approved", "returned", "all"];
 export const pathsApiV1ReviewQueueGetParametersQuerySortValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/review-queue"]["get"]["parameters"]["query"]["sort"]> = ["newest", "most_flagged"];
 export const appliesToOutStandardOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AppliesToOut"]["standard"]> = ["seven_ones", "four_haves"];
+export const auditOutActionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditOut"]["action"]> = ["login", "login_failed", "logout", "own_password_change", "patrol_create", "patrol_update", "patrol_review", "patrol_review_refused", "patrol_reopen", "visit_create", "visit_update", "visit_review", "visit_review_refused", "visit_reopen", "inspection_create", "inspection_update", "inspection_review", "inspection_review_refused", "inspection_reopen", "review_batch", "return_reasons_update", "photo_upload", "task_fix", "task_accept", "task_accept_refused", "task_reopen", "task_reassign", "task_deadline", "facility_create", "facility_update", "facility_import", "subject_create", "subject_update", "subject_import", "subject_view_numbers", "user_create", "user_update", "user_disable", "user_password_reset", "org_unit_create", "org_unit_rename", "station_update", "station_head_cleared", "template_create", "template_version", "weekly_remarks", "export"];
 export const awardGradeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Award"]["grade"]> = ["first_class", "second_class", "third_class", "honorary_title", "bayi_medal"];
 export const batchRefusalCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BatchRefusal"]["code"]> = ["bad_input", "invalid", "not_authenticated", "forbidden", "not_found", "not_allowed", "conflict", "duplicate", "too_large", "not_an_image", "too_many_requests", "client_error", "server_error", "unavailable", "busy", "database_unavailable", "storage_unavailable", "task_not_found", "task_not_reassignable", "assignee_disabled", "assignee_out_of_scope", "deadline_past", "deadline_too_far", "reopen_comment_required", "reopen_too_late", "reopen_not_yours", "own_account", "unit_not_found", "name_not_words", "position_zero", "position_abroad", "position_swapped", "unknown_column", "unit_name_unknown", "user_name_unknown", "required", "lat_lon_pair", "position_required", "same_as_line", "out_of_range", "bad_value"];
 export const checklistItemResultValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChecklistItem"]["result"]> = ["ok", "issue", "na"];

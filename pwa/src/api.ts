@@ -78,6 +78,7 @@ export {
   facilityInKindValues as FACILITY_KINDS,
   facilityInProtection_levelValues as PROTECTION_LEVELS,
   refusedReasonValues as BATCH_REFUSAL_REASONS,
+  auditOutActionValues as AUDIT_ACTIONS,
   userInRoleValues as ROLES,
   appliesToOutStandardOneOf0Values as STATION_STANDARDS,
   checklistItemResultValues as ITEM_RESULTS,

@@ -92,3 +92,11 @@ def test_every_audited_action_has_words_in_chinese_and_english():
         for lang, table in (("zh", zh), ("en", en))
     }
     assert missing == {"zh": [], "en": []}
+
+
+def test_the_vocabulary_lists_every_audited_action_and_no_other():
+    """The desk's action filter offers the vocabulary's actions (through the OpenAPI enum): an
+    action the server writes but the vocabulary lacks could not be picked."""
+    from storage.vocabulary import AUDIT_ACTIONS
+
+    assert sorted(server_actions()) == sorted(AUDIT_ACTIONS)

@@ -2,7 +2,7 @@
 // each change; filters by person, action, thing and time. Used by the admin screen and by the
 // pages of single things (a task's history).
 import { useState } from "preact/hooks";
-import type { Page, UserAdmin } from "../api";
+import { AUDIT_ACTIONS, type Page, type UserAdmin } from "../api";
 import type { components } from "../api-schema";
 import { colon } from "../i18n";
 import { query } from "../router";
@@ -11,50 +11,6 @@ import { label, t } from "./i18n";
 
 /** An audit entry as GET /audit-log answers it. */
 export type AuditRow = components["schemas"]["AuditOut"];
-const ACTIONS = [
-  "login",
-  "login_failed",
-  "logout",
-  "patrol_create",
-  "patrol_update",
-  "patrol_review",
-  "visit_create",
-  "visit_update",
-  "visit_review",
-  "photo_upload",
-  "task_fix",
-  "task_accept",
-  "task_reopen",
-  "task_reassign",
-  "task_deadline",
-  "facility_create",
-  "facility_update",
-  "facility_import",
-  "subject_create",
-  "subject_update",
-  "subject_import",
-  "subject_view_numbers",
-  "user_create",
-  "user_update",
-  "user_disable",
-  "user_password_reset",
-  "org_unit_create",
-  "export",
-  "inspection_create",
-  "inspection_update",
-  "inspection_review",
-  "station_update",
-  "template_create",
-  "template_version",
-  "weekly_remarks",
-  "own_password_change",
-  "patrol_review_refused",
-  "visit_review_refused",
-  "inspection_review_refused",
-  "task_accept_refused",
-  "org_unit_rename",
-  "station_head_cleared",
-];
 const ENTITIES = [
   "facility",
   "subject",
@@ -213,7 +169,7 @@ export function AuditScreen() {
           <span>{t("action")}</span>
           <select data-testid="audit-action" value={f.action} onChange={(e) => set("action", e.currentTarget.value)}>
             <option value="">{t("anyAction")}</option>
-            {ACTIONS.map((a) => (
+            {AUDIT_ACTIONS.map((a) => (
               <option value={a}>{actionWord(a)}</option>
             ))}
           </select>
