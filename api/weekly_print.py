@@ -28,25 +28,13 @@ from api.deps import CurrentUser, DbSession, Principal, record_audit
 from api.exports import content_disposition
 from api.reports import CHINA
 from api.settings import ConfigurationError
-from api.weekly_report import LEVEL_ZH, Week, WeeklyOut, build, readable_unit
+from api.weekly_report import Week, WeeklyOut, build, readable_unit
 from storage.plain_text import clean, one_line
+from storage.vocabulary import UNIT_LEVEL_ZH, WEEKLY_FIGURE_ZH
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 SC = 2  # Simplified Chinese in the Noto Sans CJK collection (JP, KR, SC, TC, HK)
-COLUMNS: list[tuple[str, str]] = [
-    ("patrols_done", "巡查完成"),
-    ("patrols_due", "应巡设施"),
-    ("facilities_overdue", "逾期设施"),
-    ("visits_total", "走访"),
-    ("subjects_overdue", "逾期对象"),
-    ("cash_yuan", "慰问金(元)"),
-    ("goods", "物品慰问"),
-    ("inspections_done", "督导检查"),
-    ("tasks_opened", "整改新增"),
-    ("tasks_closed", "整改销号"),
-    ("tasks_overdue", "整改逾期"),
-    ("flagged_records", "提示记录"),
-]
+COLUMNS: list[tuple[str, str]] = list(WEEKLY_FIGURE_ZH.items())
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # the subsetter's INFO lines list every glyph
 
 
@@ -101,7 +89,7 @@ def xlsx(report: WeeklyOut, unit_name: str) -> bytes:
         sheet.cell(row=2, column=column).font = bold
     for row, u in enumerate(report.units, 3):
         text(row, 1, one_line(u.name, max_chars=200))
-        text(row, 2, LEVEL_ZH.get(u.level, u.level))
+        text(row, 2, UNIT_LEVEL_ZH.get(u.level, u.level))
         for n, (key, _) in enumerate(COLUMNS):
             now = sheet.cell(row=row, column=3 + 2 * n, value=getattr(u.figures, key))
             sheet.cell(row=row, column=4 + 2 * n, value=getattr(u.previous, key))
@@ -154,7 +142,7 @@ def pdf(report: WeeklyOut, unit_name: str) -> bytes:
     for level, units in _levels(report):
         doc.ln(2)
         doc.set_font("cjk", size=12)
-        doc.cell(0, 8, f"{LEVEL_ZH.get(level, level)}服务站（{len(units)}）", new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 8, f"{UNIT_LEVEL_ZH.get(level, level)}服务站（{len(units)}）", new_x="LMARGIN", new_y="NEXT")
         doc.set_font("cjk", size=8)
         with doc.table(
             col_widths=widths,

@@ -29,7 +29,6 @@ from storage.vocabulary import UnitLevel
 
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 Week = Annotated[str | None, QueryParameter(max_length=8, description="ISO week, e.g. 2026-W48 (China time)")]
-LEVEL_ZH = {"district": "区（县）", "street": "街道（乡镇）", "community": "社区（村）"}
 # Figures where more is worse, and where fewer is worse; the rest are not judged.
 MORE_IS_WORSE = ("facilities_overdue", "subjects_overdue", "tasks_overdue", "flagged_records")
 FEWER_IS_WORSE = ("patrols_done", "inspections_done", "tasks_closed", "visits_total")

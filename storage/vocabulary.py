@@ -238,6 +238,22 @@ AWARD_GRADE_ZH: dict[str, str] = {
     "bayi_medal": "八一勋章",
 }
 STATION_STANDARD_ZH: dict[str, str] = {"seven_ones": "七个一", "four_haves": "四有"}
+UNIT_LEVEL_ZH: dict[str, str] = {"district": "区（县）", "street": "街道（乡镇）", "community": "社区（村）"}
+# The weekly station report's figures (api/weekly_report.py WeeklyFigures), in the report's order.
+WEEKLY_FIGURE_ZH: dict[str, str] = {
+    "patrols_done": "巡查完成",
+    "patrols_due": "应巡设施",
+    "facilities_overdue": "逾期设施",
+    "visits_total": "走访",
+    "subjects_overdue": "逾期对象",
+    "cash_yuan": "慰问金（元）",
+    "goods": "物品慰问",
+    "inspections_done": "督导检查",
+    "tasks_opened": "整改新增",
+    "tasks_closed": "整改销号",
+    "tasks_overdue": "整改逾期",
+    "flagged_records": "提示记录",
+}
 FLAG_ZH: dict[str, str] = {
     "far_from_site": "距离过远",
     "no_location": "无定位",

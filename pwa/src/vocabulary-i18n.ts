@@ -119,6 +119,19 @@ export const vocab = defineStrings(
     br_own_record: "本人提交的记录",
     br_not_found: "不在您的范围内",
     br_own_station: "本站的督导记录，由上级审核",
+    // the weekly station report's figures (WeeklyFigures), as api/weekly_print.py prints them
+    fig_patrols_done: "巡查完成",
+    fig_patrols_due: "应巡设施",
+    fig_facilities_overdue: "逾期设施",
+    fig_visits_total: "走访",
+    fig_subjects_overdue: "逾期对象",
+    fig_cash_yuan: "慰问金（元）",
+    fig_goods: "物品慰问",
+    fig_inspections_done: "督导检查",
+    fig_tasks_opened: "整改新增",
+    fig_tasks_closed: "整改销号",
+    fig_tasks_overdue: "整改逾期",
+    fig_flagged_records: "提示记录",
   },
   {
     // record kinds (RecordKind)
@@ -237,6 +250,19 @@ export const vocab = defineStrings(
     br_own_record: "your own record",
     br_not_found: "not in your scope",
     br_own_station: "an inspection of your own station; a unit above decides",
+    // the weekly station report's figures (WeeklyFigures)
+    fig_patrols_done: "Patrols done",
+    fig_patrols_due: "Patrols due",
+    fig_facilities_overdue: "Facilities overdue",
+    fig_visits_total: "Visits",
+    fig_subjects_overdue: "Subjects overdue",
+    fig_cash_yuan: "Cash (yuan)",
+    fig_goods: "Goods given",
+    fig_inspections_done: "Inspections",
+    fig_tasks_opened: "Tasks opened",
+    fig_tasks_closed: "Tasks closed",
+    fig_tasks_overdue: "Tasks overdue",
+    fig_flagged_records: "Flagged records",
   },
 );
 

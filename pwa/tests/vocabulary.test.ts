@@ -24,6 +24,7 @@ import {
   stationInStandardOneOf0Values,
 } from "../src/api-schema";
 import { says } from "../src/errors";
+import { FIGURES } from "../src/weekly";
 import { lang, stringTables, type Lang } from "../src/i18n";
 import { vocab, type VocabKey } from "../src/vocabulary-i18n";
 
@@ -64,6 +65,7 @@ describe("every code of the schema's enums", () => {
     ["unit levels", orgUnitOutLevelValues, "lv_"],
     ["station standards", stationInStandardOneOf0Values, "std_"],
     ["batch refusal reasons", BATCH_REFUSAL_REASONS, "br_"],
+    ["weekly report figures", FIGURES, "fig_"],
   ];
   for (const [name, codes, prefix] of cases)
     it(`has a label in both languages: ${name}`, () => {

@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint
 from api.records import RecordOut, ReviewIn
 from api.review_queue import QueueItem
 from api.visits import VisitIn
+from api.weekly_report import WeeklyFigures
 from storage import vocabulary as v
 from storage.models import Patrol, Task, Visit
 
@@ -33,6 +34,7 @@ def test_each_labelled_vocabulary_has_a_chinese_label_for_every_code_and_no_othe
     for codes, labels in [
         (v.VISIT_TYPES, v.VISIT_TYPE_ZH),
         (v.RECORD_KINDS, v.RECORD_KIND_ZH),
+        (v.UNIT_LEVELS, v.UNIT_LEVEL_ZH),
         (v.RECORD_STATUSES, v.RECORD_STATUS_ZH),
         (v.ITEM_RESULTS, v.ITEM_RESULT_ZH),
         (v.DECISIONS, v.DECISION_ZH),
@@ -56,3 +58,9 @@ def test_the_wire_types_take_their_codes_from_the_vocabulary():
     assert get_args(field_type(ReviewIn, "decision")) == v.DECISIONS
     assert get_args(field_type(RecordOut, "status")) == v.RECORD_STATUSES
     assert set(get_args(field_type(QueueItem, "type"))) == set(v.RECORD_KINDS) | set(v.VISIT_TYPES)
+
+
+def test_the_weekly_reports_paper_labels_every_figure_in_the_reports_order():
+    # `visits` is the visits by type: the visit types' own labels say them.
+    figures = [f.name for f in msgspec.structs.fields(WeeklyFigures) if f.name != "visits"]
+    assert list(v.WEEKLY_FIGURE_ZH) == figures

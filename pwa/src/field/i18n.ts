@@ -163,18 +163,6 @@ export const t = defineStrings(
     weeklyBy: "填报：{name}",
     weeklyEmptyRemarks: "请先写备注",
     kind_weekly: "周报",
-    fig_patrols_done: "巡查完成",
-    fig_patrols_due: "应巡设施",
-    fig_facilities_overdue: "逾期设施",
-    fig_visits_total: "走访",
-    fig_subjects_overdue: "逾期对象",
-    fig_cash_yuan: "慰问金（元）",
-    fig_goods: "物品慰问",
-    fig_inspections_done: "督导检查",
-    fig_tasks_opened: "整改新增",
-    fig_tasks_closed: "整改销号",
-    fig_tasks_overdue: "整改逾期",
-    fig_flagged_records: "有提示的记录",
     recordsAll: "全部",
     recordsInspections: "督导",
     recordIssue: "{n} 项问题",
@@ -334,18 +322,6 @@ export const t = defineStrings(
     weeklyBy: "By {name}",
     weeklyEmptyRemarks: "Write the remarks first",
     kind_weekly: "Weekly report",
-    fig_patrols_done: "Patrols done",
-    fig_patrols_due: "Patrols due",
-    fig_facilities_overdue: "Facilities overdue",
-    fig_visits_total: "Visits",
-    fig_subjects_overdue: "Subjects overdue",
-    fig_cash_yuan: "Cash (yuan)",
-    fig_goods: "Goods given",
-    fig_inspections_done: "Inspections",
-    fig_tasks_opened: "Tasks opened",
-    fig_tasks_closed: "Tasks closed",
-    fig_tasks_overdue: "Tasks overdue",
-    fig_flagged_records: "Flagged records",
     recordsAll: "All",
     recordsInspections: "Inspections",
     recordIssue: "{n} issue",
@@ -355,9 +331,9 @@ export const t = defineStrings(
 );
 
 export type FieldKey = Parameters<typeof t>[0];
-/** For codes that come from data: the field screens' own (outbox states, weekly figures), the
+/** For codes that come from data: the field screens' own (outbox states), the
  * shared form parts' (what else the outbox holds: a photo, a task's fix), else the server's
- * vocabulary (src/vocabulary-i18n.ts: checklist items, visit types, categories, statuses, ...). */
+ * vocabulary (src/vocabulary-i18n.ts: checklist items, visit types, categories, statuses, weekly figures, ...). */
 export const tk = (key: string, fallback = key): string => {
   const s = t(key as FieldKey);
   if (s !== key) return s;

@@ -7,6 +7,7 @@ import { request, type InspectionOut, type Page, type Schemas } from "../api";
 import { session } from "../session";
 import { useValue } from "../store";
 import { units } from "../stations";
+import { vocab } from "../vocabulary-i18n";
 import { FIGURES, isoWeek, type WeeklyReport, type WeeklyRow } from "../weekly";
 import { Failed, StatusBadge, download, errText, get, useLoad, useWide, when } from "./common";
 import { StationForm } from "./station-form";
@@ -34,18 +35,6 @@ const t = defineStrings(
     noInspections: "暂无督导记录",
     range: "{from} 至 {to}",
     failed: "出错了：{detail}",
-    patrols_done: "巡查完成",
-    patrols_due: "应巡设施",
-    facilities_overdue: "逾期设施",
-    visits_total: "走访",
-    subjects_overdue: "逾期对象",
-    cash_yuan: "慰问金(元)",
-    goods: "物品慰问",
-    inspections_done: "督导检查",
-    tasks_opened: "整改新增",
-    tasks_closed: "整改销号",
-    tasks_overdue: "整改逾期",
-    flagged_records: "提示记录",
   },
   {
     title: "Weekly station report",
@@ -69,18 +58,6 @@ const t = defineStrings(
     noInspections: "No inspections yet",
     range: "{from} to {to}",
     failed: "Failed: {detail}",
-    patrols_done: "Patrols done",
-    patrols_due: "Patrols due",
-    facilities_overdue: "Facilities overdue",
-    visits_total: "Visits",
-    subjects_overdue: "Subjects overdue",
-    cash_yuan: "Cash (yuan)",
-    goods: "Goods given",
-    inspections_done: "Inspections",
-    tasks_opened: "Tasks opened",
-    tasks_closed: "Tasks closed",
-    tasks_overdue: "Tasks overdue",
-    flagged_records: "Flagged records",
   },
 );
 
@@ -160,7 +137,7 @@ export default function Stations() {
               <tr>
                 <th>{t("unit")}</th>
                 {FIGURES.map((f) => (
-                  <th>{t(f)}</th>
+                  <th>{vocab(`fig_${f}`)}</th>
                 ))}
               </tr>
             </thead>
