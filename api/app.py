@@ -2,7 +2,10 @@
 
 from __future__ import annotations  # noqa: I001 - routes are imported in groups, appended by feature
 
+import asyncio
 import gc
+import logging
+import time
 from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
 
@@ -44,6 +47,7 @@ from api.pwa import pwa_router
 from api.security import auth_middleware
 from api.settings import ConfigurationError, Settings
 from storage.db import make_engine, migrate_url
+from storage.errors import StoreUnavailable
 from storage.object_store import ObjectStore
 
 CONTROLLERS: list[ControllerRouterHandler] = [
@@ -86,6 +90,26 @@ def configuration_problem() -> str | None:
     return None
 
 
+log = logging.getLogger("xunfang")
+# A store booted with the API (one machine, one systemd target; a cluster whose drives are still
+# coming online) answers within seconds: waited for at start, rather than a failed start.
+STORE_START_PATIENCE_S = 60.0
+
+
+async def store_ready(store: ObjectStore, patience_s: float = STORE_START_PATIENCE_S) -> None:
+    """The bucket, once the store answers; StoreUnavailable after `patience_s` without it."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            await store.ensure_bucket()
+            return
+        except StoreUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("the object store is not answering yet; waiting for it to start")
+            await asyncio.sleep(1.0)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     if problem := configuration_problem():
@@ -115,7 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await migrate_url(settings.migration_url)  # as the owner; the app's role cannot
-        await store.ensure_bucket()
+        await store_ready(store)
         # What start-up built (routes, schemas, mappers) lives as long as the process: out of the
         # collector's sight, so a full collection walks only what requests made, not ~100 ms of
         # start-up objects every few requests.

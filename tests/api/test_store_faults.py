@@ -4,6 +4,7 @@ names storage, and the same upload succeeds once MinIO is up again."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 
@@ -39,3 +40,22 @@ async def test_photo_upload_while_minio_is_down_is_503_and_the_retry_is_201(stac
     assert again.status_code == 201, again.text
     assert (await client.get(again.json()["thumb_url"])).status_code == 200
     assert (await client.get("/api/v1/health")).json() == {"status": "ok", "database": "ok", "storage": "ok"}
+
+
+async def test_the_api_starting_before_its_store_waits_for_it_instead_of_failing(stack, settings, engine):
+    """A bureau's server boots the API and MinIO together: a store still starting (or a cluster
+    briefly unwritable) when the API starts is waited for, not a failed start."""
+    from litestar.testing import AsyncTestClient
+
+    from api.app import create_app
+
+    await asyncio.to_thread(stack.minio.stop)
+    # A thread of its own: the test client starts the app blocking this event loop.
+    comes_back = threading.Timer(2.0, stack.minio.start)
+    comes_back.start()
+    try:
+        async with AsyncTestClient(create_app(settings), raise_server_exceptions=False) as client:
+            assert not comes_back.is_alive(), "the API started before its store was there"
+            assert (await client.get("/api/v1/health")).status_code == 200
+    finally:
+        comes_back.join()
