@@ -25,8 +25,8 @@ import { DraftBar, loadDraft, useDraft } from "../ui/draft";
 import { ft as fft } from "../ui/i18n";
 import { OnSiteWarnings } from "./warnings";
 import { t as ft } from "./i18n";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar } from "../ui/form-parts";
-import { PositionBox, SaveBar, SearchBox } from "./parts";
+import { FieldError, MAX_PHOTOS, UndoBar } from "../ui/form-parts";
+import { PositionBox, RecordPhotos, SaveBar, SearchBox } from "./parts";
 import { useRecordForm } from "./record-form";
 
 const t = defineStrings(
@@ -180,16 +180,12 @@ export default function InspectionForm() {
               noteError={shown[`note-${code}`]}
             />
           ))}
-          <h2>
-            {ft("photos")} <span class="muted small">{fft("photoCount", { n: total })}</span>
-          </h2>
-          <PhotoStrip photos={photos.filter((p) => !(p.item && items[p.item]?.result === "issue"))} onRemove={remove} />
-          <FieldError id="photos" text={shown.photos} />
-          <CameraButton
-            testid="photo-input"
-            label={ft("takePhoto")}
-            disabled={total >= MAX_PHOTOS}
-            onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)}
+          <RecordPhotos
+            total={total}
+            photos={photos.filter((p) => !(p.item && items[p.item]?.result === "issue"))}
+            onRemove={remove}
+            add={add}
+            error={shown.photos}
           />
           <label class="field" style="margin-top:14px">
             <span class="label">{ft("notes")}</span>

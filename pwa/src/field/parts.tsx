@@ -1,6 +1,7 @@
 // Pieces shared by the patrol, visit and inspection forms: the position box, the save step
 // (outbox first, never the network), the picker's search box and the save bar. The camera, the
-// photo strip and a field's error line are in ui/form-parts.tsx (the desk's task fix uses them too).
+// photo strip and a field's error line are in ui/form-parts.tsx (the desk's task fix uses them too);
+// RecordPhotos puts them together for a record.
 import { useEffect, useState } from "preact/hooks";
 import type { Fix } from "../api";
 import type { RecordKind } from "../db";
@@ -11,6 +12,7 @@ import { go } from "../router";
 import { session } from "../session";
 import { flash, SAVED } from "../status";
 import { formatDistance } from "../util";
+import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, type DraftPhoto } from "../ui/form-parts";
 import { ft } from "../ui/i18n";
 import { t } from "./i18n";
 
@@ -128,5 +130,42 @@ export function SaveBar({
         {busy ? ft("saving") : (label ?? t("save"))}
       </button>
     </div>
+  );
+}
+
+/** A record's photos: the heading with their count, the strip (new and already sent), an error
+ *  line, and the camera while the record may take more. */
+export function RecordPhotos({
+  total,
+  photos,
+  onRemove,
+  existing,
+  onRemoveExisting,
+  add,
+  error,
+}: {
+  total: number;
+  photos: DraftPhoto[];
+  onRemove: (key: string) => void;
+  existing?: string[];
+  onRemoveExisting?: (id: string) => void;
+  add: (files: File[], fix: Promise<Fix | null>) => void;
+  /** Said between the strip and the camera (a form may say it further down instead). */
+  error?: string | false | null;
+}) {
+  return (
+    <>
+      <h2>
+        {t("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span>
+      </h2>
+      <PhotoStrip photos={photos} onRemove={onRemove} existing={existing} onRemoveExisting={onRemoveExisting} />
+      {error && <FieldError id="photos" text={error} />}
+      <CameraButton
+        testid="photo-input"
+        label={t("takePhoto")}
+        disabled={total >= MAX_PHOTOS}
+        onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)}
+      />
+    </>
   );
 }

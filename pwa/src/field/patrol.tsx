@@ -17,8 +17,8 @@ import { DraftBar, loadDraft, useDraft } from "../ui/draft";
 import { ft } from "../ui/i18n";
 import { OnSiteWarnings } from "./warnings";
 import { loadRecord } from "./load-record";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, removeExisting } from "../ui/form-parts";
-import { PositionBox, SaveBar, SearchBox } from "./parts";
+import { FieldError, MAX_PHOTOS, UndoBar, removeExisting } from "../ui/form-parts";
+import { PositionBox, RecordPhotos, SaveBar, SearchBox } from "./parts";
 import { useRecordForm } from "./record-form";
 import { ReturnedBanner } from "./returned";
 
@@ -203,21 +203,14 @@ export default function PatrolForm({ params }: { params: Params }) {
               noteError={shown[`note-${code}`]}
             />
           ))}
-          <h2>
-            {t("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span>
-          </h2>
-          <PhotoStrip
+          <RecordPhotos
+            total={total}
             photos={photos.filter((p) => !onIssue(p.item))}
             onRemove={remove}
             existing={existingPhotos.filter((pid) => !onIssue(existingItem[pid]))}
             onRemoveExisting={dropExisting}
-          />
-          <FieldError id="photos" text={shown.photos} />
-          <CameraButton
-            testid="photo-input"
-            label={t("takePhoto")}
-            disabled={total >= MAX_PHOTOS}
-            onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)}
+            add={add}
+            error={shown.photos}
           />
           {total >= MAX_PHOTOS && <p class="small">{t("tooManyPhotos")}</p>}
           <label class="field" style="margin-top:14px">

@@ -21,8 +21,8 @@ import { t, tk } from "./i18n";
 import { loadRecord } from "./load-record";
 import { DraftBar, loadDraft, useDraft } from "../ui/draft";
 import { ft } from "../ui/i18n";
-import { CameraButton, FieldError, MAX_PHOTOS, PhotoStrip, UndoBar, removeExisting } from "../ui/form-parts";
-import { PositionBox, SaveBar, SearchBox } from "./parts";
+import { FieldError, MAX_PHOTOS, UndoBar, removeExisting } from "../ui/form-parts";
+import { PositionBox, RecordPhotos, SaveBar, SearchBox } from "./parts";
 import { useRecordForm } from "./record-form";
 import { OnSiteWarnings } from "./warnings";
 import { ReturnedBanner } from "./returned";
@@ -249,20 +249,13 @@ export default function VisitForm({ params }: { params: Params }) {
             />
             {t("followUp")}
           </label>
-          <h2>
-            {t("photos")} <span class="muted small">{ft("photoCount", { n: total })}</span>
-          </h2>
-          <PhotoStrip
+          <RecordPhotos
+            total={total}
             photos={photos}
             onRemove={remove}
             existing={existingPhotos}
             onRemoveExisting={(pid) => removeExisting(setExistingPhotos, pid)}
-          />
-          <CameraButton
-            testid="photo-input"
-            label={t("takePhoto")}
-            disabled={total >= MAX_PHOTOS}
-            onFiles={(files, fix) => add(files.slice(0, MAX_PHOTOS - total), fix)}
+            add={add}
           />
           {!hasPhotos && (
             <label class="field" style="margin-top:14px">
