@@ -93,6 +93,39 @@ async def test_approval_needs_the_confirmation_and_pressing_a_twice_approves_one
         await context.close()
 
 
+async def test_keys_pressed_back_to_back_act_on_what_the_screen_shows(browser, live_server, db):
+    """A quick hand: Esc closes the confirmation and Shift+A, pressed before the next frame is
+    painted, approves at once, and a second Shift+A while that approval is on its way sends
+    nothing. Each key is its own task, as on a keyboard, so the page has rendered between them;
+    the keys must not answer to the screen as it was a key earlier."""
+    _, ids = await _patrols(db, 1)
+    context, page, errors = await open_as(browser, live_server.url, "super1", "/review")
+    try:
+        await page.locator(f"[data-testid=record][data-id='{ids[0]}']").wait_for()
+        await page.keyboard.press("a")
+        await page.get_by_test_id("approve-confirm").wait_for()
+        await page.evaluate(
+            """() => new Promise((done) => {
+                const press = (key, shiftKey) =>
+                    window.dispatchEvent(new KeyboardEvent("keydown", { key, shiftKey, bubbles: true }));
+                press("Escape", false);
+                setTimeout(() => press("A", true), 0);
+                setTimeout(() => { press("A", true); done(); }, 1);
+            })"""
+        )
+        await page.get_by_test_id("decided").wait_for()
+        assert await _statuses(db, ids) == ["approved"]
+        # The second Shift+A, pressed while the first approval was on its way, sent nothing.
+        reviews = await db.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "patrol_review")
+        )
+        assert reviews == 1, reviews
+        assert await page.locator(".sv [role=alert]").count() == 0
+        assert not errors, errors
+    finally:
+        await context.close()
+
+
 async def test_the_queue_on_a_phone_fits_its_width(browser, live_server, db):
     await _patrols(db, 2)
     context, page, errors = await open_as(browser, live_server.url, "super1", "/review")

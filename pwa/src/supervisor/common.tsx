@@ -6,6 +6,7 @@ import { describeError } from "../errors";
 import { lang, paren, useLang } from "../i18n";
 import { codeLabel } from "../vocabulary-i18n";
 import { templateLabel } from "../stations";
+import { useKeydown } from "../ui/keys";
 import { label, t, type Key } from "./i18n";
 import "./sv.css";
 
@@ -194,18 +195,14 @@ export function Viewer({ photos, start, onClose }: { photos: Photo[]; start: num
     setPan([0, 0]);
     setOriginal(false);
   };
-  useEffect(() => {
-    const key = (e: KeyboardEvent) => {
-      e.stopPropagation();
-      if (e.key === "Escape") onClose();
-      else if (e.key === "ArrowRight") move(1);
-      else if (e.key === "ArrowLeft") move(-1);
-      else if (e.key === "+" || e.key === "=") setZoom((z) => Math.min(z * 1.5, 8));
-      else if (e.key === "-") setZoom((z) => Math.max(z / 1.5, 1));
-    };
-    window.addEventListener("keydown", key, true);
-    return () => window.removeEventListener("keydown", key, true);
-  });
+  useKeydown((e) => {
+    e.stopPropagation();
+    if (e.key === "Escape") onClose();
+    else if (e.key === "ArrowRight") move(1);
+    else if (e.key === "ArrowLeft") move(-1);
+    else if (e.key === "+" || e.key === "=") setZoom((z) => Math.min(z * 1.5, 8));
+    else if (e.key === "-") setZoom((z) => Math.max(z / 1.5, 1));
+  }, true);
   const src = original ? p.url : p.review_url || p.thumb_url;
   return (
     <div

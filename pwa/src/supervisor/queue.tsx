@@ -2,7 +2,7 @@
 // the right. Keys: j/k next/previous, a approve (asks first, naming the record; Enter confirms),
 // Shift+A approve at once, r return (type the reason, Ctrl+Enter sends). After a decision nothing
 // is selected until j or k: no key decides on a record the user did not pick.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import {
   FLAG_CODES,
   QUEUE_TYPES,
@@ -17,6 +17,7 @@ import {
 import { colon, useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
 import { query } from "../router";
+import { useKeydown } from "../ui/keys";
 import { facilities, session, subjects } from "../session";
 import { useValue } from "../store";
 import { ApiError } from "../api";
@@ -286,9 +287,16 @@ export default function Queue() {
     setNear(Math.min(at, Math.max(rest.length - 1, 0)));
     setSel(null);
   };
+  // The record whose decision is on its way: a key pressed again meanwhile sends nothing.
+  const sending = useRef<string | null>(null);
   const decide = async (decision: Review["decision"], comment: string) => {
-    if (!current) return;
-    await review(current.kind, current.id, decision, comment);
+    if (!current || sending.current === current.id) return;
+    sending.current = current.id;
+    try {
+      await review(current.kind, current.id, decision, comment);
+    } finally {
+      sending.current = null;
+    }
     const place = current.place_name;
     settled([current.id], () =>
       decision === "reopen"
@@ -299,29 +307,25 @@ export default function Queue() {
   const approvable = () =>
     !!(current && record && record.id === current.id && record.status === "submitted" && !isOwn(record));
 
-  useEffect(() => {
-    const key = (e: KeyboardEvent) => {
-      const tag = (e.target as HTMLElement)?.tagName;
-      if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || e.ctrlKey || e.metaKey || e.altKey) return;
-      const n = items.length;
-      if (e.key === "j" && n) setSel((s) => (s == null ? Math.min(near, n - 1) : Math.min(s + 1, n - 1)));
-      else if (e.key === "k" && n) setSel((s) => (s == null ? Math.max(Math.min(near, n) - 1, 0) : Math.max(s - 1, 0)));
-      else if (e.key === "Escape" && confirming) setConfirming(false);
-      // Enter confirms (on a focused button the button's own click does it).
-      else if (e.key === "Enter" && confirming && tag !== "BUTTON" && tag !== "A" && approvable())
-        void decide("approve", "").catch((x) => setError(errText(x)));
-      else if (e.key === "A" && e.shiftKey && approvable() && !confirming)
-        void decide("approve", "").catch((x) => setError(errText(x)));
-      else if (e.key === "a" && !e.shiftKey && approvable())
-        setConfirming(true); // a second a changes nothing
-      else if (e.key === "r" && record && !isOwn(record) && !confirming) {
-        e.preventDefault();
-        setReturning(true);
-      } else return;
-      setDone(null);
-    };
-    window.addEventListener("keydown", key);
-    return () => window.removeEventListener("keydown", key);
+  useKeydown((e) => {
+    const tag = (e.target as HTMLElement)?.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || e.ctrlKey || e.metaKey || e.altKey) return;
+    const n = items.length;
+    if (e.key === "j" && n) setSel((s) => (s == null ? Math.min(near, n - 1) : Math.min(s + 1, n - 1)));
+    else if (e.key === "k" && n) setSel((s) => (s == null ? Math.max(Math.min(near, n) - 1, 0) : Math.max(s - 1, 0)));
+    else if (e.key === "Escape" && confirming) setConfirming(false);
+    // Enter confirms (on a focused button the button's own click does it).
+    else if (e.key === "Enter" && confirming && tag !== "BUTTON" && tag !== "A" && approvable())
+      void decide("approve", "").catch((x) => setError(errText(x)));
+    else if (e.key === "A" && e.shiftKey && approvable() && !confirming)
+      void decide("approve", "").catch((x) => setError(errText(x)));
+    else if (e.key === "a" && !e.shiftKey && approvable())
+      setConfirming(true); // a second a changes nothing
+    else if (e.key === "r" && record && !isOwn(record) && !confirming) {
+      e.preventDefault();
+      setReturning(true);
+    } else return;
+    setDone(null);
   });
   useEffect(() => {
     if (sel != null) document.querySelector(`[data-row="${sel}"]`)?.scrollIntoView({ block: "nearest" });
