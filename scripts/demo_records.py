@@ -13,6 +13,7 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from storage.checklists import PATROL_CODES
+from storage.vocabulary import AWARD_VISIT_TYPE, VisitType
 
 SHARED_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "photos"
 
@@ -111,7 +112,9 @@ async def _patrol(
     return str(record_id)
 
 
-async def _visit(client: Any, headers: dict[str, str], subject: dict, *, hours_ago: float, **fields: Any) -> str:
+async def _visit(
+    client: Any, headers: dict[str, str], subject: dict, *, hours_ago: float, visit_type: VisitType, **fields: Any
+) -> str:
     at = datetime.now(timezone.utc) - timedelta(hours=hours_ago)
     home = subject["location"]
     where = (home["lat"] + 0.0003, home["lon"]) if home else None
@@ -123,6 +126,7 @@ async def _visit(client: Any, headers: dict[str, str], subject: dict, *, hours_a
         "visited_at": at.isoformat(),
         "location": {"lat": where[0], "lon": where[1], "accuracy_m": 20} if where else None,
         "photo_ids": photo_ids,
+        "visit_type": visit_type,
         **fields,
     }
     (await client.put(f"/api/v1/visits/{record_id}", json=body, headers=headers)).raise_for_status()
@@ -181,7 +185,7 @@ async def load_demo_records(client: Any, password: str) -> None:
         worker1,
         s1[1],
         hours_ago=4,
-        visit_type="merit_notice",
+        visit_type=AWARD_VISIT_TYPE,
         summary="送三等功喜报到家",
         needs="",
         assistance={"cash_yuan": 0, "goods": "喜报、慰问品"},
