@@ -17,7 +17,7 @@ from api.deps import CurrentUser, DbSession
 from api.types import Limit
 from storage.errors import Invalid
 from storage.queries import audit
-from storage.vocabulary import AuditAction
+from storage.vocabulary import AuditAction, AuditEntity
 
 Search = Annotated[str | None, QueryParameter(max_length=100)]
 Since = Annotated[datetime | None, QueryParameter(name="from")]
@@ -31,7 +31,7 @@ class AuditOut(msgspec.Struct):
     actor_username: str
     ip: str
     action: AuditAction
-    entity: str
+    entity: AuditEntity
     entity_id: str
     org_unit_id: uuid.UUID | None
     detail: dict[str, Any]
@@ -59,7 +59,7 @@ class AuditLogController(Controller):
         actor_id: FromQuery[uuid.UUID | None] = None,
         from_: Since = None,
         to: FromQuery[datetime | None] = None,
-        entity: FromQuery[Search] = None,
+        entity: FromQuery[AuditEntity | None] = None,
         entity_id: FromQuery[Search] = None,
         cursor: FromQuery[str | None] = None,
         limit: Limit = 50,

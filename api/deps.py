@@ -18,7 +18,7 @@ from api import client_address
 from api.settings import Settings
 from storage.object_store import ObjectStore
 from storage.queries import audit, users
-from storage.vocabulary import Role
+from storage.vocabulary import AuditEntity, Role
 
 ROLES = ("field_worker", "supervisor", "admin")
 
@@ -98,7 +98,7 @@ async def record_audit(
     user: Principal,
     action: str,
     *,
-    entity: str = "",
+    entity: AuditEntity = "",
     entity_id: object = "",
     org_unit_id: uuid.UUID | None = None,
     **detail: Any,

@@ -49,6 +49,7 @@ from storage.vocabulary import (
     STATION_STANDARD_ZH,
     SUBJECT_CATEGORY_ZH,
     VISIT_TYPE_ZH,
+    Ledger,
     RecordKind,
 )
 
@@ -246,7 +247,7 @@ def inspection_row(r: Any, link: Callable[[uuid.UUID], PhotoLink], labels: dict[
 
 
 # Each ledger: its record kind, its row of cells, its headers and its sheet's title.
-KINDS: dict[str, tuple[RecordKind, Callable[..., list[Any]], list[str], str]] = {
+KINDS: dict[Ledger, tuple[RecordKind, Callable[..., list[Any]], list[str], str]] = {
     "patrols": ("patrol", patrol_row, PATROL_HEADERS, "巡查台账"),
     "visits": ("visit", visit_row, VISIT_HEADERS, "走访台账"),
     "inspections": ("inspection", inspection_row, INSPECTION_HEADERS, "督导台账"),
@@ -284,7 +285,7 @@ def content_disposition(ascii_name: str, name: str) -> str:
 
 
 async def _batches(
-    state: State, kind: str, scope_path: str, since: datetime, until: datetime, base: str
+    state: State, kind: Ledger, scope_path: str, since: datetime, until: datetime, base: str
 ) -> AsyncIterator[list[list[Any]]]:
     """Rows as lists of cells, a batch at a time, from a session of the export's own."""
     record_kind, make_row, _, _ = KINDS[kind]
@@ -408,7 +409,7 @@ class ExportController(Controller):
         user: CurrentUser,
         db_session: DbSession,
         *,
-        kind: str,
+        kind: Ledger,
         fmt: str,
         org_unit_id: uuid.UUID | None,
         from_: str | None,

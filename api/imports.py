@@ -16,7 +16,7 @@ import io
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 import msgspec
@@ -33,7 +33,7 @@ from api.subjects import SubjectIn
 from api.subjects import _columns as subject_columns
 from storage.errors import Invalid
 from storage.queries import facilities, org_units, subjects, users
-from storage.vocabulary import ErrorCode
+from storage.vocabulary import ErrorCode, ImportedList
 
 MAX_CSV = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -274,7 +274,9 @@ def _row_key(values: dict[str, Any]) -> Any:
     return values.get("id_number") or (values["name"], values["org_unit_id"])
 
 
-async def _stored(db_session: DbSession, kind: str, rows: list[dict[str, Any]], scope_path: str) -> dict[Any, Any]:
+async def _stored(
+    db_session: DbSession, kind: ImportedList, rows: list[dict[str, Any]], scope_path: str
+) -> dict[Any, Any]:
     """The stored rows the file's rows name, by the same keys as _row_key."""
     if kind == "facilities":
         found = await facilities.find_by_name(db_session, keys=[_row_key(v) for v in rows], scope_path=scope_path)
@@ -301,7 +303,7 @@ class ImportController(Controller):
     tags = ["imports"]
 
     async def _run(
-        self, request: Request, user: CurrentUser, db_session: DbSession, *, kind: str, dry_run: bool
+        self, request: Request, user: CurrentUser, db_session: DbSession, *, kind: ImportedList, dry_run: bool
     ) -> Response:
         user.require("supervisor", "admin")
         units = await org_units.list_units(db_session, scope_path=user.scope_path)
@@ -395,7 +397,7 @@ class ImportController(Controller):
         )
 
     def _check(
-        self, kind: str, row: dict[str, str], unit_by: dict[str, uuid.UUID], people: dict[str, uuid.UUID]
+        self, kind: ImportedList, row: dict[str, str], unit_by: dict[str, uuid.UUID], people: dict[str, uuid.UUID]
     ) -> tuple[dict[str, Any], set[str], list[RowError]]:
         """The row's columns and which of them it gave (an update changes only those), or every
         problem of the row, one per field, so a person fixes the file in one go."""
@@ -498,7 +500,7 @@ class ImportController(Controller):
         return await self._run(request, user, db_session, kind="subjects", dry_run=dry_run)
 
     @get("/{kind:str}/template.csv", operation_id="ImportTemplate", media_type="text/csv")
-    async def template(self, kind: FromPath[Literal["facilities", "subjects"]], user: CurrentUser) -> Response:
+    async def template(self, kind: FromPath[ImportedList], user: CurrentUser) -> Response:
         """A file to fill in: the Chinese headers the import reads and one example row. UTF-8 with
         a BOM so that Excel in China opens it in the right encoding."""
         user.require("supervisor", "admin")

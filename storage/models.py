@@ -42,6 +42,7 @@ from storage.vocabulary import (
     UNIT_LEVELS,
     VISIT_TYPES,
     AuditAction,
+    AuditEntity,
     Decision,
     FacilityKind,
     ProtectionLevel,
@@ -360,7 +361,7 @@ class AuditEntry(Base):
     actor_username: Mapped[str] = mapped_column(String(64), server_default="")
     ip: Mapped[str] = mapped_column(String(64), server_default="")
     action: Mapped[AuditAction] = mapped_column(String(48), index=True)
-    entity: Mapped[str] = mapped_column(String(32), server_default="")
+    entity: Mapped[AuditEntity] = mapped_column(String(32), server_default="")
     entity_id: Mapped[str] = mapped_column(String(64), server_default="", index=True)
     org_unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")

@@ -63,10 +63,8 @@ TaskStatus = Literal["open", "fixed", "accepted", "cancelled"]
 # head, or nobody known ("").
 TaskOwnerKind = Literal["caretaker", "contact", "station_head", ""]
 
-# --- error codes -----------------------------------------------------------------------------------
+# --- the audit log ---------------------------------------------------------------------------------
 
-# The `code` of every error body (api/errors.py): stable words the PWA turns into sentences in the
-# user's language. Never rename one; add finer ones where a screen says more than the status does.
 # What the audit log records (api/ writes them; tests/api/test_audit_words.py reads the source and
 # checks this list is exactly those), in the desk filter's order.
 AuditAction = Literal[
@@ -117,7 +115,35 @@ AuditAction = Literal[
     "template_version",
     "weekly_remarks",
     "export",
+    "photo_missing_bytes",
 ]
+# The ledgers the desk exports (api/exports.py) and the lists it imports (api/imports.py).
+Ledger = Literal["patrols", "visits", "inspections"]
+ImportedList = Literal["facilities", "subjects"]
+# The thing an entry is about, in the desk filter's order: a record or task, a ledger exported, a
+# list imported, a batch of reviews, the ready-made return reasons; "" for a failed login, which
+# names no account.
+AuditEntity = Literal[
+    RecordKind,
+    "task",
+    "photo",
+    "facility",
+    "subject",
+    "user",
+    "org_unit",
+    "checklist_template",
+    "weekly_report",
+    "review",
+    "return_reasons",
+    Ledger,
+    ImportedList,
+    "",
+]
+
+# --- error codes -----------------------------------------------------------------------------------
+
+# The `code` of every error body (api/errors.py): stable words the PWA turns into sentences in the
+# user's language. Never rename one; add finer ones where a screen says more than the status does.
 ErrorCode = Literal[
     # by status or kind of failure
     "bad_input",
@@ -193,6 +219,7 @@ STATION_STANDARDS: tuple[StationStandard, ...] = get_args(StationStandard)
 TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
 ERROR_CODES: tuple[ErrorCode, ...] = get_args(ErrorCode)
 AUDIT_ACTIONS: tuple[AuditAction, ...] = get_args(AuditAction)
+AUDIT_ENTITIES: tuple[AuditEntity, ...] = get_args(AuditEntity)
 
 
 def check_in(column: str, codes: tuple[str, ...]) -> str:

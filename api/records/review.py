@@ -16,6 +16,7 @@ from storage.db import commit_early
 from storage.errors import Conflict, Invalid
 from storage.queries import records as record_queries
 from storage.queries.records import Record
+from storage.vocabulary import AuditEntity
 
 # An approval may be taken back (reopen) this long after it was given.
 REOPEN_WINDOW = timedelta(hours=24)
@@ -131,7 +132,7 @@ async def refuse_own(
     user: Principal,
     action: str,
     *,
-    entity: str,
+    entity: AuditEntity,
     entity_id: uuid.UUID,
     org_unit_id: uuid.UUID,
     **detail: Any,

@@ -83,7 +83,9 @@ export {
   appliesToOutStandardOneOf0Values as STATION_STANDARDS,
   checklistItemResultValues as ITEM_RESULTS,
 } from "./api-schema";
-import { queueItemKindValues } from "./api-schema";
+import { auditOutEntityValues, queueItemKindValues } from "./api-schema";
+/** What an audit entry can be about ("" is a failed login, which names no account). */
+export const AUDIT_ENTITIES = auditOutEntityValues.filter((e) => e !== "");
 /** Whether a code (a queue type, a route parameter) is a record kind. */
 export const isRecordKind = (v: string): v is RecordKind => (queueItemKindValues as readonly string[]).includes(v);
 

@@ -4,6 +4,7 @@
 // server adds is a failing test here, never a raw code on a screen.
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  AUDIT_ENTITIES,
   AWARD_GRADES,
   BATCH_REFUSAL_REASONS,
   ERROR_CODES,
@@ -72,6 +73,12 @@ describe("every code of the schema's enums", () => {
       expect(codes.length).toBeGreaterThan(0);
       expect(codes.filter((c) => !labelled(`${prefix}${c}`))).toEqual([]);
     });
+
+  it("has words in both languages: what an audit entry is about (the desk's own)", () => {
+    const have = new Set(stringTables.flatMap(({ zh, en }) => Object.keys(zh).filter((k) => zh[k] && en[k])));
+    expect(AUDIT_ENTITIES.length).toBeGreaterThan(0);
+    expect(AUDIT_ENTITIES.filter((e) => !have.has(`en_${e}`))).toEqual([]);
+  });
 
   it("has words in both languages: error codes (the app's general sentence, or the desk's own)", () => {
     const have = new Set(stringTables.flatMap(({ zh, en }) => Object.keys(zh).filter((k) => zh[k] && en[k])));

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import AuditEntry, ChecklistTemplate, Facility, OrgUnit, Patrol, Photo, Subject, Task, User, Visit
 from storage.queries.common import in_scope
 from storage.record_tables import TABLES, table_named
-from storage.vocabulary import RECORD_KINDS
+from storage.vocabulary import RECORD_KINDS, AuditAction, AuditEntity
 
 
 async def log(
@@ -22,8 +22,8 @@ async def log(
     actor_id: uuid.UUID | None,
     actor_username: str,
     ip: str,
-    action: str,
-    entity: str = "",
+    action: str,  # an AuditAction: api/ builds some (f"{kind}_review"); tests/api/test_audit_words.py checks them
+    entity: AuditEntity = "",
     entity_id: object = "",
     org_unit_id: uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
@@ -52,14 +52,14 @@ async def search(
     *,
     scope_path: str,
     text: str | None = None,
-    action: str | None = None,
+    action: AuditAction | None = None,
     actor_id: uuid.UUID | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     before_id: int | None = None,
     limit: int = 50,
     include_unscoped: bool = False,
-    entity: str | None = None,
+    entity: AuditEntity | None = None,
     entity_id: str | None = None,
 ) -> Sequence[AuditEntry]:
     """Newest first. Entries with no unit (a login with an unknown name) show only to admins."""

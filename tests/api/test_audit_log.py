@@ -34,7 +34,7 @@ async def test_workers_cannot_read_it_and_bad_input_is_4xx(client, db):
     await make_district(db)
     assert (await client.get("/api/v1/audit-log", headers=await login(client, "worker1"))).status_code == 403
     admin = await login(client, "admin")
-    for query in ("cursor=abc", "from=yesterday", "limit=1000", "actor_id=1"):
+    for query in ("cursor=abc", "from=yesterday", "limit=1000", "actor_id=1", "action=dance", "entity=spaceship"):
         response = await client.get(f"/api/v1/audit-log?{query}", headers=admin)
         assert 400 <= response.status_code < 500, query
 

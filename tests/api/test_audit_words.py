@@ -42,7 +42,7 @@ def _strings(node: ast.AST, function: ast.AST) -> set[str]:
 
 def server_actions() -> set[str]:
     actions: set[str] = set()
-    for path in sorted((ROOT / "api").rglob("*.py")):
+    for path in sorted([*(ROOT / "api").rglob("*.py"), *(ROOT / "scripts").rglob("*.py")]):
         tree = ast.parse(path.read_text())
         for function in ast.walk(tree):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -2,7 +2,7 @@
 // each change; filters by person, action, thing and time. Used by the admin screen and by the
 // pages of single things (a task's history).
 import { useState } from "preact/hooks";
-import { AUDIT_ACTIONS, type Page, type UserAdmin } from "../api";
+import { AUDIT_ACTIONS, AUDIT_ENTITIES, type Page, type UserAdmin } from "../api";
 import type { components } from "../api-schema";
 import { colon } from "../i18n";
 import { query } from "../router";
@@ -11,19 +11,6 @@ import { label, t } from "./i18n";
 
 /** An audit entry as GET /audit-log answers it. */
 export type AuditRow = components["schemas"]["AuditOut"];
-const ENTITIES = [
-  "facility",
-  "subject",
-  "task",
-  "patrol",
-  "visit",
-  "inspection",
-  "user",
-  "org_unit",
-  "photo",
-  "checklist_template",
-  "weekly_report",
-];
 
 const has = (key: string) => label("", key) !== key;
 const actionWord = (a: string) => (has(`a_${a}`) ? label("a_", a) : a.replace(/_/g, " "));
@@ -178,7 +165,7 @@ export function AuditScreen() {
           <span>{t("thing")}</span>
           <select data-testid="audit-entity" value={f.entity} onChange={(e) => set("entity", e.currentTarget.value)}>
             <option value="">{t("anything")}</option>
-            {ENTITIES.map((x) => (
+            {AUDIT_ENTITIES.map((x) => (
               <option value={x}>{label("en_", x)}</option>
             ))}
           </select>
