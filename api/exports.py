@@ -15,7 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from litestar import Controller, Request, get
@@ -399,22 +399,34 @@ async def xlsx_body(
             yield chunk
 
 
+# Each ledger in each format has its path (/patrols.xlsx, /visits.csv ...) and operation id
+# (ExportPatrolsXlsx ...); one handler answers them all.
+FORMATS = ("xlsx", "csv")
+PATHS = [f"/{ledger}.{fmt}" for ledger in KINDS for fmt in FORMATS]
+
+
+def _operation_id(handler: Any, method: Any, components: list[Any]) -> str:
+    ledger, fmt = str(components[-1]).split(".")
+    return f"Export{ledger.capitalize()}{fmt.capitalize()}"
+
+
 class ExportController(Controller):
     path = "/api/v1/exports"
     tags = ["exports"]
 
-    async def _export(
+    @get(PATHS, operation_id=_operation_id, summary="A ledger as XLSX or CSV")
+    async def export_ledger(
         self,
         request: Request,
         user: CurrentUser,
         db_session: DbSession,
-        *,
-        kind: Ledger,
-        fmt: str,
-        org_unit_id: uuid.UUID | None,
-        from_: str | None,
-        to: str | None,
+        org_unit_id: FromQuery[uuid.UUID | None] = None,
+        from_: PeriodEdge = None,
+        to: PeriodEnd = None,
     ) -> Stream:
+        """A ledger of the unit's records in the period, as XLSX or CSV (the path says which)."""
+        ledger, fmt = request.url.path.rsplit("/", 1)[1].split(".")
+        kind = cast(Ledger, ledger)  # one of PATHS: the router matched it
         user.require("supervisor", "admin")
         since, until = period(from_, to)
         unit: OrgUnit = await org_units.get_unit(
@@ -450,88 +462,4 @@ class ExportController(Controller):
                 "Content-Disposition": content_disposition(f"{kind}-{stem}.{fmt}", f"{title}_{unit.name}_{stem}.{fmt}"),
                 "Cache-Control": "no-store",
             },
-        )
-
-    @get("/patrols.xlsx", operation_id="ExportPatrolsXlsx")
-    async def export_patrols_xlsx(
-        self,
-        request: Request,
-        user: CurrentUser,
-        db_session: DbSession,
-        org_unit_id: FromQuery[uuid.UUID | None] = None,
-        from_: PeriodEdge = None,
-        to: PeriodEnd = None,
-    ) -> Stream:
-        return await self._export(
-            request, user, db_session, kind="patrols", fmt="xlsx", org_unit_id=org_unit_id, from_=from_, to=to
-        )
-
-    @get("/patrols.csv", operation_id="ExportPatrolsCsv")
-    async def export_patrols_csv(
-        self,
-        request: Request,
-        user: CurrentUser,
-        db_session: DbSession,
-        org_unit_id: FromQuery[uuid.UUID | None] = None,
-        from_: PeriodEdge = None,
-        to: PeriodEnd = None,
-    ) -> Stream:
-        return await self._export(
-            request, user, db_session, kind="patrols", fmt="csv", org_unit_id=org_unit_id, from_=from_, to=to
-        )
-
-    @get("/visits.xlsx", operation_id="ExportVisitsXlsx")
-    async def export_visits_xlsx(
-        self,
-        request: Request,
-        user: CurrentUser,
-        db_session: DbSession,
-        org_unit_id: FromQuery[uuid.UUID | None] = None,
-        from_: PeriodEdge = None,
-        to: PeriodEnd = None,
-    ) -> Stream:
-        return await self._export(
-            request, user, db_session, kind="visits", fmt="xlsx", org_unit_id=org_unit_id, from_=from_, to=to
-        )
-
-    @get("/visits.csv", operation_id="ExportVisitsCsv")
-    async def export_visits_csv(
-        self,
-        request: Request,
-        user: CurrentUser,
-        db_session: DbSession,
-        org_unit_id: FromQuery[uuid.UUID | None] = None,
-        from_: PeriodEdge = None,
-        to: PeriodEnd = None,
-    ) -> Stream:
-        return await self._export(
-            request, user, db_session, kind="visits", fmt="csv", org_unit_id=org_unit_id, from_=from_, to=to
-        )
-
-    @get("/inspections.xlsx", operation_id="ExportInspectionsXlsx")
-    async def export_inspections_xlsx(
-        self,
-        request: Request,
-        user: CurrentUser,
-        db_session: DbSession,
-        org_unit_id: FromQuery[uuid.UUID | None] = None,
-        from_: PeriodEdge = None,
-        to: PeriodEnd = None,
-    ) -> Stream:
-        return await self._export(
-            request, user, db_session, kind="inspections", fmt="xlsx", org_unit_id=org_unit_id, from_=from_, to=to
-        )
-
-    @get("/inspections.csv", operation_id="ExportInspectionsCsv")
-    async def export_inspections_csv(
-        self,
-        request: Request,
-        user: CurrentUser,
-        db_session: DbSession,
-        org_unit_id: FromQuery[uuid.UUID | None] = None,
-        from_: PeriodEdge = None,
-        to: PeriodEnd = None,
-    ) -> Stream:
-        return await self._export(
-            request, user, db_session, kind="inspections", fmt="csv", org_unit_id=org_unit_id, from_=from_, to=to
         )

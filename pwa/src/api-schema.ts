@@ -133,7 +133,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ExportInspectionsCsv */
+        /** A ledger as XLSX or CSV */
         get: operations["ExportInspectionsCsv"];
         put?: never;
         post?: never;
@@ -150,7 +150,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ExportInspectionsXlsx */
+        /** A ledger as XLSX or CSV */
         get: operations["ExportInspectionsXlsx"];
         put?: never;
         post?: never;
@@ -167,7 +167,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ExportPatrolsCsv */
+        /** A ledger as XLSX or CSV */
         get: operations["ExportPatrolsCsv"];
         put?: never;
         post?: never;
@@ -184,7 +184,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ExportPatrolsXlsx */
+        /** A ledger as XLSX or CSV */
         get: operations["ExportPatrolsXlsx"];
         put?: never;
         post?: never;
@@ -201,7 +201,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ExportVisitsCsv */
+        /** A ledger as XLSX or CSV */
         get: operations["ExportVisitsCsv"];
         put?: never;
         post?: never;
@@ -218,7 +218,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ExportVisitsXlsx */
+        /** A ledger as XLSX or CSV */
         get: operations["ExportVisitsXlsx"];
         put?: never;
         post?: never;
