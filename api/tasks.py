@@ -175,7 +175,7 @@ async def _detail(db_session: DbSession, settings: Settings, task: Task) -> Task
         before += _before_photos(record, task.item, photos[record.id])
     # After photos are uploaded with record_id=<task id>; another record's photo does not count.
     after = [
-        p for p in await tasks.photos_by_ids(db_session, photo_ids=list(task.fix_photo_ids)) if p.record_id == task.id
+        p for p in await photo_queries.get_photos(db_session, ids=list(task.fix_photo_ids)) if p.record_id == task.id
     ]
     received = {p.id for p in after}
     return TaskDetailOut(

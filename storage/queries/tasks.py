@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Conflict, Invalid, NotFound
-from storage.models import Facility, Inspection, OrgUnit, Patrol, Photo, Subject, Task, TaskRecord, User, Visit
+from storage.models import Facility, Inspection, OrgUnit, Patrol, Subject, Task, TaskRecord, User, Visit
 from storage.queries.common import in_scope, in_unit, keyset_page, names_by_id, unit_path
 from storage.record_tables import INSPECTIONS, PATROLS, TABLES, VISITS, Record, table_named
 
@@ -333,13 +333,6 @@ async def records_by_ids(session: AsyncSession, *, refs: Sequence[tuple[str, uui
         if ids:
             found.update((r.id, r) for r in (await session.scalars(select(model).where(model.id.in_(ids)))).all())
     return [found[i] for _, i in refs if i in found]
-
-
-async def photos_by_ids(session: AsyncSession, *, photo_ids: Sequence[uuid.UUID]) -> Sequence[Photo]:
-    if not photo_ids:
-        return []
-    rows = {p.id: p for p in (await session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))).all()}
-    return [rows[i] for i in photo_ids if i in rows]
 
 
 # --- changing ------------------------------------------------------------------------------
