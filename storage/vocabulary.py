@@ -65,7 +65,7 @@ TaskOwnerKind = Literal["caretaker", "contact", "station_head", ""]
 
 # --- the audit log ---------------------------------------------------------------------------------
 
-# What the audit log records (api/ writes them; tests/api/test_audit_words.py reads the source and
+# What the audit log records (api/ and scripts/ write them; tests/api/test_audit_words.py reads the source and
 # checks this list is exactly those), in the desk filter's order.
 AuditAction = Literal[
     "login",
