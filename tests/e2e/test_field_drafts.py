@@ -96,11 +96,14 @@ async def stored_drafts(page) -> dict:
 
 async def wait_draft_holds(page, draft_id: str, text: str) -> None:
     """The draft on the phone holds what was typed last (it is written just after each change)."""
-    for _ in range(100):
-        if text in (await stored_drafts(page))["drafts"].get(draft_id, {}).get("state", ""):
+    held = ""
+    for _ in range(200):
+        held = (await stored_drafts(page))["drafts"].get(draft_id, {}).get("state", "")
+        if text in held:
             return
         await asyncio.sleep(0.1)
-    raise AssertionError(f"the draft {draft_id} never held {text!r}")
+    bar = await page.get_by_test_id("draft-status").evaluate("(e) => JSON.stringify(e.dataset) + ' ' + e.innerText")
+    raise AssertionError(f"the draft {draft_id} never held {text!r}: it held {held!r}; the screen says {bar}")
 
 
 async def test_a_half_filled_patrol_survives_a_reload_and_a_killed_browser_and_its_item_photo_is_the_tasks_before(
@@ -189,6 +192,48 @@ async def test_a_half_filled_patrol_survives_a_reload_and_a_killed_browser_and_i
 
 # 700 m due north of the facility (26.5800, 106.7100): 0.0063 degrees of latitude.
 AWAY = {"latitude": 26.5800 + 700 / 111_195, "longitude": 106.7100, "accuracy": 12}
+
+
+async def test_a_change_the_phone_could_not_keep_is_said_and_kept_once_it_can(browser, live_server, area):
+    """IndexedDB can refuse a write (a full or busy disk). The draft bar says the latest change is
+    not kept, and the write is tried again without another keystroke: the last words typed before
+    the worker pockets the phone are kept."""
+    context = await phone_context(browser)
+    page = await context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    try:
+        watch(page, errors)
+        await log_in(page, live_server.url)
+        await page.get_by_test_id("new-patrol").click()
+        await page.locator(f"[data-testid=facility-item][data-id='{area.facility_id}']").click()
+        record_id = await page.get_by_test_id("patrol-form").get_attribute("data-record-id")
+        await page.get_by_test_id("checklist-cleanliness-ok").click()
+        await wait_draft_saved(page, 0)
+        # The disk refuses the drafts' writes for a while.
+        await page.evaluate(
+            """() => {
+                const put = IDBObjectStore.prototype.put;
+                window.refuseDrafts = true;
+                IDBObjectStore.prototype.put = function (...args) {
+                    if (window.refuseDrafts && this.name === "drafts")
+                        throw new DOMException("the disk is full", "QuotaExceededError");
+                    return put.apply(this, args);
+                };
+            }"""
+        )
+        await page.get_by_test_id("patrol-notes").fill("东侧围栏松动，已拍照")
+        await page.locator("[data-testid=draft-status][data-unsaved='1']").wait_for()
+        assert "未能存入本机" in await page.get_by_test_id("draft-status").inner_text()
+        await shot(page, "drafts-unsaved")
+        assert "东侧围栏松动" not in (await stored_drafts(page))["drafts"][record_id]["state"]
+        # The disk has room again; nobody types anything more.
+        await page.evaluate("() => { window.refuseDrafts = false; }")
+        await wait_draft_holds(page, record_id, "东侧围栏松动，已拍照")
+        await page.locator("[data-testid=draft-status][data-unsaved='']").wait_for()
+        assert not errors, errors
+    finally:
+        await context.close()
 
 
 async def test_a_position_700_m_from_the_facility_is_pointed_out_before_saving(browser, live_server, server_api, area):

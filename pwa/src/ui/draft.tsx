@@ -23,6 +23,7 @@ export interface DraftOptions {
 
 export interface Draft {
   savedAt: number | null;
+  unsaved: boolean; // the last write failed; it is tried again
   savedPhotos: number; // in the last write
   restoredAt: number | null;
   dirty: boolean;
@@ -52,6 +53,9 @@ export function useDraft(o: DraftOptions): Draft {
   latest.current = o;
   const [exists, setExists] = useState(false);
   const [savedAt, setSavedAt] = useState<number | null>(null);
+  const [unsaved, setUnsaved] = useState(false);
+  const retry = useRef<ReturnType<typeof setTimeout>>();
+  useEffect(() => () => clearTimeout(retry.current), []);
   const [savedPhotos, setSavedPhotos] = useState(0);
   const [restoredAt, setRestoredAt] = useState<number | null>(null);
   const [leavingTo, setLeavingTo] = useState<string | null>(null);
@@ -74,8 +78,13 @@ export function useDraft(o: DraftOptions): Draft {
         );
         setSavedAt(Date.now());
         setSavedPhotos(photos.length);
+        setUnsaved(false);
       } catch {
-        /* the form is still on screen; the next change tries again */
+        // IndexedDB refused the write (a full or busy disk): the screen says so and it is tried
+        // again shortly, so the last words typed do not wait for a next change that may not come.
+        setUnsaved(true);
+        clearTimeout(retry.current);
+        retry.current = setTimeout(write, 2000);
       }
       if (again.current && !closed.current) {
         again.current = false;
@@ -128,6 +137,7 @@ export function useDraft(o: DraftOptions): Draft {
   };
   return {
     savedAt,
+    unsaved,
     savedPhotos,
     restoredAt,
     dirty,
@@ -165,20 +175,26 @@ export function useDraft(o: DraftOptions): Draft {
 export function DraftBar({ draft }: { draft: Draft }) {
   const [asking, setAsking] = useState(false);
   const at = draft.savedAt ?? draft.restoredAt;
+  const said = draft.unsaved
+    ? ft("draftUnsaved")
+    : at === null
+      ? null
+      : draft.restoredAt && !draft.savedAt
+        ? ft("draftRestored", { at: formatTime(at) })
+        : ft("draftSaved", { at: formatTime(at) });
   return (
     <>
-      {at !== null && (
+      {said !== null && (
         <div
           class="draft-bar"
           data-testid="draft-status"
           data-saved-at={draft.savedAt ?? ""}
           data-photos={draft.savedPhotos}
           data-restored={draft.restoredAt ? "1" : ""}
+          data-unsaved={draft.unsaved ? "1" : ""}
         >
-          <span>
-            {draft.restoredAt && !draft.savedAt
-              ? ft("draftRestored", { at: formatTime(at) })
-              : ft("draftSaved", { at: formatTime(at) })}
+          <span class={draft.unsaved ? "error" : undefined} role={draft.unsaved ? "alert" : undefined}>
+            {said}
           </span>
           {asking ? (
             <span class="row" style="gap:6px;flex-wrap:nowrap">

@@ -7,6 +7,7 @@ export const ft = defineStrings(
   {
     // drafts
     draftSaved: "草稿已存在本机 {at}",
+    draftUnsaved: "最新修改未能存入本机，正在重试",
     draftRestored: "已恢复未完成的草稿（{at}）",
     draftDiscard: "放弃草稿",
     draftDiscardAsk: "放弃这份草稿？已填的内容和照片将从本机删除。",
@@ -76,6 +77,7 @@ export const ft = defineStrings(
   },
   {
     draftSaved: "Draft kept on this phone {at}",
+    draftUnsaved: "The latest changes could not be kept on this phone; trying again",
     draftRestored: "Unfinished draft restored ({at})",
     draftDiscard: "Discard draft",
     draftDiscardAsk: "Discard this draft? What was filled in and its photos are deleted from this phone.",
