@@ -29,7 +29,7 @@ function shown(field: string, v: unknown): string {
 }
 
 /** The finer points of one entry, one line each. */
-function details(r: AuditRow): string[] {
+export function details(r: AuditRow): string[] {
   const d = r.detail ?? {};
   const out: string[] = [];
   const changes = d.changes as Record<string, [unknown, unknown]> | undefined;
@@ -52,7 +52,12 @@ function details(r: AuditRow): string[] {
   if (d.decision)
     out.push(t("s_decision", { d: d.decision === "approve" ? label("st_", "approved") : label("st_", "returned") }));
   if (d.comment) out.push(t("s_comment", { c: String(d.comment) }));
-  if (d.period_from) out.push(t("s_period", { a: shown("", d.period_from), b: shown("", d.period_to) }));
+  if (d.period_from) {
+    // The stored end is the midnight after the last day the export holds: say that last day.
+    const end = Date.parse(String(d.period_to));
+    const last = Number.isNaN(end) ? d.period_to : new Date(end - 1).toISOString();
+    out.push(t("s_period", { a: shown("", d.period_from), b: shown("", last) }));
+  }
   if (d.role && r.action === "user_create") out.push(`${fieldName("role")}${colon()}${label("role_", String(d.role))}`);
   return out;
 }
