@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, post
@@ -113,15 +113,15 @@ def task_fields(
     names: dict[uuid.UUID, str],
     labels: dict[str, str],
     people: dict[uuid.UUID, tasks.People] | None = None,
-    reported: dict[uuid.UUID, list[tuple[str, uuid.UUID]]] | None = None,
+    reported: dict[uuid.UUID, list[tuple[RecordKind, uuid.UUID]]] | None = None,
 ) -> dict:
     who = (people or {}).get(t.id)
     refs = tasks.reported_by(t, reported or {})
     return dict(
-        records=[TaskRecordRef(kind=cast(RecordKind, k), id=i) for k, i in refs],
+        records=[TaskRecordRef(kind=k, id=i) for k, i in refs],
         occurrences=len(refs),
         owner_name=who.owner_name if who else "",
-        owner_kind=cast(TaskOwnerKind, who.owner_kind) if who else "",
+        owner_kind=who.owner_kind if who else "",
         reporter_name=who.reporter_name if who else "",
         id=t.id,
         record_kind=t.record_kind,

@@ -420,7 +420,7 @@ class TaskRecord(Base):
     __tablename__ = "task_records"
     task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True)
-    record_kind: Mapped[str] = mapped_column(String(16))
+    record_kind: Mapped[RecordKind] = mapped_column(String(16))
     joined_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     __table_args__ = (CheckConstraint(check_in("record_kind", RECORD_KINDS), name="record_kind"),)
 

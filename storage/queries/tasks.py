@@ -22,6 +22,7 @@ from storage.errors import Conflict, Invalid, NotFound
 from storage.models import Facility, Inspection, OrgUnit, Patrol, Subject, Task, TaskRecord, User, Visit
 from storage.queries.common import in_scope, in_unit, keyset_page, names_by_id, unit_path
 from storage.record_tables import INSPECTIONS, PATROLS, TABLES, VISITS, Record, table_named
+from storage.vocabulary import RecordKind, TaskOwnerKind
 
 FOLLOW_UP = "follow_up"
 STATUSES = ("open", "fixed", "accepted", "cancelled")
@@ -305,9 +306,9 @@ async def record_of(session: AsyncSession, *, task: Task) -> Record | None:
 
 async def records_of(
     session: AsyncSession, *, task_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[tuple[str, uuid.UUID]]]:
+) -> dict[uuid.UUID, list[tuple[RecordKind, uuid.UUID]]]:
     """Every record that reported each task, oldest first: (kind, id)."""
-    out: dict[uuid.UUID, list[tuple[str, uuid.UUID]]] = {i: [] for i in task_ids}
+    out: dict[uuid.UUID, list[tuple[RecordKind, uuid.UUID]]] = {i: [] for i in task_ids}
     if task_ids:
         for task_id, kind, record_id in (
             await session.execute(
@@ -320,12 +321,14 @@ async def records_of(
     return out
 
 
-def reported_by(task: Task, found: dict[uuid.UUID, list[tuple[str, uuid.UUID]]]) -> list[tuple[str, uuid.UUID]]:
+def reported_by(
+    task: Task, found: dict[uuid.UUID, list[tuple[RecordKind, uuid.UUID]]]
+) -> list[tuple[RecordKind, uuid.UUID]]:
     """A task's records; a task written without its list (a bulk load) has its opening record."""
     return found.get(task.id) or [(task.record_kind, task.record_id)]
 
 
-async def records_by_ids(session: AsyncSession, *, refs: Sequence[tuple[str, uuid.UUID]]) -> list[Record]:
+async def records_by_ids(session: AsyncSession, *, refs: Sequence[tuple[RecordKind, uuid.UUID]]) -> list[Record]:
     """The records named, in the order given (those not found left out)."""
     found: dict[uuid.UUID, Record] = {}
     for table in TABLES:
@@ -414,12 +417,15 @@ async def set_deadline(session: AsyncSession, *, task: Task, due_at: datetime) -
     return before
 
 
+NOBODY: tuple[str, TaskOwnerKind] = ("", "")
+
+
 @dataclass(frozen=True)
 class People:
     """Who answers for a task (owner) and who reported it, by name, for the screens."""
 
     owner_name: str
-    owner_kind: str  # "caretaker" | "station_head" | "contact" | ""
+    owner_kind: TaskOwnerKind
     reporter_name: str
 
 
@@ -493,14 +499,8 @@ async def people(session: AsyncSession, *, tasks: Sequence[Task]) -> dict[uuid.U
         head = next((heads[u] for u in ancestors if u in heads), "")
         care = (caretakers.get(t.facility_id) or "").strip() if t.facility_id else ""
         contact = contacts.get(t.subject_id, "") if t.subject_id else ""
-        owner, kind = (
-            (care, "caretaker")
-            if care
-            else (contact, "contact")
-            if contact
-            else (head, "station_head")
-            if head
-            else ("", "")
-        )
+        # The first of them who is known answers for it.
+        known: list[tuple[str, TaskOwnerKind]] = [(care, "caretaker"), (contact, "contact"), (head, "station_head")]
+        owner, kind = next((who for who in known if who[0]), NOBODY)
         out[t.id] = People(owner_name=owner, owner_kind=kind, reporter_name=reporters.get(t.record_id, ""))
     return out
