@@ -31,12 +31,16 @@ export type StationStandard = NonNullable<Station["standard"]>;
 export type UnitLevel = OrgUnit["level"];
 /** A checklist template version, as GET /checklist-templates lists it (src/stations.ts caches them). */
 export type ChecklistTemplate = Schemas["TemplateOut"];
+export type TemplateItem = Schemas["TemplateItemOut"];
+/** A label or hint in Chinese and English. */
+export type Bilingual = Schemas["Label"];
 export type Facility = Schemas["FacilityOut"];
 export type Subject = Schemas["SubjectOut"];
 
 // Codes come from the checklist templates (src/stations.ts).
 export type ChecklistItem = Schemas["ChecklistItem"];
 export type ItemResult = ChecklistItem["result"];
+export type InspectionIn = Schemas["InspectionIn"];
 export type PatrolIn = Schemas["PatrolIn"];
 export type VisitIn = Schemas["VisitIn"];
 export type VisitType = VisitIn["visit_type"];

@@ -1,24 +1,14 @@
 // Checklist templates and the stations of the user's scope, cached on the phone for offline use.
 // A record is filled against the template version the phone had: its id travels as template_id,
 // and the server checks the items against that version, however many versions came since.
-import { getAll, request, type ChecklistItem, type ChecklistTemplate, type OrgUnit, type StationStandard } from "./api";
+import { getAll, request, type Bilingual, type ChecklistTemplate, type OrgUnit, type StationStandard } from "./api";
 import type { components } from "./api-schema";
 import { cacheGet, cachePut } from "./db";
 import { lang } from "./i18n";
 import { value } from "./store";
 
-export type { ChecklistTemplate };
-export type Standard = StationStandard;
-/** A label or hint in Chinese and English. */
-export type Bilingual = components["schemas"]["Label"];
-export type TemplateItem = components["schemas"]["TemplateItemOut"];
-/** A unit of the user's scope, with its station (GET /org-units). */
-export type Unit = OrgUnit;
-export type InspectionItem = ChecklistItem;
-export type InspectionIn = components["schemas"]["InspectionIn"];
-
 export const templates = value<ChecklistTemplate[]>([]);
-export const units = value<Unit[]>([]);
+export const units = value<OrgUnit[]>([]);
 
 /** A label or hint in the language in use (English falls back to Chinese when left empty). */
 export const pick = (b: Bilingual | undefined) => (b ? (lang.get() === "en" && b.en ? b.en : b.zh) : "");
@@ -26,7 +16,7 @@ export const pick = (b: Bilingual | undefined) => (b ? (lang.get() === "en" && b
 /** The cached copies, at start and after a login, whatever the network. */
 export async function restoreStations(userId: string): Promise<void> {
   templates.set((await cacheGet<ChecklistTemplate[]>(`templates:${userId}`)) ?? []);
-  units.set((await cacheGet<Unit[]>(`units:${userId}`)) ?? []);
+  units.set((await cacheGet<OrgUnit[]>(`units:${userId}`)) ?? []);
 }
 
 /** Fetch the active templates and the units in scope of `userId` when online; keep the cached
@@ -54,14 +44,14 @@ export function patrolTemplate(kind: string | undefined): ChecklistTemplate | un
   );
 }
 
-export function inspectionTemplate(standard: Standard | null | undefined): ChecklistTemplate | undefined {
+export function inspectionTemplate(standard: StationStandard | null | undefined): ChecklistTemplate | undefined {
   return templates.get().find((t) => t.kind === "inspection" && t.active && t.applies_to.standard === standard);
 }
 
 /** Stations strictly below the user's own unit: the ones they may inspect. */
-export function stationsBelow(all: Unit[], ownUnitId: string | undefined): Unit[] {
+export function stationsBelow(all: OrgUnit[], ownUnitId: string | undefined): OrgUnit[] {
   const byId = new Map(all.map((u) => [u.id, u]));
-  const below = (u: Unit): boolean => {
+  const below = (u: OrgUnit): boolean => {
     for (let p = u.parent_id; p; p = byId.get(p)?.parent_id ?? null) if (p === ownUnitId) return true;
     return false;
   };

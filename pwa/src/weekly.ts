@@ -1,9 +1,8 @@
 // The weekly station report (服务站周报, api-v1.md), as both the desk and a station head's phone
 // read it: the figures, ISO weeks in China time, and the one PUT that writes remarks. The field
 // screen sends that PUT through the outbox (kind "weekly"); the desk sends it directly.
-import { request } from "./api";
+import { request, type OrgUnit } from "./api";
 import type { components } from "./api-schema";
-import type { Unit } from "./stations";
 
 export const FIGURES = [
   "patrols_done",
@@ -47,6 +46,6 @@ export const putRemarks = (r: RemarksPut, signal?: AbortSignal) =>
   });
 
 /** The stations a user heads, from the units kept on the phone. */
-export function headedStations(all: Unit[], userId: string | undefined): Unit[] {
+export function headedStations(all: OrgUnit[], userId: string | undefined): OrgUnit[] {
   return userId ? all.filter((u) => u.station?.head_user_id === userId) : [];
 }

@@ -2,22 +2,13 @@
 // of its standard as cached on the phone (the version it had is what the record names), photos,
 // position, notes, save to the outbox. Works with no network once the phone has synced once.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import type { ItemResult } from "../api";
+import type { ChecklistItem, InspectionIn, ItemResult, OrgUnit } from "../api";
 import { defineStrings, useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
 import type { Site } from "../onsite";
 import { addressParam } from "../router";
 import { session } from "../session";
-import {
-  inspectionTemplate,
-  pick,
-  stationsBelow,
-  templates,
-  units,
-  type InspectionIn,
-  type InspectionItem,
-  type Unit,
-} from "../stations";
+import { inspectionTemplate, pick, stationsBelow, templates, units } from "../stations";
 import { useValue } from "../store";
 import { distanceM, formatDistance, uuid } from "../util";
 import { AllOkButton, ChecklistCard } from "./checklist";
@@ -55,7 +46,7 @@ export default function InspectionForm() {
   const [id] = useState(() => addressParam("draft") ?? uuid()); // made when the inspection is started
   const [startedAt, setStartedAt] = useState(() => new Date().toISOString());
   const [stationId, setStationId] = useState<string | null>(null);
-  const [items, setItems] = useState<Record<string, InspectionItem>>({});
+  const [items, setItems] = useState<Record<string, ChecklistItem>>({});
   const [notes, setNotes] = useState("");
   const { photos, add, remove, restore, position, ready, loaded, setLoaded, busy, saveError, visible, save } =
     useRecordForm("inspection", id);
@@ -215,7 +206,7 @@ export default function InspectionForm() {
 interface InspectionDraft {
   startedAt: string;
   stationId: string | null;
-  items: Record<string, InspectionItem>;
+  items: Record<string, ChecklistItem>;
   notes: string;
 }
 
@@ -224,7 +215,7 @@ function StationPicker({
   onSelect,
   here,
 }: {
-  selected: Unit | undefined;
+  selected: OrgUnit | undefined;
   onSelect: (id: string | null) => void;
   here: { lat: number; lon: number } | null;
 }) {
@@ -232,11 +223,11 @@ function StationPicker({
   const me = useValue(session)?.user.org_unit_id;
   const [q, setQ] = useState("");
   const below = useMemo(() => stationsBelow(all, me), [all, me]);
-  const d = (u: Unit) => (here && u.station?.location ? distanceM(here, u.station.location) : null);
+  const d = (u: OrgUnit) => (here && u.station?.location ? distanceM(here, u.station.location) : null);
   const shown = below
     .filter((u) => !q || u.name.includes(q) || (u.station?.address ?? "").includes(q))
     .sort((a, b) => (d(a) ?? 1e12) - (d(b) ?? 1e12) || a.name.localeCompare(b.name, "zh-CN"));
-  const line = (u: Unit) => (
+  const line = (u: OrgUnit) => (
     <>
       <span class="main">
         <span class="name">{u.name}</span>

@@ -3,14 +3,14 @@
 // record: one outbox item per station and week (src/weekly.ts remarksOutboxId), sent once by the
 // sync engine; the server answers a resent submission as before, so a lost answer is no failure.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, request } from "../api";
+import { ApiError, request, type OrgUnit } from "../api";
 import { cacheGet, cachePut } from "../db";
 import { describeError } from "../errors";
 import { formatTime, useLang } from "../i18n";
 import * as outbox from "../outbox";
 import type { OutboxItem } from "../outbox";
 import { session } from "../session";
-import { units, type Unit } from "../stations";
+import { units } from "../stations";
 import { flash, online, SAVED } from "../status";
 import { useValue } from "../store";
 import { FIGURES, headedStations, isoWeek, remarksOutboxId, type RemarksPut, type WeeklyReport } from "../weekly";
@@ -67,7 +67,7 @@ export default function Weekly() {
   );
 }
 
-function Report({ unit, week, userId }: { unit: Unit; week: string; userId: string }) {
+function Report({ unit, week, userId }: { unit: OrgUnit; week: string; userId: string }) {
   const on = useValue(online);
   const version = useValue(outbox.outboxVersion);
   const key = `weekly:${userId}:${unit.id}:${week}`;
@@ -153,7 +153,7 @@ function Remarks({
   server,
   queued,
 }: {
-  unit: Unit;
+  unit: OrgUnit;
   week: string;
   userId: string;
   server: WeeklyReport["units"][number] | null;

@@ -5,14 +5,14 @@ import type { OrgUnit, Page } from "../api";
 import type { components } from "../api-schema";
 import { useLang } from "../i18n";
 import { session } from "../session";
-import { units as cachedUnits, type Unit } from "../stations";
+import { units as cachedUnits } from "../stations";
 import { useValue } from "../store";
 import { Failed, download, errText, get, presetPeriod, useLoad, useWide } from "./common";
 import { label, t } from "./i18n";
 import { ShapesMap, type Shape } from "./map";
 
 /** The service stations with a known position, beside the facilities (a demonstration station marked ★). */
-function stationShapes(all: Unit[]): Shape[] {
+function stationShapes(all: OrgUnit[]): Shape[] {
   return all
     .filter((u) => u.station?.location)
     .map((u) => ({

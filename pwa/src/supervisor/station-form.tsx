@@ -2,18 +2,18 @@
 // demonstration and geofence, edited by an admin or a supervisor of a unit above it
 // (PATCH /org-units/{id} {station}); read-only for everyone else. Only changed fields are sent.
 import { useEffect, useState } from "preact/hooks";
-import { STATION_STANDARDS, request, type Page, type Schemas, type UserAdmin } from "../api";
+import { STATION_STANDARDS, request, type OrgUnit, type Page, type Schemas, type UserAdmin } from "../api";
 import { colon, useLang } from "../i18n";
 import { vocab } from "../vocabulary-i18n";
 import { refreshScope, session } from "../session";
-import { stationsBelow, units, type Unit } from "../stations";
+import { stationsBelow, units } from "../stations";
 import { useValue } from "../store";
 import { errText, get, useLoad } from "./common";
 import { t } from "./i18n";
 import type { ShapesMap as MapView } from "./map";
 
 /** The unit and every unit below it. */
-function subtree(all: Unit[], root: string): Set<string> {
+function subtree(all: OrgUnit[], root: string): Set<string> {
   const out = new Set([root]);
   for (let grew = true; grew;) {
     grew = false;
@@ -26,7 +26,7 @@ function subtree(all: Unit[], root: string): Set<string> {
   return out;
 }
 
-export function StationForm({ unit }: { unit: Unit }) {
+export function StationForm({ unit }: { unit: OrgUnit }) {
   useLang();
   const me = useValue(session)?.user;
   const all = useValue(units);

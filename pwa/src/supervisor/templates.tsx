@@ -2,11 +2,10 @@
 // hints. Saving makes a new version that phones pick up on their next sync; records keep the
 // version they were filled with.
 import { useEffect, useState } from "preact/hooks";
-import { request, type Schemas } from "../api";
+import { request, type ChecklistTemplate, type Schemas, type TemplateItem } from "../api";
 import { defineStrings, useLang } from "../i18n";
 import { refreshStationsNow } from "../session";
 import type { components } from "../api-schema";
-import { type ChecklistTemplate, type TemplateItem } from "../stations";
 import { Failed, errText, get, useLoad, useWide } from "./common";
 
 const t = defineStrings(
