@@ -50,6 +50,21 @@ async def persistent_phone(browser, profile: str):
     return context, page
 
 
+async def started_again(browser, profile: str, base: str, errors: list[str], record_id: str):
+    """The phone's browser started again after it was killed: home, listing the draft of `record_id`
+    under 继续填写. Answers the context (the caller closes it), the page and the draft's line."""
+    context, page = await persistent_phone(browser, profile)
+    try:
+        watch(page, errors)
+        await page.goto(base + "/")
+        draft = page.locator(f"[data-testid=draft-item][data-id='{record_id}']")
+        await draft.wait_for()
+    except BaseException:
+        await context.close()
+        raise
+    return context, page, draft
+
+
 async def wait_draft_saved(page, photos: int) -> None:
     await page.wait_for_function(
         f"(() => {{ const d = document.querySelector('[data-testid=draft-status]');"
@@ -148,12 +163,8 @@ async def test_a_half_filled_patrol_survives_a_reload_and_a_killed_browser_and_i
     finally:
         await context.close()  # the browser is killed with the form open
 
-    context, page = await persistent_phone(browser, profile)
+    context, page, draft = await started_again(browser, profile, base, errors, record_id)
     try:
-        watch(page, errors)
-        await page.goto(base + "/")
-        draft = page.locator(f"[data-testid=draft-item][data-id='{record_id}']")
-        await draft.wait_for()
         assert "红军烈士陵园" in await draft.inner_text()
         await shot(page, "drafts-02-home-continue")
         await context.set_offline(True)
@@ -355,12 +366,8 @@ async def test_a_half_filled_station_inspection_survives_a_reload_and_a_killed_b
     finally:
         await context.close()  # the browser is killed with the form open
 
-    context, page = await persistent_phone(browser, profile)
+    context, page, draft = await started_again(browser, profile, base, errors, record_id)
     try:
-        watch(page, errors)
-        await page.goto(base + "/")
-        draft = page.locator(f"[data-testid=draft-item][data-id='{record_id}']")
-        await draft.wait_for()
         assert await draft.get_attribute("data-kind") == "inspection"
         assert "东一社区" in await draft.inner_text() and "1 张照片" in await draft.inner_text()
         await context.set_offline(True)
